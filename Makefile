@@ -1,0 +1,49 @@
+# wardapp: the two commands are `make run` and `make test`; everything else is what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+DEMO_PASSWORD ?= demo-wardapp
+# Browser tests must run; `make test BROWSER=optional` lets them skip on a machine without Chromium.
+BROWSER ?= required
+
+.PHONY: run test setup translations chromium bench clean
+
+setup: $(VENV)/.installed static/vendor/htmx.min.js translations
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# htmx comes from npm at set-up and is served from our own static folder (intranet).
+static/vendor/htmx.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d wardapp/translations
+
+# Debian's Chromium for the browser tests (installed when missing and we are root).
+chromium:
+	@.ci/ensure-chromium $(BROWSER)
+
+# Set up, migrate, load the demo commune (once), and serve with gunicorn.
+run: setup
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo --if-empty --password "$(DEMO_PASSWORD)"
+	@echo "wardapp on http://$(HOST):$(PORT)/  (demo users staff, leader, reviewer, admin; password $(DEMO_PASSWORD))"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+
+test: setup chromium
+	WARDAPP_BROWSER=$(BROWSER) $(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

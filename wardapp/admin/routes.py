@@ -1,0 +1,65 @@
+"""The admin's pages: accounts of the commune's users."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.models import Role, User
+from ..auth.operations import check_user_fields, create_user, normalise_user_fields, update_user
+from ..extensions import db
+from ..web import current_commune, roles_required
+from . import bp
+
+
+def _get_user(user_id: int) -> User:
+    """A user of this commune, or 404."""
+    user = db.session.get(User, user_id)
+    if user is None or user.commune_id != current_commune().id:
+        abort(404)
+    return user
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    people = db.session.scalars(db.select(User).filter_by(commune_id=current_commune().id)
+                                .order_by(User.active.desc(), User.username)).all()
+    return render_template("admin/users.html", users=people)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_user():
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = normalise_user_fields(request.form)
+        errors = check_user_fields(data, creating=True)
+        if not errors:
+            user = create_user(data, current_commune().id)
+            db.session.commit()
+            flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
+            return redirect(url_for("admin.users"), code=303)
+    return render_template("admin/user_form.html", user=None, errors=errors, form=request.form,
+                           roles=list(Role)), (422 if errors else 200)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    user = _get_user(user_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = normalise_user_fields(request.form)
+        errors = check_user_fields(data, creating=False, user_id=user.id)
+        if user.id == current_user.id and (data["role"] != Role.ADMIN or not data["active"]):
+            errors["role"] = _("Bạn không thể tự bỏ quyền quản trị hoặc tự vô hiệu hóa tài khoản của mình.")
+        if not errors:
+            update_user(user, data)
+            db.session.commit()
+            flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
+            return redirect(url_for("admin.users"), code=303)
+    form = request.form if request.method == "POST" else {
+        **user.snapshot(), "active": "1" if user.active else ""}
+    return render_template("admin/user_form.html", user=user, errors=errors, form=form,
+                           roles=list(Role)), (422 if errors else 200)

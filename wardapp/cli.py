@@ -1,0 +1,90 @@
+"""Command-line tools: ``flask --app wsgi users|commune|demo ...``."""
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from . import clock
+from .auth.models import Role, User
+from .auth.operations import check_user_fields, create_user
+from .commune.models import Commune
+from .commune.operations import SetupError, set_up_commune
+from .extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+commune_cli = AppGroup("commune", help="Set up the commune of this installation.")
+
+
+def _commune_or_exit() -> Commune:
+    commune = Commune.current()
+    if commune is None:
+        raise click.ClickException("No commune is set up yet: run 'flask --app wsgi commune setup CODE' first.")
+    return commune
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--full-name", required=True)
+@click.option("--position", default="")
+@click.option("--password", help="Leave out to have one generated and printed.")
+def create_user_command(username, role, full_name, position, password):
+    """Create a user account."""
+    commune = _commune_or_exit()
+    generated = password is None
+    data = {"username": username.strip().lower(), "role": role, "full_name": " ".join(full_name.split()),
+            "position": position.strip(), "password": password or secrets.token_urlsafe(12)}
+    errors = check_user_fields(data, creating=True)
+    if errors:
+        raise click.ClickException("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    create_user(data, commune.id)
+    db.session.commit()
+    click.echo(f"Created {data['username']} ({role}).")
+    if generated:
+        click.echo(f"Password: {data['password']}")
+
+
+@users_cli.command("list")
+def list_users_command():
+    for user in db.session.scalars(db.select(User).order_by(User.username)):
+        click.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'inactive'}\t{user.full_name}")
+
+
+@commune_cli.command("setup")
+@click.argument("code")
+def setup_commune_command(code):
+    """Set up the commune from the official list by its 5-digit code."""
+    try:
+        commune = set_up_commune(code.strip())
+    except SetupError as exc:
+        raise click.ClickException(str(exc))
+    db.session.commit()
+    click.echo(f"{commune.code} {commune.name}, {commune.province_name}")
+
+
+@click.command("demo")
+@click.option("--password", help="Password for all demo users; generated and printed when left out.")
+@click.option("--days", default=90, show_default=True, help="Days of history to generate.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when a commune already exists.")
+def demo_command(password, days, if_empty):
+    """Create the demo commune Phường Hải Châu (20242) with users and history."""
+    from .demo.seed import seed
+
+    if Commune.current() is not None:
+        if if_empty:
+            click.echo("A commune is already set up; demo data left as it is.")
+            return
+        raise click.ClickException("A commune is already set up in this database: the demo needs an empty one.")
+    passwords = seed(clock.today(), password=password, days=days)
+    click.echo(f"Demo commune ready: Phường Hải Châu (20242), {days} days of history.")
+    for username, secret in passwords.items():
+        click.echo(f"  {username:<9} {'(the password you gave)' if password else secret}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(commune_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from ..auth.models import Role
+from ..auth.operations import check_user_fields, create_user, normalise_user_fields
+from ..extensions import db
+from ..web import current_commune, roles_required
+from . import bp
+from .operations import SetupError, change_settings, parse_deadline, set_up_commune
+from .units import find, search
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """First run: pick the commune from the official list and create the first admin account."""
+    if current_commune() is not None:
+        abort(404)
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        unit = find(form.get("code", ""))
+        if unit is None:
+            errors["code"] = _("Chọn xã/phường trong danh mục (tìm theo mã hoặc tên).")
+        deadline, deadline_error = parse_deadline(form.get("deadline", "17:00"))
+        if deadline_error:
+            errors["deadline"] = deadline_error
+        data = normalise_user_fields(form) | {"role": Role.ADMIN.value}
+        errors |= check_user_fields(data, creating=True)
+        if not errors:
+            try:
+                commune = set_up_commune(unit.code, deadline)
+            except SetupError as exc:
+                errors["code"] = str(exc)
+            else:
+                admin = create_user(data, commune.id)
+                db.session.commit()
+                login_user(admin)
+                flash(_("Đã thiết lập %(name)s. Hãy tạo tài khoản cho cán bộ.", name=commune.name), "success")
+                return redirect(url_for("admin.users"), code=303)
+    selected = find(form.get("code", "")) if form else None
+    return render_template("commune/setup.html", errors=errors, form=form, selected=selected), (422 if errors else 200)
+
+
+@bp.get("/setup/communes", endpoint="search")
+def search_units():
+    """Active search over the official list (code or name, diacritics optional)."""
+    if current_commune() is not None:
+        abort(404)
+    return render_template("commune/_unit_options.html", units=search(request.args.get("q", "")))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def settings():
+    commune = current_commune()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        deadline, error = parse_deadline(request.form.get("deadline", ""))
+        if error:
+            errors["deadline"] = error
+        else:
+            change_settings(commune, deadline)
+            db.session.commit()
+            flash(_("Đã lưu cài đặt."), "success")
+            return redirect(url_for("commune.settings"), code=303)
+    return render_template("commune/settings.html", errors=errors, form=request.form), (422 if errors else 200)

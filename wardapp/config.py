@@ -1,0 +1,62 @@
+"""Configuration: defaults here, then ``instance/config.py``, then environment variables.
+
+Environment variables are ``WARDAPP_<NAME>`` (e.g. ``WARDAPP_LOGIN_MAX_ATTEMPTS=5``) plus
+``DATABASE_URL`` for any SQLAlchemy URL. The secret key is never in source: when none is
+configured it is generated once into ``instance/secret_key``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class Defaults:
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled with the instance SQLite file
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    # Staff keep the day's form open for hours: a CSRF token that expired after an hour would
+    # make the save fail and cost them what they typed. The token stays bound to the session.
+    WTF_CSRF_TIME_LIMIT = None
+    LOGIN_MAX_ATTEMPTS = 5
+    LOGIN_LOCK_MINUTES = 15
+    NARRATIVE_MAX_CHARS = 4000
+    FIGURE_MAX = 100_000  # a sanity bound for one day's count at one center
+    DEFAULT_DEADLINE = "17:00"
+    AUDIT_PAGE_SIZE = 50
+
+
+def _secret_key(instance: Path) -> str:
+    path = instance / "secret_key"
+    if not path.exists():
+        # O_EXCL: two workers starting together must not both write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load(app: Flask, overrides: dict | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("WARDAPP")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if overrides:
+        app.config.update(overrides)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'wardapp.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)

@@ -1,0 +1,106 @@
+"""What the dashboard shows, each piece in a fixed number of queries whatever the history length."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from ..extensions import db
+from ..reports import index766, rates
+from ..reports.figures import FIGURE_NAMES
+from ..reports.models import DailyReport
+
+TREND_DAYS = 30
+_FIGURE_COLUMNS = [getattr(DailyReport, name) for name in FIGURE_NAMES]
+
+
+@dataclass(frozen=True)
+class Day:
+    date: dt.date
+    state: str  # complete, draft, missing, today, future
+    in_month: bool
+
+
+def month_bounds(first: dt.date) -> tuple[dt.date, dt.date]:
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    return first, last
+
+
+def _figure_rows(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, dict[str, int]]:
+    """The figures of every report between two days (inclusive), by day: one query."""
+    rows = db.session.execute(
+        db.select(DailyReport.date, *_FIGURE_COLUMNS)
+        .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
+        .order_by(DailyReport.date)
+    ).all()
+    return {row[0]: dict(zip(FIGURE_NAMES, row[1:])) for row in rows}
+
+
+def month_calendar(commune_id: int, first: dt.date, today: dt.date) -> list[list[Day]]:
+    """Weeks (Monday first) of the month, each day marked reported, draft or missing."""
+    start, end = month_bounds(first)
+    states = dict(
+        db.session.execute(
+            db.select(DailyReport.date, DailyReport.status)
+            .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
+        ).all()
+    )
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        row = []
+        for day in week:
+            if day in states:
+                state = states[day]
+            elif day > today:
+                state = "future"
+            elif day == today:
+                state = "today"
+            else:
+                state = "missing"
+            row.append(Day(day, state, day.month == first.month))
+        weeks.append(row)
+    return weeks
+
+
+def missing_days(weeks: list[list[Day]]) -> list[dt.date]:
+    return [d.date for week in weeks for d in week if d.in_month and d.state == "missing"]
+
+
+@dataclass(frozen=True)
+class Trend:
+    name: str
+    label: object
+    points: list[tuple[dt.date, float | None]]
+
+
+TREND_RATES = ("online_rate", "on_time_rate", "satisfaction_rate")
+
+
+def trends(commune_id: int, end: dt.date, days: int = TREND_DAYS) -> list[Trend]:
+    start = end - dt.timedelta(days=days - 1)
+    by_day = _figure_rows(commune_id, start, end)
+    calendar_days = [start + dt.timedelta(days=i) for i in range(days)]
+    result = []
+    for name in TREND_RATES:
+        rate = rates.RATES_BY_NAME[name]
+        points = [(d, rate.of(by_day[d]) if d in by_day else None) for d in calendar_days]
+        result.append(Trend(name, rate.label, points))
+    return result
+
+
+@dataclass(frozen=True)
+class MonthEstimate:
+    first: dt.date
+    last: dt.date
+    days_reported: int
+    estimate: index766.Estimate
+    rates: dict[str, float | None]
+
+
+def month_to_date(commune_id: int, first: dt.date, today: dt.date) -> MonthEstimate:
+    """The 766 estimate on the month's counts added up (a ratio of sums, not a mean of ratios)."""
+    start, end = month_bounds(first)
+    end = min(end, today)
+    by_day = _figure_rows(commune_id, start, end)
+    summed = rates.sum_figures(list(by_day.values()))
+    return MonthEstimate(start, end, len(by_day), index766.estimate(summed), rates.compute(summed))

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import render_template, request
+from markupsafe import Markup
+
+from .. import clock
+from ..i18n import fmt_percent
+from ..reports import rules
+from ..reports.operations import get_report
+from ..web import current_commune, login_required
+from . import bp
+from .charts import line_chart
+from .operations import missing_days, month_calendar, month_to_date, trends
+
+
+def _month_arg(today: dt.date) -> dt.date:
+    try:
+        first = dt.date.fromisoformat(request.args.get("month", "") + "-01")
+    except ValueError:
+        return today.replace(day=1)
+    return min(first, today.replace(day=1))
+
+
+@bp.get("/")
+@login_required
+def index():
+    commune = current_commune()
+    today = clock.today()
+    first = _month_arg(today)
+    report = get_report(commune.id, today)
+    weeks = month_calendar(commune.id, first, today)
+    charts = [
+        (trend, Markup(line_chart(trend.points, str(trend.label), fmt_percent)))
+        for trend in trends(commune.id, today)
+    ]
+    context = {
+        "today": today,
+        "report": report,
+        "problems": rules.check_figures(report.figures) if report else {},
+        "deadline": commune.deadline,
+        "first": first,
+        "weeks": weeks,
+        "missing": missing_days(weeks),
+        "previous_month": (first - dt.timedelta(days=1)).replace(day=1),
+        "next_month": (first + dt.timedelta(days=32)).replace(day=1) if first < today.replace(day=1) else None,
+        "charts": charts,
+        "mtd": month_to_date(commune.id, first, today),
+    }
+    template = "dashboard/_calendar.html" if request.headers.get("HX-Request") else "dashboard/index.html"
+    return render_template(template, **context)

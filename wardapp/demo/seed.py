@@ -1,0 +1,52 @@
+"""Create the demo commune, its four users and its history in the current database."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from ..auth.models import User
+from ..auth.operations import create_user
+from ..clock import utcnow
+from ..commune.models import Commune
+from ..commune.operations import set_up_commune
+from ..extensions import db
+from ..reports.models import DailyReport, ReportStatus
+from ..reports.rules import check_figures
+from .history import generate
+
+DEMO_CODE = "20242"  # Phường Hải Châu, Thành phố Đà Nẵng
+DEMO_USERS = (
+    ("staff", "staff", "Nguyễn Thị Mai", "Chuyên viên Trung tâm Phục vụ hành chính công"),
+    ("leader", "leader", "Trần Văn Hùng", "Phó Chủ tịch UBND phường"),
+    ("reviewer", "reviewer", "Lê Minh Tâm", "Chuyên viên Sở Khoa học và Công nghệ"),
+    ("admin", "admin", "Phạm Quốc Bảo", "Công chức phụ trách công nghệ thông tin"),
+)
+
+
+def seed(today: dt.date, password: str | None = None, days: int = 90) -> dict[str, str]:
+    """Seed everything; returns username → password. The history ends yesterday."""
+    commune = set_up_commune(DEMO_CODE)
+    passwords = {}
+    users = {}
+    for username, role, full_name, position in DEMO_USERS:
+        passwords[username] = password or secrets.token_urlsafe(9)
+        users[role] = create_user(
+            {"username": username, "role": role, "full_name": full_name, "position": position,
+             "password": passwords[username]},
+            commune.id,
+        )
+    seed_history(commune, users["staff"], today - dt.timedelta(days=1), days)
+    db.session.commit()
+    return passwords
+
+
+def seed_history(commune: Commune, author: User, end: dt.date, days: int) -> None:
+    """Bulk-insert the days (no audit lines: this is generated history, not somebody's edit)."""
+    now = utcnow()
+    rows = []
+    for day, figures, narrative in generate(days, end):
+        status = ReportStatus.DRAFT if check_figures(figures) else ReportStatus.COMPLETE
+        rows.append({"commune_id": commune.id, "date": day, "status": status, "version": 1,
+                     "created_at": now, "updated_at": now, "created_by_id": author.id,
+                     "updated_by_id": author.id, **figures, **narrative})
+    db.session.execute(db.insert(DailyReport), rows)

@@ -1,0 +1,73 @@
+"""Language and formatting: Vietnamese by default, English on request.
+
+Dates are dd/mm/yyyy and percentages ``42,5%`` in Vietnamese whatever the browser says.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from babel.numbers import format_decimal, format_percent
+from flask import current_app, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from . import clock
+
+PERCENT_PATTERN = "#,##0.0%"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _locale() -> str:
+    try:
+        return str(get_locale() or "vi")
+    except RuntimeError:  # outside a request: documents default to Vietnamese
+        return "vi"
+
+
+def fmt_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = clock.to_local(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def fmt_datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return clock.to_local(value).strftime("%H:%M %d/%m/%Y")
+
+
+def fmt_time(value: dt.datetime | dt.time | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = clock.to_local(value)
+    return value.strftime("%H:%M")
+
+
+def fmt_percent(value: float | None, empty: str = "—") -> str:
+    if value is None:
+        return empty
+    return format_percent(value, PERCENT_PATTERN, locale=_locale())
+
+
+def fmt_number(value: float | int | None, digits: int = 0, empty: str = "—") -> str:
+    if value is None:
+        return empty
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, pattern, locale=_locale())
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters.update(
+        date=fmt_date, datetime=fmt_datetime, time=fmt_time, percent=fmt_percent, number=fmt_number
+    )

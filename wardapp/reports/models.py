@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import db
+from .figures import FIGURE_NAMES, NARRATIVE_NAMES
+
+
+class ReportStatus(StrEnum):
+    DRAFT = "draft"  # saved, but some figures do not add up yet
+    COMPLETE = "complete"  # every figure entered and consistent
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {
+    ReportStatus.DRAFT: _l("Nháp, chưa khớp số liệu"),
+    ReportStatus.COMPLETE: _l("Đã nhập đủ số liệu"),
+}
+
+
+class DailyReport(db.Model):
+    """One commune's report for one calendar day (Asia/Ho_Chi_Minh): raw counts and narrative."""
+
+    __tablename__ = "daily_reports"
+    __table_args__ = (UniqueConstraint("commune_id", "date", name="uq_daily_reports_commune_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.DRAFT)
+    # Optimistic lock: SQLAlchemy adds "AND version = :seen" to every UPDATE, so two people
+    # saving the same day cannot silently overwrite each other.
+    version: Mapped[int] = mapped_column(default=1)
+
+    received_in_person: Mapped[int] = mapped_column(default=0)
+    received_online: Mapped[int] = mapped_column(default=0)
+    received_postal: Mapped[int] = mapped_column(default=0)
+    carried_over: Mapped[int] = mapped_column(default=0)
+    resolved_early: Mapped[int] = mapped_column(default=0)
+    resolved_on_time: Mapped[int] = mapped_column(default=0)
+    resolved_late: Mapped[int] = mapped_column(default=0)
+    pending_within: Mapped[int] = mapped_column(default=0)
+    pending_overdue: Mapped[int] = mapped_column(default=0)
+    apology_letters: Mapped[int] = mapped_column(default=0)
+    online_full_process: Mapped[int] = mapped_column(default=0)
+    online_partial: Mapped[int] = mapped_column(default=0)
+    fee_bearing: Mapped[int] = mapped_column(default=0)
+    paid_online: Mapped[int] = mapped_column(default=0)
+    digitized: Mapped[int] = mapped_column(default=0)
+    e_results: Mapped[int] = mapped_column(default=0)
+    feedback_received: Mapped[int] = mapped_column(default=0)
+    feedback_on_time: Mapped[int] = mapped_column(default=0)
+    feedback_late: Mapped[int] = mapped_column(default=0)
+    feedback_unsatisfied: Mapped[int] = mapped_column(default=0)
+    rating_very_satisfied: Mapped[int] = mapped_column(default=0)
+    rating_satisfied: Mapped[int] = mapped_column(default=0)
+    rating_unsatisfied: Mapped[int] = mapped_column(default=0)
+    counters_open: Mapped[int] = mapped_column(default=0)
+    staff_on_duty: Mapped[int] = mapped_column(default=0)
+    avg_wait_minutes: Mapped[int] = mapped_column(default=0)
+    outages_system: Mapped[int] = mapped_column(default=0)
+    outages_network: Mapped[int] = mapped_column(default=0)
+    response_team_cases: Mapped[int] = mapped_column(default=0)
+
+    highlights: Mapped[str] = mapped_column(Text, default="")
+    difficulties: Mapped[str] = mapped_column(Text, default="")
+    proposals: Mapped[str] = mapped_column(Text, default="")
+
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by = relationship("User", foreign_keys=[updated_by_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def figures(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in FIGURE_NAMES}
+
+    @property
+    def narrative(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in NARRATIVE_NAMES}
+
+    def snapshot(self) -> dict:
+        """Everything a person enters, as the audit log keeps it."""
+        return {**self.figures, **self.narrative, "status": self.status}
+
+    def apply(self, figures: dict[str, int], narrative: dict[str, str], consistent: bool, user) -> None:
+        for name, value in figures.items():
+            setattr(self, name, value)
+        for name, text in narrative.items():
+            setattr(self, name, text)
+        self.status = ReportStatus.COMPLETE if consistent else ReportStatus.DRAFT
+        self.updated_at = utcnow()
+        self.updated_by_id = user.id
+
+    @property
+    def status_label(self) -> str:
+        return ReportStatus(self.status).label

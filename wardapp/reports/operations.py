@@ -1,0 +1,105 @@
+"""Loading, checking and saving a day's report: the multi-step rules behind the form."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit, clock
+from ..extensions import db
+from .figures import zero_figures
+from .models import DailyReport
+from .rules import Validation, validate
+
+
+def get_report(commune_id: int, day: dt.date) -> DailyReport | None:
+    return db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune_id, date=day))
+
+
+@dataclass(frozen=True)
+class CarriedOver:
+    value: int
+    from_date: dt.date
+
+
+def carried_over_for(commune_id: int, day: dt.date) -> CarriedOver | None:
+    """Dossiers still pending at the end of the latest earlier report: today's opening stock."""
+    previous = db.session.execute(
+        db.select(DailyReport.date, DailyReport.pending_within + DailyReport.pending_overdue)
+        .filter(DailyReport.commune_id == commune_id, DailyReport.date < day)
+        .order_by(DailyReport.date.desc())
+        .limit(1)
+    ).first()
+    return None if previous is None else CarriedOver(previous[1], previous[0])
+
+
+def date_problem(day: dt.date | None) -> str | None:
+    """Why a day cannot be reported, or None. "Today" is the server's, in Vietnam."""
+    if day is None:
+        return _("Ngày không hợp lệ. Chọn ngày theo dạng dd/mm/yyyy.")
+    if day > clock.today():
+        return _("Không thể báo cáo cho ngày trong tương lai.")
+    return None
+
+
+def check_form(commune_id: int, day: dt.date, form) -> Validation:
+    carried = carried_over_for(commune_id, day)
+    fixed = {"carried_over": carried.value} if carried else {}
+    config = current_app.config
+    return validate(form, figure_max=config["FIGURE_MAX"], narrative_max=config["NARRATIVE_MAX_CHARS"], fixed=fixed)
+
+
+def initial_form(commune_id: int, day: dt.date, report: DailyReport | None) -> dict[str, str]:
+    """The values the form opens with: the stored report, or zeros and yesterday's pending."""
+    if report is not None:
+        values = {**report.figures, **report.narrative}
+    else:
+        values = {**zero_figures(), "highlights": "", "difficulties": "", "proposals": ""}
+    carried = carried_over_for(commune_id, day)
+    if carried is not None:
+        values["carried_over"] = carried.value
+    return {k: str(v) for k, v in values.items()}
+
+
+@dataclass
+class SaveOutcome:
+    validation: Validation
+    report: DailyReport | None = None
+    saved: bool = False
+    conflict: DailyReport | None = None  # someone else's newer save
+
+
+def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) -> SaveOutcome:
+    """Store the day's figures if they can be stored and nobody saved since the user loaded them."""
+    validation = check_form(commune_id, day, form)
+    report = get_report(commune_id, day)
+    if not validation.storable:
+        return SaveOutcome(validation, report)
+    if report is not None and report.version != seen_version:
+        return SaveOutcome(validation, report, conflict=report)
+    creating = report is None
+    if creating:
+        report = DailyReport(commune_id=commune_id, date=day, created_by_id=user.id)
+        db.session.add(report)
+        before = {}
+    else:
+        before = report.snapshot()
+    report.apply(validation.complete_figures(), validation.narrative, validation.consistent, user)
+    old, new = audit.changes(before, report.snapshot())
+    audit.record(
+        "report.created" if creating else "report.updated",
+        target_type="report", target_id=day.isoformat(), before=old or None, after=new,
+        summary=day.strftime("%d/%m/%Y"), actor=user,
+    )
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # Someone saved the same day between our read and our write.
+        db.session.rollback()
+        latest = get_report(commune_id, day)
+        return SaveOutcome(validation, latest, conflict=latest)
+    return SaveOutcome(validation, report, saved=True)

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock
+from ..auth.models import EDITORS
+from ..extensions import db
+from ..web import current_commune, login_required, roles_required
+from . import bp, rates
+from .figures import NARRATIVE, figures_by_group
+from .models import DailyReport
+from .operations import (
+    carried_over_for,
+    check_form,
+    date_problem,
+    get_report,
+    initial_form,
+    save_report,
+)
+from .rules import Validation
+
+
+def _day_or_404(value: str) -> dt.date:
+    day = clock.parse_iso_date(value)
+    if day is None:
+        abort(404)
+    return day
+
+
+def _form_context(day: dt.date, report: DailyReport | None, values: dict[str, str],
+                  validation: Validation, conflict: DailyReport | None = None) -> dict:
+    """Everything the form page and its live partial need, built in one place."""
+    commune = current_commune()
+    figures = {k: v for k, v in validation.figures.items()}
+    complete = all(v is not None for v in figures.values())
+    return {
+        "day": day,
+        "report": report,
+        "values": values,
+        "validation": validation,
+        "groups": figures_by_group(),
+        "narrative_fields": NARRATIVE,
+        "carried": carried_over_for(commune.id, day),
+        "rates": rates.compute(figures) if complete else None,
+        "rate_defs": rates.RATES,
+        "totals": rates.totals(figures) if complete else None,
+        "conflict": conflict,
+        "theirs": conflict.figures | conflict.narrative if conflict else {},
+        "can_edit": current_user.has_role(*EDITORS),
+        "version": (conflict or report).version if (conflict or report) else 0,
+    }
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Reports of one month, newest first."""
+    month = request.args.get("month", "")
+    try:
+        first = dt.date.fromisoformat(month + "-01") if month else clock.today().replace(day=1)
+    except ValueError:
+        first = clock.today().replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    reports = db.session.scalars(
+        db.select(DailyReport)
+        .filter(DailyReport.commune_id == current_commune().id, DailyReport.date >= first, DailyReport.date < after)
+        .order_by(DailyReport.date.desc())
+    ).all()
+    rows = [(r, rates.compute(r.figures)) for r in reports]
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    return render_template("reports/index.html", rows=rows, month=first, previous=previous,
+                           next=after if after <= clock.today() else None)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def new():
+    """Open the report of another day (a day missed, say)."""
+    error = None
+    value = request.form.get("date", "") or clock.today().isoformat()
+    if request.method == "POST":
+        day = clock.parse_iso_date(value)
+        error = date_problem(day)
+        if error is None and get_report(current_commune().id, day) is not None:
+            error = _("Ngày %(date)s đã có báo cáo: mở báo cáo đó để sửa.", date=day.strftime("%d/%m/%Y"))
+            return render_template("reports/new.html", error=error, value=value,
+                                   existing=day), 409
+        if error is None:
+            return redirect(url_for("reports.edit", day=day.isoformat()), code=303)
+    return render_template("reports/new.html", error=error, value=value, existing=None), (422 if error else 200)
+
+
+@bp.route("/<day>", methods=["GET", "POST"])
+@login_required
+def edit(day: str):
+    date = _day_or_404(day)
+    problem = date_problem(date)
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("dashboard.index"), code=303)
+    commune = current_commune()
+    if request.method == "POST":
+        if not current_user.has_role(*EDITORS):
+            abort(403)
+        return _save(commune.id, date)
+    report = get_report(commune.id, date)
+    values = initial_form(commune.id, date, report)
+    validation = check_form(commune.id, date, values)
+    return render_template("reports/form.html", **_form_context(date, report, values, validation))
+
+
+def _save(commune_id: int, date: dt.date):
+    try:
+        seen_version = int(request.form.get("version", "0"))
+    except ValueError:
+        seen_version = -1  # never matches: treated as a conflict, nothing is overwritten
+    outcome = save_report(commune_id, date, request.form, seen_version, current_user)
+    values = {k: request.form.get(k, "") for k in outcome.validation.raw} | outcome.validation.raw
+    values |= {k: request.form.get(k, "") for k in outcome.validation.narrative}
+    if outcome.saved:
+        if outcome.validation.consistent:
+            flash(_("Đã lưu báo cáo ngày %(date)s.", date=date.strftime("%d/%m/%Y")), "success")
+        else:
+            flash(_("Đã lưu nháp. Còn %(n)s chỗ chưa khớp, xem thông báo cạnh từng ô.",
+                    n=outcome.validation.problem_count), "warning")
+        return redirect(url_for("reports.edit", day=date.isoformat()), code=303)
+    context = _form_context(date, outcome.report, values, outcome.validation, outcome.conflict)
+    status = 409 if outcome.conflict else 422
+    return render_template("reports/form.html", **context), status
+
+
+@bp.get("/<day>/check")
+@login_required
+def check(day: str):
+    """Live validation while typing: the rates panel and every field's messages, nothing saved."""
+    date = _day_or_404(day)
+    commune = current_commune()
+    validation = check_form(commune.id, date, request.args)
+    values = dict(request.args)
+    return render_template("reports/_live.html",
+                           **_form_context(date, get_report(commune.id, date), values, validation))

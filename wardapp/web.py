@@ -1,0 +1,118 @@
+"""Request-wide behaviour: security headers, the current commune, errors, role checks."""
+from __future__ import annotations
+
+import functools
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .extensions import login_manager
+
+# No inline script and no inline style anywhere, so the policy can stay this strict.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+# Pages that work before the commune is set up.
+SETUP_ENDPOINTS = {"commune.setup", "commune.search", "static", "healthz", "auth.language"}
+
+
+def current_commune():
+    """The commune this installation serves, loaded at most once per request."""
+    if "commune" not in g:
+        from .commune.models import Commune
+
+        g.commune = Commune.current()
+    return g.commune
+
+
+def roles_required(*roles: str):
+    """Let in only logged-in users with one of ``roles`` (anonymous → login, others → 403)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def login_required(view):
+    return roles_required("staff", "leader", "reviewer", "admin")(view)
+
+
+def _redirect_to_setup():
+    if request.endpoint in SETUP_ENDPOINTS or request.endpoint is None:
+        return None
+    if current_commune() is None:
+        return redirect(url_for("commune.setup"))
+    return None
+
+
+def _headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    # The same URL answers with a page or, for htmx, a fragment: caches must keep them apart.
+    response.vary.add("HX-Request")
+    if current_user and current_user.is_authenticated:
+        response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def _error(code: int, title: str, message: str):
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+def init_app(app) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from .auth.models import User
+        from .extensions import db
+
+        return db.session.get(User, int(user_id))
+
+    app.before_request(_redirect_to_setup)
+    app.after_request(_headers)
+    app.context_processor(lambda: {"commune": current_commune()})
+
+    @app.get("/healthz")
+    def healthz():
+        """Trivial route: liveness probe, and the benchmark's baseline."""
+        return {"ok": True}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        # Typical cause: the page was open across a restart or a logout. Say how to recover.
+        return _error(
+            400,
+            _("Phiên làm việc đã hết hạn"),
+            _("Biểu mẫu không được gửi vì phiên làm việc đã thay đổi. Hãy quay lại, tải lại trang và gửi lại."),
+        )
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _error(403, _("Không có quyền"), _("Tài khoản của bạn không được phép làm việc này."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error(404, _("Không tìm thấy"), _("Trang hoặc dữ liệu bạn tìm không tồn tại."))
+
+    @app.errorhandler(405)
+    def not_allowed(error):
+        return _error(405, _("Không hỗ trợ"), _("Thao tác này không được hỗ trợ ở địa chỉ này."))
