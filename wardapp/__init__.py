@@ -23,7 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     settings.load(app, config)
 
-    from . import i18n, web
+    from . import i18n, models, web  # noqa: F401 (models: the whole schema, for Alembic)
     from .extensions import babel, csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
@@ -35,10 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
 
-    from . import admin, audit, auth, commune, dashboard, reports
+    from . import admin, audit, auth, commune, dashboard, delays, evidence, reports, tasks, team
     from .cli import register_cli
 
-    for module in (auth, commune, reports, dashboard, admin, audit):
+    for module in (auth, commune, reports, evidence, delays, tasks, team, dashboard, admin, audit):
         app.register_blueprint(module.bp)
     register_cli(app)
     return app

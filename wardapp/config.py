@@ -30,6 +30,8 @@ class Defaults:
     FIGURE_MAX = 100_000  # a sanity bound for one day's count at one center
     DEFAULT_DEADLINE = "17:00"
     AUDIT_PAGE_SIZE = 50
+    PHOTO_MAX_BYTES = 15 * 1000 * 1000
+    PHOTO_MAX_PIXELS = 100_000_000  # a 100-megapixel photo; more is a decompression bomb
 
 
 def _secret_key(instance: Path) -> str:
@@ -58,5 +60,8 @@ def load(app: Flask, overrides: dict | None) -> None:
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'wardapp.sqlite3'}"
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        # Room for one photo at the limit and its form fields; a bigger request is refused early.
+        app.config["MAX_CONTENT_LENGTH"] = app.config["PHOTO_MAX_BYTES"] + 1_000_000
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)

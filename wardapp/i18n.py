@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from babel.numbers import format_decimal, format_percent
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -17,6 +17,8 @@ PERCENT_PATTERN = "#,##0.0%"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and seeding: no user, no session; default to Vietnamese
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -2,6 +2,13 @@
 from .audit.models import AuditEvent
 from .auth.models import Role, User
 from .commune.models import Commune
+from .delays.models import Explanation, LateDossier
+from .evidence.models import Photo, PhotoCategory
 from .reports.models import DailyReport, ReportStatus
+from .tasks.models import Task, TaskProgress
+from .team.models import ResponseTeam, SupportCase, TeamMember
 
-__all__ = ["AuditEvent", "Commune", "DailyReport", "ReportStatus", "Role", "User"]
+__all__ = [
+    "AuditEvent", "Commune", "DailyReport", "Explanation", "LateDossier", "Photo", "PhotoCategory",
+    "ReportStatus", "ResponseTeam", "Role", "SupportCase", "Task", "TaskProgress", "TeamMember", "User",
+]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -85,7 +85,9 @@ def init_app(app) -> None:
         from .auth.models import User
         from .extensions import db
 
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        # A deactivated account loses its open sessions on the next request, not at next login.
+        return user if user is not None and user.active else None
 
     app.before_request(_redirect_to_setup)
     app.after_request(_headers)

@@ -20,9 +20,17 @@ class Commune(db.Model):
     province_name: Mapped[str] = mapped_column(String(120))
     # The daily deadline, Vietnam time; signing after it marks the report late.
     deadline: Mapped[dt.time] = mapped_column(Time, default=dt.time(17, 0))
+    # Set by the city: the day by which the response team must be established.
+    team_deadline: Mapped[dt.date | None] = mapped_column()
+    # A task is behind schedule when its progress trails the share of time elapsed by more.
+    behind_tolerance: Mapped[int] = mapped_column(default=20)
 
     def settings_snapshot(self) -> dict:
-        return {"deadline": self.deadline.strftime("%H:%M")}
+        return {
+            "deadline": self.deadline.strftime("%H:%M"),
+            "team_deadline": self.team_deadline.isoformat() if self.team_deadline else None,
+            "behind_tolerance": self.behind_tolerance,
+        }
 
     @classmethod
     def current(cls) -> Commune | None:

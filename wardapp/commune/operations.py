@@ -41,6 +41,9 @@ def set_up_commune(code: str, deadline: dt.time = dt.time(17, 0), actor=None) ->
     )
     db.session.add(commune)
     db.session.flush()
+    from ..evidence.operations import create_default_categories
+
+    create_default_categories(commune.id)
     audit.record(
         "commune.set_up", target_type="commune", target_id=unit.code, actor=actor,
         after={"code": unit.code, "name": unit.name, "province": unit.province_name, **commune.settings_snapshot()},
@@ -49,9 +52,34 @@ def set_up_commune(code: str, deadline: dt.time = dt.time(17, 0), actor=None) ->
     return commune
 
 
-def change_settings(commune: Commune, deadline: dt.time, actor=None) -> None:
+def parse_settings(form) -> tuple[dict, dict[str, str]]:
+    """The settings form → (values, field errors)."""
+    from ..clock import parse_iso_date
+
+    values: dict = {}
+    errors: dict[str, str] = {}
+    values["deadline"], error = parse_deadline(form.get("deadline", ""))
+    if error:
+        errors["deadline"] = error
+    # A field left out of the form keeps its value; a date field sent empty clears it.
+    if "team_deadline" in form:
+        raw_team = (form.get("team_deadline") or "").strip()
+        values["team_deadline"] = parse_iso_date(raw_team) if raw_team else None
+        if raw_team and values["team_deadline"] is None:
+            errors["team_deadline"] = _("Ngày không hợp lệ.")
+    if "behind_tolerance" in form:
+        raw_tolerance = (form.get("behind_tolerance") or "").strip()
+        if raw_tolerance.isdigit() and 0 <= int(raw_tolerance) <= 100:
+            values["behind_tolerance"] = int(raw_tolerance)
+        else:
+            errors["behind_tolerance"] = _("Nhập một số nguyên từ 0 đến 100 (điểm phần trăm).")
+    return values, errors
+
+
+def change_settings(commune: Commune, values: dict, actor=None) -> None:
     before = commune.settings_snapshot()
-    commune.deadline = deadline
+    for name, value in values.items():
+        setattr(commune, name, value)
     old, new = audit.changes(before, commune.settings_snapshot())
     if new:
         audit.record("settings.changed", target_type="commune", target_id=commune.code,

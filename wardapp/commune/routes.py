@@ -9,7 +9,7 @@ from ..auth.operations import check_user_fields, create_user, normalise_user_fie
 from ..extensions import db
 from ..web import current_commune, roles_required
 from . import bp
-from .operations import SetupError, change_settings, parse_deadline, set_up_commune
+from .operations import SetupError, change_settings, parse_deadline, parse_settings, set_up_commune
 from .units import find, search
 
 
@@ -58,11 +58,9 @@ def settings():
     commune = current_commune()
     errors: dict[str, str] = {}
     if request.method == "POST":
-        deadline, error = parse_deadline(request.form.get("deadline", ""))
-        if error:
-            errors["deadline"] = error
-        else:
-            change_settings(commune, deadline)
+        values, errors = parse_settings(request.form)
+        if not errors:
+            change_settings(commune, values)
             db.session.commit()
             flash(_("Đã lưu cài đặt."), "success")
             return redirect(url_for("commune.settings"), code=303)

@@ -19,7 +19,9 @@ class Unit:
     name: str
     province_code: str
     province_name: str
-    folded: str  # name without diacritics, lower case, for searching
+    folded: str  # name and province without diacritics, lower case, for searching
+    name_words: tuple[str, ...]
+    all_words: tuple[str, ...]
 
 
 def fold(text: str) -> str:
@@ -41,6 +43,8 @@ def all_units() -> dict[str, Unit]:
                 province_code=province["Code"],
                 province_name=province["FullName"],
                 folded=fold(ward["FullName"] + " " + province["FullName"]),
+                name_words=tuple(fold(ward["FullName"]).split()),
+                all_words=tuple(fold(ward["FullName"] + " " + province["FullName"]).split()),
             )
     return units
 
@@ -57,4 +61,11 @@ def search(query: str, limit: int = 20) -> list[Unit]:
     if query.isdigit():
         return [u for u in all_units().values() if u.code.startswith(query)][:limit]
     words = fold(query).split()
-    return [u for u in all_units().values() if all(w in u.folded for w in words)][:limit]
+
+    def matches(unit_words: tuple[str, ...]) -> bool:
+        # Every typed word starts a word of the name: "hai chau" finds Hải Châu, not Tủa Sín Chải.
+        return all(any(uw.startswith(w) for uw in unit_words) for w in words)
+
+    in_name = [u for u in all_units().values() if matches(u.name_words)]
+    in_province = [u for u in all_units().values() if u not in in_name and matches(u.all_words)]
+    return (in_name + in_province)[:limit]

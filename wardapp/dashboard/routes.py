@@ -7,7 +7,8 @@ from markupsafe import Markup
 
 from .. import clock
 from ..i18n import fmt_percent
-from ..reports import rules
+from ..delays.readiness import readiness
+from ..team.operations import team_of, team_state
 from ..reports.operations import get_report
 from ..web import current_commune, login_required
 from . import bp
@@ -38,7 +39,8 @@ def index():
     context = {
         "today": today,
         "report": report,
-        "problems": rules.check_figures(report.figures) if report else {},
+        "readiness": readiness(commune, report, today),
+        "team_state": team_state(team_of(commune.id), commune.team_deadline),
         "deadline": commune.deadline,
         "first": first,
         "weeks": weeks,

@@ -12,6 +12,7 @@ from ..commune.operations import set_up_commune
 from ..extensions import db
 from ..reports.models import DailyReport, ReportStatus
 from ..reports.rules import check_figures
+from .evidence import explain_behind_task, seed_evidence
 from .history import generate
 
 DEMO_CODE = "20242"  # Phường Hải Châu, Thành phố Đà Nẵng
@@ -36,6 +37,9 @@ def seed(today: dt.date, password: str | None = None, days: int = 90) -> dict[st
             commune.id,
         )
     seed_history(commune, users["staff"], today - dt.timedelta(days=1), days)
+    db.session.flush()
+    seed_evidence(commune, users, today, days)
+    explain_behind_task(commune, users["leader"], today - dt.timedelta(days=1))
     db.session.commit()
     return passwords
 

@@ -75,11 +75,16 @@ class DailyReport(db.Model):
     difficulties: Mapped[str] = mapped_column(Text, default="")
     proposals: Mapped[str] = mapped_column(Text, default="")
 
+    # Marked by the leader once every item is explained; cleared by any later change.
+    ready_at: Mapped[dt.datetime | None] = mapped_column()
+    ready_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_by = relationship("User", foreign_keys=[updated_by_id], lazy="joined")
+    ready_by = relationship("User", foreign_keys=[ready_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -101,8 +106,14 @@ class DailyReport(db.Model):
         for name, text in narrative.items():
             setattr(self, name, text)
         self.status = ReportStatus.COMPLETE if consistent else ReportStatus.DRAFT
+        self.touch(user)
+
+    def touch(self, user) -> None:
+        """Any change to the day's content: record who and when, and withdraw "ready to sign"."""
         self.updated_at = utcnow()
         self.updated_by_id = user.id
+        self.ready_at = None
+        self.ready_by_id = None
 
     @property
     def status_label(self) -> str:

@@ -46,9 +46,28 @@ def date_problem(day: dt.date | None) -> str | None:
     return None
 
 
-def check_form(commune_id: int, day: dt.date, form) -> Validation:
+@dataclass(frozen=True)
+class FixedFigure:
+    """A figure the app fills in rather than a person: shown read-only with where it came from."""
+
+    value: int
+    source: str
+
+
+def fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
+    from ..team.operations import cases_count
+
+    fixed = {}
     carried = carried_over_for(commune_id, day)
-    fixed = {"carried_over": carried.value} if carried else {}
+    if carried is not None:
+        fixed["carried_over"] = FixedFigure(carried.value, _(
+            "Lấy từ số hồ sơ đang giải quyết cuối ngày %(date)s.", date=carried.from_date.strftime("%d/%m/%Y")))
+    fixed["response_team_cases"] = FixedFigure(cases_count(commune_id, day), _("Tính từ nhật ký hỗ trợ của Tổ."))
+    return fixed
+
+
+def check_form(commune_id: int, day: dt.date, form) -> Validation:
+    fixed = {name: f.value for name, f in fixed_figures(commune_id, day).items()}
     config = current_app.config
     return validate(form, figure_max=config["FIGURE_MAX"], narrative_max=config["NARRATIVE_MAX_CHARS"], fixed=fixed)
 
@@ -59,9 +78,8 @@ def initial_form(commune_id: int, day: dt.date, report: DailyReport | None) -> d
         values = {**report.figures, **report.narrative}
     else:
         values = {**zero_figures(), "highlights": "", "difficulties": "", "proposals": ""}
-    carried = carried_over_for(commune_id, day)
-    if carried is not None:
-        values["carried_over"] = carried.value
+    for name, fixed in fixed_figures(commune_id, day).items():
+        values[name] = fixed.value
     return {k: str(v) for k, v in values.items()}
 
 

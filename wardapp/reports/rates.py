@@ -149,6 +149,8 @@ def compute(f: Figures) -> dict[str, float | None]:
 # dossier again every day it waits.
 OPENING_STOCKS = ("carried_over",)
 CLOSING_STOCKS = ("pending_within", "pending_overdue")
+# Levels describe a day (counters open, staff, waiting time): a period has their daily average.
+LEVELS = ("counters_open", "staff_on_duty", "avg_wait_minutes")
 
 
 def sum_figures(days: list[Figures]) -> dict[str, int]:
@@ -156,6 +158,7 @@ def sum_figures(days: list[Figures]) -> dict[str, int]:
 
     Flows are added up; the period opens with its first day's carried-over dossiers and closes
     with its last day's pending ones, so received + carried over = resolved + pending still holds.
+    Levels are averaged over the days (rounded to whole numbers).
     """
     from .figures import FIGURE_NAMES
 
@@ -168,4 +171,6 @@ def sum_figures(days: list[Figures]) -> dict[str, int]:
             total[name] = days[0][name]
         for name in CLOSING_STOCKS:
             total[name] = days[-1][name]
+        for name in LEVELS:
+            total[name] = round(total[name] / len(days))
     return total

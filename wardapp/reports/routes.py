@@ -14,9 +14,9 @@ from . import bp, rates
 from .figures import NARRATIVE, figures_by_group
 from .models import DailyReport
 from .operations import (
-    carried_over_for,
     check_form,
     date_problem,
+    fixed_figures,
     get_report,
     initial_form,
     save_report,
@@ -44,7 +44,7 @@ def _form_context(day: dt.date, report: DailyReport | None, values: dict[str, st
         "validation": validation,
         "groups": figures_by_group(),
         "narrative_fields": NARRATIVE,
-        "carried": carried_over_for(commune.id, day),
+        "fixed": fixed_figures(commune.id, day),
         "rates": rates.compute(figures) if complete else None,
         "rate_defs": rates.RATES,
         "totals": rates.totals(figures) if complete else None,

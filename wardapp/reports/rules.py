@@ -34,7 +34,9 @@ def parse_count(raw: str | None, maximum: int) -> tuple[int | None, str | None]:
         if any(sep in text for sep in ".,") and text.replace(".", "").replace(",", "").isdigit():
             return None, _("Chỉ nhập số nguyên, không có dấu phẩy hay dấu chấm.")
         return None, _("Chỉ nhập chữ số (ví dụ: 12).")
-    value = int(text)
+    digits = text.lstrip("0") or "0"
+    # Compare lengths first: int() refuses strings of more than 4,300 digits (ValueError).
+    value = int(digits) if len(digits) <= len(str(maximum)) else maximum + 1
     if value > maximum:
         return None, _("Số quá lớn: tối đa %(max)s cho một ngày.", max=fmt_number(maximum))
     return value, None

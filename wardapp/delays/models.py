@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import db
+
+
+class LateKind(StrEnum):
+    RESOLVED_LATE = "resolved_late"  # resolved after its deadline today
+    PENDING_OVERDUE = "pending_overdue"  # still pending, past its deadline
+
+    @property
+    def label(self) -> str:
+        return str(LATE_LABELS[self])
+
+
+LATE_LABELS = {
+    LateKind.RESOLVED_LATE: _l("Giải quyết quá hạn"),
+    LateKind.PENDING_OVERDUE: _l("Đang giải quyết quá hạn"),
+}
+
+
+class LateDossier(db.Model):
+    """One late dossier, or a group of them with the same procedure and cause."""
+
+    __tablename__ = "late_dossiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("daily_reports.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(default=1)
+    procedure: Mapped[str] = mapped_column(String(200))
+    dossier_code: Mapped[str] = mapped_column(String(60), default="")
+    officer: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(120), default="")
+    cause: Mapped[str] = mapped_column(Text)
+    apology_issued: Mapped[bool] = mapped_column(default=False)
+    new_appointment: Mapped[dt.date | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    report = relationship("DailyReport")
+
+    @property
+    def kind_label(self) -> str:
+        return LateKind(self.kind).label
+
+    def snapshot(self) -> dict:
+        return {
+            "kind": self.kind, "count": self.count, "procedure": self.procedure, "dossier_code": self.dossier_code,
+            "officer": self.officer, "unit": self.unit, "cause": self.cause, "apology_issued": self.apology_issued,
+            "new_appointment": self.new_appointment.isoformat() if self.new_appointment else None,
+        }
+
+
+class Explanation(db.Model):
+    """The leader's explanation of one item behind schedule. Never edited: a new row replaces it."""
+
+    __tablename__ = "explanations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("daily_reports.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(60))
+    item_label: Mapped[str] = mapped_column(String(300))  # what the item was, as shown then
+    cause: Mapped[str] = mapped_column(Text)
+    remedy: Mapped[str] = mapped_column(Text)
+    new_date: Mapped[dt.date | None] = mapped_column()
+    responsible: Mapped[str] = mapped_column(String(120))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    author = relationship("User")
+
+    def snapshot(self) -> dict:
+        return {"item": self.item_key, "cause": self.cause, "remedy": self.remedy,
+                "new_date": self.new_date.isoformat() if self.new_date else None, "responsible": self.responsible}

@@ -1,0 +1,108 @@
+"""Recording late dossiers and the leader's explanations, and marking a day ready to sign."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from .. import audit
+from ..clock import parse_iso_date, utcnow
+from ..extensions import db
+from ..reports.models import DailyReport
+from .models import Explanation, LateDossier, LateKind
+from .readiness import Item, readiness
+
+
+class NotReady(Exception):
+    def __init__(self, blockers: list[str]):
+        super().__init__("; ".join(blockers))
+        self.blockers = blockers
+
+
+def _text(form, name: str, limit: int) -> str:
+    return " ".join(form.get(name, "").split())[:limit]
+
+
+def parse_late_dossier(form) -> tuple[dict, dict[str, str]]:
+    values = {
+        "kind": form.get("kind", ""), "procedure": _text(form, "procedure", 200),
+        "dossier_code": _text(form, "dossier_code", 60), "officer": _text(form, "officer", 120),
+        "unit": _text(form, "unit", 120), "cause": form.get("cause", "").strip()[:2000],
+        "apology_issued": form.get("apology_issued") == "1",
+    }
+    errors: dict[str, str] = {}
+    if values["kind"] not in [k.value for k in LateKind]:
+        errors["kind"] = _("Chọn loại trễ hạn.")
+    raw = form.get("count", "1").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+        errors["count"] = _("Số hồ sơ là số nguyên từ 1.")
+    else:
+        values["count"] = int(raw)
+    for name, message in (("procedure", _("Nhập tên thủ tục.")), ("officer", _("Nhập cán bộ chịu trách nhiệm.")),
+                          ("cause", _("Nêu nguyên nhân trễ hạn."))):
+        if not values[name]:
+            errors[name] = message
+    raw_date = form.get("new_appointment", "").strip()
+    values["new_appointment"] = parse_iso_date(raw_date) if raw_date else None
+    if raw_date and values["new_appointment"] is None:
+        errors["new_appointment"] = _("Ngày không hợp lệ.")
+    return values, errors
+
+
+def add_late_dossier(report: DailyReport, values: dict, user) -> LateDossier:
+    dossier = LateDossier(report_id=report.id, created_by_id=user.id, **values)
+    db.session.add(dossier)
+    report.touch(user)
+    db.session.flush()
+    audit.record("late_dossier.added", target_type="report", target_id=report.date.isoformat(),
+                 after=dossier.snapshot(), actor=user)
+    return dossier
+
+
+def remove_late_dossier(dossier: LateDossier, user) -> None:
+    audit.record("late_dossier.removed", target_type="report", target_id=dossier.report.date.isoformat(),
+                 before=dossier.snapshot(), actor=user)
+    dossier.report.touch(user)
+    db.session.delete(dossier)
+
+
+def parse_explanation(form, today) -> tuple[dict, dict[str, str]]:
+    values = {
+        "cause": form.get("cause", "").strip()[:2000], "remedy": form.get("remedy", "").strip()[:2000],
+        "responsible": _text(form, "responsible", 120),
+    }
+    errors: dict[str, str] = {}
+    if not values["cause"]:
+        errors["cause"] = _("Nêu nguyên nhân.")
+    if not values["remedy"]:
+        errors["remedy"] = _("Nêu biện pháp khắc phục.")
+    if not values["responsible"]:
+        errors["responsible"] = _("Nêu người chịu trách nhiệm.")
+    raw = form.get("new_date", "").strip()
+    values["new_date"] = parse_iso_date(raw) if raw else None
+    if not raw:
+        errors["new_date"] = _("Chọn thời hạn hoàn thành mới.")
+    elif values["new_date"] is None:
+        errors["new_date"] = _("Ngày không hợp lệ.")
+    elif values["new_date"] < today:
+        errors["new_date"] = _("Thời hạn mới không thể ở quá khứ.")
+    return values, errors
+
+
+def explain(report: DailyReport, item: Item, values: dict, user) -> Explanation:
+    """Add the leader's explanation; an earlier one for the same item stays as history."""
+    explanation = Explanation(report_id=report.id, item_key=item.key, item_label=item.label[:300],
+                              author_id=user.id, **values)
+    db.session.add(explanation)
+    db.session.flush()
+    audit.record("explanation.added", target_type="report", target_id=report.date.isoformat(),
+                 after=explanation.snapshot(), summary=item.label[:300], actor=user)
+    report.touch(user)
+    return explanation
+
+
+def mark_ready(commune, report: DailyReport, user) -> None:
+    state = readiness(commune, report, report.date)
+    if not state.ready:
+        raise NotReady(state.blockers)
+    report.ready_at = utcnow()
+    report.ready_by_id = user.id
+    audit.record("report.ready", target_type="report", target_id=report.date.isoformat(), actor=user)

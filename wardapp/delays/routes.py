@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock
+from ..auth.models import EDITORS, Role
+from ..extensions import db
+from ..reports.access import LEADER_ONLY, report_for_reading, report_for_writing
+from ..reports.models import DailyReport
+from ..web import current_commune, login_required
+from . import bp
+from .models import Explanation, LateDossier, LateKind
+from .operations import (
+    NotReady,
+    add_late_dossier,
+    explain,
+    mark_ready,
+    parse_explanation,
+    parse_late_dossier,
+    remove_late_dossier,
+)
+from .readiness import count_mismatches, late_dossiers_of, readiness
+
+
+@bp.get("/reports/<day>/late")
+@login_required
+def late_dossiers(day: str):
+    date, report = report_for_reading(day)
+    return _late_page(date, report)
+
+
+def _late_page(date, report, errors=None, form=None, status=200):
+    dossiers = late_dossiers_of(report)
+    return render_template(
+        "delays/late.html", day=date, report=report, dossiers=dossiers, kinds=list(LateKind),
+        mismatches=count_mismatches(report, dossiers) if report else [], errors=errors or {}, form=form or {},
+        can_edit=current_user.has_role(*EDITORS),
+    ), status
+
+
+@bp.post("/reports/<day>/late")
+@login_required
+def add_late(day: str):
+    report = report_for_writing(day)
+    values, errors = parse_late_dossier(request.form)
+    if errors:
+        db.session.rollback()
+        date, report = report_for_reading(day)
+        return _late_page(date, report, errors, request.form, 422)
+    add_late_dossier(report, values, current_user)
+    db.session.commit()
+    flash(_("Đã ghi hồ sơ trễ hạn."), "success")
+    return redirect(url_for("delays.late_dossiers", day=report.date.isoformat()), code=303)
+
+
+@bp.post("/reports/<day>/late/<int:dossier_id>/remove")
+@login_required
+def remove_late(day: str, dossier_id: int):
+    report = report_for_writing(day)
+    dossier = db.session.get(LateDossier, dossier_id)
+    if dossier is None or dossier.report_id != report.id:
+        abort(404)
+    remove_late_dossier(dossier, current_user)
+    db.session.commit()
+    return redirect(url_for("delays.late_dossiers", day=report.date.isoformat()), code=303)
+
+
+@bp.get("/reports/<day>/explain")
+@login_required
+def explanations(day: str):
+    date, report = report_for_reading(day)
+    return _explain_page(date, report)
+
+
+def _explain_page(date, report, errors=None, form=None, status=200, item_key=None):
+    commune = current_commune()
+    state = readiness(commune, report, date)
+    history = defaultdict(list)
+    if report is not None:
+        for e in db.session.scalars(db.select(Explanation).filter_by(report_id=report.id)
+                                    .order_by(Explanation.id.desc())):
+            history[e.item_key].append(e)
+    return render_template(
+        "delays/explain.html", day=date, report=report, state=state, history=history,
+        errors=errors or {}, form=form or {}, error_item=item_key, today=clock.today(),
+        is_leader=current_user.has_role(*LEADER_ONLY),
+    ), status
+
+
+@bp.post("/reports/<day>/explain")
+@login_required
+def add_explanation(day: str):
+    report = report_for_writing(day, LEADER_ONLY)
+    commune = current_commune()
+    key = request.form.get("item", "")
+    item = next((i for i in readiness(commune, report, report.date).items if i.key == key), None)
+    if item is None:
+        abort(404)
+    values, errors = parse_explanation(request.form, clock.today())
+    if errors:
+        return _explain_page(report.date, report, errors, request.form, 422, key)
+    explain(report, item, values, current_user)
+    db.session.commit()
+    flash(_("Đã lưu giải trình."), "success")
+    return redirect(url_for("delays.explanations", day=report.date.isoformat()) + f"#item-{key.replace(':', '-')}", code=303)
+
+
+@bp.post("/reports/<day>/ready")
+@login_required
+def ready(day: str):
+    report = report_for_writing(day, LEADER_ONLY)
+    try:
+        mark_ready(current_commune(), report, current_user)
+    except NotReady:
+        db.session.rollback()
+        date, report = report_for_reading(day)
+        flash(_("Chưa thể đánh dấu sẵn sàng ký: xem những việc còn thiếu bên dưới."), "error")
+        return _explain_page(date, report, status=409)
+    db.session.commit()
+    flash(_("Báo cáo đã sẵn sàng để ký."), "success")
+    return redirect(url_for("delays.explanations", day=report.date.isoformat()), code=303)
+
+
+@bp.get("/delays")
+@login_required
+def month():
+    """The month's late dossiers and explanations by officer and unit (the public list)."""
+    today = clock.today()
+    try:
+        first = dt.date.fromisoformat(request.args.get("month", "") + "-01")
+    except ValueError:
+        first = today.replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    commune = current_commune()
+    rows = db.session.execute(
+        db.select(LateDossier, DailyReport.date)
+        .join(DailyReport, LateDossier.report_id == DailyReport.id)
+        .filter(DailyReport.commune_id == commune.id, DailyReport.date >= first, DailyReport.date < after)
+        .order_by(LateDossier.officer, DailyReport.date)
+    ).all()
+    report_ids = {d.report_id for d, _day in rows}
+    explained = {}
+    if report_ids:
+        for e in db.session.scalars(db.select(Explanation).filter(Explanation.report_id.in_(report_ids),
+                                                                  Explanation.item_key.like("late:%"))
+                                    .order_by(Explanation.id)):
+            explained[e.item_key] = e  # the latest wins
+    by_officer = defaultdict(list)
+    for dossier, day in rows:
+        by_officer[(dossier.officer, dossier.unit)].append((day, dossier, explained.get(f"late:{dossier.id}")))
+    return render_template("delays/month.html", first=first, groups=sorted(by_officer.items()),
+                           previous=(first - dt.timedelta(days=1)).replace(day=1),
+                           next=after if after <= today else None)

@@ -1,0 +1,162 @@
+"""Deciding what an uploaded file is, by its content alone, and reading its EXIF.
+
+Pure: bytes in, facts or a refusal out. The uploaded name and declared type are never trusted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+try:  # HEIC/HEIF from iPhones, when the maintained plugin is installed
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:  # pragma: no cover - it is in requirements.txt
+    pillow_heif = None
+
+from ..clock import TZ
+from ..i18n import fmt_number
+
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
+THUMB_SIZE = (480, 480)
+
+EXIF_IFD = 0x8769
+GPS_IFD = 0x8825
+
+
+class PhotoRejected(ValueError):
+    """An upload refused, with the message to show next to the file field."""
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    sha256: str
+    content_type: str
+    bytes: int
+    width: int
+    height: int
+    taken_at: dt.datetime | None  # Vietnam time, naive
+    camera: str
+    gps: tuple[float, float] | None
+
+
+def _megabytes(size: int) -> str:
+    return fmt_number(size / 1_000_000, 1)
+
+
+def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
+    """Accept a JPEG, PNG, WebP or HEIC photo that decodes completely, or raise PhotoRejected."""
+    if not data:
+        raise PhotoRejected(_("Tệp rỗng: không có ảnh nào được gửi lên."))
+    if len(data) > max_bytes:
+        raise PhotoRejected(_("Ảnh quá lớn: %(size)s MB, tối đa %(max)s MB.",
+                              size=_megabytes(len(data)), max=_megabytes(max_bytes)))
+    with warnings.catch_warnings():
+        # Pillow only warns below its own hard limit; a bomb is refused either way.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+            kind = image.format
+            if kind not in CONTENT_TYPES:
+                raise PhotoRejected(_("Chỉ nhận ảnh JPEG, PNG, WebP hoặc HEIC."))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise PhotoRejected(_bomb_message(width, height))
+            image.load()  # decode every pixel: a truncated or corrupt file fails here
+            exif = image.getexif()
+        except PhotoRejected:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected(_("Ảnh có số điểm ảnh bất thường, bị từ chối để bảo vệ máy chủ."))
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise PhotoRejected(_("Tệp này không phải ảnh JPEG, PNG, WebP hoặc HEIC đọc được."))
+    return ImageFacts(
+        sha256=hashlib.sha256(data).hexdigest(),
+        content_type=CONTENT_TYPES[kind],
+        bytes=len(data),
+        width=width,
+        height=height,
+        taken_at=capture_time(exif),
+        camera=camera_name(exif),
+        gps=gps_position(exif),
+    )
+
+
+def _bomb_message(width: int, height: int) -> str:
+    return _("Ảnh %(w)s × %(h)s điểm ảnh quá lớn, bị từ chối để bảo vệ máy chủ.",
+             w=fmt_number(width), h=fmt_number(height))
+
+
+def capture_time(exif: Image.Exif) -> dt.datetime | None:
+    """When the camera says the photo was taken (not when the file was last changed)."""
+    sub = exif.get_ifd(EXIF_IFD)
+    raw = sub.get(ExifTags.Base.DateTimeOriginal) or sub.get(ExifTags.Base.DateTimeDigitized)
+    if not raw:
+        return None
+    try:
+        moment = dt.datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    offset = sub.get(ExifTags.Base.OffsetTimeOriginal)
+    if offset:
+        try:
+            aware = dt.datetime.strptime(f"{moment:%Y-%m-%d %H:%M:%S}{str(offset).strip()}", "%Y-%m-%d %H:%M:%S%z")
+            moment = aware.astimezone(TZ).replace(tzinfo=None)
+        except ValueError:
+            pass
+    return moment
+
+
+def camera_name(exif: Image.Exif) -> str:
+    make = str(exif.get(ExifTags.Base.Make, "") or "").strip("\x00 ")
+    model = str(exif.get(ExifTags.Base.Model, "") or "").strip("\x00 ")
+    if make and model.lower().startswith(make.lower()):
+        make = ""
+    return " ".join(p for p in (make, model) if p)[:120]
+
+
+def _degrees(value) -> float:
+    d, m, s = (float(x) for x in value)
+    return d + m / 60 + s / 3600
+
+
+def gps_position(exif: Image.Exif) -> tuple[float, float] | None:
+    gps = exif.get_ifd(GPS_IFD)
+    try:
+        lat = _degrees(gps[ExifTags.GPS.GPSLatitude])
+        lon = _degrees(gps[ExifTags.GPS.GPSLongitude])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if str(gps.get(ExifTags.GPS.GPSLatitudeRef, "N")).upper().startswith("S"):
+        lat = -lat
+    if str(gps.get(ExifTags.GPS.GPSLongitudeRef, "E")).upper().startswith("W"):
+        lon = -lon
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return round(lat, 6), round(lon, 6)
+
+
+def thumbnail(data: bytes) -> bytes:
+    """A small upright JPEG for lists and the PDF grid."""
+    with Image.open(io.BytesIO(data)) as image:
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail(THUMB_SIZE)
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=82, optimize=True)
+        return out.getvalue()
+
+
+def display_name(name: str | None) -> str:
+    """The uploaded name, for showing only: no folders, no control characters, bounded."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(c for c in base if c.isprintable()).strip()
+    return cleaned[:200]

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import audit
+from ..auth.models import EDITORS, Role
+from ..extensions import db
+from ..i18n import fmt_number
+from ..reports.access import report_for_reading, report_for_writing
+from ..web import current_commune, login_required, roles_required
+from . import bp, storage
+from .images import EXTENSIONS, PhotoRejected
+from .models import Photo, PhotoCategory
+from .operations import add_photo, categories, checklist, photos_of, remove_photo
+
+CAPTION_MAX = 300
+
+
+def _photo_or_404(photo_id: int) -> Photo:
+    """A photo of this commune's reports (another commune's id is as good as a missing one)."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or photo.removed_at is not None or photo.report.commune_id != current_commune().id:
+        abort(404)
+    return photo
+
+
+def _context(day, report, errors=None, form=None) -> dict:
+    commune = current_commune()
+    photos = photos_of(report)
+    return {
+        "day": day, "report": report, "photos": photos, "checklist": checklist(commune.id, photos),
+        "categories": categories(commune.id), "errors": errors or {}, "form": form or {},
+        "can_edit": current_user.has_role(*EDITORS),
+        "max_mb": fmt_number(current_app.config["PHOTO_MAX_BYTES"] / 1_000_000),
+    }
+
+
+def _render(context: dict, status: int = 200):
+    template = "evidence/_photos.html" if request.headers.get("HX-Request") else "evidence/photos.html"
+    return render_template(template, **context), status
+
+
+@bp.get("/reports/<day>/photos")
+@login_required
+def photos(day: str):
+    date, report = report_for_reading(day)
+    return _render(_context(date, report))
+
+
+@bp.post("/reports/<day>/photos")
+@login_required
+def upload(day: str):
+    report = report_for_writing(day)
+    form = request.form
+    errors: dict[str, str] = {}
+    category = db.session.get(PhotoCategory, form.get("category", type=int) or 0)
+    if category is None or category.commune_id != report.commune_id or not category.active:
+        errors["category"] = _("Chọn loại ảnh.")
+    caption = " ".join(form.get("caption", "").split())
+    if len(caption) > CAPTION_MAX:
+        errors["caption"] = _("Chú thích tối đa %(n)s ký tự.", n=CAPTION_MAX)
+    upload = request.files.get("photo")
+    if upload is None or upload.filename == "" and not upload.content_length:
+        errors["photo"] = _("Chọn hoặc chụp một ảnh.")
+    if not errors:
+        try:
+            add_photo(report, upload.read(), upload.filename, category, caption, current_user)
+        except PhotoRejected as refusal:
+            errors["photo"] = str(refusal)
+    if errors:
+        db.session.rollback()
+        return _render(_context(report.date, _reload(report), errors, form), 422)
+    if not request.headers.get("HX-Request"):
+        flash(_("Đã thêm ảnh."), "success")
+        return redirect(url_for("evidence.photos", day=report.date.isoformat()), code=303)
+    return _render(_context(report.date, report, form={"category": str(category.id)}))
+
+
+def _reload(report):
+    """After a rollback the report may not exist any more (it was created for this upload)."""
+    from ..reports.operations import get_report
+
+    return get_report(report.commune_id, report.date)
+
+
+@bp.post("/reports/<day>/photos/<int:photo_id>/remove")
+@login_required
+def remove(day: str, photo_id: int):
+    report = report_for_writing(day)
+    photo = _photo_or_404(photo_id)
+    if photo.report_id != report.id:
+        abort(404)
+    remove_photo(photo, current_user)
+    if request.headers.get("HX-Request"):
+        return _render(_context(report.date, report))
+    flash(_("Đã gỡ ảnh khỏi báo cáo."), "success")
+    return redirect(url_for("evidence.photos", day=report.date.isoformat()), code=303)
+
+
+@bp.get("/photos/<int:photo_id>")
+@login_required
+def original(photo_id: int):
+    photo = _photo_or_404(photo_id)
+    return send_file(storage.original_path(photo.sha256), mimetype=photo.content_type, max_age=3600,
+                     download_name=f"{photo.sha256[:16]}.{EXTENSIONS[photo.content_type]}", conditional=True)
+
+
+@bp.get("/photos/<int:photo_id>/thumb")
+@login_required
+def thumb(photo_id: int):
+    photo = _photo_or_404(photo_id)
+    return send_file(storage.thumbnail_path(photo.sha256), mimetype="image/jpeg", max_age=3600, conditional=True)
+
+
+@bp.route("/settings/photo-categories", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_categories():
+    """The admin edits the checklist: labels, required or not, in use or not, new kinds."""
+    commune = current_commune()
+    existing = categories(commune.id, active_only=False)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        for category in existing:
+            label = " ".join(form.get(f"label-{category.id}", category.label).split())
+            if not label:
+                errors[f"label-{category.id}"] = _("Nhập tên loại ảnh.")
+                continue
+            before = category.snapshot()
+            category.label = label[:120]
+            category.required = form.get(f"required-{category.id}") == "1"
+            category.active = form.get(f"active-{category.id}") == "1"
+            old, new = audit.changes(before, category.snapshot())
+            if new:
+                audit.record("photo_category.changed", target_type="photo_category", target_id=category.key,
+                             before=old, after=new)
+        new_label = " ".join(form.get("new_label", "").split())
+        if new_label:
+            key = f"custom-{len(existing) + 1}"
+            category = PhotoCategory(commune_id=commune.id, key=key, label=new_label[:120],
+                                     required=form.get("new_required") == "1", position=len(existing))
+            db.session.add(category)
+            audit.record("photo_category.added", target_type="photo_category", target_id=key,
+                         after={"label": category.label, "required": category.required})
+        if errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(_("Đã lưu danh mục ảnh."), "success")
+            return redirect(url_for("evidence.edit_categories"), code=303)
+    return render_template("evidence/categories.html", categories=existing, errors=errors,
+                           form=request.form), (422 if errors else 200)
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    """A request over MAX_CONTENT_LENGTH: on the photo form, say so next to the file field."""
+    message = _("Tệp quá lớn: tối đa %(max)s MB.", max=fmt_number(current_app.config["PHOTO_MAX_BYTES"] / 1_000_000))
+    if request.endpoint == "evidence.upload" and current_user.is_authenticated:
+        date, report = report_for_reading(request.view_args["day"])
+        return _render(_context(date, report, {"photo": message}), 422)
+    return render_template("error.html", code=413, title=_("Tệp quá lớn"), message=message), 413

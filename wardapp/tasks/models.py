@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import db
+
+
+class Task(db.Model):
+    """A task of the commune's plan (e.g. from Plan 02-KH/BCĐTW) with its current progress."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("commune_id", "code", name="uq_tasks_commune_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    goal: Mapped[str] = mapped_column(Text, default="")
+    expected_output: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[dt.date] = mapped_column()
+    deadline: Mapped[dt.date] = mapped_column()
+    responsible: Mapped[str] = mapped_column(String(120), default="")
+    source_document: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    updates = relationship("TaskProgress", order_by="TaskProgress.id", back_populates="task")
+
+    def snapshot(self) -> dict:
+        return {
+            "code": self.code, "title": self.title, "goal": self.goal, "expected_output": self.expected_output,
+            "start_date": self.start_date.isoformat(), "deadline": self.deadline.isoformat(),
+            "responsible": self.responsible, "source_document": self.source_document,
+        }
+
+
+class TaskProgress(db.Model):
+    """A progress update; the history is kept, the latest on or before a day is that day's."""
+
+    __tablename__ = "task_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    date: Mapped[dt.date] = mapped_column()
+    percent: Mapped[int] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    task = relationship("Task", back_populates="updates")
+    by = relationship("User")

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import db
+
+
+class Field(StrEnum):
+    TECHNOLOGY = "technology"
+    PROFESSIONAL = "professional"
+    BOTH = "both"
+
+    @property
+    def label(self) -> str:
+        return str(FIELD_LABELS[self])
+
+
+FIELD_LABELS = {
+    Field.TECHNOLOGY: _l("Công nghệ"),
+    Field.PROFESSIONAL: _l("Chuyên môn"),
+    Field.BOTH: _l("Công nghệ và chuyên môn"),
+}
+
+
+class ResponseTeam(db.Model):
+    """The commune's Technology and Professional Response Team (one per commune)."""
+
+    __tablename__ = "response_teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), unique=True)
+    decision_number: Mapped[str] = mapped_column(String(60), default="")
+    decision_date: Mapped[dt.date | None] = mapped_column()
+    decision_signer: Mapped[str] = mapped_column(String(120), default="")
+    duties: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    members = relationship("TeamMember", order_by="TeamMember.id", back_populates="team",
+                           primaryjoin="and_(ResponseTeam.id == TeamMember.team_id, TeamMember.active)")
+
+    @property
+    def established(self) -> bool:
+        return bool(self.decision_number and self.decision_date)
+
+    @property
+    def leader(self):
+        return next((m for m in self.members if m.is_leader), None)
+
+    def snapshot(self) -> dict:
+        return {
+            "decision_number": self.decision_number,
+            "decision_date": self.decision_date.isoformat() if self.decision_date else None,
+            "decision_signer": self.decision_signer, "duties": self.duties,
+        }
+
+
+class TeamMember(db.Model):
+    __tablename__ = "team_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("response_teams.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[str] = mapped_column(String(120), default="")
+    unit: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    field: Mapped[str] = mapped_column(String(16), default=Field.BOTH)
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)  # removed members stay for old cases
+
+    team = relationship("ResponseTeam", back_populates="members")
+
+    @property
+    def field_label(self) -> str:
+        return Field(self.field).label
+
+    def snapshot(self) -> dict:
+        return {"name": self.name, "position": self.position, "unit": self.unit, "phone": self.phone,
+                "field": self.field, "is_leader": self.is_leader}
+
+
+class SupportCase(db.Model):
+    """One time the team helped someone; the day's count feeds the report's figure."""
+
+    __tablename__ = "support_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(index=True)
+    time: Mapped[dt.time] = mapped_column()
+    procedure: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[dt.datetime | None] = mapped_column()
+
+    member = relationship("TeamMember")
+
+    def snapshot(self) -> dict:
+        return {"date": self.date.isoformat(), "time": self.time.strftime("%H:%M"), "procedure": self.procedure,
+                "problem": self.problem, "outcome": self.outcome, "member_id": self.member_id}

@@ -1,0 +1,88 @@
+"""The response team: its set-up, its members, its support cases, and whether it is on time."""
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+
+from .. import audit
+from ..extensions import db
+from .models import ResponseTeam, SupportCase
+
+
+class TeamState(StrEnum):
+    NOT_SET_UP = "not_set_up"
+    ON_TIME = "on_time"
+    LATE = "late"
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+
+STATE_LABELS = {
+    TeamState.NOT_SET_UP: _l("Chưa thành lập"),
+    TeamState.ON_TIME: _l("Đã thành lập đúng hạn"),
+    TeamState.LATE: _l("Thành lập muộn"),
+}
+
+
+def team_of(commune_id: int) -> ResponseTeam | None:
+    return db.session.scalar(db.select(ResponseTeam).filter_by(commune_id=commune_id))
+
+
+def team_state(team: ResponseTeam | None, deadline: dt.date | None) -> TeamState:
+    if team is None or not team.established:
+        return TeamState.NOT_SET_UP
+    if deadline is not None and team.decision_date > deadline:
+        return TeamState.LATE
+    return TeamState.ON_TIME
+
+
+def overdue_without_team(team: ResponseTeam | None, deadline: dt.date | None, day: dt.date) -> bool:
+    """The case the leader must explain: no team established and the city's deadline has passed."""
+    return deadline is not None and day > deadline and (team is None or not team.established or team.decision_date > day)
+
+
+def ensure_team(commune_id: int) -> ResponseTeam:
+    team = team_of(commune_id)
+    if team is None:
+        team = ResponseTeam(commune_id=commune_id)
+        db.session.add(team)
+        db.session.flush()
+    return team
+
+
+def save_team(team: ResponseTeam, values: dict, user) -> None:
+    before = team.snapshot()
+    for name, value in values.items():
+        setattr(team, name, value)
+    old, new = audit.changes(before, team.snapshot())
+    if new:
+        audit.record("team.updated", target_type="team", target_id=team.id, before=old, after=new, actor=user)
+
+
+def cases_count(commune_id: int, day: dt.date) -> int:
+    return db.session.scalar(
+        db.select(func.count(SupportCase.id)).filter_by(commune_id=commune_id, date=day, removed_at=None)
+    ) or 0
+
+
+def cases_on(commune_id: int, day: dt.date) -> list[SupportCase]:
+    return list(db.session.scalars(
+        db.select(SupportCase).filter_by(commune_id=commune_id, date=day, removed_at=None).order_by(SupportCase.time)
+    ))
+
+
+def sync_report_figure(commune_id: int, day: dt.date, user) -> None:
+    """Keep the day's response-team figure equal to the case log (it is never typed)."""
+    from ..reports.operations import get_report
+
+    report = get_report(commune_id, day)
+    if report is not None:
+        count = cases_count(commune_id, day)
+        if report.response_team_cases != count:
+            report.response_team_cases = count
+            report.touch(user)
