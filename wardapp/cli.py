@@ -84,7 +84,79 @@ def demo_command(password, days, if_empty):
         click.echo(f"  {username:<9} {'(the password you gave)' if password else secret}")
 
 
+keys_cli = AppGroup("keys", help="The commune's Ed25519 signing keys.")
+outbox_cli = AppGroup("outbox", help="Signed reports on their way to the city.")
+
+
+@keys_cli.command("export")
+def export_key_command():
+    """Print the active public key as a JWK (kid = RFC 7638 thumbprint)."""
+    import json
+
+    from .signing import keys
+
+    row = keys.ensure_key()
+    db.session.commit()
+    click.echo(json.dumps(row.public_jwk, indent=2))
+
+
+@keys_cli.command("rotate")
+def rotate_key_command():
+    """Make a new signing key; the old public key stays known so old reports still verify."""
+    import json
+
+    from .signing import keys
+
+    row = keys.rotate()
+    db.session.commit()
+    click.echo(json.dumps(row.public_jwk, indent=2))
+
+
+@outbox_cli.command("send")
+def outbox_send_command():
+    """Send everything due now, once."""
+    from .outbox.sender import city_url, poll_statuses, send_due
+
+    if city_url() is None:
+        raise click.ClickException("No city URL: set WARDAPP_CITY_URL or CITY_URL in instance/config.py.")
+    counts = send_due()
+    poll_statuses()
+    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "nothing due")
+
+
+@outbox_cli.command("status")
+def outbox_status_command():
+    """List outbox entries with their state."""
+    from .outbox.models import OutboxEntry
+
+    for entry in db.session.scalars(db.select(OutboxEntry).order_by(OutboxEntry.id)):
+        when = entry.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if entry.state == "retrying" else ""
+        click.echo(f"{entry.revision.report_key}\t{entry.state}\tattempts={entry.attempts}\t"
+                   f"{entry.receipt_id or ''}\t{when}\t{entry.last_error[:80]}")
+
+
+@outbox_cli.command("worker")
+@click.option("--interval", type=float, default=None, help="Seconds between passes.")
+def outbox_worker_command(interval):
+    """Keep sending while the app runs (started by `make run`)."""
+    import signal
+
+    from flask import current_app
+
+    from .outbox.sender import run_forever
+
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    click.echo("outbox worker started")
+    try:
+        run_forever(interval or current_app.config["OUTBOX_INTERVAL"], stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        pass
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(commune_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(outbox_cli)

@@ -32,6 +32,13 @@ class Defaults:
     AUDIT_PAGE_SIZE = 50
     PHOTO_MAX_BYTES = 15 * 1000 * 1000
     PHOTO_MAX_PIXELS = 100_000_000  # a 100-megapixel photo; more is a decompression bomb
+    CITY_URL = ""  # the city monitoring system, e.g. https://giamsat.danang.gov.vn (WARDAPP_CITY_URL)
+    OUTBOX_TIMEOUT = 20  # seconds for one push
+    OUTBOX_LEASE_SECONDS = 120  # a claimed entry not answered by then is due again
+    OUTBOX_BACKOFF = (15, 60, 300, 900, 1800, 3600)
+    OUTBOX_INTERVAL = 5  # seconds between worker passes
+    OUTBOX_POLL_SECONDS = 300  # how often to ask the city about a sent report
+    OUTBOX_POLL_DAYS = 14  # how far back to keep asking
 
 
 def _secret_key(instance: Path) -> str:

@@ -107,6 +107,15 @@ def init_app(app) -> None:
             _("Biểu mẫu không được gửi vì phiên làm việc đã thay đổi. Hãy quay lại, tải lại trang và gửi lại."),
         )
 
+    from .reports.access import FrozenReport
+
+    @app.errorhandler(FrozenReport)
+    def frozen(error):
+        day = error.report.date.strftime("%d/%m/%Y")
+        return _error(409, _("Báo cáo đã ký"), _(
+            "Báo cáo ngày %(date)s đã được ký nên không thể thay đổi. Lãnh đạo có thể mở bản sửa đổi "
+            "(kèm lý do) để tạo phiên bản mới.", date=day))
+
     @app.errorhandler(403)
     def forbidden(error):
         return _error(403, _("Không có quyền"), _("Tài khoản của bạn không được phép làm việc này."))

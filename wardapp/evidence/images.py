@@ -47,8 +47,13 @@ class ImageFacts:
     gps: tuple[float, float] | None
 
 
-def _megabytes(size: int) -> str:
-    return fmt_number(size / 1_000_000, 1)
+def megabytes(size: int, *, round_up: bool = False) -> str:
+    """``size`` bytes in MB for people, with a decimal only when needed ("0,2", "15").
+
+    ``round_up`` for a file over a limit, so that it never reads as the same size as the limit.
+    """
+    tenths = -(-size // 100_000) if round_up else round(size / 100_000)
+    return fmt_number(tenths / 10, 0 if tenths % 10 == 0 else 1)
 
 
 def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
@@ -57,7 +62,7 @@ def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
         raise PhotoRejected(_("Tệp rỗng: không có ảnh nào được gửi lên."))
     if len(data) > max_bytes:
         raise PhotoRejected(_("Ảnh quá lớn: %(size)s MB, tối đa %(max)s MB.",
-                              size=_megabytes(len(data)), max=_megabytes(max_bytes)))
+                              size=megabytes(len(data), round_up=True), max=megabytes(max_bytes)))
     with warnings.catch_warnings():
         # Pillow only warns below its own hard limit; a bomb is refused either way.
         warnings.simplefilter("error", Image.DecompressionBombWarning)

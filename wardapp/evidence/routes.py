@@ -7,11 +7,10 @@ from flask_login import current_user
 from .. import audit
 from ..auth.models import EDITORS, Role
 from ..extensions import db
-from ..i18n import fmt_number
 from ..reports.access import report_for_reading, report_for_writing
 from ..web import current_commune, login_required, roles_required
 from . import bp, storage
-from .images import EXTENSIONS, PhotoRejected
+from .images import EXTENSIONS, PhotoRejected, megabytes
 from .models import Photo, PhotoCategory
 from .operations import add_photo, categories, checklist, photos_of, remove_photo
 
@@ -33,7 +32,7 @@ def _context(day, report, errors=None, form=None) -> dict:
         "day": day, "report": report, "photos": photos, "checklist": checklist(commune.id, photos),
         "categories": categories(commune.id), "errors": errors or {}, "form": form or {},
         "can_edit": current_user.has_role(*EDITORS),
-        "max_mb": fmt_number(current_app.config["PHOTO_MAX_BYTES"] / 1_000_000),
+        "max_mb": megabytes(current_app.config["PHOTO_MAX_BYTES"]),
     }
 
 
@@ -99,19 +98,30 @@ def remove(day: str, photo_id: int):
     return redirect(url_for("evidence.photos", day=report.date.isoformat()), code=303)
 
 
+def _send(path, **kwargs):
+    """A stored file for a signed-in person: kept by their browser, never by a shared cache."""
+    if not path.is_file():  # e.g. a database restored without its photos
+        current_app.logger.warning("Photo file missing: %s", path.name)
+        abort(404)
+    response = send_file(path, max_age=3600, conditional=True, **kwargs)
+    response.cache_control.public = False  # send_file marks it public
+    response.cache_control.private = True
+    return response
+
+
 @bp.get("/photos/<int:photo_id>")
 @login_required
 def original(photo_id: int):
     photo = _photo_or_404(photo_id)
-    return send_file(storage.original_path(photo.sha256), mimetype=photo.content_type, max_age=3600,
-                     download_name=f"{photo.sha256[:16]}.{EXTENSIONS[photo.content_type]}", conditional=True)
+    return _send(storage.original_path(photo.sha256), mimetype=photo.content_type,
+                 download_name=f"{photo.sha256[:16]}.{EXTENSIONS[photo.content_type]}")
 
 
 @bp.get("/photos/<int:photo_id>/thumb")
 @login_required
 def thumb(photo_id: int):
     photo = _photo_or_404(photo_id)
-    return send_file(storage.thumbnail_path(photo.sha256), mimetype="image/jpeg", max_age=3600, conditional=True)
+    return _send(storage.thumbnail_path(photo.sha256), mimetype="image/jpeg")
 
 
 @bp.route("/settings/photo-categories", methods=["GET", "POST"])
@@ -157,7 +167,7 @@ def edit_categories():
 @bp.app_errorhandler(413)
 def too_large(error):
     """A request over MAX_CONTENT_LENGTH: on the photo form, say so next to the file field."""
-    message = _("Tệp quá lớn: tối đa %(max)s MB.", max=fmt_number(current_app.config["PHOTO_MAX_BYTES"] / 1_000_000))
+    message = _("Tệp quá lớn: tối đa %(max)s MB.", max=megabytes(current_app.config["PHOTO_MAX_BYTES"]))
     if request.endpoint == "evidence.upload" and current_user.is_authenticated:
         date, report = report_for_reading(request.view_args["day"])
         return _render(_context(date, report, {"photo": message}), 422)

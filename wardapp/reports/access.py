@@ -27,13 +27,30 @@ def report_for_reading(value: str) -> tuple[dt.date, DailyReport | None]:
     return day, get_report(current_commune().id, day)
 
 
+class FrozenReport(Exception):
+    """A change was attempted on a signed revision (answered 409 with a clear message)."""
+
+    def __init__(self, report: DailyReport):
+        super().__init__(report.date.isoformat())
+        self.report = report
+
+
+def ensure_editable(report: DailyReport | None) -> None:
+    if report is not None and report.frozen:
+        raise FrozenReport(report)
+
+
 def report_for_writing(value: str, roles: tuple[str, ...] = EDITORS) -> DailyReport:
-    """The day's report for a change by one of ``roles``, created as an empty draft if needed."""
+    """The day's report for a change by one of ``roles``, created as an empty draft if needed.
+
+    A signed report is frozen: every write route comes through here and is refused.
+    """
     if not current_user.has_role(*roles):
         abort(403)
     day = parse_day(value)
     commune = current_commune()
     report = get_report(commune.id, day)
+    ensure_editable(report)
     if report is None:
         carried = carried_over_for(commune.id, day)
         report = DailyReport(

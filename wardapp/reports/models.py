@@ -15,6 +15,7 @@ from .figures import FIGURE_NAMES, NARRATIVE_NAMES
 class ReportStatus(StrEnum):
     DRAFT = "draft"  # saved, but some figures do not add up yet
     COMPLETE = "complete"  # every figure entered and consistent
+    SIGNED = "signed"  # the latest revision is signed: frozen until a correction opens
 
     @property
     def label(self) -> str:
@@ -24,6 +25,7 @@ class ReportStatus(StrEnum):
 STATUS_LABELS = {
     ReportStatus.DRAFT: _l("Nháp, chưa khớp số liệu"),
     ReportStatus.COMPLETE: _l("Đã nhập đủ số liệu"),
+    ReportStatus.SIGNED: _l("Đã ký"),
 }
 
 
@@ -75,6 +77,9 @@ class DailyReport(db.Model):
     difficulties: Mapped[str] = mapped_column(Text, default="")
     proposals: Mapped[str] = mapped_column(Text, default="")
 
+    # Signed revisions so far; a correction opened on a signed day (its reason) makes it editable.
+    signed_revisions: Mapped[int] = mapped_column(default=0)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
     # Marked by the leader once every item is explained; cleared by any later change.
     ready_at: Mapped[dt.datetime | None] = mapped_column()
     ready_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -87,6 +92,11 @@ class DailyReport(db.Model):
     ready_by = relationship("User", foreign_keys=[ready_by_id])
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def frozen(self) -> bool:
+        """A signed revision cannot change through any route; a correction reopens the day."""
+        return self.status == ReportStatus.SIGNED
 
     @property
     def figures(self) -> dict[str, int]:

@@ -95,6 +95,10 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     """Store the day's figures if they can be stored and nobody saved since the user loaded them."""
     validation = check_form(commune_id, day, form)
     report = get_report(commune_id, day)
+    if report is not None and report.frozen:
+        from .access import FrozenReport
+
+        raise FrozenReport(report)
     if not validation.storable:
         return SaveOutcome(validation, report)
     if report is not None and report.version != seen_version:
@@ -110,7 +114,8 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     old, new = audit.changes(before, report.snapshot())
     audit.record(
         "report.created" if creating else "report.updated",
-        target_type="report", target_id=day.isoformat(), before=old or None, after=new,
+        # A new report had no "before": not a list of every field as None.
+        target_type="report", target_id=day.isoformat(), before=None if creating else old or None, after=new,
         summary=day.strftime("%d/%m/%Y"), actor=user,
     )
     try:

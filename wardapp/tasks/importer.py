@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -54,6 +55,9 @@ def read_csv(data: bytes, existing_codes: set[str], today: dt.date) -> ImportRes
     except UnicodeDecodeError:
         result.errors.append((0, _("Tệp không ở mã UTF-8. Trong Excel, chọn Lưu thành \"CSV UTF-8\" rồi tải lại.")))
         return result
+    # Vietnamese typed as base letter + combining marks (Unikey's "Unicode tổ hợp", macOS) must
+    # match the precomposed headers and codes.
+    text = unicodedata.normalize("NFC", text)
     if not text.strip():
         result.errors.append((0, _("Tệp rỗng.")))
         return result

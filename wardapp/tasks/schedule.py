@@ -33,8 +33,20 @@ def elapsed_share(start: dt.date, deadline: dt.date, day: dt.date) -> float:
     return (day - start).days / span
 
 
+def elapsed_percent(start: dt.date, deadline: dt.date, day: dt.date) -> float:
+    """The same share in percent, 0..100. Multiplied before dividing, so whole percentages are
+    exact: 100 * (11 / 20) is 55.00000000000001, which would put a task exactly at the tolerance
+    behind schedule."""
+    if day < start:
+        return 0.0
+    span = (deadline - start).days
+    if span <= 0 or day >= deadline:
+        return 100.0
+    return 100 * (day - start).days / span
+
+
 def schedule(start: dt.date, deadline: dt.date, percent: int, day: dt.date, tolerance: int) -> Schedule:
-    expected = 100 * elapsed_share(start, deadline, day)
+    expected = elapsed_percent(start, deadline, day)
     if percent >= 100:
         return Schedule(False, False, expected, percent)
     overdue = day > deadline

@@ -10,6 +10,8 @@ from .. import audit, clock
 from ..auth.models import EDITORS, Role
 from ..clock import utcnow
 from ..extensions import db
+from ..reports.access import ensure_editable
+from ..reports.operations import get_report
 from ..web import current_commune, login_required, roles_required
 from . import bp
 from .models import Field, SupportCase, TeamMember
@@ -117,6 +119,7 @@ def cases():
     if request.method == "POST":
         if not current_user.has_role(*EDITORS):
             abort(403)
+        ensure_editable(get_report(commune.id, day))  # the count is part of a signed report
         team = team_of(commune.id)
         member_id = form.get("member", type=int)
         member = db.session.get(TeamMember, member_id) if member_id else None
@@ -156,6 +159,7 @@ def remove_case(case_id: int):
     case = db.session.get(SupportCase, case_id)
     if case is None or case.commune_id != current_commune().id or case.removed_at is not None:
         abort(404)
+    ensure_editable(get_report(case.commune_id, case.date))
     case.removed_at = utcnow()
     audit.record("team.case_removed", target_type="support_case", target_id=case.id, before=case.snapshot())
     sync_report_figure(case.commune_id, case.date, current_user)

@@ -1,0 +1,331 @@
+"""Signing in and out: wrong passwords, lock-out, deactivated accounts, redirects, language."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from wardapp import ROOT, clock
+from wardapp.audit.models import AuditEvent
+from wardapp.auth.models import User
+from wardapp.extensions import babel, db
+
+from . import conftest, factories
+from .test_access import Page, isolated_client, login_redirect_target, use_quick_password_hashing
+
+PO_FILE = ROOT / "wardapp" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    use_quick_password_hashing(monkeypatch)
+
+
+@pytest.fixture
+def client(app):
+    return isolated_client(app)
+
+
+def sign_in(client, username: str = "staff", password: str = factories.PASSWORD, next: str | None = None):
+    return client.post("/login", query_string={"next": next} if next else None,
+                       data={"username": username, "password": password})
+
+
+def login_error(response) -> str:
+    return Page.of(response).text("login-error")
+
+
+def user(username: str) -> User:
+    db.session.expire_all()
+    return db.session.scalar(db.select(User).filter_by(username=username))
+
+
+def actions() -> list[tuple[str, str | None]]:
+    return db.session.execute(db.select(AuditEvent.action, AuditEvent.actor_username).order_by(AuditEvent.id)).all()
+
+
+class Clock:
+    """The clock the sign-in rules read, moved forward by hand."""
+
+    def __init__(self, monkeypatch):
+        self.now = clock.utcnow()
+        monkeypatch.setattr("wardapp.auth.operations.utcnow", lambda: self.now)
+
+    def advance(self, minutes: int) -> None:
+        self.now += dt.timedelta(minutes=minutes)
+
+
+# --- Wrong passwords and lock-out --------------------------------------------------------------
+
+@pytest.mark.parametrize("failures", [1, 2, 4])
+def test_it_says_how_many_attempts_are_left(client, users, failures):
+    for _ in range(failures):
+        response = sign_in(client, password="wrong-password")
+
+    assert response.status_code == 401
+    assert f"Còn {5 - failures} lần thử trước khi tài khoản bị tạm khóa." in login_error(response)
+    assert Page.of(response).value("username") == "staff"
+    assert client.get("/").status_code == 302
+
+
+def test_it_does_not_tell_whether_an_unknown_username_exists(client, users):
+    response = sign_in(client, username="khong-ton-tai")
+    assert response.status_code == 401
+    assert login_error(response) == "Sai tên đăng nhập hoặc mật khẩu."
+
+
+def test_it_locks_the_account_after_too_many_wrong_passwords(client, users, app):
+    assert app.config["LOGIN_MAX_ATTEMPTS"] == 5
+    for _ in range(4):
+        sign_in(client, password="wrong-password")
+
+    fifth = sign_in(client, password="wrong-password")
+    right = sign_in(client)
+
+    assert "Sai mật khẩu 5 lần liên tiếp: tài khoản bị tạm khóa 15 phút." in login_error(fifth)
+    assert right.status_code == 401
+    until = clock.to_local(user("staff").locked_until).strftime("%H:%M")
+    assert f"Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau {until}." == login_error(right)
+    assert client.get("/").status_code == 302
+    assert [a for a, _ in actions()][-2:] == ["login.failed", "login.refused_locked"]
+
+
+def test_it_unlocks_the_account_when_the_lock_expires(client, users, monkeypatch):
+    now = Clock(monkeypatch)
+    for _ in range(5):
+        sign_in(client, password="wrong-password")
+
+    now.advance(14)
+    assert sign_in(client).status_code == 401
+    now.advance(2)
+    response = sign_in(client)
+
+    assert response.status_code == 303
+    assert client.get("/").status_code == 200
+
+
+def test_it_starts_counting_again_after_a_successful_sign_in(client, users):
+    for _ in range(4):
+        sign_in(client, password="wrong-password")
+    assert sign_in(client).status_code == 303
+    client.post("/logout")
+
+    response = sign_in(client, password="wrong-password")
+
+    assert "Còn 4 lần thử" in login_error(response)
+
+
+def test_it_keeps_other_accounts_open_while_one_is_locked(client, users):
+    for _ in range(5):
+        sign_in(client, password="wrong-password")
+    assert sign_in(client, "leader").status_code == 303
+
+
+# --- Deactivated accounts ----------------------------------------------------------------------
+
+def test_it_refuses_a_deactivated_account_with_a_clear_message(client, users):
+    users["staff"].active = False
+    db.session.commit()
+
+    response = sign_in(client)
+
+    assert response.status_code == 401
+    assert login_error(response) == "Tài khoản đã bị vô hiệu hóa. Liên hệ quản trị hệ thống của xã/phường."
+    assert client.get("/").status_code == 302
+
+
+def test_it_signs_out_someone_whose_account_is_deactivated(app, users):
+    staff, admin = isolated_client(app), isolated_client(app)
+    sign_in(staff)
+    sign_in(admin, "admin")
+    assert staff.get("/").status_code == 200
+
+    admin.post(f"/admin/users/{users['staff'].id}",
+               data={"full_name": "Người dùng staff", "position": "Chuyên viên", "role": "staff", "password": ""})
+
+    assert user("staff").active is False
+    response = staff.get("/reports/")
+    assert login_redirect_target(response) == "/reports/"
+    assert staff.post(f"/reports/{clock.today().isoformat()}", data=factories.form_data()).status_code == 302
+
+
+# --- Where signing in leads --------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", [
+    "//evil.example", "///evil.example", "https://evil.example/login", "http:evil.example",
+    "/\\evil.example", "\\\\evil.example", "/\t/evil.example", "javascript:alert(1)",
+])
+def test_it_never_sends_people_to_another_site_after_signing_in(client, users, target):
+    response = sign_in(client, next=target)
+    assert response.status_code == 303
+    landing = urlsplit(urljoin("http://localhost/login", response.headers["Location"]))
+    assert (landing.scheme, landing.netloc) == ("http", "localhost")
+
+
+def test_it_never_sends_people_to_another_site_after_switching_language(client, users):
+    response = client.post("/language", data={"locale": "vi", "next": "//evil.example"})
+    assert response.headers["Location"] == "/"
+
+
+def test_it_returns_to_the_page_asked_for(client, users):
+    response = sign_in(client, next="/reports/?month=2025-01")
+    assert response.headers["Location"] == "/reports/?month=2025-01"
+
+
+def test_it_sends_signed_in_people_from_the_sign_in_page_to_the_dashboard(client, users):
+    sign_in(client)
+    assert client.get("/login").headers["Location"] == "/"
+
+
+# --- Signing out -------------------------------------------------------------------------------
+
+def test_it_signs_out_only_by_post(client, users):
+    sign_in(client)
+
+    assert client.get("/logout").status_code == 405
+    assert client.get("/").status_code == 200
+    response = client.post("/logout")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login"
+    assert client.get("/").status_code == 302
+    assert actions()[-1] == ("logout", "staff")
+
+
+# --- Own password ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("form", "field", "message"), [
+    ({"current_password": "wrong-one", "new_password": "mat-khau-moi-1", "confirm_password": "mat-khau-moi-1"},
+     "current_password", "Mật khẩu hiện tại không đúng."),
+    ({"current_password": factories.PASSWORD, "new_password": "ngan", "confirm_password": "ngan"},
+     "new_password", "Mật khẩu cần ít nhất 8 ký tự."),
+    ({"current_password": factories.PASSWORD, "new_password": "mat-khau-moi-1", "confirm_password": "mat-khau-moi-2"},
+     "confirm_password", "Hai lần nhập mật khẩu mới không giống nhau."),
+])
+def test_it_explains_why_the_password_was_not_changed(client, users, form, field, message):
+    sign_in(client)
+    response = client.post("/account", data=form)
+    assert response.status_code == 422
+    assert Page.of(response).text(f"err-{field}") == message
+    assert user("staff").check_password(factories.PASSWORD)
+
+
+def test_it_changes_the_own_password(client, users, app):
+    sign_in(client)
+    response = client.post("/account", data={"current_password": factories.PASSWORD,
+                                             "new_password": "mat-khau-moi-1", "confirm_password": "mat-khau-moi-1"})
+    assert response.status_code == 303
+    assert sign_in(isolated_client(app), password=factories.PASSWORD).status_code == 401
+    assert sign_in(isolated_client(app), password="mat-khau-moi-1").status_code == 303
+    assert ("user.password_changed", "staff") in actions()
+
+
+# --- Language ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def english_catalog(tmp_path_factory) -> tuple[Path, object]:
+    """The English catalog as it is being written, compiled into a scratch folder.
+
+    Compiled here rather than into ``wardapp/translations`` so the tests never overwrite the
+    translator's own build; fuzzy entries count, as ``make translations`` has them.
+    """
+    if not PO_FILE.exists():
+        pytest.skip("no English catalog (messages.po) yet")
+    folder = tmp_path_factory.mktemp("translations")
+    with PO_FILE.open("rb") as fh:
+        catalog = read_po(fh, locale="en")
+    (folder / "en" / "LC_MESSAGES").mkdir(parents=True)
+    with (folder / "en" / "LC_MESSAGES" / "messages.mo").open("wb") as fh:
+        write_mo(fh, catalog, use_fuzzy=True)
+    return folder, catalog
+
+
+@pytest.fixture
+def english_app(tmp_path, migrated_db, english_catalog):
+    app = conftest.make_app(tmp_path, migrated_db, BABEL_TRANSLATION_DIRECTORIES=str(english_catalog[0]))
+    with app.app_context():
+        # Flask-Babel caches loaded catalogs process-wide: forget any loaded from elsewhere.
+        babel.domain_instance.cache.clear()
+        yield app
+        babel.domain_instance.cache.clear()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def english(catalog, vietnamese: str) -> str:
+    message = catalog.get(vietnamese)
+    if message is None or not message.string:
+        pytest.skip(f"{vietnamese!r} is not translated yet")
+    return message.string
+
+
+def test_it_switches_to_english_and_remembers_it_on_the_account(client, users, app):
+    sign_in(client)
+    assert Page.of(client.get("/")).lang == "vi"
+
+    response = client.post("/language", data={"locale": "en", "next": "/reports/"})
+
+    assert response.headers["Location"] == "/reports/"
+    assert Page.of(client.get("/reports/")).lang == "en"
+    assert user("staff").locale == "en"
+    elsewhere = isolated_client(app)
+    sign_in(elsewhere)
+    assert Page.of(elsewhere.get("/")).lang == "en"
+
+
+def test_it_switches_back_to_vietnamese(client, users):
+    users["staff"].locale = "en"
+    db.session.commit()
+    sign_in(client)
+
+    client.post("/language", data={"locale": "vi"})
+
+    assert Page.of(client.get("/")).lang == "vi"
+    assert user("staff").locale == "vi"
+
+
+def test_it_keeps_the_language_chosen_before_signing_in_for_the_visit(client, users):
+    client.post("/language", data={"locale": "en"})
+    assert Page.of(client.get("/login")).lang == "en"
+    assert user("staff").locale == "vi"
+
+
+@pytest.mark.parametrize("choice", ["fr", "", "../../etc"])
+def test_it_falls_back_to_vietnamese_for_an_unknown_language(client, users, choice):
+    sign_in(client)
+    client.post("/language", data={"locale": choice})
+    assert Page.of(client.get("/")).lang == "vi"
+    assert user("staff").locale == "vi"
+
+
+def test_it_ignores_the_browser_language(client, users):
+    sign_in(client)
+    page = Page.of(client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}))
+    assert page.lang == "vi"
+    assert "Tổng quan" in page.html
+
+
+def test_it_shows_english_text_after_switching(english_app, users, english_catalog):
+    catalog = english_catalog[1]
+    client = isolated_client(english_app)
+    sign_in(client)
+    client.post("/language", data={"locale": "en"})
+
+    page = Page.of(client.get("/"))
+
+    assert page.lang == "en"
+    assert english(catalog, "Tổng quan") in [a.text for a in page.find("a")]
+    assert english(catalog, "Đăng xuất") in [b.text for b in page.find("button")]
+
+
+def test_it_shows_english_messages_on_the_sign_in_page(english_app, users, english_catalog):
+    client = isolated_client(english_app)
+    client.post("/language", data={"locale": "en"})
+
+    response = sign_in(client, username="khong-ton-tai")
+
+    assert login_error(response) == english(english_catalog[1], "Sai tên đăng nhập hoặc mật khẩu.")

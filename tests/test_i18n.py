@@ -1,0 +1,131 @@
+"""Vietnamese formats on every page: dates dd/mm/yyyy, 42,5%, 1.234; Vietnam time in the log."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from wardapp import clock
+from wardapp.audit.models import AuditEvent
+from wardapp.extensions import db
+
+from . import factories
+from .test_access import Page, isolated_client, use_quick_password_hashing
+
+DAY = dt.date(2025, 3, 5)
+# 17 of 40 dossiers came in online (42,5%); 1,234 received in a busy week's catch-up day.
+ONLINE = {"received_in_person": 20, "received_online": 17, "received_postal": 3,
+          "online_full_process": 10, "online_partial": 7}
+BUSY = {"received_in_person": 1000, "received_online": 200, "received_postal": 34}
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    use_quick_password_hashing(monkeypatch)
+
+
+@pytest.fixture
+def client(app):
+    return isolated_client(app)
+
+
+def rate(page: Page, name: str) -> str:
+    """The value cell of the rate's row in the rates panel."""
+    return page.next_after(page.find("tr", data_rate=name)[0], "td").text
+
+
+def total(page: Page, name: str) -> str:
+    return page.find("dd", data_total=name)[0].text
+
+
+def test_it_writes_the_day_of_a_report_as_dd_mm_yyyy(client, auth, users, commune):
+    factories.make_report(commune, DAY, users["staff"])
+    auth.login("staff")
+
+    form = Page.of(client.get("/reports/2025-03-05"))
+    month = Page.of(client.get("/reports/", query_string={"month": "2025-03"}))
+
+    assert form.find("h1")[0].text == "Báo cáo ngày 05/03/2025"
+    assert [a.text for a in month.find("a", href="/reports/2025-03-05")] == ["05/03/2025"]
+    assert month.find("h1")[0].text == "Báo cáo tháng 03/2025"
+
+
+def test_it_writes_today_on_the_dashboard_as_dd_mm_yyyy(client, auth, users):
+    auth.login("leader")
+    assert f"Hôm nay {clock.today():%d/%m/%Y}" in Page.of(client.get("/")).html
+
+
+def test_it_writes_rates_with_a_decimal_comma(client, auth, users, commune):
+    factories.make_report(commune, DAY, users["staff"], **ONLINE)
+    auth.login("reviewer")
+
+    form = Page.of(client.get("/reports/2025-03-05"))
+    month = Page.of(client.get("/reports/", query_string={"month": "2025-03"}))
+
+    assert rate(form, "online_rate") == "42,5%"
+    assert "42,5%" in [td.text for td in month.find("td", cls="num")]
+
+
+def test_it_groups_thousands_with_a_dot(client, auth, users, commune):
+    factories.make_report(commune, DAY, users["staff"], **BUSY)
+    auth.login("staff")
+    assert total(Page.of(client.get("/reports/2025-03-05")), "received") == "1.234"
+
+
+def test_it_shows_a_dash_for_a_rate_with_nothing_to_divide_by(client, auth, users, commune):
+    factories.make_report(commune, DAY, users["staff"], rating_very_satisfied=0, rating_satisfied=0,
+                          rating_unsatisfied=0)
+    auth.login("staff")
+    assert rate(Page.of(client.get("/reports/2025-03-05")), "satisfaction_rate") == "—"
+
+
+def test_it_formats_the_live_check_like_the_page(client, auth, users):
+    auth.login("staff")
+    typed = {k: str(v) for k, v in factories.figures(**ONLINE, response_team_cases=0).items()}
+    page = Page.of(client.get("/reports/2025-03-05/check", query_string=typed, headers={"HX-Request": "true"}))
+    assert rate(page, "online_rate") == "42,5%"
+
+
+def test_it_keeps_vietnamese_formats_whatever_the_browser_prefers(client, auth, users, commune):
+    factories.make_report(commune, DAY, users["staff"], **ONLINE)
+    auth.login("staff")
+    page = Page.of(client.get("/reports/2025-03-05", headers={"Accept-Language": "en-US,en;q=0.9"}))
+    assert rate(page, "online_rate") == "42,5%"
+    assert page.find("h1")[0].text.endswith("05/03/2025")
+
+
+def test_it_uses_english_number_formats_for_english_readers_but_keeps_the_date(client, auth, users, commune):
+    factories.make_report(commune, DAY, users["staff"], **ONLINE)
+    users["staff"].locale = "en"
+    db.session.commit()
+    auth.login("staff")
+
+    page = Page.of(client.get("/reports/2025-03-05"))
+
+    assert page.lang == "en"
+    assert rate(page, "online_rate") == "42.5%"
+    assert page.find("h1")[0].text.endswith("05/03/2025")
+
+
+def test_it_shows_audit_times_in_vietnam_time(client, auth, users):
+    # 18:30 UTC on 1 March is 01:30 on 2 March in Vietnam.
+    db.session.add(AuditEvent(action="settings.changed", actor_username="admin", summary="mốc-giờ",
+                              at=dt.datetime(2025, 3, 1, 18, 30)))
+    db.session.commit()
+    auth.login("admin")
+
+    page = Page.of(client.get("/admin/audit/", query_string={"action": "settings"}))
+
+    assert [td.text for td in page.find("td")][0] == "01:30 02/03/2025"
+
+
+def test_it_shows_the_lock_out_time_in_vietnam_time(client, users, app):
+    for _ in range(app.config["LOGIN_MAX_ATTEMPTS"]):
+        client.post("/login", data={"username": "staff", "password": "wrong-password"})
+
+    page = Page.of(client.post("/login", data={"username": "staff", "password": factories.PASSWORD}))
+
+    db.session.expire_all()
+    locked_until_utc = users["staff"].locked_until
+    vietnam = (locked_until_utc + dt.timedelta(hours=7)).strftime("%H:%M")
+    assert page.text("login-error").endswith(f"Thử lại sau {vietnam}.")

@@ -1,0 +1,233 @@
+"""The photo checklist of a day (which required kinds of photo are there, which are still missing)
+and the admin's page to change it."""
+from __future__ import annotations
+
+import pytest
+
+from wardapp.audit.models import AuditEvent
+from wardapp.evidence.models import PhotoCategory
+from wardapp.extensions import db
+
+from .test_access import Page, isolated_client, login_redirect_target, use_quick_password_hashing
+from .test_photo_upload import DAY, category_ids, jpeg, photos_page, signed_in, stored_photos, upload
+
+DEFAULTS = [
+    ("exterior", "Mặt tiền, biển hiệu Trung tâm"),
+    ("counters", "Quầy tiếp nhận và trả kết quả"),
+    ("waiting_area", "Khu vực chờ của người dân"),
+    ("public_notice", "Niêm yết công khai thủ tục hành chính"),
+    ("online_corner", "Góc hỗ trợ dịch vụ công trực tuyến"),
+    ("team_at_work", "Tổ phản ứng nhanh đang hỗ trợ"),
+]
+SETTINGS = "/settings/photo-categories"
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    use_quick_password_hashing(monkeypatch)
+
+
+@pytest.fixture
+def staff(app, users):
+    return signed_in(app, "staff")
+
+
+@pytest.fixture
+def admin(app, users):
+    return signed_in(app, "admin")
+
+
+def checklist(page: Page) -> list[str]:
+    """The checklist as a person reads it, one line per required kind of photo."""
+    return [e.text for e in page.find("li") if e.attrs.get("data-category")]
+
+
+def category_options(page: Page) -> list[str]:
+    select = page.field("category")
+    start = page.elements.index(select)
+    return [o.text for o in page.elements[start + 1:] if o.tag == "option" and o.attrs.get("value")]
+
+
+def stored_categories() -> list[tuple]:
+    db.session.expire_all()
+    return [(c.key, c.label, c.required, c.active)
+            for c in db.session.scalars(db.select(PhotoCategory).order_by(PhotoCategory.position, PhotoCategory.id))]
+
+
+def category_audit() -> list[tuple]:
+    db.session.expire_all()
+    return [(e.action, e.target_id, e.before, e.after, e.actor_username)
+            for e in db.session.scalars(db.select(AuditEvent).filter(AuditEvent.action.like("photo_category.%"))
+                                        .order_by(AuditEvent.id))]
+
+
+def settings_form(**changes) -> dict[str, str]:
+    """The settings form as the browser posts it, every box as it is now, then ``changes``
+    (``label-<key>``, ``required-<key>``, ``active-<key>`` as True/False, ``new_label``...)."""
+    ids = category_ids()
+    form: dict[str, str] = {}
+    for key, label, required, active in stored_categories():
+        form[f"label-{ids[key]}"] = label
+        if required:
+            form[f"required-{ids[key]}"] = "1"
+        if active:
+            form[f"active-{ids[key]}"] = "1"
+    for name, value in changes.items():
+        field, _, key = name.partition("__")
+        target = f"{field}-{ids[key]}" if key else field
+        if value is False:
+            form.pop(target, None)
+        else:
+            form[target] = "1" if value is True else value
+    return form
+
+
+# --- The checklist -----------------------------------------------------------------------------------
+
+
+def test_it_gives_a_new_commune_the_six_default_categories(app, users):
+    assert stored_categories() == [(key, label, True, True) for key, label in DEFAULTS]
+
+
+def test_it_lists_every_required_category_as_missing_on_an_empty_day(app, staff):
+    page = photos_page(staff)
+
+    assert checklist(page) == [f"✗ {label} — còn thiếu" for _, label in DEFAULTS]
+    assert category_options(page) == [label for _, label in DEFAULTS]
+
+
+def test_it_ticks_off_the_categories_that_have_photos(app, staff):
+    upload(staff, jpeg(), category="exterior")
+    upload(staff, jpeg(), category="counters")
+    upload(staff, jpeg(), category="counters")
+
+    lines = checklist(photos_page(staff))
+
+    assert lines == [
+        "✓ Mặt tiền, biển hiệu Trung tâm (1)",
+        "✓ Quầy tiếp nhận và trả kết quả (2)",
+        "✗ Khu vực chờ của người dân — còn thiếu",
+        "✗ Niêm yết công khai thủ tục hành chính — còn thiếu",
+        "✗ Góc hỗ trợ dịch vụ công trực tuyến — còn thiếu",
+        "✗ Tổ phản ứng nhanh đang hỗ trợ — còn thiếu",
+    ]
+
+
+def test_it_counts_a_category_as_missing_again_once_its_photo_is_removed(app, staff):
+    upload(staff, jpeg(), category="waiting_area")
+    [photo] = stored_photos()
+
+    response = staff.post(f"/reports/{DAY.isoformat()}/photos/{photo.id}/remove", headers={"HX-Request": "true"})
+
+    assert "✗ Khu vực chờ của người dân — còn thiếu" in checklist(Page.of(response))
+
+
+# --- The admin edits the checklist ---------------------------------------------------------------------
+
+
+def test_it_shows_the_admin_every_category_with_its_boxes(app, admin):
+    page = Page.of(admin.get(SETTINGS))
+
+    ids = category_ids()
+    assert [page.value(f"label-{ids[key]}") for key, _ in DEFAULTS] == [label for _, label in DEFAULTS]
+    assert all("checked" in page.field(f"required-{ids[key]}").attrs for key, _ in DEFAULTS)
+    assert all("checked" in page.field(f"active-{ids[key]}").attrs for key, _ in DEFAULTS)
+
+
+def test_it_lets_the_admin_rename_relax_retire_and_add_categories(app, admin, staff):
+    response = admin.post(SETTINGS, data=settings_form(
+        label__exterior="Mặt tiền và biển hiệu",
+        required__counters=False,
+        active__online_corner=False,
+        new_label="  Bảng điện tử   lấy số thứ tự ",
+        new_required=True,
+    ))
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == SETTINGS
+    assert Page.of(admin.get(SETTINGS)).flashes == ["Đã lưu danh mục ảnh."]
+    page = photos_page(staff)
+    assert checklist(page) == [
+        "✗ Mặt tiền và biển hiệu — còn thiếu",
+        "✗ Khu vực chờ của người dân — còn thiếu",
+        "✗ Niêm yết công khai thủ tục hành chính — còn thiếu",
+        "✗ Tổ phản ứng nhanh đang hỗ trợ — còn thiếu",
+        "✗ Bảng điện tử lấy số thứ tự — còn thiếu",
+    ]
+    assert category_options(page) == [
+        "Mặt tiền và biển hiệu", "Quầy tiếp nhận và trả kết quả", "Khu vực chờ của người dân",
+        "Niêm yết công khai thủ tục hành chính", "Tổ phản ứng nhanh đang hỗ trợ", "Bảng điện tử lấy số thứ tự",
+    ]
+    assert category_audit() == [
+        ("photo_category.changed", "exterior", {"label": "Mặt tiền, biển hiệu Trung tâm"},
+         {"label": "Mặt tiền và biển hiệu"}, "admin"),
+        ("photo_category.changed", "counters", {"required": True}, {"required": False}, "admin"),
+        ("photo_category.changed", "online_corner", {"active": True}, {"active": False}, "admin"),
+        ("photo_category.added", "custom-7", None, {"label": "Bảng điện tử lấy số thứ tự", "required": True},
+         "admin"),
+    ]
+
+
+def test_it_adds_an_optional_category_that_is_offered_but_not_required(app, admin, staff):
+    admin.post(SETTINGS, data=settings_form(new_label="Hoạt động tuyên truyền"))
+
+    page = photos_page(staff)
+    assert "Hoạt động tuyên truyền" in category_options(page)
+    assert not any("Hoạt động tuyên truyền" in line for line in checklist(page))
+
+
+def test_it_takes_photos_in_a_new_category_and_ticks_it_off(app, admin, staff):
+    admin.post(SETTINGS, data=settings_form(new_label="Bảng điện tử lấy số thứ tự", new_required=True))
+    admin.post(SETTINGS, data=settings_form(new_label="Hòm thư góp ý", new_required=True))
+
+    assert upload(staff, jpeg(), category="custom-8").status_code == 303
+
+    assert "✓ Hòm thư góp ý (1)" in checklist(photos_page(staff))
+    assert [key for key, *_ in stored_categories()][-2:] == ["custom-7", "custom-8"]
+
+
+def test_it_writes_no_audit_line_when_nothing_changed(app, admin):
+    before = stored_categories()
+
+    response = admin.post(SETTINGS, data=settings_form())
+
+    assert response.status_code == 303
+    assert stored_categories() == before
+    assert category_audit() == []
+
+
+def test_it_refuses_an_empty_category_name_and_saves_nothing(app, admin):
+    ids = category_ids()
+    before = stored_categories()
+
+    response = admin.post(SETTINGS, data=settings_form(label__counters="   ", active__exterior=False,
+                                                       new_label="Loại mới"))
+
+    assert response.status_code == 422
+    page = Page.of(response)
+    field = page.field(f"label-{ids['counters']}")
+    errors = [e.text for e in page.elements[page.elements.index(field):] if "field-error" in e.classes]
+    assert errors[0] == "Nhập tên loại ảnh."
+    assert stored_categories() == before
+    assert category_audit() == []
+
+
+@pytest.mark.parametrize("role", ["staff", "leader", "reviewer"])
+def test_it_lets_only_the_admin_change_the_checklist(app, users, role):
+    client = signed_in(app, role)
+    before = stored_categories()
+
+    shown = client.get(SETTINGS)
+    changed = client.post(SETTINGS, data=settings_form(active__exterior=False, new_label="Loại mới"))
+
+    assert (shown.status_code, changed.status_code) == (403, 403)
+    assert "Không có quyền" in changed.text
+    assert stored_categories() == before
+    assert category_audit() == []
+
+
+def test_it_sends_anonymous_visitors_to_sign_in_before_the_checklist_settings(app, users):
+    response = isolated_client(app).post(SETTINGS, data={"new_label": "Loại mới"})
+
+    assert login_redirect_target(response) == SETTINGS
+    assert len(stored_categories()) == len(DEFAULTS)

@@ -1,0 +1,105 @@
+"""The intake's API: POST a signed report, GET its status (PROTOCOL "Transport", "Status")."""
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+from joserfc import jwt
+from joserfc.errors import JoseError
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import city_db as db
+from .intake import Refusal, Upload, check_push, protected_header
+from .models import ReceivedReport
+from .operations import log_request, lookup_key, receipt, store
+
+bp = Blueprint("city_api", __name__, url_prefix="/api/v1/daily-reports")
+MAX_TOKEN_AGE = 300
+
+
+def _refuse(refusal: Refusal, report_id=None, commune=None):
+    db.session.rollback()
+    log_request(request, refusal.status, refusal.error, refusal.detail, report_id, commune)
+    db.session.commit()
+    return jsonify({"error": refusal.error, "detail": refusal.detail}), refusal.status
+
+
+@bp.post("")
+def receive():
+    token = request.form.get("report", "")
+    if not token:
+        return _refuse(Refusal(400, "malformed_request", "multipart/form-data with a 'report' field is required"))
+    uploads = [Upload(f.filename or "", f.mimetype or "", f.read()) for f in request.files.getlist("photos")]
+    pdf_file = request.files.get("pdf")
+    pdf = pdf_file.read() if pdf_file else None
+    try:
+        if pdf is not None and not pdf.startswith(b"%PDF-"):
+            raise Refusal(400, "malformed_request", "the pdf part is not a PDF")
+        push = check_push(token, uploads, lookup_key)
+        status, body = store(push, token, pdf)
+        log_request(request, status, report_id=push.payload["report_id"], commune=push.commune_code)
+        db.session.commit()
+    except Refusal as refusal:
+        return _refuse(refusal)
+    except IntegrityError:
+        # The same report arrived twice at the same moment: answer from what the first stored.
+        db.session.rollback()
+        existing = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=push.payload["report_id"]))
+        if existing is None or existing.payload_sha256 != push.payload_sha256:
+            return _refuse(Refusal(409, "conflict", "already received with other content"))
+        return jsonify(receipt(existing)), 200
+    return jsonify(body), status
+
+
+def _audience() -> str:
+    return (current_app.config["CITY_PUBLIC_URL"] or request.host_url).rstrip("/")
+
+
+def _bearer_commune() -> str:
+    """Verify the status token (a JWT signed with the commune's key); returns the commune code."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Refusal(401, "unauthorized", "a Bearer token is required")
+    token = header[7:].strip()
+    try:
+        kid = protected_header(token)["kid"]
+    except Refusal:
+        raise Refusal(401, "unauthorized", "the token is not a JWT with a kid")
+    found = lookup_key(kid)
+    if found is None:
+        raise Refusal(401, "unknown_key", "unknown key")
+    key, commune = found
+    try:
+        claims = jwt.decode(token, key, algorithms=["Ed25519", "EdDSA"]).claims
+    except (JoseError, ValueError):
+        raise Refusal(401, "unauthorized", "the token's signature does not verify")
+    now = int(time.time())
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if claims.get("iss") != commune:
+        raise Refusal(401, "unauthorized", "iss is not the key's commune")
+    if claims.get("aud") != _audience():
+        raise Refusal(401, "unauthorized", f"aud must be {_audience()}")
+    if not isinstance(iat, int) or not isinstance(exp, int) or exp - iat > MAX_TOKEN_AGE or exp < now or iat > now + 60:
+        raise Refusal(401, "unauthorized", "the token is expired or lives longer than 5 minutes")
+    return commune
+
+
+@bp.get("/<report_id>/status")
+def status(report_id: str):
+    try:
+        commune = _bearer_commune()
+    except Refusal as refusal:
+        return _refuse(refusal, report_id)
+    if report_id.split(":", 1)[0] != commune:
+        return _refuse(Refusal(403, "forbidden", "another commune's report"), report_id, commune)
+    report = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
+    if report is None:
+        return _refuse(Refusal(404, "not_found", "no such report"), report_id, commune)
+    log_request(request, 200, report_id=report_id, commune=commune)
+    db.session.commit()
+    return jsonify({
+        **{k: v for k, v in receipt(report).items() if k != "payload_sha256"},
+        "state": report.state, "comment": report.comment or None,
+        "returned_at": report.returned_at.isoformat() + "+00:00" if report.returned_at else None,
+        "returned_by": report.returned_by or None,
+    })

@@ -1,0 +1,52 @@
+"""``flask --app wardapp.city city enrol|users ...``"""
+from __future__ import annotations
+
+import json
+import secrets
+
+import click
+from flask.cli import AppGroup
+
+from .extensions import city_db as db
+from .models import CityUser
+from .operations import EnrolError, enrol
+
+city_cli = AppGroup("city", help="The city intake.")
+
+
+@city_cli.command("enrol")
+@click.argument("code")
+@click.argument("jwk_file", type=click.File("r"))
+def enrol_command(code, jwk_file):
+    """Enrol a commune by its 5-digit code and public JWK file (from `flask --app wsgi keys export`)."""
+    try:
+        row = enrol(code.strip(), json.load(jwk_file))
+    except (ValueError, EnrolError) as error:
+        raise click.ClickException(str(error))
+    db.session.commit()
+    click.echo(f"Enrolled {code} with key {row.kid}")
+
+
+@city_cli.command("create-user")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option("--role", type=click.Choice(["reviewer", "admin"]), default="reviewer")
+@click.option("--password", help="Generated and printed when left out.")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the username exists.")
+def create_user_command(username, full_name, role, password, if_missing):
+    """Create a city reviewer account."""
+    username = username.strip().lower()
+    if db.session.scalar(db.select(CityUser).filter_by(username=username)):
+        if if_missing:
+            return
+        raise click.ClickException(f"{username} already exists")
+    user = CityUser(username=username, full_name=full_name, role=role)
+    secret = password or secrets.token_urlsafe(12)
+    user.set_password(secret)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {username} ({role})" + ("" if password else f", password: {secret}"))
+
+
+def register(app) -> None:
+    app.cli.add_command(city_cli)

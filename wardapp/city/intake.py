@@ -1,0 +1,119 @@
+"""Receiving a push (PROTOCOL "Transport"): verify everything before storing anything.
+
+``check_push`` is pure apart from the key lookup it is given: it takes the JWS and the uploaded
+files and returns what to store, or raises Refusal with the status and error code PROTOCOL fixes.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import OKPKey
+
+from ..signing import schema
+
+ACCEPTED_ALGS = ("Ed25519", "EdDSA")
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, error: str, detail: str):
+        super().__init__(f"{status} {error}: {detail}")
+        self.status = status
+        self.error = error
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class VerifiedPush:
+    payload_bytes: bytes
+    payload: dict
+    payload_sha256: str
+    kid: str
+    commune_code: str
+    photos: dict[str, Upload]  # by sha256, exactly the listed ones
+
+
+def _b64json(part: str) -> dict:
+    padded = part + "=" * (-len(part) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+
+
+def protected_header(token: str) -> dict:
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise Refusal(400, "malformed_request", "the report field is not a compact JWS")
+    try:
+        header = _b64json(parts[0])
+    except (ValueError, UnicodeError):
+        raise Refusal(400, "malformed_request", "the JWS header is not base64url JSON")
+    if not isinstance(header, dict) or not isinstance(header.get("kid"), str):
+        raise Refusal(400, "malformed_request", "the JWS header has no kid")
+    return header
+
+
+KeyLookup = Callable[[str], tuple[OKPKey, str] | None]  # kid → (public key, commune code)
+
+
+def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> VerifiedPush:
+    header = protected_header(token)
+    if header.get("alg") not in ACCEPTED_ALGS:
+        raise Refusal(422, "bad_signature", f"algorithm {header.get('alg')!r} is not accepted")
+    found = lookup(header["kid"])
+    if found is None:
+        raise Refusal(401, "unknown_key", f"no enrolled commune has key {header['kid']}")
+    key, commune_code = found
+    try:
+        verified = jws.deserialize_compact(token, key, algorithms=list(ACCEPTED_ALGS))
+    except (JoseError, ValueError) as error:
+        raise Refusal(422, "bad_signature", f"the signature does not verify: {type(error).__name__}")
+    payload_bytes = verified.payload
+    try:
+        payload = json.loads(payload_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Refusal(422, "schema_violation", "the payload is not UTF-8 JSON")
+    problems = schema.problems(payload)
+    if problems:
+        raise Refusal(422, "schema_violation", "; ".join(problems[:5]))
+    expected_id = f"{payload['commune']['code']}:{payload['date']}:r{payload['revision']}"
+    if payload["report_id"] != expected_id:
+        raise Refusal(422, "schema_violation", f"report_id should be {expected_id}")
+    if payload["commune"]["code"] != commune_code:
+        raise Refusal(422, "commune_mismatch",
+                      f"the payload is for commune {payload['commune']['code']}, the key is enrolled for {commune_code}")
+    return VerifiedPush(payload_bytes, payload, hashlib.sha256(payload_bytes).hexdigest(), header["kid"],
+                        commune_code, _match_photos(payload["photos"], uploads))
+
+
+def _match_photos(listed: list[dict], uploads: list[Upload]) -> dict[str, Upload]:
+    """Every listed photo must arrive with the listed hash and size; nothing else may arrive."""
+    received = {u.sha256: u for u in uploads}
+    matched = {}
+    for photo in listed:
+        upload = received.get(photo["sha256"])
+        if upload is None:
+            if len(uploads) >= len(listed):
+                raise Refusal(422, "photo_mismatch", f"no uploaded photo has the hash of {photo['filename']}")
+            raise Refusal(422, "photo_missing", f"photo {photo['filename']} ({photo['sha256'][:12]}…) is missing")
+        if len(upload.data) != photo["bytes"]:
+            raise Refusal(422, "photo_mismatch", f"photo {photo['filename']} has another size")
+        matched[photo["sha256"]] = upload
+    extra = set(received) - set(matched)
+    if extra:
+        raise Refusal(422, "photo_mismatch", f"{len(extra)} uploaded photo(s) are not listed in the report")
+    return matched

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..clock import utcnow
+from .extensions import city_db as db
+
+
+class CityCommune(db.Model):
+    """A commune the city expects reports from (its province's official list)."""
+
+    __tablename__ = "city_communes"
+
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    enrolled_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class CityKey(db.Model):
+    """An enrolled public key of a commune; old keys stay so old reports still verify."""
+
+    __tablename__ = "city_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("city_communes.code"), index=True)
+    jwk: Mapped[dict] = mapped_column(JSON)
+    enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReceivedReport(db.Model):
+    """A verified signed revision as received: the JWS and its payload, stored as they came."""
+
+    __tablename__ = "received_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(40), unique=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("city_communes.code"), index=True)
+    date: Mapped[dt.date] = mapped_column(index=True)
+    revision: Mapped[int] = mapped_column()
+    supersedes: Mapped[str | None] = mapped_column(String(40))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    jws: Mapped[str] = mapped_column(Text)
+    kid: Mapped[str] = mapped_column(String(64))
+    late: Mapped[bool] = mapped_column(default=False)
+    receipt_id: Mapped[str] = mapped_column(String(80), unique=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="received")  # received | returned
+    comment: Mapped[str] = mapped_column(Text, default="")
+    returned_at: Mapped[dt.datetime | None] = mapped_column()
+    returned_by: Mapped[str] = mapped_column(String(120), default="")
+
+    photos = relationship("ReceivedPhoto", order_by="ReceivedPhoto.id", back_populates="report")
+
+    @property
+    def document(self) -> dict:
+        import json
+
+        return json.loads(self.payload)
+
+
+class ReceivedPhoto(db.Model):
+    __tablename__ = "received_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_pk: Mapped[int] = mapped_column(ForeignKey("received_reports.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(32))
+    bytes: Mapped[int] = mapped_column()
+
+    report = relationship("ReceivedReport", back_populates="photos")
+
+
+class IntakeLog(db.Model):
+    """Every API request the intake answered, accepted or refused."""
+
+    __tablename__ = "intake_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(200))
+    status: Mapped[int] = mapped_column()
+    error: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    report_id: Mapped[str | None] = mapped_column(String(40))
+    commune_code: Mapped[str | None] = mapped_column(String(5))
+
+
+class CityUser(UserMixin, db.Model):
+    """A city reviewer (or the intake's admin)."""
+
+    __tablename__ = "city_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16), default="reviewer")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)

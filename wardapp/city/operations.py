@@ -1,0 +1,164 @@
+"""The city intake's multi-step work: enrolling communes, storing verified pushes, the grid."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from joserfc.jwk import OKPKey
+
+from ..clock import utcnow
+from ..commune.units import all_units, find
+from .extensions import city_db as db
+from .intake import Refusal, VerifiedPush
+from .models import CityCommune, CityKey, IntakeLog, ReceivedPhoto, ReceivedReport
+
+
+class EnrolError(ValueError):
+    pass
+
+
+def enrol(code: str, jwk: dict) -> CityKey:
+    """Register a commune's public key (its thumbprint must be its kid)."""
+    unit = find(code)
+    if unit is None:
+        raise EnrolError(f"{code} is not a commune code of the official list")
+    if unit.province_code != current_app.config["CITY_PROVINCE_CODE"]:
+        raise EnrolError(f"{code} ({unit.name}) is not in province {current_app.config['CITY_PROVINCE_CODE']}")
+    try:
+        key = OKPKey.import_key({k: v for k, v in jwk.items() if k in ("kty", "crv", "x")})
+    except Exception as error:  # joserfc raises several types for bad key material
+        raise EnrolError(f"not an Ed25519 public JWK: {error}")
+    if key.as_dict().get("crv") != "Ed25519":
+        raise EnrolError("the key must be an Ed25519 OKP key")
+    kid = key.thumbprint()
+    if jwk.get("kid") not in (None, kid):
+        raise EnrolError("the JWK's kid is not its RFC 7638 thumbprint")
+    commune = db.session.get(CityCommune, code) or CityCommune(code=code, name=unit.name,
+                                                              province_code=unit.province_code)
+    commune.enrolled_at = commune.enrolled_at or utcnow()
+    db.session.add(commune)
+    existing = db.session.scalar(db.select(CityKey).filter_by(kid=kid))
+    if existing is not None:
+        if existing.commune_code != code:
+            raise EnrolError("this key is already enrolled for another commune")
+        return existing
+    row = CityKey(kid=kid, commune_code=code, jwk=key.as_dict())
+    db.session.add(row)
+    return row
+
+
+def lookup_key(kid: str) -> tuple[OKPKey, str] | None:
+    row = db.session.scalar(db.select(CityKey).filter_by(kid=kid))
+    return None if row is None else (OKPKey.import_key(row.jwk), row.commune_code)
+
+
+def storage_dir(kind: str) -> Path:
+    path = Path(current_app.instance_path) / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write(path: Path, data: bytes) -> None:
+    if path.exists():
+        return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".in-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def photo_path(sha256: str) -> Path:
+    return storage_dir("photos") / sha256
+
+
+def pdf_path(report_id: str) -> Path:
+    return storage_dir("pdfs") / f"{report_id.replace(':', '_')}.pdf"
+
+
+def receipt(report: ReceivedReport) -> dict:
+    return {"receipt_id": report.receipt_id, "report_id": report.report_id,
+            "received_at": report.received_at.replace(tzinfo=dt.UTC).isoformat(timespec="seconds"),
+            "payload_sha256": report.payload_sha256}
+
+
+def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]:
+    """Store a verified push once; an identical resend gets the same receipt (200)."""
+    report_id = push.payload["report_id"]
+    existing = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
+    if existing is not None:
+        if existing.payload_sha256 == push.payload_sha256:
+            return 200, receipt(existing)
+        raise Refusal(409, "conflict", f"{report_id} was already received with other content")
+    for sha, upload in push.photos.items():
+        _write(photo_path(sha), upload.data)
+    if pdf is not None:
+        _write(pdf_path(report_id), pdf)
+    now = utcnow()
+    report = ReceivedReport(
+        report_id=report_id, commune_code=push.commune_code, date=dt.date.fromisoformat(push.payload["date"]),
+        revision=push.payload["revision"], supersedes=push.payload["supersedes"], payload=push.payload_bytes,
+        payload_sha256=push.payload_sha256, jws=token, kid=push.kid, late=push.payload["late"],
+        receipt_id=f"{now:%Y%m%d}-{push.commune_code}-{secrets.token_hex(4).upper()}", received_at=now,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest() if pdf else None,
+    )
+    db.session.add(report)
+    for photo in push.payload["photos"]:
+        db.session.add(ReceivedPhoto(report=report, sha256=photo["sha256"], content_type=photo["content_type"],
+                                     bytes=photo["bytes"]))
+    return 201, receipt(report)
+
+
+def log_request(request, status: int, error: str = "", detail: str = "", report_id=None, commune=None) -> None:
+    db.session.add(IntakeLog(ip=request.remote_addr, method=request.method, path=request.path[:200],
+                             status=status, error=error, detail=detail[:2000], report_id=report_id,
+                             commune_code=commune))
+
+
+@dataclass(frozen=True)
+class Cell:
+    day: dt.date
+    state: str  # on_time, late, corrected, returned, missing, future
+    report: ReceivedReport | None
+
+
+@dataclass(frozen=True)
+class Row:
+    code: str
+    name: str
+    enrolled: bool
+    cells: list[Cell]
+
+
+def latest_reports(start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], ReceivedReport]:
+    """The newest revision of every commune-day in the range: one query."""
+    rows = db.session.scalars(db.select(ReceivedReport).filter(ReceivedReport.date.between(start, end))
+                              .order_by(ReceivedReport.revision)).all()
+    return {(r.commune_code, r.date): r for r in rows}
+
+
+def cell_state(report: ReceivedReport | None) -> str:
+    if report is None:
+        return "missing"
+    if report.state == "returned":
+        return "returned"
+    if report.revision > 1:
+        return "corrected"
+    return "late" if report.late else "on_time"
+
+
+def grid(province: str, start: dt.date, end: dt.date, today: dt.date) -> list[Row]:
+    enrolled = set(db.session.scalars(db.select(CityCommune.code).filter(CityCommune.enrolled_at.is_not(None))))
+    latest = latest_reports(start, end)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    rows = []
+    for unit in sorted((u for u in all_units().values() if u.province_code == province), key=lambda u: u.code):
+        cells = [Cell(d, "future" if d > today else cell_state(latest.get((unit.code, d))), latest.get((unit.code, d)))
+                 for d in days]
+        rows.append(Row(unit.code, unit.name, unit.code in enrolled, cells))
+    return rows

@@ -1,0 +1,200 @@
+"""City reviewer pages: completeness grid, report page, returns, enrolment, CSV export."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import clock
+from ..clock import utcnow
+from ..reports.figures import FIGURE_NAMES, figures_by_group
+from ..reports.rates import RATES
+from ..web import CSP
+from .extensions import city_db as db
+from .extensions import city_login
+from .models import CityCommune, CityKey, CityUser, IntakeLog, ReceivedReport
+from .operations import EnrolError, enrol, grid, photo_path
+
+bp = Blueprint("city", __name__)
+STATE_LABELS = {
+    "on_time": "Đúng hạn", "late": "Muộn", "corrected": "Đã sửa đổi", "returned": "Bị trả lại",
+    "missing": "Chưa báo cáo", "future": "",
+}
+
+
+def reviewer_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return city_login.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def init_app(app) -> None:
+    city_login.login_view = "city.login"
+    city_login.login_message = "Vui lòng đăng nhập để tiếp tục."
+
+    @city_login.user_loader
+    def load(user_id: str):
+        user = db.session.get(CityUser, int(user_id))
+        return user if user is not None and user.active else None
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        user = db.session.scalar(db.select(CityUser).filter_by(username=request.form.get("username", "").strip().lower()))
+        if user is None or not user.active or not user.check_password(request.form.get("password", "")):
+            error = "Sai tên đăng nhập hoặc mật khẩu."
+        else:
+            login_user(user)
+            return redirect(url_for("city.index"), code=303)
+    return render_template("city/login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("city.login"), code=303)
+
+
+def _range() -> tuple[dt.date, dt.date]:
+    from flask import current_app
+
+    today = clock.today()
+    end = clock.parse_iso_date(request.args.get("to")) or today
+    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=current_app.config["GRID_DAYS"] - 1)
+    if start > end or (end - start).days > 62:
+        start = end - dt.timedelta(days=current_app.config["GRID_DAYS"] - 1)
+    return start, end
+
+
+@bp.get("/")
+@reviewer_required
+def index():
+    from flask import current_app
+
+    start, end = _range()
+    rows = grid(current_app.config["CITY_PROVINCE_CODE"], start, end, clock.today())
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    totals = {state: sum(1 for r in rows for c in r.cells if c.state == state) for state in STATE_LABELS}
+    return render_template("city/grid.html", rows=rows, days=days, start=start, end=end, labels=STATE_LABELS,
+                           totals=totals, connected=sum(1 for r in rows if r.enrolled))
+
+
+def _report_or_404(report_id: str) -> ReceivedReport:
+    report = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.get("/reports/<report_id>")
+@reviewer_required
+def report(report_id: str):
+    report = _report_or_404(report_id)
+    history = db.session.scalars(db.select(ReceivedReport).filter_by(commune_code=report.commune_code, date=report.date)
+                                 .order_by(ReceivedReport.revision.desc())).all()
+    key = db.session.scalar(db.select(CityKey).filter_by(kid=report.kid))
+    return render_template("city/report.html", report=report, doc=report.document, history=history, key=key,
+                           groups=figures_by_group(), rate_defs=RATES)
+
+
+@bp.post("/reports/<report_id>/return")
+@reviewer_required
+def return_report(report_id: str):
+    report = _report_or_404(report_id)
+    comment = " ".join(request.form.get("comment", "").split())[:2000]
+    if not comment:
+        flash("Hãy ghi ý kiến khi trả lại báo cáo.", "error")
+        return redirect(url_for("city.report", report_id=report_id), code=303)
+    report.state = "returned"
+    report.comment = comment
+    report.returned_at = utcnow()
+    report.returned_by = current_user.full_name
+    db.session.add(IntakeLog(ip=request.remote_addr, method="POST", path=request.path[:200], status=200,
+                             error="returned", detail=comment, report_id=report_id, commune_code=report.commune_code))
+    db.session.commit()
+    flash("Đã trả lại báo cáo cho xã/phường.", "success")
+    return redirect(url_for("city.report", report_id=report_id), code=303)
+
+
+@bp.get("/reports/<report_id>/photos/<sha256>")
+@reviewer_required
+def photo(report_id: str, sha256: str):
+    report = _report_or_404(report_id)
+    match = next((p for p in report.photos if p.sha256 == sha256), None)
+    if match is None:
+        abort(404)
+    return send_file(photo_path(sha256), mimetype=match.content_type, max_age=3600)
+
+
+@bp.get("/export.csv")
+@reviewer_required
+def export_csv():
+    """The figures of the newest revision of every report in the range, one line per commune-day."""
+    start, end = _range()
+    reports = db.session.scalars(db.select(ReceivedReport).filter(ReceivedReport.date.between(start, end))
+                                 .order_by(ReceivedReport.commune_code, ReceivedReport.date, ReceivedReport.revision)).all()
+    latest = {(r.commune_code, r.date): r for r in reports}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["commune_code", "commune_name", "date", "report_id", "revision", "late", "state",
+                     "received_at", *FIGURE_NAMES, *[r.name for r in RATES]])
+    for (code, day), r in sorted(latest.items()):
+        doc = r.document
+        writer.writerow([code, doc["commune"]["name"], day.isoformat(), r.report_id, r.revision, int(r.late), r.state,
+                         r.received_at.isoformat(timespec="seconds"), *[doc["figures"][n] for n in FIGURE_NAMES],
+                         *["" if doc["rates"].get(x.name) is None else doc["rates"][x.name] for x in RATES]])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=bao-cao-{start}-{end}.csv"})
+
+
+@bp.route("/communes", methods=["GET", "POST"])
+@reviewer_required
+def communes():
+    """Enrol a commune: its code and its public JWK (the output of `flask keys export`)."""
+    error = None
+    if request.method == "POST":
+        if current_user.role != "admin":
+            abort(403)
+        try:
+            jwk = json.loads(request.form.get("jwk", "") or "{}")
+            enrol(request.form.get("code", "").strip(), jwk)
+            db.session.commit()
+            flash("Đã kết nối xã/phường.", "success")
+            return redirect(url_for("city.communes"), code=303)
+        except (ValueError, EnrolError) as problem:
+            db.session.rollback()
+            error = str(problem)
+    enrolled = db.session.scalars(db.select(CityCommune).order_by(CityCommune.code)).all()
+    keys = db.session.scalars(db.select(CityKey).order_by(CityKey.commune_code, CityKey.id)).all()
+    return render_template("city/communes.html", enrolled=enrolled, keys=keys, error=error, form=request.form), \
+        (422 if error else 200)
+
+
+@bp.get("/log")
+@reviewer_required
+def intake_log():
+    entries = db.session.scalars(db.select(IntakeLog).order_by(IntakeLog.id.desc()).limit(200)).all()
+    return render_template("city/log.html", entries=entries)

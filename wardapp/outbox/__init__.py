@@ -1,0 +1,1 @@
+"""The outbox: signed revisions waiting for, being sent to, or answered by the city."""

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import db
+
+
+class OutboxState(StrEnum):
+    WAITING = "waiting"  # not tried yet (or no city URL configured)
+    SENDING = "sending"  # claimed by a sender until lease_until
+    RETRYING = "retrying"  # failed for a passing reason; next try at next_attempt_at
+    ACCEPTED = "accepted"  # the city gave a receipt
+    REJECTED = "rejected"  # the city refused for good (4xx); a human must act
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+
+STATE_LABELS = {
+    OutboxState.WAITING: _l("Đang chờ gửi"),
+    OutboxState.SENDING: _l("Đang gửi"),
+    OutboxState.RETRYING: _l("Sẽ gửi lại"),
+    OutboxState.ACCEPTED: _l("Thành phố đã nhận"),
+    OutboxState.REJECTED: _l("Thành phố từ chối"),
+}
+
+
+class OutboxEntry(db.Model):
+    """A signed revision on its way to the city. Written in the same transaction as the signature."""
+
+    __tablename__ = "outbox_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("report_revisions.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default=OutboxState.WAITING, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[dt.datetime | None] = mapped_column()
+    receipt_id: Mapped[str | None] = mapped_column(String(80))
+    received_at: Mapped[str | None] = mapped_column(String(40))  # as the city wrote it
+    last_status: Mapped[int | None] = mapped_column()
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_polled_at: Mapped[dt.datetime | None] = mapped_column()
+
+    revision = relationship("ReportRevision", back_populates="outbox")
+    attempts_log = relationship("SendAttempt", order_by="SendAttempt.id.desc()", back_populates="entry")
+
+    @property
+    def state_label(self) -> str:
+        return OutboxState(self.state).label
+
+
+class SendAttempt(db.Model):
+    """Every try, kept: when, what the city answered, or what went wrong."""
+
+    __tablename__ = "send_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("outbox_entries.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    http_status: Mapped[int | None] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text, default="")
+
+    entry = relationship("OutboxEntry", back_populates="attempts_log")

@@ -1,0 +1,86 @@
+"""State changes of outbox entries, each a small function (the sender strings them together)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import audit
+from ..clock import utcnow
+from ..extensions import db
+from .models import OutboxEntry, OutboxState, SendAttempt
+
+# Growing delays between tries (seconds); the last one repeats.
+BACKOFF = (15, 60, 300, 900, 1800, 3600)
+
+
+def backoff(attempts: int, schedule: tuple[int, ...] = BACKOFF) -> int:
+    return schedule[min(max(attempts - 1, 0), len(schedule) - 1)]
+
+
+def claim(entry_id: int, now: dt.datetime, lease_seconds: int) -> bool:
+    """Take an entry for sending, atomically: two senders can never both claim it.
+
+    Due entries are waiting/retrying ones whose time has come, and "sending" ones whose lease ran
+    out (their sender died between sending and recording the answer: the city's idempotent
+    receipt makes the resend safe).
+    """
+    table = OutboxEntry.__table__
+    due = (
+        (table.c.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (table.c.next_attempt_at <= now))
+        | ((table.c.state == OutboxState.SENDING) & (table.c.lease_until < now))
+    )
+    result = db.session.execute(
+        table.update().where(table.c.id == entry_id).where(due)
+        .values(state=OutboxState.SENDING, lease_until=now + dt.timedelta(seconds=lease_seconds),
+                attempts=table.c.attempts + 1, updated_at=now)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def due_ids(now: dt.datetime) -> list[int]:
+    table = OutboxEntry.__table__
+    return list(db.session.scalars(
+        db.select(table.c.id).where(
+            (table.c.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (table.c.next_attempt_at <= now))
+            | ((table.c.state == OutboxState.SENDING) & (table.c.lease_until < now))
+        ).order_by(table.c.id)
+    ))
+
+
+def _log(entry: OutboxEntry, outcome: str, status: int | None, error: str) -> None:
+    db.session.add(SendAttempt(entry_id=entry.id, http_status=status, outcome=outcome, error=error[:2000]))
+    entry.last_status = status
+    entry.last_error = error[:2000]
+    entry.updated_at = utcnow()
+    entry.lease_until = None
+    audit.record(f"outbox.{outcome}", target_type="report", target_id=entry.revision.report_key,
+                 after={"http_status": status, "error": error[:300], "attempt": entry.attempts})
+
+
+def mark_accepted(entry: OutboxEntry, status: int, receipt_id: str, received_at: str) -> None:
+    entry.state = OutboxState.ACCEPTED
+    entry.receipt_id = receipt_id
+    entry.received_at = received_at
+    entry.revision.city_state = entry.revision.city_state or "received"
+    _log(entry, "accepted", status, "")
+
+
+def mark_retry(entry: OutboxEntry, status: int | None, error: str, now: dt.datetime, delay: int) -> None:
+    entry.state = OutboxState.RETRYING
+    entry.next_attempt_at = now + dt.timedelta(seconds=delay)
+    _log(entry, "retry", status, error)
+
+
+def mark_rejected(entry: OutboxEntry, status: int, reason: str) -> None:
+    entry.state = OutboxState.REJECTED
+    _log(entry, "rejected", status, reason)
+
+
+def request_resend(entry: OutboxEntry, user) -> None:
+    """A person asks for a new try now (after a rejection fixed at the city, or to skip a wait)."""
+    if entry.state == OutboxState.ACCEPTED:
+        return
+    entry.state = OutboxState.WAITING
+    entry.next_attempt_at = utcnow()
+    entry.lease_until = None
+    audit.record("outbox.resend_requested", target_type="report", target_id=entry.revision.report_key, actor=user)

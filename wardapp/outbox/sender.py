@@ -1,0 +1,189 @@
+"""Pushing signed revisions to the city (PROTOCOL "Transport") and polling their status.
+
+The sender resends the exact bytes it first built: the JWS stored at signing and the photo files
+named by their hashes; nothing is rebuilt from the database between tries.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+
+import requests
+from flask import current_app
+from joserfc import jwt
+
+from ..clock import utcnow
+from ..evidence import storage
+from ..extensions import db
+from ..signing import keys
+from .models import OutboxEntry, OutboxState
+from .operations import backoff, claim, due_ids, mark_accepted, mark_rejected, mark_retry
+
+log = logging.getLogger(__name__)
+PUSH_PATH = "/api/v1/daily-reports"
+
+
+def city_url() -> str | None:
+    url = (current_app.config.get("CITY_URL") or "").strip().rstrip("/")
+    return url or None
+
+
+def _files(entry: OutboxEntry) -> list[tuple[str, tuple[str, bytes, str]]]:
+    document = entry.revision.document
+    files = []
+    for photo in document["photos"]:
+        data = storage.original_path(photo["sha256"]).read_bytes()
+        files.append(("photos", (photo["filename"], data, photo["content_type"])))
+    pdf = pdf_for(entry)
+    if pdf is not None:
+        files.append(("pdf", (f"{entry.revision.report_key.replace(':', '_')}.pdf", pdf, "application/pdf")))
+    return files
+
+
+def pdf_for(entry: OutboxEntry) -> bytes | None:
+    """The commune's signed PDF of the revision, when the PDF feature provides one."""
+    provider = current_app.extensions.get("wardapp.pdf_for_revision")
+    return provider(entry.revision) if provider else None
+
+
+def post(url: str, entry: OutboxEntry, timeout: float) -> requests.Response:
+    return requests.post(url + PUSH_PATH, data={"report": entry.revision.jws}, files=_files(entry), timeout=timeout)
+
+
+def _reason(response: requests.Response) -> str:
+    try:
+        body = response.json()
+        return f"{body.get('error', '')}: {body.get('detail', '')}".strip(": ")
+    except ValueError:
+        return response.text[:300]
+
+
+def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datetime) -> str:
+    status = response.status_code
+    if status in (200, 201):
+        body = response.json()
+        if body.get("payload_sha256") not in (None, entry.revision.payload_sha256):
+            mark_retry(entry, status, "the city's receipt is for other content", now, backoff(entry.attempts))
+            return "retry"
+        mark_accepted(entry, status, str(body.get("receipt_id", "")), str(body.get("received_at", "")))
+        return "accepted"
+    if status == 429 or status >= 500:
+        delay = backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"])
+        retry_after = response.headers.get("Retry-After", "")
+        if retry_after.isdigit():
+            delay = max(delay, int(retry_after))
+        mark_retry(entry, status, _reason(response) or f"HTTP {status}", now, delay)
+        return "retry"
+    mark_rejected(entry, status, _reason(response) or f"HTTP {status}")
+    return "rejected"
+
+
+def send_entry(entry_id: int) -> str:
+    """Claim and send one entry; returns accepted / retry / rejected / skipped."""
+    config = current_app.config
+    url = city_url()
+    now = utcnow()
+    if url is None or not claim(entry_id, now, config["OUTBOX_LEASE_SECONDS"]):
+        return "skipped"
+    entry = db.session.get(OutboxEntry, entry_id)
+    try:
+        response = post(url, entry, config["OUTBOX_TIMEOUT"])
+    except (requests.ConnectionError, requests.Timeout) as error:
+        mark_retry(entry, None, f"{type(error).__name__}: {error}"[:500], utcnow(),
+                   backoff(entry.attempts, config["OUTBOX_BACKOFF"]))
+        db.session.commit()
+        return "retry"
+    except OSError as error:  # a photo file missing on disk: a human must look
+        mark_rejected(entry, 0, f"local error: {error}")
+        db.session.commit()
+        return "rejected"
+    outcome = record_answer(entry, response, utcnow())
+    db.session.commit()
+    return outcome
+
+
+def send_due() -> dict[str, int]:
+    """One pass over everything due. Safe to run from several processes at once."""
+    counts: dict[str, int] = {}
+    if city_url() is None:
+        return counts
+    for entry_id in due_ids(utcnow()):
+        outcome = send_entry(entry_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def status_token(url: str) -> str:
+    """A short-lived JWT signed with the commune's key (PROTOCOL "Status and returns")."""
+    from ..commune.models import Commune
+
+    row = keys.ensure_key()
+    now = int(time.time())
+    claims = {"iss": Commune.current().code, "aud": url, "iat": now, "exp": now + 300, "jti": uuid.uuid4().hex}
+    return jwt.encode({"alg": "Ed25519", "kid": row.kid}, claims, keys.private_key(row.kid), algorithms=["Ed25519"])
+
+
+def poll_statuses() -> int:
+    """Ask the city about recent accepted revisions; record returns. Returns how many changed."""
+    from .. import audit
+
+    url = city_url()
+    if url is None:
+        return 0
+    config = current_app.config
+    now = utcnow()
+    horizon = now - dt.timedelta(days=config["OUTBOX_POLL_DAYS"])
+    stale = now - dt.timedelta(seconds=config["OUTBOX_POLL_SECONDS"])
+    entries = db.session.scalars(
+        db.select(OutboxEntry).filter(OutboxEntry.state == OutboxState.ACCEPTED, OutboxEntry.created_at >= horizon)
+        .filter((OutboxEntry.last_polled_at.is_(None)) | (OutboxEntry.last_polled_at < stale))
+    ).all()
+    changed = 0
+    for entry in entries:
+        revision = entry.revision
+        try:
+            response = requests.get(f"{url}{PUSH_PATH}/{revision.report_key}/status",
+                                    headers={"Authorization": f"Bearer {status_token(url)}"},
+                                    timeout=config["OUTBOX_TIMEOUT"])
+        except (requests.ConnectionError, requests.Timeout):
+            break  # the city is unreachable; try again on the next round
+        entry.last_polled_at = now
+        if response.status_code != 200:
+            continue
+        body = response.json()
+        if body.get("state") == "returned" and revision.city_state != "returned":
+            revision.city_state = "returned"
+            revision.city_comment = body.get("comment") or ""
+            revision.returned_by = body.get("returned_by") or ""
+            revision.returned_at = _parse_moment(body.get("returned_at"))
+            audit.record("report.returned", target_type="report", target_id=revision.report_key,
+                         after={"comment": revision.city_comment, "by": revision.returned_by})
+            changed += 1
+    db.session.commit()
+    return changed
+
+
+def _parse_moment(value: str | None) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def run_forever(interval: float, stop=lambda: False) -> None:
+    """The worker loop started next to the web server by ``make run``."""
+    while not stop():
+        try:
+            counts = send_due()
+            if counts:
+                log.info("outbox: %s", counts)
+            poll_statuses()
+        except Exception:  # keep the worker alive; the entry stays due and is retried
+            log.exception("outbox pass failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+        time.sleep(interval)

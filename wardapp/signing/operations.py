@@ -1,0 +1,192 @@
+"""Signing a day's report and opening corrections: the multi-step rules of the heart of wardapp.
+
+Signing writes the revision (exact signed bytes, hash, signature), freezes the day and queues the
+outbox entry in one database transaction: either all of it happens or none of it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from joserfc import jws
+
+from .. import audit, clock
+from ..clock import utcnow
+from ..commune.models import Commune
+from ..delays.readiness import current_explanations, late_dossiers_of, readiness
+from ..evidence.images import EXTENSIONS
+from ..evidence.operations import photos_of
+from ..extensions import db
+from ..outbox.models import OutboxEntry
+from ..reports.deadline import is_late
+from ..reports.models import DailyReport, ReportStatus
+from ..tasks.operations import task_states
+from ..team.operations import team_of, team_state
+from . import keys, payload, schema
+from .models import ReportRevision
+
+JWS_TYPE = "wardapp-report+jws"
+REASON_MAX = 2000
+
+
+class CannotSign(Exception):
+    def __init__(self, problems: list[str], field: str | None = None):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.field = field
+
+
+def latest_revision(report: DailyReport) -> ReportRevision | None:
+    return db.session.scalar(db.select(ReportRevision).filter_by(report_id=report.id)
+                             .order_by(ReportRevision.revision.desc()).limit(1))
+
+
+def revisions_of(report: DailyReport | None) -> list[ReportRevision]:
+    if report is None:
+        return []
+    return list(db.session.scalars(db.select(ReportRevision).filter_by(report_id=report.id)
+                                   .order_by(ReportRevision.revision.desc())))
+
+
+def _photos(report: DailyReport) -> list[dict]:
+    return [{
+        "sha256": p.sha256,
+        "filename": p.original_name or f"{p.sha256[:16]}.{EXTENSIONS[p.content_type]}",
+        "content_type": p.content_type, "bytes": p.bytes, "category": p.category.key,
+        "category_label": p.category.label, "caption": p.caption,
+        "taken_at": p.taken_at.replace(tzinfo=clock.TZ).isoformat(timespec="seconds") if p.taken_at else None,
+        "verifiable": p.verifiable,
+    } for p in photos_of(report)]
+
+
+def _team(commune: Commune) -> dict | None:
+    team = team_of(commune.id)
+    if team is None:
+        return None
+    return {
+        **team.snapshot(), "state": team_state(team, commune.team_deadline).value,
+        "deadline": commune.team_deadline.isoformat() if commune.team_deadline else None,
+        "leader": team.leader.name if team.leader else None,
+        "members": [m.snapshot() for m in team.members],
+    }
+
+
+def _tasks(commune: Commune, day: dt.date) -> list[dict]:
+    return [{
+        "code": s.task.code, "title": s.task.title, "deadline": s.task.deadline.isoformat(),
+        "responsible": s.task.responsible, "source_document": s.task.source_document,
+        "percent": s.percent, "note": s.note, "behind": s.schedule.behind, "overdue": s.schedule.overdue,
+    } for s in task_states(commune.id, day, commune.behind_tolerance) if s.task.start_date <= day]
+
+
+def _explanations(commune: Commune, report: DailyReport) -> list[dict]:
+    state = readiness(commune, report, report.date)
+    labels = {i.key: i.label for i in state.items}
+    return [{
+        "item": key, "item_label": labels.get(key, e.item_label), "cause": e.cause, "remedy": e.remedy,
+        "new_date": e.new_date.isoformat() if e.new_date else None, "responsible": e.responsible,
+        "author": e.author.full_name if e.author else None,
+    } for key, e in sorted(current_explanations(report).items()) if key in labels]
+
+
+def signing_input(commune: Commune, report: DailyReport, signer, signed_at: dt.datetime,
+                  late_reason: str | None) -> payload.SigningInput:
+    previous = latest_revision(report)
+    return payload.SigningInput(
+        commune={"code": commune.code, "name": commune.name, "province_code": commune.province_code},
+        day=report.date,
+        revision=report.signed_revisions + 1,
+        supersedes=previous.report_key if previous else None,
+        correction_reason=report.correction_reason if previous else None,
+        signed_at=signed_at,
+        signer={"username": signer.username, "full_name": signer.full_name, "position": signer.position},
+        late=is_late(report.date, commune.deadline, signed_at),
+        late_reason=late_reason,
+        figures=report.figures,
+        narrative=report.narrative,
+        photos=_photos(report),
+        response_team=_team(commune),
+        tasks=_tasks(commune, report.date),
+        explanations=_explanations(commune, report),
+    )
+
+
+def build_document(commune: Commune, report: DailyReport, signer, signed_at, late_reason) -> dict:
+    document = payload.build(signing_input(commune, report, signer, signed_at, late_reason))
+    # Late dossiers go with the explanations: the city's monthly public list is made of them.
+    document["late_dossiers"] = [d.snapshot() for d in late_dossiers_of(report)]
+    return document
+
+
+def sign_report(commune: Commune, report: DailyReport, user, late_reason: str = "") -> ReportRevision:
+    """Sign the day as it stands now, freeze it and queue it for the city; commits."""
+    if report.frozen:
+        raise CannotSign([_("Báo cáo này đã được ký. Mở bản sửa đổi nếu cần thay đổi.")])
+    state = readiness(commune, report, report.date)
+    if not state.ready:
+        raise CannotSign(state.blockers)
+    signed_at = clock.now()
+    late_reason = " ".join((late_reason or "").split())[:REASON_MAX]
+    if is_late(report.date, commune.deadline, signed_at) and not late_reason:
+        raise CannotSign([_("Ký sau hạn %(time)s: hãy nêu lý do ký muộn.",
+                            time=commune.deadline.strftime("%H:%M"))], field="late_reason")
+    document = build_document(commune, report, user, signed_at, late_reason)
+    problems = schema.problems(document)
+    if problems:  # a bug, never the user's fault: refuse rather than sign something malformed
+        raise CannotSign([_("Dữ liệu ký không hợp lệ: %(p)s", p="; ".join(problems[:3]))])
+    signed_bytes = payload.encode(document)
+    key_row = keys.ensure_key(user)
+    token = jws.serialize_compact({"alg": "Ed25519", "kid": key_row.kid, "typ": JWS_TYPE}, signed_bytes,
+                                  keys.private_key(key_row.kid), algorithms=["Ed25519"])
+    revision = ReportRevision(
+        report_id=report.id, revision=document["revision"], report_key=document["report_id"], payload=signed_bytes,
+        payload_sha256=payload.sha256(signed_bytes), jws=token, kid=key_row.kid,
+        signed_at=signed_at.astimezone(dt.UTC).replace(tzinfo=None), signed_by_id=user.id,
+        late=document["late"], late_reason=document["late_reason"] or "", supersedes=document["supersedes"],
+        correction_reason=document["correction_reason"] or "",
+    )
+    db.session.add(revision)
+    db.session.add(OutboxEntry(revision=revision))
+    report.status = ReportStatus.SIGNED
+    report.signed_revisions = revision.revision
+    report.correction_reason = None
+    audit.record("report.signed", target_type="report", target_id=revision.report_key, actor=user,
+                 after={"payload_sha256": revision.payload_sha256, "late": revision.late, "kid": key_row.kid},
+                 summary=revision.late_reason[:300])
+    db.session.commit()
+    return revision
+
+
+def open_correction(report: DailyReport, user, reason: str) -> None:
+    """Reopen a signed day as a draft of the next revision, copied from the last signed one."""
+    reason = " ".join((reason or "").split())[:REASON_MAX]
+    if not report.frozen:
+        raise CannotSign([_("Chỉ mở bản sửa đổi cho báo cáo đã ký.")])
+    if not reason:
+        raise CannotSign([_("Nêu lý do sửa đổi.")], field="reason")
+    report.correction_reason = reason
+    report.status = ReportStatus.COMPLETE
+    report.touch(user)
+    audit.record("report.correction_opened", target_type="report", target_id=report.date.isoformat(),
+                 after={"reason": reason, "next_revision": report.signed_revisions + 1}, actor=user)
+    db.session.commit()
+
+
+def changes_between(older: dict, newer: dict) -> list[tuple[str, object, object]]:
+    """What a correction changed: (what, before, after) for figures, narrative, photos, explanations."""
+    diff = []
+    for name, value in newer["figures"].items():
+        if older["figures"].get(name) != value:
+            diff.append((name, older["figures"].get(name), value))
+    for name, text in newer["narrative"].items():
+        if older["narrative"].get(name) != text:
+            diff.append((name, older["narrative"].get(name), text))
+    old_photos = {p["sha256"] for p in older["photos"]}
+    new_photos = {p["sha256"] for p in newer["photos"]}
+    if old_photos != new_photos:
+        diff.append(("photos", len(old_photos), len(new_photos)))
+    old_expl = {e["item"]: e["remedy"] for e in older["explanations"]}
+    new_expl = {e["item"]: e["remedy"] for e in newer["explanations"]}
+    if old_expl != new_expl:
+        diff.append(("explanations", len(old_expl), len(new_expl)))
+    return diff

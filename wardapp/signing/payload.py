@@ -1,0 +1,70 @@
+"""The signed payload (PROTOCOL "The signed report"), built from plain data by pure functions.
+
+No Flask, no database: the same inputs always give the same bytes, which is what gets signed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..reports import rates
+
+SCHEMA = "wardapp.daily-report/1"
+
+
+def report_id(commune_code: str, day: dt.date, revision: int) -> str:
+    return f"{commune_code}:{day.isoformat()}:r{revision}"
+
+
+@dataclass(frozen=True)
+class SigningInput:
+    commune: Mapping  # code, name, province_code
+    day: dt.date
+    revision: int
+    supersedes: str | None
+    correction_reason: str | None
+    signed_at: dt.datetime  # aware
+    signer: Mapping  # username, full_name, position
+    late: bool
+    late_reason: str | None
+    figures: Mapping[str, int]
+    narrative: Mapping[str, str]
+    photos: list[Mapping] = field(default_factory=list)
+    response_team: Mapping | None = None
+    tasks: list[Mapping] = field(default_factory=list)
+    explanations: list[Mapping] = field(default_factory=list)
+
+
+def build(data: SigningInput) -> dict:
+    return {
+        "schema": SCHEMA,
+        "report_id": report_id(data.commune["code"], data.day, data.revision),
+        "commune": {k: data.commune[k] for k in ("code", "name", "province_code")},
+        "date": data.day.isoformat(),
+        "revision": data.revision,
+        "supersedes": data.supersedes,
+        "correction_reason": data.correction_reason,
+        "signed_at": data.signed_at.isoformat(timespec="seconds"),
+        "signed_by": {k: data.signer[k] for k in ("username", "full_name", "position")},
+        "late": data.late,
+        "late_reason": data.late_reason if data.late else None,
+        "figures": dict(data.figures),
+        "rates": {name: (None if value is None else round(value, 6)) for name, value in rates.compute(data.figures).items()},
+        "photos": [dict(p) for p in data.photos],
+        "response_team": dict(data.response_team) if data.response_team is not None else None,
+        "tasks": [dict(t) for t in data.tasks],
+        "explanations": [dict(e) for e in data.explanations],
+        "narrative": dict(data.narrative),
+    }
+
+
+def encode(payload: dict) -> bytes:
+    """Canonical bytes: sorted keys, no spaces, UTF-8 (Vietnamese kept as is)."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

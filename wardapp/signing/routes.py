@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock
+from ..extensions import db
+from ..outbox.models import OutboxEntry
+from ..outbox.operations import request_resend
+from ..reports.access import LEADER_ONLY, report_for_reading
+from ..reports.deadline import is_late
+from ..reports.figures import figures_by_group
+from ..reports.rates import RATES
+from ..web import current_commune, login_required, roles_required
+from . import bp
+from .operations import CannotSign, build_document, changes_between, open_correction, revisions_of, sign_report
+
+
+def _signable_report(day: str):
+    if not current_user.has_role(*LEADER_ONLY):
+        abort(403)
+    date, report = report_for_reading(day)
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.route("/reports/<day>/sign", methods=["GET", "POST"])
+@login_required
+def sign(day: str):
+    """Show exactly what will be signed, then sign it (leader only)."""
+    report = _signable_report(day)
+    commune = current_commune()
+    errors: list[str] = []
+    error_field = None
+    late_reason = request.form.get("late_reason", "")
+    if request.method == "POST":
+        try:
+            revision = sign_report(commune, report, current_user, late_reason)
+        except CannotSign as refusal:
+            db.session.rollback()
+            errors, error_field = refusal.problems, refusal.field
+        else:
+            flash(_("Đã ký báo cáo %(id)s. Báo cáo đang được gửi lên thành phố.", id=revision.report_key), "success")
+            return redirect(url_for("signing.revisions", day=report.date.isoformat()), code=303)
+    if report.frozen and request.method == "GET":
+        return redirect(url_for("signing.revisions", day=report.date.isoformat()))
+    now = clock.now()
+    document = build_document(commune, report, current_user, now, late_reason or None)
+    return render_template(
+        "signing/confirm.html", day=report.date, report=report, doc=document, groups=figures_by_group(),
+        rate_defs=RATES, late=is_late(report.date, commune.deadline, now), deadline=commune.deadline,
+        errors=errors, error_field=error_field, late_reason=late_reason,
+    ), (422 if errors else 200)
+
+
+@bp.get("/reports/<day>/revisions")
+@login_required
+def revisions(day: str):
+    date, report = report_for_reading(day)
+    history = revisions_of(report)
+    diffs = {}
+    for newer, older in zip(history, history[1:]):
+        diffs[newer.id] = changes_between(older.document, newer.document)
+    return render_template("signing/revisions.html", day=date, report=report, history=history, diffs=diffs,
+                           is_leader=current_user.has_role(*LEADER_ONLY))
+
+
+@bp.post("/reports/<day>/correct")
+@login_required
+def correct(day: str):
+    report = _signable_report(day)
+    try:
+        open_correction(report, current_user, request.form.get("reason", ""))
+    except CannotSign as refusal:
+        db.session.rollback()
+        flash(" ".join(refusal.problems), "error")
+        return redirect(url_for("signing.revisions", day=report.date.isoformat()), code=303)
+    flash(_("Đã mở bản sửa đổi. Sửa nội dung rồi ký lại để gửi phiên bản mới."), "success")
+    return redirect(url_for("reports.edit", day=report.date.isoformat()), code=303)
+
+
+@bp.post("/outbox/<int:entry_id>/resend")
+@roles_required("leader", "admin")
+def resend(entry_id: int):
+    entry = db.session.get(OutboxEntry, entry_id)
+    if entry is None or entry.revision.report.commune_id != current_commune().id:
+        abort(404)
+    request_resend(entry, current_user)
+    db.session.commit()
+    flash(_("Đã xếp lịch gửi lại ngay."), "success")
+    return redirect(url_for("signing.revisions", day=entry.revision.report.date.isoformat()), code=303)
