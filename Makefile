@@ -6,10 +6,13 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 DEMO_PASSWORD ?= demo-wardapp
+CITY_PORT ?= 5001
+# Where the commune pushes signed reports; by default the demo city intake of `make city`.
+CITY_URL ?= http://127.0.0.1:$(CITY_PORT)
 # Browser tests must run; `make test BROWSER=optional` lets them skip on a machine without Chromium.
 BROWSER ?= required
 
-.PHONY: run test setup translations chromium bench clean
+.PHONY: run city test setup translations chromium bench clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js translations
 
@@ -32,12 +35,29 @@ translations: $(VENV)/.installed
 chromium:
 	@.ci/ensure-chromium $(BROWSER)
 
-# Set up, migrate, load the demo commune (once), and serve with gunicorn.
+# Set up, migrate, load the demo commune (once), then serve with gunicorn and run the outbox
+# sender beside it (stopped together).
 run: setup
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo --if-empty --password "$(DEMO_PASSWORD)"
 	@echo "wardapp on http://$(HOST):$(PORT)/  (demo users staff, leader, reviewer, admin; password $(DEMO_PASSWORD))"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	@echo "signed reports go to $(CITY_URL) (WARDAPP_CITY_URL)"
+	@export WARDAPP_CITY_URL="$(CITY_URL)"; \
+	  $(BIN)/flask --app wsgi outbox worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+
+# The city intake on its own port and database (instance/city), with a demo reviewer `city` and the
+# demo commune's key enrolled. Start `make run` first (it creates the demo commune and its key).
+city: setup
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo --if-empty --password "$(DEMO_PASSWORD)"
+	$(BIN)/flask --app wardapp.city db upgrade
+	$(BIN)/flask --app wardapp.city city create-user --username city --full-name "Cán bộ Sở Khoa học và Công nghệ" --role admin --password "$(DEMO_PASSWORD)" --if-missing
+	$(BIN)/flask --app wsgi keys export > instance/city/demo-commune.jwk
+	$(BIN)/flask --app wardapp.city city enrol 20242 instance/city/demo-commune.jwk
+	@echo "city intake on http://$(HOST):$(CITY_PORT)/  (reviewer city, password $(DEMO_PASSWORD))"
+	$(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city:create_app()"
 
 test: setup chromium
 	WARDAPP_BROWSER=$(BROWSER) $(BIN)/python -m pytest

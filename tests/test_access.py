@@ -257,6 +257,16 @@ CASES = (
          changes_data=True),
     Case("delays.ready", "GET", "/reports/{yesterday}/ready", everyone(NOT_ALLOWED)),
     Case("delays.ready", "POST", "/reports/{yesterday}/ready", only(LEADER, CONFLICT)),  # nothing entered yet
+    # Signing the day and sending it to the city: the leader signs and corrects.
+    Case("signing.sign", "GET", "/reports/{ready_day}/sign", only(LEADER, OK)),
+    Case("signing.sign", "POST", "/reports/{ready_day}/sign", only(LEADER, DONE), "sign", changes_data=True),
+    Case("signing.revisions", "GET", "/reports/{signed_day}/revisions", only(ROLES, OK)),
+    Case("signing.revisions", "POST", "/reports/{signed_day}/revisions", everyone(NOT_ALLOWED)),
+    Case("signing.correct", "GET", "/reports/{signed_day}/correct", everyone(NOT_ALLOWED)),
+    Case("signing.correct", "POST", "/reports/{signed_day}/correct", only(LEADER, DONE), "correction",
+         changes_data=True),
+    Case("signing.resend", "GET", "/outbox/{entry_id}/resend", everyone(NOT_ALLOWED)),
+    Case("signing.resend", "POST", "/outbox/{entry_id}/resend", only(("leader", "admin"), DONE), changes_data=True),
     # Plan tasks.
     Case("tasks.index", "GET", "/tasks/", only(ROLES, OK)),
     Case("tasks.index", "POST", "/tasks/", everyone(NOT_ALLOWED)),
@@ -320,7 +330,7 @@ def small_jpeg(seed: int) -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), (seed * 40 % 256, 120, 200)).save(out, "JPEG")
+    Image.new("RGB", (64, 48), (seed * 67 % 256, seed * 151 % 256, 200)).save(out, "JPEG", comment=f"{seed}")
     return out.getvalue()
 
 
@@ -401,7 +411,38 @@ class World:
         return case.id
 
 
-class NoWorld(World):
+    def _ready_report(self, days_ago: int):
+        """A consistent day with a photo of every required kind and nothing late: signable."""
+        from wardapp.evidence.operations import add_photo, categories
+
+        report = factories.make_report(self.commune, clock.today() - dt.timedelta(days=days_ago), self.staff,
+                                       resolved_on_time=20, resolved_late=0, pending_within=12, pending_overdue=0,
+                                       apology_letters=0)
+        for n, category in enumerate(c for c in categories(self.commune.id) if c.required):
+            add_photo(report, small_jpeg(100 * days_ago + n), f"IMG_{n}.jpg", category, category.label, self.staff)
+        return report
+
+    @functools.cached_property
+    def ready_day(self) -> str:
+        return self._ready_report(3).date.isoformat()
+
+    @functools.cached_property
+    def signed_day(self) -> str:
+        from wardapp.signing.operations import sign_report
+
+        report = self._ready_report(4)
+        sign_report(self.commune, report, self.users["leader"], late_reason="Ký bổ sung sau hạn.")
+        return report.date.isoformat()
+
+    @functools.cached_property
+    def entry_id(self) -> int:
+        from wardapp.outbox.models import OutboxEntry
+
+        assert self.signed_day
+        return db.session.scalars(db.select(OutboxEntry.id)).one()
+
+
+class NoWorld:
     """Before the commune exists: every id is 1 (the request never gets that far)."""
 
     def __init__(self):
@@ -428,6 +469,8 @@ POST_DATA = {
     "explanation": lambda w: {"item": f"late:{w.dossier_id}", "cause": "Chờ ý kiến cấp trên.",
                               "remedy": "Theo dõi, trả kết quả theo lịch hẹn mới.", "responsible": "Lê Văn An",
                               "new_date": in_a_month(w)},
+    "sign": lambda w: {"late_reason": "Ký bổ sung sau hạn do mất điện."},
+    "correction": lambda w: {"reason": "Nhập nhầm số hồ sơ tiếp nhận trực tuyến."},
     "task": lambda w: {"code": "KH-99", "title": "Số hóa hồ sơ đất đai", "start_date": w.today,
                        "deadline": in_a_month(w)},
     "task_edit": lambda w: {"code": "KH-01", "title": "Số hóa toàn bộ hồ sơ đất đai", "start_date": w.today,
@@ -461,12 +504,12 @@ def persona_cases() -> list:
     return [pytest.param(case, persona, id=f"{case_id(case)} as {persona}") for case in CASES for persona in PERSONAS]
 
 
-def url_of(case: Case, world: World) -> str:
+def url_of(case: Case, world: World | NoWorld) -> str:
     names = {name for _, name, _, _ in string.Formatter().parse(case.path) if name}
     return case.path.format(**{name: getattr(world, name) for name in names})
 
 
-def prepare(case: Case, world: World) -> tuple[str, dict | None]:
+def prepare(case: Case, world: World | NoWorld) -> tuple[str, dict | None]:
     """The URL and form of a case, making what they refer to first."""
     url = url_of(case, world)
     data = POST_DATA[case.data](world) if case.data else {}

@@ -157,7 +157,7 @@ def test_it_refuses_a_late_dossier_for_a_day_still_to_come(client, auth, users):
 def test_it_shows_other_people_the_list_without_a_way_to_change_it(client, auth, users, report, persona):
     auth.login("staff")
     client.post(URL, data=late())
-    dossier_id = stored() and db.session.scalar(db.select(LateDossier.id))
+    dossier_id = db.session.scalar(db.select(LateDossier.id))
     auth.logout()
     auth.login(persona)
 

@@ -18,7 +18,9 @@ from wardapp.extensions import db
 
 from . import factories
 from .test_access import isolated_client, login_redirect_target, use_quick_password_hashing
-from .test_photo_upload import DAY, fetch, jpeg, photos_page, png, signed_in, stored_photos, upload, webp
+from .test_photo_upload import (
+    DAY, fetch, jpeg, photo_files, photos_page, png, signed_in, stored_photos, upload, webp,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +76,7 @@ def test_it_sends_anonymous_visitors_to_sign_in_instead_of_showing_a_photo(app, 
 
 def test_it_does_not_let_anonymous_visitors_add_or_remove_photos(app, photo, tmp_path):
     anonymous = isolated_client(app)
-    files = sorted(p for p in (tmp_path / "photos").rglob("*") if p.is_file())
+    files = photo_files(tmp_path)
 
     added = upload(anonymous, jpeg())
     removed = anonymous.post(f"/reports/{DAY.isoformat()}/photos/{photo.id}/remove")
@@ -82,7 +84,7 @@ def test_it_does_not_let_anonymous_visitors_add_or_remove_photos(app, photo, tmp
     assert login_redirect_target(added) == f"/reports/{DAY.isoformat()}/photos"
     assert login_redirect_target(removed) == f"/reports/{DAY.isoformat()}/photos/{photo.id}/remove"
     assert [(p.id, p.removed_at) for p in stored_photos()] == [(photo.id, None)]
-    assert sorted(p for p in (tmp_path / "photos").rglob("*") if p.is_file()) == files
+    assert photo_files(tmp_path) == files
 
 
 # --- Served files ----------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ def test_it_does_not_serve_a_photo_from_a_guessed_path(app, users, photo, who):
 @pytest.mark.parametrize("role", ["reviewer", "admin"])
 def test_it_lets_reviewers_and_the_admin_view_photos_without_changing_them(app, photo, role, tmp_path):
     client = signed_in(app, role)
-    files = sorted(p for p in (tmp_path / "photos").rglob("*") if p.is_file())
+    files = photo_files(tmp_path)
 
     page = photos_page(client)
     served = [fetch(client, url).status_code for url in urls(photo)]
@@ -206,7 +208,7 @@ def test_it_lets_reviewers_and_the_admin_view_photos_without_changing_them(app, 
     assert served == [200, 200]
     assert (added.status_code, removed.status_code) == (403, 403)
     assert [(p.id, p.removed_at) for p in stored_photos()] == [(photo.id, None)]
-    assert sorted(p for p in (tmp_path / "photos").rglob("*") if p.is_file()) == files
+    assert photo_files(tmp_path) == files
     actions = list(db.session.scalars(db.select(AuditEvent.action)))
     assert (actions.count("photo.added"), actions.count("photo.removed")) == (1, 0)
 

@@ -35,10 +35,11 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
 
-    from . import admin, audit, auth, commune, dashboard, delays, evidence, reports, signing, tasks, team
+    from . import admin, audit, auth, commune, dashboard, delays, evidence, pdf, reports, signing, tasks, team
     from .cli import register_cli
 
-    for module in (auth, commune, reports, evidence, delays, signing, tasks, team, dashboard, admin, audit):
+    for module in (auth, commune, reports, evidence, delays, signing, pdf, tasks, team, dashboard, admin, audit):
         app.register_blueprint(module.bp)
+    pdf.init_app(app)
     register_cli(app)
     return app

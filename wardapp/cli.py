@@ -154,7 +154,80 @@ def outbox_worker_command(interval):
         pass
 
 
+pdf_cli = AppGroup("pdf", help="PDF documents.")
+cert_cli = AppGroup("pdf-cert", help="The commune's certificate for signing PDFs.")
+
+
+def _write_output(data: bytes, output) -> None:
+    with open(output, "wb") as fh:
+        fh.write(data)
+    click.echo(f"{output}: {len(data):,} bytes")
+
+
+@pdf_cli.command("daily")
+@click.argument("day")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+def pdf_daily_command(day, output):
+    """The signed PDF of a day (latest revision)."""
+    from flask_babel import force_locale
+
+    from .pdf.service import latest_revisions, revision_pdf
+
+    date = clock.parse_iso_date(day)
+    if date is None:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="DAY")
+    commune = _commune_or_exit()
+    revision = latest_revisions(commune.id, date, date).get(date)
+    if revision is None:
+        raise click.ClickException(f"No signed report for {day}.")
+    with force_locale("vi"):
+        _write_output(revision_pdf(revision), output)
+
+
+@pdf_cli.command("month")
+@click.argument("month")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--late-list", is_flag=True, help="The month's late dossiers and explanations instead.")
+def pdf_month_command(month, output, late_list):
+    """The month summary (or, with --late-list, the late dossiers) of YYYY-MM."""
+    import datetime as dt
+
+    from flask_babel import force_locale
+
+    from .pdf.service import late_list_pdf, month_pdf
+
+    try:
+        first = dt.date.fromisoformat(month + "-01")
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM", param_hint="MONTH")
+    commune = _commune_or_exit()
+    with force_locale("vi"):
+        _write_output((late_list_pdf if late_list else month_pdf)(commune, first), output)
+
+
+@cert_cli.command("import")
+@click.argument("pkcs12_file", type=click.File("rb"))
+@click.option("--password", default=None, help="The PKCS#12 password (prompted when the file needs one).")
+def pdf_cert_import_command(pkcs12_file, password):
+    """Sign PDFs with a certificate from a real CA (PKCS#12 file: .p12 / .pfx)."""
+    from .audit import record
+    from .pdf.service import cert_dir
+    from .pdf.signature import import_pkcs12
+
+    data = pkcs12_file.read()
+    try:
+        cert = import_pkcs12(cert_dir(), data, password.encode() if password else None)
+    except ValueError as error:
+        raise click.ClickException(f"Cannot use this file: {error}")
+    record("pdf_cert.imported", target_type="certificate", target_id=format(cert.serial_number, "x")[:64],
+           summary=cert.subject.rfc4514_string()[:300])
+    db.session.commit()
+    click.echo(f"Imported: {cert.subject.rfc4514_string()} (valid until {cert.not_valid_after_utc:%Y-%m-%d})")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(pdf_cli)
+    app.cli.add_command(cert_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(commune_cli)
     app.cli.add_command(demo_command)

@@ -48,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_babel import Babel
 
     from .. import i18n
-    from . import api, cli, models, pages  # noqa: F401
+    from . import api, cli, models, pages, pdfs  # noqa: F401
     from .extensions import city_csrf, city_db, city_login, city_migrate
 
     city_db.init_app(app)
@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     pages.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(pdfs.bp)
     city_csrf.exempt(api.bp)  # the API authenticates by signature, not by session
     cli.register(app)
     return app

@@ -44,9 +44,11 @@ def set_up_commune(code: str, deadline: dt.time = dt.time(17, 0), actor=None) ->
     from ..evidence.operations import create_default_categories
 
     create_default_categories(commune.id)
+    from ..pdf.service import ensure_certificate
     from ..signing.keys import ensure_key
 
     ensure_key(actor)
+    ensure_certificate(commune)
     audit.record(
         "commune.set_up", target_type="commune", target_id=unit.code, actor=actor,
         after={"code": unit.code, "name": unit.name, "province": unit.province_name, **commune.settings_snapshot()},

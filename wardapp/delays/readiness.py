@@ -12,7 +12,7 @@ from sqlalchemy import func
 from ..commune.models import Commune
 from ..evidence.operations import missing_categories
 from ..extensions import db
-from ..reports.models import DailyReport
+from ..reports.models import DailyReport, ReportStatus
 from ..reports.rules import check_figures
 from ..tasks.operations import behind_tasks
 from ..team.operations import overdue_without_team, team_of
@@ -107,10 +107,12 @@ def readiness(commune: Commune, report: DailyReport | None, day) -> Readiness:
     items = items_to_explain(commune, report, day)
     explained = current_explanations(report)
     result = Readiness(items, {k: v for k, v in explained.items() if any(i.key == k for i in items)})
-    if report is None:
+    problems = check_figures(report.figures) if report is not None else {}
+    # A photo, a late dossier or an explanation creates the day as an empty draft: its zeros add
+    # up, but nobody has entered the figures until the form has been saved (draft or complete).
+    if report is None or (report.status == ReportStatus.DRAFT and not problems):
         result.blockers.append(_("Chưa nhập số liệu của ngày."))
-    else:
-        problems = check_figures(report.figures)
+    if report is not None:
         if problems:
             result.blockers.append(_("Số liệu còn %(n)s chỗ chưa khớp.", n=sum(len(m) for m in problems.values())))
         result.blockers.extend(count_mismatches(report, late_dossiers_of(report)))

@@ -42,6 +42,7 @@ def sign(day: str):
             db.session.rollback()
             errors, error_field = refusal.problems, refusal.field
         else:
+            _keep_pdf(revision)
             flash(_("Đã ký báo cáo %(id)s. Báo cáo đang được gửi lên thành phố.", id=revision.report_key), "success")
             return redirect(url_for("signing.revisions", day=report.date.isoformat()), code=303)
     if report.frozen and request.method == "GET":
@@ -53,6 +54,21 @@ def sign(day: str):
         rate_defs=RATES, late=is_late(report.date, commune.deadline, now), deadline=commune.deadline,
         errors=errors, error_field=error_field, late_reason=late_reason,
     ), (422 if errors else 200)
+
+
+def _keep_pdf(revision) -> None:
+    """Build and sign the revision's PDF now, so the first push can carry it. Never blocks signing:
+    the sender builds it later if this fails."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from ..pdf.service import revision_pdf
+
+    try:
+        with force_locale("vi"):
+            revision_pdf(revision)
+    except Exception:  # noqa: BLE001
+        current_app.logger.exception("could not build the PDF of %s", revision.report_key)
 
 
 @bp.get("/reports/<day>/revisions")

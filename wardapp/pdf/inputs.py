@@ -1,0 +1,147 @@
+"""Turning a report payload (signed or draft) into the plain ``DailyInput`` the builder prints.
+
+Works from the payload dict alone plus two providers (photo images, the 30-day trend), so the
+commune app and the city intake produce the same document from the same revision.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from babel.numbers import format_decimal, format_percent
+
+from ..reports import rates as rate_defs
+from ..reports.figures import GROUPS, figures_by_group
+from .charts import Trend
+from .document import DailyInput, PhotoInput
+
+LOCALE = "vi"  # official documents are Vietnamese whatever the reader's interface language
+ImageProvider = Callable[[str], tuple[bytes, int, int] | None]  # sha256 → (jpeg, width, height)
+TREND_SERIES = ("online_rate", "on_time_rate", "satisfaction_rate")
+FIELD_LABELS = {"technology": "Công nghệ", "professional": "Chuyên môn", "both": "Công nghệ và chuyên môn"}
+LATE_KINDS = {"resolved_late": "Giải quyết quá hạn", "pending_overdue": "Đang quá hạn"}
+
+
+def number(value) -> str:
+    return "—" if value is None else format_decimal(value, "#,##0", locale=LOCALE)
+
+
+def percent(value) -> str:
+    return "—" if value is None else format_percent(value, "#,##0.0%", locale=LOCALE)
+
+
+def vn_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return dt.date.fromisoformat(iso[:10]).strftime("%d/%m/%Y")
+
+
+def vn_moment(iso: str | None) -> str:
+    if not iso:
+        return ""
+    moment = dt.datetime.fromisoformat(iso)
+    return moment.strftime("%H:%M %d/%m/%Y")
+
+
+def place_date(commune_name: str, day: dt.date) -> str:
+    place = commune_name.split(" ", 1)[1] if " " in commune_name else commune_name
+    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def summary_table(figures: dict) -> list[list[str]]:
+    """Form II.06a: dossiers to handle, resolved, pending."""
+    return [
+        ["Số hồ sơ nhận giải quyết", "", "", "", "Số hồ sơ đã giải quyết", "", "", "", "Số hồ sơ đang giải quyết", "", ""],
+        ["Tổng số", "Trực tuyến", "Trực tiếp, bưu chính", "Kỳ trước chuyển sang", "Tổng số", "Trước hạn", "Đúng hạn",
+         "Quá hạn", "Tổng số", "Trong hạn", "Quá hạn"],
+        [number(v) for v in (
+            rate_defs.to_handle(figures), figures["received_online"],
+            figures["received_in_person"] + figures["received_postal"], figures["carried_over"],
+            rate_defs.resolved_total(figures), figures["resolved_early"], figures["resolved_on_time"],
+            figures["resolved_late"], rate_defs.pending_total(figures), figures["pending_within"],
+            figures["pending_overdue"],
+        )],
+    ]
+
+
+IN_SUMMARY = {"received_online", "carried_over", "resolved_early", "resolved_on_time", "resolved_late",
+              "pending_within", "pending_overdue"}
+
+
+def other_figures(figures: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    groups = []
+    for group, items in figures_by_group():
+        pairs = [(str(f.label), f"{number(figures[f.name])} {f.unit}") for f in items if f.name not in IN_SUMMARY]
+        if pairs:
+            groups.append((str(group.label), pairs))
+    return groups
+
+
+def task_state(task: dict) -> str:
+    if task["percent"] >= 100:
+        return "Hoàn thành"
+    if task.get("overdue"):
+        return "Quá hạn"
+    return "Chậm tiến độ" if task["behind"] else "Đúng tiến độ"
+
+
+def daily_input(doc: dict, *, province_name: str, images: ImageProvider, trend: Trend | None,
+                signer_time: str | None = None, key_thumbprint: str = "", payload_sha256: str = "",
+                draft: bool = False) -> DailyInput:
+    day = dt.date.fromisoformat(doc["date"])
+    team = doc.get("response_team")
+    team_lines = []
+    members = []
+    if team and team.get("decision_number"):
+        team_lines.append(f"Quyết định thành lập số {team['decision_number']} ngày {vn_date(team.get('decision_date'))}"
+                          f", người ký: {team.get('decision_signer') or '—'}. Tổ trưởng: {team.get('leader') or '—'}.")
+        if team.get("duties"):
+            team_lines.append(f"Nhiệm vụ: {team['duties']}")
+        members = [[m["name"] + (" (Tổ trưởng)" if m.get("is_leader") else ""), m.get("position", ""), m.get("unit", ""),
+                    FIELD_LABELS.get(m.get("field"), "")] for m in team.get("members", [])]
+    else:
+        team_lines.append("Chưa thành lập Tổ phản ứng nhanh.")
+    team_lines.append(f"Lượt hỗ trợ trong ngày: {number(doc['figures']['response_team_cases'])}.")
+    narrative_labels = {"highlights": "Kết quả nổi bật", "difficulties": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị"}
+    return DailyInput(
+        commune_name=doc["commune"]["name"], province_name=province_name, date_text=day.strftime("%d/%m/%Y"),
+        place_date_line=place_date(doc["commune"]["name"], day), report_id=doc["report_id"], revision=doc["revision"],
+        supersedes=doc.get("supersedes"), correction_reason=doc.get("correction_reason") or "",
+        late=bool(doc.get("late")), late_reason=doc.get("late_reason") or "",
+        summary_table=summary_table(doc["figures"]), other_figures=other_figures(doc["figures"]),
+        rates=[(str(r.label), percent(doc["rates"].get(r.name))) for r in rate_defs.RATES],
+        trend=trend,
+        photos=[_photo(p, images) for p in doc["photos"]],
+        team_lines=team_lines, team_members=members,
+        tasks=[[t["code"], t["title"], vn_date(t.get("deadline")), f"{t['percent']}%", task_state(t)] for t in doc["tasks"]],
+        explanations=[(e.get("item_label") or e["item"], e["cause"], e["remedy"], vn_date(e.get("new_date")), e["responsible"])
+                      for e in doc["explanations"]],
+        late_dossiers=[[LATE_KINDS.get(d["kind"], d["kind"]), str(d["count"]), d["procedure"] +
+                        (f" ({d['dossier_code']})" if d.get("dossier_code") else ""),
+                        f"{d['officer']}, {d.get('unit') or ''}".strip(", "), d["cause"],
+                        "Có" if d.get("apology_issued") else "Chưa"] for d in doc.get("late_dossiers", [])],
+        narrative=[(narrative_labels[k], doc["narrative"].get(k, "")) for k in ("highlights", "difficulties", "proposals")],
+        signer_name=doc["signed_by"]["full_name"], signer_position=doc["signed_by"]["position"],
+        signed_at_text=signer_time or vn_moment(doc["signed_at"]), key_thumbprint=key_thumbprint,
+        payload_sha256=payload_sha256, draft=draft,
+    )
+
+
+def _photo(photo: dict, images: ImageProvider) -> PhotoInput:
+    found = images(photo["sha256"])
+    jpeg, width, height = found if found else (None, 4, 3)
+    return PhotoInput(jpeg=jpeg, width=width, height=height, category=photo.get("category_label") or photo["category"],
+                      caption=photo.get("caption", ""), taken_at=vn_moment(photo.get("taken_at")),
+                      verifiable=bool(photo.get("verifiable", photo.get("taken_at") and photo["taken_at"][:10] == "")))
+
+
+def trend_from_figures(end: dt.date, by_day: dict[dt.date, dict], days: int = 30) -> Trend:
+    """The 30 days ending at ``end``: online, on-time and satisfaction rates (gaps for missing days)."""
+    start = end - dt.timedelta(days=days - 1)
+    dates = [start + dt.timedelta(days=i) for i in range(days)]
+    series = []
+    for name in TREND_SERIES:
+        rate = rate_defs.RATES_BY_NAME[name]
+        series.append((str(rate.label), [rate.of(by_day[d]) if d in by_day else None for d in dates]))
+    return Trend(days=[d.strftime("%d/%m") for d in dates], series=series,
+                 percent_labels=(percent(0), percent(0.5), percent(1)))

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import audit, clock
+from ..clock import utcnow
+from ..extensions import db
+from ..reports.models import DailyReport
+from ..signing.models import ReportRevision
+from ..web import current_commune, login_required, roles_required
+from . import bp
+from .models import ApiToken, token_hash
+from .service import draft_pdf, late_list_pdf, latest_revisions, month_pdf, range_zip, revision_pdf
+
+PULLERS = ("reviewer", "leader", "admin")
+MAX_RANGE_DAYS = 92
+
+
+def _pdf(data: bytes, name: str, inline: bool = True):
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=not inline)
+
+
+def _month(value: str) -> dt.date:
+    try:
+        first = dt.date.fromisoformat(value + "-01")
+    except ValueError:
+        abort(404)
+    if first > clock.today():
+        abort(404)
+    return first
+
+
+def _range() -> tuple[dt.date, dt.date]:
+    today = clock.today()
+    end = clock.parse_iso_date(request.args.get("to")) or today
+    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=13)
+    return min(start, end), end
+
+
+@bp.get("/pdf/")
+@roles_required(*PULLERS)
+def index():
+    """Reports by date range and state, with their PDFs."""
+    commune = current_commune()
+    start, end = _range()
+    state = request.args.get("state", "")
+    reports = {r.date: r for r in db.session.scalars(db.select(DailyReport).filter(
+        DailyReport.commune_id == commune.id, DailyReport.date.between(start, end)))}
+    revisions = latest_revisions(commune.id, start, end)
+    rows = []
+    day = end
+    while day >= start:
+        revision = revisions.get(day)
+        kind = ("late" if revision.late else "signed") if revision else ("unsigned" if day in reports else "missing")
+        if not state or state == kind:
+            rows.append((day, kind, reports.get(day), revision))
+        day -= dt.timedelta(days=1)
+    return render_template("pdf/index.html", rows=rows, start=start, end=end, state=state,
+                           too_long=(end - start).days >= MAX_RANGE_DAYS)
+
+
+@bp.get("/pdf/daily/<day>.pdf")
+@login_required
+def daily(day: str):
+    date = clock.parse_iso_date(day)
+    if date is None or date > clock.today():
+        abort(404)
+    commune = current_commune()
+    revision = latest_revisions(commune.id, date, date).get(date)
+    with force_locale("vi"):
+        if revision is not None:
+            return _pdf(revision_pdf(revision), f"{revision.report_key.replace(':', '_')}.pdf")
+        report = db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune.id, date=date))
+        if report is None:
+            abort(404)
+        return _pdf(draft_pdf(report, current_user), f"{commune.code}_{date}_ban-nhap.pdf")
+
+
+@bp.get("/pdf/daily/<day>/r<int:revision>.pdf")
+@login_required
+def daily_revision(day: str, revision: int):
+    date = clock.parse_iso_date(day)
+    row = db.session.scalar(db.select(ReportRevision).join(DailyReport).filter(
+        DailyReport.commune_id == current_commune().id, DailyReport.date == date, ReportRevision.revision == revision))
+    if row is None:
+        abort(404)
+    with force_locale("vi"):
+        return _pdf(revision_pdf(row), f"{row.report_key.replace(':', '_')}.pdf")
+
+
+@bp.get("/pdf/range.zip")
+@roles_required(*PULLERS)
+def range_archive():
+    start, end = _range()
+    if (end - start).days >= MAX_RANGE_DAYS:
+        abort(400)
+    with force_locale("vi"):
+        data = range_zip(current_commune().id, start, end)
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                     download_name=f"{current_commune().code}_{start}_{end}.zip")
+
+
+@bp.get("/pdf/month/<month>.pdf")
+@roles_required(*PULLERS)
+def month(month: str):
+    first = _month(month)
+    with force_locale("vi"):
+        return _pdf(month_pdf(current_commune(), first), f"{current_commune().code}_{month}_tong-hop.pdf")
+
+
+@bp.get("/pdf/month/<month>/late.pdf")
+@roles_required(*PULLERS)
+def month_late(month: str):
+    first = _month(month)
+    with force_locale("vi"):
+        return _pdf(late_list_pdf(current_commune(), first), f"{current_commune().code}_{month}_tre-han.pdf")
+
+
+# --- automated pulls with a per-reviewer token -------------------------------------------------
+
+def _token_user():
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = db.session.scalar(db.select(ApiToken).filter_by(token_sha256=token_hash(header[7:].strip()),
+                                                            revoked_at=None))
+    if token is None or not token.user.active or not token.user.has_role(*PULLERS):
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token.user
+
+
+def token_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        user = _token_user()
+        if user is None:
+            return {"error": "unauthorized", "detail": "a valid API token is required (Authorization: Bearer …)"}, 401
+        g.token_user = user
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/api/v1/reports/<day>.pdf")
+@token_required
+def api_daily(day: str):
+    date = clock.parse_iso_date(day)
+    if date is None:
+        return {"error": "bad_date", "detail": "use YYYY-MM-DD"}, 400
+    revision = latest_revisions(current_commune().id, date, date).get(date)
+    if revision is None:
+        return {"error": "not_found", "detail": "no signed report for that day"}, 404
+    with force_locale("vi"):
+        return _pdf(revision_pdf(revision), f"{revision.report_key.replace(':', '_')}.pdf")
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@roles_required(*PULLERS)
+def tokens():
+    new_token = None
+    error = None
+    if request.method == "POST":
+        name = " ".join(request.form.get("name", "").split())[:80]
+        if not name:
+            error = _("Đặt tên cho mã truy cập (ví dụ: máy chủ Sở KH&CN).")
+        else:
+            row, new_token = ApiToken.issue(current_user, name)
+            db.session.add(row)
+            audit.record("token.created", target_type="token", target_id=row.hint, summary=name)
+            db.session.commit()
+    rows = db.session.scalars(db.select(ApiToken).filter_by(user_id=current_user.id).order_by(ApiToken.id.desc())).all()
+    return render_template("pdf/tokens.html", tokens=rows, new_token=new_token, error=error), (422 if error else 200)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@roles_required(*PULLERS)
+def revoke_token(token_id: int):
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record("token.revoked", target_type="token", target_id=row.hint, summary=row.name)
+        db.session.commit()
+    flash(_("Đã thu hồi mã truy cập."), "success")
+    return redirect(url_for("pdf.tokens"), code=303)
