@@ -46,7 +46,8 @@ TASKS = (
 )
 
 
-def demo_photo(label: str, taken_at: dt.datetime, seed: int, gps: tuple[float, float] | None) -> bytes:
+def demo_photo(label: str, taken_at: dt.datetime, seed: int, gps: tuple[float, float] | None,
+               size: tuple[int, int] = (1600, 1200)) -> bytes:
     """A camera-like JPEG: a coloured scene with its label and EXIF capture time and camera."""
     rng = random.Random(seed)
     image = Image.new("RGB", (1600, 1200), (rng.randint(60, 200), rng.randint(60, 200), rng.randint(60, 200)))
@@ -67,6 +68,8 @@ def demo_photo(label: str, taken_at: dt.datetime, seed: int, gps: tuple[float, f
             minutes = int((value - degrees) * 60)
             return (degrees, minutes, round(((value - degrees) * 60 - minutes) * 60, 2))
         exif.get_ifd(0x8825).update({1: "N", 2: dms(gps[0]), 3: "E", 4: dms(gps[1])})
+    if size != image.size:
+        image = image.resize(size)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80, exif=exif)
     return out.getvalue()

@@ -14,6 +14,7 @@ from ..reports.models import DailyReport, ReportStatus
 from ..reports.rules import check_figures
 from .evidence import explain_behind_task, seed_evidence
 from .history import generate
+from .signed import seed_signatures
 
 DEMO_CODE = "20242"  # Phường Hải Châu, Thành phố Đà Nẵng
 DEMO_USERS = (
@@ -41,6 +42,8 @@ def seed(today: dt.date, password: str | None = None, days: int = 90) -> dict[st
     seed_evidence(commune, users, today, days)
     explain_behind_task(commune, users["leader"], today - dt.timedelta(days=1))
     db.session.commit()
+    if days >= 9:
+        seed_signatures(commune, users, today)
     return passwords
 
 

@@ -118,14 +118,18 @@ def build_document(commune: Commune, report: DailyReport, signer, signed_at, lat
     return document
 
 
-def sign_report(commune: Commune, report: DailyReport, user, late_reason: str = "") -> ReportRevision:
-    """Sign the day as it stands now, freeze it and queue it for the city; commits."""
+def sign_report(commune: Commune, report: DailyReport, user, late_reason: str = "", *,
+                signed_at: dt.datetime | None = None) -> ReportRevision:
+    """Sign the day as it stands now, freeze it and queue it for the city; commits.
+
+    ``signed_at`` exists only for generating demo history; every route signs at the server's now.
+    """
     if report.frozen:
         raise CannotSign([_("Báo cáo này đã được ký. Mở bản sửa đổi nếu cần thay đổi.")])
     state = readiness(commune, report, report.date)
     if not state.ready:
         raise CannotSign(state.blockers)
-    signed_at = clock.now()
+    signed_at = signed_at or clock.now()
     late_reason = " ".join((late_reason or "").split())[:REASON_MAX]
     if is_late(report.date, commune.deadline, signed_at) and not late_reason:
         raise CannotSign([_("Ký sau hạn %(time)s: hãy nêu lý do ký muộn.",

@@ -1,0 +1,60 @@
+"""Demo signatures: a week of signed past days (two signed late, one corrected) whose outbox
+entries wait for the city; yesterday is left for the leader to finish and sign."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..clock import TZ
+from ..commune.models import Commune
+from ..delays.operations import explain
+from ..delays.readiness import readiness
+from ..evidence.models import PhotoCategory
+from ..evidence.operations import add_photo
+from ..extensions import db
+from ..reports.models import DailyReport
+from ..signing.operations import open_correction, sign_report
+from .evidence import demo_photo
+
+GENERIC = {
+    "task": ("Khối lượng công việc phát sinh lớn, thiếu nhân lực chuyên môn.",
+             "Bổ sung cán bộ hỗ trợ, họp giao ban theo dõi tiến độ hằng tuần."),
+    "late": ("Hồ sơ phải xác minh thêm với cơ quan cấp trên.", "Theo dõi sát, trả kết quả theo lịch hẹn mới."),
+    "photo": ("Khu vực đang sửa chữa nên chưa chụp được.", "Chụp bổ sung ngay khi hoàn thành sửa chữa."),
+    "team": ("Chờ ý kiến thống nhất về nhân sự Tổ.", "Ban hành quyết định thành lập trong tuần."),
+}
+LATE_DAYS = (3, 6)  # days ago signed the next morning
+CORRECTED_DAY = 5
+
+
+def seed_signatures(commune: Commune, users: dict, today: dt.date) -> None:
+    staff, leader = users["staff"], users["leader"]
+    categories = db.session.scalars(db.select(PhotoCategory).filter_by(commune_id=commune.id)
+                                    .order_by(PhotoCategory.position)).all()
+    for days_ago in range(8, 1, -1):
+        day = today - dt.timedelta(days=days_ago)
+        report = db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune.id, date=day))
+        for i, category in enumerate(categories):
+            taken = dt.datetime.combine(day, dt.time(8 + i, 10))
+            add_photo(report, demo_photo(category.label, taken, seed=days_ago * 10 + i, gps=(16.0678, 108.2208),
+                                         size=(1024, 768)), f"IMG_{day:%Y%m%d}_{i}.jpg", category,
+                      f"{category.label} ngày {day:%d/%m}", staff)
+        _explain_all(commune, report, leader, day)
+        if days_ago in LATE_DAYS:
+            at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8, 15), tzinfo=TZ)
+            sign_report(commune, report, leader, "Lãnh đạo đi công tác, ký vào sáng hôm sau.", signed_at=at)
+        else:
+            sign_report(commune, report, leader, signed_at=dt.datetime.combine(day, dt.time(16, 30), tzinfo=TZ))
+        if days_ago == CORRECTED_DAY:
+            open_correction(report, leader, "Bổ sung kết quả nổi bật theo yêu cầu của Sở Khoa học và Công nghệ.")
+            report.highlights += " Hoàn thành số hóa 100% hồ sơ hộ tịch tiếp nhận trong ngày."
+            db.session.commit()
+            at = dt.datetime.combine(day + dt.timedelta(days=2), dt.time(9, 0), tzinfo=TZ)
+            sign_report(commune, report, leader, "Bản sửa đổi theo yêu cầu của thành phố.", signed_at=at)
+
+
+def _explain_all(commune: Commune, report: DailyReport, leader, day: dt.date) -> None:
+    for item in readiness(commune, report, day).unexplained:
+        cause, remedy = GENERIC[item.kind]
+        explain(report, item, {"cause": cause, "remedy": remedy, "new_date": day + dt.timedelta(days=7),
+                               "responsible": leader.full_name}, leader)
+    db.session.commit()
