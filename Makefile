@@ -29,7 +29,7 @@ static/vendor/htmx.min.js: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d wardapp/translations
+	$(BIN)/pybabel compile -d wardapp/translations
 
 # Debian's Chromium for the browser tests (installed when missing and we are root).
 chromium:

@@ -19,14 +19,24 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
+from PIL import Image
 from werkzeug.security import generate_password_hash
 
 from wardapp import clock
 from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import User
 from wardapp.commune.models import Commune
+from wardapp.delays.operations import add_late_dossier, parse_late_dossier
+from wardapp.evidence.models import PhotoCategory
+from wardapp.evidence.operations import add_photo, categories
 from wardapp.extensions import db
+from wardapp.outbox.models import OutboxEntry
+from wardapp.pdf.models import ApiToken
 from wardapp.reports.models import DailyReport
+from wardapp.signing.operations import sign_report
+from wardapp.tasks.operations import create_task, parse_task_form
+from wardapp.team.models import SupportCase, TeamMember
+from wardapp.team.operations import ensure_team
 
 from . import factories
 
@@ -183,11 +193,13 @@ PERSONAS = (*ROLES, ANONYMOUS)
 EDITORS = ("staff", "leader")  # the day's figures, its evidence, tasks, support cases
 LEADER = ("leader",)  # explanations and "ready to sign"
 MANAGERS = ("staff", "leader", "admin")  # the response team's membership
+PULLERS = ("reviewer", "leader", "admin")  # PDF lists, archives and API tokens
 ADMIN = ("admin",)
 
 # What a persona gets back.
 OK = 200
 DONE = 303  # a change accepted: redirect after POST
+UNAUTHORIZED = 401  # the API wants a token, not a browser session
 FORBIDDEN = 403
 NOT_FOUND = 404
 NOT_ALLOWED = 405
@@ -267,6 +279,26 @@ CASES = (
          changes_data=True),
     Case("signing.resend", "GET", "/outbox/{entry_id}/resend", everyone(NOT_ALLOWED)),
     Case("signing.resend", "POST", "/outbox/{entry_id}/resend", only(("leader", "admin"), DONE), changes_data=True),
+    # PDFs, for everyone who reads reports; lists, archives and API tokens for reviewers and leaders.
+    Case("pdf.daily", "GET", "/pdf/daily/{signed_day}.pdf", only(ROLES, OK)),
+    Case("pdf.daily", "POST", "/pdf/daily/{signed_day}.pdf", everyone(NOT_ALLOWED)),
+    Case("pdf.daily_revision", "GET", "/pdf/daily/{signed_day}/r1.pdf", only(ROLES, OK)),
+    Case("pdf.daily_revision", "POST", "/pdf/daily/{signed_day}/r1.pdf", everyone(NOT_ALLOWED)),
+    Case("pdf.index", "GET", "/pdf/", only(PULLERS, OK)),
+    Case("pdf.index", "POST", "/pdf/", everyone(NOT_ALLOWED)),
+    Case("pdf.range_archive", "GET", "/pdf/range.zip", only(PULLERS, OK)),
+    Case("pdf.range_archive", "POST", "/pdf/range.zip", everyone(NOT_ALLOWED)),
+    Case("pdf.month", "GET", "/pdf/month/{this_month}.pdf", only(PULLERS, OK)),
+    Case("pdf.month", "POST", "/pdf/month/{this_month}.pdf", everyone(NOT_ALLOWED)),
+    Case("pdf.month_late", "GET", "/pdf/month/{this_month}/late.pdf", only(PULLERS, OK)),
+    Case("pdf.month_late", "POST", "/pdf/month/{this_month}/late.pdf", everyone(NOT_ALLOWED)),
+    Case("pdf.api_daily", "GET", "/api/v1/reports/{signed_day}.pdf", everyone(UNAUTHORIZED)),  # tokens: below
+    Case("pdf.api_daily", "POST", "/api/v1/reports/{signed_day}.pdf", everyone(NOT_ALLOWED)),
+    Case("pdf.tokens", "GET", "/account/tokens", only(PULLERS, OK)),
+    Case("pdf.tokens", "POST", "/account/tokens", only(PULLERS, OK), "token", changes_data=True),
+    Case("pdf.revoke_token", "GET", "/account/tokens/{token_id}/revoke", everyone(NOT_ALLOWED)),
+    Case("pdf.revoke_token", "POST", "/account/tokens/{token_id}/revoke",  # the reviewer's own token
+         only(PULLERS, NOT_FOUND) | {"reviewer": DONE}, changes_data=True),
     # Plan tasks.
     Case("tasks.index", "GET", "/tasks/", only(ROLES, OK)),
     Case("tasks.index", "POST", "/tasks/", everyone(NOT_ALLOWED)),
@@ -327,8 +359,6 @@ CASES = (
 
 def small_jpeg(seed: int) -> bytes:
     """A small, real JPEG (the app decodes every upload); ``seed`` makes it unique."""
-    from PIL import Image
-
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (seed * 67 % 256, seed * 151 % 256, 200)).save(out, "JPEG", comment=f"{seed}")
     return out.getvalue()
@@ -357,22 +387,15 @@ class World:
 
     @functools.cached_property
     def category_id(self) -> int:
-        from wardapp.evidence.models import PhotoCategory
-
         return db.session.scalars(db.select(PhotoCategory.id).filter_by(commune_id=self.commune.id)).first()
 
     @functools.cached_property
     def photo_id(self) -> int:
-        from wardapp.evidence.models import PhotoCategory
-        from wardapp.evidence.operations import add_photo
-
         category = db.session.get(PhotoCategory, self.category_id)
         return add_photo(self.report, small_jpeg(1), "IMG_0001.jpg", category, "Quầy tiếp nhận", self.staff).id
 
     @functools.cached_property
     def dossier_id(self) -> int:
-        from wardapp.delays.operations import add_late_dossier, parse_late_dossier
-
         values, errors = parse_late_dossier(POST_DATA["late"](self))
         assert not errors, errors
         dossier = add_late_dossier(self.report, values, self.staff)
@@ -381,8 +404,6 @@ class World:
 
     @functools.cached_property
     def task_id(self) -> int:
-        from wardapp.tasks.operations import create_task, parse_task_form
-
         values, errors = parse_task_form(POST_DATA["task"](self) | {"code": "KH-01"}, self.commune.id)
         assert not errors, errors
         task = create_task(self.commune.id, values, self.staff)
@@ -391,9 +412,6 @@ class World:
 
     @functools.cached_property
     def member_id(self) -> int:
-        from wardapp.team.models import TeamMember
-        from wardapp.team.operations import ensure_team
-
         member = TeamMember(team=ensure_team(self.commune.id), name="Võ Văn Nam", field="technology")
         db.session.add(member)
         db.session.commit()
@@ -401,8 +419,6 @@ class World:
 
     @functools.cached_property
     def case_id(self) -> int:
-        from wardapp.team.models import SupportCase
-
         case = SupportCase(commune_id=self.commune.id, date=clock.today(), time=dt.time(9, 30),
                            procedure="Đăng ký khai sinh", problem="Chưa có tài khoản định danh.",
                            recorded_by_id=self.staff.id)
@@ -410,11 +426,8 @@ class World:
         db.session.commit()
         return case.id
 
-
     def _ready_report(self, days_ago: int):
         """A consistent day with a photo of every required kind and nothing late: signable."""
-        from wardapp.evidence.operations import add_photo, categories
-
         report = factories.make_report(self.commune, clock.today() - dt.timedelta(days=days_ago), self.staff,
                                        resolved_on_time=20, resolved_late=0, pending_within=12, pending_overdue=0,
                                        apology_letters=0)
@@ -428,16 +441,23 @@ class World:
 
     @functools.cached_property
     def signed_day(self) -> str:
-        from wardapp.signing.operations import sign_report
-
         report = self._ready_report(4)
         sign_report(self.commune, report, self.users["leader"], late_reason="Ký bổ sung sau hạn.")
         return report.date.isoformat()
 
+    @property
+    def this_month(self) -> str:
+        return clock.today().strftime("%Y-%m")
+
+    @functools.cached_property
+    def token_id(self) -> int:
+        row, _secret = ApiToken.issue(self.users["reviewer"], "Máy chủ Sở KH&CN")
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
     @functools.cached_property
     def entry_id(self) -> int:
-        from wardapp.outbox.models import OutboxEntry
-
         assert self.signed_day
         return db.session.scalars(db.select(OutboxEntry.id)).one()
 
@@ -471,6 +491,7 @@ POST_DATA = {
                               "new_date": in_a_month(w)},
     "sign": lambda w: {"late_reason": "Ký bổ sung sau hạn do mất điện."},
     "correction": lambda w: {"reason": "Nhập nhầm số hồ sơ tiếp nhận trực tuyến."},
+    "token": lambda w: {"name": "Máy chủ Sở KH&CN"},
     "task": lambda w: {"code": "KH-99", "title": "Số hóa hồ sơ đất đai", "start_date": w.today,
                        "deadline": in_a_month(w)},
     "task_edit": lambda w: {"code": "KH-01", "title": "Số hóa toàn bộ hồ sơ đất đai", "start_date": w.today,
@@ -598,9 +619,9 @@ def test_it_lets_in_only_the_right_personas(client, auth, world, case, persona):
 
     expected = case.expect[persona]
     assert_outcome(response, expected, url)
-    if expected != DONE and case.method == "POST":
+    if expected not in (OK, DONE) and case.method == "POST":
         assert database_state() == before, "a refused request changed something"
-    if expected == DONE and case.changes_data:
+    if expected in (OK, DONE) and case.changes_data:
         assert database_state() != before, "an accepted change was not saved"
 
 
@@ -618,6 +639,43 @@ def test_it_brings_anonymous_visitors_back_after_signing_in(client, world, case)
 
     assert signed_in.status_code == 303
     assert signed_in.headers["Location"] == url
+
+
+def api_token(user) -> str:
+    row, secret = ApiToken.issue(user, "Máy chủ Sở KH&CN")
+    db.session.add(row)
+    db.session.commit()
+    return secret
+
+
+@pytest.mark.parametrize(("owner", "expected"), [("reviewer", OK), ("leader", OK), ("admin", OK),
+                                                 ("staff", UNAUTHORIZED)])
+def test_it_serves_the_pdf_api_to_tokens_of_people_who_may_pull(client, world, owner, expected):
+    secret = api_token(world.users[owner])
+
+    response = client.get(f"/api/v1/reports/{world.signed_day}.pdf", headers={"Authorization": f"Bearer {secret}"})
+
+    response.close()
+    assert response.status_code == expected
+    if expected == OK:
+        assert response.mimetype == "application/pdf"
+
+
+@pytest.mark.parametrize("spoil", ["revoked", "deactivated", "wrong", "no bearer"])
+def test_it_refuses_tokens_that_no_longer_open_the_api(client, world, spoil):
+    reviewer = world.users["reviewer"]
+    secret = api_token(reviewer)
+    if spoil == "revoked":
+        db.session.scalars(db.select(ApiToken)).one().revoked_at = clock.utcnow()
+    elif spoil == "deactivated":
+        reviewer.active = False
+    db.session.commit()
+    header = {"wrong": f"Bearer {secret}x", "no bearer": secret}.get(spoil, f"Bearer {secret}")
+
+    response = client.get(f"/api/v1/reports/{world.signed_day}.pdf", headers={"Authorization": header})
+
+    assert response.status_code == UNAUTHORIZED
+    assert response.json["error"] == "unauthorized"
 
 
 def test_it_shows_reviewers_the_report_without_a_way_to_change_it(client, auth, users, commune):

@@ -289,7 +289,8 @@ def test_it_refuses_an_incomplete_explanation_and_keeps_what_was_typed(app, user
     page = Page.of(response)
 
     assert response.status_code == 422
-    assert page.text(f"err-{field}") == message
+    # Each item's form has its own message ids (item "team" → anchor "team").
+    assert page.text(f"err-{field}-team") == message
     kept = {"cause": "Thiếu kinh phí mua máy quét", "responsible": "Phó Chủ tịch Lê Thị Hằng"}
     for name, value in kept.items():
         if name not in changes:

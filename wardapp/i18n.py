@@ -41,9 +41,16 @@ def fmt_date(value: dt.date | dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def fmt_datetime(value: dt.datetime | None) -> str:
-    if value is None:
+def fmt_datetime(value: dt.datetime | str | None) -> str:
+    """HH:MM dd/mm/yyyy in Vietnam time. A string is an ISO 8601 moment as signed documents and
+    the city's receipts write it (shown as it is when it is not one)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return clock.to_local(value).strftime("%H:%M %d/%m/%Y")
 
 

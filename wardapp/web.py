@@ -89,6 +89,13 @@ def init_app(app) -> None:
         # A deactivated account loses its open sessions on the next request, not at next login.
         return user if user is not None and user.active else None
 
+    @app.before_request
+    def _fresh_request_cache():
+        # g outlives a request when an app context is already pushed (tests, CLI): per-request
+        # caches must start empty.
+        for key in ("commune", "_fixed_figures"):
+            g.pop(key, None)
+
     app.before_request(_redirect_to_setup)
     app.after_request(_headers)
     app.context_processor(lambda: {"commune": current_commune()})

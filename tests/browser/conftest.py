@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests import factories
 from tests.conftest import make_app
-from wardapp import clock
+from wardapp import ROOT, clock
 from wardapp.demo.seed import seed_history
 from wardapp.extensions import db
 
@@ -116,6 +117,71 @@ def history(live_server):
     return live_server
 
 
+@dataclass
+class LiveCity:
+    url: str
+    app: object
+    reviewer: str = "sokhcn"
+
+
+@pytest.fixture(scope="session")
+def migrated_city_db(tmp_path_factory) -> Path:
+    """The city intake's migrations, run once; each test gets a copy of the database file."""
+    import flask_migrate
+
+    from wardapp.city import create_app as create_city_app
+    from wardapp.city.extensions import city_db
+
+    instance = tmp_path_factory.mktemp("city-migrated")
+    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test"})
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
+        city_db.engine.dispose()
+    return instance / "city.sqlite3"
+
+
+@pytest.fixture
+def live_city(tmp_path_factory, migrated_city_db, live_server):
+    """The city intake served for real on 127.0.0.1 (its own database, CSRF on), with a reviewer
+    (password ``factories.PASSWORD``) and the commune's active public key enrolled; the commune
+    app's CITY_URL points at it."""
+    from wardapp.city import create_app as create_city_app
+    from wardapp.city.extensions import city_db
+    from wardapp.city.models import CityUser
+    from wardapp.city.operations import enrol
+    from wardapp.commune.models import Commune
+    from wardapp.signing import keys
+
+    with live_server.app.app_context():  # what `flask keys export` prints
+        code = db.session.get(Commune, live_server.commune_id).code
+        jwk = dict(keys.ensure_key().public_jwk)
+        db.session.commit()
+        db.session.remove()
+    instance = tmp_path_factory.mktemp("city")
+    shutil.copy(migrated_city_db, instance / "city.sqlite3")
+    app = create_city_app({"INSTANCE_PATH": instance, "TESTING": True, "SECRET_KEY": "city-test-secret"})
+    with app.app_context():
+        reviewer = CityUser(username="sokhcn", full_name="Trần Văn Thẩm", role="reviewer")
+        reviewer.set_password(factories.PASSWORD)
+        city_db.session.add(reviewer)
+        enrol(code, jwk)
+        city_db.session.commit()
+        city_db.session.remove()
+    server, thread = _serve(app)
+    city = LiveCity(f"http://{LOCAL_HOST}:{server.server_port}", app)
+    live_server.app.config["CITY_URL"] = city.url
+    try:
+        yield city
+    finally:
+        live_server.app.config["CITY_URL"] = ""
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            city_db.session.remove()
+            city_db.engine.dispose()
+
+
 # Installed before any page script: records CSP violations even if Chromium stopped logging them.
 _CSP_PROBE = """
 window.__cspViolations = [];
@@ -130,11 +196,20 @@ class Watch:
     def __init__(self, page):
         self.page = page
         self.problems: list[str] = []
+        self._provoked: list[tuple[str, str]] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
         page.on("requestfailed", self._failed)
 
+    def provoked(self, status: int, path: str) -> None:
+        """An error answer the test causes on purpose, e.g. a 422 carrying a form's messages that
+        htmx swaps in: Chromium logs it as a failed resource, but it is the expected answer."""
+        self._provoked.append((f"the server responded with a status of {status} ", path))
+
     def _console(self, message):
+        url = (message.location or {}).get("url", "")
+        if any(text in message.text and urlsplit(url).path == path for text, path in self._provoked):
+            return
         if message.type == "error" or "Content Security Policy" in message.text:
             self.problems.append(f"console.{message.type}: {message.text}")
 
@@ -170,8 +245,9 @@ def open_page(chromium, live_server):
             route.abort()
 
     def open_(**options):
-        context = chromium.new_context(base_url=live_server.url, locale="vi-VN",
-                                       timezone_id="Asia/Ho_Chi_Minh", **options)
+        """Options override the defaults, e.g. ``base_url=live_city.url`` for the city intake."""
+        defaults = {"base_url": live_server.url, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
+        context = chromium.new_context(**(defaults | options))
         context.set_default_timeout(10_000)
         context.add_init_script(_CSP_PROBE)
         context.route("**/*", keep_local)
@@ -188,7 +264,9 @@ def open_page(chromium, live_server):
 def shoot(page, name: str, full_page: bool = True) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
+        # caret="initial": hiding the caret leaves style="" on the inputs, which htmx then copies
+        # onto the swapped-in ones (attributesToSettle), a CSP violation of the screenshot's making.
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page, caret="initial")
 
 
 def log_in(page, username: str, password: str = factories.PASSWORD) -> None:
@@ -197,3 +275,13 @@ def log_in(page, username: str, password: str = factories.PASSWORD) -> None:
     page.fill("#password", password)
     page.click("form button.primary")
     page.wait_for_url("**/")
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def assert_fits(page, what: str) -> None:
+    """Nothing makes the page scroll sideways (the phone check)."""
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{what} scrolls sideways: {width[0]}px wide in a {width[1]}px window"

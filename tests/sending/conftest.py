@@ -2,13 +2,14 @@
 127.0.0.1, the commune app pointed at it, and signed-in clients."""
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import flask_migrate
 import pytest
 
-from wardapp import ROOT
+from wardapp import ROOT, clock
 from wardapp.city import create_app as create_city_app
 from wardapp.city.extensions import city_db
 
@@ -67,3 +68,23 @@ def wired(app, live_city, commune, users):
 def leader(app, users):
     """The leader's browser, signed in to the commune app."""
     return support.signed_in(app, "leader")
+
+
+@pytest.fixture
+def noon(monkeypatch):
+    """The server's clock reads 12:00 today (Đà Nẵng) for the whole test, for both apps: deadlines
+    decide whether a signature is late, not the hour the tests happen to run."""
+    moment = dt.datetime.combine(dt.datetime.now(clock.TZ).date(), dt.time(12, 0), tzinfo=clock.TZ)
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    return moment
+
+
+@pytest.fixture
+def scripted(app):
+    """A scripted stand-in for the city on 127.0.0.1, and the commune app pointed at it."""
+    script = support.ScriptedCity()
+    served = support.Served(script).start()
+    app.config["CITY_URL"] = served.url
+    yield script
+    script.released.set()
+    served.stop()

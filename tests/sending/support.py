@@ -28,7 +28,7 @@ from werkzeug.serving import make_server
 from wardapp import clock
 from wardapp.audit.models import AuditEvent
 from wardapp.city.extensions import city_db
-from wardapp.city.models import CityUser, IntakeLog, ReceivedReport
+from wardapp.city.models import CityKey, CityUser, IntakeLog, ReceivedReport
 from wardapp.city.operations import enrol
 from wardapp.delays.operations import add_late_dossier, explain
 from wardapp.delays.readiness import readiness
@@ -62,8 +62,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class City:
-    """The city intake app, served for real on 127.0.0.1 from a thread when started."""
+class Served:
+    """A WSGI app served for real on 127.0.0.1 from a thread once started."""
 
     def __init__(self, app):
         self.app = app
@@ -74,10 +74,10 @@ class City:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}"
 
-    def start(self, port: int = 0) -> City:
+    def start(self, port: int = 0) -> Served:
         self.server = make_server("127.0.0.1", port, self.app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name="city-intake", daemon=True)
+                                       name="served-on-127.0.0.1", daemon=True)
         self.thread.start()
         return self
 
@@ -87,6 +87,10 @@ class City:
             self.server.server_close()
             self.thread.join(timeout=10)
             self.server = None
+
+
+class City(Served):
+    """The city intake app, with a look into its database."""
 
     @contextmanager
     def context(self):
@@ -124,6 +128,36 @@ class City:
         response = client.post("/login", data={"username": username, "password": CITY_PASSWORD})
         assert response.status_code == 303, "could not sign in at the city"
         return client
+
+
+class ScriptedCity:
+    """A stand-in for the city that answers each push as the test scripted it (a status, a JSON body,
+    headers, maybe a delay), for the answers the real intake never gives on demand: 5xx, 429, a
+    slow answer, a receipt for other content. Records what it was sent."""
+
+    def __init__(self):
+        self.answers: list[tuple[int, dict, dict, float]] = []
+        self.received: list[dict] = []
+        self.released = threading.Event()  # set at the end: a delayed answer stops waiting
+
+    def answer(self, status: int, body: dict | None = None, headers: dict | None = None, delay: float = 0) -> None:
+        self.answers.append((status, body or {}, headers or {}, delay))
+
+    def __call__(self, environ, start_response):
+        from werkzeug.wrappers import Request
+
+        request = Request(environ)
+        try:
+            self.received.append({"path": request.path, "report": request.form.get("report"),
+                                  "photos": [f.read() for f in request.files.getlist("photos")],
+                                  "pdf": request.files["pdf"].read() if "pdf" in request.files else None})
+        finally:
+            request.close()  # the uploaded parts' temporary files
+        status, body, headers, delay = self.answers.pop(0) if self.answers else (500, {}, {}, 0)
+        if delay:
+            self.released.wait(delay)
+        start_response(f"{status} Scripted", [("Content-Type", "application/json"), *headers.items()])
+        return [json.dumps(body).encode()]
 
 
 def push(city_url: str, token: str | None, photos: list[tuple[str, bytes, str]] = (), **extra) -> requests.Response:

@@ -62,14 +62,6 @@ def test_it_handles_deadlines_at_both_ends_of_the_day(deadline, signed_at, late)
 
 
 @pytest.fixture
-def noon(monkeypatch):
-    """The server's clock reads 12:00 today (Đà Nẵng) for the whole test: deadlines decide, not luck."""
-    moment = dt.datetime.combine(dt.datetime.now(TZ).date(), dt.time(12, 0), tzinfo=TZ)
-    monkeypatch.setattr(clock, "now", lambda: moment)
-    return moment
-
-
-@pytest.fixture
 def day(app, commune, users, noon):
     support.ready_day(commune, users, noon.date(), photos=1)
     return noon.date().isoformat()
@@ -121,8 +113,12 @@ def test_it_marks_a_late_signature_late_in_the_payload_and_at_the_city(app, wire
     assert stored["late"] is True
     assert json.loads(stored["payload"])["late_reason"] == reason
     wired.make_user()
-    page = wired.signed_in().get(f"/reports/{stored['report_id']}").get_data(as_text=True)
+    city_reviewer = wired.signed_in()
+    page = city_reviewer.get(f"/reports/{stored['report_id']}").get_data(as_text=True)
     assert "Ký muộn" in page and reason in page
+    grid = city_reviewer.get("/").get_data(as_text=True)
+    row = re.search(r'<tr data-commune="20242"[^>]*>(.*?)</tr>', grid, re.S).group(1)
+    assert f'data-date="{day}" data-state="late"' in row
     assert "Ký muộn" in leader.get(f"/reports/{day}/revisions").get_data(as_text=True)
 
 

@@ -142,11 +142,12 @@ def test_it_sends_a_correction_to_the_city_as_revision_2_superseding_revision_1(
     opened = leader.post(f"/reports/{DAY}/correct", data={"reason": reason})
     assert opened.status_code == 303 and opened.headers["Location"].endswith(f"/reports/{DAY}")
     saved = leader.post(f"/reports/{DAY}", data=support.factories.form_data(
-        _version(), **(support.ONE_LATE | {"received_in_person": 15, "received_online": 13, "response_team_cases": 1,
+        _version(), **(support.ONE_LATE | {"received_in_person": 15, "received_online": 13, "online_partial": 6,
+                                           "response_team_cases": 1,
                                            "highlights": "Đã sửa số hồ sơ trực tuyến."})))
     assert saved.status_code == 303
     signed = leader.post(f"/reports/{DAY}/sign", data={"late_reason": "Sửa số liệu"})
-    assert signed.status_code == 303
+    assert signed.status_code == 303, re.search(r'id="sign-errors">(.*?)</div>', signed.get_data(as_text=True), re.S)
     assert send_due() == {"accepted": 1}
 
     history = leader.get(f"/reports/{DAY}/revisions").get_data(as_text=True)

@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .extensions import city_csrf, city_db, city_login, city_migrate
 
     city_db.init_app(app)
+    _sqlite_wal(app)
     city_migrate.init_app(app, city_db, directory=str(ROOT / "migrations" / "city"), render_as_batch=True)
     city_login.init_app(app)
     city_csrf.init_app(app)
@@ -64,3 +65,32 @@ def create_app(config: dict | None = None) -> Flask:
     city_csrf.exempt(api.bp)  # the API authenticates by signature, not by session
     cli.register(app)
     return app
+
+
+def _sqlite_wal(app: Flask) -> None:
+    """Put the intake's SQLite database in WAL mode (nothing to do for other databases).
+
+    Several gunicorn workers store pushes at the same time. With SQLite's default rollback
+    journal every commit syncs a journal and the database file and a writer waits for readers; in
+    WAL a commit appends to one log, synced once (synchronous stays FULL: as durable as before),
+    and the reviewers' pages keep reading while reports arrive (measured: bench/intake.py,
+    docs/PERFORMANCE.md). The mode is stored in the file: on later connections the pragma changes
+    nothing. WAL needs the database on a local disk, not a network share.
+    """
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from .extensions import city_db
+
+    with app.app_context():
+        engine = city_db.engine
+
+    @event.listens_for(engine, "connect")
+    def _wal(dbapi_connection, _record):
+        import sqlite3
+
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:  # another process holds the file right now: keep its mode
+            pass

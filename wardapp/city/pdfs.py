@@ -22,7 +22,7 @@ from ..pdf import document, inputs
 from ..pdf.monthly import build_month
 from ..pdf.service import month_input
 from .extensions import city_db as db
-from .models import CityApiToken, ReceivedReport
+from .models import CityApiToken, CityUser, ReceivedReport
 from .operations import pdf_path, photo_path, storage_dir
 from .pages import reviewer_required
 
@@ -124,7 +124,10 @@ def _token_ok() -> bool:
     if not header.startswith("Bearer "):
         return False
     digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
-    token = db.session.scalar(db.select(CityApiToken).filter_by(token_sha256=digest, revoked_at=None))
+    # A deactivated reviewer's tokens stop working with the account, as they do at the commune.
+    token = db.session.scalar(db.select(CityApiToken).join(CityUser, CityApiToken.user_id == CityUser.id)
+                              .filter(CityApiToken.token_sha256 == digest, CityApiToken.revoked_at.is_(None),
+                                      CityUser.active.is_(True)))
     return token is not None
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 from collections import defaultdict
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,7 +40,7 @@ def _late_page(date, report, errors=None, form=None, status=200):
     return render_template(
         "delays/late.html", day=date, report=report, dossiers=dossiers, kinds=list(LateKind),
         mismatches=count_mismatches(report, dossiers) if report else [], errors=errors or {}, form=form or {},
-        can_edit=current_user.has_role(*EDITORS),
+        can_edit=current_user.has_role(*EDITORS) and not (report is not None and report.frozen),
     ), status
 
 
@@ -88,7 +89,7 @@ def _explain_page(date, report, errors=None, form=None, status=200, item_key=Non
     return render_template(
         "delays/explain.html", day=date, report=report, state=state, history=history,
         errors=errors or {}, form=form or {}, error_item=item_key, today=clock.today(),
-        is_leader=current_user.has_role(*LEADER_ONLY),
+        is_leader=current_user.has_role(*LEADER_ONLY) and not (report is not None and report.frozen),
     ), status
 
 
@@ -98,7 +99,8 @@ def add_explanation(day: str):
     report = report_for_writing(day, LEADER_ONLY)
     commune = current_commune()
     key = request.form.get("item", "")
-    item = next((i for i in readiness(commune, report, report.date).items if i.key == key), None)
+    with force_locale("vi"):  # the label is kept with the explanation and goes into the signed report
+        item = next((i for i in readiness(commune, report, report.date).items if i.key == key), None)
     if item is None:
         abort(404)
     values, errors = parse_explanation(request.form, clock.today())

@@ -31,7 +31,7 @@ def _context(day, report, errors=None, form=None) -> dict:
     return {
         "day": day, "report": report, "photos": photos, "checklist": checklist(commune.id, photos),
         "categories": categories(commune.id), "errors": errors or {}, "form": form or {},
-        "can_edit": current_user.has_role(*EDITORS),
+        "can_edit": current_user.has_role(*EDITORS) and not (report is not None and report.frozen),
         "max_mb": megabytes(current_app.config["PHOTO_MAX_BYTES"]),
     }
 

@@ -59,6 +59,10 @@ class OutboxEntry(db.Model):
         return OutboxState(self.state).label
 
 
+# What each try came to, in the words of the entry's states.
+OUTCOME_STATES = {"accepted": OutboxState.ACCEPTED, "retry": OutboxState.RETRYING, "rejected": OutboxState.REJECTED}
+
+
 class SendAttempt(db.Model):
     """Every try, kept: when, what the city answered, or what went wrong."""
 
@@ -72,3 +76,8 @@ class SendAttempt(db.Model):
     error: Mapped[str] = mapped_column(Text, default="")
 
     entry = relationship("OutboxEntry", back_populates="attempts_log")
+
+    @property
+    def outcome_label(self) -> str:
+        state = OUTCOME_STATES.get(self.outcome)
+        return state.label if state else self.outcome

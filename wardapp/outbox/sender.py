@@ -65,7 +65,8 @@ def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datet
     if status in (200, 201):
         body = response.json()
         if body.get("payload_sha256") not in (None, entry.revision.payload_sha256):
-            mark_retry(entry, status, "the city's receipt is for other content", now, backoff(entry.attempts))
+            mark_retry(entry, status, "the city's receipt is for other content", now,
+                       backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]))
             return "retry"
         mark_accepted(entry, status, str(body.get("receipt_id", "")), str(body.get("received_at", "")))
         return "accepted"

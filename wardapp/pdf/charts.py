@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportlab.graphics.shapes import Drawing, Line, PolyLine, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
 from reportlab.lib import colors
 
 from . import fonts
@@ -45,6 +45,8 @@ def trend_drawing(trend: Trend, width: float, height: float) -> Drawing:
             if value is None:
                 if len(segment) >= 4:
                     drawing.add(PolyLine(segment, strokeColor=colour, strokeWidth=1.2))
+                elif segment:  # a day with no neighbour (the first report, a gap around it): a dot, not nothing
+                    drawing.add(Circle(segment[0], segment[1], 1.6, fillColor=colour, strokeColor=None))
                 segment = []
             else:
                 segment += [x(i), y(value)]

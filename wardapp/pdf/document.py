@@ -248,12 +248,14 @@ def _signature(data: DailyInput, sink: dict) -> KeepTogether:
     else:
         right = [Paragraph(f"<b>{esc(data.signer_position.upper())}</b>", STYLES["sign_center"]),
                  Paragraph("(Đã ký số)", STYLES["small_center"]),
-                 SignatureSlot(*SIGNATURE_BOX, sink),
+                 SignatureSlot(*SIGNATURE_BOX, sink), Spacer(1, 1.5 * mm),
                  Paragraph(f"<b>{esc(data.signer_name)}</b>", STYLES["sign_center"]),
                  Paragraph(f"Ký lúc {esc(data.signed_at_text)}", STYLES["small_center"]),
                  Paragraph(f"Khóa ký: {esc(data.key_thumbprint)}", STYLES["tiny_center"])]
     table = Table([[left, right]], colWidths=[CONTENT_W * 0.45, CONTENT_W * 0.55])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    # ALIGN centres the signature box under the centred position and name (it sat at the left).
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("ALIGN", (1, 0), (1, 0), "CENTER")]))
     return KeepTogether([Spacer(1, 4 * mm), table])
 
 
@@ -263,7 +265,9 @@ def _story(data: DailyInput, sink: dict) -> list:
               _pairs_table(data.other_figures)]
     story += [_section("II. CÁC TỶ LỆ (TÍNH TỪ SỐ LIỆU)"), _pairs_table([("Tỷ lệ", data.rates)])]
     if data.trend is not None:
-        story += [Paragraph("Xu hướng 30 ngày", STYLES["cell"]), charts.trend_drawing(data.trend, CONTENT_W, 48 * mm)]
+        # The caption and its chart together: a caption alone at the foot of page 1 read as a stray line.
+        story.append(KeepTogether([Paragraph("Xu hướng 30 ngày", STYLES["cell"]),
+                                   charts.trend_drawing(data.trend, CONTENT_W, 48 * mm)]))
     story.append(_section(f"III. HÌNH ẢNH TRUNG TÂM ({len(data.photos)} ảnh)"))
     story += _photos(data.photos) if data.photos else [Paragraph("Không có ảnh.", STYLES["body"])]
     story.append(_section("IV. TỔ PHẢN ỨNG NHANH VỀ CÔNG NGHỆ VÀ CHUYÊN MÔN"))
@@ -273,21 +277,23 @@ def _story(data: DailyInput, sink: dict) -> list:
     story.append(_section("V. TIẾN ĐỘ NHIỆM VỤ"))
     story.append(_rows_table(["Mã", "Nhiệm vụ", "Hạn", "Tiến độ", "Tình trạng"], data.tasks, [0.1, 0.5, 0.13, 0.1, 0.17])
                  if data.tasks else Paragraph("Không có nhiệm vụ.", STYLES["body"]))
-    story.append(_section("VI. GIẢI TRÌNH CỦA LÃNH ĐẠO"))
+    explanations_heading = _section("VI. GIẢI TRÌNH CỦA LÃNH ĐẠO")
     if data.explanations:
-        for item, cause, remedy, new_date, responsible in data.explanations:
-            story.append(KeepTogether([
-                Paragraph(f"<b>{esc(item)}</b>", STYLES["body"]),
+        for index, (item, cause, remedy, new_date, responsible) in enumerate(data.explanations):
+            # The section heading travels with the first explanation (it was left alone at a page foot).
+            story.append(KeepTogether([explanations_heading] * (index == 0) + [
+                Paragraph(f"<b>{esc(item)}</b>", STYLES["item"]),
                 Paragraph(f"Nguyên nhân: {esc(cause)}", STYLES["indent"]),
                 Paragraph(f"Biện pháp khắc phục: {esc(remedy)}", STYLES["indent"]),
                 Paragraph(f"Thời hạn mới: {esc(new_date)} · Người chịu trách nhiệm: {esc(responsible)}", STYLES["indent"]),
             ]))
     else:
-        story.append(Paragraph("Không có việc chậm tiến độ cần giải trình.", STYLES["body"]))
+        story += [explanations_heading, Paragraph("Không có việc chậm tiến độ cần giải trình.", STYLES["body"])]
     if data.late_dossiers:
-        story += [Paragraph("<b>Hồ sơ trễ hạn</b>", STYLES["body"]),
+        # "Thủ tục" is wide enough for a procedure followed by its dossier code on one line.
+        story += [Paragraph("Hồ sơ trễ hạn", STYLES["subsection"]),
                   _rows_table(["Loại", "Số HS", "Thủ tục", "Cán bộ, đơn vị", "Nguyên nhân", "Thư xin lỗi"],
-                              data.late_dossiers, [0.15, 0.07, 0.22, 0.2, 0.26, 0.1])]
+                              data.late_dossiers, [0.12, 0.06, 0.3, 0.2, 0.22, 0.1])]
     story.append(_section("VII. TÌNH HÌNH, KHÓ KHĂN, ĐỀ XUẤT"))
     for heading, text in data.narrative:
         story.append(Paragraph(f"<b>{esc(heading)}:</b> {esc(text) or '—'}", STYLES["body"]))

@@ -57,10 +57,15 @@ def _frame(title: str, commune: str, province: str, doc_id: str, story: list, pa
     return out.getvalue()
 
 
-def _table(header: list[str], rows: list[list[str]], widths: list[float], width: float, bold_last=False) -> Table:
+def _table(header: list[str], rows: list[list[str]], widths: list[float], width: float, bold_last=False,
+           numbers_from: int | None = None) -> Table:
+    """A grid; columns from ``numbers_from`` on hold figures and are right-aligned so digits line up."""
+    def style(column: int):
+        return STYLES["cell_num"] if numbers_from is not None and column >= numbers_from else STYLES["cell"]
+
     body = [[Paragraph(esc(h), STYLES["cell_head"]) for h in header]]
-    body += [[Paragraph(esc(c), STYLES["cell"]) for c in row] for row in rows]
-    table = Table(body, colWidths=[w * width for w in widths], repeatRows=1)
+    body += [[Paragraph(esc(c), style(i)) for i, c in enumerate(row)] for row in rows]
+    table = Table(body, colWidths=[w * width for w in widths], repeatRows=1, hAlign="LEFT")
     style = grid_style(1)
     if bold_last:
         style.add("BACKGROUND", (0, len(body) - 1), (-1, len(body) - 1), "#eef1f5")
@@ -68,22 +73,32 @@ def _table(header: list[str], rows: list[list[str]], widths: list[float], width:
     return table
 
 
+def _day_widths(columns: int) -> list[float]:
+    """The date and the state get more room than a figure."""
+    if columns != 10:
+        return [1 / columns] * columns
+    return [0.1, 0.11, 0.09, 0.09, 0.1, 0.08, 0.1, 0.11, 0.11, 0.11]
+
+
 def build_month(data: MonthInput) -> bytes:
     def story(width: float) -> list:
         flow = [Paragraph(f"Tháng {esc(data.month_text)}", STYLES["subtitle"]),
                 Paragraph("I. SỐ LIỆU THEO NGÀY", STYLES["section"]),
-                _table(data.header, data.rows + [data.totals], [1 / len(data.header)] * len(data.header), width,
-                       bold_last=True),
+                _table(data.header, data.rows + [data.totals], _day_widths(len(data.header)), width,
+                       bold_last=True, numbers_from=2),
+                Spacer(1, 2 * mm),
                 Paragraph(f"Ngày chưa báo cáo: {esc(data.missing_days) or 'không có'}", STYLES["body"]),
                 Paragraph(f"Ngày ký muộn: {esc(data.late_days) or 'không có'}", STYLES["body"]),
                 Paragraph("II. TỶ LỆ CỦA THÁNG (TÍNH TRÊN TỔNG SỐ LIỆU)", STYLES["section"]),
-                _table(["Chỉ tiêu", "Tỷ lệ"], [list(r) for r in data.rates], [0.7, 0.3], width * 0.6)]
+                _table(["Chỉ tiêu", "Tỷ lệ"], [list(r) for r in data.rates], [0.7, 0.3], width * 0.6, numbers_from=1)]
         if data.trend is not None:
-            flow += [Paragraph("Xu hướng trong tháng", STYLES["cell"]), charts.trend_drawing(data.trend, width, 50 * mm)]
+            flow.append(KeepTogether([Paragraph("Xu hướng trong tháng", STYLES["cell"]),
+                                      charts.trend_drawing(data.trend, width, 50 * mm)]))
         flow += [KeepTogether([
             Paragraph("III. ƯỚC TÍNH BỘ CHỈ SỐ 766 (PHẦN ĐO ĐƯỢC)", STYLES["section"]),
             Paragraph(esc(data.estimate_summary), STYLES["body"]),
-            _table(["Nhóm", "Chỉ tiêu", "Tỷ lệ", "Điểm"], data.estimate_rows, [0.18, 0.52, 0.12, 0.18], width),
+            _table(["Nhóm", "Chỉ tiêu", "Tỷ lệ", "Điểm"], data.estimate_rows, [0.18, 0.52, 0.12, 0.18], width,
+                   numbers_from=2),
             Paragraph("Đây là ước tính phần đo được từ số liệu hằng ngày của xã/phường, không phải điểm chính thức "
                       "do Cổng Dịch vụ công quốc gia công bố. (*) trọng số là giả định của ứng dụng.", STYLES["small"]),
         ])]

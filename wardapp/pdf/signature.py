@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -114,6 +114,25 @@ def stamp_font() -> str:
     return str(target)
 
 
+class _InMemoryFontFactory(GlyphAccumulatorFactory):
+    """pyHanko's factory opens the font file and never closes it (a ResourceWarning at every
+    signature); this one hands it the bytes instead, which need no closing."""
+
+    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer, font_handle=io.BytesIO(_font_bytes(self.font_file)), font_size=self.font_size,
+            ot_script_tag=self.ot_script_tag, ot_language_tag=self.ot_language_tag,
+            writing_direction=self.writing_direction, bcp47_lang_code=self.bcp47_lang_code, obj_stream=obj_stream,
+        )
+
+
+@cache
+def _font_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
 def sign_pdf(pdf: bytes, folder: Path, rect: tuple[float, float, float, float] | None, *, signer_name: str,
              location: str, reason: str, local_time: str) -> bytes:
     """Sign with PAdES; the appearance goes in ``rect`` on the last page (invisible if None)."""
@@ -127,7 +146,7 @@ def sign_pdf(pdf: bytes, folder: Path, rect: tuple[float, float, float, float] |
                                             reason=reason, location=location, name=signer_name)
     style = TextStampStyle(
         stamp_text="Ký số bởi: %(signer)s\nThời gian: %(local_time)s (giờ Việt Nam)",
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font()), font_size=7),
+        text_box_style=TextBoxStyle(font=_InMemoryFontFactory(stamp_font()), font_size=7),
         border_width=1,
     )
     out = signers.PdfSigner(metadata, signer=signer, stamp_style=style).sign_pdf(
@@ -148,6 +167,8 @@ def verify_pdf(data: bytes, trusted: list[x509.Certificate]) -> bool:
             return False
         roots = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in trusted]
         status = validate_pdf_signature(reader.embedded_signatures[-1], ValidationContext(trust_roots=roots))
-        return bool(status.intact and status.valid and status.coverage.name in ("ENTIRE_FILE", "ENTIRE_REVISION"))
+        # "valid" is only the signature's mathematics; "trusted" is the chain to ``trusted``, which a
+        # self-signed certificate embedded by anyone has too: bottom_line requires all three.
+        return bool(status.bottom_line and status.coverage.name in ("ENTIRE_FILE", "ENTIRE_REVISION"))
     except Exception:  # noqa: BLE001 - a damaged file is simply not valid
         return False

@@ -32,8 +32,10 @@ STYLES = {
     "title": _style("title", 14, TA_CENTER, fonts.BOLD, spaceBefore=2, spaceAfter=2),
     "subtitle": _style("subtitle", 10, TA_CENTER, fonts.ITALIC, spaceAfter=2),
     "section": _style("section", 10.5, TA_LEFT, fonts.BOLD, spaceBefore=9, spaceAfter=4, keepWithNext=1),
+    "subsection": _style("subsection", 9.5, TA_LEFT, fonts.BOLD, spaceBefore=6, spaceAfter=3, keepWithNext=1),
     "body": _style("body", 9.5, TA_JUSTIFY, spaceAfter=3),
     "indent": _style("indent", 9.5, TA_JUSTIFY, leftIndent=10, spaceAfter=1),
+    "item": _style("item", 9.5, TA_LEFT, spaceBefore=4, spaceAfter=1),  # an explanation's heading
     "cell": _style("cell", 8.5),
     "cell_head": _style("cell_head", 7.5, TA_CENTER, fonts.BOLD),
     "cell_num": _style("cell_num", 8.5, TA_RIGHT),

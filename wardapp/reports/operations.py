@@ -55,6 +55,16 @@ class FixedFigure:
 
 
 def fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
+    """Figures the app fills in for a day; computed once per request (the form asks three times)."""
+    from flask import g
+
+    cache = g.setdefault("_fixed_figures", {})
+    if (commune_id, day) not in cache:
+        cache[(commune_id, day)] = _fixed_figures(commune_id, day)
+    return cache[(commune_id, day)]
+
+
+def _fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
     from ..team.operations import cases_count
 
     fixed = {}

@@ -50,7 +50,7 @@ def _form_context(day: dt.date, report: DailyReport | None, values: dict[str, st
         "totals": rates.totals(figures) if complete else None,
         "conflict": conflict,
         "theirs": conflict.figures | conflict.narrative if conflict else {},
-        "can_edit": current_user.has_role(*EDITORS),
+        "can_edit": current_user.has_role(*EDITORS) and not (report is not None and report.frozen),
         "version": (conflict or report).version if (conflict or report) else 0,
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from joserfc import jws
 
@@ -134,7 +135,8 @@ def sign_report(commune: Commune, report: DailyReport, user, late_reason: str = 
     if is_late(report.date, commune.deadline, signed_at) and not late_reason:
         raise CannotSign([_("Ký sau hạn %(time)s: hãy nêu lý do ký muộn.",
                             time=commune.deadline.strftime("%H:%M"))], field="late_reason")
-    document = build_document(commune, report, user, signed_at, late_reason)
+    with force_locale("vi"):  # the signed report is an official Vietnamese document
+        document = build_document(commune, report, user, signed_at, late_reason)
     problems = schema.problems(document)
     if problems:  # a bug, never the user's fault: refuse rather than sign something malformed
         raise CannotSign([_("Dữ liệu ký không hợp lệ: %(p)s", p="; ".join(problems[:3]))])

@@ -8,7 +8,7 @@ from .. import clock
 from ..extensions import db
 from ..outbox.models import OutboxEntry
 from ..outbox.operations import request_resend
-from ..reports.access import LEADER_ONLY, report_for_reading
+from ..reports.access import LEADER_ONLY, FrozenReport, report_for_reading
 from ..reports.deadline import is_late
 from ..reports.figures import figures_by_group
 from ..reports.rates import RATES
@@ -36,6 +36,8 @@ def sign(day: str):
     error_field = None
     late_reason = request.form.get("late_reason", "")
     if request.method == "POST":
+        if report.frozen:  # signing again is a change to a signed revision, refused like every other
+            raise FrozenReport(report)
         try:
             revision = sign_report(commune, report, current_user, late_reason)
         except CannotSign as refusal:

@@ -1,0 +1,405 @@
+"""Benchmark: the city intake ingesting the whole country's daily reports from concurrent clients.
+
+Builds a throw-away city instance (real migrations), enrols every commune of the official list
+(3,321) with its own Ed25519 key, prepares one signed report per commune with three distinct
+~300 KB JPEG photos each, serves the city with gunicorn on 127.0.0.1 and pushes every report
+(``POST /api/v1/daily-reports``, multipart: a ``report`` field and three ``photos`` parts) from
+concurrent clients. Everything is prepared before the clock starts. Prints reports per second,
+total time and per-request latency, checks that the city stored every report and photo, and
+writes bench/out/intake.json.
+
+    .venv/bin/python bench/intake.py                   # or: make bench (runs all benchmarks)
+    .venv/bin/python bench/intake.py --reports 500 --threads 4 --workers 2
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from run import HOST, free_port, machine, percentile, stop_server  # noqa: E402  (bench/run.py)
+
+PUSH_PATH = "/api/v1/daily-reports"
+TARGET_SECONDS = 120.0
+JWS_TYPE = "wardapp-report+jws"  # wardapp.signing.operations.JWS_TYPE
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=0,
+                        help="communes to push for (default 0 = every commune of the official list, 3,321)")
+    parser.add_argument("--photos", type=int, default=3, help="photos per report (default 3)")
+    parser.add_argument("--photo-bytes", type=int, default=300_000, help="size of each photo (default 300,000)")
+    parser.add_argument("--threads", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    parser.add_argument("--max-seconds", type=float, default=600,
+                        help="stop sending after this long; unsent reports count as failures (default 600)")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 when the target is missed")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "intake.json")
+    return parser.parse_args()
+
+
+# --- photos -------------------------------------------------------------------------------------
+
+def base_jpegs(count: int, target: int, seed: int = 766) -> list[bytes]:
+    """``count`` different noise JPEGs, each a little under ``target`` bytes (noise barely compresses,
+    so its size is steered by the quality)."""
+    from PIL import Image
+
+    rng = random.Random(seed)
+    width, height = 1024, 768
+    bases = []
+    for _ in range(count):
+        image = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+        best = None
+        low, high = 5, 95
+        while low <= high:  # the highest quality whose file still leaves room for the marker segment
+            quality = (low + high) // 2
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=quality)
+            if out.tell() <= target - 64:
+                best, low = out.getvalue(), quality + 1
+            else:
+                high = quality - 1
+        if best is None:
+            sys.exit(f"cannot make a JPEG of {target} bytes from a {width}x{height} image")
+        bases.append(best)
+    return bases
+
+
+def unique_jpeg(base: bytes, label: str, size: int) -> bytes:
+    """``base`` with a COM marker segment right after SOI naming the photo and padding it to exactly
+    ``size`` bytes: still a valid JPEG, with a SHA-256 of its own."""
+    assert base[:2] == b"\xff\xd8"
+    room = size - len(base)
+    segments = []
+    text = label.encode("ascii") + b" "
+    while room > 0:
+        body_len = min(room - 4, 65533)  # marker (2) + length field (2) + body
+        if body_len < len(text):
+            raise ValueError(f"no room for the marker in {size} bytes")
+        body = (text + b"." * body_len)[:body_len]
+        segments.append(b"\xff\xfe" + (body_len + 2).to_bytes(2, "big") + body)
+        room -= body_len + 4
+        text = b""
+    data = base[:2] + b"".join(segments) + base[2:]
+    assert len(data) == size, (len(data), size)
+    return data
+
+
+# --- the instance and the reports ---------------------------------------------------------------
+
+@dataclass
+class Prepared:
+    report_id: str
+    token: str
+    photos: list[tuple[str, bytes, str]]  # (filename, data, content type), as the sender sends them
+
+
+def build_city(instance: Path, units) -> tuple[dict, float]:
+    """Migrate a fresh city instance and enrol ``units`` with a new key each; returns the private keys."""
+    import flask_migrate
+    from joserfc.jwk import OKPKey
+
+    from wardapp import clock
+    from wardapp.city import create_app
+    from wardapp.city.extensions import city_db
+    from wardapp.city.models import CityCommune, CityKey
+
+    started = time.perf_counter()
+    # The secret key file is written here, once, before the workers start and read it.
+    app = create_app({"INSTANCE_PATH": instance})
+    keys = {}
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
+        now = clock.utcnow()
+        # Enrolled directly: operations.enrol() accepts only CITY_PROVINCE_CODE's communes, and the
+        # country has 34 provinces. The rows are what enrol() would write.
+        for unit in units:
+            key = OKPKey.generate_key("Ed25519")
+            kid = key.thumbprint()
+            keys[unit.code] = (key, kid)
+            city_db.session.add(CityCommune(code=unit.code, name=unit.name, province_code=unit.province_code,
+                                            enrolled_at=now))
+            city_db.session.add(CityKey(kid=kid, commune_code=unit.code, jwk=key.as_dict(private=False),
+                                        enrolled_at=now))
+        city_db.session.commit()
+        city_db.session.remove()
+        city_db.engine.dispose()
+    return keys, time.perf_counter() - started
+
+
+def prepare_reports(units, keys: dict, day: dt.date, photos: int, photo_bytes: int) -> list[Prepared]:
+    from joserfc import jws
+
+    from tests.factories import figures
+    from wardapp import clock
+    from wardapp.signing import payload, schema
+
+    bases = base_jpegs(photos, photo_bytes)
+    signed_at = dt.datetime.combine(day, dt.time(16, 30), clock.TZ)
+    prepared = []
+    for n, unit in enumerate(units):
+        files, listed = [], []
+        for i in range(photos):
+            data = unique_jpeg(bases[i], f"wardapp-bench {unit.code} {day} photo {i + 1}", photo_bytes)
+            name = f"quay-{i + 1}.jpg"
+            files.append((name, data, "image/jpeg"))
+            listed.append({
+                "sha256": hashlib.sha256(data).hexdigest(), "filename": name, "content_type": "image/jpeg",
+                "bytes": len(data), "category": "counters", "category_label": "Quầy tiếp nhận",
+                "caption": f"Quầy số {i + 1} buổi sáng",
+                "taken_at": dt.datetime.combine(day, dt.time(8, 30 + i), clock.TZ).isoformat(timespec="seconds"),
+                "verifiable": True,
+            })
+        document = payload.build(payload.SigningInput(
+            commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
+            day=day, revision=1, supersedes=None, correction_reason=None, signed_at=signed_at,
+            signer={"username": "leader", "full_name": "Nguyễn Văn Lãnh", "position": "Giám đốc Trung tâm"},
+            late=False, late_reason=None, figures=figures(),
+            narrative={"highlights": "Trung tâm tiếp nhận 30 hồ sơ, không có phản ánh.", "difficulties": "",
+                       "proposals": ""},
+            photos=listed,
+        ))
+        document["late_dossiers"] = []  # as signing.operations.build_document adds it
+        if n == 0:
+            problems = schema.problems(document)
+            if problems:
+                sys.exit(f"the benchmark's payload breaks the schema: {problems[:3]}")
+        key, kid = keys[unit.code]
+        token = jws.serialize_compact({"alg": "Ed25519", "kid": kid, "typ": JWS_TYPE}, payload.encode(document),
+                                      key, algorithms=["Ed25519"])
+        prepared.append(Prepared(document["report_id"], token, files))
+    return prepared
+
+
+def check_one_in_process(first: Prepared, keys: dict, code: str) -> None:
+    """The intake's own verification accepts a prepared push (a bad benchmark fails here, untimed)."""
+    from joserfc.jwk import OKPKey
+
+    from wardapp.city.intake import Upload, check_push
+
+    key, kid = keys[code]
+    public = OKPKey.import_key(key.as_dict(private=False))
+    check_push(first.token, [Upload(n, t, d) for n, d, t in first.photos],
+               lambda k: (public, code) if k == kid else None)
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+def start_server(instance: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    env = {**os.environ, "WARDAPP_CITY_INSTANCE_PATH": str(instance)}
+    env.pop("CITY_DATABASE_URL", None)  # the throw-away SQLite file, whatever the shell says
+    with open(log, "w") as out:
+        return subprocess.Popen(
+            [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers), "wardapp.city:create_app()"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+
+def wait_until_up(base: str, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with status {server.returncode}:\n{log.read_text()}")
+        try:
+            if requests.get(f"{base}/login", timeout=5).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a worker still booting
+            pass
+        time.sleep(0.2)
+    sys.exit(f"gunicorn did not answer within {timeout:.0f} s:\n{log.read_text()}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its descendants alive now (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+# --- pushing ------------------------------------------------------------------------------------
+
+def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: float):
+    """Every report once, from ``threads`` clients; returns (seconds, [(status, ms)], errors)."""
+    local = threading.local()
+    deadline = time.monotonic() + max_seconds
+
+    def send(item: Prepared) -> tuple[int, float, str]:
+        if time.monotonic() > deadline:
+            return 0, 0.0, "not sent: --max-seconds reached"
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+        files = [("photos", photo) for photo in item.photos]
+        started = time.perf_counter()
+        try:
+            response = session.post(base + PUSH_PATH, data={"report": item.token}, files=files, timeout=60)
+        except requests.RequestException as error:
+            return -1, (time.perf_counter() - started) * 1000, f"{item.report_id}: {type(error).__name__}"
+        elapsed = (time.perf_counter() - started) * 1000
+        detail = "" if response.status_code == 201 else f"{item.report_id}: HTTP {response.status_code} {response.text[:200]}"
+        return response.status_code, elapsed, detail
+
+    results = []
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="client") as pool:
+        for future in as_completed([pool.submit(send, r) for r in reports]):
+            results.append(future.result())
+    seconds = time.perf_counter() - started
+    return seconds, [(s, ms) for s, ms, _ in results], [d for _, _, d in results if d]
+
+
+def stored(instance: Path) -> dict[str, int]:
+    from wardapp.city import create_app
+    from wardapp.city.extensions import city_db
+    from wardapp.city.models import IntakeLog, ReceivedPhoto, ReceivedReport
+
+    app = create_app({"INSTANCE_PATH": instance})
+    with app.app_context():
+        count = lambda model: city_db.session.scalar(city_db.select(city_db.func.count()).select_from(model))  # noqa: E731
+        result = {"reports": count(ReceivedReport), "photo_rows": count(ReceivedPhoto), "log_rows": count(IntakeLog)}
+        result["journal_mode"] = city_db.session.execute(city_db.text("PRAGMA journal_mode")).scalar()
+        city_db.session.remove()
+        city_db.engine.dispose()
+    photos = instance / "photos"
+    result["photo_files"] = sum(1 for p in photos.iterdir() if not p.name.startswith(".")) if photos.exists() else 0
+    result["photo_bytes"] = sum(p.stat().st_size for p in photos.iterdir()) if photos.exists() else 0
+    return result
+
+
+def main() -> int:
+    args = parse_args()
+    from wardapp import clock
+    from wardapp.commune.units import all_units
+
+    units = sorted(all_units().values(), key=lambda u: u.code)
+    if args.reports:
+        units = units[:args.reports]
+    day = clock.today()
+    workdir = Path(tempfile.mkdtemp(prefix="wardapp-bench-intake-"))
+    instance = workdir / "city"
+    instance.mkdir()
+    server = None
+    try:
+        print(f"preparing {len(units)} communes, keys and signed reports with {args.photos} photos of "
+              f"{args.photo_bytes:,} bytes each in {workdir} ...", file=sys.stderr)
+        keys, seconds = build_city(instance, units)
+        print(f"  city migrated and {len(units)} communes enrolled in {seconds:.1f} s", file=sys.stderr)
+        started = time.perf_counter()
+        reports = prepare_reports(units, keys, day, args.photos, args.photo_bytes)
+        check_one_in_process(reports[0], keys, units[0].code)
+        prepare_seconds = time.perf_counter() - started
+        upload_bytes = sum(len(r.token) + sum(len(d) for _, d, _ in r.photos) for r in reports)
+        print(f"  {len(reports)} reports signed, {len(reports) * args.photos} photos made "
+              f"({upload_bytes / 1e9:.2f} GB to send) in {prepare_seconds:.1f} s", file=sys.stderr)
+
+        port = free_port()
+        base = f"http://{HOST}:{port}"
+        log = workdir / "gunicorn.log"
+        server = start_server(instance, port, args.workers, log)
+        wait_until_up(base, server, log)
+        time.sleep(1)  # let every worker finish booting (create_app) before the clock starts
+        load_before = os.getloadavg()[0]
+        print(f"pushing from {args.threads} clients to {base} ({args.workers} gunicorn workers) ...", file=sys.stderr)
+        server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
+        seconds, timings, errors = push_all(base, reports, args.threads, args.max_seconds)
+        server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
+        stop_server(server)
+        server = None
+
+        counts = stored(instance)
+        statuses: dict[str, int] = {}
+        for status, _ in timings:
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+        ms = [t for s, t in timings if s > 0]
+        expected_photos = len(reports) * args.photos
+        checks = {
+            "all_201": statuses.get("201", 0) == len(reports),
+            "reports_stored": counts["reports"] == len(reports),
+            "photo_files": counts["photo_files"] == expected_photos,
+            "photo_rows": counts["photo_rows"] == expected_photos,
+        }
+        met = all(checks.values()) and seconds < TARGET_SECONDS
+        result = {
+            "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "machine": machine(),
+            "load_average_before": round(load_before, 2),
+            "setup": {"reports": len(reports), "photos_per_report": args.photos, "photo_bytes": args.photo_bytes,
+                      "upload_bytes": upload_bytes, "threads": args.threads, "workers": args.workers,
+                      "server": "gunicorn sync workers, SQLite", "journal_mode": counts["journal_mode"],
+                      "prepare_seconds": round(prepare_seconds, 1)},
+            "total_seconds": round(seconds, 2),
+            "reports_per_second": round(len(reports) / seconds, 1),
+            "megabytes_per_second": round(upload_bytes / seconds / 1e6, 1),
+            "request_ms": {"n": len(ms), "median": round(statistics.median(ms), 1) if ms else None,
+                           "p95": round(percentile(ms, 95), 1) if ms else None,
+                           "max": round(max(ms), 1) if ms else None},
+            "cpu_seconds": {"server": round(server_cpu, 1), "client": round(client_cpu, 1),
+                            "per_report_ms": round((server_cpu + client_cpu) / len(reports) * 1000, 1)},
+            "statuses": statuses,
+            "stored": counts,
+            "checks": checks,
+            "target": {"seconds": TARGET_SECONDS, "met": met},
+            "errors": errors[:20],
+        }
+        m = result["machine"]
+        print(f"\nwardapp intake benchmark, {result['date']}")
+        print(f"machine: {m['nproc']} CPU ({m['cpu']}), Python {m['python']}, {m['system']}, "
+              f"load average before {load_before:.1f}")
+        print(f"server: gunicorn {m['gunicorn']}, {args.workers} sync workers, SQLite (journal_mode "
+              f"{counts['journal_mode']}); {args.threads} concurrent clients on 127.0.0.1")
+        print(f"pushed: {len(reports)} signed reports × {args.photos} photos of {args.photo_bytes:,} bytes "
+              f"({upload_bytes / 1e9:.2f} GB)")
+        print(f"total {seconds:.1f} s, {result['reports_per_second']:.1f} reports/s, "
+              f"{result['megabytes_per_second']:.1f} MB/s; per request median {result['request_ms']['median']} ms, "
+              f"p95 {result['request_ms']['p95']} ms, max {result['request_ms']['max']} ms")
+        print(f"CPU used while pushing: server {server_cpu:.1f} s, clients {client_cpu:.1f} s "
+              f"({result['cpu_seconds']['per_report_ms']:.1f} ms per report; the machine has {m['nproc']} CPUs "
+              f"and shares them with other work)")
+        print(f"answers: {statuses}; stored: {counts['reports']} reports, {counts['photo_rows']} photo rows, "
+              f"{counts['photo_files']} photo files")
+        for line in errors[:5]:
+            print(f"  - {line}")
+        print(f"target: all {len(reports)} stored in under {TARGET_SECONDS:.0f} s: {'MET' if met else 'MISSED'}")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        print(f"\nwritten: {args.out}")
+        return 1 if not all(checks.values()) or (args.strict and not met) else 0
+    finally:
+        if server is not None:
+            stop_server(server)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
