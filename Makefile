@@ -62,8 +62,11 @@ city: setup
 test: setup chromium
 	WARDAPP_BROWSER=$(BROWSER) $(BIN)/python -m pytest
 
+# The three benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs.
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/pdf.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

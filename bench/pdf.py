@@ -52,12 +52,12 @@ def parse_args() -> argparse.Namespace:
 # --- the inputs ---------------------------------------------------------------------------------
 
 def camera_jpeg(seed: int, taken: dt.datetime) -> bytes:
-    """A 4000×3000 JPEG of a phone camera's size (~6 MB at quality 90) with its EXIF capture time:
-    coarse colour fields and fine grain, so that it compresses like a photo, not like noise."""
+    """A 4000×3000 JPEG of a phone camera's size (~5 MB at quality 90) with its EXIF capture time:
+    smooth colour fields under a fine grain, so that it compresses like a photo, not like noise."""
     from PIL import Image, ImageChops
 
     size = (4000, 3000)
-    fields = [Image.effect_noise((500, 375), 60 + 10 * ((seed + i) % 3)).resize(size, Image.BICUBIC) for i in range(3)]
+    fields = [Image.effect_noise((64, 48), 60 + 10 * ((seed + i) % 3)).resize(size, Image.BICUBIC) for i in range(3)]
     grain = Image.effect_noise(size, 12)
     image = Image.merge("RGB", [ImageChops.add(c, grain, 1, -40) for c in fields[seed % 3:] + fields[:seed % 3]])
     exif = Image.Exif()

@@ -101,6 +101,8 @@ def test_the_leader_explains_a_task_behind_schedule_and_marks_the_day_ready(live
     item.get_by_role("button", name="Lưu giải trình").click()
     responsible = item.locator(".field", has=page.locator(f"#responsible-{anchor}"))
     expect(responsible.locator(".field-error")).to_have_text("Nêu người chịu trách nhiệm.")
+    expect(responsible.locator(".field-error")).to_have_id(f"err-responsible-{anchor}")
+    expect(page.locator(f"#responsible-{anchor}")).to_have_attribute("aria-describedby", f"err-responsible-{anchor}")
     expect(page.locator(f"#cause-{anchor}")).to_have_value("Thiếu máy quét, cán bộ số hóa nghỉ phép")
     expect(page.locator(f"#new_date-{anchor}")).to_have_value(new_date.isoformat())
     expect(page.locator("#mark-ready")).to_be_disabled()

@@ -9,8 +9,9 @@ from wardapp.pdf import inputs
 from wardapp.reports import index766, rates
 from wardapp.reports.models import DailyReport
 
+from .. import factories
 from .conftest import (
-    OFFICERS, PROCEDURES, RESPONSIBLE, TODAY, client_as, day_ready, factories, page_texts, sign, text_of,
+    OFFICERS, PROCEDURES, RESPONSIBLE, TODAY, client_as, day_ready, page_texts, sign, text_of,
 )
 
 LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -118,11 +119,11 @@ def test_it_lets_only_a_city_admin_enrol_a_commune_from_the_page(app, city, comm
     city.make_user("xemxet", role="reviewer")
     city.make_user("quantri", role="admin")
 
-    refused = city.signed_in("xemxet").post("/communes", data={"code": "20242", "jwk": support.json.dumps(jwk)})
+    refused = city.signed_in("xemxet").post("/communes", data={"code": "20242", "jwk": json.dumps(jwk)})
     assert refused.status_code == 403
     assert city.rows(support.CityKey) == []
 
-    accepted = city.signed_in("quantri").post("/communes", data={"code": "20242", "jwk": support.json.dumps(jwk)})
+    accepted = city.signed_in("quantri").post("/communes", data={"code": "20242", "jwk": json.dumps(jwk)})
     assert accepted.status_code == 303
     assert [k["kid"] for k in city.rows(support.CityKey)] == [jwk["kid"]]
 

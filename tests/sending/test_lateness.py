@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from wardapp import clock
 from wardapp.clock import TZ
 from wardapp.extensions import db
 from wardapp.outbox.sender import send_due

@@ -10,12 +10,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from wardapp import ROOT, clock
 from wardapp.extensions import db
 from wardapp.outbox.models import SendAttempt
-from wardapp.outbox.sender import send_due
+from wardapp.outbox.sender import run_forever, send_due
 
 from . import support
 
@@ -64,8 +65,6 @@ def test_it_sends_with_the_worker_loop_too(app, wired, commune, users, leader):
     support.ready_day(commune, users, TODAY)
     assert sign(leader).status_code == 303
     passes = []
-
-    from wardapp.outbox.sender import run_forever
 
     run_forever(0.01, stop=lambda: passes.append(1) or len(passes) > 2)
 
@@ -150,9 +149,9 @@ KILLED_SENDER = textwrap.dedent("""
     from wardapp import create_app
     import wardapp.outbox.sender as sender
 
-    instance, city_url = sys.argv[1], sys.argv[2]
-    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test-secret", "CITY_URL": city_url,
-                      "OUTBOX_LEASE_SECONDS": 3})
+    instance, database, city_url = sys.argv[1:4]
+    app = create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "test-secret",
+                      "CITY_URL": city_url, "OUTBOX_LEASE_SECONDS": 3})
 
 
     def killed(*args, **kwargs):  # the city has answered; the commune dies before recording it
@@ -177,7 +176,8 @@ def test_it_stores_once_and_accepts_once_when_the_sender_is_killed_before_record
     db.session.commit()
     db.session.remove()
 
-    child = subprocess.run([sys.executable, str(script), app.instance_path, wired.url], cwd=ROOT,
+    child = subprocess.run([sys.executable, str(script), app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"],
+                            wired.url], cwd=ROOT,
                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
 
     assert child.returncode == 9, child.stderr
@@ -189,8 +189,6 @@ def test_it_stores_once_and_accepts_once_when_the_sender_is_killed_before_record
 
     deadline = clock.utcnow() + dt.timedelta(seconds=10)
     while support.outbox_entry().lease_until >= clock.utcnow() and clock.utcnow() < deadline:
-        import time
-
         time.sleep(0.2)
     assert send_due() == {"accepted": 1}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def test_it_sends_a_correction_to_the_city_as_revision_2_superseding_revision_1(
     first, second = wired.received()
     assert (first["revision"], second["revision"]) == (1, 2)
     assert second["report_id"] == f"20242:{DAY}:r2" and second["supersedes"] == first["report_id"]
-    document = support.json.loads(second["payload"])
+    document = json.loads(second["payload"])
     assert document["correction_reason"] == reason and document["figures"]["received_online"] == 13
 
     wired.make_user()

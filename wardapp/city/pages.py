@@ -97,7 +97,8 @@ def index():
     start, end = _range()
     rows = grid(current_app.config["CITY_PROVINCE_CODE"], start, end, clock.today())
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    totals = {state: sum(1 for r in rows for c in r.cells if c.state == state) for state in STATE_LABELS}
+    # Only connected communes can be counted as missing a report.
+    totals = {state: sum(1 for r in rows if r.enrolled for c in r.cells if c.state == state) for state in STATE_LABELS}
     return render_template("city/grid.html", rows=rows, days=days, start=start, end=end, labels=STATE_LABELS,
                            totals=totals, connected=sum(1 for r in rows if r.enrolled))
 

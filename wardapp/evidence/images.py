@@ -63,12 +63,11 @@ def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
     if len(data) > max_bytes:
         raise PhotoRejected(_("Ảnh quá lớn: %(size)s MB, tối đa %(max)s MB.",
                               size=megabytes(len(data), round_up=True), max=megabytes(max_bytes)))
-    # Pillow's own guard would fire at open, before we know the size to say; ours runs on the
-    # header right after open and before any pixel is decoded, so it is the one in charge.
-    Image.MAX_IMAGE_PIXELS = None
     with warnings.catch_warnings():
-        # Pillow only warns below its own hard limit; a bomb is refused either way.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Pillow warns at open above its own soft limit, before we can say the size; our check on
+        # the header (below, before any pixel is decoded) is the one that refuses. Above Pillow's
+        # hard limit it raises, and the file is refused with a general message.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
             kind = image.format

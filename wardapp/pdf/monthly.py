@@ -92,13 +92,14 @@ def build_month(data: MonthInput) -> bytes:
                 Paragraph("II. TỶ LỆ CỦA THÁNG (TÍNH TRÊN TỔNG SỐ LIỆU)", STYLES["section"]),
                 _table(["Chỉ tiêu", "Tỷ lệ"], [list(r) for r in data.rates], [0.7, 0.3], width * 0.6, numbers_from=1)]
         if data.trend is not None:
-            flow.append(KeepTogether([Paragraph("Xu hướng trong tháng", STYLES["cell"]),
+            flow.append(KeepTogether([Spacer(1, 4 * mm), Paragraph("Xu hướng trong tháng", STYLES["cell"]),
                                       charts.trend_drawing(data.trend, width, 50 * mm)]))
         flow += [KeepTogether([
             Paragraph("III. ƯỚC TÍNH BỘ CHỈ SỐ 766 (PHẦN ĐO ĐƯỢC)", STYLES["section"]),
             Paragraph(esc(data.estimate_summary), STYLES["body"]),
             _table(["Nhóm", "Chỉ tiêu", "Tỷ lệ", "Điểm"], data.estimate_rows, [0.18, 0.52, 0.12, 0.18], width,
                    numbers_from=2),
+            Spacer(1, 1.5 * mm),
             Paragraph("Đây là ước tính phần đo được từ số liệu hằng ngày của xã/phường, không phải điểm chính thức "
                       "do Cổng Dịch vụ công quốc gia công bố. (*) trọng số là giả định của ứng dụng.", STYLES["small"]),
         ])]

@@ -150,8 +150,20 @@ def sign_pdf(pdf: bytes, folder: Path, rect: tuple[float, float, float, float] |
         border_width=1,
     )
     out = signers.PdfSigner(metadata, signer=signer, stamp_style=style).sign_pdf(
-        writer, appearance_text_params={"local_time": local_time})
+        writer, appearance_text_params={"local_time": local_time}, bytes_reserved=_reserved_bytes(signer))
     return out.getvalue()
+
+
+def _reserved_bytes(signer: signers.SimpleSigner) -> int:
+    """Room for the CMS signature container, in hex digits as the PDF holds it.
+
+    Left to itself pyHanko makes a whole dry-run signature first, only to measure the container:
+    about a quarter of the signing time (bench/pdf.py). The container is the certificates it
+    embeds (the signer's and the chain) plus the signed attributes and the signature value, which
+    take well under 2 KB even for RSA-4096; 4 KB of room covers them with margin.
+    """
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    return 2 * (sum(len(c.dump()) for c in certificates) + 4096)
 
 
 def verify_pdf(data: bytes, trusted: list[x509.Certificate]) -> bool:
