@@ -63,7 +63,14 @@ def _reason(response: requests.Response) -> str:
 def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datetime) -> str:
     status = response.status_code
     if status in (200, 201):
-        body = response.json()
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not body.get("receipt_id"):
+            mark_retry(entry, status, "the city answered without a receipt", now,
+                       backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]))
+            return "retry"
         if body.get("payload_sha256") not in (None, entry.revision.payload_sha256):
             mark_retry(entry, status, "the city's receipt is for other content", now,
                        backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]))
@@ -91,7 +98,7 @@ def send_entry(entry_id: int) -> str:
     entry = db.session.get(OutboxEntry, entry_id)
     try:
         response = post(url, entry, config["OUTBOX_TIMEOUT"])
-    except (requests.ConnectionError, requests.Timeout) as error:
+    except requests.RequestException as error:  # any network trouble is passing: try again later
         mark_retry(entry, None, f"{type(error).__name__}: {error}"[:500], utcnow(),
                    backoff(entry.attempts, config["OUTBOX_BACKOFF"]))
         db.session.commit()
