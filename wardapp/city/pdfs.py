@@ -64,6 +64,8 @@ def report_pdf(report: ReceivedReport) -> bytes:
         doc, province_name=unit.province_name if unit else "", images=_thumb,
         trend=inputs.trend_from_figures(report.date, by_day), key_thumbprint=report.kid,
         payload_sha256=report.payload_sha256,
+        rendered_note="Bản do hệ thống tiếp nhận của thành phố dựng lại từ báo cáo đã xác thực chữ ký số "
+                      f"(JWS, khóa {report.kid[:12]}…) của xã/phường; xã/phường không gửi kèm bản PDF ký số.",
     )
     built = document.build_daily(data).data
     rendered.write_bytes(built)

@@ -6,13 +6,14 @@ import datetime as dt
 import io
 import random
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from ..commune.models import Commune
 from ..delays.models import Explanation, LateDossier, LateKind
 from ..evidence.models import PhotoCategory
 from ..evidence.operations import add_photo
 from ..extensions import db
+from ..pdf.fonts import font_path
 from ..reports.models import DailyReport
 from ..tasks.models import Task, TaskProgress
 from ..team.models import Field, ResponseTeam, SupportCase, TeamMember
@@ -57,7 +58,8 @@ def demo_photo(label: str, taken_at: dt.datetime, seed: int, gps: tuple[float, f
         draw.rectangle((x, y, x + rng.randint(80, 400), y + rng.randint(60, 300)),
                        fill=(rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255)))
     draw.rectangle((0, 1080, 1600, 1200), fill=(255, 255, 255))
-    draw.text((30, 1110), f"{label} - {taken_at:%d/%m/%Y %H:%M}", fill=(0, 0, 0), font_size=48)
+    font = ImageFont.truetype(str(font_path("Regular")), 44)  # a font with Vietnamese letters
+    draw.text((30, 1110), f"{label} - {taken_at:%d/%m/%Y %H:%M}", fill=(0, 0, 0), font=font)
     exif = Image.Exif()
     exif[0x010F] = "Samsung"
     exif[0x0110] = "Galaxy A55"

@@ -84,6 +84,9 @@ class DailyInput:
     key_thumbprint: str
     payload_sha256: str
     draft: bool = False
+    # Set when the city renders the document from a verified payload (the commune sent no PDF):
+    # there is no PDF signature then, only the verified JWS, and the page says so.
+    rendered_note: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # section headings, in the document's language
 
 
@@ -279,7 +282,8 @@ def _signature(data: DailyInput, sink: dict) -> KeepTogether:
     else:
         right = [Paragraph(f"<b>{esc(data.signer_position.upper())}</b>", STYLES["sign_center"]),
                  Paragraph("(Đã ký số)", STYLES["small_center"]),
-                 SignatureSlot(*SIGNATURE_BOX, sink), Spacer(1, 1.5 * mm),
+                 Paragraph(esc(data.rendered_note), STYLES["small_center"]) if data.rendered_note
+                 else SignatureSlot(*SIGNATURE_BOX, sink), Spacer(1, 1.5 * mm),
                  Paragraph(f"<b>{esc(data.signer_name)}</b>", STYLES["sign_center"]),
                  Paragraph(f"Ký lúc {esc(data.signed_at_text)}", STYLES["small_center"]),
                  Paragraph(f"Khóa ký: {esc(data.key_thumbprint)}", STYLES["tiny_center"])]

@@ -87,7 +87,7 @@ def task_state(task: dict) -> str:
 
 def daily_input(doc: dict, *, province_name: str, images: ImageProvider, trend: Trend | None,
                 signer_time: str | None = None, key_thumbprint: str = "", payload_sha256: str = "",
-                draft: bool = False) -> DailyInput:
+                draft: bool = False, rendered_note: str = "") -> DailyInput:
     day = dt.date.fromisoformat(doc["date"])
     team = doc.get("response_team")
     team_lines = []
@@ -123,7 +123,7 @@ def daily_input(doc: dict, *, province_name: str, images: ImageProvider, trend: 
         narrative=[(narrative_labels[k], doc["narrative"].get(k, "")) for k in ("highlights", "difficulties", "proposals")],
         signer_name=doc["signed_by"]["full_name"], signer_position=doc["signed_by"]["position"],
         signed_at_text=signer_time or vn_moment(doc["signed_at"]), key_thumbprint=key_thumbprint,
-        payload_sha256=payload_sha256, draft=draft,
+        payload_sha256=payload_sha256, draft=draft, rendered_note=rendered_note,
     )
 
 

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from flask import current_app
+from babel.numbers import format_decimal
 from PIL import Image
 
 from .. import clock
@@ -168,7 +169,7 @@ def month_input(commune_name: str, province_name: str, code: str, first: dt.date
               inputs.percent(month_rates["online_rate"]), inputs.percent(month_rates["on_time_rate"]),
               inputs.percent(month_rates["satisfaction_rate"])]
     estimate = index766.estimate(total)
-    summary = (f"Ước tính {inputs.number(round(estimate.points, 1)) if days else '—'} / "
+    summary = (f"Ước tính {format_decimal(estimate.points, '#,##0.0', locale='vi') if days else '—'} / "
                f"{inputs.number(estimate.measured_max)} điểm của phần đo được; phần này chiếm "
                f"{inputs.percent(estimate.coverage)} tổng 100 điểm của Bộ chỉ số.")
     estimate_rows = [[str(r.indicator.group), str(r.indicator.label) + (" (*)" if r.indicator.assumed else ""),
