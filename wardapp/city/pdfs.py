@@ -24,7 +24,7 @@ from ..pdf.service import month_input
 from .extensions import city_db as db
 from .models import CityApiToken, CityUser, ReceivedReport
 from .operations import pdf_path, photo_path, storage_dir
-from .pages import reviewer_required
+from .pages import _report_or_404, reviewer_required
 
 bp = Blueprint("city_pdf", __name__)
 
@@ -74,13 +74,6 @@ def report_pdf(report: ReceivedReport) -> bytes:
 
 def _send(data: bytes, name: str, mimetype: str = "application/pdf", attachment: bool = False):
     return send_file(io.BytesIO(data), mimetype=mimetype, download_name=name, as_attachment=attachment)
-
-
-def _report_or_404(report_id: str) -> ReceivedReport:
-    report = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
-    if report is None:
-        abort(404)
-    return report
 
 
 @bp.get("/reports/<report_id>.pdf")
