@@ -250,13 +250,16 @@ def cpu_seconds(pid: int) -> float:
 # --- pushing ------------------------------------------------------------------------------------
 
 def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: float):
-    """Every report once, from ``threads`` clients; returns (seconds, [(status, ms)], errors)."""
+    """Every report once, from ``threads`` clients.
+
+    Returns (seconds, [(status, ms, seconds since the start when sent)], errors)."""
     local = threading.local()
     deadline = time.monotonic() + max_seconds
+    origin = time.perf_counter()
 
-    def send(item: Prepared) -> tuple[int, float, str]:
+    def send(item: Prepared) -> tuple[int, float, float, str]:
         if time.monotonic() > deadline:
-            return 0, 0.0, "not sent: --max-seconds reached"
+            return 0, 0.0, time.perf_counter() - origin, "not sent: --max-seconds reached"
         session = getattr(local, "session", None)
         if session is None:
             session = local.session = requests.Session()
@@ -265,18 +268,17 @@ def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: floa
         try:
             response = session.post(base + PUSH_PATH, data={"report": item.token}, files=files, timeout=60)
         except requests.RequestException as error:
-            return -1, (time.perf_counter() - started) * 1000, f"{item.report_id}: {type(error).__name__}"
+            return -1, (time.perf_counter() - started) * 1000, started - origin, f"{item.report_id}: {type(error).__name__}"
         elapsed = (time.perf_counter() - started) * 1000
         detail = "" if response.status_code == 201 else f"{item.report_id}: HTTP {response.status_code} {response.text[:200]}"
-        return response.status_code, elapsed, detail
+        return response.status_code, elapsed, started - origin, detail
 
     results = []
-    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="client") as pool:
         for future in as_completed([pool.submit(send, r) for r in reports]):
             results.append(future.result())
-    seconds = time.perf_counter() - started
-    return seconds, [(s, ms) for s, ms, _ in results], [d for _, _, d in results if d]
+    seconds = time.perf_counter() - origin
+    return seconds, [(s, ms, at) for s, ms, at, _ in results], [d for *_, d in results if d]
 
 
 def stored(instance: Path) -> dict[str, int]:
@@ -339,9 +341,9 @@ def main() -> int:
 
         counts = stored(instance)
         statuses: dict[str, int] = {}
-        for status, _ in timings:
+        for status, *_ in timings:
             statuses[str(status)] = statuses.get(str(status), 0) + 1
-        ms = [t for s, t in timings if s > 0]
+        ms = [t for s, t, _ in timings if s > 0]
         expected_photos = len(reports) * args.photos
         checks = {
             "all_201": statuses.get("201", 0) == len(reports),
@@ -371,6 +373,8 @@ def main() -> int:
             "checks": checks,
             "target": {"seconds": TARGET_SECONDS, "met": met},
             "errors": errors[:20],
+            "raw": {"columns": ["sent_at_s", "ms", "status"],
+                    "rows": [[round(at, 3), round(t, 1), s] for s, t, at in sorted(timings, key=lambda r: r[2])]},
         }
         m = result["machine"]
         print(f"\nwardapp intake benchmark, {result['date']}")
