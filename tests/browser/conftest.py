@@ -39,9 +39,11 @@ def _unavailable(reason: str):
                 "to skip the browser tests on this machine.", pytrace=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
-    """One headless Chromium for the whole session."""
+    """One headless Chromium for the browser tests. Package scope, not session: Playwright's sync
+    API keeps an asyncio loop running in the main thread while it lives, which would break later
+    tests that use asyncio.run() (pyHanko)."""
     if not os.path.exists(CHROMIUM):
         _unavailable(f"Chromium missing at {CHROMIUM}")
     try:

@@ -6,6 +6,8 @@ file paths: no Flask.
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import io
 import os
@@ -133,9 +135,26 @@ def _font_bytes(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
+def _outside_event_loop(function, *args, **kwargs):
+    """pyHanko's synchronous API calls asyncio.run(), which fails in a thread whose event loop is
+    running (an async server, or Playwright's sync API in tests): run it in a worker thread then."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def sign_pdf(pdf: bytes, folder: Path, rect: tuple[float, float, float, float] | None, *, signer_name: str,
              location: str, reason: str, local_time: str) -> bytes:
     """Sign with PAdES; the appearance goes in ``rect`` on the last page (invisible if None)."""
+    return _outside_event_loop(_sign_pdf, pdf, folder, rect, signer_name=signer_name, location=location,
+                               reason=reason, local_time=local_time)
+
+
+def _sign_pdf(pdf: bytes, folder: Path, rect: tuple[float, float, float, float] | None, *, signer_name: str,
+              location: str, reason: str, local_time: str) -> bytes:
     chain = folder / CHAIN_FILE
     signer = signers.SimpleSigner.load(str(folder / KEY_FILE), str(folder / CERT_FILE),
                                        ca_chain_files=(str(chain),) if chain.exists() else ())
@@ -167,6 +186,10 @@ def _reserved_bytes(signer: signers.SimpleSigner) -> int:
 
 
 def verify_pdf(data: bytes, trusted: list[x509.Certificate]) -> bool:
+    return _outside_event_loop(_verify_pdf, data, trusted)
+
+
+def _verify_pdf(data: bytes, trusted: list[x509.Certificate]) -> bool:
     """True when the PDF holds a signature that is intact and chains to a trusted certificate.
 
     pyHanko raises on some kinds of tampering: any exception means "not valid".
