@@ -129,3 +129,16 @@ def test_it_shows_the_lock_out_time_in_vietnam_time(client, users, app):
     locked_until_utc = users["staff"].locked_until
     vietnam = (locked_until_utc + dt.timedelta(hours=7)).strftime("%H:%M")
     assert page.text("login-error").endswith(f"Thử lại sau {vietnam}.")
+
+
+def test_it_has_an_english_translation_for_every_message():
+    """English is available for every screen: no message of the catalog is left untranslated."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parent.parent / "wardapp/translations/en/LC_MESSAGES/messages.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale="en")
+    missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+    assert missing == []
