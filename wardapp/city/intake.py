@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from joserfc import jws
-from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
+from PIL import Image
 
+from ..evidence.images import CONTENT_TYPES
 from ..signing import schema
 
 ACCEPTED_ALGS = ("Ed25519", "EdDSA")
+# As the commune refuses at upload: more is a decompression bomb (and would break the city's PDFs).
+PHOTO_MAX_PIXELS = 100_000_000
 
 
 class Refusal(Exception):
@@ -60,7 +65,7 @@ def protected_header(token: str) -> dict:
         raise Refusal(400, "malformed_request", "the report field is not a compact JWS")
     try:
         header = _b64json(parts[0])
-    except (ValueError, UnicodeError):
+    except (ValueError, UnicodeError, RecursionError):  # RecursionError: hostile deep nesting
         raise Refusal(400, "malformed_request", "the JWS header is not base64url JSON")
     if not isinstance(header, dict) or not isinstance(header.get("kid"), str):
         raise Refusal(400, "malformed_request", "the JWS header has no kid")
@@ -80,12 +85,12 @@ def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> Verified
     key, commune_code = found
     try:
         verified = jws.deserialize_compact(token, key, algorithms=list(ACCEPTED_ALGS))
-    except (JoseError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - joserfc raises TypeError etc. on hostile headers ("crit": 5)
         raise Refusal(422, "bad_signature", f"the signature does not verify: {type(error).__name__}")
     payload_bytes = verified.payload
     try:
         payload = json.loads(payload_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise Refusal(422, "schema_violation", "the payload is not UTF-8 JSON")
     problems = schema.problems(payload)
     if problems:
@@ -93,6 +98,10 @@ def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> Verified
     expected_id = f"{payload['commune']['code']}:{payload['date']}:r{payload['revision']}"
     if payload["report_id"] != expected_id:
         raise Refusal(422, "schema_violation", f"report_id should be {expected_id}")
+    previous = payload["revision"] - 1
+    expected_supersedes = f"{payload['commune']['code']}:{payload['date']}:r{previous}" if previous else None
+    if payload["supersedes"] != expected_supersedes:
+        raise Refusal(422, "schema_violation", f"supersedes should be {expected_supersedes}")
     if payload["commune"]["code"] != commune_code:
         raise Refusal(422, "commune_mismatch",
                       f"the payload is for commune {payload['commune']['code']}, the key is enrolled for {commune_code}")
@@ -112,8 +121,24 @@ def _match_photos(listed: list[dict], uploads: list[Upload]) -> dict[str, Upload
             raise Refusal(422, "photo_missing", f"photo {photo['filename']} ({photo['sha256'][:12]}…) is missing")
         if len(upload.data) != photo["bytes"]:
             raise Refusal(422, "photo_mismatch", f"photo {photo['filename']} has another size")
+        if image_type(upload.data) != photo["content_type"]:
+            raise Refusal(422, "photo_mismatch", f"photo {photo['filename']} is not a {photo['content_type']} image")
         matched[photo["sha256"]] = upload
     extra = set(received) - set(matched)
     if extra:
         raise Refusal(422, "photo_mismatch", f"{len(extra)} uploaded photo(s) are not listed in the report")
     return matched
+
+
+def image_type(data: bytes) -> str | None:
+    """What the bytes really are (JPEG, PNG, WebP, HEIC), read from the image header only; None for
+    anything else, or for a picture with more pixels than a photo has."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > PHOTO_MAX_PIXELS:
+                    return None
+                return CONTENT_TYPES.get(image.format)
+        except Exception:  # noqa: BLE001 - Pillow raises many types on hostile files
+            return None

@@ -6,10 +6,12 @@ import datetime as dt
 import functools
 import io
 import json
+import secrets
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from ..clock import utcnow
@@ -52,6 +54,9 @@ def init_app(app) -> None:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 
     @app.get("/healthz")
@@ -59,11 +64,18 @@ def init_app(app) -> None:
         return {"ok": True}
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
         user = db.session.scalar(db.select(CityUser).filter_by(username=request.form.get("username", "").strip().lower()))
+        if user is None:  # hash anyway: the answer's timing must not tell which usernames exist
+            check_password_hash(_dummy_hash(), request.form.get("password", ""))
         if user is None or not user.active or not user.check_password(request.form.get("password", "")):
             error = "Sai tên đăng nhập hoặc mật khẩu."
         else:
@@ -150,6 +162,11 @@ def photo(report_id: str, sha256: str):
     return send_file(photo_path(sha256), mimetype=match.content_type, max_age=3600)
 
 
+def _cell(text: str) -> str:
+    """Text from a commune's payload, never read as a formula by a spreadsheet (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @bp.get("/export.csv")
 @reviewer_required
 def export_csv():
@@ -164,7 +181,7 @@ def export_csv():
                      "received_at", *FIGURE_NAMES, *[r.name for r in RATES]])
     for (code, day), r in sorted(latest.items()):
         doc = r.document
-        writer.writerow([code, doc["commune"]["name"], day.isoformat(), r.report_id, r.revision, int(r.late), r.state,
+        writer.writerow([code, _cell(doc["commune"]["name"]), day.isoformat(), r.report_id, r.revision, int(r.late), r.state,
                          r.received_at.isoformat(timespec="seconds"), *[doc["figures"][n] for n in FIGURE_NAMES],
                          *["" if doc["rates"].get(x.name) is None else doc["rates"][x.name] for x in RATES]])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",

@@ -36,7 +36,11 @@ def _thumb(sha256: str) -> tuple[bytes, int, int] | None:
         original = photo_path(sha256)
         if not original.exists():
             return None
-        path.write_bytes(thumbnail(original.read_bytes()))
+        try:
+            small = thumbnail(original.read_bytes())
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            return None  # a photo that does not decode: the PDF goes without it rather than fail
+        path.write_bytes(small)
     data = path.read_bytes()
     with Image.open(io.BytesIO(data)) as image:
         return data, image.width, image.height

@@ -45,7 +45,13 @@ def _files(entry: OutboxEntry) -> list[tuple[str, tuple[str, bytes, str]]]:
 def pdf_for(entry: OutboxEntry) -> bytes | None:
     """The commune's signed PDF of the revision, when the PDF feature provides one."""
     provider = current_app.extensions.get("wardapp.pdf_for_revision")
-    return provider(entry.revision) if provider else None
+    if provider is None:
+        return None
+    try:
+        return provider(entry.revision)
+    except Exception:  # noqa: BLE001 - the PDF part is optional (PROTOCOL): never hold the report back
+        log.exception("could not build the PDF of %s; sending the report without it", entry.revision.report_key)
+        return None
 
 
 def post(url: str, entry: OutboxEntry, timeout: float) -> requests.Response:
@@ -155,12 +161,17 @@ def poll_statuses() -> int:
             response = requests.get(f"{url}{PUSH_PATH}/{revision.report_key}/status",
                                     headers={"Authorization": f"Bearer {status_token(url)}"},
                                     timeout=config["OUTBOX_TIMEOUT"])
-        except (requests.ConnectionError, requests.Timeout):
+        except requests.RequestException:
             break  # the city is unreachable; try again on the next round
         entry.last_polled_at = now
         if response.status_code != 200:
             continue
-        body = response.json()
+        try:
+            body = response.json()
+        except ValueError:
+            continue
+        if not isinstance(body, dict):
+            continue
         if body.get("state") == "returned" and revision.city_state != "returned":
             revision.city_state = "returned"
             revision.city_comment = body.get("comment") or ""

@@ -3,6 +3,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..extensions import db
@@ -43,6 +45,10 @@ def sign(day: str):
         except CannotSign as refusal:
             db.session.rollback()
             errors, error_field = refusal.problems, refusal.field
+        except (IntegrityError, StaleDataError):
+            # Two sign requests at once (a double click): the other one signed; this one changes nothing.
+            db.session.rollback()
+            raise FrozenReport(report)
         else:
             _keep_pdf(revision)
             flash(_("Đã ký báo cáo %(id)s. Báo cáo đang được gửi lên thành phố.", id=revision.report_key), "success")
