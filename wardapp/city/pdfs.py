@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import functools
-import hashlib
 import io
 import secrets
 import zipfile
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from PIL import Image
 
 from .. import clock
 from ..clock import utcnow
-from ..commune.units import all_units, find
+from ..commune.units import find
 from ..evidence.images import thumbnail
 from ..pdf import document, inputs
+from ..pdf.models import token_hash
 from ..pdf.monthly import build_month
 from ..pdf.service import month_input
 from .extensions import city_db as db
@@ -122,7 +121,7 @@ def _token_ok() -> bool:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return False
-    digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+    digest = token_hash(header[7:].strip())
     # A deactivated reviewer's tokens stop working with the account, as they do at the commune.
     token = db.session.scalar(db.select(CityApiToken).join(CityUser, CityApiToken.user_id == CityUser.id)
                               .filter(CityApiToken.token_sha256 == digest, CityApiToken.revoked_at.is_(None),
@@ -150,7 +149,7 @@ def tokens():
         name = " ".join(request.form.get("name", "").split())[:80] or "API"
         new_token = "wdc_" + secrets.token_urlsafe(32)
         db.session.add(CityApiToken(user_id=current_user.id, name=name, hint=new_token[:10],
-                                    token_sha256=hashlib.sha256(new_token.encode()).hexdigest()))
+                                    token_sha256=token_hash(new_token)))
         db.session.commit()
     rows = db.session.scalars(db.select(CityApiToken).filter_by(user_id=current_user.id)
                               .order_by(CityApiToken.id.desc())).all()

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 from ..extensions import db
 from ..reports import index766, rates
-from ..reports.figures import FIGURE_NAMES
 from ..reports.models import DailyReport
+from ..reports.operations import figures_between
 
 TREND_DAYS = 30
-_FIGURE_COLUMNS = [getattr(DailyReport, name) for name in FIGURE_NAMES]
 
 
 @dataclass(frozen=True)
@@ -24,16 +23,6 @@ class Day:
 def month_bounds(first: dt.date) -> tuple[dt.date, dt.date]:
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     return first, last
-
-
-def _figure_rows(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, dict[str, int]]:
-    """The figures of every report between two days (inclusive), by day: one query."""
-    rows = db.session.execute(
-        db.select(DailyReport.date, *_FIGURE_COLUMNS)
-        .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
-        .order_by(DailyReport.date)
-    ).all()
-    return {row[0]: dict(zip(FIGURE_NAMES, row[1:])) for row in rows}
 
 
 def month_calendar(commune_id: int, first: dt.date, today: dt.date) -> list[list[Day]]:
@@ -78,7 +67,7 @@ TREND_RATES = ("online_rate", "on_time_rate", "satisfaction_rate")
 
 def trends(commune_id: int, end: dt.date, days: int = TREND_DAYS) -> list[Trend]:
     start = end - dt.timedelta(days=days - 1)
-    by_day = _figure_rows(commune_id, start, end)
+    by_day = figures_between(commune_id, start, end)
     calendar_days = [start + dt.timedelta(days=i) for i in range(days)]
     result = []
     for name in TREND_RATES:
@@ -101,6 +90,6 @@ def month_to_date(commune_id: int, first: dt.date, today: dt.date) -> MonthEstim
     """The 766 estimate on the month's counts added up (a ratio of sums, not a mean of ratios)."""
     start, end = month_bounds(first)
     end = min(end, today)
-    by_day = _figure_rows(commune_id, start, end)
+    by_day = figures_between(commune_id, start, end)
     summed = rates.sum_figures(list(by_day.values()))
     return MonthEstimate(start, end, len(by_day), index766.estimate(summed), rates.compute(summed))

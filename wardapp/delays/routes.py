@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
-from ..auth.models import EDITORS, Role
+from ..auth.models import EDITORS
 from ..extensions import db
 from ..reports.access import LEADER_ONLY, report_for_reading, report_for_writing
 from ..reports.models import DailyReport

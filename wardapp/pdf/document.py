@@ -13,9 +13,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.pdfgen import canvas as canvas_module
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from babel.numbers import format_decimal, format_percent
 
 from ..reports import rates as rate_defs
-from ..reports.figures import GROUPS, figures_by_group
+from ..reports.figures import figures_by_group
 from .charts import Trend
 from .document import DailyInput, PhotoInput
 

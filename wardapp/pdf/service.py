@@ -4,7 +4,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
-import json
 import os
 import tempfile
 import zipfile
@@ -16,12 +15,12 @@ from PIL import Image
 
 from .. import clock
 from ..commune.models import Commune
-from ..dashboard.operations import _figure_rows
 from ..delays.models import Explanation, LateDossier
 from ..evidence import storage as photo_storage
 from ..extensions import db
 from ..reports import index766, rates
 from ..reports.models import DailyReport
+from ..reports.operations import figures_between
 from ..signing.models import ReportRevision
 from . import document, inputs, monthly, signature
 
@@ -48,7 +47,7 @@ def photo_images(sha256: str) -> tuple[bytes, int, int] | None:
 
 def trend_for(commune_id: int, day: dt.date):
     start = day - dt.timedelta(days=29)
-    return inputs.trend_from_figures(day, _figure_rows(commune_id, start, day))
+    return inputs.trend_from_figures(day, figures_between(commune_id, start, day))
 
 
 def revision_input(revision: ReportRevision) -> document.DailyInput:
@@ -130,7 +129,7 @@ def month_bounds(first: dt.date) -> tuple[dt.date, dt.date]:
 def month_pdf(commune: Commune, first: dt.date) -> bytes:
     start, end = month_bounds(first)
     today = clock.today()
-    by_day = _figure_rows(commune.id, start, min(end, today))
+    by_day = figures_between(commune.id, start, min(end, today))
     signed = latest_revisions(commune.id, start, end)
     return monthly.build_month(month_input(commune.name, commune.province_name, commune.code, first, by_day,
                                            {d: r.late for d, r in signed.items()}, today))

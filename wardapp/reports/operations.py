@@ -11,13 +11,24 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, clock
 from ..extensions import db
-from .figures import zero_figures
+from .figures import FIGURE_NAMES, zero_figures
 from .models import DailyReport
 from .rules import Validation, validate
 
 
 def get_report(commune_id: int, day: dt.date) -> DailyReport | None:
     return db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune_id, date=day))
+
+
+def figures_between(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, dict[str, int]]:
+    """The figures of every report between two days (inclusive), by day, oldest first: one query."""
+    columns = [getattr(DailyReport, name) for name in FIGURE_NAMES]
+    rows = db.session.execute(
+        db.select(DailyReport.date, *columns)
+        .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
+        .order_by(DailyReport.date)
+    ).all()
+    return {row[0]: dict(zip(FIGURE_NAMES, row[1:], strict=True)) for row in rows}
 
 
 @dataclass(frozen=True)

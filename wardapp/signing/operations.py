@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from joserfc import jws
 
 from .. import audit, clock
-from ..clock import utcnow
 from ..commune.models import Commune
 from ..delays.readiness import current_explanations, late_dossiers_of, readiness
 from ..evidence.images import EXTENSIONS
