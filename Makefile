@@ -52,12 +52,12 @@ run: setup
 city: setup
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo --if-empty --password "$(DEMO_PASSWORD)"
-	$(BIN)/flask --app wardapp.city db upgrade
-	$(BIN)/flask --app wardapp.city city create-user --username city --full-name "Cán bộ Sở Khoa học và Công nghệ" --role admin --password "$(DEMO_PASSWORD)" --if-missing
+	$(BIN)/flask --app wardapp.city.app db upgrade
+	$(BIN)/flask --app wardapp.city.app city create-user --username city --full-name "Cán bộ Sở Khoa học và Công nghệ" --role admin --password "$(DEMO_PASSWORD)" --if-missing
 	$(BIN)/flask --app wsgi keys export > instance/city/demo-commune.jwk
-	$(BIN)/flask --app wardapp.city city enrol 20242 instance/city/demo-commune.jwk
+	$(BIN)/flask --app wardapp.city.app city enrol 20242 instance/city/demo-commune.jwk
 	@echo "city intake on http://$(HOST):$(CITY_PORT)/  (reviewer city, password $(DEMO_PASSWORD))"
-	$(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city:create_app()"
+	$(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city.app:create_app()"
 
 test: setup chromium
 	WARDAPP_BROWSER=$(BROWSER) $(BIN)/python -m pytest

@@ -1,4 +1,4 @@
 """WSGI entry point: ``gunicorn wsgi:app`` and ``flask --app wsgi ...``."""
-from wardapp import create_app
+from wardapp.app import create_app
 
 app = create_app()

@@ -35,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-
 from run import HOST, free_port, machine, percentile, stop_server  # noqa: E402  (bench/run.py)
 
 PUSH_PATH = "/api/v1/daily-reports"
@@ -120,10 +119,10 @@ def build_city(instance: Path, units) -> tuple[dict, float]:
     import flask_migrate
     from joserfc.jwk import OKPKey
 
-    from wardapp import clock
-    from wardapp.city import create_app
+    from wardapp.city.app import create_app
     from wardapp.city.extensions import city_db
     from wardapp.city.models import CityCommune, CityKey
+    from wardapp.core import clock
 
     started = time.perf_counter()
     # The secret key file is written here, once, before the workers start and read it.
@@ -152,8 +151,7 @@ def prepare_reports(units, keys: dict, day: dt.date, photos: int, photo_bytes: i
     from joserfc import jws
 
     from tests.factories import figures
-    from wardapp import clock
-    from wardapp.signing import payload, schema
+    from wardapp.core import clock, payload, schema
 
     bases = base_jpegs(photos, photo_bytes)
     signed_at = dt.datetime.combine(day, dt.time(16, 30), clock.TZ)
@@ -196,7 +194,7 @@ def check_one_in_process(first: Prepared, keys: dict, code: str) -> None:
     """The intake's own verification accepts a prepared push (a bad benchmark fails here, untimed)."""
     from joserfc.jwk import OKPKey
 
-    from wardapp.city.intake import Upload, check_push
+    from wardapp.core.verify import Upload, check_push
 
     key, kid = keys[code]
     public = OKPKey.import_key(key.as_dict(private=False))
@@ -212,7 +210,7 @@ def start_server(instance: Path, port: int, workers: int, log: Path) -> subproce
     env.pop("CITY_DATABASE_URL", None)  # the throw-away SQLite file, whatever the shell says
     with open(log, "w") as out:
         return subprocess.Popen(
-            [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers), "wardapp.city:create_app()"],
+            [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers), "wardapp.city.app:create_app()"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
@@ -282,7 +280,7 @@ def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: floa
 
 
 def stored(instance: Path) -> dict[str, int]:
-    from wardapp.city import create_app
+    from wardapp.city.app import create_app
     from wardapp.city.extensions import city_db
     from wardapp.city.models import IntakeLog, ReceivedPhoto, ReceivedReport
 
@@ -301,8 +299,8 @@ def stored(instance: Path) -> dict[str, int]:
 
 def main() -> int:
     args = parse_args()
-    from wardapp import clock
-    from wardapp.commune.units import all_units
+    from wardapp.core import clock
+    from wardapp.core.units import all_units
 
     units = sorted(all_units().values(), key=lambda u: u.code)
     if args.reports:

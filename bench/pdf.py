@@ -70,8 +70,8 @@ def camera_jpeg(seed: int, taken: dt.datetime) -> bytes:
 
 def make_photos(day: dt.date, count: int) -> tuple[list[dict], dict[str, bytes], int]:
     """(payload photo entries, sha256 → thumbnail, total bytes of the originals)."""
-    from wardapp import clock
-    from wardapp.evidence.images import thumbnail
+    from wardapp.core import clock
+    from wardapp.core.images import thumbnail
 
     categories = [("counters", "Quầy tiếp nhận"), ("queue", "Khu vực chờ"), ("kiosk", "Máy lấy số, tra cứu"),
                   ("staff", "Cán bộ hướng dẫn"), ("notice", "Bảng niêm yết thủ tục"), ("online", "Hỗ trợ dịch vụ công trực tuyến")]
@@ -100,9 +100,8 @@ def day_figures(day: dt.date) -> dict[str, int]:
 
 
 def make_payload(day: dt.date, photos: list[dict]) -> dict:
-    from wardapp import clock
-    from wardapp.commune.units import find
-    from wardapp.signing import payload, schema
+    from wardapp.core import clock, payload, schema
+    from wardapp.core.units import find
 
     unit = find(COMMUNE)
     members = [("Lê Thị Hằng", "Phó Chủ tịch UBND", "UBND phường", "both", True),
@@ -168,10 +167,10 @@ def main() -> int:
     args = parse_args()
     from PIL import Image
 
-    from wardapp.commune.units import find
-    from wardapp.pdf import document, inputs, monthly, signature
+    from wardapp.core import payload
+    from wardapp.core.pdf import document, inputs, monthly, signature
+    from wardapp.core.units import find
     from wardapp.pdf.service import month_input
-    from wardapp.signing import payload
 
     day = dt.date(2026, 11, 20)
     unit = find(COMMUNE)

@@ -55,7 +55,8 @@ def build_instance(instance: Path, days: int) -> tuple[str, dt.date, int, float]
     """Migrate and seed a fresh instance; returns (staff password, today, reports, seconds taken)."""
     import flask_migrate
 
-    from wardapp import clock, create_app
+    from wardapp.app import create_app
+    from wardapp.core import clock
     from wardapp.demo.seed import seed
     from wardapp.extensions import db
     from wardapp.reports.models import DailyReport

@@ -7,7 +7,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 
-from wardapp import create_app
+from wardapp.app import create_app
 from wardapp.extensions import db
 
 from . import factories

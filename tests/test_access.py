@@ -22,10 +22,10 @@ from flask.testing import FlaskClient
 from PIL import Image
 from werkzeug.security import generate_password_hash
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import User
 from wardapp.commune.models import Commune
+from wardapp.core import clock
 from wardapp.delays.operations import add_late_dossier, parse_late_dossier
 from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo, categories
@@ -39,7 +39,6 @@ from wardapp.team.models import SupportCase, TeamMember
 from wardapp.team.operations import ensure_team
 
 from . import factories
-
 
 # --- Helpers shared by the test modules -------------------------------------------------------
 

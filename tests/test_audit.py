@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from wardapp import clock
 from wardapp.audit.models import AppendOnlyError, AuditEvent
+from wardapp.core import clock
 from wardapp.extensions import db
 
 from . import factories

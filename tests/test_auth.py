@@ -9,13 +9,19 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from wardapp import ROOT, clock
+from wardapp import ROOT
 from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import User
+from wardapp.core import clock
 from wardapp.extensions import babel, db
 
 from . import conftest, factories
-from .test_access import Page, isolated_client, login_redirect_target, use_quick_password_hashing
+from .test_access import (
+    Page,
+    isolated_client,
+    login_redirect_target,
+    use_quick_password_hashing,
+)
 
 PO_FILE = ROOT / "wardapp" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from wardapp.dashboard import charts
-from wardapp.dashboard.charts import line_chart
+from wardapp.core import svg as charts
+from wardapp.core.svg import line_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = dt.date(2025, 7, 1)

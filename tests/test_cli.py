@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import User
 from wardapp.commune.models import Commune
+from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import User
+from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 

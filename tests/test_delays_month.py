@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from wardapp import clock
+from wardapp.core import clock
 from wardapp.delays.models import LateDossier
 from wardapp.extensions import db
 

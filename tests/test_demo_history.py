@@ -6,10 +6,10 @@ from statistics import mean
 
 import pytest
 
+from wardapp.core import rates
+from wardapp.core.figures import FIGURE_NAMES, NARRATIVE_NAMES
+from wardapp.core.rules import check_figures
 from wardapp.demo import history
-from wardapp.reports import rates
-from wardapp.reports.figures import FIGURE_NAMES, NARRATIVE_NAMES
-from wardapp.reports.rules import check_figures
 
 END = dt.date(2025, 9, 30)
 

@@ -5,9 +5,9 @@ from collections import defaultdict
 
 import pytest
 
-from wardapp.reports import index766
-from wardapp.reports.figures import zero_figures
-from wardapp.reports.index766 import INDICATORS
+from wardapp.core import index766
+from wardapp.core.figures import zero_figures
+from wardapp.core.index766 import INDICATORS
 
 from .factories import figures
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
+from wardapp.core import clock
 from wardapp.delays.models import LateDossier
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport

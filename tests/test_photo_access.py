@@ -17,9 +17,22 @@ from wardapp.evidence.operations import add_photo, create_default_categories
 from wardapp.extensions import db
 
 from . import factories
-from .test_access import isolated_client, login_redirect_target, use_quick_password_hashing
+from .test_access import (
+    isolated_client,
+    login_redirect_target,
+    use_quick_password_hashing,
+)
 from .test_photo_upload import (
-    DAY, fetch, jpeg, photo_files, photos_page, png, signed_in, stored_photos, upload, webp,
+    DAY,
+    fetch,
+    jpeg,
+    photo_files,
+    photos_page,
+    png,
+    signed_in,
+    stored_photos,
+    upload,
+    webp,
 )
 
 

@@ -8,8 +8,21 @@ from wardapp.audit.models import AuditEvent
 from wardapp.evidence.models import PhotoCategory
 from wardapp.extensions import db
 
-from .test_access import Page, isolated_client, login_redirect_target, use_quick_password_hashing
-from .test_photo_upload import DAY, category_ids, jpeg, photos_page, signed_in, stored_photos, upload
+from .test_access import (
+    Page,
+    isolated_client,
+    login_redirect_target,
+    use_quick_password_hashing,
+)
+from .test_photo_upload import (
+    DAY,
+    category_ids,
+    jpeg,
+    photos_page,
+    signed_in,
+    stored_photos,
+    upload,
+)
 
 DEFAULTS = [
     ("exterior", "Mặt tiền, biển hiệu Trung tâm"),

@@ -10,7 +10,17 @@ from PIL import Image
 
 from .test_access import Page, use_quick_password_hashing
 from .test_photo_upload import (
-    DAY, at, camera_exif, fetch, figures_on, jpeg, photos_page, png, signed_in, stored_photos, upload,
+    DAY,
+    at,
+    camera_exif,
+    fetch,
+    figures_on,
+    jpeg,
+    photos_page,
+    png,
+    signed_in,
+    stored_photos,
+    upload,
 )
 
 UNVERIFIABLE = "Không xác thực được: không chụp trong ngày báo cáo"

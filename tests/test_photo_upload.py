@@ -17,8 +17,8 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
+from wardapp.core import clock
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from wardapp import clock
+from wardapp.core import clock
 from wardapp.demo.seed import seed_history
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from wardapp.reports import rates
-from wardapp.reports.figures import FIGURE_NAMES, zero_figures
-from wardapp.reports.rates import RATES, RATES_BY_NAME
+from wardapp.core import rates
+from wardapp.core.figures import FIGURE_NAMES, zero_figures
+from wardapp.core.rates import RATES, RATES_BY_NAME
 
 from .factories import figures
 

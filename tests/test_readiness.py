@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pytest
 from PIL import Image
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
+from wardapp.core import clock
 from wardapp.delays.models import Explanation, LateDossier
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.extensions import db

@@ -7,10 +7,10 @@ import pytest
 from flask import current_app
 from sqlalchemy import update
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
+from wardapp.core import clock
+from wardapp.core.figures import FIGURE_NAMES, NARRATIVE_NAMES
 from wardapp.extensions import db
-from wardapp.reports.figures import FIGURE_NAMES, NARRATIVE_NAMES
 from wardapp.reports.models import DailyReport
 
 from . import factories

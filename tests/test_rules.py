@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from wardapp.reports import rules
-from wardapp.reports.figures import FIGURE_NAMES, zero_figures
-from wardapp.reports.rules import RULES, check_figures, parse_count, validate
+from wardapp.core import rules
+from wardapp.core.figures import FIGURE_NAMES, zero_figures
+from wardapp.core.rules import RULES, check_figures, parse_count, validate
 
 from .factories import figures, form_data
 

@@ -9,10 +9,10 @@ import datetime as dt
 
 import pytest
 
+from wardapp.core.schedule import is_behind, schedule
 from wardapp.extensions import db
 from wardapp.tasks.models import Task, TaskProgress
 from wardapp.tasks.operations import behind_tasks, task_states
-from wardapp.tasks.schedule import is_behind, schedule
 
 START = dt.date(2025, 7, 1)
 DEADLINE = dt.date(2025, 7, 11)

@@ -1,6 +1,5 @@
-import datetime as dt
 
-from wardapp import clock
+from wardapp.core import clock
 
 
 def test_it_shows_the_dashboard_to_staff(client, auth, users):

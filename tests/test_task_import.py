@@ -8,8 +8,8 @@ import unicodedata
 
 import pytest
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
+from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.tasks.importer import read_csv
 from wardapp.tasks.models import Task

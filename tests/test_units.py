@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from wardapp.commune import units
+from wardapp.core import units
 
 
 def names(found: list[units.Unit]) -> list[str]:

@@ -7,12 +7,12 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from . import clock
-from .auth.models import Role, User
-from .auth.operations import check_user_fields, create_user
-from .commune.models import Commune
-from .commune.operations import SetupError, set_up_commune
-from .extensions import db
+from wardapp.auth.models import Role, User
+from wardapp.auth.operations import check_user_fields, create_user
+from wardapp.commune.models import Commune
+from wardapp.commune.operations import SetupError, set_up_commune
+from wardapp.core import clock
+from wardapp.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 commune_cli = AppGroup("commune", help="Set up the commune of this installation.")
@@ -71,7 +71,7 @@ def setup_commune_command(code):
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when a commune already exists.")
 def demo_command(password, days, if_empty):
     """Create the demo commune Phường Hải Châu (20242) with users and history."""
-    from .demo.seed import seed
+    from wardapp.demo.seed import seed
 
     if Commune.current() is not None:
         if if_empty:
@@ -93,7 +93,7 @@ def export_key_command():
     """Print the active public key as a JWK (kid = RFC 7638 thumbprint)."""
     import json
 
-    from .signing import keys
+    from wardapp.signing import keys
 
     row = keys.ensure_key()
     db.session.commit()
@@ -105,7 +105,7 @@ def rotate_key_command():
     """Make a new signing key; the old public key stays known so old reports still verify."""
     import json
 
-    from .signing import keys
+    from wardapp.signing import keys
 
     row = keys.rotate()
     db.session.commit()
@@ -115,7 +115,7 @@ def rotate_key_command():
 @outbox_cli.command("send")
 def outbox_send_command():
     """Send everything due now, once."""
-    from .outbox.sender import city_url, poll_statuses, send_due
+    from wardapp.outbox.sender import city_url, poll_statuses, send_due
 
     if city_url() is None:
         raise click.ClickException("No city URL: set WARDAPP_CITY_URL or CITY_URL in instance/config.py.")
@@ -127,7 +127,7 @@ def outbox_send_command():
 @outbox_cli.command("status")
 def outbox_status_command():
     """List outbox entries with their state."""
-    from .outbox.models import OutboxEntry
+    from wardapp.outbox.models import OutboxEntry
 
     for entry in db.session.scalars(db.select(OutboxEntry).order_by(OutboxEntry.id)):
         when = entry.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if entry.state == "retrying" else ""
@@ -143,7 +143,7 @@ def outbox_worker_command(interval):
 
     from flask import current_app
 
-    from .outbox.sender import run_forever
+    from wardapp.outbox.sender import run_forever
 
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -171,7 +171,7 @@ def pdf_daily_command(day, output):
     """The signed PDF of a day (latest revision)."""
     from flask_babel import force_locale
 
-    from .pdf.service import latest_revisions, revision_pdf
+    from wardapp.pdf.service import latest_revisions, revision_pdf
 
     date = clock.parse_iso_date(day)
     if date is None:
@@ -194,7 +194,7 @@ def pdf_month_command(month, output, late_list):
 
     from flask_babel import force_locale
 
-    from .pdf.service import late_list_pdf, month_pdf
+    from wardapp.pdf.service import late_list_pdf, month_pdf
 
     try:
         first = dt.date.fromisoformat(month + "-01")
@@ -210,9 +210,9 @@ def pdf_month_command(month, output, late_list):
 @click.option("--password", default=None, help="The PKCS#12 password (prompted when the file needs one).")
 def pdf_cert_import_command(pkcs12_file, password):
     """Sign PDFs with a certificate from a real CA (PKCS#12 file: .p12 / .pfx)."""
-    from .audit import record
-    from .pdf.service import cert_dir
-    from .pdf.signature import import_pkcs12
+    from wardapp.audit.log import record
+    from wardapp.core.pdf.signature import import_pkcs12
+    from wardapp.pdf.service import cert_dir
 
     data = pkcs12_file.read()
     try:

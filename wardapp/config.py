@@ -1,4 +1,4 @@
-"""Configuration: defaults here, then ``instance/config.py``, then environment variables.
+"""The commune app's settings: defaults here, then ``instance/config.py``, then environment variables.
 
 Environment variables are ``WARDAPP_<NAME>`` (e.g. ``WARDAPP_LOGIN_MAX_ATTEMPTS=5``) plus
 ``DATABASE_URL`` for any SQLAlchemy URL. The secret key is never in source: when none is
@@ -7,10 +7,11 @@ configured it is generated once into ``instance/secret_key``.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from flask import Flask
+
+from wardapp.core import settings
 
 
 class Defaults:
@@ -41,34 +42,17 @@ class Defaults:
     OUTBOX_POLL_DAYS = 14  # how far back to keep asking
 
 
-def _secret_key(instance: Path) -> str:
-    path = instance / "secret_key"
-    if not path.exists():
-        # O_EXCL: two workers starting together must not both write a different key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
-
-
 def load(app: Flask, overrides: dict | None) -> None:
-    app.config.from_object(Defaults)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("WARDAPP")
-    if os.environ.get("DATABASE_URL"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    if overrides:
-        app.config.update(overrides)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if env.get("DATABASE_URL"):
+        env["WARDAPP_SQLALCHEMY_DATABASE_URI"] = env["DATABASE_URL"]
+    app.config.update(settings.load(Defaults, instance, "WARDAPP", overrides, env))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'wardapp.sqlite3'}"
     if not app.config.get("MAX_CONTENT_LENGTH"):
         # Room for one photo at the limit and its form fields; a bigger request is refused early.
         app.config["MAX_CONTENT_LENGTH"] = app.config["PHOTO_MAX_BYTES"] + 1_000_000
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(instance)
+        app.config["SECRET_KEY"] = settings.secret_key(instance)

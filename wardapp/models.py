@@ -1,15 +1,15 @@
 """Every model, imported in one place so Alembic and the shell see the whole schema."""
-from .audit.models import AuditEvent
-from .auth.models import Role, User
-from .commune.models import Commune
-from .delays.models import Explanation, LateDossier
-from .evidence.models import Photo, PhotoCategory
-from .outbox.models import OutboxEntry, SendAttempt
-from .pdf.models import ApiToken
-from .reports.models import DailyReport, ReportStatus
-from .signing.models import ReportRevision, SigningKey
-from .tasks.models import Task, TaskProgress
-from .team.models import ResponseTeam, SupportCase, TeamMember
+from wardapp.audit.models import AuditEvent
+from wardapp.auth.models import Role, User
+from wardapp.commune.models import Commune
+from wardapp.delays.models import Explanation, LateDossier
+from wardapp.evidence.models import Photo, PhotoCategory
+from wardapp.outbox.models import OutboxEntry, SendAttempt
+from wardapp.pdf.models import ApiToken
+from wardapp.reports.models import DailyReport, ReportStatus
+from wardapp.signing.models import ReportRevision, SigningKey
+from wardapp.tasks.models import Task, TaskProgress
+from wardapp.team.models import ResponseTeam, SupportCase, TeamMember
 
 __all__ = [
     "ApiToken", "AuditEvent", "Commune", "DailyReport", "Explanation", "LateDossier", "Photo", "PhotoCategory",

@@ -9,13 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .extensions import login_manager
-
-# No inline script and no inline style anywhere, so the policy can stay this strict.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+from wardapp.core.security import apply_headers
+from wardapp.extensions import login_manager
 
 # Pages that work before the commune is set up.
 SETUP_ENDPOINTS = {"commune.setup", "commune.search", "static", "healthz", "auth.language"}
@@ -24,7 +19,7 @@ SETUP_ENDPOINTS = {"commune.setup", "commune.search", "static", "healthz", "auth
 def current_commune():
     """The commune this installation serves, loaded at most once per request."""
     if "commune" not in g:
-        from .commune.models import Commune
+        from wardapp.commune.models import Commune
 
         g.commune = Commune.current()
     return g.commune
@@ -60,14 +55,9 @@ def _redirect_to_setup():
 
 
 def _headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    apply_headers(response.headers, logged_in=bool(current_user and current_user.is_authenticated))
     # The same URL answers with a page or, for htmx, a fragment: caches must keep them apart.
     response.vary.add("HX-Request")
-    if current_user and current_user.is_authenticated:
-        response.headers.setdefault("Cache-Control", "private, no-store")
     return response
 
 
@@ -82,8 +72,8 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from .auth.models import User
-        from .extensions import db
+        from wardapp.auth.models import User
+        from wardapp.extensions import db
 
         user = db.session.get(User, int(user_id))
         # A deactivated account loses its open sessions on the next request, not at next login.
@@ -114,7 +104,7 @@ def init_app(app) -> None:
             _("Biểu mẫu không được gửi vì phiên làm việc đã thay đổi. Hãy quay lại, tải lại trang và gửi lại."),
         )
 
-    from .reports.access import FrozenReport
+    from wardapp.reports.access import FrozenReport
 
     @app.errorhandler(FrozenReport)
     def frozen(error):

@@ -8,9 +8,8 @@ Revises:
 Create Date: 2026-11-22 05:14:32.687479
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '07b60547cf28'

@@ -8,9 +8,8 @@ Revises: 07b60547cf28
 Create Date: 2026-11-22 05:17:52.407350
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '128919d6cab9'

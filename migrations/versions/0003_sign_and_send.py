@@ -8,9 +8,8 @@ Revises: 128919d6cab9
 Create Date: 2026-11-22 05:30:11.725651
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3c443c19a3f3'

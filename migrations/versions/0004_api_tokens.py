@@ -7,9 +7,8 @@ Revises: 3c443c19a3f3
 Create Date: 2026-11-22 05:40:24.907236
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '79799ce93f73'

@@ -18,7 +18,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests import factories
 from tests.conftest import make_app
-from wardapp import ROOT, clock
+from wardapp import ROOT
+from wardapp.core import clock
 from wardapp.demo.seed import seed_history
 from wardapp.extensions import db
 
@@ -131,7 +132,7 @@ def migrated_city_db(tmp_path_factory) -> Path:
     """The city intake's migrations, run once; each test gets a copy of the database file."""
     import flask_migrate
 
-    from wardapp.city import create_app as create_city_app
+    from wardapp.city.app import create_app as create_city_app
     from wardapp.city.extensions import city_db
 
     instance = tmp_path_factory.mktemp("city-migrated")
@@ -147,7 +148,7 @@ def live_city(tmp_path_factory, migrated_city_db, live_server):
     """The city intake served for real on 127.0.0.1 (its own database, CSRF on), with a reviewer
     (password ``factories.PASSWORD``) and the commune's active public key enrolled; the commune
     app's CITY_URL points at it."""
-    from wardapp.city import create_app as create_city_app
+    from wardapp.city.app import create_app as create_city_app
     from wardapp.city.extensions import city_db
     from wardapp.city.models import CityUser
     from wardapp.city.operations import enrol

@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests import factories
-from wardapp import clock
+from wardapp.core import clock
 from wardapp.extensions import db
 
 from .conftest import DESKTOP, PHONE, assert_fits, log_in, shoot

@@ -17,15 +17,17 @@ import flask_migrate
 import pypdf
 import pytest
 
-from wardapp import ROOT, clock
-from wardapp.city import create_app as create_city_app
+from wardapp import ROOT
+from wardapp.city.app import create_app as create_city_app
 from wardapp.city.extensions import city_db
+from wardapp.core import clock
+from wardapp.core.pdf import signature
 from wardapp.delays.operations import add_late_dossier, explain
 from wardapp.delays.readiness import readiness
 from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo
 from wardapp.extensions import db
-from wardapp.pdf import service, signature
+from wardapp.pdf import service
 from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import open_correction, sign_report
 

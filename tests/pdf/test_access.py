@@ -7,11 +7,20 @@ import zipfile
 
 import pytest
 
+from wardapp.core.pdf import signature
 from wardapp.extensions import db
-from wardapp.pdf import service, signature
+from wardapp.pdf import service
 from wardapp.pdf.models import ApiToken
 
-from .conftest import TODAY, YESTERDAY, client_as, commune_certificate, day_ready, sign, text_of
+from .conftest import (
+    TODAY,
+    YESTERDAY,
+    client_as,
+    commune_certificate,
+    day_ready,
+    sign,
+    text_of,
+)
 
 DAY = TODAY.isoformat()
 MONTH = f"{TODAY:%Y-%m}"

@@ -8,14 +8,24 @@ import zipfile
 import pytest
 from joserfc.jwk import OKPKey
 
-from wardapp.city.models import CityApiToken, CityUser
 from wardapp.city.extensions import city_db
+from wardapp.city.models import CityApiToken, CityUser
+from wardapp.core.pdf import signature
 from wardapp.outbox.sender import send_due
-from wardapp.pdf import service, signature
+from wardapp.pdf import service
 
 from ..sending import support
 from .conftest import (
-    CAUSE, COMMUNE_NAME, DIFFICULTIES, TODAY, YESTERDAY, commune_certificate, image_count, page_texts, signature_fields, text_of,
+    CAUSE,
+    COMMUNE_NAME,
+    DIFFICULTIES,
+    TODAY,
+    YESTERDAY,
+    commune_certificate,
+    image_count,
+    page_texts,
+    signature_fields,
+    text_of,
 )
 
 DAY = TODAY.isoformat()

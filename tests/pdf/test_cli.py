@@ -10,8 +10,9 @@ from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
 from cryptography.x509.oid import NameOID
 
 from wardapp.audit.models import AuditEvent
+from wardapp.core.pdf import signature
 from wardapp.extensions import db
-from wardapp.pdf import service, signature
+from wardapp.pdf import service
 
 from .conftest import TODAY, YESTERDAY, commune_certificate, correct, text_of
 

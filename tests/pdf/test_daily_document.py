@@ -8,16 +8,38 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from wardapp.pdf import document, service, signature
-from wardapp.pdf.charts import Trend
-from wardapp.pdf.document import DailyInput, PhotoInput
+from wardapp.core.pdf import document, signature
+from wardapp.core.pdf.charts import Trend
+from wardapp.core.pdf.document import DailyInput, PhotoInput
+from wardapp.pdf import service
 
 from .. import factories
 from ..sending import support
 from .conftest import (
-    CAUSE, COMMUNE_NAME, DIFFICULTIES, HIGHLIGHTS, LEADER_NAME, LEADER_POSITION, OFFICERS, PROCEDURES, PROPOSALS,
-    REMEDY, RESPONSIBLE, TODAY, YESTERDAY, client_as, commune_certificate, correct, day_ready,
-    image_count, name_leader, nfc, page_texts, sign, signature_fields, text_of,
+    CAUSE,
+    COMMUNE_NAME,
+    DIFFICULTIES,
+    HIGHLIGHTS,
+    LEADER_NAME,
+    LEADER_POSITION,
+    OFFICERS,
+    PROCEDURES,
+    PROPOSALS,
+    REMEDY,
+    RESPONSIBLE,
+    TODAY,
+    YESTERDAY,
+    client_as,
+    commune_certificate,
+    correct,
+    day_ready,
+    image_count,
+    name_leader,
+    nfc,
+    page_texts,
+    sign,
+    signature_fields,
+    text_of,
 )
 
 DAY = TODAY.isoformat()

@@ -3,15 +3,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from wardapp.core import index766, rates
+from wardapp.core.pdf import inputs
 from wardapp.delays.operations import add_late_dossier
 from wardapp.extensions import db
-from wardapp.pdf import inputs
-from wardapp.reports import index766, rates
 from wardapp.reports.models import DailyReport
 
 from .. import factories
 from .conftest import (
-    OFFICERS, PROCEDURES, RESPONSIBLE, TODAY, client_as, day_ready, page_texts, sign, text_of,
+    OFFICERS,
+    PROCEDURES,
+    RESPONSIBLE,
+    TODAY,
+    client_as,
+    day_ready,
+    page_texts,
+    sign,
+    text_of,
 )
 
 LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)

@@ -9,7 +9,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from wardapp.pdf import service, signature
+from wardapp.core.pdf import signature
+from wardapp.pdf import service
 
 from .conftest import commune_certificate, first_page_stream_span, signature_fields
 

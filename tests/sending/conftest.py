@@ -9,9 +9,10 @@ from pathlib import Path
 import flask_migrate
 import pytest
 
-from wardapp import ROOT, clock
-from wardapp.city import create_app as create_city_app
+from wardapp import ROOT
+from wardapp.city.app import create_app as create_city_app
 from wardapp.city.extensions import city_db
+from wardapp.core import clock
 
 from . import support
 

@@ -18,25 +18,25 @@ import threading
 from contextlib import contextmanager
 
 import requests
+from flask.testing import FlaskClient
 from joserfc import jws, jwt
 from joserfc.jwk import OKPKey
-from flask.testing import FlaskClient
 from PIL import Image
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
 from wardapp.city.extensions import city_db
-from wardapp.city.models import CityKey, CityUser, IntakeLog, ReceivedReport
+from wardapp.city.models import CityKey, CityUser, IntakeLog, ReceivedReport  # noqa: F401 (used by tests through support)
 from wardapp.city.operations import enrol
+from wardapp.core import clock, payload
 from wardapp.delays.operations import add_late_dossier, explain
 from wardapp.delays.readiness import readiness
 from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
-from wardapp.signing import keys, payload
+from wardapp.signing import keys
 from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import JWS_TYPE
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from wardapp import clock
-from wardapp.commune.units import all_units
+from wardapp.core import clock
+from wardapp.core.units import all_units
 from wardapp.outbox.sender import send_due
 from wardapp.signing.operations import sign_report
 

@@ -10,7 +10,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from wardapp import clock
+from wardapp.core import clock
 from wardapp.outbox.sender import send_due
 from wardapp.signing.operations import sign_report
 

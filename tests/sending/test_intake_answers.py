@@ -14,9 +14,8 @@ import pytest
 import requests
 from joserfc.jwk import OKPKey
 
-from wardapp import clock
+from wardapp.core import clock, schema
 from wardapp.outbox.sender import send_due
-from wardapp.signing import schema
 from wardapp.signing.operations import sign_report
 
 from . import support

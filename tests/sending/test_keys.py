@@ -9,7 +9,7 @@ import json
 import stat
 from pathlib import Path
 
-from wardapp import clock
+from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.outbox.sender import send_due
 from wardapp.signing.models import SigningKey

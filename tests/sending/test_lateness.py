@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from wardapp.clock import TZ
+from wardapp.core.clock import TZ
+from wardapp.core.deadline import deadline_moment, is_late
 from wardapp.extensions import db
 from wardapp.outbox.sender import send_due
-from wardapp.reports.deadline import deadline_moment, is_late
 from wardapp.signing.models import ReportRevision
 
 from . import support

@@ -8,11 +8,10 @@ import json
 
 import pytest
 
-from wardapp import clock
-from wardapp.clock import TZ
+from wardapp.core import clock, payload, schema
+from wardapp.core.clock import TZ
 from wardapp.evidence import storage
 from wardapp.extensions import db
-from wardapp.signing import payload, schema
 from wardapp.signing.operations import open_correction, sign_report
 
 from . import support

@@ -13,7 +13,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from wardapp import ROOT, clock
+from wardapp import ROOT
+from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.outbox.models import SendAttempt
 from wardapp.outbox.sender import run_forever, send_due
@@ -146,7 +147,7 @@ KILLED_SENDER = textwrap.dedent("""
     import os
     import sys
 
-    from wardapp import create_app
+    from wardapp.app import create_app
     import wardapp.outbox.sender as sender
 
     instance, database, city_url = sys.argv[1:4]

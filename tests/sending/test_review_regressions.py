@@ -15,10 +15,9 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
-from wardapp import clock
 from wardapp.city.operations import photo_path, storage_dir
+from wardapp.core import clock
 from wardapp.outbox.sender import poll_statuses, send_due
-from wardapp.signing import keys
 from wardapp.signing.operations import sign_report
 
 from . import support
@@ -202,11 +201,11 @@ def receipt(rev) -> dict:
             "received_at": "2026-11-21T10:00:00+00:00", "payload_sha256": rev.payload_sha256}
 
 
-def test_a_pdf_that_cannot_be_built_does_not_hold_the_report_back(app, scripted, signed):
+def test_a_pdf_that_cannot_be_built_does_not_hold_the_report_back(app, scripted, signed, monkeypatch):
     def broken(_revision):
         raise RuntimeError("pyHanko exploded")
 
-    app.extensions["wardapp.pdf_for_revision"] = broken
+    monkeypatch.setattr("wardapp.outbox.sender.revision_pdf", broken)
     scripted.answer(201, receipt(signed))
 
     assert send_due() == {"accepted": 1}

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from wardapp import clock
+from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.outbox.operations import request_resend
 from wardapp.outbox.sender import send_due

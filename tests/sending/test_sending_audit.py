@@ -2,8 +2,8 @@
 the outbox and how it ended, every key made and retired."""
 from __future__ import annotations
 
-from wardapp import clock
 from wardapp.audit.models import AuditEvent
+from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.outbox.sender import send_due
 from wardapp.signing import keys

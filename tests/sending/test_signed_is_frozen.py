@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wardapp import clock
+from wardapp.core import clock
 from wardapp.delays.models import LateDossier
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.extensions import db

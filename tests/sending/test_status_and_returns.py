@@ -7,7 +7,7 @@ import time
 import pytest
 from joserfc.jwk import OKPKey
 
-from wardapp import clock
+from wardapp.core import clock
 from wardapp.outbox.sender import poll_statuses, send_due, status_token
 from wardapp.signing.operations import sign_report
 

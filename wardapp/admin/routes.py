@@ -1,15 +1,21 @@
 """The admin's pages: accounts of the commune's users."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.models import Role, User
-from ..auth.operations import check_user_fields, create_user, normalise_user_fields, update_user
-from ..extensions import db
-from ..web import current_commune, roles_required
-from . import bp
+from wardapp.auth.models import Role, User
+from wardapp.auth.operations import (
+    check_user_fields,
+    create_user,
+    normalise_user_fields,
+    update_user,
+)
+from wardapp.extensions import db
+from wardapp.web import current_commune, roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _get_user(user_id: int) -> User:

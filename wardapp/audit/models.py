@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import utcnow
-from ..extensions import db
+from wardapp.core.clock import utcnow
+from wardapp.extensions import db
 
 
 class AuditEvent(db.Model):

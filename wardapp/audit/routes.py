@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import func
 
-from .. import clock
-from ..auth.models import Role
-from ..extensions import db
-from ..web import roles_required
-from . import bp
-from .models import AuditEvent
+from wardapp.audit.models import AuditEvent
+from wardapp.auth.models import Role
+from wardapp.core import clock
+from wardapp.extensions import db
+from wardapp.web import roles_required
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
 @bp.get("/")

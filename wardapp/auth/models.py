@@ -9,8 +9,8 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..clock import utcnow
-from ..extensions import db
+from wardapp.core.clock import utcnow
+from wardapp.extensions import db
 
 
 class Role(StrEnum):

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import audit
-from ..clock import to_local, utcnow
-from ..extensions import db
-from .models import Role, User
+from wardapp.audit import log as audit
+from wardapp.auth.models import Role, User
+from wardapp.core.clock import to_local, utcnow
+from wardapp.extensions import db
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
 MIN_PASSWORD = 8

@@ -2,15 +2,25 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit
-from ..extensions import db
-from ..web import login_required
-from . import bp
-from .operations import MIN_PASSWORD, authenticate
+from wardapp.audit import log as audit
+from wardapp.auth.operations import MIN_PASSWORD, authenticate
+from wardapp.extensions import db
+from wardapp.web import login_required
+
+bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:

@@ -7,10 +7,10 @@ from flask import Blueprint, current_app, jsonify, request
 from joserfc import jwt
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import city_db as db
-from .intake import Refusal, Upload, check_push, protected_header
-from .models import ReceivedReport
-from .operations import log_request, lookup_key, receipt, store
+from wardapp.city.extensions import city_db as db
+from wardapp.city.models import ReceivedReport
+from wardapp.city.operations import log_request, lookup_key, receipt, store
+from wardapp.core.verify import Refusal, Upload, check_push, protected_header
 
 bp = Blueprint("city_api", __name__, url_prefix="/api/v1/daily-reports")
 MAX_TOKEN_AGE = 300

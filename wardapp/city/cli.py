@@ -7,9 +7,9 @@ import secrets
 import click
 from flask.cli import AppGroup
 
-from .extensions import city_db as db
-from .models import CityUser
-from .operations import EnrolError, enrol
+from wardapp.city.extensions import city_db as db
+from wardapp.city.models import CityUser
+from wardapp.city.operations import EnrolError, enrol
 
 city_cli = AppGroup("city", help="The city intake.")
 

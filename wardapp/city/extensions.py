@@ -5,7 +5,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
-from ..extensions import NAMING
+from wardapp.core.dbnames import NAMING
 
 city_db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 city_migrate = Migrate()

@@ -7,8 +7,8 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..clock import utcnow
-from .extensions import city_db as db
+from wardapp.city.extensions import city_db as db
+from wardapp.core.clock import utcnow
 
 
 class CityCommune(db.Model):

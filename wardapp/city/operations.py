@@ -3,20 +3,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 from joserfc.jwk import OKPKey
 
-from ..clock import utcnow
-from ..commune.units import all_units, find
-from .extensions import city_db as db
-from .intake import Refusal, VerifiedPush
-from .models import CityCommune, CityKey, IntakeLog, ReceivedPhoto, ReceivedReport
+from wardapp.city.extensions import city_db as db
+from wardapp.city.models import (
+    CityCommune,
+    CityKey,
+    IntakeLog,
+    ReceivedPhoto,
+    ReceivedReport,
+)
+from wardapp.core.clock import utcnow
+from wardapp.core.files import write_once
+from wardapp.core.payload import pdf_filename
+from wardapp.core.units import all_units, find
+from wardapp.core.verify import Refusal, VerifiedPush
 
 
 class EnrolError(ValueError):
@@ -64,21 +70,12 @@ def storage_dir(kind: str) -> Path:
     return path
 
 
-def _write(path: Path, data: bytes) -> None:
-    if path.exists():
-        return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".in-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
 def photo_path(sha256: str) -> Path:
     return storage_dir("photos") / sha256
 
 
 def pdf_path(report_id: str) -> Path:
-    return storage_dir("pdfs") / f"{report_id.replace(':', '_')}.pdf"
+    return storage_dir("pdfs") / pdf_filename(report_id)
 
 
 def receipt(report: ReceivedReport) -> dict:
@@ -96,9 +93,9 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
             return 200, receipt(existing)
         raise Refusal(409, "conflict", f"{report_id} was already received with other content")
     for sha, upload in push.photos.items():
-        _write(photo_path(sha), upload.data)
+        write_once(photo_path(sha), upload.data)
     if pdf is not None:
-        _write(pdf_path(report_id), pdf)
+        write_once(pdf_path(report_id), pdf)
     now = utcnow()
     report = ReceivedReport(
         report_id=report_id, commune_code=push.commune_code, date=dt.date.fromisoformat(push.payload["date"]),

@@ -8,35 +8,42 @@ import io
 import json
 import secrets
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import clock
-from ..clock import utcnow
-from ..reports.figures import FIGURE_NAMES, figures_by_group
-from ..reports.rates import RATES
-from ..web import CSP
-from .extensions import city_db as db
-from .extensions import city_login
-from .models import CityCommune, CityKey, CityUser, IntakeLog, ReceivedReport
-from .operations import EnrolError, enrol, grid, photo_path
+from wardapp.city.access import report_or_404, reviewer_required
+from wardapp.city.extensions import city_db as db
+from wardapp.city.extensions import city_login
+from wardapp.city.models import (
+    CityCommune,
+    CityKey,
+    CityUser,
+    IntakeLog,
+    ReceivedReport,
+)
+from wardapp.city.operations import EnrolError, enrol, grid, photo_path
+from wardapp.core import clock
+from wardapp.core.clock import utcnow
+from wardapp.core.figures import FIGURE_NAMES, figures_by_group
+from wardapp.core.rates import RATES
+from wardapp.core.security import apply_headers
 
 bp = Blueprint("city", __name__)
 STATE_LABELS = {
     "on_time": "Đúng hạn", "late": "Muộn", "corrected": "Đã sửa đổi", "returned": "Bị trả lại",
     "missing": "Chưa báo cáo", "future": "",
 }
-
-
-def reviewer_required(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return city_login.unauthorized()
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def init_app(app) -> None:
@@ -50,12 +57,7 @@ def init_app(app) -> None:
 
     @app.after_request
     def headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user and current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "private, no-store")
+        apply_headers(response.headers, logged_in=bool(current_user and current_user.is_authenticated))
         return response
 
     @app.get("/healthz")
@@ -114,17 +116,10 @@ def index():
                            totals=totals, connected=sum(1 for r in rows if r.enrolled))
 
 
-def _report_or_404(report_id: str) -> ReceivedReport:
-    report = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
-    if report is None:
-        abort(404)
-    return report
-
-
 @bp.get("/reports/<report_id>")
 @reviewer_required
 def report(report_id: str):
-    report = _report_or_404(report_id)
+    report = report_or_404(report_id)
     history = db.session.scalars(db.select(ReceivedReport).filter_by(commune_code=report.commune_code, date=report.date)
                                  .order_by(ReceivedReport.revision.desc())).all()
     key = db.session.scalar(db.select(CityKey).filter_by(kid=report.kid))
@@ -135,7 +130,7 @@ def report(report_id: str):
 @bp.post("/reports/<report_id>/return")
 @reviewer_required
 def return_report(report_id: str):
-    report = _report_or_404(report_id)
+    report = report_or_404(report_id)
     comment = " ".join(request.form.get("comment", "").split())[:2000]
     if not comment:
         flash("Hãy ghi ý kiến khi trả lại báo cáo.", "error")
@@ -154,7 +149,7 @@ def return_report(report_id: str):
 @bp.get("/reports/<report_id>/photos/<sha256>")
 @reviewer_required
 def photo(report_id: str, sha256: str):
-    report = _report_or_404(report_id)
+    report = report_or_404(report_id)
     match = next((p for p in report.photos if p.sha256 == sha256), None)
     if match is None:
         abort(404)

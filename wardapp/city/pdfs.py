@@ -5,25 +5,34 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
-import secrets
 import zipfile
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from PIL import Image
 
-from .. import clock
-from ..clock import utcnow
-from ..commune.units import find
-from ..evidence.images import thumbnail
-from ..pdf import document, inputs
-from ..pdf.models import token_hash
-from ..pdf.monthly import build_month
-from ..pdf.service import month_input
-from .extensions import city_db as db
-from .models import CityApiToken, CityUser, ReceivedReport
-from .operations import pdf_path, photo_path, storage_dir
-from .pages import _report_or_404, reviewer_required
+from wardapp.city.access import report_or_404, reviewer_required
+from wardapp.city.extensions import city_db as db
+from wardapp.city.models import CityApiToken, CityUser, ReceivedReport
+from wardapp.city.operations import pdf_path, photo_path, storage_dir
+from wardapp.core import clock
+from wardapp.core.clock import utcnow
+from wardapp.core.files import write_atomic
+from wardapp.core.images import thumbnail
+from wardapp.core.payload import pdf_filename
+from wardapp.core.pdf import document, inputs
+from wardapp.core.pdf.monthly import build_month
+from wardapp.core.tokens import bearer, token_hash
+from wardapp.core.tokens import issue as issue_token
+from wardapp.core.units import find
 
 bp = Blueprint("city_pdf", __name__)
 
@@ -39,7 +48,7 @@ def _thumb(sha256: str) -> tuple[bytes, int, int] | None:
             small = thumbnail(original.read_bytes())
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             return None  # a photo that does not decode: the PDF goes without it rather than fail
-        path.write_bytes(small)
+        write_atomic(path, small, durable=False)  # a cache, rebuilt if lost
     data = path.read_bytes()
     with Image.open(io.BytesIO(data)) as image:
         return data, image.width, image.height
@@ -57,7 +66,7 @@ def report_pdf(report: ReceivedReport) -> bytes:
     sent = pdf_path(report.report_id)
     if report.pdf_sha256 and sent.exists():
         return sent.read_bytes()
-    rendered = storage_dir("rendered") / f"{report.report_id.replace(':', '_')}.pdf"
+    rendered = storage_dir("rendered") / pdf_filename(report.report_id)
     if rendered.exists():
         return rendered.read_bytes()
     unit = find(report.commune_code)
@@ -71,7 +80,7 @@ def report_pdf(report: ReceivedReport) -> bytes:
                       f"(JWS, khóa {report.kid[:12]}…) của xã/phường; xã/phường không gửi kèm bản PDF ký số.",
     )
     built = document.build_daily(data).data
-    rendered.write_bytes(built)
+    write_atomic(rendered, built)
     return built
 
 
@@ -82,8 +91,8 @@ def _send(data: bytes, name: str, mimetype: str = "application/pdf", attachment:
 @bp.get("/reports/<report_id>.pdf")
 @reviewer_required
 def report(report_id: str):
-    row = _report_or_404(report_id)
-    return _send(report_pdf(row), f"{report_id.replace(':', '_')}.pdf")
+    row = report_or_404(report_id)
+    return _send(report_pdf(row), pdf_filename(report_id))
 
 
 @bp.get("/communes/<code>/month/<month>.pdf")
@@ -98,7 +107,7 @@ def month(code: str, month: str):
         abort(404)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     by_day, late = _figures_by_day(code, first, last)
-    data = build_month(month_input(unit.name, unit.province_name, code, first, by_day, late, clock.today()))
+    data = build_month(inputs.month_input(unit.name, unit.province_name, code, first, by_day, late, clock.today()))
     return _send(data, f"{code}_{month}_tong-hop.pdf")
 
 
@@ -113,15 +122,15 @@ def day_zip(day: str):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
         for code, row in sorted(latest.items()):
-            archive.writestr(f"{row.report_id.replace(':', '_')}.pdf", report_pdf(row))
+            archive.writestr(pdf_filename(row.report_id), report_pdf(row))
     return _send(out.getvalue(), f"bao-cao-{day}.zip", "application/zip", attachment=True)
 
 
 def _token_ok() -> bool:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    presented = bearer(request.headers.get("Authorization"))
+    if presented is None:
         return False
-    digest = token_hash(header[7:].strip())
+    digest = token_hash(presented)
     # A deactivated reviewer's tokens stop working with the account, as they do at the commune.
     token = db.session.scalar(db.select(CityApiToken).join(CityUser, CityApiToken.user_id == CityUser.id)
                               .filter(CityApiToken.token_sha256 == digest, CityApiToken.revoked_at.is_(None),
@@ -138,7 +147,7 @@ def api_report(code: str, day: str):
                               .order_by(ReceivedReport.revision.desc())).all() if date else []
     if not rows:
         return {"error": "not_found", "detail": "no report received for that commune and day"}, 404
-    return _send(report_pdf(rows[0]), f"{rows[0].report_id.replace(':', '_')}.pdf")
+    return _send(report_pdf(rows[0]), pdf_filename(rows[0].report_id))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -147,9 +156,9 @@ def tokens():
     new_token = None
     if request.method == "POST":
         name = " ".join(request.form.get("name", "").split())[:80] or "API"
-        new_token = "wdc_" + secrets.token_urlsafe(32)
-        db.session.add(CityApiToken(user_id=current_user.id, name=name, hint=new_token[:10],
-                                    token_sha256=token_hash(new_token)))
+        issued = issue_token("wdc_")
+        new_token = issued.token
+        db.session.add(CityApiToken(user_id=current_user.id, name=name, hint=issued.hint, token_sha256=issued.sha256))
         db.session.commit()
     rows = db.session.scalars(db.select(CityApiToken).filter_by(user_id=current_user.id)
                               .order_by(CityApiToken.id.desc())).all()

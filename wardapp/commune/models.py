@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from wardapp.extensions import db
 
 
 class Commune(db.Model):

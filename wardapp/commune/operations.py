@@ -6,10 +6,10 @@ import re
 
 from flask_babel import gettext as _
 
-from .. import audit
-from ..extensions import db
-from .models import Commune
-from .units import Unit, find
+from wardapp.audit import log as audit
+from wardapp.commune.models import Commune
+from wardapp.core.units import Unit, find
+from wardapp.extensions import db
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -41,11 +41,11 @@ def set_up_commune(code: str, deadline: dt.time = dt.time(17, 0), actor=None) ->
     )
     db.session.add(commune)
     db.session.flush()
-    from ..evidence.operations import create_default_categories
+    from wardapp.evidence.operations import create_default_categories
 
     create_default_categories(commune.id)
-    from ..pdf.service import ensure_certificate
-    from ..signing.keys import ensure_key
+    from wardapp.pdf.service import ensure_certificate
+    from wardapp.signing.keys import ensure_key
 
     ensure_key(actor)
     ensure_certificate(commune)
@@ -59,7 +59,7 @@ def set_up_commune(code: str, deadline: dt.time = dt.time(17, 0), actor=None) ->
 
 def parse_settings(form) -> tuple[dict, dict[str, str]]:
     """The settings form → (values, field errors)."""
-    from ..clock import parse_iso_date
+    from wardapp.core.clock import parse_iso_date
 
     values: dict = {}
     errors: dict[str, str] = {}

@@ -1,16 +1,27 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
-from ..auth.models import Role
-from ..auth.operations import check_user_fields, create_user, normalise_user_fields
-from ..extensions import db
-from ..web import current_commune, roles_required
-from . import bp
-from .operations import SetupError, change_settings, parse_deadline, parse_settings, set_up_commune
-from .units import find, search
+from wardapp.auth.models import Role
+from wardapp.auth.operations import (
+    check_user_fields,
+    create_user,
+    normalise_user_fields,
+)
+from wardapp.commune.operations import (
+    SetupError,
+    change_settings,
+    parse_deadline,
+    parse_settings,
+    set_up_commune,
+)
+from wardapp.core.units import find, search
+from wardapp.extensions import db
+from wardapp.web import current_commune, roles_required
+
+bp = Blueprint("commune", __name__)
 
 
 @bp.route("/setup", methods=["GET", "POST"])

@@ -5,10 +5,10 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from ..extensions import db
-from ..reports import index766, rates
-from ..reports.models import DailyReport
-from ..reports.operations import figures_between
+from wardapp.core import index766, rates
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport
+from wardapp.reports.operations import figures_between
 
 TREND_DAYS = 30
 

@@ -2,18 +2,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
-from .. import clock
-from ..i18n import fmt_percent
-from ..delays.readiness import readiness
-from ..team.operations import team_of, team_state
-from ..reports.operations import get_report
-from ..web import current_commune, login_required
-from . import bp
-from .charts import line_chart
-from .operations import missing_days, month_calendar, month_to_date, trends
+from wardapp.core import clock
+from wardapp.core.i18n import fmt_percent
+from wardapp.core.svg import line_chart
+from wardapp.dashboard.operations import (
+    missing_days,
+    month_calendar,
+    month_to_date,
+    trends,
+)
+from wardapp.delays.readiness import readiness
+from wardapp.reports.operations import get_report
+from wardapp.team.operations import team_of, team_state
+from wardapp.web import current_commune, login_required
+
+bp = Blueprint("dashboard", __name__)
 
 
 def _month_arg(today: dt.date) -> dt.date:

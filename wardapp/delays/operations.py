@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from .. import audit
-from ..clock import parse_iso_date, utcnow
-from ..extensions import db
-from ..reports.models import DailyReport
-from .models import Explanation, LateDossier, LateKind
-from .readiness import Item, readiness
+from wardapp.audit import log as audit
+from wardapp.core.clock import parse_iso_date, utcnow
+from wardapp.delays.models import Explanation, LateDossier, LateKind
+from wardapp.delays.readiness import Item, readiness
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport
 
 
 class NotReady(Exception):

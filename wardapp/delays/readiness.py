@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from ..commune.models import Commune
-from ..evidence.operations import missing_categories
-from ..extensions import db
-from ..reports.models import DailyReport, ReportStatus
-from ..reports.rules import check_figures
-from ..tasks.operations import behind_tasks
-from ..team.operations import overdue_without_team, team_of
-from .models import Explanation, LateDossier, LateKind
+from wardapp.commune.models import Commune
+from wardapp.core.rules import check_figures
+from wardapp.delays.models import Explanation, LateDossier, LateKind
+from wardapp.evidence.operations import missing_categories
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport, ReportStatus
+from wardapp.tasks.operations import behind_tasks
+from wardapp.team.operations import overdue_without_team, team_of
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import clock
-from ..auth.models import EDITORS
-from ..extensions import db
-from ..reports.access import LEADER_ONLY, report_for_reading, report_for_writing
-from ..reports.models import DailyReport
-from ..web import current_commune, login_required
-from . import bp
-from .models import Explanation, LateDossier, LateKind
-from .operations import (
+from wardapp.auth.models import EDITORS
+from wardapp.core import clock
+from wardapp.delays.models import Explanation, LateDossier, LateKind
+from wardapp.delays.operations import (
     NotReady,
     add_late_dossier,
     explain,
@@ -25,7 +20,13 @@ from .operations import (
     parse_late_dossier,
     remove_late_dossier,
 )
-from .readiness import count_mismatches, late_dossiers_of, readiness
+from wardapp.delays.readiness import count_mismatches, late_dossiers_of, readiness
+from wardapp.extensions import db
+from wardapp.reports.access import LEADER_ONLY, report_for_reading, report_for_writing
+from wardapp.reports.models import DailyReport
+from wardapp.web import current_commune, login_required
+
+bp = Blueprint("delays", __name__)
 
 
 @bp.get("/reports/<day>/late")

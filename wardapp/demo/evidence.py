@@ -8,15 +8,15 @@ import random
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ..commune.models import Commune
-from ..delays.models import Explanation, LateDossier, LateKind
-from ..evidence.models import PhotoCategory
-from ..evidence.operations import add_photo
-from ..extensions import db
-from ..pdf.fonts import font_path
-from ..reports.models import DailyReport
-from ..tasks.models import Task, TaskProgress
-from ..team.models import Field, ResponseTeam, SupportCase, TeamMember
+from wardapp.commune.models import Commune
+from wardapp.core.pdf.fonts import font_path
+from wardapp.delays.models import Explanation, LateDossier, LateKind
+from wardapp.evidence.models import PhotoCategory
+from wardapp.evidence.operations import add_photo
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport
+from wardapp.tasks.models import Task, TaskProgress
+from wardapp.team.models import Field, ResponseTeam, SupportCase, TeamMember
 
 PROCEDURES = (
     "Đăng ký khai sinh", "Chứng thực bản sao từ bản chính", "Đăng ký kết hôn",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from ..reports.figures import zero_figures
+from wardapp.core.figures import zero_figures
 
 
 def day_figures(rng: random.Random, day: dt.date, carried_over: int, progress: float) -> dict[str, int]:

@@ -4,17 +4,17 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from ..auth.models import User
-from ..auth.operations import create_user
-from ..clock import utcnow
-from ..commune.models import Commune
-from ..commune.operations import set_up_commune
-from ..extensions import db
-from ..reports.models import DailyReport, ReportStatus
-from ..reports.rules import check_figures
-from .evidence import explain_behind_task, seed_evidence
-from .history import generate
-from .signed import seed_signatures
+from wardapp.auth.models import User
+from wardapp.auth.operations import create_user
+from wardapp.commune.models import Commune
+from wardapp.commune.operations import set_up_commune
+from wardapp.core.clock import utcnow
+from wardapp.core.rules import check_figures
+from wardapp.demo.evidence import explain_behind_task, seed_evidence
+from wardapp.demo.history import generate
+from wardapp.demo.signed import seed_signatures
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport, ReportStatus
 
 DEMO_CODE = "20242"  # Phường Hải Châu, Thành phố Đà Nẵng
 DEMO_USERS = (

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..clock import TZ
-from ..commune.models import Commune
-from ..delays.operations import explain
-from ..delays.readiness import readiness
-from ..evidence.models import PhotoCategory
-from ..evidence.operations import add_photo
-from ..extensions import db
-from ..reports.models import DailyReport
-from ..signing.operations import open_correction, sign_report
-from .evidence import demo_photo
+from wardapp.commune.models import Commune
+from wardapp.core.clock import TZ
+from wardapp.delays.operations import explain
+from wardapp.delays.readiness import readiness
+from wardapp.demo.evidence import demo_photo
+from wardapp.evidence.models import PhotoCategory
+from wardapp.evidence.operations import add_photo
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport
+from wardapp.signing.operations import open_correction, sign_report
 
 GENERIC = {
     "task": ("Khối lượng công việc phát sinh lớn, thiếu nhân lực chuyên môn.",

@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import utcnow
-from ..extensions import db
+from wardapp.core.clock import utcnow
+from wardapp.extensions import db
 
 
 class PhotoCategory(db.Model):

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import audit
-from ..clock import utcnow
-from ..extensions import db
-from ..reports.models import DailyReport
-from . import images, storage
-from .defaults import DEFAULT_CATEGORIES
-from .models import Photo, PhotoCategory
+from wardapp.audit import log as audit
+from wardapp.core import images
+from wardapp.core.clock import utcnow
+from wardapp.evidence import storage
+from wardapp.evidence.defaults import DEFAULT_CATEGORIES
+from wardapp.evidence.models import Photo, PhotoCategory
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport
 
 
 def create_default_categories(commune_id: int) -> None:

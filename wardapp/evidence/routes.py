@@ -1,18 +1,36 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit
-from ..auth.models import EDITORS, Role
-from ..extensions import db
-from ..reports.access import report_for_reading, report_for_writing
-from ..web import current_commune, login_required, roles_required
-from . import bp, storage
-from .images import EXTENSIONS, PhotoRejected, megabytes
-from .models import Photo, PhotoCategory
-from .operations import add_photo, categories, checklist, photos_of, remove_photo
+from wardapp.audit import log as audit
+from wardapp.auth.models import EDITORS, Role
+from wardapp.core.images import EXTENSIONS, PhotoRejected, megabytes
+from wardapp.evidence import storage
+from wardapp.evidence.models import Photo, PhotoCategory
+from wardapp.evidence.operations import (
+    add_photo,
+    categories,
+    checklist,
+    photos_of,
+    remove_photo,
+)
+from wardapp.extensions import db
+from wardapp.reports.access import report_for_reading, report_for_writing
+from wardapp.web import current_commune, login_required, roles_required
+
+bp = Blueprint("evidence", __name__)
 
 CAPTION_MAX = 300
 
@@ -79,7 +97,7 @@ def upload(day: str):
 
 def _reload(report):
     """After a rollback the report may not exist any more (it was created for this upload)."""
-    from ..reports.operations import get_report
+    from wardapp.reports.operations import get_report
 
     return get_report(report.commune_id, report.date)
 

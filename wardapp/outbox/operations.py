@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import audit
-from ..clock import utcnow
-from ..extensions import db
-from .models import OutboxEntry, OutboxState, SendAttempt
+from wardapp.audit import log as audit
+from wardapp.core.clock import utcnow
+from wardapp.extensions import db
+from wardapp.outbox.models import OutboxEntry, OutboxState, SendAttempt
 
 # Growing delays between tries (seconds); the last one repeats.
 BACKOFF = (15, 60, 300, 900, 1800, 3600)

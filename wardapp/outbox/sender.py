@@ -14,12 +14,21 @@ import requests
 from flask import current_app
 from joserfc import jwt
 
-from ..clock import utcnow
-from ..evidence import storage
-from ..extensions import db
-from ..signing import keys
-from .models import OutboxEntry, OutboxState
-from .operations import backoff, claim, due_ids, mark_accepted, mark_rejected, mark_retry
+from wardapp.core.clock import utcnow
+from wardapp.core.payload import pdf_filename
+from wardapp.evidence import storage
+from wardapp.extensions import db
+from wardapp.outbox.models import OutboxEntry, OutboxState
+from wardapp.outbox.operations import (
+    backoff,
+    claim,
+    due_ids,
+    mark_accepted,
+    mark_rejected,
+    mark_retry,
+)
+from wardapp.pdf.service import revision_pdf
+from wardapp.signing import keys
 
 log = logging.getLogger(__name__)
 PUSH_PATH = "/api/v1/daily-reports"
@@ -38,17 +47,14 @@ def _files(entry: OutboxEntry) -> list[tuple[str, tuple[str, bytes, str]]]:
         files.append(("photos", (photo["filename"], data, photo["content_type"])))
     pdf = pdf_for(entry)
     if pdf is not None:
-        files.append(("pdf", (f"{entry.revision.report_key.replace(':', '_')}.pdf", pdf, "application/pdf")))
+        files.append(("pdf", (pdf_filename(entry.revision.report_key), pdf, "application/pdf")))
     return files
 
 
 def pdf_for(entry: OutboxEntry) -> bytes | None:
-    """The commune's signed PDF of the revision, when the PDF feature provides one."""
-    provider = current_app.extensions.get("wardapp.pdf_for_revision")
-    if provider is None:
-        return None
+    """The commune's signed PDF of the revision (the optional ``pdf`` part of the push)."""
     try:
-        return provider(entry.revision)
+        return revision_pdf(entry.revision)
     except Exception:  # noqa: BLE001 - the PDF part is optional (PROTOCOL): never hold the report back
         log.exception("could not build the PDF of %s; sending the report without it", entry.revision.report_key)
         return None
@@ -131,7 +137,7 @@ def send_due() -> dict[str, int]:
 
 def status_token(url: str) -> str:
     """A short-lived JWT signed with the commune's key (PROTOCOL "Status and returns")."""
-    from ..commune.models import Commune
+    from wardapp.commune.models import Commune
 
     row = keys.ensure_key()
     now = int(time.time())
@@ -141,7 +147,7 @@ def status_token(url: str) -> str:
 
 def poll_statuses() -> int:
     """Ask the city about recent accepted revisions; record returns. Returns how many changed."""
-    from .. import audit
+    from wardapp.audit import log as audit
 
     url = city_url()
     if url is None:

@@ -1,20 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import utcnow
-from ..extensions import db
+from wardapp.core import tokens
+from wardapp.core.clock import utcnow
+from wardapp.extensions import db
 
 TOKEN_PREFIX = "wda_"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ApiToken(db.Model):
@@ -35,5 +30,5 @@ class ApiToken(db.Model):
 
     @classmethod
     def issue(cls, user, name: str) -> tuple[ApiToken, str]:
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        return cls(user_id=user.id, name=name, token_sha256=token_hash(token), hint=token[:10]), token
+        issued = tokens.issue(TOKEN_PREFIX)
+        return cls(user_id=user.id, name=name, token_sha256=issued.sha256, hint=issued.hint), issued.token

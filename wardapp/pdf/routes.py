@@ -4,20 +4,41 @@ import datetime as dt
 import functools
 import io
 
-from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, clock
-from ..clock import utcnow
-from ..extensions import db
-from ..reports.models import DailyReport
-from ..signing.models import ReportRevision
-from ..web import current_commune, login_required, roles_required
-from . import bp
-from .models import ApiToken, token_hash
-from .service import draft_pdf, late_list_pdf, latest_revisions, month_pdf, range_zip, revision_pdf
+from wardapp.audit import log as audit
+from wardapp.core import clock
+from wardapp.core.clock import utcnow
+from wardapp.core.payload import pdf_filename
+from wardapp.core.tokens import bearer, token_hash
+from wardapp.extensions import db
+from wardapp.pdf.models import ApiToken
+from wardapp.pdf.service import (
+    draft_pdf,
+    late_list_pdf,
+    latest_revisions,
+    month_pdf,
+    range_zip,
+    revision_pdf,
+)
+from wardapp.reports.models import DailyReport
+from wardapp.signing.models import ReportRevision
+from wardapp.web import current_commune, login_required, roles_required
+
+bp = Blueprint("pdf", __name__)
 
 PULLERS = ("reviewer", "leader", "admin")
 MAX_RANGE_DAYS = 92
@@ -76,7 +97,7 @@ def daily(day: str):
     revision = latest_revisions(commune.id, date, date).get(date)
     with force_locale("vi"):
         if revision is not None:
-            return _pdf(revision_pdf(revision), f"{revision.report_key.replace(':', '_')}.pdf")
+            return _pdf(revision_pdf(revision), pdf_filename(revision.report_key))
         report = db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune.id, date=date))
         if report is None:
             abort(404)
@@ -92,7 +113,7 @@ def daily_revision(day: str, revision: int):
     if row is None:
         abort(404)
     with force_locale("vi"):
-        return _pdf(revision_pdf(row), f"{row.report_key.replace(':', '_')}.pdf")
+        return _pdf(revision_pdf(row), pdf_filename(row.report_key))
 
 
 @bp.get("/pdf/range.zip")
@@ -126,10 +147,10 @@ def month_late(month: str):
 # --- automated pulls with a per-reviewer token -------------------------------------------------
 
 def _token_user():
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    presented = bearer(request.headers.get("Authorization"))
+    if presented is None:
         return None
-    token = db.session.scalar(db.select(ApiToken).filter_by(token_sha256=token_hash(header[7:].strip()),
+    token = db.session.scalar(db.select(ApiToken).filter_by(token_sha256=token_hash(presented),
                                                             revoked_at=None))
     if token is None or not token.user.active or not token.user.has_role(*PULLERS):
         return None
@@ -160,7 +181,7 @@ def api_daily(day: str):
     if revision is None:
         return {"error": "not_found", "detail": "no signed report for that day"}, 404
     with force_locale("vi"):
-        return _pdf(revision_pdf(revision), f"{revision.report_key.replace(':', '_')}.pdf")
+        return _pdf(revision_pdf(revision), pdf_filename(revision.report_key))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

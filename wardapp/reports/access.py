@@ -6,12 +6,12 @@ import datetime as dt
 from flask import abort
 from flask_login import current_user
 
-from .. import clock
-from ..auth.models import EDITORS, Role
-from ..extensions import db
-from ..web import current_commune
-from .models import DailyReport, ReportStatus
-from .operations import carried_over_for, get_report
+from wardapp.auth.models import EDITORS, Role
+from wardapp.core import clock
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport, ReportStatus
+from wardapp.reports.operations import carried_over_for, get_report
+from wardapp.web import current_commune
 
 
 def parse_day(value: str) -> dt.date:

@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import utcnow
-from ..extensions import db
-from .figures import FIGURE_NAMES, NARRATIVE_NAMES
+from wardapp.core.clock import utcnow
+from wardapp.core.figures import FIGURE_NAMES, NARRATIVE_NAMES
+from wardapp.extensions import db
 
 
 class ReportStatus(StrEnum):

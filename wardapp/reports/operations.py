@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit, clock
-from ..extensions import db
-from .figures import FIGURE_NAMES, zero_figures
-from .models import DailyReport
-from .rules import Validation, validate
+from wardapp.audit import log as audit
+from wardapp.core import clock
+from wardapp.core.figures import FIGURE_NAMES, zero_figures
+from wardapp.core.rules import Validation, validate
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport
 
 
 def get_report(commune_id: int, day: dt.date) -> DailyReport | None:
@@ -76,7 +77,7 @@ def fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
 
 
 def _fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
-    from ..team.operations import cases_count
+    from wardapp.team.operations import cases_count
 
     fixed = {}
     carried = carried_over_for(commune_id, day)
@@ -117,7 +118,7 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     validation = check_form(commune_id, day, form)
     report = get_report(commune_id, day)
     if report is not None and report.frozen:
-        from .access import FrozenReport
+        from wardapp.reports.access import FrozenReport
 
         raise FrozenReport(report)
     if not validation.storable:

@@ -2,18 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import clock
-from ..auth.models import EDITORS
-from ..extensions import db
-from ..web import current_commune, login_required, roles_required
-from . import bp, rates
-from .figures import NARRATIVE, figures_by_group
-from .models import DailyReport
-from .operations import (
+from wardapp.auth.models import EDITORS
+from wardapp.core import clock, rates
+from wardapp.core.figures import NARRATIVE, figures_by_group
+from wardapp.core.rules import Validation
+from wardapp.extensions import db
+from wardapp.reports.models import DailyReport
+from wardapp.reports.operations import (
     check_form,
     date_problem,
     fixed_figures,
@@ -21,7 +20,9 @@ from .operations import (
     initial_form,
     save_report,
 )
-from .rules import Validation
+from wardapp.web import current_commune, login_required, roles_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def _day_or_404(value: str) -> dt.date:

@@ -9,10 +9,10 @@ from pathlib import Path
 from flask import current_app
 from joserfc.jwk import OKPKey
 
-from .. import audit
-from ..clock import utcnow
-from ..extensions import db
-from .models import SigningKey
+from wardapp.audit import log as audit
+from wardapp.core.clock import utcnow
+from wardapp.extensions import db
+from wardapp.signing.models import SigningKey
 
 
 class KeyMissing(RuntimeError):

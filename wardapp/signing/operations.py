@@ -11,19 +11,20 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from joserfc import jws
 
-from .. import audit, clock
-from ..commune.models import Commune
-from ..delays.readiness import current_explanations, late_dossiers_of, readiness
-from ..evidence.images import EXTENSIONS
-from ..evidence.operations import photos_of
-from ..extensions import db
-from ..outbox.models import OutboxEntry
-from ..reports.deadline import is_late
-from ..reports.models import DailyReport, ReportStatus
-from ..tasks.operations import task_states
-from ..team.operations import team_of, team_state
-from . import keys, payload, schema
-from .models import ReportRevision
+from wardapp.audit import log as audit
+from wardapp.commune.models import Commune
+from wardapp.core import clock, payload, schema
+from wardapp.core.deadline import is_late
+from wardapp.core.images import EXTENSIONS
+from wardapp.delays.readiness import current_explanations, late_dossiers_of, readiness
+from wardapp.evidence.operations import photos_of
+from wardapp.extensions import db
+from wardapp.outbox.models import OutboxEntry
+from wardapp.reports.models import DailyReport, ReportStatus
+from wardapp.signing import keys
+from wardapp.signing.models import ReportRevision
+from wardapp.tasks.operations import task_states
+from wardapp.team.operations import team_of, team_state
 
 JWS_TYPE = "wardapp-report+jws"
 REASON_MAX = 2000

@@ -1,22 +1,30 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import clock
-from ..extensions import db
-from ..outbox.models import OutboxEntry
-from ..outbox.operations import request_resend
-from ..reports.access import LEADER_ONLY, FrozenReport, report_for_reading
-from ..reports.deadline import is_late
-from ..reports.figures import figures_by_group
-from ..reports.rates import RATES
-from ..web import current_commune, login_required, roles_required
-from . import bp
-from .operations import CannotSign, build_document, changes_between, open_correction, revisions_of, sign_report
+from wardapp.core import clock
+from wardapp.core.deadline import is_late
+from wardapp.core.figures import figures_by_group
+from wardapp.core.rates import RATES
+from wardapp.extensions import db
+from wardapp.outbox.models import OutboxEntry
+from wardapp.outbox.operations import request_resend
+from wardapp.reports.access import LEADER_ONLY, FrozenReport, report_for_reading
+from wardapp.signing.operations import (
+    CannotSign,
+    build_document,
+    changes_between,
+    open_correction,
+    revisions_of,
+    sign_report,
+)
+from wardapp.web import current_commune, login_required, roles_required
+
+bp = Blueprint("signing", __name__)
 
 
 def _signable_report(day: str):
@@ -70,7 +78,7 @@ def _keep_pdf(revision) -> None:
     from flask import current_app
     from flask_babel import force_locale
 
-    from ..pdf.service import revision_pdf
+    from wardapp.pdf.service import revision_pdf
 
     try:
         with force_locale("vi"):

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from .. import audit
-from ..clock import parse_iso_date
-from ..extensions import db
-from .importer import ImportResult, parse_date, read_csv
-from .models import Task, TaskProgress
-from .schedule import Schedule, schedule
+from wardapp.audit import log as audit
+from wardapp.core.clock import parse_iso_date
+from wardapp.core.schedule import Schedule, schedule
+from wardapp.extensions import db
+from wardapp.tasks.importer import ImportResult, parse_date, read_csv
+from wardapp.tasks.models import Task, TaskProgress
 
 TEXT_LIMITS = {"code": 40, "title": 300, "responsible": 120, "source_document": 200}
 

@@ -1,17 +1,25 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import clock
-from ..auth.models import EDITORS
-from ..extensions import db
-from ..web import current_commune, login_required, roles_required
-from . import bp
-from .models import Task, TaskProgress
-from .operations import create_task, import_tasks, parse_task_form, record_progress, task_states, update_task
-from .schedule import schedule
+from wardapp.auth.models import EDITORS
+from wardapp.core import clock
+from wardapp.core.schedule import schedule
+from wardapp.extensions import db
+from wardapp.tasks.models import Task, TaskProgress
+from wardapp.tasks.operations import (
+    create_task,
+    import_tasks,
+    parse_task_form,
+    record_progress,
+    task_states,
+    update_task,
+)
+from wardapp.web import current_commune, login_required, roles_required
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 NOTE_MAX = 2000
 

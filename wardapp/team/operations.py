@@ -7,9 +7,9 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
-from .. import audit
-from ..extensions import db
-from .models import ResponseTeam, SupportCase
+from wardapp.audit import log as audit
+from wardapp.extensions import db
+from wardapp.team.models import ResponseTeam, SupportCase
 
 
 class TeamState(StrEnum):
@@ -78,7 +78,7 @@ def cases_on(commune_id: int, day: dt.date) -> list[SupportCase]:
 
 def sync_report_figure(commune_id: int, day: dt.date, user) -> None:
     """Keep the day's response-team figure equal to the case log (it is never typed)."""
-    from ..reports.operations import get_report
+    from wardapp.reports.operations import get_report
 
     report = get_report(commune_id, day)
     if report is not None:

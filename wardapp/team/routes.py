@@ -2,20 +2,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, clock
-from ..auth.models import EDITORS, Role
-from ..clock import utcnow
-from ..extensions import db
-from ..reports.access import ensure_editable
-from ..reports.operations import get_report
-from ..web import current_commune, login_required, roles_required
-from . import bp
-from .models import Field, SupportCase, TeamMember
-from .operations import cases_on, ensure_team, save_team, sync_report_figure, team_of, team_state
+from wardapp.audit import log as audit
+from wardapp.auth.models import EDITORS, Role
+from wardapp.core import clock
+from wardapp.core.clock import utcnow
+from wardapp.extensions import db
+from wardapp.reports.access import ensure_editable
+from wardapp.reports.operations import get_report
+from wardapp.team.models import Field, SupportCase, TeamMember
+from wardapp.team.operations import (
+    cases_on,
+    ensure_team,
+    save_team,
+    sync_report_figure,
+    team_of,
+    team_state,
+)
+from wardapp.web import current_commune, login_required, roles_required
+
+bp = Blueprint("team", __name__, url_prefix="/team")
 
 MANAGERS = (Role.STAFF, Role.LEADER, Role.ADMIN)
 

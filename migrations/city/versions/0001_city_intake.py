@@ -8,9 +8,8 @@ Revises:
 Create Date: 2026-11-22 05:31:57.009262
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'dd9cf6610006'

@@ -7,9 +7,8 @@ Revises: dd9cf6610006
 Create Date: 2026-11-22 05:41:29.471248
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e50993d43380'

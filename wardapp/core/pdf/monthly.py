@@ -11,9 +11,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
-from . import charts, fonts
-from .document import _PagedCanvas, _decorator_for
-from .style import STYLES, esc, grid_style
+from wardapp.core.pdf import charts, fonts
+from wardapp.core.pdf.document import _decorator_for, _PagedCanvas
+from wardapp.core.pdf.style import STYLES, esc, grid_style
 
 
 @dataclass(frozen=True)

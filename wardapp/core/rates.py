@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Callable
 
-from flask_babel import lazy_gettext as _l
+from wardapp.core.i18n import lazy_gettext as _l
 
 Figures = Mapping[str, int]
 
@@ -160,7 +160,7 @@ def sum_figures(days: list[Figures]) -> dict[str, int]:
     with its last day's pending ones, so received + carried over = resolved + pending still holds.
     Levels are averaged over the days (rounded to whole numbers).
     """
-    from .figures import FIGURE_NAMES
+    from wardapp.core.figures import FIGURE_NAMES
 
     total = dict.fromkeys(FIGURE_NAMES, 0)
     for day in days:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
 from reportlab.lib import colors
 
-from . import fonts
+from wardapp.core.pdf import fonts
 
 SERIES_COLOURS = ("#1f6feb", "#1a7f37", "#b3261e")
 

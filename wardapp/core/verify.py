@@ -17,8 +17,8 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 from PIL import Image
 
-from ..evidence.images import CONTENT_TYPES
-from ..signing import schema
+from wardapp.core import schema
+from wardapp.core.images import CONTENT_TYPES
 
 ACCEPTED_ALGS = ("Ed25519", "EdDSA")
 # As the commune refuses at upload: more is a decompression bomb (and would break the city's PDFs).

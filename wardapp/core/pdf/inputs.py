@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from babel.numbers import format_decimal, format_percent
 
-from ..reports import rates as rate_defs
-from ..reports.figures import figures_by_group
-from .charts import Trend
-from .document import DailyInput, PhotoInput
+from wardapp.core import index766, periods
+from wardapp.core import rates as rate_defs
+from wardapp.core.figures import figures_by_group
+from wardapp.core.pdf.charts import Trend
+from wardapp.core.pdf.document import DailyInput, PhotoInput
+from wardapp.core.pdf.monthly import MonthInput
 
 LOCALE = "vi"  # official documents are Vietnamese whatever the reader's interface language
 ImageProvider = Callable[[str], tuple[bytes, int, int] | None]  # sha256 → (jpeg, width, height)
@@ -145,3 +147,59 @@ def trend_from_figures(end: dt.date, by_day: dict[dt.date, dict], days: int = 30
         series.append((str(rate.label), [rate.of(by_day[d]) if d in by_day else None for d in dates]))
     return Trend(days=[d.strftime("%d/%m") for d in dates], series=series,
                  percent_labels=(percent(0), percent(0.5), percent(1)))
+
+
+def month_input(commune_name: str, province_name: str, code: str, first: dt.date, by_day: dict,
+                late: dict[dt.date, bool], today: dt.date) -> MonthInput:
+    """Shared by the commune app and the city intake (``late``: signed days → signed late?)."""
+    start, end = periods.month_bounds(first)
+    header = ["Ngày", "Tình trạng", "Tiếp nhận", "Trực tuyến", "Đã giải quyết", "Quá hạn", "Đang giải quyết",
+              "Tỷ lệ trực tuyến", "Tỷ lệ đúng hạn", "Tỷ lệ hài lòng"]
+    rows, missing, late_days = [], [], []
+    day = start
+    while day <= min(end, today):
+        f = by_day.get(day)
+        if f is None:
+            missing.append(day.strftime("%d/%m"))
+            rows.append([day.strftime("%d/%m/%Y"), "Chưa báo cáo"] + [""] * 8)
+        else:
+            state = "Ký muộn" if late.get(day) else ("Đã ký" if day in late else "Chưa ký")
+            if late.get(day):
+                late_days.append(day.strftime("%d/%m"))
+            r = rate_defs.compute(f)
+            rows.append([day.strftime("%d/%m/%Y"), state, number(rate_defs.received_total(f)),
+                         number(f["received_online"]), number(rate_defs.resolved_total(f)),
+                         number(f["resolved_late"]), number(rate_defs.pending_total(f)),
+                         percent(r["online_rate"]), percent(r["on_time_rate"]),
+                         percent(r["satisfaction_rate"])])
+        day += dt.timedelta(days=1)
+    days = [by_day[d] for d in sorted(by_day)]
+    total = rate_defs.sum_figures(days)
+    month_rates = rate_defs.compute(total)
+    totals = ["Cả tháng", f"{len(days)} ngày", number(rate_defs.received_total(total)),
+              number(total["received_online"]), number(rate_defs.resolved_total(total)),
+              number(total["resolved_late"]), number(rate_defs.pending_total(total)),
+              percent(month_rates["online_rate"]), percent(month_rates["on_time_rate"]),
+              percent(month_rates["satisfaction_rate"])]
+    estimate = index766.estimate(total)
+    summary = (f"Ước tính {format_decimal(estimate.points, '#,##0.0', locale='vi') if days else '—'} / "
+               f"{number(estimate.measured_max)} điểm của phần đo được; phần này chiếm "
+               f"{percent(estimate.coverage)} tổng 100 điểm của Bộ chỉ số.")
+    estimate_rows = [[str(r.indicator.group), str(r.indicator.label) + (" (*)" if r.indicator.assumed else ""),
+                      percent(r.rate), f"{'—' if r.score is None else format(r.score, '.1f').replace('.', ',')}"
+                      f" / {r.indicator.points:g}"] for r in estimate.results]
+    trend = None
+    if days:
+        dates = [start + dt.timedelta(days=i) for i in range((min(end, today) - start).days + 1)]
+        trend = Trend(days=[d.strftime("%d/%m") for d in dates],
+                             series=[(str(rate_defs.RATES_BY_NAME[n].label),
+                                      [rate_defs.RATES_BY_NAME[n].of(by_day[d]) if d in by_day else None for d in dates])
+                                     for n in TREND_SERIES],
+                             percent_labels=(percent(0), percent(0.5), percent(1)))
+    return MonthInput(
+        commune_name=commune_name, province_name=province_name, month_text=first.strftime("%m/%Y"),
+        doc_id=f"{code}:{first:%Y-%m}", header=header, rows=rows, totals=totals,
+        rates=[(str(r.label), percent(month_rates[r.name])) for r in rate_defs.RATES],
+        estimate_rows=estimate_rows, estimate_summary=summary, trend=trend,
+        missing_days=", ".join(missing), late_days=", ".join(late_days),
+    )

@@ -9,13 +9,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab import rl_config
+from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib import colors
-from reportlab.pdfgen import canvas as canvas_module
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas as canvas_module
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -27,8 +27,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import LayoutError
 
-from . import charts, fonts
-from .style import STYLES, esc, grid_style
+from wardapp.core.pdf import charts, fonts
+from wardapp.core.pdf.style import STYLES, esc, grid_style
 
 # Binary streams instead of ASCII85: ReportLab's ASCII85 encoder is pure Python here and was
 # the single largest cost of a report with photos (measured: ~40% of the build).

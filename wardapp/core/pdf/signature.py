@@ -29,7 +29,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
-from . import fonts
+from wardapp.core.files import write_atomic
+from wardapp.core.pdf import fonts
 
 KEY_FILE, CERT_FILE, CHAIN_FILE = "key.pem", "cert.pem", "chain.pem"
 # Every character a Vietnamese name, date or "Ký số bởi" can need in the signature appearance.
@@ -39,13 +40,6 @@ VIETNAMESE = (
     "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴĐ"
 )
 FIELD = "ChuKyLanhDao"
-
-
-def _write(path: Path, data: bytes, private: bool = False) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
 
 
 def make_self_signed(folder: Path, commune_name: str, province_name: str, commune_code: str) -> None:
@@ -68,9 +62,10 @@ def make_self_signed(folder: Path, commune_name: str, province_name: str, commun
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    _write(folder / KEY_FILE, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                serialization.NoEncryption()), private=True)
-    _write(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_atomic(folder / KEY_FILE, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()), mode=0o600)
+    write_atomic(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
     (folder / CHAIN_FILE).unlink(missing_ok=True)
 
 
@@ -79,11 +74,12 @@ def import_pkcs12(folder: Path, data: bytes, password: bytes | None) -> x509.Cer
     key, cert, chain = pkcs12.load_key_and_certificates(data, password)
     if key is None or cert is None:
         raise ValueError("the PKCS#12 file holds no private key and certificate")
-    _write(folder / KEY_FILE, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                serialization.NoEncryption()), private=True)
-    _write(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_atomic(folder / KEY_FILE, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()), mode=0o600)
+    write_atomic(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
     if chain:
-        _write(folder / CHAIN_FILE, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
+        write_atomic(folder / CHAIN_FILE, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
     else:
         (folder / CHAIN_FILE).unlink(missing_ok=True)
     return cert
@@ -106,13 +102,18 @@ def stamp_font() -> str:
     if not target.exists():
         options = subset.Options()
         options.layout_features = []
+        # fontTools reads a font file lazily and keeps it open: close it (a ResourceWarning at a
+        # random later garbage collection otherwise, which failed an unrelated test).
         font = subset.load_font(str(fonts.font_path("Regular")), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=VIETNAMESE)
-        subsetter.subset(font)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        subset.save_font(font, str(tmp), options)
-        os.replace(tmp, target)
+        try:
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(text=VIETNAMESE)
+            subsetter.subset(font)
+            out = io.BytesIO()
+            subset.save_font(font, out, options)
+        finally:
+            font.close()
+        write_atomic(target, out.getvalue(), durable=False)  # a cache: rebuilt if lost
     return str(target)
 
 

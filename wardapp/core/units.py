@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "vn_admin_units.json"
+DATA = Path(__file__).resolve().parent / "data" / "vn_admin_units.json"
 
 
 @dataclass(frozen=True)

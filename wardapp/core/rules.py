@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
-from ..i18n import fmt_number
-from . import rates
-from .figures import FIGURE_NAMES, NARRATIVE, NARRATIVE_NAMES
+from wardapp.core import rates
+from wardapp.core.figures import FIGURE_NAMES, NARRATIVE, NARRATIVE_NAMES
+from wardapp.core.i18n import fmt_number
+from wardapp.core.i18n import gettext as _
 
 Figures = Mapping[str, int]
 MAX_WAIT_MINUTES = 480  # one working day

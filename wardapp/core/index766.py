@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
-from . import rates
+from wardapp.core import rates
+from wardapp.core.i18n import lazy_gettext as _l
 
 Figures = Mapping[str, int]
 

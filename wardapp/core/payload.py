@@ -10,13 +10,18 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..reports import rates
+from wardapp.core import rates
 
 SCHEMA = "wardapp.daily-report/1"
 
 
 def report_id(commune_code: str, day: dt.date, revision: int) -> str:
     return f"{commune_code}:{day.isoformat()}:r{revision}"
+
+
+def pdf_filename(report_id: str) -> str:
+    """The file name of a revision's PDF, the same at the commune, at the city and in ZIPs."""
+    return f"{report_id.replace(':', '_')}.pdf"
 
 
 @dataclass(frozen=True)

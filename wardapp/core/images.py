@@ -10,8 +10,9 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from wardapp.core.i18n import gettext as _
 
 try:  # HEIC/HEIF from iPhones, when the maintained plugin is installed
     import pillow_heif
@@ -20,8 +21,8 @@ try:  # HEIC/HEIF from iPhones, when the maintained plugin is installed
 except ImportError:  # pragma: no cover - it is in requirements.txt
     pillow_heif = None
 
-from ..clock import TZ
-from ..i18n import fmt_number
+from wardapp.core.clock import TZ
+from wardapp.core.i18n import fmt_number
 
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}

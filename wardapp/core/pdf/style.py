@@ -8,7 +8,7 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import TableStyle
 
-from . import fonts
+from wardapp.core.pdf import fonts
 
 INK = colors.HexColor("#1d2733")
 MUTED = colors.HexColor("#5b6675")

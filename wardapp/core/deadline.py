@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..clock import TZ
+from wardapp.core.clock import TZ
 
 
 def deadline_moment(day: dt.date, deadline: dt.time) -> dt.datetime:

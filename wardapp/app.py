@@ -1,0 +1,52 @@
+"""The commune app's factory. It never migrates or prompts: ``flask db upgrade`` does the schema."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from wardapp import ROOT, config, i18n, models, web
+from wardapp.admin.routes import bp as admin_bp
+from wardapp.audit.routes import bp as audit_bp
+from wardapp.auth.routes import bp as auth_bp
+from wardapp.cli import register_cli
+from wardapp.commune.routes import bp as commune_bp
+from wardapp.dashboard.routes import bp as dashboard_bp
+from wardapp.delays.routes import bp as delays_bp
+from wardapp.evidence.routes import bp as evidence_bp
+from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
+from wardapp.pdf.routes import bp as pdf_bp
+from wardapp.reports.routes import bp as reports_bp
+from wardapp.signing.routes import bp as signing_bp
+from wardapp.tasks.routes import bp as tasks_bp
+from wardapp.team.routes import bp as team_bp
+
+BLUEPRINTS = (auth_bp, commune_bp, reports_bp, evidence_bp, delays_bp, signing_bp, pdf_bp, tasks_bp, team_bp,
+              dashboard_bp, admin_bp, audit_bp)
+assert models  # every model is imported, so Alembic and the shell see the whole schema
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    instance = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("WARDAPP_INSTANCE_PATH") or ROOT / "instance"
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance).resolve()),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config.load(app, overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    register_cli(app)
+    return app

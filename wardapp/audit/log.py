@@ -1,0 +1,45 @@
+"""Recording an audit line: every change commits with its own line in the append-only log."""
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from wardapp.audit.models import AuditEvent
+from wardapp.extensions import db
+
+
+def record(
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: object = None,
+    summary: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    actor=None,
+) -> AuditEvent:
+    """Add an audit line to the current transaction (it commits with the change it records)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        actor_username=getattr(actor, "username", None),
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        summary=summary[:300],
+        before=before,
+        after=after,
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def changes(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only the keys whose values differ, as (before, after)."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+from wardapp.audit import routes  # noqa: E402,F401
