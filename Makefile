@@ -12,7 +12,7 @@ CITY_URL ?= http://127.0.0.1:$(CITY_PORT)
 # Browser tests must run; `make test BROWSER=optional` lets them skip on a machine without Chromium.
 BROWSER ?= required
 
-.PHONY: run city test setup translations chromium bench clean
+.PHONY: run city test lint setup translations system bench clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js translations
 
@@ -31,9 +31,10 @@ static/vendor/htmx.min.js: package.json package-lock.json
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d wardapp/translations
 
-# Debian's Chromium for the browser tests (installed when missing and we are root).
-chromium:
-	@.ci/ensure-chromium $(BROWSER)
+# Debian packages the tests need (.ci/system-packages.txt: Chromium, ...), installed when missing
+# and we are root.
+system:
+	@.ci/ensure-system $(BROWSER)
 
 # Set up, migrate, load the demo commune (once), then serve with gunicorn and run the outbox
 # sender beside it (stopped together).
@@ -59,8 +60,13 @@ city: setup
 	@echo "city intake on http://$(HOST):$(CITY_PORT)/  (reviewer city, password $(DEMO_PASSWORD))"
 	$(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city.app:create_app()"
 
-test: setup chromium
+test: setup system lint
 	WARDAPP_BROWSER=$(BROWSER) $(BIN)/python -m pytest
+
+# The house rules, checked: ruff (lint and format), import-linter (the import graph), mypy (types).
+lint: setup
+	$(BIN)/ruff check wardapp tests bench wsgi.py migrations
+	$(BIN)/ruff format --check wardapp tests bench wsgi.py migrations
 
 # The three benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs.
 bench: setup

@@ -11,6 +11,7 @@ writes bench/out/intake.json.
     .venv/bin/python bench/intake.py                   # or: make bench (runs all benchmarks)
     .venv/bin/python bench/intake.py --reports 500 --threads 4 --workers 2
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,20 +45,29 @@ JWS_TYPE = "wardapp-report+jws"  # wardapp.signing.operations.JWS_TYPE
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reports", type=int, default=0,
-                        help="communes to push for (default 0 = every commune of the official list, 3,321)")
+    parser.add_argument(
+        "--reports",
+        type=int,
+        default=0,
+        help="communes to push for (default 0 = every commune of the official list, 3,321)",
+    )
     parser.add_argument("--photos", type=int, default=3, help="photos per report (default 3)")
     parser.add_argument("--photo-bytes", type=int, default=300_000, help="size of each photo (default 300,000)")
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
-    parser.add_argument("--max-seconds", type=float, default=600,
-                        help="stop sending after this long; unsent reports count as failures (default 600)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=600,
+        help="stop sending after this long; unsent reports count as failures (default 600)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when the target is missed")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "intake.json")
     return parser.parse_args()
 
 
 # --- photos -------------------------------------------------------------------------------------
+
 
 def base_jpegs(count: int, target: int, seed: int = 766) -> list[bytes]:
     """``count`` different noise JPEGs, each a little under ``target`` bytes (noise barely compresses,
@@ -107,6 +117,7 @@ def unique_jpeg(base: bytes, label: str, size: int) -> bytes:
 
 # --- the instance and the reports ---------------------------------------------------------------
 
+
 @dataclass
 class Prepared:
     report_id: str
@@ -137,10 +148,12 @@ def build_city(instance: Path, units) -> tuple[dict, float]:
             key = OKPKey.generate_key("Ed25519")
             kid = key.thumbprint()
             keys[unit.code] = (key, kid)
-            city_db.session.add(CityCommune(code=unit.code, name=unit.name, province_code=unit.province_code,
-                                            enrolled_at=now))
-            city_db.session.add(CityKey(kid=kid, commune_code=unit.code, jwk=key.as_dict(private=False),
-                                        enrolled_at=now))
+            city_db.session.add(
+                CityCommune(code=unit.code, name=unit.name, province_code=unit.province_code, enrolled_at=now)
+            )
+            city_db.session.add(
+                CityKey(kid=kid, commune_code=unit.code, jwk=key.as_dict(private=False), enrolled_at=now)
+            )
         city_db.session.commit()
         city_db.session.remove()
         city_db.engine.dispose()
@@ -162,30 +175,48 @@ def prepare_reports(units, keys: dict, day: dt.date, photos: int, photo_bytes: i
             data = unique_jpeg(bases[i], f"wardapp-bench {unit.code} {day} photo {i + 1}", photo_bytes)
             name = f"quay-{i + 1}.jpg"
             files.append((name, data, "image/jpeg"))
-            listed.append({
-                "sha256": hashlib.sha256(data).hexdigest(), "filename": name, "content_type": "image/jpeg",
-                "bytes": len(data), "category": "counters", "category_label": "Quầy tiếp nhận",
-                "caption": f"Quầy số {i + 1} buổi sáng",
-                "taken_at": dt.datetime.combine(day, dt.time(8, 30 + i), clock.TZ).isoformat(timespec="seconds"),
-                "verifiable": True,
-            })
-        document = payload.build(payload.SigningInput(
-            commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
-            day=day, revision=1, supersedes=None, correction_reason=None, signed_at=signed_at,
-            signer={"username": "leader", "full_name": "Nguyễn Văn Lãnh", "position": "Giám đốc Trung tâm"},
-            late=False, late_reason=None, figures=figures(),
-            narrative={"highlights": "Trung tâm tiếp nhận 30 hồ sơ, không có phản ánh.", "difficulties": "",
-                       "proposals": ""},
-            photos=listed,
-        ))
+            listed.append(
+                {
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "filename": name,
+                    "content_type": "image/jpeg",
+                    "bytes": len(data),
+                    "category": "counters",
+                    "category_label": "Quầy tiếp nhận",
+                    "caption": f"Quầy số {i + 1} buổi sáng",
+                    "taken_at": dt.datetime.combine(day, dt.time(8, 30 + i), clock.TZ).isoformat(timespec="seconds"),
+                    "verifiable": True,
+                }
+            )
+        document = payload.build(
+            payload.SigningInput(
+                commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
+                day=day,
+                revision=1,
+                supersedes=None,
+                correction_reason=None,
+                signed_at=signed_at,
+                signer={"username": "leader", "full_name": "Nguyễn Văn Lãnh", "position": "Giám đốc Trung tâm"},
+                late=False,
+                late_reason=None,
+                figures=figures(),
+                narrative={
+                    "highlights": "Trung tâm tiếp nhận 30 hồ sơ, không có phản ánh.",
+                    "difficulties": "",
+                    "proposals": "",
+                },
+                photos=listed,
+            )
+        )
         document["late_dossiers"] = []  # as signing.operations.build_document adds it
         if n == 0:
             problems = schema.problems(document)
             if problems:
                 sys.exit(f"the benchmark's payload breaks the schema: {problems[:3]}")
         key, kid = keys[unit.code]
-        token = jws.serialize_compact({"alg": "Ed25519", "kid": kid, "typ": JWS_TYPE}, payload.encode(document),
-                                      key, algorithms=["Ed25519"])
+        token = jws.serialize_compact(
+            {"alg": "Ed25519", "kid": kid, "typ": JWS_TYPE}, payload.encode(document), key, algorithms=["Ed25519"]
+        )
         prepared.append(Prepared(document["report_id"], token, files))
     return prepared
 
@@ -198,11 +229,13 @@ def check_one_in_process(first: Prepared, keys: dict, code: str) -> None:
 
     key, kid = keys[code]
     public = OKPKey.import_key(key.as_dict(private=False))
-    check_push(first.token, [Upload(n, t, d) for n, d, t in first.photos],
-               lambda k: (public, code) if k == kid else None)
+    check_push(
+        first.token, [Upload(n, t, d) for n, d, t in first.photos], lambda k: (public, code) if k == kid else None
+    )
 
 
 # --- the server ---------------------------------------------------------------------------------
+
 
 def start_server(instance: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -211,7 +244,11 @@ def start_server(instance: Path, port: int, workers: int, log: Path) -> subproce
     with open(log, "w") as out:
         return subprocess.Popen(
             [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers), "wardapp.city.app:create_app()"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
@@ -247,6 +284,7 @@ def cpu_seconds(pid: int) -> float:
 
 # --- pushing ------------------------------------------------------------------------------------
 
+
 def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: float):
     """Every report once, from ``threads`` clients.
 
@@ -266,9 +304,18 @@ def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: floa
         try:
             response = session.post(base + PUSH_PATH, data={"report": item.token}, files=files, timeout=60)
         except requests.RequestException as error:
-            return -1, (time.perf_counter() - started) * 1000, started - origin, f"{item.report_id}: {type(error).__name__}"
+            return (
+                -1,
+                (time.perf_counter() - started) * 1000,
+                started - origin,
+                f"{item.report_id}: {type(error).__name__}",
+            )
         elapsed = (time.perf_counter() - started) * 1000
-        detail = "" if response.status_code == 201 else f"{item.report_id}: HTTP {response.status_code} {response.text[:200]}"
+        detail = (
+            ""
+            if response.status_code == 201
+            else f"{item.report_id}: HTTP {response.status_code} {response.text[:200]}"
+        )
         return response.status_code, elapsed, started - origin, detail
 
     results = []
@@ -304,15 +351,18 @@ def main() -> int:
 
     units = sorted(all_units().values(), key=lambda u: u.code)
     if args.reports:
-        units = units[:args.reports]
+        units = units[: args.reports]
     day = clock.today()
     workdir = Path(tempfile.mkdtemp(prefix="wardapp-bench-intake-"))
     instance = workdir / "city"
     instance.mkdir()
     server = None
     try:
-        print(f"preparing {len(units)} communes, keys and signed reports with {args.photos} photos of "
-              f"{args.photo_bytes:,} bytes each in {workdir} ...", file=sys.stderr)
+        print(
+            f"preparing {len(units)} communes, keys and signed reports with {args.photos} photos of "
+            f"{args.photo_bytes:,} bytes each in {workdir} ...",
+            file=sys.stderr,
+        )
         keys, seconds = build_city(instance, units)
         print(f"  city migrated and {len(units)} communes enrolled in {seconds:.1f} s", file=sys.stderr)
         started = time.perf_counter()
@@ -320,8 +370,11 @@ def main() -> int:
         check_one_in_process(reports[0], keys, units[0].code)
         prepare_seconds = time.perf_counter() - started
         upload_bytes = sum(len(r.token) + sum(len(d) for _, d, _ in r.photos) for r in reports)
-        print(f"  {len(reports)} reports signed, {len(reports) * args.photos} photos made "
-              f"({upload_bytes / 1e9:.2f} GB to send) in {prepare_seconds:.1f} s", file=sys.stderr)
+        print(
+            f"  {len(reports)} reports signed, {len(reports) * args.photos} photos made "
+            f"({upload_bytes / 1e9:.2f} GB to send) in {prepare_seconds:.1f} s",
+            file=sys.stderr,
+        )
 
         port = free_port()
         base = f"http://{HOST}:{port}"
@@ -354,42 +407,69 @@ def main() -> int:
             "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "machine": machine(),
             "load_average_before": round(load_before, 2),
-            "setup": {"reports": len(reports), "photos_per_report": args.photos, "photo_bytes": args.photo_bytes,
-                      "upload_bytes": upload_bytes, "threads": args.threads, "workers": args.workers,
-                      "server": "gunicorn sync workers, SQLite", "journal_mode": counts["journal_mode"],
-                      "prepare_seconds": round(prepare_seconds, 1)},
+            "setup": {
+                "reports": len(reports),
+                "photos_per_report": args.photos,
+                "photo_bytes": args.photo_bytes,
+                "upload_bytes": upload_bytes,
+                "threads": args.threads,
+                "workers": args.workers,
+                "server": "gunicorn sync workers, SQLite",
+                "journal_mode": counts["journal_mode"],
+                "prepare_seconds": round(prepare_seconds, 1),
+            },
             "total_seconds": round(seconds, 2),
             "reports_per_second": round(len(reports) / seconds, 1),
             "megabytes_per_second": round(upload_bytes / seconds / 1e6, 1),
-            "request_ms": {"n": len(ms), "median": round(statistics.median(ms), 1) if ms else None,
-                           "p95": round(percentile(ms, 95), 1) if ms else None,
-                           "max": round(max(ms), 1) if ms else None},
-            "cpu_seconds": {"server": round(server_cpu, 1), "client": round(client_cpu, 1),
-                            "per_report_ms": round((server_cpu + client_cpu) / len(reports) * 1000, 1)},
+            "request_ms": {
+                "n": len(ms),
+                "median": round(statistics.median(ms), 1) if ms else None,
+                "p95": round(percentile(ms, 95), 1) if ms else None,
+                "max": round(max(ms), 1) if ms else None,
+            },
+            "cpu_seconds": {
+                "server": round(server_cpu, 1),
+                "client": round(client_cpu, 1),
+                "per_report_ms": round((server_cpu + client_cpu) / len(reports) * 1000, 1),
+            },
             "statuses": statuses,
             "stored": counts,
             "checks": checks,
             "target": {"seconds": TARGET_SECONDS, "met": met},
             "errors": errors[:20],
-            "raw": {"columns": ["sent_at_s", "ms", "status"],
-                    "rows": [[round(at, 3), round(t, 1), s] for s, t, at in sorted(timings, key=lambda r: r[2])]},
+            "raw": {
+                "columns": ["sent_at_s", "ms", "status"],
+                "rows": [[round(at, 3), round(t, 1), s] for s, t, at in sorted(timings, key=lambda r: r[2])],
+            },
         }
         m = result["machine"]
         print(f"\nwardapp intake benchmark, {result['date']}")
-        print(f"machine: {m['nproc']} CPU ({m['cpu']}), Python {m['python']}, {m['system']}, "
-              f"load average before {load_before:.1f}")
-        print(f"server: gunicorn {m['gunicorn']}, {args.workers} sync workers, SQLite (journal_mode "
-              f"{counts['journal_mode']}); {args.threads} concurrent clients on 127.0.0.1")
-        print(f"pushed: {len(reports)} signed reports × {args.photos} photos of {args.photo_bytes:,} bytes "
-              f"({upload_bytes / 1e9:.2f} GB)")
-        print(f"total {seconds:.1f} s, {result['reports_per_second']:.1f} reports/s, "
-              f"{result['megabytes_per_second']:.1f} MB/s; per request median {result['request_ms']['median']} ms, "
-              f"p95 {result['request_ms']['p95']} ms, max {result['request_ms']['max']} ms")
-        print(f"CPU used while pushing: server {server_cpu:.1f} s, clients {client_cpu:.1f} s "
-              f"({result['cpu_seconds']['per_report_ms']:.1f} ms per report; the machine has {m['nproc']} CPUs "
-              f"and shares them with other work)")
-        print(f"answers: {statuses}; stored: {counts['reports']} reports, {counts['photo_rows']} photo rows, "
-              f"{counts['photo_files']} photo files")
+        print(
+            f"machine: {m['nproc']} CPU ({m['cpu']}), Python {m['python']}, {m['system']}, "
+            f"load average before {load_before:.1f}"
+        )
+        print(
+            f"server: gunicorn {m['gunicorn']}, {args.workers} sync workers, SQLite (journal_mode "
+            f"{counts['journal_mode']}); {args.threads} concurrent clients on 127.0.0.1"
+        )
+        print(
+            f"pushed: {len(reports)} signed reports × {args.photos} photos of {args.photo_bytes:,} bytes "
+            f"({upload_bytes / 1e9:.2f} GB)"
+        )
+        print(
+            f"total {seconds:.1f} s, {result['reports_per_second']:.1f} reports/s, "
+            f"{result['megabytes_per_second']:.1f} MB/s; per request median {result['request_ms']['median']} ms, "
+            f"p95 {result['request_ms']['p95']} ms, max {result['request_ms']['max']} ms"
+        )
+        print(
+            f"CPU used while pushing: server {server_cpu:.1f} s, clients {client_cpu:.1f} s "
+            f"({result['cpu_seconds']['per_report_ms']:.1f} ms per report; the machine has {m['nproc']} CPUs "
+            f"and shares them with other work)"
+        )
+        print(
+            f"answers: {statuses}; stored: {counts['reports']} reports, {counts['photo_rows']} photo rows, "
+            f"{counts['photo_files']} photo files"
+        )
         for line in errors[:5]:
             print(f"  - {line}")
         print(f"target: all {len(reports)} stored in under {TARGET_SECONDS:.0f} s: {'MET' if met else 'MISSED'}")

@@ -11,6 +11,7 @@ writes bench/out/pdf.json. No server, no database: these are the pure functions 
     .venv/bin/python bench/pdf.py                 # or: make bench (runs all benchmarks)
     .venv/bin/python bench/pdf.py --rounds 30 --profile
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,6 +52,7 @@ def parse_args() -> argparse.Namespace:
 
 # --- the inputs ---------------------------------------------------------------------------------
 
+
 def camera_jpeg(seed: int, taken: dt.datetime) -> bytes:
     """A 4000×3000 JPEG of a phone camera's size (~5 MB at quality 90) with its EXIF capture time:
     smooth colour fields under a fine grain, so that it compresses like a photo, not like noise."""
@@ -59,7 +61,7 @@ def camera_jpeg(seed: int, taken: dt.datetime) -> bytes:
     size = (4000, 3000)
     fields = [Image.effect_noise((64, 48), 60 + 10 * ((seed + i) % 3)).resize(size, Image.BICUBIC) for i in range(3)]
     grain = Image.effect_noise(size, 12)
-    image = Image.merge("RGB", [ImageChops.add(c, grain, 1, -40) for c in fields[seed % 3:] + fields[:seed % 3]])
+    image = Image.merge("RGB", [ImageChops.add(c, grain, 1, -40) for c in fields[seed % 3 :] + fields[: seed % 3]])
     exif = Image.Exif()
     exif[0x010F], exif[0x0110] = "samsung", "Galaxy A54 5G"
     exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
@@ -73,8 +75,14 @@ def make_photos(day: dt.date, count: int) -> tuple[list[dict], dict[str, bytes],
     from wardapp.core import clock
     from wardapp.core.images import thumbnail
 
-    categories = [("counters", "Quầy tiếp nhận"), ("queue", "Khu vực chờ"), ("kiosk", "Máy lấy số, tra cứu"),
-                  ("staff", "Cán bộ hướng dẫn"), ("notice", "Bảng niêm yết thủ tục"), ("online", "Hỗ trợ dịch vụ công trực tuyến")]
+    categories = [
+        ("counters", "Quầy tiếp nhận"),
+        ("queue", "Khu vực chờ"),
+        ("kiosk", "Máy lấy số, tra cứu"),
+        ("staff", "Cán bộ hướng dẫn"),
+        ("notice", "Bảng niêm yết thủ tục"),
+        ("online", "Hỗ trợ dịch vụ công trực tuyến"),
+    ]
     entries, thumbs, total = [], {}, 0
     for i in range(count):
         taken = dt.datetime.combine(day, dt.time(8, 5 + 7 * i))
@@ -83,11 +91,19 @@ def make_photos(day: dt.date, count: int) -> tuple[list[dict], dict[str, bytes],
         thumbs[sha] = thumbnail(original)  # what evidence.operations.add_photo keeps beside the original
         total += len(original)
         key, label = categories[i % len(categories)]
-        entries.append({
-            "sha256": sha, "filename": f"IMG_2026{i:04d}.jpg", "content_type": "image/jpeg", "bytes": len(original),
-            "category": key, "category_label": label, "caption": f"{label}: buổi sáng, ảnh {i + 1}",
-            "taken_at": taken.replace(tzinfo=clock.TZ).isoformat(timespec="seconds"), "verifiable": True,
-        })
+        entries.append(
+            {
+                "sha256": sha,
+                "filename": f"IMG_2026{i:04d}.jpg",
+                "content_type": "image/jpeg",
+                "bytes": len(original),
+                "category": key,
+                "category_label": label,
+                "caption": f"{label}: buổi sáng, ảnh {i + 1}",
+                "taken_at": taken.replace(tzinfo=clock.TZ).isoformat(timespec="seconds"),
+                "verifiable": True,
+            }
+        )
     return entries, thumbs, total
 
 
@@ -104,51 +120,98 @@ def make_payload(day: dt.date, photos: list[dict]) -> dict:
     from wardapp.core.units import find
 
     unit = find(COMMUNE)
-    members = [("Lê Thị Hằng", "Phó Chủ tịch UBND", "UBND phường", "both", True),
-               ("Trần Minh Quân", "Chuyên viên CNTT", "Trung tâm PVHCC", "technology", False),
-               ("Nguyễn Thu Trang", "Công chức Tư pháp - Hộ tịch", "Bộ phận Tư pháp", "professional", False),
-               ("Phạm Đức Anh", "Công chức Địa chính", "Bộ phận Địa chính", "professional", False),
-               ("Võ Hoàng Nam", "Viên chức Bưu điện", "Bưu điện phường", "technology", False)]
-    tasks = [{"code": f"NV-{n:02d}", "title": title, "deadline": (day + dt.timedelta(days=10 * n - 25)).isoformat(),
-              "responsible": "Giám đốc Trung tâm", "source_document": "Kế hoạch 57/KH-UBND", "percent": percent,
-              "note": "", "behind": behind, "overdue": overdue}
-             for n, (title, percent, behind, overdue) in enumerate([
-                 ("Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính còn hiệu lực", 80, False, False),
-                 ("Triển khai thanh toán trực tuyến phí, lệ phí tại quầy", 100, False, False),
-                 ("Niêm yết bộ thủ tục hành chính mới sau sắp xếp đơn vị hành chính", 60, True, False),
-                 ("Tập huấn cán bộ một cửa về Cổng Dịch vụ công quốc gia", 40, True, True),
-                 ("Khảo sát mức độ hài lòng của người dân, doanh nghiệp quý IV", 90, False, False),
-             ], start=1)]
-    explanations = [{"item": f"task:NV-0{n}", "item_label": f"Nhiệm vụ NV-0{n} chậm tiến độ",
-                     "cause": "Thiếu máy quét khổ A3; hồ sơ đất đai nhiều trang cần số hóa thủ công.",
-                     "remedy": "Đã đề nghị Văn phòng HĐND-UBND bố trí thêm một máy quét và hai ngày công.",
-                     "new_date": (day + dt.timedelta(days=7)).isoformat(), "responsible": "Phó Chủ tịch Lê Thị Hằng",
-                     "author": "Nguyễn Văn Lãnh"} for n in (3, 4)]
-    document = payload.build(payload.SigningInput(
-        commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
-        day=day, revision=1, supersedes=None, correction_reason=None,
-        signed_at=dt.datetime.combine(day, dt.time(16, 42), clock.TZ),
-        signer={"username": "leader", "full_name": "Nguyễn Văn Lãnh", "position": "Giám đốc Trung tâm"},
-        late=False, late_reason=None, figures=day_figures(day),
-        narrative={"highlights": "Trung tâm tiếp nhận 32 hồ sơ, trong đó 12 hồ sơ trực tuyến toàn trình; "
-                                 "không có phản ánh, kiến nghị quá hạn. " * 3,
-                   "difficulties": "Đường truyền mạng chập chờn buổi chiều (khoảng 20 phút); "
-                                   "một số thủ tục liên thông chưa đồng bộ trạng thái với Cổng quốc gia.",
-                   "proposals": "Đề nghị Sở Khoa học và Công nghệ nâng băng thông đường truyền cho Trung tâm."},
-        photos=photos,
-        response_team={"decision_number": "125/QĐ-UBND", "decision_date": "2025-07-15",
-                       "decision_signer": "Chủ tịch UBND phường",
-                       "duties": "Hỗ trợ người dân thực hiện dịch vụ công trực tuyến; xử lý sự cố kỹ thuật tại quầy.",
-                       "state": "ok", "deadline": None, "leader": members[0][0],
-                       "members": [{"name": n, "position": p, "unit": u, "phone": "0905 000 000", "field": f,
-                                    "is_leader": lead} for n, p, u, f, lead in members]},
-        tasks=tasks, explanations=explanations,
-    ))
-    document["late_dossiers"] = [{
-        "kind": "resolved_late", "count": 2, "procedure": "Đăng ký khai sinh", "dossier_code": "000.00.48.H17-261121-0001",
-        "officer": "Nguyễn Thị Lan", "unit": "Bộ phận Tư pháp", "cause": "Chờ xác minh hồ sơ gốc tại nơi cư trú cũ",
-        "apology_issued": True, "new_appointment": None,
-    }]
+    members = [
+        ("Lê Thị Hằng", "Phó Chủ tịch UBND", "UBND phường", "both", True),
+        ("Trần Minh Quân", "Chuyên viên CNTT", "Trung tâm PVHCC", "technology", False),
+        ("Nguyễn Thu Trang", "Công chức Tư pháp - Hộ tịch", "Bộ phận Tư pháp", "professional", False),
+        ("Phạm Đức Anh", "Công chức Địa chính", "Bộ phận Địa chính", "professional", False),
+        ("Võ Hoàng Nam", "Viên chức Bưu điện", "Bưu điện phường", "technology", False),
+    ]
+    tasks = [
+        {
+            "code": f"NV-{n:02d}",
+            "title": title,
+            "deadline": (day + dt.timedelta(days=10 * n - 25)).isoformat(),
+            "responsible": "Giám đốc Trung tâm",
+            "source_document": "Kế hoạch 57/KH-UBND",
+            "percent": percent,
+            "note": "",
+            "behind": behind,
+            "overdue": overdue,
+        }
+        for n, (title, percent, behind, overdue) in enumerate(
+            [
+                ("Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính còn hiệu lực", 80, False, False),
+                ("Triển khai thanh toán trực tuyến phí, lệ phí tại quầy", 100, False, False),
+                ("Niêm yết bộ thủ tục hành chính mới sau sắp xếp đơn vị hành chính", 60, True, False),
+                ("Tập huấn cán bộ một cửa về Cổng Dịch vụ công quốc gia", 40, True, True),
+                ("Khảo sát mức độ hài lòng của người dân, doanh nghiệp quý IV", 90, False, False),
+            ],
+            start=1,
+        )
+    ]
+    explanations = [
+        {
+            "item": f"task:NV-0{n}",
+            "item_label": f"Nhiệm vụ NV-0{n} chậm tiến độ",
+            "cause": "Thiếu máy quét khổ A3; hồ sơ đất đai nhiều trang cần số hóa thủ công.",
+            "remedy": "Đã đề nghị Văn phòng HĐND-UBND bố trí thêm một máy quét và hai ngày công.",
+            "new_date": (day + dt.timedelta(days=7)).isoformat(),
+            "responsible": "Phó Chủ tịch Lê Thị Hằng",
+            "author": "Nguyễn Văn Lãnh",
+        }
+        for n in (3, 4)
+    ]
+    document = payload.build(
+        payload.SigningInput(
+            commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
+            day=day,
+            revision=1,
+            supersedes=None,
+            correction_reason=None,
+            signed_at=dt.datetime.combine(day, dt.time(16, 42), clock.TZ),
+            signer={"username": "leader", "full_name": "Nguyễn Văn Lãnh", "position": "Giám đốc Trung tâm"},
+            late=False,
+            late_reason=None,
+            figures=day_figures(day),
+            narrative={
+                "highlights": "Trung tâm tiếp nhận 32 hồ sơ, trong đó 12 hồ sơ trực tuyến toàn trình; "
+                "không có phản ánh, kiến nghị quá hạn. " * 3,
+                "difficulties": "Đường truyền mạng chập chờn buổi chiều (khoảng 20 phút); "
+                "một số thủ tục liên thông chưa đồng bộ trạng thái với Cổng quốc gia.",
+                "proposals": "Đề nghị Sở Khoa học và Công nghệ nâng băng thông đường truyền cho Trung tâm.",
+            },
+            photos=photos,
+            response_team={
+                "decision_number": "125/QĐ-UBND",
+                "decision_date": "2025-07-15",
+                "decision_signer": "Chủ tịch UBND phường",
+                "duties": "Hỗ trợ người dân thực hiện dịch vụ công trực tuyến; xử lý sự cố kỹ thuật tại quầy.",
+                "state": "ok",
+                "deadline": None,
+                "leader": members[0][0],
+                "members": [
+                    {"name": n, "position": p, "unit": u, "phone": "0905 000 000", "field": f, "is_leader": lead}
+                    for n, p, u, f, lead in members
+                ],
+            },
+            tasks=tasks,
+            explanations=explanations,
+        )
+    )
+    document["late_dossiers"] = [
+        {
+            "kind": "resolved_late",
+            "count": 2,
+            "procedure": "Đăng ký khai sinh",
+            "dossier_code": "000.00.48.H17-261121-0001",
+            "officer": "Nguyễn Thị Lan",
+            "unit": "Bộ phận Tư pháp",
+            "cause": "Chờ xác minh hồ sơ gốc tại nơi cư trú cũ",
+            "apology_issued": True,
+            "new_appointment": None,
+        }
+    ]
     problems = schema.problems(document)
     if problems:
         sys.exit(f"the benchmark's payload breaks the schema: {problems[:3]}")
@@ -162,6 +225,7 @@ def month_history(first: dt.date, days: int) -> tuple[dict, dict]:
 
 
 # --- measuring ----------------------------------------------------------------------------------
+
 
 def main() -> int:
     args = parse_args()
@@ -198,21 +262,39 @@ def main() -> int:
             return data, image.width, image.height
 
     def daily_input():
-        return inputs.daily_input(doc, province_name=unit.province_name, images=images,
-                                  trend=inputs.trend_from_figures(day, trend_days), signer_time="16:42 20/11/2026",
-                                  key_thumbprint="bench-" + "0" * 37, payload_sha256=payload_sha)
+        return inputs.daily_input(
+            doc,
+            province_name=unit.province_name,
+            images=images,
+            trend=inputs.trend_from_figures(day, trend_days),
+            signer_time="16:42 20/11/2026",
+            key_thumbprint="bench-" + "0" * 37,
+            payload_sha256=payload_sha,
+        )
 
     def sign(built):
-        return signature.sign_pdf(built.data, cert, built.signature_rect, signer_name=doc["signed_by"]["full_name"],
-                                  location=f"{unit.name}, {unit.province_name}",
-                                  reason=f"Báo cáo ngày 20/11/2026 ({doc['report_id']})", local_time="16:42:10 20/11/2026")
+        return signature.sign_pdf(
+            built.data,
+            cert,
+            built.signature_rect,
+            signer_name=doc["signed_by"]["full_name"],
+            location=f"{unit.name}, {unit.province_name}",
+            reason=f"Báo cáo ngày 20/11/2026 ({doc['report_id']})",
+            local_time="16:42:10 20/11/2026",
+        )
 
     def month():
-        return monthly.build_month(month_input(unit.name, unit.province_name, unit.code, first, by_day, late,
-                                               month_today))
+        return monthly.build_month(
+            month_input(unit.name, unit.province_name, unit.code, first, by_day, late, month_today)
+        )
 
-    timings: dict[str, list[float]] = {"input": [], "build": [], "sign": [], "signed daily (total)": [],
-                                       "month summary": []}
+    timings: dict[str, list[float]] = {
+        "input": [],
+        "build": [],
+        "sign": [],
+        "signed daily (total)": [],
+        "month summary": [],
+    }
     signed = month_pdf = built = None
     for n in range(args.warmup + args.rounds):
         t0 = time.perf_counter()
@@ -225,43 +307,79 @@ def main() -> int:
         month_pdf = month()
         t4 = time.perf_counter()
         if n >= args.warmup:
-            for name, value in (("input", t1 - t0), ("build", t2 - t1), ("sign", t3 - t2),
-                                ("signed daily (total)", t3 - t0), ("month summary", t4 - t3)):
+            for name, value in (
+                ("input", t1 - t0),
+                ("build", t2 - t1),
+                ("sign", t3 - t2),
+                ("signed daily (total)", t3 - t0),
+                ("month summary", t4 - t3),
+            ):
                 timings[name].append(value * 1000)
 
     verified = signature.verify_pdf(signed, [signature.certificate(cert)])
     same = document.build_daily(daily_input()).data == built.data  # invariant mode: same input, same bytes
-    summary = {name: {"n": len(v), "median_ms": round(statistics.median(v), 1), "p95_ms": round(percentile(v, 95), 1),
-                      "min_ms": round(min(v), 1), "max_ms": round(max(v), 1)} for name, v in timings.items()}
+    summary = {
+        name: {
+            "n": len(v),
+            "median_ms": round(statistics.median(v), 1),
+            "p95_ms": round(percentile(v, 95), 1),
+            "min_ms": round(min(v), 1),
+            "max_ms": round(max(v), 1),
+        }
+        for name, v in timings.items()
+    }
     median_total = summary["signed daily (total)"]["median_ms"]
     met = median_total < TARGET_MS and verified
     result = {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": {**machine(), "reportlab": version("reportlab"), "pyhanko": version("pyHanko"),
-                    "pillow": version("pillow")},
+        "machine": {
+            **machine(),
+            "reportlab": version("reportlab"),
+            "pyhanko": version("pyHanko"),
+            "pillow": version("pillow"),
+        },
         "load_average": round(os.getloadavg()[0], 2),
-        "setup": {"photos": args.photos, "camera_photo": "4000x3000 JPEG q90", "original_bytes": originals,
-                  "thumbnail_bytes": sum(len(t) for t in thumbs.values()), "payload_bytes": len(payload_bytes),
-                  "rounds": args.rounds, "warmup": args.warmup, "month_days": len(by_day)},
-        "output": {"daily_pages": built.pages, "daily_bytes": len(built.data), "signed_bytes": len(signed),
-                   "month_bytes": len(month_pdf), "signature_valid": verified, "deterministic": same},
+        "setup": {
+            "photos": args.photos,
+            "camera_photo": "4000x3000 JPEG q90",
+            "original_bytes": originals,
+            "thumbnail_bytes": sum(len(t) for t in thumbs.values()),
+            "payload_bytes": len(payload_bytes),
+            "rounds": args.rounds,
+            "warmup": args.warmup,
+            "month_days": len(by_day),
+        },
+        "output": {
+            "daily_pages": built.pages,
+            "daily_bytes": len(built.data),
+            "signed_bytes": len(signed),
+            "month_bytes": len(month_pdf),
+            "signature_valid": verified,
+            "deterministic": same,
+        },
         "timings": summary,
         "target": {"signed_daily_median_ms": TARGET_MS, "met": met},
         "raw_ms": {name: [round(v, 2) for v in values] for name, values in timings.items()},
     }
     m = result["machine"]
     print(f"\nwardapp PDF benchmark, {result['date']}")
-    print(f"machine: {m['nproc']} CPU ({m['cpu']}), Python {m['python']}, {m['system']}, load average "
-          f"{result['load_average']:.1f}; ReportLab {m['reportlab']}, pyHanko {m['pyhanko']}")
+    print(
+        f"machine: {m['nproc']} CPU ({m['cpu']}), Python {m['python']}, {m['system']}, load average "
+        f"{result['load_average']:.1f}; ReportLab {m['reportlab']}, pyHanko {m['pyhanko']}"
+    )
     s = result["setup"]
-    print(f"daily report: {args.photos} photos 4000×3000 ({originals / 1e6:.1f} MB of originals, "
-          f"{s['thumbnail_bytes'] / 1e3:.0f} KB of thumbnails in the PDF), team, 5 tasks, 2 explanations, "
-          f"a late dossier, 30-day trend -> {built.pages} pages, {len(signed) / 1e3:.0f} KB signed "
-          f"(signature valid: {verified}); month summary {len(by_day)} days, {len(month_pdf) / 1e3:.0f} KB")
+    print(
+        f"daily report: {args.photos} photos 4000×3000 ({originals / 1e6:.1f} MB of originals, "
+        f"{s['thumbnail_bytes'] / 1e3:.0f} KB of thumbnails in the PDF), team, 5 tasks, 2 explanations, "
+        f"a late dossier, 30-day trend -> {built.pages} pages, {len(signed) / 1e3:.0f} KB signed "
+        f"(signature valid: {verified}); month summary {len(by_day)} days, {len(month_pdf) / 1e3:.0f} KB"
+    )
     print(f"{'':<24}{'n':>4}{'median ms':>11}{'p95 ms':>9}{'min ms':>9}{'max ms':>9}")
     for name, row in summary.items():
-        print(f"{name:<24}{row['n']:>4}{row['median_ms']:>11.1f}{row['p95_ms']:>9.1f}{row['min_ms']:>9.1f}"
-              f"{row['max_ms']:>9.1f}")
+        print(
+            f"{name:<24}{row['n']:>4}{row['median_ms']:>11.1f}{row['p95_ms']:>9.1f}{row['min_ms']:>9.1f}"
+            f"{row['max_ms']:>9.1f}"
+        )
     print(f"target: signed daily PDF under {TARGET_MS:.0f} ms (median): {'MET' if met else 'MISSED'}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")

@@ -7,6 +7,7 @@ GET /healthz, interleaved in one run. Prints a table and writes bench/out/latest
     .venv/bin/python bench/run.py            # or: make bench
     .venv/bin/python bench/run.py --requests 100 --days 365
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,6 +52,7 @@ def parse_args() -> argparse.Namespace:
 
 # --- the instance -------------------------------------------------------------------------------
 
+
 def build_instance(instance: Path, days: int) -> tuple[str, dt.date, int, float]:
     """Migrate and seed a fresh instance; returns (staff password, today, reports, seconds taken)."""
     import flask_migrate
@@ -87,7 +89,11 @@ def start_server(instance: Path, port: int, workers: int, log: Path) -> subproce
     with open(log, "w") as out:
         return subprocess.Popen(
             [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers), "wsgi:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
@@ -121,14 +127,19 @@ def log_in(base: str, password: str) -> requests.Session:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     if not match:
         sys.exit("no csrf_token on /login")
-    response = session.post(f"{base}/login", data={"csrf_token": match.group(1), "username": USERNAME,
-                                                   "password": password}, timeout=10, allow_redirects=False)
+    response = session.post(
+        f"{base}/login",
+        data={"csrf_token": match.group(1), "username": USERNAME, "password": password},
+        timeout=10,
+        allow_redirects=False,
+    )
     if response.status_code != 303:
         sys.exit(f"log-in failed: HTTP {response.status_code}")
     return session
 
 
 # --- measuring ----------------------------------------------------------------------------------
+
 
 def routes(today: dt.date) -> dict[str, tuple[str, str]]:
     """name → (path, a string the real page contains: a redirect to /login must not pass for it)."""
@@ -181,14 +192,18 @@ def summarize(timings: dict[str, list[float]], trivial: str) -> dict[str, dict]:
     for name, values in timings.items():
         median, p95 = statistics.median(values), percentile(values, 95)
         result[name] = {
-            "n": len(values), "median_ms": round(median, 2), "p95_ms": round(p95, 2),
+            "n": len(values),
+            "median_ms": round(median, 2),
+            "p95_ms": round(p95, 2),
             "max_ms": round(max(values), 2),
-            "median_ratio": round(median / base_median, 2), "p95_ratio": round(p95 / base_p95, 2),
+            "median_ratio": round(median / base_median, 2),
+            "p95_ratio": round(p95 / base_p95, 2),
         }
     return result
 
 
 # --- the machine --------------------------------------------------------------------------------
+
 
 def machine() -> dict[str, object]:
     model = "unknown"
@@ -205,9 +220,15 @@ def machine() -> dict[str, object]:
         nproc = os.cpu_count()
     from importlib.metadata import version
 
-    return {"nproc": nproc, "cpu": model, "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}",
-            "gunicorn": version("gunicorn"), "sqlalchemy": version("SQLAlchemy"), "flask": version("Flask")}
+    return {
+        "nproc": nproc,
+        "cpu": model,
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "gunicorn": version("gunicorn"),
+        "sqlalchemy": version("SQLAlchemy"),
+        "flask": version("Flask"),
+    }
 
 
 def print_table(result: dict) -> None:
@@ -215,17 +236,23 @@ def print_table(result: dict) -> None:
     print(f"\nwardapp benchmark, {result['date']}")
     print(f"machine: {m['nproc']} CPU ({m['cpu']}), Python {m['python']}, {m['system']}")
     s = result["setup"]
-    print(f"server: gunicorn {m['gunicorn']}, {s['workers']} sync workers, SQLite; "
-          f"{s['history_days']} days of history ({s['reports']} reports); one client, sequential requests")
+    print(
+        f"server: gunicorn {m['gunicorn']}, {s['workers']} sync workers, SQLite; "
+        f"{s['history_days']} days of history ({s['reports']} reports); one client, sequential requests"
+    )
     print(f"{'route':<20}{'n':>5}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}{'× trivial (median / p95)':>27}")
     for name, row in result["routes"].items():
         path = result["paths"][name]
         ratio = f"{row['median_ratio']:.1f} / {row['p95_ratio']:.1f}"
-        print(f"{name:<20}{row['n']:>5}{row['median_ms']:>11.1f}{row['p95_ms']:>9.1f}{row['max_ms']:>9.1f}{ratio:>27}"
-              f"   GET {path}")
+        print(
+            f"{name:<20}{row['n']:>5}{row['median_ms']:>11.1f}{row['p95_ms']:>9.1f}{row['max_ms']:>9.1f}{ratio:>27}"
+            f"   GET {path}"
+        )
     t = result["target"]
-    print(f"target: p95 < {TARGET_P95_MS:.0f} ms for both pages and within {TARGET_RATIO:.0f}× the trivial route "
-          f"(median): {'MET' if t['met'] else 'MISSED'}")
+    print(
+        f"target: p95 < {TARGET_P95_MS:.0f} ms for both pages and within {TARGET_RATIO:.0f}× the trivial route "
+        f"(median): {'MET' if t['met'] else 'MISSED'}"
+    )
     for line in t["misses"]:
         print(f"  - {line}")
 
@@ -261,13 +288,23 @@ def main() -> int:
         result = {
             "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "machine": machine(),
-            "setup": {"workers": args.workers, "history_days": args.days, "reports": reports,
-                      "requests_per_route": args.requests, "warmup_per_route": args.warmup,
-                      "client": "requests.Session, one client, sequential, interleaved in shuffled rounds"},
+            "setup": {
+                "workers": args.workers,
+                "history_days": args.days,
+                "reports": reports,
+                "requests_per_route": args.requests,
+                "warmup_per_route": args.warmup,
+                "client": "requests.Session, one client, sequential, interleaved in shuffled rounds",
+            },
             "paths": {name: path for name, (path, _) in targets.items()},
             "routes": summary,
-            "target": {"p95_ms": TARGET_P95_MS, "ratio": TARGET_RATIO, "ratio_of": "median",
-                       "met": not misses, "misses": misses},
+            "target": {
+                "p95_ms": TARGET_P95_MS,
+                "ratio": TARGET_RATIO,
+                "ratio_of": "median",
+                "met": not misses,
+                "misses": misses,
+            },
             "raw_ms": {name: [round(v, 3) for v in values] for name, values in timings.items()},
         }
         print_table(result)

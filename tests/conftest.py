@@ -1,4 +1,5 @@
 """Fixtures: a real SQLite file per test, built by the real migrations; personas; log-in helper."""
+
 from __future__ import annotations
 
 import shutil
@@ -28,8 +29,12 @@ def migrated_db(tmp_path_factory) -> Path:
 
 def make_app(instance: Path, migrated_db: Path, **config):
     shutil.copy(migrated_db, instance / "wardapp.sqlite3")
-    settings = {"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                "SECRET_KEY": "test-secret"} | config
+    settings = {
+        "INSTANCE_PATH": instance,
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+    } | config
     return create_app(settings)
 
 

@@ -1,4 +1,5 @@
 """Test data with sensible defaults; pass keyword arguments to change what matters to a test."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,14 +18,35 @@ PASSWORD = "correct-horse-9"
 def figures(**overrides: int) -> dict[str, int]:
     """A consistent, ordinary day: 30 received, 10 carried over, 28 resolved, 12 pending."""
     f = zero_figures() | {
-        "received_in_person": 16, "received_online": 12, "received_postal": 2, "carried_over": 10,
-        "resolved_early": 8, "resolved_on_time": 18, "resolved_late": 2,
-        "pending_within": 11, "pending_overdue": 1, "apology_letters": 2,
-        "online_full_process": 7, "online_partial": 5, "fee_bearing": 10, "paid_online": 4,
-        "digitized": 25, "e_results": 20, "feedback_received": 2, "feedback_on_time": 1,
-        "feedback_late": 1, "feedback_unsatisfied": 0, "rating_very_satisfied": 6,
-        "rating_satisfied": 10, "rating_unsatisfied": 1, "counters_open": 4, "staff_on_duty": 6,
-        "avg_wait_minutes": 12, "outages_system": 0, "outages_network": 0, "response_team_cases": 2,
+        "received_in_person": 16,
+        "received_online": 12,
+        "received_postal": 2,
+        "carried_over": 10,
+        "resolved_early": 8,
+        "resolved_on_time": 18,
+        "resolved_late": 2,
+        "pending_within": 11,
+        "pending_overdue": 1,
+        "apology_letters": 2,
+        "online_full_process": 7,
+        "online_partial": 5,
+        "fee_bearing": 10,
+        "paid_online": 4,
+        "digitized": 25,
+        "e_results": 20,
+        "feedback_received": 2,
+        "feedback_on_time": 1,
+        "feedback_late": 1,
+        "feedback_unsatisfied": 0,
+        "rating_very_satisfied": 6,
+        "rating_satisfied": 10,
+        "rating_unsatisfied": 1,
+        "counters_open": 4,
+        "staff_on_duty": 6,
+        "avg_wait_minutes": 12,
+        "outages_system": 0,
+        "outages_network": 0,
+        "response_team_cases": 2,
     }
     f.update(overrides)
     return f
@@ -63,9 +85,11 @@ def make_user(commune: Commune, role: str, username: str | None = None, **kwargs
 def make_report(commune: Commune, day: dt.date, author: User | None = None, **overrides) -> DailyReport:
     values = figures(**overrides)
     report = DailyReport(
-        commune_id=commune.id, date=day,
+        commune_id=commune.id,
+        date=day,
         status=ReportStatus.DRAFT if check_figures(values) else ReportStatus.COMPLETE,
-        created_by_id=author.id if author else None, updated_by_id=author.id if author else None,
+        created_by_id=author.id if author else None,
+        updated_by_id=author.id if author else None,
         **values,
     )
     db.session.add(report)

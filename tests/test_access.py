@@ -6,6 +6,7 @@ fails when a route is added without saying who may use it.
 This module also holds the small helpers the other test modules share (``IsolatedClient``,
 ``Page``), since ``conftest.py`` is kept as it is.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -126,8 +127,10 @@ class Page(HTMLParser):
 
     def find(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Element]:
         return [
-            e for e in self.elements
-            if (tag is None or e.tag == tag) and (cls is None or cls in e.classes)
+            e
+            for e in self.elements
+            if (tag is None or e.tag == tag)
+            and (cls is None or cls in e.classes)
             and all(e.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())
         ]
 
@@ -140,7 +143,7 @@ class Page(HTMLParser):
     def next_after(self, element: Element, tag: str) -> Element:
         """The first ``tag`` element after ``element`` in the page (inside it, or after it)."""
         start = next(i for i, e in enumerate(self.elements) if e is element)
-        return next(e for e in self.elements[start + 1:] if e.tag == tag)
+        return next(e for e in self.elements[start + 1 :] if e.tag == tag)
 
     def has_id(self, element_id: str) -> bool:
         return any(e.attrs.get("id") == element_id for e in self.elements)
@@ -249,8 +252,13 @@ CASES = (
     Case("evidence.photos", "GET", "/reports/{yesterday}/photos", only(ROLES, OK)),
     Case("evidence.upload", "POST", "/reports/{yesterday}/photos", only(EDITORS, DONE), "photo", changes_data=True),
     Case("evidence.remove", "GET", "/reports/{yesterday}/photos/{photo_id}/remove", everyone(NOT_ALLOWED)),
-    Case("evidence.remove", "POST", "/reports/{yesterday}/photos/{photo_id}/remove", only(EDITORS, DONE),
-         changes_data=True),
+    Case(
+        "evidence.remove",
+        "POST",
+        "/reports/{yesterday}/photos/{photo_id}/remove",
+        only(EDITORS, DONE),
+        changes_data=True,
+    ),
     Case("evidence.original", "GET", "/photos/{photo_id}", only(ROLES, OK)),
     Case("evidence.original", "POST", "/photos/{photo_id}", everyone(NOT_ALLOWED)),
     Case("evidence.thumb", "GET", "/photos/{photo_id}/thumb", only(ROLES, OK)),
@@ -261,11 +269,22 @@ CASES = (
     Case("delays.late_dossiers", "GET", "/reports/{yesterday}/late", only(ROLES, OK)),
     Case("delays.add_late", "POST", "/reports/{yesterday}/late", only(EDITORS, DONE), "late", changes_data=True),
     Case("delays.remove_late", "GET", "/reports/{yesterday}/late/{dossier_id}/remove", everyone(NOT_ALLOWED)),
-    Case("delays.remove_late", "POST", "/reports/{yesterday}/late/{dossier_id}/remove", only(EDITORS, DONE),
-         changes_data=True),
+    Case(
+        "delays.remove_late",
+        "POST",
+        "/reports/{yesterday}/late/{dossier_id}/remove",
+        only(EDITORS, DONE),
+        changes_data=True,
+    ),
     Case("delays.explanations", "GET", "/reports/{yesterday}/explain", only(ROLES, OK)),
-    Case("delays.add_explanation", "POST", "/reports/{yesterday}/explain", only(LEADER, DONE), "explanation",
-         changes_data=True),
+    Case(
+        "delays.add_explanation",
+        "POST",
+        "/reports/{yesterday}/explain",
+        only(LEADER, DONE),
+        "explanation",
+        changes_data=True,
+    ),
     Case("delays.ready", "GET", "/reports/{yesterday}/ready", everyone(NOT_ALLOWED)),
     Case("delays.ready", "POST", "/reports/{yesterday}/ready", only(LEADER, CONFLICT)),  # nothing entered yet
     # Signing the day and sending it to the city: the leader signs and corrects.
@@ -274,8 +293,9 @@ CASES = (
     Case("signing.revisions", "GET", "/reports/{signed_day}/revisions", only(ROLES, OK)),
     Case("signing.revisions", "POST", "/reports/{signed_day}/revisions", everyone(NOT_ALLOWED)),
     Case("signing.correct", "GET", "/reports/{signed_day}/correct", everyone(NOT_ALLOWED)),
-    Case("signing.correct", "POST", "/reports/{signed_day}/correct", only(LEADER, DONE), "correction",
-         changes_data=True),
+    Case(
+        "signing.correct", "POST", "/reports/{signed_day}/correct", only(LEADER, DONE), "correction", changes_data=True
+    ),
     Case("signing.resend", "GET", "/outbox/{entry_id}/resend", everyone(NOT_ALLOWED)),
     Case("signing.resend", "POST", "/outbox/{entry_id}/resend", only(("leader", "admin"), DONE), changes_data=True),
     # PDFs, for everyone who reads reports; lists, archives and API tokens for reviewers and leaders.
@@ -296,8 +316,13 @@ CASES = (
     Case("pdf.tokens", "GET", "/account/tokens", only(PULLERS, OK)),
     Case("pdf.tokens", "POST", "/account/tokens", only(PULLERS, OK), "token", changes_data=True),
     Case("pdf.revoke_token", "GET", "/account/tokens/{token_id}/revoke", everyone(NOT_ALLOWED)),
-    Case("pdf.revoke_token", "POST", "/account/tokens/{token_id}/revoke",  # the reviewer's own token
-         only(PULLERS, NOT_FOUND) | {"reviewer": DONE}, changes_data=True),
+    Case(
+        "pdf.revoke_token",
+        "POST",
+        "/account/tokens/{token_id}/revoke",  # the reviewer's own token
+        only(PULLERS, NOT_FOUND) | {"reviewer": DONE},
+        changes_data=True,
+    ),
     # Plan tasks.
     Case("tasks.index", "GET", "/tasks/", only(ROLES, OK)),
     Case("tasks.index", "POST", "/tasks/", everyone(NOT_ALLOWED)),
@@ -332,8 +357,14 @@ CASES = (
     Case("commune.settings", "GET", "/settings", only(ADMIN, OK)),
     Case("commune.settings", "POST", "/settings", only(ADMIN, DONE), "settings", changes_data=True),
     Case("evidence.edit_categories", "GET", "/settings/photo-categories", only(ADMIN, OK)),
-    Case("evidence.edit_categories", "POST", "/settings/photo-categories", only(ADMIN, DONE), "category",
-         changes_data=True),
+    Case(
+        "evidence.edit_categories",
+        "POST",
+        "/settings/photo-categories",
+        only(ADMIN, DONE),
+        "category",
+        changes_data=True,
+    ),
     Case("audit.index", "GET", "/admin/audit/", only(ADMIN, OK)),
     Case("audit.index", "POST", "/admin/audit/", everyone(NOT_ALLOWED)),
     # Signing in and out, and the language, work for everyone.
@@ -418,18 +449,30 @@ class World:
 
     @functools.cached_property
     def case_id(self) -> int:
-        case = SupportCase(commune_id=self.commune.id, date=clock.today(), time=dt.time(9, 30),
-                           procedure="Đăng ký khai sinh", problem="Chưa có tài khoản định danh.",
-                           recorded_by_id=self.staff.id)
+        case = SupportCase(
+            commune_id=self.commune.id,
+            date=clock.today(),
+            time=dt.time(9, 30),
+            procedure="Đăng ký khai sinh",
+            problem="Chưa có tài khoản định danh.",
+            recorded_by_id=self.staff.id,
+        )
         db.session.add(case)
         db.session.commit()
         return case.id
 
     def _ready_report(self, days_ago: int):
         """A consistent day with a photo of every required kind and nothing late: signable."""
-        report = factories.make_report(self.commune, clock.today() - dt.timedelta(days=days_ago), self.staff,
-                                       resolved_on_time=20, resolved_late=0, pending_within=12, pending_overdue=0,
-                                       apology_letters=0)
+        report = factories.make_report(
+            self.commune,
+            clock.today() - dt.timedelta(days=days_ago),
+            self.staff,
+            resolved_on_time=20,
+            resolved_late=0,
+            pending_within=12,
+            pending_overdue=0,
+            apology_letters=0,
+        )
         for n, category in enumerate(c for c in categories(self.commune.id) if c.required):
             add_photo(report, small_jpeg(100 * days_ago + n), f"IMG_{n}.jpg", category, category.label, self.staff)
         return report
@@ -477,42 +520,90 @@ def in_a_month(w: World) -> str:
 
 
 POST_DATA = {
-    "password": lambda w: {"current_password": factories.PASSWORD, "new_password": "a-new-password-7",
-                           "confirm_password": "a-new-password-7"},
+    "password": lambda w: {
+        "current_password": factories.PASSWORD,
+        "new_password": "a-new-password-7",
+        "confirm_password": "a-new-password-7",
+    },
     "report": lambda w: factories.form_data(highlights="Người dân đến đông vào buổi sáng."),
     "other_day": lambda w: {"date": w.yesterday},
-    "photo": lambda w: {"category": str(w.category_id), "caption": "Bảng niêm yết thủ tục",
-                        "photo": (io.BytesIO(small_jpeg(2)), "IMG_0002.jpg")},
-    "late": lambda w: {"kind": "resolved_late", "count": "1", "procedure": "Chứng thực bản sao",
-                       "officer": "Lê Văn An", "unit": "Bộ phận một cửa", "cause": "Chờ xác minh với cấp trên."},
-    "explanation": lambda w: {"item": f"late:{w.dossier_id}", "cause": "Chờ ý kiến cấp trên.",
-                              "remedy": "Theo dõi, trả kết quả theo lịch hẹn mới.", "responsible": "Lê Văn An",
-                              "new_date": in_a_month(w)},
+    "photo": lambda w: {
+        "category": str(w.category_id),
+        "caption": "Bảng niêm yết thủ tục",
+        "photo": (io.BytesIO(small_jpeg(2)), "IMG_0002.jpg"),
+    },
+    "late": lambda w: {
+        "kind": "resolved_late",
+        "count": "1",
+        "procedure": "Chứng thực bản sao",
+        "officer": "Lê Văn An",
+        "unit": "Bộ phận một cửa",
+        "cause": "Chờ xác minh với cấp trên.",
+    },
+    "explanation": lambda w: {
+        "item": f"late:{w.dossier_id}",
+        "cause": "Chờ ý kiến cấp trên.",
+        "remedy": "Theo dõi, trả kết quả theo lịch hẹn mới.",
+        "responsible": "Lê Văn An",
+        "new_date": in_a_month(w),
+    },
     "sign": lambda w: {"late_reason": "Ký bổ sung sau hạn do mất điện."},
     "correction": lambda w: {"reason": "Nhập nhầm số hồ sơ tiếp nhận trực tuyến."},
     "token": lambda w: {"name": "Máy chủ Sở KH&CN"},
-    "task": lambda w: {"code": "KH-99", "title": "Số hóa hồ sơ đất đai", "start_date": w.today,
-                       "deadline": in_a_month(w)},
-    "task_edit": lambda w: {"code": "KH-01", "title": "Số hóa toàn bộ hồ sơ đất đai", "start_date": w.today,
-                            "deadline": in_a_month(w)},
+    "task": lambda w: {
+        "code": "KH-99",
+        "title": "Số hóa hồ sơ đất đai",
+        "start_date": w.today,
+        "deadline": in_a_month(w),
+    },
+    "task_edit": lambda w: {
+        "code": "KH-01",
+        "title": "Số hóa toàn bộ hồ sơ đất đai",
+        "start_date": w.today,
+        "deadline": in_a_month(w),
+    },
     "progress": lambda w: {"percent": "40", "note": "Đã số hóa 400 hồ sơ."},
-    "task_csv": lambda w: {"file": (io.BytesIO("code,title,deadline\nKH-50,Rà soát thủ tục,31/12/2030\n".encode()),
-                                    "nhiem-vu.csv")},
-    "team": lambda w: {"decision_number": "12/QĐ-UBND", "decision_date": w.yesterday,
-                       "decision_signer": "Chủ tịch UBND phường", "duties": "Hỗ trợ người dân nộp hồ sơ trực tuyến."},
+    "task_csv": lambda w: {
+        "file": (io.BytesIO("code,title,deadline\nKH-50,Rà soát thủ tục,31/12/2030\n".encode()), "nhiem-vu.csv")
+    },
+    "team": lambda w: {
+        "decision_number": "12/QĐ-UBND",
+        "decision_date": w.yesterday,
+        "decision_signer": "Chủ tịch UBND phường",
+        "duties": "Hỗ trợ người dân nộp hồ sơ trực tuyến.",
+    },
     "member": lambda w: {"name": "Trần Thị Bình", "field": "professional", "phone": "0905 123 456"},
-    "support_case": lambda w: {"date": w.today, "time": "10:15", "procedure": "Cấp bản sao trích lục",
-                               "problem": "Không đăng nhập được Cổng dịch vụ công."},
-    "new_user": lambda w: {"username": "lan.ngo", "full_name": "Ngô Thị Lan", "position": "Văn thư",
-                           "role": "staff", "password": "mat-khau-du-dai"},
-    "edit_user": lambda w: {"full_name": "Người dùng staff", "position": "Tổ trưởng Tổ một cửa",
-                            "role": "staff", "active": "1", "password": ""},
+    "support_case": lambda w: {
+        "date": w.today,
+        "time": "10:15",
+        "procedure": "Cấp bản sao trích lục",
+        "problem": "Không đăng nhập được Cổng dịch vụ công.",
+    },
+    "new_user": lambda w: {
+        "username": "lan.ngo",
+        "full_name": "Ngô Thị Lan",
+        "position": "Văn thư",
+        "role": "staff",
+        "password": "mat-khau-du-dai",
+    },
+    "edit_user": lambda w: {
+        "full_name": "Người dùng staff",
+        "position": "Tổ trưởng Tổ một cửa",
+        "role": "staff",
+        "active": "1",
+        "password": "",
+    },
     "settings": lambda w: {"deadline": "16:30"},
     "category": lambda w: {"new_label": "Ảnh hòm thư góp ý"},
     "credentials": lambda w: {"username": "staff", "password": factories.PASSWORD},
     "language": lambda w: {"locale": "vi", "next": "/"},
-    "setup": lambda w: {"code": "20242", "deadline": "17:00", "username": "newadmin", "full_name": "Quản Trị",
-                        "password": "mat-khau-du-dai"},
+    "setup": lambda w: {
+        "code": "20242",
+        "deadline": "17:00",
+        "username": "newadmin",
+        "full_name": "Quản Trị",
+        "password": "mat-khau-du-dai",
+    },
 }
 
 
@@ -624,8 +715,11 @@ def test_it_lets_in_only_the_right_personas(client, auth, world, case, persona):
         assert database_state() != before, "an accepted change was not saved"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.expect[ANONYMOUS] == LOGIN
-                                  and any(c.expect[r] in (OK, DONE) for r in ROLES)], ids=case_id)
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c.expect[ANONYMOUS] == LOGIN and any(c.expect[r] in (OK, DONE) for r in ROLES)],
+    ids=case_id,
+)
 def test_it_brings_anonymous_visitors_back_after_signing_in(client, world, case):
     url, data = prepare(case, world)
     response = send(client, case, url, data)
@@ -633,8 +727,9 @@ def test_it_brings_anonymous_visitors_back_after_signing_in(client, world, case)
     assert target == url
 
     allowed = next(role for role in ROLES if case.expect[role] in (OK, DONE))
-    signed_in = client.post("/login", query_string={"next": target},
-                            data={"username": allowed, "password": factories.PASSWORD})
+    signed_in = client.post(
+        "/login", query_string={"next": target}, data={"username": allowed, "password": factories.PASSWORD}
+    )
 
     assert signed_in.status_code == 303
     assert signed_in.headers["Location"] == url
@@ -647,8 +742,9 @@ def api_token(user) -> str:
     return secret
 
 
-@pytest.mark.parametrize(("owner", "expected"), [("reviewer", OK), ("leader", OK), ("admin", OK),
-                                                 ("staff", UNAUTHORIZED)])
+@pytest.mark.parametrize(
+    ("owner", "expected"), [("reviewer", OK), ("leader", OK), ("admin", OK), ("staff", UNAUTHORIZED)]
+)
 def test_it_serves_the_pdf_api_to_tokens_of_people_who_may_pull(client, world, owner, expected):
     secret = api_token(world.users[owner])
 

@@ -1,4 +1,5 @@
 """The admin's user pages: creating, editing, deactivating accounts, and the audit trail of each."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,13 @@ from wardapp.extensions import db
 from . import factories
 from .test_access import Page, isolated_client, use_quick_password_hashing
 
-NEW_USER = {"username": "lan.ngo", "full_name": "Ngô Thị Lan", "position": "Văn thư", "role": "staff",
-            "password": "mat-khau-du-dai"}
+NEW_USER = {
+    "username": "lan.ngo",
+    "full_name": "Ngô Thị Lan",
+    "position": "Văn thư",
+    "role": "staff",
+    "password": "mat-khau-du-dai",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -41,19 +47,26 @@ def user(username: str) -> User | None:
 
 
 def audit_lines(action_prefix: str = "user.") -> list[AuditEvent]:
-    return db.session.scalars(db.select(AuditEvent).filter(AuditEvent.action.startswith(action_prefix))
-                              .order_by(AuditEvent.id)).all()
+    return db.session.scalars(
+        db.select(AuditEvent).filter(AuditEvent.action.startswith(action_prefix)).order_by(AuditEvent.id)
+    ).all()
 
 
 def edit_form(person: User, **changes) -> dict[str, str]:
     """What the edit page posts when the admin changes only ``changes``."""
-    form = {"full_name": person.full_name, "position": person.position, "role": person.role,
-            "active": "1" if person.active else "", "password": ""}
+    form = {
+        "full_name": person.full_name,
+        "position": person.position,
+        "role": person.role,
+        "active": "1" if person.active else "",
+        "password": "",
+    }
     form.update(changes)
     return {k: v for k, v in form.items() if v != "" or k == "password"}
 
 
 # --- Creating ----------------------------------------------------------------------------------
+
 
 def test_it_creates_a_user_who_can_sign_in(admin, app):
     response = admin.post("/admin/users/new", data=NEW_USER | {"full_name": "  Ngô   Thị Lan "})
@@ -63,24 +76,46 @@ def test_it_creates_a_user_who_can_sign_in(admin, app):
     assert "Đã tạo tài khoản lan.ngo." in listing.flashes
     assert "Ngô Thị Lan" in listing.html
     created = user("lan.ngo")
-    assert (created.full_name, created.position, created.role, created.active) == ("Ngô Thị Lan", "Văn thư", "staff", True)
+    assert (created.full_name, created.position, created.role, created.active) == (
+        "Ngô Thị Lan",
+        "Văn thư",
+        "staff",
+        True,
+    )
     assert can_sign_in(app, "lan.ngo", "mat-khau-du-dai")
     [line] = audit_lines("user.created")
     assert (line.actor_username, line.target_id) == ("admin", str(created.id))
-    assert line.after == {"username": "lan.ngo", "full_name": "Ngô Thị Lan", "position": "Văn thư",
-                          "role": "staff", "active": True, "locale": "vi"}
+    assert line.after == {
+        "username": "lan.ngo",
+        "full_name": "Ngô Thị Lan",
+        "position": "Văn thư",
+        "role": "staff",
+        "active": True,
+        "locale": "vi",
+    }
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"username": "Nguyễn Lan"}, "username", "Từ 3 đến 64 ký tự"),
-    ({"username": "ab"}, "username", "Từ 3 đến 64 ký tự"),
-    ({"username": "STAFF"}, "username", "Tên đăng nhập này đã có người dùng."),
-    ({"password": "1234567"}, "password", "Mật khẩu cần ít nhất 8 ký tự."),
-    ({"full_name": "   "}, "full_name", "Nhập họ và tên"),
-    ({"full_name": "Ngô " * 40}, "full_name", "Tối đa 120 ký tự."),
-    ({"role": "superuser"}, "role", "Chọn một vai trò."),
-], ids=["accents and spaces", "too short", "duplicate", "short password", "missing full name",
-        "full name too long", "unknown role"])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"username": "Nguyễn Lan"}, "username", "Từ 3 đến 64 ký tự"),
+        ({"username": "ab"}, "username", "Từ 3 đến 64 ký tự"),
+        ({"username": "STAFF"}, "username", "Tên đăng nhập này đã có người dùng."),
+        ({"password": "1234567"}, "password", "Mật khẩu cần ít nhất 8 ký tự."),
+        ({"full_name": "   "}, "full_name", "Nhập họ và tên"),
+        ({"full_name": "Ngô " * 40}, "full_name", "Tối đa 120 ký tự."),
+        ({"role": "superuser"}, "role", "Chọn một vai trò."),
+    ],
+    ids=[
+        "accents and spaces",
+        "too short",
+        "duplicate",
+        "short password",
+        "missing full name",
+        "full name too long",
+        "unknown role",
+    ],
+)
 def test_it_explains_why_a_user_was_not_created(admin, changes, field, message):
     before = db.session.scalar(db.select(db.func.count()).select_from(User))
     typed = NEW_USER | changes
@@ -100,6 +135,7 @@ def test_it_explains_why_a_user_was_not_created(admin, changes, field, message):
 
 # --- Editing -----------------------------------------------------------------------------------
 
+
 def test_it_changes_a_role_and_the_new_role_applies_at_once(admin, app, users):
     staff = isolated_client(app)
     staff.post("/login", data={"username": "staff", "password": factories.PASSWORD})
@@ -116,8 +152,7 @@ def test_it_changes_a_role_and_the_new_role_applies_at_once(admin, app, users):
 
 
 def test_it_records_only_what_changed(admin, users):
-    admin.post(f"/admin/users/{users['leader'].id}",
-               data=edit_form(users["leader"], position="Chủ tịch UBND phường"))
+    admin.post(f"/admin/users/{users['leader'].id}", data=edit_form(users["leader"], position="Chủ tịch UBND phường"))
     [line] = audit_lines()
     assert line.action == "user.updated"
     assert (line.before, line.after) == ({"position": "Chuyên viên"}, {"position": "Chủ tịch UBND phường"})
@@ -164,8 +199,11 @@ def test_it_refuses_a_short_new_password(admin, app, users):
     assert can_sign_in(app, "staff", factories.PASSWORD)
 
 
-@pytest.mark.parametrize("changes", [{"role": "staff"}, {"role": "leader"}, {"active": ""}],
-                         ids=["demote to staff", "demote to leader", "deactivate"])
+@pytest.mark.parametrize(
+    "changes",
+    [{"role": "staff"}, {"role": "leader"}, {"active": ""}],
+    ids=["demote to staff", "demote to leader", "deactivate"],
+)
 def test_it_does_not_let_admins_lock_themselves_out(admin, users, changes):
     me = users["admin"]
 

@@ -1,4 +1,5 @@
 """The audit log: what is recorded, how the admin filters it, and that nobody can rewrite it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,11 +42,15 @@ def lines(action: str | None = None) -> list[AuditEvent]:
 
 
 def log_rows() -> list[tuple]:
-    return db.session.execute(db.select(AuditEvent.id, AuditEvent.action, AuditEvent.summary, AuditEvent.before,
-                                        AuditEvent.after).order_by(AuditEvent.id)).all()
+    return db.session.execute(
+        db.select(AuditEvent.id, AuditEvent.action, AuditEvent.summary, AuditEvent.before, AuditEvent.after).order_by(
+            AuditEvent.id
+        )
+    ).all()
 
 
 # --- What is recorded --------------------------------------------------------------------------
+
 
 def test_it_records_sign_ins_and_failed_sign_ins(app, client, users):
     signed_in(app, "staff")
@@ -56,7 +61,11 @@ def test_it_records_sign_ins_and_failed_sign_ins(app, client, users):
 
     assert (login.action, login.actor_username, login.target_id) == ("login", "staff", str(users["staff"].id))
     assert (failed.action, failed.actor_username) == ("login.failed", "leader")
-    assert (unknown.action, unknown.actor_username, unknown.summary) == ("login.failed", None, "unknown username 'ghost'")
+    assert (unknown.action, unknown.actor_username, unknown.summary) == (
+        "login.failed",
+        None,
+        "unknown username 'ghost'",
+    )
     assert login.ip == "127.0.0.1"
 
 
@@ -90,8 +99,12 @@ def test_it_records_a_new_report_and_then_only_the_fields_that_changed(app, user
 
     created, updated = lines("report.created") + lines("report.updated")
     assert (created.actor_username, created.target_id, created.before) == ("staff", day, None)
-    assert created.after == factories.figures(response_team_cases=0) | {"highlights": "", "difficulties": "", "proposals": "",
-                                                   "status": "complete"}
+    assert created.after == factories.figures(response_team_cases=0) | {
+        "highlights": "",
+        "difficulties": "",
+        "proposals": "",
+        "status": "complete",
+    }
     assert (updated.actor_username, updated.target_id, updated.summary) == ("leader", day, f"{TODAY:%d/%m/%Y}")
     assert (updated.before, updated.after) == ({"highlights": ""}, {"highlights": "Đã tiếp 40 lượt công dân."})
 
@@ -103,16 +116,20 @@ def test_it_records_a_draft_becoming_complete(app, users, commune):
     staff.post(f"/reports/{TODAY.isoformat()}", data=factories.form_data(1, response_team_cases=0))
 
     [line] = lines("report.updated")
-    assert (line.before, line.after) == ({"pending_within": 50, "status": "draft"},
-                                         {"pending_within": 11, "status": "complete"})
+    assert (line.before, line.after) == (
+        {"pending_within": 50, "status": "draft"},
+        {"pending_within": 11, "status": "complete"},
+    )
 
 
 def test_it_shows_every_kind_of_change_to_the_admin(app, client, users):
     admin = signed_in(app, "admin")
     client.post("/login", data={"username": "staff", "password": "wrong-password"})
     signed_in(app, "staff").post(f"/reports/{TODAY.isoformat()}", data=factories.form_data())
-    admin.post(f"/admin/users/{users['leader'].id}",
-               data={"full_name": "Người dùng leader", "position": "Chuyên viên", "role": "reviewer", "active": "1"})
+    admin.post(
+        f"/admin/users/{users['leader'].id}",
+        data={"full_name": "Người dùng leader", "position": "Chuyên viên", "role": "reviewer", "active": "1"},
+    )
     admin.post("/settings", data={"deadline": "16:00"})
 
     page = Page.of(admin.get("/admin/audit/"))
@@ -124,13 +141,14 @@ def test_it_shows_every_kind_of_change_to_the_admin(app, client, users):
 
 # --- Filtering the log -------------------------------------------------------------------------
 
+
 def utc(text_: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text_)
 
 
 # Moments in UTC; Vietnam is 7 hours ahead, so B falls on 02/03 there.
 SEEDED = {
-    "A": ("login", "staff", utc("2025-03-01T02:00")),          # 09:00 01/03 in Vietnam
+    "A": ("login", "staff", utc("2025-03-01T02:00")),  # 09:00 01/03 in Vietnam
     "B": ("login.failed", "leader", utc("2025-03-01T18:00")),  # 01:00 02/03 in Vietnam
     "C": ("report.updated", "staff", utc("2025-03-03T03:00")),
     "D": ("user.role_changed", "admin", utc("2025-03-05T03:00")),
@@ -140,8 +158,11 @@ SEEDED = {
 @pytest.fixture
 def seeded_log(users):
     for marker, (action, username, at) in SEEDED.items():
-        db.session.add(AuditEvent(action=action, actor_username=username, actor_id=users[username].id,
-                                  at=at, summary=f"mốc-{marker}"))
+        db.session.add(
+            AuditEvent(
+                action=action, actor_username=username, actor_id=users[username].id, at=at, summary=f"mốc-{marker}"
+            )
+        )
     db.session.commit()
 
 
@@ -149,19 +170,23 @@ def markers(page: Page) -> list[str]:
     return [m for m in SEEDED if f"mốc-{m}" in page.html]
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ({}, ["A", "B", "C", "D"]),
-    ({"action": "login"}, ["A", "B"]),
-    ({"action": "login.failed"}, ["B"]),
-    ({"user": "staff"}, ["A", "C"]),
-    ({"from": "2025-03-02", "to": "2025-03-02"}, ["B"]),
-    ({"from": "2025-03-01", "to": "2025-03-01"}, ["A"]),
-    ({"from": "2025-03-03"}, ["C", "D"]),
-    ({"to": "2025-03-03"}, ["A", "B", "C"]),
-    ({"action": "report", "user": "staff", "from": "2025-03-01"}, ["C"]),
-    ({"user": "nobody"}, []),
-    ({"from": "not-a-date"}, ["A", "B", "C", "D"]),
-], ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, ["A", "B", "C", "D"]),
+        ({"action": "login"}, ["A", "B"]),
+        ({"action": "login.failed"}, ["B"]),
+        ({"user": "staff"}, ["A", "C"]),
+        ({"from": "2025-03-02", "to": "2025-03-02"}, ["B"]),
+        ({"from": "2025-03-01", "to": "2025-03-01"}, ["A"]),
+        ({"from": "2025-03-03"}, ["C", "D"]),
+        ({"to": "2025-03-03"}, ["A", "B", "C"]),
+        ({"action": "report", "user": "staff", "from": "2025-03-01"}, ["C"]),
+        ({"user": "nobody"}, []),
+        ({"from": "not-a-date"}, ["A", "B", "C", "D"]),
+    ],
+    ids=lambda v: str(v),
+)
 def test_it_filters_by_action_user_and_vietnam_days(app, users, seeded_log, filters, expected):
     admin = signed_in(app, "admin")
 
@@ -200,12 +225,16 @@ def test_it_pages_through_the_log_newest_first(app, users, seeded_log):
 
 # --- Nobody rewrites the log -------------------------------------------------------------------
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_events SET action = 'nothing.happened'",
-    "UPDATE audit_events SET summary = '' WHERE action = 'login'",
-    "DELETE FROM audit_events",
-    "DELETE FROM audit_events WHERE action = 'login'",
-])
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET action = 'nothing.happened'",
+        "UPDATE audit_events SET summary = '' WHERE action = 'login'",
+        "DELETE FROM audit_events",
+        "DELETE FROM audit_events WHERE action = 'login'",
+    ],
+)
 def test_it_refuses_to_rewrite_the_log_in_the_database(app, users, statement):
     signed_in(app, "staff")
     before = log_rows()
@@ -218,10 +247,14 @@ def test_it_refuses_to_rewrite_the_log_in_the_database(app, users, statement):
     assert log_rows() == before
 
 
-@pytest.mark.parametrize("statement", [
-    lambda: db.update(AuditEvent).values(action="nothing.happened"),
-    lambda: db.delete(AuditEvent),
-], ids=["bulk update", "bulk delete"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        lambda: db.update(AuditEvent).values(action="nothing.happened"),
+        lambda: db.delete(AuditEvent),
+    ],
+    ids=["bulk update", "bulk delete"],
+)
 def test_it_refuses_bulk_rewrites_through_the_orm(app, users, statement):
     before = log_rows()
     with pytest.raises(DBAPIError, match="append-only"):

@@ -1,4 +1,5 @@
 """Signing in and out: wrong passwords, lock-out, deactivated accounts, redirects, language."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,9 @@ def client(app):
 
 
 def sign_in(client, username: str = "staff", password: str = factories.PASSWORD, next: str | None = None):
-    return client.post("/login", query_string={"next": next} if next else None,
-                       data={"username": username, "password": password})
+    return client.post(
+        "/login", query_string={"next": next} if next else None, data={"username": username, "password": password}
+    )
 
 
 def login_error(response) -> str:
@@ -66,6 +68,7 @@ class Clock:
 
 
 # --- Wrong passwords and lock-out --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("failures", [1, 2, 4])
 def test_it_says_how_many_attempts_are_left(client, users, failures):
@@ -133,6 +136,7 @@ def test_it_keeps_other_accounts_open_while_one_is_locked(client, users):
 
 # --- Deactivated accounts ----------------------------------------------------------------------
 
+
 def test_it_refuses_a_deactivated_account_with_a_clear_message(client, users):
     users["staff"].active = False
     db.session.commit()
@@ -150,8 +154,10 @@ def test_it_signs_out_someone_whose_account_is_deactivated(app, users):
     sign_in(admin, "admin")
     assert staff.get("/").status_code == 200
 
-    admin.post(f"/admin/users/{users['staff'].id}",
-               data={"full_name": "Người dùng staff", "position": "Chuyên viên", "role": "staff", "password": ""})
+    admin.post(
+        f"/admin/users/{users['staff'].id}",
+        data={"full_name": "Người dùng staff", "position": "Chuyên viên", "role": "staff", "password": ""},
+    )
 
     assert user("staff").active is False
     response = staff.get("/reports/")
@@ -161,10 +167,20 @@ def test_it_signs_out_someone_whose_account_is_deactivated(app, users):
 
 # --- Where signing in leads --------------------------------------------------------------------
 
-@pytest.mark.parametrize("target", [
-    "//evil.example", "///evil.example", "https://evil.example/login", "http:evil.example",
-    "/\\evil.example", "\\\\evil.example", "/\t/evil.example", "javascript:alert(1)",
-])
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "///evil.example",
+        "https://evil.example/login",
+        "http:evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+    ],
+)
 def test_it_never_sends_people_to_another_site_after_signing_in(client, users, target):
     response = sign_in(client, next=target)
     assert response.status_code == 303
@@ -189,6 +205,7 @@ def test_it_sends_signed_in_people_from_the_sign_in_page_to_the_dashboard(client
 
 # --- Signing out -------------------------------------------------------------------------------
 
+
 def test_it_signs_out_only_by_post(client, users):
     sign_in(client)
 
@@ -204,14 +221,31 @@ def test_it_signs_out_only_by_post(client, users):
 
 # --- Own password ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("form", "field", "message"), [
-    ({"current_password": "wrong-one", "new_password": "mat-khau-moi-1", "confirm_password": "mat-khau-moi-1"},
-     "current_password", "Mật khẩu hiện tại không đúng."),
-    ({"current_password": factories.PASSWORD, "new_password": "ngan", "confirm_password": "ngan"},
-     "new_password", "Mật khẩu cần ít nhất 8 ký tự."),
-    ({"current_password": factories.PASSWORD, "new_password": "mat-khau-moi-1", "confirm_password": "mat-khau-moi-2"},
-     "confirm_password", "Hai lần nhập mật khẩu mới không giống nhau."),
-])
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        (
+            {"current_password": "wrong-one", "new_password": "mat-khau-moi-1", "confirm_password": "mat-khau-moi-1"},
+            "current_password",
+            "Mật khẩu hiện tại không đúng.",
+        ),
+        (
+            {"current_password": factories.PASSWORD, "new_password": "ngan", "confirm_password": "ngan"},
+            "new_password",
+            "Mật khẩu cần ít nhất 8 ký tự.",
+        ),
+        (
+            {
+                "current_password": factories.PASSWORD,
+                "new_password": "mat-khau-moi-1",
+                "confirm_password": "mat-khau-moi-2",
+            },
+            "confirm_password",
+            "Hai lần nhập mật khẩu mới không giống nhau.",
+        ),
+    ],
+)
 def test_it_explains_why_the_password_was_not_changed(client, users, form, field, message):
     sign_in(client)
     response = client.post("/account", data=form)
@@ -222,8 +256,14 @@ def test_it_explains_why_the_password_was_not_changed(client, users, form, field
 
 def test_it_changes_the_own_password(client, users, app):
     sign_in(client)
-    response = client.post("/account", data={"current_password": factories.PASSWORD,
-                                             "new_password": "mat-khau-moi-1", "confirm_password": "mat-khau-moi-1"})
+    response = client.post(
+        "/account",
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "mat-khau-moi-1",
+            "confirm_password": "mat-khau-moi-1",
+        },
+    )
     assert response.status_code == 303
     assert sign_in(isolated_client(app), password=factories.PASSWORD).status_code == 401
     assert sign_in(isolated_client(app), password="mat-khau-moi-1").status_code == 303
@@ -231,6 +271,7 @@ def test_it_changes_the_own_password(client, users, app):
 
 
 # --- Language ----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def english_catalog(tmp_path_factory) -> tuple[Path, object]:

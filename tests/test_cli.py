@@ -1,4 +1,5 @@
 """The command line an installer uses: users, the commune, and the demo data."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,18 @@ from wardapp.reports.models import DailyReport
 from . import factories
 from .test_access import isolated_client, use_quick_password_hashing
 
-CREATE_LEADER = ["users", "create", "--username", "hung.tran", "--role", "leader",
-                 "--full-name", "Trần  Văn Hùng", "--position", "Phó Chủ tịch UBND phường"]
+CREATE_LEADER = [
+    "users",
+    "create",
+    "--username",
+    "hung.tran",
+    "--role",
+    "leader",
+    "--full-name",
+    "Trần  Văn Hùng",
+    "--position",
+    "Phó Chủ tịch UBND phường",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -40,15 +51,22 @@ def count(model) -> int:
 
 # --- users create ------------------------------------------------------------------------------
 
+
 def test_it_creates_a_user_and_prints_the_generated_password(runner, app, commune):
     result = runner.invoke(args=CREATE_LEADER)
 
     assert result.exit_code == 0, result.output
     assert "Created hung.tran (leader)." in result.output
-    [password] = [line.removeprefix("Password: ") for line in result.output.splitlines() if line.startswith("Password: ")]
+    [password] = [
+        line.removeprefix("Password: ") for line in result.output.splitlines() if line.startswith("Password: ")
+    ]
     assert len(password) >= 12
     created = db.session.scalar(db.select(User).filter_by(username="hung.tran"))
-    assert (created.role, created.full_name, created.position) == ("leader", "Trần Văn Hùng", "Phó Chủ tịch UBND phường")
+    assert (created.role, created.full_name, created.position) == (
+        "leader",
+        "Trần Văn Hùng",
+        "Phó Chủ tịch UBND phường",
+    )
     assert can_sign_in(app, "hung.tran", password)
     assert db.session.scalar(db.select(AuditEvent).filter_by(action="user.created")).after["username"] == "hung.tran"
 
@@ -72,17 +90,22 @@ def test_it_generates_a_different_password_each_time(runner, commune):
 def test_it_refuses_a_username_already_taken(runner, users, username):
     before = count(User)
 
-    result = runner.invoke(args=["users", "create", "--username", username, "--role", "leader", "--full-name", "Trần Văn Hùng"])
+    result = runner.invoke(
+        args=["users", "create", "--username", username, "--role", "leader", "--full-name", "Trần Văn Hùng"]
+    )
 
     assert result.exit_code == 1
     assert "Tên đăng nhập này đã có người dùng." in result.output
     assert count(User) == before
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    (["--password", "ngan"], "Mật khẩu cần ít nhất 8 ký tự."),
-    (["--full-name", "   "], "Nhập họ và tên"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--password", "ngan"], "Mật khẩu cần ít nhất 8 ký tự."),
+        (["--full-name", "   "], "Nhập họ và tên"),
+    ],
+)
 def test_it_refuses_bad_account_data(runner, commune, extra, message):
     result = runner.invoke(args=[*CREATE_LEADER, *extra])
     assert result.exit_code == 1
@@ -107,6 +130,7 @@ def test_it_refuses_to_create_a_user_before_the_commune_is_set_up(runner):
 
 # --- commune setup -----------------------------------------------------------------------------
 
+
 def test_it_sets_up_the_commune_from_its_official_code(runner):
     result = runner.invoke(args=["commune", "setup", "20242"])
 
@@ -114,7 +138,11 @@ def test_it_sets_up_the_commune_from_its_official_code(runner):
     assert result.output.strip() == "20242 Phường Hải Châu, Thành phố Đà Nẵng"
     commune = db.session.scalar(db.select(Commune))
     assert (commune.code, commune.name, commune.province_code, commune.deadline) == (
-        "20242", "Phường Hải Châu", "48", dt.time(17, 0))
+        "20242",
+        "Phường Hải Châu",
+        "48",
+        dt.time(17, 0),
+    )
 
 
 @pytest.mark.parametrize("code", ["99999", "abc", "2024"])
@@ -133,6 +161,7 @@ def test_it_sets_up_the_commune_only_once(runner, commune):
 
 
 # --- demo --------------------------------------------------------------------------------------
+
 
 def test_it_creates_the_demo_commune_with_users_and_90_days_of_history(runner, app):
     result = runner.invoke(args=["demo", "--password", "demo-wardapp"])

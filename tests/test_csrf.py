@@ -1,4 +1,5 @@
 """With CSRF protection on (as in production), a form posted without its token changes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -58,11 +59,23 @@ def changes_recorded() -> tuple[int, int, int]:
 
 FORMS = [
     pytest.param("staff", f"/reports/{TODAY}", factories.form_data(highlights="Không được lưu"), id="report"),
-    pytest.param("admin", "/admin/users/new", {"username": "lan.ngo", "full_name": "Ngô Thị Lan", "role": "staff",
-                                               "password": "mat-khau-du-dai"}, id="new user"),
+    pytest.param(
+        "admin",
+        "/admin/users/new",
+        {"username": "lan.ngo", "full_name": "Ngô Thị Lan", "role": "staff", "password": "mat-khau-du-dai"},
+        id="new user",
+    ),
     pytest.param("admin", "/settings", {"deadline": "16:00"}, id="settings"),
-    pytest.param("staff", "/account", {"current_password": factories.PASSWORD, "new_password": "mat-khau-moi-1",
-                                       "confirm_password": "mat-khau-moi-1"}, id="password"),
+    pytest.param(
+        "staff",
+        "/account",
+        {
+            "current_password": factories.PASSWORD,
+            "new_password": "mat-khau-moi-1",
+            "confirm_password": "mat-khau-moi-1",
+        },
+        id="password",
+    ),
 ]
 
 

@@ -1,5 +1,6 @@
 """The month's list of late dossiers, by officer and unit, with the leader's explanation of each
 (or "Chưa giải trình"): the list the commune publishes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,20 +38,34 @@ def signed_in(app, username: str):
     return client
 
 
-def record(report, officer: str, unit: str, procedure: str, count: int = 1, kind: str = "resolved_late",
-           cause: str = "Chờ xác minh") -> LateDossier:
-    dossier = LateDossier(report_id=report.id, kind=kind, count=count, procedure=procedure, officer=officer,
-                          unit=unit, cause=cause)
+def record(
+    report,
+    officer: str,
+    unit: str,
+    procedure: str,
+    count: int = 1,
+    kind: str = "resolved_late",
+    cause: str = "Chờ xác minh",
+) -> LateDossier:
+    dossier = LateDossier(
+        report_id=report.id, kind=kind, count=count, procedure=procedure, officer=officer, unit=unit, cause=cause
+    )
     db.session.add(dossier)
     db.session.commit()
     return dossier
 
 
 def explain(leader, day: dt.date, dossier: LateDossier, remedy: str, responsible: str = "Phó Chủ tịch Lê Thị Hằng"):
-    response = leader.post(f"/reports/{day.isoformat()}/explain", data={
-        "item": f"late:{dossier.id}", "cause": "Thiếu người", "remedy": remedy, "new_date": NEW_DATE,
-        "responsible": responsible,
-    })
+    response = leader.post(
+        f"/reports/{day.isoformat()}/explain",
+        data={
+            "item": f"late:{dossier.id}",
+            "cause": "Thiếu người",
+            "remedy": remedy,
+            "new_date": NEW_DATE,
+            "responsible": responsible,
+        },
+    )
     assert response.status_code == 303
     return response
 
@@ -61,7 +76,7 @@ def month_url(first: dt.date) -> str:
 
 def cells(page: Page, row) -> list[str]:
     found = []
-    for element in page.elements[page.elements.index(row) + 1:]:
+    for element in page.elements[page.elements.index(row) + 1 :]:
         if element.tag == "tr":
             break
         if element.tag == "td":
@@ -94,8 +109,9 @@ def last_month(commune, users):
     return {
         "an": record(early, "Nguyễn Văn An", "Tư pháp - Hộ tịch", "Đăng ký khai sinh", cause="Mất điện"),
         "mai_early": record(early, "Trần Thị Mai", "Công an phường", "Đăng ký thường trú", count=1),
-        "mai_later": record(later, "Trần Thị Mai", "Công an phường", "Đăng ký tạm trú", count=2,
-                            kind="pending_overdue"),
+        "mai_later": record(
+            later, "Trần Thị Mai", "Công an phường", "Đăng ký tạm trú", count=2, kind="pending_overdue"
+        ),
         "mai_land": record(later, "Trần Thị Mai", "Địa chính", "Cấp giấy chứng nhận quyền sử dụng đất"),
     }
 
@@ -112,10 +128,22 @@ def test_it_lists_the_months_late_dossiers_by_officer_and_unit(app, users, last_
         "Trần Thị Mai · Địa chính (1 hồ sơ)",
     ]
     assert listed["Trần Thị Mai · Công an phường (3 hồ sơ)"] == [
-        [EARLY.strftime("%d/%m/%Y"), "Giải quyết quá hạn", "1", "Đăng ký thường trú", "Chờ xác minh",
-         "Chưa giải trình"],
-        [LATER.strftime("%d/%m/%Y"), "Đang giải quyết quá hạn", "2", "Đăng ký tạm trú", "Chờ xác minh",
-         "Chưa giải trình"],
+        [
+            EARLY.strftime("%d/%m/%Y"),
+            "Giải quyết quá hạn",
+            "1",
+            "Đăng ký thường trú",
+            "Chờ xác minh",
+            "Chưa giải trình",
+        ],
+        [
+            LATER.strftime("%d/%m/%Y"),
+            "Đang giải quyết quá hạn",
+            "2",
+            "Đăng ký tạm trú",
+            "Chờ xác minh",
+            "Chưa giải trình",
+        ],
     ]
 
 
@@ -185,9 +213,16 @@ def test_it_does_not_list_explanations_of_other_items_as_dossier_explanations(ap
     commune.team_deadline = EARLY - dt.timedelta(days=1)
     db.session.commit()
     leader = signed_in(app, "leader")
-    explained = leader.post(f"/reports/{EARLY.isoformat()}/explain", data={
-        "item": "team", "cause": "Chưa có nhân sự", "remedy": "Trình quyết định thành lập", "new_date": NEW_DATE,
-        "responsible": "Chủ tịch"})
+    explained = leader.post(
+        f"/reports/{EARLY.isoformat()}/explain",
+        data={
+            "item": "team",
+            "cause": "Chưa có nhân sự",
+            "remedy": "Trình quyết định thành lập",
+            "new_date": NEW_DATE,
+            "responsible": "Chủ tịch",
+        },
+    )
     assert explained.status_code == 303
 
     listed = groups(Page.of(leader.get(month_url(LAST_MONTH))))

@@ -1,7 +1,9 @@
 """Generated demo history (wardapp/demo/history.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from statistics import mean
 
 import pytest
@@ -24,7 +26,7 @@ def test_it_generates_consecutive_days_ending_on_the_given_day(ninety_days):
     assert len(dates) == 90
     assert dates[-1] == END
     assert dates[0] == END - dt.timedelta(days=89)
-    assert all(b - a == dt.timedelta(days=1) for a, b in zip(dates, dates[1:]))
+    assert all(b - a == dt.timedelta(days=1) for a, b in itertools.pairwise(dates))
 
 
 def test_it_fills_every_figure_and_narrative_field(ninety_days):
@@ -48,12 +50,12 @@ def test_it_keeps_every_seed_consistent(seed):
 
 def test_it_carries_yesterdays_pending_dossiers_over_to_today(ninety_days):
     assert ninety_days[0][1]["carried_over"] == 12
-    for (_, yesterday, _), (day, today, _) in zip(ninety_days, ninety_days[1:]):
+    for (_, yesterday, _), (day, today, _) in itertools.pairwise(ninety_days):
         assert today["carried_over"] == rates.pending_total(yesterday), day
 
 
 def test_it_starts_from_the_given_carried_over():
-    (_, first, _), = history.generate(1, END, start_carried=30)
+    ((_, first, _),) = history.generate(1, END, start_carried=30)
     assert first["carried_over"] == 30
 
 
@@ -83,4 +85,3 @@ def test_it_is_the_same_history_for_the_same_seed():
 
 def test_it_is_a_different_history_for_another_seed():
     assert history.generate(30, END, seed=7) != history.generate(30, END, seed=8)
-

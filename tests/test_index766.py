@@ -1,4 +1,5 @@
 """The estimate of the measurable part of the Decision 766 index (wardapp/reports/index766.py)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -60,13 +61,13 @@ WITHOUT_TARGET = {
     "feedback_on_time": (day(feedback_received=4, feedback_on_time=3, feedback_late=1), 0.75, 4.5),
     "feedback_satisfied": (
         day(feedback_received=4, feedback_on_time=3, feedback_late=1, feedback_unsatisfied=1),
-        0.5, 3,
+        0.5,
+        3,
     ),
 }
 
 TARGETED_CASES = [
-    pytest.param(key, case, id=f"{key}-{case}")
-    for key in WITH_TARGET for case in ("at", "below", "above")
+    pytest.param(key, case, id=f"{key}-{case}") for key in WITH_TARGET for case in ("at", "below", "above")
 ]
 
 
@@ -112,16 +113,18 @@ def test_it_never_counts_more_unhappy_dossiers_than_resolved_ones():
 def test_it_estimates_an_ordinary_day():
     result = index766.estimate(figures())
     by_key = {r.indicator.key: r.score for r in result.results}
-    assert by_key == pytest.approx({
-        "progress": 26 / 28 * 20,
-        "online_dossiers": 0.4 * 6 / 0.5,
-        "online_payment": 0.4 * 6,
-        "e_results": 20 / 28 * 7,
-        "digitized": 8,  # 25 / 30 is above the 80% target
-        "feedback_on_time": 3,
-        "feedback_satisfied": 3,  # 2 received, 1 of them late
-        "dossiers_satisfied": (25 / 28) * 6 / 0.9,  # 2 late and 1 unsatisfied out of 28
-    })
+    assert by_key == pytest.approx(
+        {
+            "progress": 26 / 28 * 20,
+            "online_dossiers": 0.4 * 6 / 0.5,
+            "online_payment": 0.4 * 6,
+            "e_results": 20 / 28 * 7,
+            "digitized": 8,  # 25 / 30 is above the 80% target
+            "feedback_on_time": 3,
+            "feedback_satisfied": 3,  # 2 received, 1 of them late
+            "dossiers_satisfied": (25 / 28) * 6 / 0.9,  # 2 late and 1 unsatisfied out of 28
+        }
+    )
     assert result.points == pytest.approx(sum(by_key.values()))
     assert result.measured_max == 65
     assert result.coverage == pytest.approx(0.65)
@@ -129,8 +132,9 @@ def test_it_estimates_an_ordinary_day():
 
 
 def test_it_leaves_indicators_without_data_out_of_the_measured_part():
-    result = index766.estimate(figures(feedback_received=0, feedback_on_time=0, feedback_late=0,
-                                       fee_bearing=0, paid_online=0))
+    result = index766.estimate(
+        figures(feedback_received=0, feedback_on_time=0, feedback_late=0, fee_bearing=0, paid_online=0)
+    )
     unmeasured = {r.indicator.key for r in result.results if r.score is None}
     assert unmeasured == {"feedback_on_time", "feedback_satisfied", "online_payment"}
     assert result.measured_max == 65 - 6 - 6 - 6
@@ -138,9 +142,18 @@ def test_it_leaves_indicators_without_data_out_of_the_measured_part():
 
 
 def test_it_gives_full_marks_on_a_perfect_day():
-    perfect = day(received_online=10, online_full_process=10, resolved_early=4, resolved_on_time=6,
-                  fee_bearing=5, paid_online=5, digitized=10, e_results=10,
-                  feedback_received=2, feedback_on_time=2)
+    perfect = day(
+        received_online=10,
+        online_full_process=10,
+        resolved_early=4,
+        resolved_on_time=6,
+        fee_bearing=5,
+        paid_online=5,
+        digitized=10,
+        e_results=10,
+        feedback_received=2,
+        feedback_on_time=2,
+    )
     result = index766.estimate(perfect)
     assert result.points == result.measured_max == 65
     assert result.share == 1.0

@@ -1,5 +1,6 @@
 """Recording the day's late dossiers, one by one or as a group, and the warning when what was
 recorded does not add up to the day's late figures."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,15 +39,21 @@ def report(commune, users):
 
 def late(**overrides) -> dict[str, str]:
     return {
-        "kind": "resolved_late", "count": "1", "procedure": "Đăng ký thường trú",
-        "dossier_code": "H48.20242-250715-0012", "officer": "Trần Thị Mai", "unit": "Công an phường",
-        "cause": "Chờ xác minh nơi ở cũ", "apology_issued": "1", "new_appointment": TODAY.isoformat(),
+        "kind": "resolved_late",
+        "count": "1",
+        "procedure": "Đăng ký thường trú",
+        "dossier_code": "H48.20242-250715-0012",
+        "officer": "Trần Thị Mai",
+        "unit": "Công an phường",
+        "cause": "Chờ xác minh nơi ở cũ",
+        "apology_issued": "1",
+        "new_appointment": TODAY.isoformat(),
     } | overrides
 
 
 def cells(page: Page, row) -> list[str]:
     found = []
-    for element in page.elements[page.elements.index(row) + 1:]:
+    for element in page.elements[page.elements.index(row) + 1 :]:
         if element.tag == "tr":
             break
         if element.tag == "td":
@@ -85,11 +92,18 @@ def test_it_records_one_late_dossier_and_lists_it(client, auth, users, report, p
 
     assert response.status_code == 303
     assert "Đã ghi hồ sơ trễ hạn." in page.flashes
-    assert recorded(page) == [[
-        # the code and the unit sit on a line of their own (after a <br>)
-        "Giải quyết quá hạn", "1", "Đăng ký thường trúH48.20242-250715-0012", "Trần Thị MaiCông an phường",
-        "Chờ xác minh nơi ở cũ", "Có", TODAY.strftime("%d/%m/%Y"),
-    ]]
+    assert recorded(page) == [
+        [
+            # the code and the unit sit on a line of their own (after a <br>)
+            "Giải quyết quá hạn",
+            "1",
+            "Đăng ký thường trúH48.20242-250715-0012",
+            "Trần Thị MaiCông an phường",
+            "Chờ xác minh nơi ở cũ",
+            "Có",
+            TODAY.strftime("%d/%m/%Y"),
+        ]
+    ]
     (line,) = db.session.scalars(db.select(AuditEvent).filter_by(action="late_dossier.added")).all()
     assert line.after["procedure"] == "Đăng ký thường trú"
 
@@ -97,9 +111,18 @@ def test_it_records_one_late_dossier_and_lists_it(client, auth, users, report, p
 def test_it_records_a_group_of_dossiers_with_the_same_cause(client, auth, users, report):
     auth.login("staff")
 
-    client.post(URL, data=late(kind="pending_overdue", count="12", dossier_code="", apology_issued="",
-                               new_appointment="", procedure="Cấp giấy chứng nhận quyền sử dụng đất",
-                               cause="Phần mềm địa chính lỗi từ 14/7"))
+    client.post(
+        URL,
+        data=late(
+            kind="pending_overdue",
+            count="12",
+            dossier_code="",
+            apology_issued="",
+            new_appointment="",
+            procedure="Cấp giấy chứng nhận quyền sử dụng đất",
+            cause="Phần mềm địa chính lỗi từ 14/7",
+        ),
+    )
 
     (row,) = recorded(Page.of(client.get(URL)))
     assert row[:3] == ["Đang giải quyết quá hạn", "12", "Cấp giấy chứng nhận quyền sử dụng đất"]
@@ -107,19 +130,23 @@ def test_it_records_a_group_of_dossiers_with_the_same_cause(client, auth, users,
     assert stored()[0]["count"] == 12
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    pytest.param({"procedure": " "}, "procedure", "Nhập tên thủ tục.", id="no procedure"),
-    pytest.param({"officer": ""}, "officer", "Nhập cán bộ chịu trách nhiệm.", id="no officer"),
-    pytest.param({"cause": ""}, "cause", "Nêu nguyên nhân trễ hạn.", id="no cause"),
-    pytest.param({"kind": "late"}, "kind", "Chọn loại trễ hạn.", id="unknown kind"),
-    pytest.param({"count": "0"}, "count", "Số hồ sơ là số nguyên từ 1.", id="no dossier"),
-    pytest.param({"count": "-2"}, "count", "Số hồ sơ là số nguyên từ 1.", id="negative count"),
-    pytest.param({"count": "ba"}, "count", "Số hồ sơ là số nguyên từ 1.", id="count in words"),
-    pytest.param({"count": "10001"}, "count", "Số hồ sơ là số nguyên từ 1.", id="count too large"),
-    pytest.param({"new_appointment": "2025-02-30"}, "new_appointment", "Ngày không hợp lệ.", id="no such day"),
-])
-def test_it_refuses_a_late_dossier_it_cannot_record_and_keeps_what_was_typed(client, auth, users, report, changes,
-                                                                             field, message):
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        pytest.param({"procedure": " "}, "procedure", "Nhập tên thủ tục.", id="no procedure"),
+        pytest.param({"officer": ""}, "officer", "Nhập cán bộ chịu trách nhiệm.", id="no officer"),
+        pytest.param({"cause": ""}, "cause", "Nêu nguyên nhân trễ hạn.", id="no cause"),
+        pytest.param({"kind": "late"}, "kind", "Chọn loại trễ hạn.", id="unknown kind"),
+        pytest.param({"count": "0"}, "count", "Số hồ sơ là số nguyên từ 1.", id="no dossier"),
+        pytest.param({"count": "-2"}, "count", "Số hồ sơ là số nguyên từ 1.", id="negative count"),
+        pytest.param({"count": "ba"}, "count", "Số hồ sơ là số nguyên từ 1.", id="count in words"),
+        pytest.param({"count": "10001"}, "count", "Số hồ sơ là số nguyên từ 1.", id="count too large"),
+        pytest.param({"new_appointment": "2025-02-30"}, "new_appointment", "Ngày không hợp lệ.", id="no such day"),
+    ],
+)
+def test_it_refuses_a_late_dossier_it_cannot_record_and_keeps_what_was_typed(
+    client, auth, users, report, changes, field, message
+):
     auth.login("staff")
     version = report.version
 
@@ -201,8 +228,16 @@ def test_it_warns_when_more_dossiers_are_recorded_than_the_figures_say(client, a
 
 
 def test_it_shows_no_warning_for_a_day_without_late_dossiers(client, auth, users, commune):
-    factories.make_report(commune, DAY, users["staff"], resolved_late=0, pending_overdue=0, resolved_on_time=20,
-                          pending_within=12, apology_letters=0)
+    factories.make_report(
+        commune,
+        DAY,
+        users["staff"],
+        resolved_late=0,
+        pending_overdue=0,
+        resolved_on_time=20,
+        pending_within=12,
+        apology_letters=0,
+    )
     auth.login("staff")
     page = Page.of(client.get(URL))
     assert not page.has_id("late-mismatch")
@@ -216,8 +251,9 @@ def test_it_follows_the_figures_when_they_are_corrected(client, auth, users, rep
     db.session.expire_all()
     version = db.session.get(DailyReport, report.id).version
 
-    client.post(f"/reports/{DAY.isoformat()}", data=factories.form_data(
-        version=version, resolved_late=3, resolved_on_time=17))
+    client.post(
+        f"/reports/{DAY.isoformat()}", data=factories.form_data(version=version, resolved_late=3, resolved_on_time=17)
+    )
 
     assert mismatch(Page.of(client.get(URL))) == ["Giải quyết quá hạn: số liệu ngày là 3 hồ sơ nhưng đã ghi 2."]
 

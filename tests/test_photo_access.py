@@ -1,6 +1,7 @@
 """Who may see, add and remove the photos of a day, and how the files are served: never without
 signing in, never another commune's, never by guessing where the file lies, always with the
 content type of what the file is (not what its name says)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -103,11 +104,14 @@ def test_it_does_not_let_anonymous_visitors_add_or_remove_photos(app, photo, tmp
 # --- Served files ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("make", "name", "content_type"), [
-    pytest.param(jpeg, "anh.png", "image/jpeg", id="jpeg named .png"),
-    pytest.param(png, "anh.jpg", "image/png", id="png named .jpg"),
-    pytest.param(webp, "anh.html", "image/webp", id="webp named .html"),
-])
+@pytest.mark.parametrize(
+    ("make", "name", "content_type"),
+    [
+        pytest.param(jpeg, "anh.png", "image/jpeg", id="jpeg named .png"),
+        pytest.param(png, "anh.jpg", "image/png", id="png named .jpg"),
+        pytest.param(webp, "anh.html", "image/webp", id="webp named .html"),
+    ],
+)
 def test_it_serves_the_original_with_the_type_of_its_content(app, staff, make, name, content_type):
     data = make()
     upload(staff, data, name)

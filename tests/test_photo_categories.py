@@ -1,5 +1,6 @@
 """The photo checklist of a day (which required kinds of photo are there, which are still missing)
 and the admin's page to change it."""
+
 from __future__ import annotations
 
 import pytest
@@ -58,20 +59,25 @@ def checklist(page: Page) -> list[str]:
 def category_options(page: Page) -> list[str]:
     select = page.field("category")
     start = page.elements.index(select)
-    return [o.text for o in page.elements[start + 1:] if o.tag == "option" and o.attrs.get("value")]
+    return [o.text for o in page.elements[start + 1 :] if o.tag == "option" and o.attrs.get("value")]
 
 
 def stored_categories() -> list[tuple]:
     db.session.expire_all()
-    return [(c.key, c.label, c.required, c.active)
-            for c in db.session.scalars(db.select(PhotoCategory).order_by(PhotoCategory.position, PhotoCategory.id))]
+    return [
+        (c.key, c.label, c.required, c.active)
+        for c in db.session.scalars(db.select(PhotoCategory).order_by(PhotoCategory.position, PhotoCategory.id))
+    ]
 
 
 def category_audit() -> list[tuple]:
     db.session.expire_all()
-    return [(e.action, e.target_id, e.before, e.after, e.actor_username)
-            for e in db.session.scalars(db.select(AuditEvent).filter(AuditEvent.action.like("photo_category.%"))
-                                        .order_by(AuditEvent.id))]
+    return [
+        (e.action, e.target_id, e.before, e.after, e.actor_username)
+        for e in db.session.scalars(
+            db.select(AuditEvent).filter(AuditEvent.action.like("photo_category.%")).order_by(AuditEvent.id)
+        )
+    ]
 
 
 def settings_form(**changes) -> dict[str, str]:
@@ -148,13 +154,16 @@ def test_it_shows_the_admin_every_category_with_its_boxes(app, admin):
 
 
 def test_it_lets_the_admin_rename_relax_retire_and_add_categories(app, admin, staff):
-    response = admin.post(SETTINGS, data=settings_form(
-        label__exterior="Mặt tiền và biển hiệu",
-        required__counters=False,
-        active__online_corner=False,
-        new_label="  Bảng điện tử   lấy số thứ tự ",
-        new_required=True,
-    ))
+    response = admin.post(
+        SETTINGS,
+        data=settings_form(
+            label__exterior="Mặt tiền và biển hiệu",
+            required__counters=False,
+            active__online_corner=False,
+            new_label="  Bảng điện tử   lấy số thứ tự ",
+            new_required=True,
+        ),
+    )
 
     assert response.status_code == 303
     assert response.headers["Location"] == SETTINGS
@@ -168,16 +177,24 @@ def test_it_lets_the_admin_rename_relax_retire_and_add_categories(app, admin, st
         "✗ Bảng điện tử lấy số thứ tự — còn thiếu",
     ]
     assert category_options(page) == [
-        "Mặt tiền và biển hiệu", "Quầy tiếp nhận và trả kết quả", "Khu vực chờ của người dân",
-        "Niêm yết công khai thủ tục hành chính", "Tổ phản ứng nhanh đang hỗ trợ", "Bảng điện tử lấy số thứ tự",
+        "Mặt tiền và biển hiệu",
+        "Quầy tiếp nhận và trả kết quả",
+        "Khu vực chờ của người dân",
+        "Niêm yết công khai thủ tục hành chính",
+        "Tổ phản ứng nhanh đang hỗ trợ",
+        "Bảng điện tử lấy số thứ tự",
     ]
     assert category_audit() == [
-        ("photo_category.changed", "exterior", {"label": "Mặt tiền, biển hiệu Trung tâm"},
-         {"label": "Mặt tiền và biển hiệu"}, "admin"),
+        (
+            "photo_category.changed",
+            "exterior",
+            {"label": "Mặt tiền, biển hiệu Trung tâm"},
+            {"label": "Mặt tiền và biển hiệu"},
+            "admin",
+        ),
         ("photo_category.changed", "counters", {"required": True}, {"required": False}, "admin"),
         ("photo_category.changed", "online_corner", {"active": True}, {"active": False}, "admin"),
-        ("photo_category.added", "custom-7", None, {"label": "Bảng điện tử lấy số thứ tự", "required": True},
-         "admin"),
+        ("photo_category.added", "custom-7", None, {"label": "Bảng điện tử lấy số thứ tự", "required": True}, "admin"),
     ]
 
 
@@ -213,13 +230,14 @@ def test_it_refuses_an_empty_category_name_and_saves_nothing(app, admin):
     ids = category_ids()
     before = stored_categories()
 
-    response = admin.post(SETTINGS, data=settings_form(label__counters="   ", active__exterior=False,
-                                                       new_label="Loại mới"))
+    response = admin.post(
+        SETTINGS, data=settings_form(label__counters="   ", active__exterior=False, new_label="Loại mới")
+    )
 
     assert response.status_code == 422
     page = Page.of(response)
     field = page.field(f"label-{ids['counters']}")
-    errors = [e.text for e in page.elements[page.elements.index(field):] if "field-error" in e.classes]
+    errors = [e.text for e in page.elements[page.elements.index(field) :] if "field-error" in e.classes]
     assert errors[0] == "Nhập tên loại ảnh."
     assert stored_categories() == before
     assert category_audit() == []

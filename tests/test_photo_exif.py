@@ -1,5 +1,6 @@
 """What the camera wrote in a photo (EXIF): when, with what and where it was taken, as shown on
 the photos page, and whether the capture time proves the photo was taken on the report's day."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,12 @@ def test_it_shows_when_with_what_and_where_a_photo_was_taken(app, staff):
     assert "Vị trí: 21.02792, 105.85250" in text
     assert badges(staff) == []
     [photo] = stored_photos()
-    assert (photo.taken_at, photo.camera, photo.gps_lat, photo.gps_lon) == (at(9, 5), "samsung Galaxy A54 5G",
-                                                                            21.027917, 105.8525)
+    assert (photo.taken_at, photo.camera, photo.gps_lat, photo.gps_lon) == (
+        at(9, 5),
+        "samsung Galaxy A54 5G",
+        21.027917,
+        105.8525,
+    )
 
 
 def test_it_does_not_repeat_the_make_when_the_model_already_names_it(app, staff):
@@ -72,11 +77,14 @@ def test_it_does_not_repeat_the_make_when_the_model_already_names_it(app, staff)
     assert "Canon Canon" not in shown(staff)
 
 
-@pytest.mark.parametrize(("gps", "position"), [
-    pytest.param(("S", (21, 1, 40.5), "W", (105, 51, 9)), "-21.02792, -105.85250", id="south and west"),
-    pytest.param(("N", (10, 46, 30), "W", (0, 7, 30)), "10.77500, -0.12500", id="north and west"),
-    pytest.param(("S", (0, 30, 0), "E", (106, 40, 12)), "-0.50000, 106.67000", id="south and east"),
-])
+@pytest.mark.parametrize(
+    ("gps", "position"),
+    [
+        pytest.param(("S", (21, 1, 40.5), "W", (105, 51, 9)), "-21.02792, -105.85250", id="south and west"),
+        pytest.param(("N", (10, 46, 30), "W", (0, 7, 30)), "10.77500, -0.12500", id="north and west"),
+        pytest.param(("S", (0, 30, 0), "E", (106, 40, 12)), "-0.50000, 106.67000", id="south and east"),
+    ],
+)
 def test_it_reads_south_and_west_as_negative(app, staff, gps, position):
     upload(staff, jpeg(camera_exif(at(9), gps=gps)))
 
@@ -98,12 +106,15 @@ def test_it_flags_a_photo_taken_on_another_day(app, staff):
     assert badges(staff) == [UNVERIFIABLE]
 
 
-@pytest.mark.parametrize("make", [
-    pytest.param(lambda: png(), id="no exif at all"),
-    pytest.param(lambda: jpeg(camera_exif(None)), id="camera but no capture time"),
-    pytest.param(lambda: jpeg(_exif_with_raw_time("0000:00:00 00:00:00")), id="zeroed capture time"),
-    pytest.param(lambda: jpeg(_exif_with_raw_time("hôm nay")), id="capture time that is not a time"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: png(), id="no exif at all"),
+        pytest.param(lambda: jpeg(camera_exif(None)), id="camera but no capture time"),
+        pytest.param(lambda: jpeg(_exif_with_raw_time("0000:00:00 00:00:00")), id="zeroed capture time"),
+        pytest.param(lambda: jpeg(_exif_with_raw_time("hôm nay")), id="capture time that is not a time"),
+    ],
+)
 def test_it_flags_a_photo_without_a_capture_time(app, staff, make):
     response = upload(staff, make())
 
@@ -119,14 +130,27 @@ def _exif_with_raw_time(raw: str) -> Image.Exif:
     return exif
 
 
-@pytest.mark.parametrize(("camera_clock", "offset", "vietnam_time", "verifiable"), [
-    pytest.param(at(20, 30), "+00:00", at(3, 30, DAY + dt.timedelta(days=1)), False,
-                 id="UTC evening is the next morning in Vietnam"),
-    pytest.param(at(9, 0), "+09:00", at(7, 0), True, id="a camera on Korean time"),
-    pytest.param(at(20, 0, DAY - dt.timedelta(days=1)), "-05:00", at(8, 0), True,
-                 id="the day before in New York is the report's day here"),
-    pytest.param(at(23, 59), "+07:00", at(23, 59), True, id="already Vietnam time"),
-])
+@pytest.mark.parametrize(
+    ("camera_clock", "offset", "vietnam_time", "verifiable"),
+    [
+        pytest.param(
+            at(20, 30),
+            "+00:00",
+            at(3, 30, DAY + dt.timedelta(days=1)),
+            False,
+            id="UTC evening is the next morning in Vietnam",
+        ),
+        pytest.param(at(9, 0), "+09:00", at(7, 0), True, id="a camera on Korean time"),
+        pytest.param(
+            at(20, 0, DAY - dt.timedelta(days=1)),
+            "-05:00",
+            at(8, 0),
+            True,
+            id="the day before in New York is the report's day here",
+        ),
+        pytest.param(at(23, 59), "+07:00", at(23, 59), True, id="already Vietnam time"),
+    ],
+)
 def test_it_converts_the_capture_time_to_vietnam_time(app, staff, camera_clock, offset, vietnam_time, verifiable):
     upload(staff, jpeg(camera_exif(camera_clock, offset=offset)))
 

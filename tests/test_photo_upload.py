@@ -3,6 +3,7 @@ refused upload leaves nothing behind (no row, no audit line, no file under ``ins
 
 The top of this module also holds the photo helpers the other ``test_photo_*`` modules share.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,8 +65,15 @@ def webp(size=(64, 48)) -> bytes:
     return encode(picture(size), "WEBP")
 
 
-def camera_exif(taken: dt.datetime | None = None, *, offset: str | None = None, make: str = "samsung",
-                model: str = "Galaxy A54 5G", gps: tuple | None = None, orientation: int | None = None) -> Image.Exif:
+def camera_exif(
+    taken: dt.datetime | None = None,
+    *,
+    offset: str | None = None,
+    make: str = "samsung",
+    model: str = "Galaxy A54 5G",
+    gps: tuple | None = None,
+    orientation: int | None = None,
+) -> Image.Exif:
     """EXIF as a phone writes it: 0x010F Make, 0x0110 Model, the Exif IFD (0x8769) with
     0x9003 DateTimeOriginal and 0x9011 OffsetTimeOriginal, and the GPS IFD (0x8825).
 
@@ -99,8 +107,9 @@ def png_claiming(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def sha256(data: bytes) -> str:
@@ -121,8 +130,16 @@ def category_ids(commune_id: int | None = None) -> dict[str, int]:
     return {c.key: c.id for c in db.session.scalars(query)}
 
 
-def upload(client, data: bytes, filename: str = "anh.jpg", *, category: int | str | None = "exterior",
-           caption: str = "", htmx: bool = False, day: dt.date = DAY):
+def upload(
+    client,
+    data: bytes,
+    filename: str = "anh.jpg",
+    *,
+    category: int | str | None = "exterior",
+    caption: str = "",
+    htmx: bool = False,
+    day: dt.date = DAY,
+):
     """POST the upload form as a browser (or htmx, with ``htmx=True``) sends it.
 
     ``category`` is a category key, or the raw value to send. The body is encoded in memory: the
@@ -130,12 +147,19 @@ def upload(client, data: bytes, filename: str = "anh.jpg", *, category: int | st
     """
     ids = category_ids()
     value = ids.get(category, category) if isinstance(category, str) else category
-    fields = {"photo": FileStorage(io.BytesIO(data), filename=filename, content_type="application/octet-stream"),
-              "caption": caption, "category": "" if value is None else str(value)}
+    fields = {
+        "photo": FileStorage(io.BytesIO(data), filename=filename, content_type="application/octet-stream"),
+        "caption": caption,
+        "category": "" if value is None else str(value),
+    }
     boundary, body = encode_multipart(fields)
     headers = {"HX-Request": "true"} if htmx else {}
-    return client.post(f"/reports/{day.isoformat()}/photos", data=body, headers=headers,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post(
+        f"/reports/{day.isoformat()}/photos",
+        data=body,
+        headers=headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 def fetch(client, url: str, **kwargs):
@@ -176,8 +200,9 @@ def assert_nothing_stored(instance: Path, day: dt.date = DAY) -> None:
     assert stored_photos() == []
     assert "photo.added" not in audit_actions()
     assert photo_files(instance) == []
-    assert db.session.scalar(db.select(DailyReport).filter_by(date=day)) is None, \
+    assert db.session.scalar(db.select(DailyReport).filter_by(date=day)) is None, (
         "the draft created for the refused upload was kept"
+    )
 
 
 def small_limits_app(tmp_path, migrated_db, **config):
@@ -270,11 +295,14 @@ def test_it_makes_a_small_jpeg_thumbnail_of_a_big_photo(app, staff, tmp_path):
         assert (thumb.format, thumb.size) == ("JPEG", (480, 360))
 
 
-@pytest.mark.parametrize(("make", "content_type"), [
-    pytest.param(jpeg, "image/jpeg", id="jpeg"),
-    pytest.param(png, "image/png", id="png"),
-    pytest.param(webp, "image/webp", id="webp"),
-])
+@pytest.mark.parametrize(
+    ("make", "content_type"),
+    [
+        pytest.param(jpeg, "image/jpeg", id="jpeg"),
+        pytest.param(png, "image/png", id="png"),
+        pytest.param(webp, "image/webp", id="webp"),
+    ],
+)
 def test_it_accepts_jpeg_png_and_webp_by_their_content(app, staff, tmp_path, make, content_type):
     data = make()
 
@@ -310,12 +338,15 @@ def test_it_accepts_an_iphone_heic_photo(app, staff, tmp_path):
         assert thumb.format == "JPEG"
 
 
-@pytest.mark.parametrize("filename", [
-    pytest.param("../../../etc/ảnh mặt tiền Trung tâm.jpg", id="unix folders"),
-    # Backslashes escaped as in a quoted header field (unescaped, the parser would drop them).
-    pytest.param(r"C:\\Users\\..\\..\\ảnh mặt tiền Trung tâm.jpg", id="windows folders"),
-    pytest.param("/photos/../ảnh mặt tiền Trung tâm.jpg", id="absolute"),
-])
+@pytest.mark.parametrize(
+    "filename",
+    [
+        pytest.param("../../../etc/ảnh mặt tiền Trung tâm.jpg", id="unix folders"),
+        # Backslashes escaped as in a quoted header field (unescaped, the parser would drop them).
+        pytest.param(r"C:\\Users\\..\\..\\ảnh mặt tiền Trung tâm.jpg", id="windows folders"),
+        pytest.param("/photos/../ảnh mặt tiền Trung tâm.jpg", id="absolute"),
+    ],
+)
 def test_it_stores_a_file_by_its_sha256_whatever_its_name_says(app, staff, tmp_path, filename):
     before = {p for p in tmp_path.parent.rglob("*") if p.is_file()}
     data = jpeg()
@@ -366,15 +397,26 @@ def test_it_takes_the_same_photo_again_on_another_day_and_keeps_one_file(app, st
 NOT_READABLE = "Tệp này không phải ảnh JPEG, PNG, WebP hoặc HEIC đọc được."
 
 REFUSED_FILES = [
-    pytest.param(lambda: "Biên bản họp giao ban ngày 14/3.\n".encode(), "bien-ban.jpg", NOT_READABLE,
-                 id="text file named .jpg"),
-    pytest.param(lambda: b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-                         b"<script>fetch('/admin/users')</script><rect width='10' height='10'/></svg>",
-                 "logo.svg", NOT_READABLE, id="svg with a script"),
+    pytest.param(
+        lambda: "Biên bản họp giao ban ngày 14/3.\n".encode(), "bien-ban.jpg", NOT_READABLE, id="text file named .jpg"
+    ),
+    pytest.param(
+        lambda: (
+            b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+            b"<script>fetch('/admin/users')</script><rect width='10' height='10'/></svg>"
+        ),
+        "logo.svg",
+        NOT_READABLE,
+        id="svg with a script",
+    ),
     pytest.param(lambda: jpeg(size=(400, 300))[:600], "cat-do.jpg", NOT_READABLE, id="truncated jpeg"),
     pytest.param(lambda: encode(picture(), "GIF"), "anh.gif", "Chỉ nhận ảnh JPEG, PNG, WebP hoặc HEIC.", id="gif"),
-    pytest.param(lambda: png_claiming(20_000, 20_000), "bom.png",
-                 "Ảnh có số điểm ảnh bất thường, bị từ chối để bảo vệ máy chủ.", id="decompression bomb"),
+    pytest.param(
+        lambda: png_claiming(20_000, 20_000),
+        "bom.png",
+        "Ảnh có số điểm ảnh bất thường, bị từ chối để bảo vệ máy chủ.",
+        id="decompression bomb",
+    ),
     pytest.param(lambda: b"", "rong.jpg", "Tệp rỗng: không có ảnh nào được gửi lên.", id="empty file"),
     pytest.param(lambda: b"", "", "Chọn hoặc chụp một ảnh.", id="no file chosen"),
 ]
@@ -473,11 +515,14 @@ def test_it_refuses_the_same_photo_twice_on_the_same_day(app, staff, tmp_path):
 # --- Refused: the other fields ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("category", [
-    pytest.param(None, id="none chosen"),
-    pytest.param(999_999, id="unknown id"),
-    pytest.param("not-a-number", id="not a number"),
-])
+@pytest.mark.parametrize(
+    "category",
+    [
+        pytest.param(None, id="none chosen"),
+        pytest.param(999_999, id="unknown id"),
+        pytest.param("not-a-number", id="not a number"),
+    ],
+)
 def test_it_requires_a_category(app, staff, tmp_path, category):
     response = upload(staff, jpeg(), category=category, caption="Quầy tiếp nhận")
 

@@ -1,4 +1,5 @@
 """Pages must not slow down as the history grows: the number of SQL queries stays the same."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,7 +32,7 @@ def quick_password_hashing(monkeypatch):
 def counting_queries():
     statements: list[str] = []
 
-    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+    def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)
@@ -69,4 +70,3 @@ def test_it_runs_as_many_queries_with_three_years_of_history_as_with_a_month(app
 
     assert with_three_years == with_a_month
     assert max(with_a_month.values()) <= MAX_QUERIES, with_a_month
-

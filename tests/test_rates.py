@@ -1,4 +1,5 @@
 """Every rate of the day, computed from raw counts (wardapp/reports/rates.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -73,14 +74,20 @@ def test_it_stays_exact_with_huge_numbers(rate):
 def test_it_keeps_huge_totals_exact():
     t = rates.totals(scaled(figures(), 10**18))
     assert t == rates.Totals(
-        received=30 * 10**18, to_handle=40 * 10**18, resolved=28 * 10**18,
-        pending=12 * 10**18, ratings=17 * 10**18,
+        received=30 * 10**18,
+        to_handle=40 * 10**18,
+        resolved=28 * 10**18,
+        pending=12 * 10**18,
+        ratings=17 * 10**18,
     )
 
 
 def test_it_scores_a_day_where_everything_is_late():
     day = zero_figures() | {
-        "received_in_person": 6, "carried_over": 4, "resolved_late": 6, "pending_overdue": 4,
+        "received_in_person": 6,
+        "carried_over": 4,
+        "resolved_late": 6,
+        "pending_overdue": 4,
     }
     assert RATES_BY_NAME["on_time_rate"].of(day) == 0.0
     assert RATES_BY_NAME["late_rate"].of(day) == 1.0
@@ -88,8 +95,7 @@ def test_it_scores_a_day_where_everything_is_late():
 
 
 def test_it_scores_a_day_where_nothing_is_late():
-    day = figures(resolved_late=0, resolved_on_time=20, pending_overdue=0, pending_within=12,
-                  apology_letters=0)
+    day = figures(resolved_late=0, resolved_on_time=20, pending_overdue=0, pending_within=12, apology_letters=0)
     assert RATES_BY_NAME["on_time_rate"].of(day) == 1.0
     assert RATES_BY_NAME["late_rate"].of(day) == 0.0
 
@@ -108,9 +114,7 @@ def test_it_counts_pending_overdue_dossiers_as_late():
 
 
 def test_it_totals_the_summary_table():
-    assert rates.totals(figures()) == rates.Totals(
-        received=30, to_handle=40, resolved=28, pending=12, ratings=17
-    )
+    assert rates.totals(figures()) == rates.Totals(received=30, to_handle=40, resolved=28, pending=12, ratings=17)
 
 
 def test_it_adds_carried_over_dossiers_to_those_to_handle():
@@ -132,6 +136,7 @@ def test_it_refuses_a_negative_denominator_as_no_rate():
 
 # -- several days -----------------------------------------------------------------------------
 
+
 def day_after(carried: int, **overrides: int) -> dict[str, int]:
     """An ordinary, balanced day: 30 received, 28 resolved, so 2 more are left pending."""
     return figures(carried_over=carried, pending_within=carried + 1, pending_overdue=1, **overrides)
@@ -139,10 +144,8 @@ def day_after(carried: int, **overrides: int) -> dict[str, int]:
 
 def three_days() -> list[dict[str, int]]:
     first = day_after(10)
-    second = day_after(rates.pending_total(first), received_online=14, online_partial=7,
-                       received_in_person=14)
-    third = day_after(rates.pending_total(second), resolved_late=0, resolved_on_time=20,
-                      apology_letters=0)
+    second = day_after(rates.pending_total(first), received_online=14, online_partial=7, received_in_person=14)
+    third = day_after(rates.pending_total(second), resolved_late=0, resolved_on_time=20, apology_letters=0)
     return [first, second, third]
 
 

@@ -6,6 +6,7 @@ category with no photo, and a response team still not set up after the city's de
 starts from a clean day (figures that add up, no late dossier, no photo required) and adds what
 it is about.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,14 @@ READY = f"/reports/{DAY}/ready"
 EXPLAIN = f"/reports/{DAY}/explain"
 
 # A day whose figures add up and that has no late dossier: 40 to handle, 28 resolved, 12 pending.
-CLEAN = {"resolved_late": 0, "pending_overdue": 0, "resolved_on_time": 20, "pending_within": 12,
-         "apology_letters": 0, "response_team_cases": 0}
+CLEAN = {
+    "resolved_late": 0,
+    "pending_overdue": 0,
+    "resolved_on_time": 20,
+    "pending_within": 12,
+    "apology_letters": 0,
+    "response_team_cases": 0,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +75,11 @@ def signed_in(app, username: str):
 
 def explanation(item: str, **overrides) -> dict[str, str]:
     return {
-        "item": item, "cause": "Thiếu kinh phí mua máy quét", "remedy": "Mượn máy quét của Văn phòng UBND",
-        "new_date": (TODAY + dt.timedelta(days=7)).isoformat(), "responsible": "Phó Chủ tịch Lê Thị Hằng",
+        "item": item,
+        "cause": "Thiếu kinh phí mua máy quét",
+        "remedy": "Mượn máy quét của Văn phòng UBND",
+        "new_date": (TODAY + dt.timedelta(days=7)).isoformat(),
+        "responsible": "Phó Chủ tịch Lê Thị Hằng",
     } | overrides
 
 
@@ -84,7 +94,7 @@ def blockers(page: Page) -> list[str]:
         return []
     box = page.by_id("blockers")
     start = page.elements.index(box)
-    return [e.text for e in page.elements[start + 1:] if e.tag == "li" and e.raw_text in box.raw_text]
+    return [e.text for e in page.elements[start + 1 :] if e.tag == "li" and e.raw_text in box.raw_text]
 
 
 def item_section(page: Page, key: str):
@@ -103,8 +113,13 @@ class Kind:
 
 
 def behind_task(commune, users, report) -> int:
-    task = Task(commune_id=commune.id, code="KH02-05", title="Số hóa sổ hộ tịch",
-                start_date=TODAY - dt.timedelta(days=10), deadline=TODAY + dt.timedelta(days=10))
+    task = Task(
+        commune_id=commune.id,
+        code="KH02-05",
+        title="Số hóa sổ hộ tịch",
+        start_date=TODAY - dt.timedelta(days=10),
+        deadline=TODAY + dt.timedelta(days=10),
+    )
     db.session.add(task)
     db.session.add(TaskProgress(task=task, date=TODAY, percent=5))
     db.session.commit()
@@ -113,8 +128,15 @@ def behind_task(commune, users, report) -> int:
 
 def late_group(commune, users, report) -> int:
     report.resolved_late, report.resolved_on_time = 2, 18
-    dossier = LateDossier(report_id=report.id, kind="resolved_late", count=2, procedure="Đăng ký thường trú",
-                          officer="Trần Thị Mai", unit="Công an phường", cause="Chờ xác minh")
+    dossier = LateDossier(
+        report_id=report.id,
+        kind="resolved_late",
+        count=2,
+        procedure="Đăng ký thường trú",
+        officer="Trần Thị Mai",
+        unit="Công an phường",
+        cause="Chờ xác minh",
+    )
     db.session.add(dossier)
     db.session.commit()
     return dossier.id
@@ -178,8 +200,13 @@ def test_it_marks_the_day_ready_once_the_item_is_explained(app, users, item):
     assert "Mượn máy quét của Văn phòng UBND" in item_section(page, item.key).text
     assert "Sẵn sàng ký" in [b.text for b in dashboard.find("span", cls="badge")]
     assert ready_mark() == (True, users["leader"].id)
-    actions = list(db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)
-                                      .filter(AuditEvent.action.in_(["explanation.added", "report.ready"]))))
+    actions = list(
+        db.session.scalars(
+            db.select(AuditEvent.action)
+            .order_by(AuditEvent.id)
+            .filter(AuditEvent.action.in_(["explanation.added", "report.ready"]))
+        )
+    )
     assert actions == ["explanation.added", "report.ready"]
 
 
@@ -225,8 +252,17 @@ def test_it_drops_a_task_once_it_is_back_on_schedule(app, users, commune, clean_
 
 def test_it_drops_a_photo_category_once_a_photo_of_it_is_attached(app, users, commune, clean_day):
     category_id = missing_photo(commune, users, clean_day)
-    db.session.add(Photo(report_id=clean_day.id, category_id=category_id, sha256="a" * 64,
-                         content_type="image/jpeg", bytes=1000, width=10, height=10))
+    db.session.add(
+        Photo(
+            report_id=clean_day.id,
+            category_id=category_id,
+            sha256="a" * 64,
+            content_type="image/jpeg",
+            bytes=1000,
+            width=10,
+            height=10,
+        )
+    )
     db.session.commit()
 
     assert signed_in(app, "leader").post(READY).status_code == 303
@@ -234,8 +270,18 @@ def test_it_drops_a_photo_category_once_a_photo_of_it_is_attached(app, users, co
 
 def test_it_does_not_count_a_removed_photo(app, users, commune, clean_day):
     category_id = missing_photo(commune, users, clean_day)
-    db.session.add(Photo(report_id=clean_day.id, category_id=category_id, sha256="a" * 64,
-                         content_type="image/jpeg", bytes=1000, width=10, height=10, removed_at=dt.datetime(2025, 7, 1)))
+    db.session.add(
+        Photo(
+            report_id=clean_day.id,
+            category_id=category_id,
+            sha256="a" * 64,
+            content_type="image/jpeg",
+            bytes=1000,
+            width=10,
+            height=10,
+            removed_at=dt.datetime(2025, 7, 1),
+        )
+    )
     db.session.commit()
 
     refused = signed_in(app, "leader").post(READY)
@@ -244,17 +290,24 @@ def test_it_does_not_count_a_removed_photo(app, users, commune, clean_day):
     assert blockers(Page.of(refused)) == ["Chưa giải trình: Thiếu ảnh: Mặt tiền, biển hiệu Trung tâm"]
 
 
-@pytest.mark.parametrize(("decided", "blocks"), [
-    pytest.param(None, True, id="no decision"),
-    pytest.param(-1, False, id="decided on the deadline day"),
-    pytest.param(0, False, id="decided today, late"),
-])
-def test_it_asks_for_an_explanation_of_the_team_only_while_there_is_none(app, users, commune, clean_day, decided,
-                                                                         blocks):
+@pytest.mark.parametrize(
+    ("decided", "blocks"),
+    [
+        pytest.param(None, True, id="no decision"),
+        pytest.param(-1, False, id="decided on the deadline day"),
+        pytest.param(0, False, id="decided today, late"),
+    ],
+)
+def test_it_asks_for_an_explanation_of_the_team_only_while_there_is_none(
+    app, users, commune, clean_day, decided, blocks
+):
     team_overdue(commune, users, clean_day)
     if decided is not None:
-        db.session.add(ResponseTeam(commune_id=commune.id, decision_number="125/QĐ-UBND",
-                                    decision_date=TODAY + dt.timedelta(days=decided)))
+        db.session.add(
+            ResponseTeam(
+                commune_id=commune.id, decision_number="125/QĐ-UBND", decision_date=TODAY + dt.timedelta(days=decided)
+            )
+        )
         db.session.commit()
 
     response = signed_in(app, "leader").post(READY)
@@ -271,17 +324,25 @@ def test_it_gives_the_team_until_the_end_of_its_deadline_day(app, users, commune
 # --- Writing an explanation -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    pytest.param({"cause": " "}, "cause", "Nêu nguyên nhân.", id="no cause"),
-    pytest.param({"remedy": ""}, "remedy", "Nêu biện pháp khắc phục.", id="no remedy"),
-    pytest.param({"responsible": ""}, "responsible", "Nêu người chịu trách nhiệm.", id="no one responsible"),
-    pytest.param({"new_date": ""}, "new_date", "Chọn thời hạn hoàn thành mới.", id="no new date"),
-    pytest.param({"new_date": "31/12/2099"}, "new_date", "Ngày không hợp lệ.", id="date not understood"),
-    pytest.param({"new_date": (TODAY - dt.timedelta(days=1)).isoformat()}, "new_date",
-                 "Thời hạn mới không thể ở quá khứ.", id="new date yesterday"),
-])
-def test_it_refuses_an_incomplete_explanation_and_keeps_what_was_typed(app, users, commune, clean_day, changes,
-                                                                       field, message):
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        pytest.param({"cause": " "}, "cause", "Nêu nguyên nhân.", id="no cause"),
+        pytest.param({"remedy": ""}, "remedy", "Nêu biện pháp khắc phục.", id="no remedy"),
+        pytest.param({"responsible": ""}, "responsible", "Nêu người chịu trách nhiệm.", id="no one responsible"),
+        pytest.param({"new_date": ""}, "new_date", "Chọn thời hạn hoàn thành mới.", id="no new date"),
+        pytest.param({"new_date": "31/12/2099"}, "new_date", "Ngày không hợp lệ.", id="date not understood"),
+        pytest.param(
+            {"new_date": (TODAY - dt.timedelta(days=1)).isoformat()},
+            "new_date",
+            "Thời hạn mới không thể ở quá khứ.",
+            id="new date yesterday",
+        ),
+    ],
+)
+def test_it_refuses_an_incomplete_explanation_and_keeps_what_was_typed(
+    app, users, commune, clean_day, changes, field, message
+):
     team_overdue(commune, users, clean_day)
     leader = signed_in(app, "leader")
 
@@ -318,8 +379,9 @@ def test_it_shows_the_latest_explanation_and_keeps_the_earlier_ones_as_history(a
     leader = signed_in(app, "leader")
 
     leader.post(EXPLAIN, data=explanation("team", cause="Chưa có nhân sự công nghệ thông tin"))
-    leader.post(EXPLAIN, data=explanation("team", cause="Đang chờ Đảng ủy cho ý kiến về nhân sự",
-                                          remedy="Họp Đảng ủy ngày 20"))
+    leader.post(
+        EXPLAIN, data=explanation("team", cause="Đang chờ Đảng ủy cho ý kiến về nhân sự", remedy="Họp Đảng ủy ngày 20")
+    )
     section = item_section(Page.of(leader.get(EXPLAIN)), "team")
 
     current, _, history = section.text.partition("Lịch sử giải trình (2)")
@@ -406,15 +468,23 @@ def jpeg() -> bytes:
 
 
 def save_figures(app, report):
-    return signed_in(app, "staff").post(f"/reports/{DAY}", data=factories.form_data(
-        version=report.version, highlights="Bổ sung: đông người vào buổi chiều.", **CLEAN))
+    return signed_in(app, "staff").post(
+        f"/reports/{DAY}",
+        data=factories.form_data(version=report.version, highlights="Bổ sung: đông người vào buổi chiều.", **CLEAN),
+    )
 
 
 def add_photo(app, report):
     category = db.session.scalar(db.select(PhotoCategory).filter_by(key="counters"))
-    return signed_in(app, "staff").post(f"/reports/{DAY}/photos", data={
-        "category": str(category.id), "caption": "Quầy số 2", "photo": (io.BytesIO(jpeg()), "quay.jpg"),
-    }, content_type="multipart/form-data")
+    return signed_in(app, "staff").post(
+        f"/reports/{DAY}/photos",
+        data={
+            "category": str(category.id),
+            "caption": "Quầy số 2",
+            "photo": (io.BytesIO(jpeg()), "quay.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def remove_photo(app, report):
@@ -424,9 +494,16 @@ def remove_photo(app, report):
 
 
 def add_late_dossier(app, report):
-    return signed_in(app, "staff").post(f"/reports/{DAY}/late", data={
-        "kind": "pending_overdue", "count": "1", "procedure": "Chứng thực bản sao", "officer": "Trần Thị Mai",
-        "cause": "Mất điện"})
+    return signed_in(app, "staff").post(
+        f"/reports/{DAY}/late",
+        data={
+            "kind": "pending_overdue",
+            "count": "1",
+            "procedure": "Chứng thực bản sao",
+            "officer": "Trần Thị Mai",
+            "cause": "Mất điện",
+        },
+    )
 
 
 def remove_late_dossier(app, report):
@@ -435,8 +512,9 @@ def remove_late_dossier(app, report):
 
 
 def log_support_case(app, report):
-    return signed_in(app, "staff").post("/team/cases", data={
-        "time": "10:00", "procedure": "Nộp hồ sơ trực tuyến", "problem": "Quên mật khẩu VNeID"})
+    return signed_in(app, "staff").post(
+        "/team/cases", data={"time": "10:00", "procedure": "Nộp hồ sơ trực tuyến", "problem": "Quên mật khẩu VNeID"}
+    )
 
 
 def explain_again(app, report):
@@ -462,8 +540,16 @@ def test_it_withdraws_the_ready_mark_on_any_later_change(app, users, commune, cl
         assert add_photo(app, clean_day).status_code == 303
     if needs == "late":
         clean_day.pending_overdue, clean_day.pending_within = 1, 11
-        db.session.add(LateDossier(report_id=clean_day.id, kind="pending_overdue", count=1,
-                                   procedure="Chứng thực bản sao", officer="Trần Thị Mai", cause="Mất điện"))
+        db.session.add(
+            LateDossier(
+                report_id=clean_day.id,
+                kind="pending_overdue",
+                count=1,
+                procedure="Chứng thực bản sao",
+                officer="Trần Thị Mai",
+                cause="Mất điện",
+            )
+        )
         db.session.commit()
     leader = signed_in(app, "leader")
     for key in [s.attrs["data-item"] for s in Page.of(leader.get(EXPLAIN)).find("section", cls="unexplained")]:

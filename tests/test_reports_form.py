@@ -1,4 +1,5 @@
 """The day's report form: bad input, drafts, carried-over dossiers, two people saving, live check."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,8 +55,9 @@ def stored(day: dt.date = TODAY) -> dict | None:
     """The day's report as the database has it now (None when there is none)."""
     db.session.expire_all()
     report = db.session.scalar(db.select(DailyReport).filter_by(date=day))
-    return None if report is None else report.snapshot() | {"version": report.version,
-                                                              "updated_by": report.updated_by_id}
+    return (
+        None if report is None else report.snapshot() | {"version": report.version, "updated_by": report.updated_by_id}
+    )
 
 
 def typeable(page: Page) -> list[str]:
@@ -69,7 +71,7 @@ def after_field(page: Page, name: str, cls: str) -> list[str]:
     """Texts of the elements with class ``cls`` between field ``name`` and the next field."""
     start = page.elements.index(page.field(name))
     found = []
-    for element in page.elements[start + 1:]:
+    for element in page.elements[start + 1 :]:
         if element.tag in ("input", "textarea", "select") and element.attrs.get("type") != "hidden":
             break
         if cls in element.classes:
@@ -102,7 +104,8 @@ def typed_form(version: int, field: str, typed) -> dict[str, str]:
 
 @pytest.mark.parametrize(("field", "typed", "message"), BAD_INPUT)
 def test_it_refuses_bad_input_next_to_the_field_and_keeps_everything_typed(
-        client, auth, users, commune, field, typed, message):
+    client, auth, users, commune, field, typed, message
+):
     factories.make_report(commune, TODAY, users["staff"])
     before = stored()
     auth.login("staff")
@@ -148,6 +151,7 @@ def test_it_accepts_leading_zeros_and_spaces(client, auth, users):
 
 # --- Which day ---------------------------------------------------------------------------------
 
+
 def test_it_refuses_to_open_a_day_in_the_future(client, auth, users):
     auth.login("staff")
     response = client.get(url(TODAY + dt.timedelta(days=1)), follow_redirects=True)
@@ -163,11 +167,14 @@ def test_it_saves_nothing_for_a_day_in_the_future(client, auth, users):
     assert stored(tomorrow) is None
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ((TODAY + dt.timedelta(days=1)).isoformat(), "Không thể báo cáo cho ngày trong tương lai."),
-    ("2025-02-30", "Ngày không hợp lệ."),
-    ("31/01/2025", "Ngày không hợp lệ."),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ((TODAY + dt.timedelta(days=1)).isoformat(), "Không thể báo cáo cho ngày trong tương lai."),
+        ("2025-02-30", "Ngày không hợp lệ."),
+        ("31/01/2025", "Ngày không hợp lệ."),
+    ],
+)
 def test_it_explains_why_another_day_cannot_be_opened(client, auth, users, typed, message):
     auth.login("staff")
     response = client.post("/reports/new", data={"date": typed})
@@ -206,6 +213,7 @@ def test_it_answers_404_for_something_that_is_not_a_date(client, auth, users):
 
 # --- Drafts and complete reports ---------------------------------------------------------------
 
+
 def test_it_saves_inconsistent_figures_as_a_draft_and_says_how_many_problems(client, auth, users):
     auth.login("staff")
     # 12 pending becomes 99 (the day no longer adds up) and 20 paid online out of 10 with fees.
@@ -242,6 +250,7 @@ def test_it_turns_a_draft_into_a_complete_report_once_fixed(client, auth, users,
 
 
 # --- Carried-over dossiers ---------------------------------------------------------------------
+
 
 def test_it_carries_over_the_dossiers_pending_at_the_end_of_the_previous_report(client, auth, users, commune):
     yesterday = TODAY - dt.timedelta(days=1)
@@ -288,6 +297,7 @@ def test_it_lets_the_first_report_type_its_carried_over_figure(client, auth, use
 
 
 # --- Two people saving the same day ------------------------------------------------------------
+
 
 def test_it_keeps_both_versions_when_someone_else_saved_first(app, users, commune):
     factories.make_report(commune, TODAY, users["staff"])
@@ -353,8 +363,11 @@ def test_it_never_overwrites_a_save_that_lands_while_saving(client, auth, users,
     def someone_saves_first(report, *args, **kwargs):
         # Another worker commits between our read of version 1 and our UPDATE.
         with db.engine.begin() as other:
-            other.execute(update(DailyReport).where(DailyReport.id == report_id).values(
-                highlights="Lưu cùng lúc", version=DailyReport.version + 1, updated_by_id=leader_id))
+            other.execute(
+                update(DailyReport)
+                .where(DailyReport.id == report_id)
+                .values(highlights="Lưu cùng lúc", version=DailyReport.version + 1, updated_by_id=leader_id)
+            )
         apply(report, *args, **kwargs)
 
     monkeypatch.setattr(DailyReport, "apply", someone_saves_first)
@@ -371,6 +384,7 @@ def test_it_never_overwrites_a_save_that_lands_while_saving(client, auth, users,
 
 
 # --- Live check while typing -------------------------------------------------------------------
+
 
 def figures_typed(**overrides) -> dict[str, str]:
     return {k: str(v) for k, v in factories.figures(**{"response_team_cases": 0, **overrides}).items()}
@@ -414,8 +428,9 @@ def test_it_uses_the_carried_over_figure_of_the_previous_report_live(client, aut
     factories.make_report(commune, TODAY - dt.timedelta(days=1), users["staff"], pending_within=9, pending_overdue=1)
     auth.login("staff")
 
-    page = Page.of(client.get(f"{url()}/check", query_string=figures_typed(carried_over=99),
-                              headers={"HX-Request": "true"}))
+    page = Page.of(
+        client.get(f"{url()}/check", query_string=figures_typed(carried_over=99), headers={"HX-Request": "true"})
+    )
 
     assert page.find("dd", data_total="to_handle")[0].text == "40"
     assert "Số liệu khớp." in page.text("problem-count")

@@ -1,4 +1,5 @@
 """Input parsing and consistency rules, with the Vietnamese messages a user reads (rules.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -61,8 +62,7 @@ def test_it_refuses_what_is_not_a_count(vi, raw, message):
 
 @pytest.mark.parametrize(
     "raw, value",
-    [("0", 0), ("7", 7), (" 7 ", 7), ("\t12\n", 12), ("007", 7), ("100000", FIGURE_MAX),
-     ("0" * 5000 + "7", 7)],
+    [("0", 0), ("7", 7), (" 7 ", 7), ("\t12\n", 12), ("007", 7), ("100000", FIGURE_MAX), ("0" * 5000 + "7", 7)],
 )
 def test_it_accepts_whole_numbers_up_to_the_maximum(vi, raw, value):
     assert parse_count(raw, FIGURE_MAX) == (value, None)
@@ -91,8 +91,7 @@ def test_it_speaks_vietnamese_without_a_request_too(app):
 BREAKS = {
     "pending_overdue": (
         dict(pending_within=12),
-        "Chưa khớp: đã giải quyết (28) + đang giải quyết (13) = 41, "
-        "nhưng tiếp nhận + tồn kỳ trước = 40.",
+        "Chưa khớp: đã giải quyết (28) + đang giải quyết (13) = 41, nhưng tiếp nhận + tồn kỳ trước = 40.",
     ),
     "online_partial": (
         dict(online_partial=6),
@@ -193,8 +192,7 @@ def test_it_accepts_figures_right_at_a_limit(overrides):
 
 
 def test_it_lets_a_center_with_no_counter_visitors_close_its_counters():
-    day = figures(received_in_person=0, received_online=28, online_partial=21,
-                  counters_open=0, staff_on_duty=0)
+    day = figures(received_in_person=0, received_online=28, online_partial=21, counters_open=0, staff_on_duty=0)
     assert check_figures(day) == {}
 
 
@@ -205,24 +203,26 @@ def test_it_reports_every_broken_rule_at_once(vi):
 
 def test_it_puts_huge_numbers_in_messages_with_thousands_separators(vi):
     huge = 10**12
-    day = zero_figures() | {"received_online": huge, "online_full_process": huge,
-                            "pending_within": huge + 1}
-    assert check_figures(day) == {"pending_overdue": [
-        "Chưa khớp: đã giải quyết (0) + đang giải quyết (1.000.000.000.001) = "
-        "1.000.000.000.001, nhưng tiếp nhận + tồn kỳ trước = 1.000.000.000.000."
-    ]}
+    day = zero_figures() | {"received_online": huge, "online_full_process": huge, "pending_within": huge + 1}
+    assert check_figures(day) == {
+        "pending_overdue": [
+            "Chưa khớp: đã giải quyết (0) + đang giải quyết (1.000.000.000.001) = "
+            "1.000.000.000.001, nhưng tiếp nhận + tồn kỳ trước = 1.000.000.000.000."
+        ]
+    }
 
 
 def test_it_allows_an_apology_for_every_late_dossier_on_an_all_late_day(vi):
     all_late = dict(resolved_early=0, resolved_on_time=0, resolved_late=28)
     # 28 resolved late + 1 pending overdue: up to 29 letters.
     assert check_figures(figures(**all_late, apology_letters=29)) == {}
-    assert check_figures(figures(**all_late, apology_letters=30)) == {"apology_letters": [
-        "Thư xin lỗi chỉ dành cho hồ sơ quá hạn: tối đa 29."
-    ]}
+    assert check_figures(figures(**all_late, apology_letters=30)) == {
+        "apology_letters": ["Thư xin lỗi chỉ dành cho hồ sơ quá hạn: tối đa 29."]
+    }
 
 
 # -- validate ---------------------------------------------------------------------------------
+
 
 def test_it_validates_an_ordinary_form(vi):
     result = check(form_data())
@@ -270,8 +270,7 @@ def test_it_stores_an_inconsistent_draft_but_does_not_call_it_consistent(vi):
 
 
 def test_it_counts_every_problem_once(vi):
-    result = check(form_data(received_postal="x", digitized=41, counters_open=0,
-                             highlights="a" * (NARRATIVE_MAX + 1)))
+    result = check(form_data(received_postal="x", digitized=41, counters_open=0, highlights="a" * (NARRATIVE_MAX + 1)))
     # received_postal unreadable (balance, fee and digitized rules skipped), counters rule broken,
     # narrative too long.
     assert set(result.input_errors) == {"received_postal", "highlights"}
@@ -281,8 +280,11 @@ def test_it_counts_every_problem_once(vi):
 
 def test_it_puts_input_and_consistency_messages_for_a_field_together(vi):
     result = rules.Validation(
-        raw={}, figures={}, narrative={},
-        input_errors={"digitized": "a"}, consistency_errors={"digitized": ["b", "c"]},
+        raw={},
+        figures={},
+        narrative={},
+        input_errors={"digitized": "a"},
+        consistency_errors={"digitized": ["b", "c"]},
     )
     assert result.messages_for("digitized") == ["a", "b", "c"]
     assert result.messages_for("e_results") == []
@@ -327,10 +329,11 @@ def test_it_ignores_a_garbled_carried_over_field_when_yesterday_is_known(vi):
 def test_it_checks_todays_figures_against_yesterdays_carried_over(vi):
     # Yesterday left 11 pending, the form balances against 10: the balance rule shows it.
     result = check(form_data(), fixed={"carried_over": 11})
-    assert result.consistency_errors == {"pending_overdue": [
-        "Chưa khớp: đã giải quyết (28) + đang giải quyết (12) = 40, "
-        "nhưng tiếp nhận + tồn kỳ trước = 41."
-    ]}
+    assert result.consistency_errors == {
+        "pending_overdue": [
+            "Chưa khớp: đã giải quyết (28) + đang giải quyết (12) = 40, nhưng tiếp nhận + tồn kỳ trước = 41."
+        ]
+    }
 
 
 def test_it_reads_every_figure_of_the_form(vi):

@@ -1,4 +1,3 @@
-
 from wardapp.core import clock
 
 

@@ -1,5 +1,6 @@
 """Importing plan tasks from the city's CSV: the files Excel really makes, and every way a file can
 be wrong. A file with any bad line imports nothing, and says which lines to fix and why."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -76,7 +77,8 @@ def test_it_reads_a_semicolon_file_with_vietnamese_headers(app):
     """Excel set to Vietnamese separates with semicolons; the city writes the headers in Vietnamese."""
     text = (
         "\ufeffMã nhiệm vụ;Tên nhiệm vụ;Mục tiêu;Ngày bắt đầu;Hạn hoàn thành;Người chịu trách nhiệm;Văn bản nguồn\r\n"
-        "KH02-03;Tuyên truyền dịch vụ công, thanh toán trực tuyến;Tăng tỷ lệ;01/08/2025;30/09/2025;Lê Văn Cường;KH 02\r\n"
+        "KH02-03;Tuyên truyền dịch vụ công, thanh toán trực tuyến;Tăng tỷ lệ;01/08/2025;30/09/2025;"
+        "Lê Văn Cường;KH 02\r\n"
     )
     result = read(text.encode("utf-8"))
 
@@ -148,11 +150,14 @@ def test_it_refuses_a_file_with_headers_and_no_task(app):
     assert result.errors == [(0, "Tệp không có dòng nhiệm vụ nào.")]
 
 
-@pytest.mark.parametrize(("header", "missing"), [
-    ("title,deadline", ["code"]),
-    ("Mã;Tên nhiệm vụ", ["deadline"]),
-    ("code,name,due", ["title", "deadline"]),
-])
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [
+        ("title,deadline", ["code"]),
+        ("Mã;Tên nhiệm vụ", ["deadline"]),
+        ("code,name,due", ["title", "deadline"]),
+    ],
+)
 def test_it_names_the_missing_columns(app, header, missing):
     result = read(f"{header}\nKH02-10,Nhiệm vụ,31/12/2025\n")
 
@@ -162,20 +167,31 @@ def test_it_names_the_missing_columns(app, header, missing):
     assert all(name in reason for name in missing)
 
 
-@pytest.mark.parametrize(("line", "reason"), [
-    pytest.param("KH02-11,Nhiệm vụ,31/02/2025", 'Hạn "31/02/2025" không phải ngày dd/mm/yyyy.', id="no 31 February"),
-    pytest.param("KH02-11,Nhiệm vụ,12/31/2025", 'Hạn "12/31/2025" không phải ngày dd/mm/yyyy.', id="month first"),
-    pytest.param("KH02-11,Nhiệm vụ,cuối năm", 'Hạn "cuối năm" không phải ngày dd/mm/yyyy.', id="words"),
-    pytest.param("KH02-11,Nhiệm vụ,31/12/2025,2025-13-01", 'Ngày bắt đầu "2025-13-01" không phải ngày dd/mm/yyyy.',
-                 id="bad start date"),
-    pytest.param("KH02-11,Nhiệm vụ,01/07/2025,02/07/2025", "Hạn trước ngày bắt đầu.", id="deadline before start"),
-    pytest.param(",Nhiệm vụ,31/12/2025", "Thiếu code.", id="no code"),
-    pytest.param("KH02-11,,31/12/2025", "Thiếu title.", id="no title"),
-    pytest.param("KH02-11,Nhiệm vụ,", "Thiếu deadline.", id="no deadline"),
-    pytest.param("KH02-11,Nhiệm vụ,31/12/2025,01/07/2025,thừa", "Nhiều ô hơn số cột của dòng tiêu đề.",
-                 id="one cell too many"),
-    pytest.param(f"KH02-11,{'Dài ' * 80},31/12/2025", "title dài quá 300 ký tự.", id="title too long"),
-])
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        pytest.param(
+            "KH02-11,Nhiệm vụ,31/02/2025", 'Hạn "31/02/2025" không phải ngày dd/mm/yyyy.', id="no 31 February"
+        ),
+        pytest.param("KH02-11,Nhiệm vụ,12/31/2025", 'Hạn "12/31/2025" không phải ngày dd/mm/yyyy.', id="month first"),
+        pytest.param("KH02-11,Nhiệm vụ,cuối năm", 'Hạn "cuối năm" không phải ngày dd/mm/yyyy.', id="words"),
+        pytest.param(
+            "KH02-11,Nhiệm vụ,31/12/2025,2025-13-01",
+            'Ngày bắt đầu "2025-13-01" không phải ngày dd/mm/yyyy.',
+            id="bad start date",
+        ),
+        pytest.param("KH02-11,Nhiệm vụ,01/07/2025,02/07/2025", "Hạn trước ngày bắt đầu.", id="deadline before start"),
+        pytest.param(",Nhiệm vụ,31/12/2025", "Thiếu code.", id="no code"),
+        pytest.param("KH02-11,,31/12/2025", "Thiếu title.", id="no title"),
+        pytest.param("KH02-11,Nhiệm vụ,", "Thiếu deadline.", id="no deadline"),
+        pytest.param(
+            "KH02-11,Nhiệm vụ,31/12/2025,01/07/2025,thừa",
+            "Nhiều ô hơn số cột của dòng tiêu đề.",
+            id="one cell too many",
+        ),
+        pytest.param(f"KH02-11,{'Dài ' * 80},31/12/2025", "title dài quá 300 ký tự.", id="title too long"),
+    ],
+)
 def test_it_says_what_is_wrong_with_a_bad_line(app, line, reason):
     result = read(f"code,title,deadline,start_date\nKH02-12,Nhiệm vụ tốt,31/12/2025,\n{line}\n")
 
@@ -194,11 +210,7 @@ def test_it_refuses_a_code_the_commune_already_has(app):
 
 def test_it_reports_every_bad_line_not_just_the_first(app):
     text = (
-        "code,title,deadline\n"
-        "KH02-16,Một,31/12/2025\n"
-        "KH02-17,Hai,30/02/2025\n"
-        "KH02-18,Ba,31/12/2025\n"
-        ",Bốn,31/12/2025\n"
+        "code,title,deadline\nKH02-16,Một,31/12/2025\nKH02-17,Hai,30/02/2025\nKH02-18,Ba,31/12/2025\n,Bốn,31/12/2025\n"
     )
     result = read(text)
     assert list(errors_of(result)) == [3, 5]
@@ -266,8 +278,15 @@ def test_it_imports_nothing_from_a_file_with_bad_lines_until_they_are_fixed(clie
 
 
 def test_it_refuses_to_import_a_code_already_in_the_plan_and_keeps_the_existing_task(client, auth, users, commune):
-    db.session.add(Task(commune_id=commune.id, code="KH02-01", title="Nhiệm vụ đã có",
-                        start_date=dt.date(2025, 7, 1), deadline=dt.date(2025, 9, 1)))
+    db.session.add(
+        Task(
+            commune_id=commune.id,
+            code="KH02-01",
+            title="Nhiệm vụ đã có",
+            start_date=dt.date(2025, 7, 1),
+            deadline=dt.date(2025, 9, 1),
+        )
+    )
     db.session.commit()
     auth.login("staff")
 
@@ -279,11 +298,14 @@ def test_it_refuses_to_import_a_code_already_in_the_plan_and_keeps_the_existing_
     assert db.session.scalar(db.select(Task.title)) == "Nhiệm vụ đã có"
 
 
-@pytest.mark.parametrize(("data", "shown"), [
-    pytest.param("code,title,deadline\nKH02-30,Mua máy tính,31/12/2025\n".encode("latin-1"), "UTF-8", id="latin-1"),
-    pytest.param(b"", "Tệp rỗng.", id="empty"),
-    pytest.param(b"title,deadline\nA,31/12/2025\n", "Thiếu cột: code.", id="missing column"),
-])
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        pytest.param("code,title,deadline\nKH02-30,Mua máy tính,31/12/2025\n".encode("latin-1"), "UTF-8", id="latin-1"),
+        pytest.param(b"", "Tệp rỗng.", id="empty"),
+        pytest.param(b"title,deadline\nA,31/12/2025\n", "Thiếu cột: code.", id="missing column"),
+    ],
+)
 def test_it_shows_why_a_whole_file_was_refused(client, auth, users, data, shown):
     auth.login("leader")
 
@@ -315,6 +337,6 @@ def test_it_lets_only_staff_and_leaders_import(client, auth, users, persona):
 def test_it_uses_the_servers_today_as_the_start_of_imported_tasks_without_one(client, auth, users):
     auth.login("staff")
 
-    upload(client, "code,title,deadline\nKH02-40,Nhiệm vụ,31/12/2099\n".encode("utf-8"))
+    upload(client, "code,title,deadline\nKH02-40,Nhiệm vụ,31/12/2099\n".encode())
 
     assert db.session.scalar(db.select(Task.start_date)) == clock.today()

@@ -1,5 +1,6 @@
 """The task pages: adding and editing a plan task, updating its progress, and the list that shows
 which tasks are behind schedule."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,17 +33,32 @@ def client(app):
 
 def task_form(**overrides) -> dict[str, str]:
     return {
-        "code": "KH02-01", "title": "Số hóa hồ sơ hộ tịch", "goal": "Toàn bộ sổ hộ tịch từ 1945",
-        "expected_output": "Dữ liệu trên hệ thống", "start_date": days(-5).isoformat(),
-        "deadline": days(25).isoformat(), "responsible": "Nguyễn Văn An",
+        "code": "KH02-01",
+        "title": "Số hóa hồ sơ hộ tịch",
+        "goal": "Toàn bộ sổ hộ tịch từ 1945",
+        "expected_output": "Dữ liệu trên hệ thống",
+        "start_date": days(-5).isoformat(),
+        "deadline": days(25).isoformat(),
+        "responsible": "Nguyễn Văn An",
         "source_document": "Kế hoạch 02-KH/BCĐTW",
     } | overrides
 
 
-def make_task(commune, code: str = "KH02-01", start: int = -10, deadline: int = 10, percent: int | None = None,
-              title: str | None = None) -> Task:
-    task = Task(commune_id=commune.id, code=code, title=title or f"Nhiệm vụ {code}",
-                start_date=days(start), deadline=days(deadline))
+def make_task(
+    commune,
+    code: str = "KH02-01",
+    start: int = -10,
+    deadline: int = 10,
+    percent: int | None = None,
+    title: str | None = None,
+) -> Task:
+    task = Task(
+        commune_id=commune.id,
+        code=code,
+        title=title or f"Nhiệm vụ {code}",
+        start_date=days(start),
+        deadline=days(deadline),
+    )
     db.session.add(task)
     if percent is not None:
         db.session.add(TaskProgress(task=task, date=TODAY, percent=percent))
@@ -53,7 +69,7 @@ def make_task(commune, code: str = "KH02-01", start: int = -10, deadline: int = 
 def cells(page: Page, row) -> list[str]:
     """The texts of a table row's cells, as a person reads them across."""
     found = []
-    for element in page.elements[page.elements.index(row) + 1:]:
+    for element in page.elements[page.elements.index(row) + 1 :]:
         if element.tag == "tr":
             break
         if element.tag == "td":
@@ -93,18 +109,21 @@ def test_it_creates_a_task_and_shows_it(client, auth, users):
     assert line.after["deadline"] == days(25).isoformat()
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    pytest.param({"code": "  "}, "code", "Bắt buộc.", id="no code"),
-    pytest.param({"title": ""}, "title", "Bắt buộc.", id="no title"),
-    pytest.param({"title": "x" * 301}, "title", "Tối đa 300 ký tự.", id="title too long"),
-    pytest.param({"code": "K" * 41}, "code", "Tối đa 40 ký tự.", id="code too long"),
-    pytest.param({"start_date": ""}, "start_date", "Chọn ngày.", id="no start date"),
-    pytest.param({"deadline": "2025-02-30"}, "deadline", "Chọn ngày.", id="no such day"),
-    pytest.param({"deadline": days(-6).isoformat()}, "deadline", "Hạn phải sau ngày bắt đầu.",
-                 id="deadline before start"),
-])
-def test_it_refuses_a_bad_task_next_to_the_field_and_keeps_what_was_typed(client, auth, users, changes, field,
-                                                                          message):
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        pytest.param({"code": "  "}, "code", "Bắt buộc.", id="no code"),
+        pytest.param({"title": ""}, "title", "Bắt buộc.", id="no title"),
+        pytest.param({"title": "x" * 301}, "title", "Tối đa 300 ký tự.", id="title too long"),
+        pytest.param({"code": "K" * 41}, "code", "Tối đa 40 ký tự.", id="code too long"),
+        pytest.param({"start_date": ""}, "start_date", "Chọn ngày.", id="no start date"),
+        pytest.param({"deadline": "2025-02-30"}, "deadline", "Chọn ngày.", id="no such day"),
+        pytest.param(
+            {"deadline": days(-6).isoformat()}, "deadline", "Hạn phải sau ngày bắt đầu.", id="deadline before start"
+        ),
+    ],
+)
+def test_it_refuses_a_bad_task_next_to_the_field_and_keeps_what_was_typed(client, auth, users, changes, field, message):
     auth.login("leader")
 
     response = client.post("/tasks/new", data=task_form(**changes))
@@ -147,8 +166,9 @@ def test_it_saves_an_edit_and_logs_what_changed(client, auth, users, commune):
     auth.login("leader")
 
     form = Page.of(client.get(f"/tasks/{task.id}/edit"))
-    response = client.post(f"/tasks/{task.id}/edit", data=task_form(deadline=days(40).isoformat(),
-                                                                      title="Số hóa hồ sơ"))
+    response = client.post(
+        f"/tasks/{task.id}/edit", data=task_form(deadline=days(40).isoformat(), title="Số hóa hồ sơ")
+    )
 
     assert form.value("code") == "KH02-01"
     assert form.value("deadline") == days(25).isoformat()
@@ -196,14 +216,17 @@ def test_it_records_progress_from_0_to_100(client, auth, users, commune, percent
     assert line.after == {"date": TODAY.isoformat(), "percent": int(percent), "note": "Đã họp triển khai"}
 
 
-@pytest.mark.parametrize(("percent", "note", "field", "message"), [
-    pytest.param("101", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="over 100"),
-    pytest.param("-5", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="negative"),
-    pytest.param("45,5", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="decimal"),
-    pytest.param("50%", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="percent sign"),
-    pytest.param("", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="empty"),
-    pytest.param("50", "x" * 2001, "note", "Ghi chú tối đa 2000 ký tự.", id="note too long"),
-])
+@pytest.mark.parametrize(
+    ("percent", "note", "field", "message"),
+    [
+        pytest.param("101", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="over 100"),
+        pytest.param("-5", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="negative"),
+        pytest.param("45,5", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="decimal"),
+        pytest.param("50%", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="percent sign"),
+        pytest.param("", "", "percent", "Nhập tiến độ là số nguyên từ 0 đến 100.", id="empty"),
+        pytest.param("50", "x" * 2001, "note", "Ghi chú tối đa 2000 ký tự.", id="note too long"),
+    ],
+)
 def test_it_refuses_bad_progress_and_keeps_the_note(client, auth, users, commune, percent, note, field, message):
     task = make_task(commune)
     auth.login("staff")
@@ -253,11 +276,14 @@ def test_it_shows_reviewers_the_tasks_without_a_way_to_change_them(client, auth,
     assert not detail.find("input", name="percent")
 
 
-@pytest.mark.parametrize(("path", "data"), [
-    ("/tasks/new", task_form(code="KH02-99")),
-    ("/tasks/{id}/edit", task_form(title="Đổi tên")),
-    ("/tasks/{id}/progress", {"percent": "90", "note": ""}),
-])
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/tasks/new", task_form(code="KH02-99")),
+        ("/tasks/{id}/edit", task_form(title="Đổi tên")),
+        ("/tasks/{id}/progress", {"percent": "90", "note": ""}),
+    ],
+)
 def test_it_refuses_every_change_from_a_reviewer(client, auth, users, commune, path, data):
     task = make_task(commune, percent=40)
     before = stored_tasks()
@@ -280,17 +306,19 @@ def badge(page: Page, code: str) -> str:
     return cells(page, row)[4]
 
 
-@pytest.mark.parametrize(("start", "deadline", "percent", "shown"), [
-    pytest.param(-10, 10, 0, "Chậm tiến độ", id="half the time gone, nothing done"),
-    pytest.param(-10, 10, 30, "Đúng tiến độ", id="half the time gone, 30%: at the tolerance"),
-    pytest.param(-10, 10, 29, "Chậm tiến độ", id="half the time gone, 29%"),
-    pytest.param(-20, 0, 80, "Đúng tiến độ", id="deadline today, 80%"),
-    pytest.param(-20, -1, 99, "Quá hạn", id="deadline yesterday, 99%"),
-    pytest.param(-20, -1, 100, "Hoàn thành", id="deadline yesterday, done"),
-    pytest.param(3, 30, 0, "Đúng tiến độ", id="not started yet"),
-])
-def test_it_marks_the_tasks_behind_schedule_in_the_list(client, auth, users, commune, start, deadline, percent,
-                                                        shown):
+@pytest.mark.parametrize(
+    ("start", "deadline", "percent", "shown"),
+    [
+        pytest.param(-10, 10, 0, "Chậm tiến độ", id="half the time gone, nothing done"),
+        pytest.param(-10, 10, 30, "Đúng tiến độ", id="half the time gone, 30%: at the tolerance"),
+        pytest.param(-10, 10, 29, "Chậm tiến độ", id="half the time gone, 29%"),
+        pytest.param(-20, 0, 80, "Đúng tiến độ", id="deadline today, 80%"),
+        pytest.param(-20, -1, 99, "Quá hạn", id="deadline yesterday, 99%"),
+        pytest.param(-20, -1, 100, "Hoàn thành", id="deadline yesterday, done"),
+        pytest.param(3, 30, 0, "Đúng tiến độ", id="not started yet"),
+    ],
+)
+def test_it_marks_the_tasks_behind_schedule_in_the_list(client, auth, users, commune, start, deadline, percent, shown):
     make_task(commune, "KH02-07", start=start, deadline=deadline, percent=percent)
     auth.login("staff")
 

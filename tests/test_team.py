@@ -1,5 +1,6 @@
 """The Technology and Professional Response Team: its founding decision, its members, whether it
 was set up by the city's deadline, and its log of support cases, which is the day's figure."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,19 +41,30 @@ def signed_in(app, username: str):
 
 def decision(**overrides) -> dict[str, str]:
     return {
-        "decision_number": "125/QĐ-UBND", "decision_date": days(-3).isoformat(),
-        "decision_signer": "Phạm Văn Dũng, Chủ tịch UBND", "duties": "Hỗ trợ người dân nộp hồ sơ trực tuyến.",
+        "decision_number": "125/QĐ-UBND",
+        "decision_date": days(-3).isoformat(),
+        "decision_signer": "Phạm Văn Dũng, Chủ tịch UBND",
+        "duties": "Hỗ trợ người dân nộp hồ sơ trực tuyến.",
     } | overrides
 
 
 def member(**overrides) -> dict[str, str]:
-    return {"name": "Võ Thị Hoa", "position": "Công chức Văn phòng", "unit": "UBND phường",
-            "phone": "0905 123 456", "field": "technology"} | overrides
+    return {
+        "name": "Võ Thị Hoa",
+        "position": "Công chức Văn phòng",
+        "unit": "UBND phường",
+        "phone": "0905 123 456",
+        "field": "technology",
+    } | overrides
 
 
 def support_case(**overrides) -> dict[str, str]:
-    return {"time": "09:30", "procedure": "Đăng ký khai sinh trực tuyến",
-            "problem": "Cụ bà không biết đăng nhập VNeID", "outcome": "Đã nộp xong"} | overrides
+    return {
+        "time": "09:30",
+        "procedure": "Đăng ký khai sinh trực tuyến",
+        "problem": "Cụ bà không biết đăng nhập VNeID",
+        "outcome": "Đã nộp xong",
+    } | overrides
 
 
 def stored_team() -> ResponseTeam | None:
@@ -64,7 +76,7 @@ def member_items(page: Page) -> list[str]:
     (ul,) = page.find("ul", cls="members")
     start = page.elements.index(ul)
     items = []
-    for element in page.elements[start + 1:]:
+    for element in page.elements[start + 1 :]:
         if element.tag == "li" and element.raw_text in ul.raw_text:
             items.append(element.text)
         elif element.tag in ("h3", "section"):
@@ -99,12 +111,15 @@ def test_it_saves_the_founding_decision(client, auth, users, persona):
     assert line.after["decision_number"] == "125/QĐ-UBND"
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    pytest.param({"decision_date": days(1).isoformat()}, "Ngày quyết định không thể ở tương lai.", id="tomorrow"),
-    pytest.param({"decision_date": ""}, "Nhập cả số và ngày của quyết định thành lập.", id="number without date"),
-    pytest.param({"decision_number": ""}, "Nhập cả số và ngày của quyết định thành lập.", id="date without number"),
-    pytest.param({"decision_date": "2025-02-30"}, "Ngày không hợp lệ.", id="no such day"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        pytest.param({"decision_date": days(1).isoformat()}, "Ngày quyết định không thể ở tương lai.", id="tomorrow"),
+        pytest.param({"decision_date": ""}, "Nhập cả số và ngày của quyết định thành lập.", id="number without date"),
+        pytest.param({"decision_number": ""}, "Nhập cả số và ngày của quyết định thành lập.", id="date without number"),
+        pytest.param({"decision_date": "2025-02-30"}, "Ngày không hợp lệ.", id="no such day"),
+    ],
+)
 def test_it_refuses_a_decision_it_cannot_record_and_keeps_what_was_typed(client, auth, users, changes, message):
     auth.login("leader")
 
@@ -174,11 +189,14 @@ def test_it_removes_a_member_from_the_list_but_keeps_their_old_cases(client, aut
     assert db.session.scalar(db.select(AuditEvent.action).filter_by(action="team.member_removed"))
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    pytest.param({"name": " "}, "name", "Nhập họ tên thành viên.", id="no name"),
-    pytest.param({"field": "law"}, "field", "Chọn lĩnh vực.", id="unknown field"),
-    pytest.param({"phone": "không có"}, "phone", "Số điện thoại chỉ gồm chữ số.", id="letters in the phone"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        pytest.param({"name": " "}, "name", "Nhập họ tên thành viên.", id="no name"),
+        pytest.param({"field": "law"}, "field", "Chọn lĩnh vực.", id="unknown field"),
+        pytest.param({"phone": "không có"}, "phone", "Số điện thoại chỉ gồm chữ số.", id="letters in the phone"),
+    ],
+)
 def test_it_refuses_a_member_it_cannot_record(client, auth, users, changes, field, message):
     auth.login("staff")
 
@@ -206,20 +224,26 @@ def test_it_does_not_let_reviewers_change_the_members(client, auth, users):
 # --- Set up on time, late, or not at all ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("decided", "shown"), [
-    pytest.param(None, "Chưa thành lập", id="no decision"),
-    pytest.param(-10, "Đã thành lập đúng hạn", id="decided on the deadline day"),
-    pytest.param(-12, "Đã thành lập đúng hạn", id="decided before the deadline"),
-    pytest.param(-9, "Thành lập muộn", id="decided the day after the deadline"),
-])
+@pytest.mark.parametrize(
+    ("decided", "shown"),
+    [
+        pytest.param(None, "Chưa thành lập", id="no decision"),
+        pytest.param(-10, "Đã thành lập đúng hạn", id="decided on the deadline day"),
+        pytest.param(-12, "Đã thành lập đúng hạn", id="decided before the deadline"),
+        pytest.param(-9, "Thành lập muộn", id="decided the day after the deadline"),
+    ],
+)
 def test_it_shows_whether_the_team_was_set_up_by_the_citys_deadline(app, users, decided, shown):
     admin = signed_in(app, "admin")
-    settings = admin.post("/settings", data={"deadline": "17:00", "team_deadline": days(-10).isoformat(),
-                                             "behind_tolerance": "20"})
+    settings = admin.post(
+        "/settings", data={"deadline": "17:00", "team_deadline": days(-10).isoformat(), "behind_tolerance": "20"}
+    )
     assert settings.status_code == 303
     if decided is not None:
-        assert signed_in(app, "leader").post("/team/", data=decision(decision_date=days(decided).isoformat())
-                                             ).status_code == 303
+        assert (
+            signed_in(app, "leader").post("/team/", data=decision(decision_date=days(decided).isoformat())).status_code
+            == 303
+        )
 
     reviewer = signed_in(app, "reviewer")
     team_page = Page.of(reviewer.get("/team/"))
@@ -321,14 +345,18 @@ def test_it_does_not_create_a_report_just_to_log_a_case(client, auth, users):
     assert db.session.scalar(db.select(db.func.count()).select_from(SupportCase)) == 1
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    pytest.param({"time": "9 giờ"}, "time", "Nhập giờ theo dạng HH:MM.", id="time in words"),
-    pytest.param({"time": ""}, "time", "Nhập giờ theo dạng HH:MM.", id="no time"),
-    pytest.param({"procedure": ""}, "procedure", "Nhập thủ tục được hỗ trợ.", id="no procedure"),
-    pytest.param({"problem": "  "}, "problem", "Mô tả vướng mắc của người dân.", id="no problem"),
-])
-def test_it_refuses_a_case_it_cannot_log_and_keeps_what_was_typed(client, auth, users, commune, changes, field,
-                                                                  message):
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        pytest.param({"time": "9 giờ"}, "time", "Nhập giờ theo dạng HH:MM.", id="time in words"),
+        pytest.param({"time": ""}, "time", "Nhập giờ theo dạng HH:MM.", id="no time"),
+        pytest.param({"procedure": ""}, "procedure", "Nhập thủ tục được hỗ trợ.", id="no procedure"),
+        pytest.param({"problem": "  "}, "problem", "Mô tả vướng mắc của người dân.", id="no problem"),
+    ],
+)
+def test_it_refuses_a_case_it_cannot_log_and_keeps_what_was_typed(
+    client, auth, users, commune, changes, field, message
+):
     factories.make_report(commune, TODAY, users["staff"], response_team_cases=0)
     auth.login("staff")
 

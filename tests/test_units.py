@@ -1,4 +1,5 @@
 """The official list of provinces and communes, and searching it (wardapp/commune/units.py)."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -21,8 +22,12 @@ def test_it_lists_all_communes_of_all_provinces():
 
 @pytest.mark.parametrize(
     "province_code, province_name, count",
-    [("48", "Thành phố Đà Nẵng", 94), ("46", "Thành phố Huế", 40), ("01", "Thành phố Hà Nội", 126),
-     ("79", "Thành phố Hồ Chí Minh", 168)],
+    [
+        ("48", "Thành phố Đà Nẵng", 94),
+        ("46", "Thành phố Huế", 40),
+        ("01", "Thành phố Hà Nội", 126),
+        ("79", "Thành phố Hồ Chí Minh", 168),
+    ],
 )
 def test_it_knows_how_many_communes_a_province_has(province_code, province_name, count):
     in_province = [u for u in units.all_units().values() if u.province_code == province_code]
@@ -71,8 +76,13 @@ def test_it_finds_exactly_one_commune_for_a_full_code():
 
 @pytest.mark.parametrize(
     "query",
-    ["Hải Châu", "hai chau", "HAI CHAU", "  hai   chau  ",
-     unicodedata.normalize("NFD", "Hải Châu")],  # some keyboards send decomposed accents
+    [
+        "Hải Châu",
+        "hai chau",
+        "HAI CHAU",
+        "  hai   chau  ",
+        unicodedata.normalize("NFD", "Hải Châu"),
+    ],  # some keyboards send decomposed accents
 )
 def test_it_searches_by_name_with_or_without_diacritics(query):
     assert "Phường Hải Châu" in names(units.search(query))
@@ -109,8 +119,12 @@ def test_it_returns_at_most_the_limit():
 
 @pytest.mark.parametrize(
     "text, folded",
-    [("Phường Hải Châu", "phuong hai chau"), ("Đắk Lắk", "dak lak"), ("ĐỒNG THÁP", "dong thap"),
-     ("Thành phố Hồ Chí Minh", "thanh pho ho chi minh")],
+    [
+        ("Phường Hải Châu", "phuong hai chau"),
+        ("Đắk Lắk", "dak lak"),
+        ("ĐỒNG THÁP", "dong thap"),
+        ("Thành phố Hồ Chí Minh", "thanh pho ho chi minh"),
+    ],
 )
 def test_it_folds_vietnamese_to_plain_lower_case(text, folded):
     assert units.fold(text) == folded

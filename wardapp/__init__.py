@@ -4,6 +4,7 @@
 app is built by ``wardapp.app.create_app`` from the feature packages beside it; the city intake
 by ``wardapp.city.app.create_app``. See docs/ARCHITECTURE.md.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

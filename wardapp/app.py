@@ -1,4 +1,5 @@
 """The commune app's factory. It never migrates or prompts: ``flask db upgrade`` does the schema."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,20 @@ from wardapp.signing.routes import bp as signing_bp
 from wardapp.tasks.routes import bp as tasks_bp
 from wardapp.team.routes import bp as team_bp
 
-BLUEPRINTS = (auth_bp, commune_bp, reports_bp, evidence_bp, delays_bp, signing_bp, pdf_bp, tasks_bp, team_bp,
-              dashboard_bp, admin_bp, audit_bp)
+BLUEPRINTS = (
+    auth_bp,
+    commune_bp,
+    reports_bp,
+    evidence_bp,
+    delays_bp,
+    signing_bp,
+    pdf_bp,
+    tasks_bp,
+    team_bp,
+    dashboard_bp,
+    admin_bp,
+    audit_bp,
+)
 assert models  # every model is imported, so Alembic and the shell see the whole schema
 
 

@@ -1,6 +1,8 @@
 """Command-line tools: ``flask --app wsgi users|commune|demo ...``."""
+
 from __future__ import annotations
 
+import contextlib
 import secrets
 
 import click
@@ -35,8 +37,13 @@ def create_user_command(username, role, full_name, position, password):
     """Create a user account."""
     commune = _commune_or_exit()
     generated = password is None
-    data = {"username": username.strip().lower(), "role": role, "full_name": " ".join(full_name.split()),
-            "position": position.strip(), "password": password or secrets.token_urlsafe(12)}
+    data = {
+        "username": username.strip().lower(),
+        "role": role,
+        "full_name": " ".join(full_name.split()),
+        "position": position.strip(),
+        "password": password or secrets.token_urlsafe(12),
+    }
     errors = check_user_fields(data, creating=True)
     if errors:
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in errors.items()))
@@ -60,7 +67,7 @@ def setup_commune_command(code):
     try:
         commune = set_up_commune(code.strip())
     except SetupError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"{commune.code} {commune.name}, {commune.province_name}")
 
@@ -131,8 +138,10 @@ def outbox_status_command():
 
     for entry in db.session.scalars(db.select(OutboxEntry).order_by(OutboxEntry.id)):
         when = entry.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if entry.state == "retrying" else ""
-        click.echo(f"{entry.revision.report_key}\t{entry.state}\tattempts={entry.attempts}\t"
-                   f"{entry.receipt_id or ''}\t{when}\t{entry.last_error[:80]}")
+        click.echo(
+            f"{entry.revision.report_key}\t{entry.state}\tattempts={entry.attempts}\t"
+            f"{entry.receipt_id or ''}\t{when}\t{entry.last_error[:80]}"
+        )
 
 
 @outbox_cli.command("worker")
@@ -148,10 +157,8 @@ def outbox_worker_command(interval):
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     click.echo("outbox worker started")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run_forever(interval or current_app.config["OUTBOX_INTERVAL"], stop=lambda: bool(stopping))
-    except KeyboardInterrupt:
-        pass
 
 
 pdf_cli = AppGroup("pdf", help="PDF documents.")
@@ -199,7 +206,7 @@ def pdf_month_command(month, output, late_list):
     try:
         first = dt.date.fromisoformat(month + "-01")
     except ValueError:
-        raise click.BadParameter("use YYYY-MM", param_hint="MONTH")
+        raise click.BadParameter("use YYYY-MM", param_hint="MONTH") from None
     commune = _commune_or_exit()
     with force_locale("vi"):
         _write_output((late_list_pdf if late_list else month_pdf)(commune, first), output)
@@ -218,9 +225,13 @@ def pdf_cert_import_command(pkcs12_file, password):
     try:
         cert = import_pkcs12(cert_dir(), data, password.encode() if password else None)
     except ValueError as error:
-        raise click.ClickException(f"Cannot use this file: {error}")
-    record("pdf_cert.imported", target_type="certificate", target_id=format(cert.serial_number, "x")[:64],
-           summary=cert.subject.rfc4514_string()[:300])
+        raise click.ClickException(f"Cannot use this file: {error}") from error
+    record(
+        "pdf_cert.imported",
+        target_type="certificate",
+        target_id=format(cert.serial_number, "x")[:64],
+        summary=cert.subject.rfc4514_string()[:300],
+    )
     db.session.commit()
     click.echo(f"Imported: {cert.subject.rfc4514_string()} (valid until {cert.not_valid_after_utc:%Y-%m-%d})")
 

@@ -4,6 +4,7 @@ Environment variables are ``WARDAPP_<NAME>`` (e.g. ``WARDAPP_LOGIN_MAX_ATTEMPTS=
 ``DATABASE_URL`` for any SQLAlchemy URL. The secret key is never in source: when none is
 configured it is generated once into ``instance/secret_key``.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Formatting lives in the kernel (``wardapp.core.i18n``); this module picks the locale per request
 and plugs Flask-Babel in as the kernel's translator.
 """
+
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, session

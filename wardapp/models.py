@@ -1,4 +1,5 @@
 """Every model, imported in one place so Alembic and the shell see the whole schema."""
+
 from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import Role, User
 from wardapp.commune.models import Commune
@@ -12,6 +13,24 @@ from wardapp.tasks.models import Task, TaskProgress
 from wardapp.team.models import ResponseTeam, SupportCase, TeamMember
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Commune", "DailyReport", "Explanation", "LateDossier", "Photo", "PhotoCategory",
-    "OutboxEntry", "ReportRevision", "ReportStatus", "ResponseTeam", "SendAttempt", "SigningKey", "Role", "SupportCase", "Task", "TaskProgress", "TeamMember", "User",
+    "ApiToken",
+    "AuditEvent",
+    "Commune",
+    "DailyReport",
+    "Explanation",
+    "LateDossier",
+    "OutboxEntry",
+    "Photo",
+    "PhotoCategory",
+    "ReportRevision",
+    "ReportStatus",
+    "ResponseTeam",
+    "Role",
+    "SendAttempt",
+    "SigningKey",
+    "SupportCase",
+    "Task",
+    "TaskProgress",
+    "TeamMember",
+    "User",
 ]

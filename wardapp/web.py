@@ -1,4 +1,5 @@
 """Request-wide behaviour: security headers, the current commune, errors, role checks."""
+
 from __future__ import annotations
 
 import functools
@@ -109,9 +110,15 @@ def init_app(app) -> None:
     @app.errorhandler(FrozenReport)
     def frozen(error):
         day = error.report.date.strftime("%d/%m/%Y")
-        return _error(409, _("Báo cáo đã ký"), _(
-            "Báo cáo ngày %(date)s đã được ký nên không thể thay đổi. Lãnh đạo có thể mở bản sửa đổi "
-            "(kèm lý do) để tạo phiên bản mới.", date=day))
+        return _error(
+            409,
+            _("Báo cáo đã ký"),
+            _(
+                "Báo cáo ngày %(date)s đã được ký nên không thể thay đổi. Lãnh đạo có thể mở bản sửa đổi "
+                "(kèm lý do) để tạo phiên bản mới.",
+                date=day,
+            ),
+        )
 
     @app.errorhandler(403)
     def forbidden(error):

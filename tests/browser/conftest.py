@@ -3,6 +3,7 @@
 Policy: a missing Chromium fails the run, so CI can never pass by silently skipping these tests.
 Only ``WARDAPP_BROWSER=optional`` (``make test BROWSER=optional``) turns it into a skip.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,13 @@ from wardapp.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 LOCAL_HOST = "127.0.0.1"
 # Set WARDAPP_SHOTS=/tmp/shots to keep screenshots of each step (off by default).
@@ -36,8 +42,11 @@ SHOTS = os.environ.get("WARDAPP_SHOTS")
 def _unavailable(reason: str):
     if os.environ.get("WARDAPP_BROWSER") == "optional":
         pytest.skip(f"{reason} (WARDAPP_BROWSER=optional)")
-    pytest.fail(f"{reason}. Install Debian's chromium (make chromium), or run `make test BROWSER=optional` "
-                "to skip the browser tests on this machine.", pytrace=False)
+    pytest.fail(
+        f"{reason}. Install Debian's chromium (make chromium), or run `make test BROWSER=optional` "
+        "to skip the browser tests on this machine.",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="package")
@@ -89,8 +98,9 @@ def live_server(tmp_path, migrated_db):
         commune = factories.make_commune()
         users = {role: factories.make_user(commune, role) for role in ("staff", "leader")}
         yesterday = clock.today() - dt.timedelta(days=1)
-        factories.make_report(commune, yesterday, users["staff"], resolved_on_time=20,
-                              pending_within=9, pending_overdue=1)
+        factories.make_report(
+            commune, yesterday, users["staff"], resolved_on_time=20, pending_within=9, pending_overdue=1
+        )
         commune_id = commune.id
         db.session.remove()
     server, thread = _serve(app)

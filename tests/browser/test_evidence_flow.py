@@ -1,4 +1,5 @@
 """Photos of the center as staff add them, in real Chromium against the app served on 127.0.0.1."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,11 +31,14 @@ window.addEventListener('htmx:xhr:progress', e => {
 
 def camera_jpeg(path: Path, taken: dt.datetime, size=(1200, 900)) -> Path:
     """A phone-like photo: a JPEG with the camera's make, model and capture time in its EXIF."""
-    image = Image.merge("RGB", (
-        Image.linear_gradient("L").resize(size),
-        Image.linear_gradient("L").rotate(90).resize(size),
-        Image.new("L", size, 150),
-    ))
+    image = Image.merge(
+        "RGB",
+        (
+            Image.linear_gradient("L").resize(size),
+            Image.linear_gradient("L").rotate(90).resize(size),
+            Image.new("L", size, 150),
+        ),
+    )
     draw = ImageDraw.Draw(image)
     draw.rectangle((size[0] // 4, size[1] // 3, size[0] * 3 // 4, size[1] * 2 // 3), fill=(30, 90, 160))
     exif = Image.Exif()

@@ -1,4 +1,5 @@
 """The day's report as staff live it, in real Chromium against the app served on 127.0.0.1."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,10 +42,10 @@ def test_staff_fixes_an_inconsistency_while_typing_saves_and_sees_the_dashboard(
 
     online = page.locator("#err-online_partial")
     balance = page.locator("#err-pending_overdue")
-    expect(online).to_have_text(
-        "Toàn trình (7) + một phần (5) phải bằng số hồ sơ tiếp nhận trực tuyến (10).")
+    expect(online).to_have_text("Toàn trình (7) + một phần (5) phải bằng số hồ sơ tiếp nhận trực tuyến (10).")
     expect(balance).to_have_text(
-        "Chưa khớp: đã giải quyết (28) + đang giải quyết (12) = 40, nhưng tiếp nhận + tồn kỳ trước = 38.")
+        "Chưa khớp: đã giải quyết (28) + đang giải quyết (12) = 40, nhưng tiếp nhận + tồn kỳ trước = 38."
+    )
     # Next to the field it is about, and the field shows red.
     expect(field_of(page, "online_partial").locator(".field-error")).to_have_id("err-online_partial")
     expect(page.locator("#f-online_partial")).to_have_css("border-top-color", RED)
@@ -82,8 +83,9 @@ def _assert_no_horizontal_scroll(page, what: str) -> None:
 
 
 def test_the_form_and_the_dashboard_fit_a_phone(history, open_page):
-    page, watch = open_page(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                            is_mobile=True, has_touch=True)
+    page, watch = open_page(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     day = history.today
     log_in(page, "staff")
 

@@ -1,5 +1,6 @@
 """The leader's end of the day: explain what is behind schedule, mark the day ready, sign it late
 with a reason, and see the city accept it; in real Chromium against both apps served on 127.0.0.1."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,14 @@ pytestmark = pytest.mark.browser
 
 # Figures that add up with nothing late (no late dossier to record): 30 received + 10 carried over
 # from yesterday = 28 resolved + 12 pending.
-CLEAN = {"resolved_late": 0, "pending_overdue": 0, "resolved_on_time": 20, "pending_within": 12,
-         "apology_letters": 0, "response_team_cases": 0}
+CLEAN = {
+    "resolved_late": 0,
+    "pending_overdue": 0,
+    "resolved_on_time": 20,
+    "pending_within": 12,
+    "apology_letters": 0,
+    "response_team_cases": 0,
+}
 TASK_TITLE = "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính"
 
 
@@ -48,13 +55,21 @@ def _task_behind(commune, day: dt.date, staff):
     """Three quarters of the time gone, a fifth of the work done: behind schedule, not yet overdue."""
     from wardapp.tasks.models import Task, TaskProgress
 
-    task = Task(commune_id=commune.id, code="KH02-07", title=TASK_TITLE,
-                start_date=day - dt.timedelta(days=30), deadline=day + dt.timedelta(days=10),
-                responsible="Văn phòng HĐND-UBND")
+    task = Task(
+        commune_id=commune.id,
+        code="KH02-07",
+        title=TASK_TITLE,
+        start_date=day - dt.timedelta(days=30),
+        deadline=day + dt.timedelta(days=10),
+        responsible="Văn phòng HĐND-UBND",
+    )
     db.session.add(task)
     db.session.flush()
-    db.session.add(TaskProgress(task=task, date=day - dt.timedelta(days=1), percent=20,
-                                note="Đã số hóa 200/1000 hồ sơ", by_id=staff.id))
+    db.session.add(
+        TaskProgress(
+            task=task, date=day - dt.timedelta(days=1), percent=20, note="Đã số hóa 200/1000 hồ sơ", by_id=staff.id
+        )
+    )
     return task
 
 
@@ -114,9 +129,14 @@ def test_the_leader_explains_a_task_behind_schedule_and_marks_the_day_ready(live
     expect(item).to_have_class(re.compile(r"\bexplained\b"))
     expect(item.locator("h3 .badge")).to_have_text("Đã giải trình")
     facts = item.locator("dl.facts dd")
-    expect(facts).to_have_text(["Thiếu máy quét, cán bộ số hóa nghỉ phép",
-                                "Mượn máy quét của Bộ phận một cửa, bố trí thêm người",
-                                new_date.strftime("%d/%m/%Y"), "Phó Chủ tịch UBND Lê Thị Hằng"])
+    expect(facts).to_have_text(
+        [
+            "Thiếu máy quét, cán bộ số hóa nghỉ phép",
+            "Mượn máy quét của Bộ phận một cửa, bố trí thêm người",
+            new_date.strftime("%d/%m/%Y"),
+            "Phó Chủ tịch UBND Lê Thị Hằng",
+        ]
+    )
     expect(page.locator("#blockers")).to_have_count(0)
     expect(page.locator("#readiness")).to_contain_text("Mọi việc đã đủ: có thể đánh dấu sẵn sàng ký.")
     expect(page.locator("#mark-ready")).to_be_enabled()
@@ -159,9 +179,17 @@ def _ready_day_signed_late(live_server) -> None:
         counters = db.session.scalar(db.select(PhotoCategory).filter_by(commune_id=commune.id, key="counters"))
         add_photo(report, _counter_photo(day), "quay-1.jpg", counters, "Quầy số 1 buổi sáng", users["staff"])
         for item in readiness(commune, report, day).items:
-            explain(report, item, {"cause": "Thiếu máy quét", "remedy": "Mượn máy quét của Bộ phận một cửa",
-                                   "responsible": "Phó Chủ tịch UBND Lê Thị Hằng",
-                                   "new_date": day + dt.timedelta(days=7)}, users["leader"])
+            explain(
+                report,
+                item,
+                {
+                    "cause": "Thiếu máy quét",
+                    "remedy": "Mượn máy quét của Bộ phận một cửa",
+                    "responsible": "Phó Chủ tịch UBND Lê Thị Hằng",
+                    "new_date": day + dt.timedelta(days=7),
+                },
+                users["leader"],
+            )
         mark_ready(commune, report, users["leader"])
         db.session.commit()
         db.session.remove()
@@ -193,7 +221,8 @@ def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(liv
     rates = page.locator(".document section", has=page.locator("h2", has_text="Tỷ lệ"))
     expect(rates.locator("tr", has_text="Tỷ lệ hồ sơ trực tuyến").locator("td")).to_have_text("40,0%")
     expect(page.locator(".doc-photos")).to_contain_text(
-        f"Quầy tiếp nhận và trả kết quả: Quầy số 1 buổi sáng — chụp lúc 08:30 {dmy}")
+        f"Quầy tiếp nhận và trả kết quả: Quầy số 1 buổi sáng — chụp lúc 08:30 {dmy}"
+    )
     expect(page.locator(".document")).to_contain_text("Thiếu máy quét → Mượn máy quét của Bộ phận một cửa")
     expect(page.locator(".document")).to_contain_text("Trung tâm tiếp nhận 30 hồ sơ, không có phản ánh.")
     late_label = page.locator("label[for=f-late_reason]")
@@ -223,11 +252,13 @@ def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(liv
     page.get_by_role("button", name="Ký và gửi").click()
     page.wait_for_url(f"**/reports/{day.isoformat()}/revisions", timeout=30_000)  # the PDF is signed too
     expect(page.locator(".flash-success[role=status]")).to_have_text(
-        f"Đã ký báo cáo 20242:{day.isoformat()}:r1. Báo cáo đang được gửi lên thành phố.")
+        f"Đã ký báo cáo 20242:{day.isoformat()}:r1. Báo cáo đang được gửi lên thành phố."
+    )
     revision = page.locator("#rev-1")
     expect(revision.locator("h2 .badge")).to_have_text("Ký muộn")
     expect(revision.locator("dl.facts")).to_contain_text(
-        "Mất điện tại Trung tâm từ 16:00, hệ thống hoạt động lại lúc 19:30")
+        "Mất điện tại Trung tâm từ 16:00, hệ thống hoạt động lại lúc 19:30"
+    )
     expect(revision.locator(".outbox-state")).to_contain_text("Đang chờ gửi")
     watch.assert_clean()
 
@@ -275,7 +306,8 @@ def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(liv
     city_photo = city_page.locator(".photo-grid figure.photo")
     expect(city_photo).to_contain_text(f"Chụp lúc 08:30 {dmy}")
     city_photo.locator("img").scroll_into_view_if_needed()
-    city_page.wait_for_function("img => img.complete && img.naturalWidth === 640",
-                                arg=city_photo.locator("img").element_handle())
+    city_page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 640", arg=city_photo.locator("img").element_handle()
+    )
     shoot(city_page, "desktop-city-report")
     city_watch.assert_clean()

@@ -4,6 +4,7 @@ Text is read back with pypdf. ReportLab embeds the fonts with a ToUnicode map, a
 back precomposed (NFC) Vietnamese; we still normalise both sides with NFC so that a decomposed
 "ờ" (o + horn + grave) and a precomposed one compare equal whichever side produced it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,11 +46,20 @@ PROPOSALS = "Đề nghị Sở Khoa học và Công nghệ nâng cấp đường
 CAUSE = "Đường truyền chập chờn, phải khởi động lại máy chủ lúc 9 giờ; hồ sơ gốc chưa được chuyển đủ."
 REMEDY = "Bố trí cán bộ trực kỹ thuật từ 7 giờ 30, liên hệ nhà mạng khắc phục sự cố trong tuần."
 RESPONSIBLE = "Phó Chủ tịch Lê Thị Hằng"
-OFFICERS = [("Nguyễn Thị Lan", "Bộ phận Tư pháp - Hộ tịch"), ("Trần Văn Bình", "Bộ phận Địa chính - Xây dựng"),
-            ("Phạm Thị Hồng Nhung", "Bộ phận Văn hóa - Xã hội"), ("Đặng Quốc Việt", "Văn phòng HĐND-UBND"),
-            ("Huỳnh Ngọc Ánh", "Bộ phận Một cửa")]
-PROCEDURES = ["Đăng ký khai sinh", "Cấp giấy phép xây dựng nhà ở riêng lẻ", "Đăng ký kết hôn",
-              "Chứng thực bản sao từ bản chính", "Xác nhận tình trạng hôn nhân"]
+OFFICERS = [
+    ("Nguyễn Thị Lan", "Bộ phận Tư pháp - Hộ tịch"),
+    ("Trần Văn Bình", "Bộ phận Địa chính - Xây dựng"),
+    ("Phạm Thị Hồng Nhung", "Bộ phận Văn hóa - Xã hội"),
+    ("Đặng Quốc Việt", "Văn phòng HĐND-UBND"),
+    ("Huỳnh Ngọc Ánh", "Bộ phận Một cửa"),
+]
+PROCEDURES = [
+    "Đăng ký khai sinh",
+    "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+    "Đăng ký kết hôn",
+    "Chứng thực bản sao từ bản chính",
+    "Xác nhận tình trạng hôn nhân",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +115,7 @@ def first_page_stream_span(pdf: bytes) -> tuple[int, int]:
     found = re.search(rb"(?<![0-9])%d %d obj" % (ref.idnum, ref.generation), pdf)
     assert found, "page 1's content stream object not found"
     start = pdf.index(b"stream", found.end()) + len(b"stream")
-    start += 2 if pdf[start:start + 2] == b"\r\n" else 1
+    start += 2 if pdf[start : start + 2] == b"\r\n" else 1
     return start, pdf.index(b"endstream", start)
 
 
@@ -118,8 +128,17 @@ def name_leader(users) -> None:
     db.session.commit()
 
 
-def day_ready(commune, users, day: dt.date, *, photos: int = 1, late: int = 0, photo_size=(64, 48),
-              explanations: list[tuple[str, str]] | None = None, **figures):
+def day_ready(
+    commune,
+    users,
+    day: dt.date,
+    *,
+    photos: int = 1,
+    late: int = 0,
+    photo_size=(64, 48),
+    explanations: list[tuple[str, str]] | None = None,
+    **figures,
+):
     """A day the leader can sign: figures that add up, ``photos`` JPEGs taken that day, ``late``
     dossiers resolved late (one per officer of ``OFFICERS``), each explained with
     ``explanations[i]`` (cause, remedy) or the default texts, and the narrative filled in."""
@@ -131,20 +150,40 @@ def day_ready(commune, users, day: dt.date, *, photos: int = 1, late: int = 0, p
     category = db.session.scalar(db.select(PhotoCategory).filter_by(commune_id=commune.id, key="counters"))
     for i in range(photos):
         taken = dt.datetime.combine(day, dt.time(7 + i // 60, i % 60))
-        add_photo(report, support.jpeg(taken, size=photo_size), f"quay-{i + 1}.jpg", category,
-                  f"Quầy số {i + 1}: người dân chờ tiếp nhận hồ sơ", users["staff"])
+        add_photo(
+            report,
+            support.jpeg(taken, size=photo_size),
+            f"quay-{i + 1}.jpg",
+            category,
+            f"Quầy số {i + 1}: người dân chờ tiếp nhận hồ sơ",
+            users["staff"],
+        )
     for i in range(late):
         officer, unit = OFFICERS[i % len(OFFICERS)]
-        add_late_dossier(report, {
-            "kind": "resolved_late", "count": 1, "procedure": PROCEDURES[i % len(PROCEDURES)],
-            "dossier_code": f"000.00.48.H17-{day:%y%m%d}-{i + 1:04d}", "officer": officer, "unit": unit,
-            "cause": "Chờ xác minh hồ sơ gốc ở cơ quan cấp trên", "apology_issued": True, "new_appointment": None,
-        }, users["staff"])
+        add_late_dossier(
+            report,
+            {
+                "kind": "resolved_late",
+                "count": 1,
+                "procedure": PROCEDURES[i % len(PROCEDURES)],
+                "dossier_code": f"000.00.48.H17-{day:%y%m%d}-{i + 1:04d}",
+                "officer": officer,
+                "unit": unit,
+                "cause": "Chờ xác minh hồ sơ gốc ở cơ quan cấp trên",
+                "apology_issued": True,
+                "new_appointment": None,
+            },
+            users["staff"],
+        )
     db.session.commit()
     for i, item in enumerate(readiness(commune, report, day).items):
         cause, remedy = explanations[i] if explanations else (CAUSE, REMEDY)
-        explain(report, item, {"cause": cause, "remedy": remedy, "responsible": RESPONSIBLE,
-                               "new_date": TODAY + dt.timedelta(days=3)}, users["leader"])
+        explain(
+            report,
+            item,
+            {"cause": cause, "remedy": remedy, "responsible": RESPONSIBLE, "new_date": TODAY + dt.timedelta(days=3)},
+            users["leader"],
+        )
     db.session.commit()
     assert readiness(commune, report, day).ready, readiness(commune, report, day).blockers
     return report
@@ -190,8 +229,9 @@ def city(tmp_path_factory, migrated_city_db):
     """The city intake served on 127.0.0.1, knowing a reviewer ``sokhcn``."""
     instance = tmp_path_factory.mktemp("pdf-city")
     shutil.copy(migrated_city_db, instance / "city.sqlite3")
-    app = create_city_app({"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                           "SECRET_KEY": "city-test-secret"})
+    app = create_city_app(
+        {"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "city-test-secret"}
+    )
     server = support.City(app).start()
     server.make_user()
     yield server

@@ -1,4 +1,5 @@
 """Who reaches the commune's PDFs: pages by role, automated pulls by revocable token."""
+
 from __future__ import annotations
 
 import io
@@ -24,8 +25,15 @@ from .conftest import (
 
 DAY = TODAY.isoformat()
 MONTH = f"{TODAY:%Y-%m}"
-PAGES = ["/pdf/", f"/pdf/daily/{DAY}.pdf", f"/pdf/daily/{DAY}/r1.pdf", "/pdf/range.zip", f"/pdf/month/{MONTH}.pdf",
-         f"/pdf/month/{MONTH}/late.pdf", "/account/tokens"]
+PAGES = [
+    "/pdf/",
+    f"/pdf/daily/{DAY}.pdf",
+    f"/pdf/daily/{DAY}/r1.pdf",
+    "/pdf/range.zip",
+    f"/pdf/month/{MONTH}.pdf",
+    f"/pdf/month/{MONTH}/late.pdf",
+    "/account/tokens",
+]
 PULLER_PAGES = ["/pdf/", "/pdf/range.zip", f"/pdf/month/{MONTH}.pdf", f"/pdf/month/{MONTH}/late.pdf", "/account/tokens"]
 API = f"/api/v1/reports/{DAY}.pdf"
 
@@ -107,7 +115,9 @@ def test_it_serves_the_signed_pdf_to_a_valid_token_until_it_is_revoked(app, sign
     assert revoked.status_code == 401 and revoked.json["error"] == "unauthorized"
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer ", "Bearer wda_not-a-token-anyone-was-given", "Basic cmV2aWV3ZXI6eA=="])
+@pytest.mark.parametrize(
+    "header", [None, "", "Bearer ", "Bearer wda_not-a-token-anyone-was-given", "Basic cmV2aWV3ZXI6eA=="]
+)
 def test_it_refuses_a_missing_or_unknown_token(app, signed, header):
     headers = {} if header is None else {"Authorization": header}
 

@@ -1,4 +1,5 @@
 """PDFs at the city intake: the commune's own signed file, or one rendered from the verified payload."""
+
 from __future__ import annotations
 
 import io
@@ -129,8 +130,10 @@ def test_it_makes_a_month_pdf_for_one_commune(wired, signed):
     assert wired.signed_in().get(f"/communes/99999/month/{MONTH}.pdf").status_code == 404
 
 
-@pytest.mark.parametrize("path", [f"/reports/20242:{DAY}:r1.pdf", f"/days/{DAY}.zip", f"/communes/20242/month/{MONTH}.pdf",
-                                  "/account/tokens"])
+@pytest.mark.parametrize(
+    "path",
+    [f"/reports/20242:{DAY}:r1.pdf", f"/days/{DAY}.zip", f"/communes/20242/month/{MONTH}.pdf", "/account/tokens"],
+)
 def test_it_sends_anonymous_visitors_to_the_citys_login(city, path):
     response = city.app.test_client().get(path)
 

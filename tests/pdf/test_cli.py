@@ -1,4 +1,5 @@
 """`flask pdf daily|month` and `flask pdf-cert import`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,25 +26,44 @@ def run(app, *args):
 
 
 def certificate(common_name: str, key, issuer: x509.Certificate | None = None, issuer_key=None, ca: bool = False):
-    subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                         x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    subject = x509.Name(
+        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    )
     now = dt.datetime.now(dt.UTC)
     return (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(issuer.subject if issuer else subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .sign(issuer_key or key, hashes.SHA256())
     )
 
 
 def pkcs12_file(tmp_path, key, cert, chain=None):
     path = tmp_path / "ubnd-hai-chau.p12"
-    path.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"UBND Phuong Hai Chau", key, cert, chain, BestAvailableEncryption(PASSWORD.encode())))
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"UBND Phuong Hai Chau", key, cert, chain, BestAvailableEncryption(PASSWORD.encode())
+        )
+    )
     return path
 
 

@@ -1,4 +1,5 @@
 """The daily report PDF read back as text: what it says, in Vietnamese, exactly as entered."""
+
 from __future__ import annotations
 
 import io
@@ -44,9 +45,18 @@ from .conftest import (
 
 DAY = TODAY.isoformat()
 # Figures in the thousands: Vietnamese groups digits with "." (2.240), and nothing may be rounded.
-BIG = {"received_in_person": 1016, "received_online": 1212, "online_full_process": 1000, "online_partial": 212,
-       "received_postal": 2, "carried_over": 10, "resolved_early": 808, "resolved_on_time": 1019,
-       "pending_within": 412, "pending_overdue": 0}
+BIG = {
+    "received_in_person": 1016,
+    "received_online": 1212,
+    "online_full_process": 1000,
+    "online_partial": 212,
+    "received_postal": 2,
+    "carried_over": 10,
+    "resolved_early": 808,
+    "resolved_on_time": 1019,
+    "pending_within": 412,
+    "pending_overdue": 0,
+}
 
 
 def body_text(pdf: bytes) -> str:
@@ -77,8 +87,18 @@ def test_it_prints_figures_and_texts_exactly_as_entered(app, commune, users):
     assert "2.240 1.212 1.018 10 1.828 808 1.019 1 412 412 0" in text
     assert "Tiếp nhận trực tiếp 1.016 hồ sơ" in text
     assert "Trực tuyến toàn trình 1.000 hồ sơ" in text
-    for entered in (HIGHLIGHTS, DIFFICULTIES, PROPOSALS, CAUSE, REMEDY, RESPONSIBLE, OFFICERS[0][0], OFFICERS[0][1],
-                    PROCEDURES[0], "Quầy số 1: người dân chờ tiếp nhận hồ sơ"):
+    for entered in (
+        HIGHLIGHTS,
+        DIFFICULTIES,
+        PROPOSALS,
+        CAUSE,
+        REMEDY,
+        RESPONSIBLE,
+        OFFICERS[0][0],
+        OFFICERS[0][1],
+        PROCEDURES[0],
+        "Quầy số 1: người dân chờ tiếp nhận hồ sơ",
+    ):
         assert nfc(entered) in text, entered
     assert f"Khó khăn, vướng mắc: {DIFFICULTIES}" in text
     assert f"Nguyên nhân: {CAUSE}" in text
@@ -86,7 +106,9 @@ def test_it_prints_figures_and_texts_exactly_as_entered(app, commune, users):
 
 
 def test_it_gives_back_vietnamese_as_precomposed_text_with_every_diacritic(signed):
-    raw = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(service.revision_pdf(signed))).pages)
+    raw = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(service.revision_pdf(signed))).pages
+    )
 
     # No NFC here on purpose: pypdf reads ReportLab's ToUnicode maps back as precomposed letters,
     # so the typed text is found as it is (the other tests normalise both sides anyway).
@@ -116,17 +138,41 @@ def test_it_builds_the_same_bytes_from_the_same_input_a_second_later(signed):
 def plain_input(**changes) -> DailyInput:
     """A DailyInput made by hand: the builder needs no Flask, no database, no app."""
     values = dict(
-        commune_name="Phường Hải Châu", province_name="Thành phố Đà Nẵng", date_text="21/11/2026",
-        place_date_line="Hải Châu, ngày 21 tháng 11 năm 2026", report_id="20242:2026-11-21:r1", revision=1,
-        supersedes=None, correction_reason="", late=False, late_reason="",
-        summary_table=[["a"] + [""] * 10, ["b"] * 11, ["1"] * 11], other_figures=[("Nhóm", [("Chỉ tiêu", "3 hồ sơ")])],
+        commune_name="Phường Hải Châu",
+        province_name="Thành phố Đà Nẵng",
+        date_text="21/11/2026",
+        place_date_line="Hải Châu, ngày 21 tháng 11 năm 2026",
+        report_id="20242:2026-11-21:r1",
+        revision=1,
+        supersedes=None,
+        correction_reason="",
+        late=False,
+        late_reason="",
+        summary_table=[["a"] + [""] * 10, ["b"] * 11, ["1"] * 11],
+        other_figures=[("Nhóm", [("Chỉ tiêu", "3 hồ sơ")])],
         rates=[("Tỷ lệ đúng hạn", "92,9%")],
         trend=Trend(days=["20/11", "21/11"], series=[("Tỷ lệ đúng hạn", [0.9, 0.95])]),
-        photos=[PhotoInput(jpeg=support.jpeg(), width=64, height=48, category="Quầy", caption="Quầy số 1",
-                           taken_at="08:30 21/11/2026", verifiable=True)],
-        team_lines=["Chưa thành lập Tổ phản ứng nhanh."], team_members=[], tasks=[], explanations=[],
-        late_dossiers=[], narrative=[("Khó khăn, vướng mắc", DIFFICULTIES)], signer_name=LEADER_NAME,
-        signer_position=LEADER_POSITION, signed_at_text="16:30 21/11/2026", key_thumbprint="kid",
+        photos=[
+            PhotoInput(
+                jpeg=support.jpeg(),
+                width=64,
+                height=48,
+                category="Quầy",
+                caption="Quầy số 1",
+                taken_at="08:30 21/11/2026",
+                verifiable=True,
+            )
+        ],
+        team_lines=["Chưa thành lập Tổ phản ứng nhanh."],
+        team_members=[],
+        tasks=[],
+        explanations=[],
+        late_dossiers=[],
+        narrative=[("Khó khăn, vướng mắc", DIFFICULTIES)],
+        signer_name=LEADER_NAME,
+        signer_position=LEADER_POSITION,
+        signed_at_text="16:30 21/11/2026",
+        key_thumbprint="kid",
         payload_sha256="0" * 64,
     )
     return DailyInput(**(values | changes))
@@ -177,17 +223,28 @@ PHRASES = [
 
 def long_explanation(index: int) -> tuple[list[str], list[str]]:
     """Sentences of a cause and a remedy, each sentence unique in the whole document."""
-    cause = [f"Lần kiểm tra thứ {index}.{n}: {phrase}, ảnh hưởng đến tiến độ giải quyết của bộ phận." for n, phrase in
-             enumerate(PHRASES, 1)]
-    remedy = [f"Biện pháp {index}.{n}: khắc phục việc {phrase}, báo cáo kết quả cho Chủ tịch UBND phường trước "
-              f"ngày làm việc tiếp theo." for n, phrase in enumerate(PHRASES, 1)]
+    cause = [
+        f"Lần kiểm tra thứ {index}.{n}: {phrase}, ảnh hưởng đến tiến độ giải quyết của bộ phận."
+        for n, phrase in enumerate(PHRASES, 1)
+    ]
+    remedy = [
+        f"Biện pháp {index}.{n}: khắc phục việc {phrase}, báo cáo kết quả cho Chủ tịch UBND phường trước "
+        f"ngày làm việc tiếp theo."
+        for n, phrase in enumerate(PHRASES, 1)
+    ]
     return cause, remedy
 
 
 def test_it_flows_twenty_photos_and_long_explanations_over_several_pages_without_losing_text(app, commune, users):
     sentences = [long_explanation(i) for i in range(1, 6)]
-    report = day_ready(commune, users, TODAY, photos=20, late=5,
-                       explanations=[(" ".join(cause), " ".join(remedy)) for cause, remedy in sentences])
+    report = day_ready(
+        commune,
+        users,
+        TODAY,
+        photos=20,
+        late=5,
+        explanations=[(" ".join(cause), " ".join(remedy)) for cause, remedy in sentences],
+    )
     written = [s for cause, remedy in sentences for s in cause + remedy]
     assert sum(len(s) for s in written) > 5000  # several thousand characters of Vietnamese
 

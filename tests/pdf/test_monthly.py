@@ -1,4 +1,5 @@
 """Monthly documents: the month summary (a line per day, totals, the 766 estimate) and the late list."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,9 @@ def test_it_sums_up_a_month_with_a_line_per_day_totals_and_the_measured_part_of_
     assert "III. ƯỚC TÍNH BỘ CHỈ SỐ 766 (PHẦN ĐO ĐƯỢC)" in text
     estimate = index766.estimate(month)
     assert 0 < estimate.coverage < 1
-    assert (f"điểm của phần đo được; phần này chiếm {inputs.percent(estimate.coverage)} tổng 100 điểm "
-            "của Bộ chỉ số") in text
+    assert (
+        f"điểm của phần đo được; phần này chiếm {inputs.percent(estimate.coverage)} tổng 100 điểm của Bộ chỉ số"
+    ) in text
     assert "không phải điểm chính thức" in text
 
 
@@ -94,17 +96,41 @@ def test_it_refuses_a_month_that_has_not_begun(app, commune, users):
 
 def test_it_lists_late_dossiers_by_officer_and_unit_with_the_leaders_explanations(app, commune, users):
     third, tenth, twelfth = (LAST_MONTH.replace(day=d) for d in (3, 10, 12))
-    day_ready(commune, users, third, late=2, explanations=[
-        ("Hồ sơ gốc thất lạc", "Đã xin lỗi người dân, trả kết quả sau hai ngày"),
-        ("Chờ ý kiến của Sở Xây dựng", "Cử cán bộ làm việc trực tiếp với Sở Xây dựng"),
-    ])
-    day_ready(commune, users, tenth, late=1, explanations=[
-        ("Đường truyền chập chờn", "Khởi động lại máy chủ, nhập bù hồ sơ trong buổi chiều"),
-    ])
+    day_ready(
+        commune,
+        users,
+        third,
+        late=2,
+        explanations=[
+            ("Hồ sơ gốc thất lạc", "Đã xin lỗi người dân, trả kết quả sau hai ngày"),
+            ("Chờ ý kiến của Sở Xây dựng", "Cử cán bộ làm việc trực tiếp với Sở Xây dựng"),
+        ],
+    )
+    day_ready(
+        commune,
+        users,
+        tenth,
+        late=1,
+        explanations=[
+            ("Đường truyền chập chờn", "Khởi động lại máy chủ, nhập bù hồ sơ trong buổi chiều"),
+        ],
+    )
     report = factories.make_report(commune, twelfth, users["staff"], resolved_late=3, resolved_on_time=17)
-    add_late_dossier(report, {"kind": "resolved_late", "count": 3, "procedure": "Cấp bản sao trích lục hộ tịch",
-                              "dossier_code": None, "officer": "Võ Minh Tâm", "unit": "", "cause": "Nghỉ phép",
-                              "apology_issued": False, "new_appointment": None}, users["staff"])
+    add_late_dossier(
+        report,
+        {
+            "kind": "resolved_late",
+            "count": 3,
+            "procedure": "Cấp bản sao trích lục hộ tịch",
+            "dossier_code": None,
+            "officer": "Võ Minh Tâm",
+            "unit": "",
+            "cause": "Nghỉ phép",
+            "apology_issued": False,
+            "new_appointment": None,
+        },
+        users["staff"],
+    )
     db.session.commit()
 
     response = client_as(app, "reviewer").get(f"/pdf/month/{MONTH}/late.pdf")
@@ -132,9 +158,16 @@ def test_it_lists_late_dossiers_by_officer_and_unit_with_the_leaders_explanation
 
 
 def test_it_says_when_a_month_had_no_late_dossier(app, commune, users):
-    factories.make_report(commune, LAST_MONTH, users["staff"], **{"resolved_late": 0, "pending_overdue": 0,
-                                                                  "resolved_on_time": 20, "pending_within": 12,
-                                                                  "apology_letters": 0})
+    factories.make_report(
+        commune,
+        LAST_MONTH,
+        users["staff"],
+        resolved_late=0,
+        pending_overdue=0,
+        resolved_on_time=20,
+        pending_within=12,
+        apology_letters=0,
+    )
 
     text = text_of(client_as(app, "admin").get(f"/pdf/month/{MONTH}/late.pdf").get_data())
 

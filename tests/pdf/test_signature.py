@@ -1,4 +1,5 @@
 """The PAdES signature of the daily report: pyHanko validates it, and one changed byte breaks it."""
+
 from __future__ import annotations
 
 import io
@@ -25,7 +26,7 @@ def test_it_signs_the_report_so_that_pyhanko_validates_it_with_the_communes_cert
 
     assert signature_fields(pdf) == [signature.FIELD]
     assert signature.verify_pdf(pdf, [commune_certificate()])
-    start, length, rest, tail = byte_range(pdf)
+    start, _length, rest, tail = byte_range(pdf)
     assert start == 0 and rest + tail == len(pdf)  # the signature covers the whole file but its own hex
 
 

@@ -1,5 +1,6 @@
 """Fixtures for sign-and-send: the city intake migrated in its own instance and served for real on
 127.0.0.1, the commune app pointed at it, and signed-in clients."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,9 @@ def migrated_city_db(tmp_path_factory) -> Path:
 def city_app(tmp_path_factory, migrated_city_db):
     instance = tmp_path_factory.mktemp("city")
     shutil.copy(migrated_city_db, instance / "city.sqlite3")
-    app = create_city_app({"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                           "SECRET_KEY": "city-test-secret"})
+    app = create_city_app(
+        {"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "city-test-secret"}
+    )
     yield app
     with app.app_context():
         city_db.engine.dispose()

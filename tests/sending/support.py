@@ -5,6 +5,7 @@ Both apps run in this process: the commune app's context stays open for the whol
 ``app`` fixture), the city app answers on 127.0.0.1 from a server thread, and the test reads the
 city's database through ``City.rows`` (which opens the city's own context for the moment).
 """
+
 from __future__ import annotations
 
 import base64
@@ -45,8 +46,14 @@ from .. import factories
 PUSH = "/api/v1/daily-reports"
 CITY_PASSWORD = "thanh-pho-9"
 # A day whose figures add up with no late dossier: 40 to handle, 28 resolved, 12 pending.
-CLEAN = {"resolved_late": 0, "pending_overdue": 0, "resolved_on_time": 20, "pending_within": 12,
-         "apology_letters": 0, "response_team_cases": 0}
+CLEAN = {
+    "resolved_late": 0,
+    "pending_overdue": 0,
+    "resolved_on_time": 20,
+    "pending_within": 12,
+    "apology_letters": 0,
+    "response_team_cases": 0,
+}
 # The same day with one dossier resolved late (recorded, apologised for and explained).
 ONE_LATE = CLEAN | {"resolved_late": 1, "resolved_on_time": 19, "apology_letters": 1}
 OTHER_COMMUNE = "20194"  # Phường Hải Vân, also in Đà Nẵng
@@ -76,8 +83,9 @@ class Served:
 
     def start(self, port: int = 0) -> Served:
         self.server = make_server("127.0.0.1", port, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name="served-on-127.0.0.1", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="served-on-127.0.0.1", daemon=True
+        )
         self.thread.start()
         return self
 
@@ -148,9 +156,14 @@ class ScriptedCity:
 
         request = Request(environ)
         try:
-            self.received.append({"path": request.path, "report": request.form.get("report"),
-                                  "photos": [f.read() for f in request.files.getlist("photos")],
-                                  "pdf": request.files["pdf"].read() if "pdf" in request.files else None})
+            self.received.append(
+                {
+                    "path": request.path,
+                    "report": request.form.get("report"),
+                    "photos": [f.read() for f in request.files.getlist("photos")],
+                    "pdf": request.files["pdf"].read() if "pdf" in request.files else None,
+                }
+            )
         finally:
             request.close()  # the uploaded parts' temporary files
         status, body, headers, delay = self.answers.pop(0) if self.answers else (500, {}, {}, 0)
@@ -236,16 +249,34 @@ def ready_day(commune, users, day: dt.date, *, photos: int = 1, late_dossier: bo
         taken = dt.datetime.combine(day, dt.time(8, 30 + i))
         add_photo(report, jpeg(taken), f"quay-{i + 1}.jpg", category, f"Quầy số {i + 1} buổi sáng", users["staff"])
     if late_dossier:
-        add_late_dossier(report, {
-            "kind": "resolved_late", "count": 1, "procedure": "Đăng ký khai sinh", "dossier_code": "000.00.48.H17-261121-0001",
-            "officer": "Nguyễn Thị Lan", "unit": "Bộ phận Tư pháp", "cause": "Chờ xác minh hồ sơ gốc",
-            "apology_issued": True, "new_appointment": None,
-        }, users["staff"])
+        add_late_dossier(
+            report,
+            {
+                "kind": "resolved_late",
+                "count": 1,
+                "procedure": "Đăng ký khai sinh",
+                "dossier_code": "000.00.48.H17-261121-0001",
+                "officer": "Nguyễn Thị Lan",
+                "unit": "Bộ phận Tư pháp",
+                "cause": "Chờ xác minh hồ sơ gốc",
+                "apology_issued": True,
+                "new_appointment": None,
+            },
+            users["staff"],
+        )
         db.session.commit()
     for item in readiness(commune, report, day).items:
-        explain(report, item, {"cause": "Chờ xác minh hồ sơ gốc", "remedy": "Đã liên hệ Sở Tư pháp",
-                               "responsible": "Phó Chủ tịch Lê Thị Hằng",
-                               "new_date": clock.today() + dt.timedelta(days=3)}, users["leader"])
+        explain(
+            report,
+            item,
+            {
+                "cause": "Chờ xác minh hồ sơ gốc",
+                "remedy": "Đã liên hệ Sở Tư pháp",
+                "responsible": "Phó Chủ tịch Lê Thị Hằng",
+                "new_date": clock.today() + dt.timedelta(days=3),
+            },
+            users["leader"],
+        )
     db.session.commit()
     assert readiness(commune, report, day).ready, readiness(commune, report, day).blockers
     return report
@@ -271,8 +302,9 @@ def revision(revision_number: int = 1) -> ReportRevision:
 
 def outbox_entry(revision_number: int = 1) -> OutboxEntry:
     db.session.expire_all()
-    return db.session.scalar(db.select(OutboxEntry).join(ReportRevision)
-                             .filter(ReportRevision.revision == revision_number))
+    return db.session.scalar(
+        db.select(OutboxEntry).join(ReportRevision).filter(ReportRevision.revision == revision_number)
+    )
 
 
 def audit_actions() -> list[str]:
@@ -284,8 +316,10 @@ def photo_parts(rev: ReportRevision) -> list[tuple[str, bytes, str]]:
     """The photo file parts the sender sends for a revision: the original bytes of each listed photo."""
     from wardapp.evidence import storage
 
-    return [(p["filename"], storage.original_path(p["sha256"]).read_bytes(), p["content_type"])
-            for p in rev.document["photos"]]
+    return [
+        (p["filename"], storage.original_path(p["sha256"]).read_bytes(), p["content_type"])
+        for p in rev.document["photos"]
+    ]
 
 
 def sign_as_commune(document: dict, key: OKPKey | None = None, kid: str | None = None) -> str:
@@ -293,8 +327,12 @@ def sign_as_commune(document: dict, key: OKPKey | None = None, kid: str | None =
     if key is None:
         row = keys.active_row()
         key, kid = keys.private_key(row.kid), row.kid
-    return jws.serialize_compact({"alg": "Ed25519", "kid": kid or key.thumbprint(), "typ": JWS_TYPE},
-                                 payload.encode(document), key, algorithms=["Ed25519"])
+    return jws.serialize_compact(
+        {"alg": "Ed25519", "kid": kid or key.thumbprint(), "typ": JWS_TYPE},
+        payload.encode(document),
+        key,
+        algorithms=["Ed25519"],
+    )
 
 
 def status_token(claims: dict, key: OKPKey | None = None, kid: str | None = None) -> str:

@@ -1,5 +1,6 @@
 """The city reviewer's pages: the completeness grid of the province, one report with its figures,
 photos and signature, the CSV export, the intake log; all behind a login."""
+
 from __future__ import annotations
 
 import csv
@@ -69,7 +70,7 @@ def test_it_shows_a_reports_figures_photos_and_signature(wired, delivered, revie
 
 
 def test_it_serves_the_photos_it_received_unchanged(wired, delivered, reviewer):
-    for filename, data, content_type in support.photo_parts(delivered):
+    for _filename, data, content_type in support.photo_parts(delivered):
         with reviewer.get(f"/reports/{delivered.report_key}/photos/{support.payload.sha256(data)}") as response:
             assert response.status_code == 200
             assert response.data == data and response.mimetype == content_type
@@ -95,18 +96,30 @@ def test_it_logs_accepted_and_refused_requests(wired, delivered, reviewer):
     support.push(wired.url, None)
 
     entries = wired.log()
-    assert [(e["status"], e["error"]) for e in entries] == [(201, ""), (422, "bad_signature"), (400, "malformed_request")]
+    assert [(e["status"], e["error"]) for e in entries] == [
+        (201, ""),
+        (422, "bad_signature"),
+        (400, "malformed_request"),
+    ]
     assert entries[0]["report_id"] == delivered.report_key and entries[0]["commune_code"] == "20242"
     html = reviewer.get("/log").get_data(as_text=True)
     assert "POST /api/v1/daily-reports" in html
     assert "201" in html and "422 bad_signature" in html and "400 malformed_request" in html
 
 
-@pytest.mark.parametrize("method, url", [
-    ("GET", "/"), ("GET", f"/reports/20242:{DAY}:r1"), ("GET", f"/reports/20242:{DAY}:r1/photos/{'a' * 64}"),
-    ("POST", f"/reports/20242:{DAY}:r1/return"), ("GET", "/export.csv"), ("GET", "/communes"), ("POST", "/communes"),
-    ("GET", "/log"),
-])
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("GET", "/"),
+        ("GET", f"/reports/20242:{DAY}:r1"),
+        ("GET", f"/reports/20242:{DAY}:r1/photos/{'a' * 64}"),
+        ("POST", f"/reports/20242:{DAY}:r1/return"),
+        ("GET", "/export.csv"),
+        ("GET", "/communes"),
+        ("POST", "/communes"),
+        ("GET", "/log"),
+    ],
+)
 def test_it_sends_anonymous_visitors_to_the_login_page(city_app, method, url):
     response = city_app.test_client().open(url, method=method)
 

@@ -1,5 +1,6 @@
 """The stored signature checked with `cryptography` alone: no joserfc, no project code on the path
 from the token to the verdict, so a bug shared by our signer and our verifier cannot hide here."""
+
 from __future__ import annotations
 
 import base64
@@ -25,7 +26,7 @@ def unb64(part: str) -> bytes:
 
 def thumbprint(jwk: dict) -> str:
     """RFC 7638 by hand: the required members in lexicographic order, no whitespace, SHA-256."""
-    canonical = '{"crv":"%s","kty":"%s","x":"%s"}' % (jwk["crv"], jwk["kty"], jwk["x"])
+    canonical = '{{"crv":"{}","kty":"{}","x":"{}"}}'.format(jwk["crv"], jwk["kty"], jwk["x"])
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode("ascii")).digest()).decode().rstrip("=")
 
 

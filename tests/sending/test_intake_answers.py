@@ -3,6 +3,7 @@
 Each push is built by hand with ``requests``: the commune's real signed revision, or a payload
 changed and signed again with the commune's enrolled key, or a token with a byte flipped.
 """
+
 from __future__ import annotations
 
 import base64
@@ -85,7 +86,7 @@ def flip_payload_byte(token: str) -> str:
     header, body, signature = token.split(".")
     i = len(body) // 2
     flipped = "B" if body[i] != "B" else "C"
-    return ".".join((header, body[:i] + flipped + body[i + 1:], signature))
+    return ".".join((header, body[:i] + flipped + body[i + 1 :], signature))
 
 
 def test_it_refuses_a_tampered_payload_as_a_bad_signature(wired, signed):
@@ -130,7 +131,7 @@ def test_it_refuses_a_photo_with_the_listed_hash_missing(wired, signed):
 
 
 def test_it_refuses_a_photo_that_is_not_listed(wired, signed):
-    photos = support.photo_parts(signed) + [("them.jpg", support.jpeg(), "image/jpeg")]
+    photos = [*support.photo_parts(signed), ("them.jpg", support.jpeg(), "image/jpeg")]
 
     refused(support.push(wired.url, signed.jws, photos), 422, "photo_mismatch")
 
@@ -141,8 +142,9 @@ def test_it_refuses_a_payload_for_another_commune_signed_with_this_communes_key(
     other["report_id"] = f"{support.OTHER_COMMUNE}:{TODAY.isoformat()}:r1"
     assert schema.problems(other) == []
 
-    detail = refused(support.push(wired.url, support.sign_as_commune(other), support.photo_parts(signed)),
-                     422, "commune_mismatch")
+    detail = refused(
+        support.push(wired.url, support.sign_as_commune(other), support.photo_parts(signed)), 422, "commune_mismatch"
+    )
 
     assert support.OTHER_COMMUNE in detail and "20242" in detail
     assert wired.received() == []
@@ -160,16 +162,20 @@ def test_it_refuses_a_payload_that_breaks_the_published_schema(wired, signed, br
     else:
         document["report_id"] = f"20242:{(TODAY - dt.timedelta(days=1)).isoformat()}:r1"
 
-    refused(support.push(wired.url, support.sign_as_commune(document), support.photo_parts(signed)),
-            422, "schema_violation")
+    refused(
+        support.push(wired.url, support.sign_as_commune(document), support.photo_parts(signed)), 422, "schema_violation"
+    )
     assert wired.received() == []
 
 
 def test_it_answers_401_to_a_key_no_commune_enrolled(wired, signed):
     stranger = OKPKey.generate_key("Ed25519")
 
-    refused(support.push(wired.url, support.sign_as_commune(signed.document, key=stranger), support.photo_parts(signed)),
-            401, "unknown_key")
+    refused(
+        support.push(wired.url, support.sign_as_commune(signed.document, key=stranger), support.photo_parts(signed)),
+        401,
+        "unknown_key",
+    )
 
 
 @pytest.mark.parametrize("token", [None, "", "not-a-jws", "a.b", "e30.e30.", "!!!.e30.c2ln"])
@@ -185,9 +191,12 @@ def test_it_answers_400_to_a_json_body_instead_of_multipart(wired, signed):
 
 def test_it_answers_400_to_a_pdf_part_that_is_not_a_pdf(wired, signed):
     response = requests.post(
-        wired.url + support.PUSH, data={"report": signed.jws},
-        files=[("photos", p) for p in support.photo_parts(signed)] + [("pdf", ("r1.pdf", b"<html>", "application/pdf"))],
-        timeout=10)
+        wired.url + support.PUSH,
+        data={"report": signed.jws},
+        files=[("photos", p) for p in support.photo_parts(signed)]
+        + [("pdf", ("r1.pdf", b"<html>", "application/pdf"))],
+        timeout=10,
+    )
 
     refused(response, 400, "malformed_request")
     assert wired.received() == []

@@ -1,5 +1,6 @@
 """The commune's Ed25519 keys: exported as a public JWK, rotated without orphaning old reports, the
 private half readable by its owner only."""
+
 from __future__ import annotations
 
 import base64
@@ -87,8 +88,10 @@ def test_it_keeps_old_revisions_verifiable_at_the_city_after_a_rotation(app, wir
 
     again = support.push(wired.url, old_token, old_photos)
     assert again.status_code == 200  # the old signature still verifies after the rotation
-    assert {(r["report_id"], r["kid"]) for r in wired.received()} == {(old_rev.report_key, old_rev.kid),
-                                                                      (new_rev.report_key, new["kid"])}
+    assert {(r["report_id"], r["kid"]) for r in wired.received()} == {
+        (old_rev.report_key, old_rev.kid),
+        (new_rev.report_key, new["kid"]),
+    }
 
 
 def test_it_signs_with_the_new_key_only_once_the_city_knows_it(app, wired, commune, users):

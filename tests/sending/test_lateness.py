@@ -1,5 +1,6 @@
 """One lateness rule, decided by the server's clock (Asia/Ho_Chi_Minh): a report is late when signed
 after its day's deadline. Late signing needs a reason, and the city sees the flag."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,17 +25,20 @@ def vn(day: dt.date, hour: int, minute: int = 0, second: int = 0, micro: int = 0
     return dt.datetime(day.year, day.month, day.day, hour, minute, second, micro, tzinfo=TZ)
 
 
-@pytest.mark.parametrize("signed_at, late", [
-    (vn(DAY, 8, 0), False),
-    (vn(DAY, 16, 59, 59), False),
-    (vn(DAY, 17, 0, 0), False),  # exactly at the deadline is on time
-    (vn(DAY, 17, 0, 0, 1), True),
-    (vn(DAY, 17, 0, 1), True),
-    (vn(DAY, 23, 59, 59), True),
-    (vn(DAY + dt.timedelta(days=1), 0, 0), True),  # any time on a later day
-    (vn(DAY + dt.timedelta(days=1), 8, 0), True),
-    (vn(DAY - dt.timedelta(days=1), 20, 0), False),  # signed ahead (a test, a clock set wrong): not late
-])
+@pytest.mark.parametrize(
+    "signed_at, late",
+    [
+        (vn(DAY, 8, 0), False),
+        (vn(DAY, 16, 59, 59), False),
+        (vn(DAY, 17, 0, 0), False),  # exactly at the deadline is on time
+        (vn(DAY, 17, 0, 0, 1), True),
+        (vn(DAY, 17, 0, 1), True),
+        (vn(DAY, 23, 59, 59), True),
+        (vn(DAY + dt.timedelta(days=1), 0, 0), True),  # any time on a later day
+        (vn(DAY + dt.timedelta(days=1), 8, 0), True),
+        (vn(DAY - dt.timedelta(days=1), 20, 0), False),  # signed ahead (a test, a clock set wrong): not late
+    ],
+)
 def test_it_calls_a_report_late_only_after_its_days_deadline(signed_at, late):
     assert is_late(DAY, FIVE_PM, signed_at) is late
 
@@ -47,12 +51,15 @@ def test_it_compares_moments_not_wall_clocks_in_other_zones():
     assert deadline_moment(DAY, FIVE_PM) == ten_utc
 
 
-@pytest.mark.parametrize("deadline, signed_at, late", [
-    (dt.time(0, 0), vn(DAY, 0, 0), False),
-    (dt.time(0, 0), vn(DAY, 0, 0, 1), True),
-    (dt.time(23, 59), vn(DAY, 23, 59), False),
-    (dt.time(23, 59), vn(DAY, 23, 59, 1), True),
-])
+@pytest.mark.parametrize(
+    "deadline, signed_at, late",
+    [
+        (dt.time(0, 0), vn(DAY, 0, 0), False),
+        (dt.time(0, 0), vn(DAY, 0, 0, 1), True),
+        (dt.time(23, 59), vn(DAY, 23, 59), False),
+        (dt.time(23, 59), vn(DAY, 23, 59, 1), True),
+    ],
+)
 def test_it_handles_deadlines_at_both_ends_of_the_day(deadline, signed_at, late):
     assert is_late(DAY, deadline, signed_at) is late
 

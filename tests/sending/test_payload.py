@@ -1,5 +1,6 @@
 """The signed payload: a pure builder whose bytes depend only on its input, checked against the
 published schema every time something is signed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,14 +23,30 @@ TODAY = clock.today()
 def signing_input(**overrides) -> payload.SigningInput:
     values = dict(
         commune={"code": "20242", "name": "Phường Hải Châu", "province_code": "48"},
-        day=dt.date(2026, 11, 21), revision=1, supersedes=None, correction_reason=None,
+        day=dt.date(2026, 11, 21),
+        revision=1,
+        supersedes=None,
+        correction_reason=None,
         signed_at=dt.datetime(2026, 11, 21, 16, 45, 12, 345678, tzinfo=TZ),
         signer={"username": "leader", "full_name": "Lê Thị Hằng", "position": "Phó Chủ tịch UBND phường"},
-        late=False, late_reason=None, figures=support.factories.figures(**support.CLEAN),
+        late=False,
+        late_reason=None,
+        figures=support.factories.figures(**support.CLEAN),
         narrative={"highlights": "Không có phản ánh.", "difficulties": "Mạng chập chờn.", "proposals": ""},
-        photos=[{"sha256": "ab" * 32, "filename": "quay.jpg", "content_type": "image/jpeg", "bytes": 1234,
-                 "category": "counters", "caption": "Quầy số 1", "taken_at": "2026-11-21T08:30:00+07:00"}],
-        response_team=None, tasks=[], explanations=[],
+        photos=[
+            {
+                "sha256": "ab" * 32,
+                "filename": "quay.jpg",
+                "content_type": "image/jpeg",
+                "bytes": 1234,
+                "category": "counters",
+                "caption": "Quầy số 1",
+                "taken_at": "2026-11-21T08:30:00+07:00",
+            }
+        ],
+        response_team=None,
+        tasks=[],
+        explanations=[],
     )
     return payload.SigningInput(**(values | overrides))
 
@@ -46,8 +63,9 @@ def test_it_builds_the_same_bytes_whatever_order_the_figures_come_in():
     figures = support.factories.figures(**support.CLEAN)
     reordered = dict(reversed(list(figures.items())))
 
-    assert payload.encode(payload.build(signing_input(figures=figures))) == \
-        payload.encode(payload.build(signing_input(figures=reordered)))
+    assert payload.encode(payload.build(signing_input(figures=figures))) == payload.encode(
+        payload.build(signing_input(figures=reordered))
+    )
 
 
 def test_it_encodes_canonically_with_vietnamese_kept_as_utf8():
@@ -55,8 +73,9 @@ def test_it_encodes_canonically_with_vietnamese_kept_as_utf8():
 
     assert "Phường Hải Châu".encode() in encoded
     assert b"\\u" not in encoded and b": " not in encoded and b", " not in encoded
-    assert encoded == json.dumps(json.loads(encoded), ensure_ascii=False, sort_keys=True,
-                                 separators=(",", ":")).encode()
+    assert (
+        encoded == json.dumps(json.loads(encoded), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    )
 
 
 def test_it_builds_a_payload_the_published_schema_accepts():
@@ -82,7 +101,7 @@ def test_it_computes_the_rates_from_the_figures():
 
 
 def test_it_leaves_a_rate_without_denominator_empty_not_zero():
-    quiet = {name: 0 for name in support.factories.figures()}
+    quiet = dict.fromkeys(support.factories.figures(), 0)
 
     rates = payload.build(signing_input(figures=quiet))["rates"]
 
@@ -90,16 +109,19 @@ def test_it_leaves_a_rate_without_denominator_empty_not_zero():
     assert schema.problems(payload.build(signing_input(figures=quiet))) == []
 
 
-@pytest.mark.parametrize("breakage", [
-    lambda d: d.pop("photos"),
-    lambda d: d["figures"].pop("received_online"),
-    lambda d: d["figures"].update(received_online=-1),
-    lambda d: d["photos"][0].update(sha256="not-a-hash"),
-    lambda d: d["photos"][0].update(content_type="application/pdf"),
-    lambda d: d.update(signed_at="2026-11-21 16:45:12"),
-    lambda d: d.update(report_id="20242:21/11/2026:r1"),
-    lambda d: d["rates"].update(online_rate=1.5),
-])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda d: d.pop("photos"),
+        lambda d: d["figures"].pop("received_online"),
+        lambda d: d["figures"].update(received_online=-1),
+        lambda d: d["photos"][0].update(sha256="not-a-hash"),
+        lambda d: d["photos"][0].update(content_type="application/pdf"),
+        lambda d: d.update(signed_at="2026-11-21 16:45:12"),
+        lambda d: d.update(report_id="20242:21/11/2026:r1"),
+        lambda d: d["rates"].update(online_rate=1.5),
+    ],
+)
 def test_it_publishes_a_schema_that_refuses_malformed_payloads(breakage):
     document = payload.build(signing_input())
     breakage(document)
@@ -115,8 +137,10 @@ def test_it_validates_every_payload_it_signs_against_the_schema(app, commune, us
     db.session.commit()
     plain = support.ready_day(commune, users, TODAY - dt.timedelta(days=1), photos=0)
     busy = support.ready_day(commune, users, TODAY, photos=3, late_dossier=True)
-    signed = [sign_report(commune, plain, users["leader"], "Quên ký"),
-              sign_report(commune, busy, users["leader"], "Chờ số liệu")]
+    signed = [
+        sign_report(commune, plain, users["leader"], "Quên ký"),
+        sign_report(commune, busy, users["leader"], "Chờ số liệu"),
+    ]
     open_correction(busy, users["leader"], "Sai chú thích ảnh")
     signed.append(sign_report(commune, busy, users["leader"], "Sửa"))
 

@@ -3,6 +3,7 @@
 No HTTP is mocked. The city intake runs in a server thread of this process; the commune's sender
 talks to it with ``requests``; a sender killed mid-way is a real subprocess that dies.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,7 +55,7 @@ def test_it_delivers_a_signed_report_to_the_city_and_keeps_the_citys_receipt(app
     assert stored["payload"] == rev.payload  # the exact signed bytes
     assert stored["jws"] == rev.jws
     assert stored["payload_sha256"] == rev.payload_sha256
-    for filename, data, _type in support.photo_parts(rev):
+    for _filename, data, _type in support.photo_parts(rev):
         assert (Path(wired.app.instance_path) / "photos" / support.payload.sha256(data)).read_bytes() == data
     page = leader.get(f"/reports/{DAY}/revisions").get_data(as_text=True)
     assert "Thành phố đã nhận" in page
@@ -121,8 +122,9 @@ def test_it_retries_on_its_own_schedule_once_the_delay_has_passed(app, city, com
     assert len(city.received()) == 1
 
 
-def test_it_rejects_for_good_when_the_city_does_not_know_the_key_and_tells_the_leader(app, live_city, commune,
-                                                                                      users, leader):
+def test_it_rejects_for_good_when_the_city_does_not_know_the_key_and_tells_the_leader(
+    app, live_city, commune, users, leader
+):
     app.config["CITY_URL"] = live_city.url  # the commune is not enrolled at the city
     on_time(commune)
     support.ready_day(commune, users, TODAY)
@@ -168,7 +170,8 @@ KILLED_SENDER = textwrap.dedent("""
 
 
 def test_it_stores_once_and_accepts_once_when_the_sender_is_killed_before_recording_the_answer(
-        app, wired, commune, users, leader, tmp_path):
+    app, wired, commune, users, leader, tmp_path
+):
     on_time(commune)
     support.ready_day(commune, users, TODAY, photos=1)
     assert sign(leader).status_code == 303
@@ -177,9 +180,14 @@ def test_it_stores_once_and_accepts_once_when_the_sender_is_killed_before_record
     db.session.commit()
     db.session.remove()
 
-    child = subprocess.run([sys.executable, str(script), app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"],
-                            wired.url], cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    child = subprocess.run(
+        [sys.executable, str(script), app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"], wired.url],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert child.returncode == 9, child.stderr
     [stored] = wired.received()

@@ -1,6 +1,7 @@
 """Regressions found in review: hostile pushes answered 500, photos that are not images accepted
 (and then breaking the city's PDFs), inconsistent ``supersedes``, the sender held back by its
 optional PDF part, status answers that are not objects, CSV formulas, login timing."""
+
 from __future__ import annotations
 
 import base64
@@ -96,6 +97,7 @@ def test_a_status_token_with_a_malformed_crit_header_is_unauthorized_not_a_500(c
 
 # --- photos must be the images the report lists -----------------------------------------------------
 
+
 def resigned_with_photo(rev, data: bytes) -> str:
     document = copy.deepcopy(rev.document)
     document["photos"][0].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
@@ -108,7 +110,9 @@ def png() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("data", [b"<html><script>alert(1)</script></html>", png()], ids=["not an image", "png as jpeg"])
+@pytest.mark.parametrize(
+    "data", [b"<html><script>alert(1)</script></html>", png()], ids=["not an image", "png as jpeg"]
+)
 def test_it_refuses_a_photo_that_is_not_an_image_of_the_listed_type(city_client, city, signed, data):
     assert signed.document["photos"][0]["content_type"] == "image/jpeg"
 
@@ -138,16 +142,24 @@ def test_the_city_pdf_of_a_report_still_renders_when_a_stored_photo_does_not_dec
 
 # --- supersedes must name the previous revision of the same day -------------------------------------
 
-@pytest.mark.parametrize("revision, supersedes", [
-    (1, "20242:2020-01-01:r1"),  # a first revision supersedes nothing
-    (2, None),  # a correction supersedes the revision before it
-    (2, f"{support.OTHER_COMMUNE}:{TODAY}:r1"),  # of the same commune
-    (3, f"20242:{TODAY}:r1"),  # the one just before
-])
+
+@pytest.mark.parametrize(
+    "revision, supersedes",
+    [
+        (1, "20242:2020-01-01:r1"),  # a first revision supersedes nothing
+        (2, None),  # a correction supersedes the revision before it
+        (2, f"{support.OTHER_COMMUNE}:{TODAY}:r1"),  # of the same commune
+        (3, f"20242:{TODAY}:r1"),  # the one just before
+    ],
+)
 def test_it_refuses_a_supersedes_that_is_not_the_previous_revision(city_client, city, signed, revision, supersedes):
     document = copy.deepcopy(signed.document)
-    document.update(revision=revision, supersedes=supersedes, report_id=f"20242:{TODAY}:r{revision}",
-                    correction_reason="Sửa số liệu" if revision > 1 else None)
+    document.update(
+        revision=revision,
+        supersedes=supersedes,
+        report_id=f"20242:{TODAY}:r{revision}",
+        correction_reason="Sửa số liệu" if revision > 1 else None,
+    )
 
     response = push(city_client, support.sign_as_commune(document), support.photo_parts(signed))
 
@@ -159,8 +171,9 @@ def test_it_refuses_a_supersedes_that_is_not_the_previous_revision(city_client, 
 
 def test_it_still_accepts_a_correction_that_supersedes_the_previous_revision(city_client, city, signed):
     document = copy.deepcopy(signed.document)
-    document.update(revision=2, supersedes=signed.report_key, report_id=f"20242:{TODAY}:r2",
-                    correction_reason="Sửa số liệu")
+    document.update(
+        revision=2, supersedes=signed.report_key, report_id=f"20242:{TODAY}:r2", correction_reason="Sửa số liệu"
+    )
 
     response = push(city_client, support.sign_as_commune(document), support.photo_parts(signed))
 
@@ -168,6 +181,7 @@ def test_it_still_accepts_a_correction_that_supersedes_the_previous_revision(cit
 
 
 # --- the reviewers' CSV and login ----------------------------------------------------------------
+
 
 def test_the_csv_export_does_not_let_a_commune_name_become_a_spreadsheet_formula(city_client, city, signed):
     document = copy.deepcopy(signed.document)
@@ -196,9 +210,14 @@ def test_the_city_login_hashes_a_password_even_for_an_unknown_username(city, mon
 
 # --- the sender -------------------------------------------------------------------------------------
 
+
 def receipt(rev) -> dict:
-    return {"receipt_id": "20261121-20242-ABCD1234", "report_id": rev.report_key,
-            "received_at": "2026-11-21T10:00:00+00:00", "payload_sha256": rev.payload_sha256}
+    return {
+        "receipt_id": "20261121-20242-ABCD1234",
+        "report_id": rev.report_key,
+        "received_at": "2026-11-21T10:00:00+00:00",
+        "payload_sha256": rev.payload_sha256,
+    }
 
 
 def test_a_pdf_that_cannot_be_built_does_not_hold_the_report_back(app, scripted, signed, monkeypatch):

@@ -2,6 +2,7 @@
 timeouts and refused connections with growing delays, stops on other 4xx, and never takes a
 receipt for other content as a delivery. The city here is a scripted stand-in served on 127.0.0.1,
 for the answers the real intake does not give on demand."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,8 +32,12 @@ def delay_of(entry) -> float:
 
 
 def receipt(rev, **overrides) -> dict:
-    return {"receipt_id": "20261121-20242-ABCD1234", "report_id": rev.report_key,
-            "received_at": "2026-11-21T10:00:00+00:00", "payload_sha256": rev.payload_sha256} | overrides
+    return {
+        "receipt_id": "20261121-20242-ABCD1234",
+        "report_id": rev.report_key,
+        "received_at": "2026-11-21T10:00:00+00:00",
+        "payload_sha256": rev.payload_sha256,
+    } | overrides
 
 
 def test_it_sends_the_stored_jws_and_the_original_photo_bytes(app, scripted, signed):
@@ -96,8 +101,9 @@ def test_it_retries_when_the_city_answers_too_slowly(app, scripted, signed):
     assert delay_of(entry) == pytest.approx(45, abs=2)
 
 
-@pytest.mark.parametrize("status, error", [(400, "malformed_request"), (401, "unknown_key"), (409, "conflict"),
-                                           (422, "photo_mismatch")])
+@pytest.mark.parametrize(
+    "status, error", [(400, "malformed_request"), (401, "unknown_key"), (409, "conflict"), (422, "photo_mismatch")]
+)
 def test_it_stops_on_a_refusal_and_keeps_the_citys_reason(app, scripted, signed, status, error, leader):
     scripted.answer(status, {"error": error, "detail": "giải thích của thành phố"})
 

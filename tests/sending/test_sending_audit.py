@@ -1,5 +1,6 @@
 """The audit log keeps a line for every step of signing and sending: who signed what, every try of
 the outbox and how it ended, every key made and retired."""
+
 from __future__ import annotations
 
 from wardapp.audit.models import AuditEvent

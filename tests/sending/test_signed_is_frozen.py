@@ -1,5 +1,6 @@
 """A signed revision cannot change through any route; a correction is a new revision with a reason,
 and the city sees both."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,8 +30,16 @@ FROZEN_MESSAGE = "đã được ký nên không thể thay đổi"
 def signed_day(app, commune, users, leader):
     """Today signed by the leader through the page, with a photo, a late dossier and a support case."""
     commune.deadline = dt.time(23, 59)
-    db.session.add(SupportCase(commune_id=commune.id, date=TODAY, time=dt.time(9, 15), procedure="Chứng thực bản sao",
-                               problem="Người dân không biết nộp trực tuyến", recorded_by_id=users["staff"].id))
+    db.session.add(
+        SupportCase(
+            commune_id=commune.id,
+            date=TODAY,
+            time=dt.time(9, 15),
+            procedure="Chứng thực bản sao",
+            problem="Người dân không biết nộp trực tuyến",
+            recorded_by_id=users["staff"].id,
+        )
+    )
     db.session.commit()
     report = support.ready_day(commune, users, TODAY, photos=1, late_dossier=True, response_team_cases=1)
     response = leader.post(f"/reports/{DAY}/sign", data={"late_reason": "Chờ số liệu của bộ phận một cửa"})
@@ -44,8 +53,10 @@ def database_state() -> dict:
     """Every row of every table: what a refused request must leave exactly as it was."""
     db.session.expire_all()
     with db.engine.connect() as connection:
-        return {table.name: connection.execute(table.select().order_by(*table.primary_key.columns)).all()
-                for table in db.metadata.sorted_tables}
+        return {
+            table.name: connection.execute(table.select().order_by(*table.primary_key.columns)).all()
+            for table in db.metadata.sorted_tables
+        }
 
 
 def files_under(path: Path) -> list[str]:
@@ -74,19 +85,37 @@ def _version():
 
 WRITES = {
     "figures save": lambda: (f"/reports/{DAY}", support.factories.form_data(_version(), **support.CLEAN)),
-    "photo upload": lambda: (f"/reports/{DAY}/photos", {
-        "category": str(_category_id()), "caption": "Mặt tiền", "photo": (io.BytesIO(support.jpeg()), "mat-tien.jpg")}),
+    "photo upload": lambda: (
+        f"/reports/{DAY}/photos",
+        {"category": str(_category_id()), "caption": "Mặt tiền", "photo": (io.BytesIO(support.jpeg()), "mat-tien.jpg")},
+    ),
     "photo remove": lambda: (f"/reports/{DAY}/photos/{_photo_id()}/remove", {}),
-    "late dossier add": lambda: (f"/reports/{DAY}/late", {
-        "kind": "pending_overdue", "count": "1", "procedure": "Cấp bản sao trích lục", "officer": "Lê Văn Hùng",
-        "cause": "Thiếu chữ ký"}),
+    "late dossier add": lambda: (
+        f"/reports/{DAY}/late",
+        {
+            "kind": "pending_overdue",
+            "count": "1",
+            "procedure": "Cấp bản sao trích lục",
+            "officer": "Lê Văn Hùng",
+            "cause": "Thiếu chữ ký",
+        },
+    ),
     "late dossier remove": lambda: (f"/reports/{DAY}/late/{_dossier_id()}/remove", {}),
-    "explanation": lambda: (f"/reports/{DAY}/explain", {
-        "item": f"late:{_dossier_id()}", "cause": "Khác", "remedy": "Khác", "responsible": "Chủ tịch",
-        "new_date": (TODAY + dt.timedelta(days=2)).isoformat()}),
+    "explanation": lambda: (
+        f"/reports/{DAY}/explain",
+        {
+            "item": f"late:{_dossier_id()}",
+            "cause": "Khác",
+            "remedy": "Khác",
+            "responsible": "Chủ tịch",
+            "new_date": (TODAY + dt.timedelta(days=2)).isoformat(),
+        },
+    ),
     "ready": lambda: (f"/reports/{DAY}/ready", {}),
-    "support case add": lambda: (f"/team/cases?date={DAY}", {
-        "time": "10:30", "procedure": "Đăng ký thường trú", "problem": "Không có tài khoản VNeID", "member": ""}),
+    "support case add": lambda: (
+        f"/team/cases?date={DAY}",
+        {"time": "10:30", "procedure": "Đăng ký thường trú", "problem": "Không có tài khoản VNeID", "member": ""},
+    ),
     "support case remove": lambda: (f"/team/cases/{_case_id()}/remove", {}),
     "sign again": lambda: (f"/reports/{DAY}/sign", {"late_reason": "Ký lại"}),
 }
@@ -108,8 +137,13 @@ def test_it_refuses_every_change_to_a_signed_day_with_409_and_changes_nothing(ap
 def test_it_still_lets_the_staff_read_a_signed_day(app, signed_day):
     staff = support.signed_in(app, "staff")
 
-    for url in (f"/reports/{DAY}", f"/reports/{DAY}/photos", f"/reports/{DAY}/late", f"/reports/{DAY}/explain",
-                f"/reports/{DAY}/revisions"):
+    for url in (
+        f"/reports/{DAY}",
+        f"/reports/{DAY}/photos",
+        f"/reports/{DAY}/late",
+        f"/reports/{DAY}/explain",
+        f"/reports/{DAY}/revisions",
+    ):
         assert staff.get(url).status_code == 200, url
 
 
@@ -142,10 +176,22 @@ def test_it_sends_a_correction_to_the_city_as_revision_2_superseding_revision_1(
 
     opened = leader.post(f"/reports/{DAY}/correct", data={"reason": reason})
     assert opened.status_code == 303 and opened.headers["Location"].endswith(f"/reports/{DAY}")
-    saved = leader.post(f"/reports/{DAY}", data=support.factories.form_data(
-        _version(), **(support.ONE_LATE | {"received_in_person": 15, "received_online": 13, "online_partial": 6,
-                                           "response_team_cases": 1,
-                                           "highlights": "Đã sửa số hồ sơ trực tuyến."})))
+    saved = leader.post(
+        f"/reports/{DAY}",
+        data=support.factories.form_data(
+            _version(),
+            **(
+                support.ONE_LATE
+                | {
+                    "received_in_person": 15,
+                    "received_online": 13,
+                    "online_partial": 6,
+                    "response_team_cases": 1,
+                    "highlights": "Đã sửa số hồ sơ trực tuyến.",
+                }
+            ),
+        ),
+    )
     assert saved.status_code == 303
     signed = leader.post(f"/reports/{DAY}/sign", data={"late_reason": "Sửa số liệu"})
     assert signed.status_code == 303, re.search(r'id="sign-errors">(.*?)</div>', signed.get_data(as_text=True), re.S)

@@ -1,5 +1,6 @@
 """The commune asks the city about what it sent; a reviewer's return, with its comment, reaches the
 leader on that day's report (PROTOCOL "Status and returns")."""
+
 from __future__ import annotations
 
 import time
@@ -38,8 +39,15 @@ def test_it_answers_the_state_of_a_received_report(wired, sent):
     assert response.status_code == 200
     body = response.json()
     [stored] = wired.received()
-    assert body == {"report_id": sent, "receipt_id": stored["receipt_id"], "received_at": body["received_at"],
-                    "state": "received", "comment": None, "returned_at": None, "returned_by": None}
+    assert body == {
+        "report_id": sent,
+        "receipt_id": stored["receipt_id"],
+        "received_at": body["received_at"],
+        "state": "received",
+        "comment": None,
+        "returned_at": None,
+        "returned_by": None,
+    }
 
 
 def test_it_brings_a_citys_return_and_its_comment_to_the_leader(app, wired, sent, leader):
@@ -70,8 +78,9 @@ def test_it_refuses_to_return_a_report_without_a_comment(app, wired, sent):
     assert wired.received()[0]["state"] == "received"
 
 
-def test_it_answers_a_return_with_a_correction_that_supersedes_the_returned_revision(app, wired, sent, commune,
-                                                                                      users, leader):
+def test_it_answers_a_return_with_a_correction_that_supersedes_the_returned_revision(
+    app, wired, sent, commune, users, leader
+):
     wired.make_user()
     wired.signed_in().post(f"/reports/{sent}/return", data={"comment": COMMENT})
     poll_statuses()
@@ -108,14 +117,18 @@ def test_it_refuses_a_token_from_an_unknown_key(app, wired, sent):
     assert response.status_code == 401 and response.json()["error"] == "unknown_key"
 
 
-@pytest.mark.parametrize("change", [
-    lambda now: {"aud": "https://giamsat.danang.gov.vn"},
-    lambda now: {"iss": "20194"},
-    lambda now: {"iat": now, "exp": now + 301},  # lives longer than five minutes
-    lambda now: {"iat": now - 600, "exp": now - 300},  # expired
-    lambda now: {"iat": now + 3600, "exp": now + 3700},  # issued in the future
-    lambda now: {"iat": "now"},
-], ids=["wrong aud", "another iss", "exp - iat > 300", "expired", "future iat", "iat not a number"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda now: {"aud": "https://giamsat.danang.gov.vn"},
+        lambda now: {"iss": "20194"},
+        lambda now: {"iat": now, "exp": now + 301},  # lives longer than five minutes
+        lambda now: {"iat": now - 600, "exp": now - 300},  # expired
+        lambda now: {"iat": now + 3600, "exp": now + 3700},  # issued in the future
+        lambda now: {"iat": "now"},
+    ],
+    ids=["wrong aud", "another iss", "exp - iat > 300", "expired", "future iat", "iat not a number"],
+)
 def test_it_refuses_a_token_with_the_wrong_claims(app, wired, sent, change):
     token = support.status_token(claims(wired.url, **change(int(time.time()))))
 

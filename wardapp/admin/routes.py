@@ -1,4 +1,5 @@
 """The admin's pages: accounts of the commune's users."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -29,8 +30,9 @@ def _get_user(user_id: int) -> User:
 @bp.get("/users")
 @roles_required(Role.ADMIN)
 def users():
-    people = db.session.scalars(db.select(User).filter_by(commune_id=current_commune().id)
-                                .order_by(User.active.desc(), User.username)).all()
+    people = db.session.scalars(
+        db.select(User).filter_by(commune_id=current_commune().id).order_by(User.active.desc(), User.username)
+    ).all()
     return render_template("admin/users.html", users=people)
 
 
@@ -46,8 +48,9 @@ def new_user():
             db.session.commit()
             flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"), code=303)
-    return render_template("admin/user_form.html", user=None, errors=errors, form=request.form,
-                           roles=list(Role)), (422 if errors else 200)
+    return render_template("admin/user_form.html", user=None, errors=errors, form=request.form, roles=list(Role)), (
+        422 if errors else 200
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -65,7 +68,7 @@ def edit_user(user_id: int):
             db.session.commit()
             flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"), code=303)
-    form = request.form if request.method == "POST" else {
-        **user.snapshot(), "active": "1" if user.active else ""}
-    return render_template("admin/user_form.html", user=user, errors=errors, form=form,
-                           roles=list(Role)), (422 if errors else 200)
+    form = request.form if request.method == "POST" else {**user.snapshot(), "active": "1" if user.active else ""}
+    return render_template("admin/user_form.html", user=user, errors=errors, form=form, roles=list(Role)), (
+        422 if errors else 200
+    )

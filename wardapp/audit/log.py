@@ -1,4 +1,5 @@
 """Recording an audit line: every change commits with its own line in the append-only log."""
+
 from __future__ import annotations
 
 from flask import has_request_context, request

@@ -34,6 +34,6 @@ class AppendOnlyError(RuntimeError):
 
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
-def _refuse_rewrite(mapper, connection, target):  # noqa: ARG001
+def _refuse_rewrite(mapper, connection, target):
     # The migration also installs database triggers; this catches it earlier, in Python.
     raise AppendOnlyError("the audit log is append-only")

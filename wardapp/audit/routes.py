@@ -38,11 +38,20 @@ def index():
         query = query.filter(AuditEvent.at < _utc_midnight(end + dt.timedelta(days=1)))
     size = current_app.config["AUDIT_PAGE_SIZE"]
     events = db.session.scalars(query.order_by(AuditEvent.id.desc()).offset((page - 1) * size).limit(size + 1)).all()
-    actions = db.session.scalars(db.select(AuditEvent.action).group_by(AuditEvent.action).order_by(func.min(AuditEvent.action))).all()
+    actions = db.session.scalars(
+        db.select(AuditEvent.action).group_by(AuditEvent.action).order_by(func.min(AuditEvent.action))
+    ).all()
     context = {
-        "events": events[:size], "has_more": len(events) > size, "page": page, "actions": actions,
-        "filters": {"action": action, "user": username, "from": request.args.get("from", ""),
-                    "to": request.args.get("to", "")},
+        "events": events[:size],
+        "has_more": len(events) > size,
+        "page": page,
+        "actions": actions,
+        "filters": {
+            "action": action,
+            "user": username,
+            "from": request.args.get("from", ""),
+            "to": request.args.get("to", ""),
+        },
     }
     template = "audit/_rows.html" if request.headers.get("HX-Request") else "audit/index.html"
     return render_template(template, **context)

@@ -1,4 +1,5 @@
 """Signing in, and creating and changing accounts: the rules shared by the pages and the CLI."""
+
 from __future__ import annotations
 
 import re
@@ -34,24 +35,34 @@ def authenticate(username: str, password: str) -> LoginResult:
     if user.is_locked(now):
         audit.record("login.refused_locked", target_type="user", target_id=user.id, actor=user)
         db.session.commit()
-        return LoginResult(None, _(
-            "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau %(time)s.",
-            time=to_local(user.locked_until).strftime("%H:%M"),
-        ))
+        return LoginResult(
+            None,
+            _(
+                "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau %(time)s.",
+                time=to_local(user.locked_until).strftime("%H:%M"),
+            ),
+        )
     if not user.check_password(password):
         user.register_failed_login(now, config["LOGIN_MAX_ATTEMPTS"], config["LOGIN_LOCK_MINUTES"])
         audit.record("login.failed", target_type="user", target_id=user.id, actor=user)
         db.session.commit()
         if user.is_locked(now):
-            return LoginResult(None, _(
-                "Sai mật khẩu %(n)s lần liên tiếp: tài khoản bị tạm khóa %(minutes)s phút.",
-                n=config["LOGIN_MAX_ATTEMPTS"], minutes=config["LOGIN_LOCK_MINUTES"],
-            ))
+            return LoginResult(
+                None,
+                _(
+                    "Sai mật khẩu %(n)s lần liên tiếp: tài khoản bị tạm khóa %(minutes)s phút.",
+                    n=config["LOGIN_MAX_ATTEMPTS"],
+                    minutes=config["LOGIN_LOCK_MINUTES"],
+                ),
+            )
         left = config["LOGIN_MAX_ATTEMPTS"] - user.failed_logins
-        return LoginResult(None, _(
-            "Sai tên đăng nhập hoặc mật khẩu. Còn %(left)s lần thử trước khi tài khoản bị tạm khóa.",
-            left=left,
-        ))
+        return LoginResult(
+            None,
+            _(
+                "Sai tên đăng nhập hoặc mật khẩu. Còn %(left)s lần thử trước khi tài khoản bị tạm khóa.",
+                left=left,
+            ),
+        )
     if not user.active:
         audit.record("login.refused_inactive", target_type="user", target_id=user.id, actor=user)
         db.session.commit()
@@ -80,9 +91,8 @@ def check_user_fields(data: dict, *, creating: bool, user_id: int | None = None)
     if data.get("role") not in [r.value for r in Role]:
         errors["role"] = _("Chọn một vai trò.")
     password = data.get("password", "")
-    if creating or password:
-        if len(password) < MIN_PASSWORD:
-            errors["password"] = _("Mật khẩu cần ít nhất %(n)s ký tự.", n=MIN_PASSWORD)
+    if (creating or password) and len(password) < MIN_PASSWORD:
+        errors["password"] = _("Mật khẩu cần ít nhất %(n)s ký tự.", n=MIN_PASSWORD)
     return errors
 
 
@@ -110,7 +120,11 @@ def create_user(data: dict, commune_id: int, actor=None) -> User:
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "user.created", target_type="user", target_id=user.id, after=user.snapshot(), actor=actor,
+        "user.created",
+        target_type="user",
+        target_id=user.id,
+        after=user.snapshot(),
+        actor=actor,
         summary=f"{user.username} ({user.role})",
     )
     return user
@@ -128,10 +142,11 @@ def update_user(user: User, data: dict, actor=None) -> None:
         user.locked_until = None
     old, new = audit.changes(before, user.snapshot())
     if data.get("password"):
-        new["password"] = "changed"
+        new["password"] = "changed"  # noqa: S105 - what the audit line says, never the password
     if old or new:
         action = "user.role_changed" if "role" in new else "user.updated"
         if "active" in new:
             action = "user.deactivated" if not user.active else "user.reactivated"
-        audit.record(action, target_type="user", target_id=user.id, before=old, after=new, actor=actor,
-                     summary=user.username)
+        audit.record(
+            action, target_type="user", target_id=user.id, before=old, after=new, actor=actor, summary=user.username
+        )

@@ -85,8 +85,9 @@ def account():
             errors["confirm_password"] = _("Hai lần nhập mật khẩu mới không giống nhau.")
         if not errors:
             current_user.set_password(new)
-            audit.record("user.password_changed", target_type="user", target_id=current_user.id,
-                         summary=current_user.username)
+            audit.record(
+                "user.password_changed", target_type="user", target_id=current_user.id, summary=current_user.username
+            )
             db.session.commit()
             flash(_("Đã đổi mật khẩu."), "success")
             return redirect(url_for("auth.account"), code=303)

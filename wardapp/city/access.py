@@ -1,4 +1,5 @@
 """Who may see what at the city, and loading a received report for a view (404 when unknown)."""
+
 from __future__ import annotations
 
 import functools

@@ -1,7 +1,9 @@
 """The city intake's factory: its own settings, database (SQLite in ``instance/city`` by default)
 and pages, standing on the kernel alone. ``make city`` or ``flask --app wardapp.city.app run``."""
+
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -40,10 +42,18 @@ class CityDefaults:
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    instance = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("WARDAPP_CITY_INSTANCE_PATH") \
+    instance = (
+        (overrides or {}).get("INSTANCE_PATH")
+        or os.environ.get("WARDAPP_CITY_INSTANCE_PATH")
         or ROOT / "instance" / "city"
-    app = Flask(__name__, instance_path=str(Path(instance).resolve()), instance_relative_config=True,
-                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance).resolve()),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
     instance_dir = Path(app.instance_path)
     instance_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -104,7 +114,6 @@ def _sqlite_wal(app: Flask) -> None:
 
     @event.listens_for(engine, "connect")
     def _wal(dbapi_connection, _record):
-        try:
+        # Another process may hold the file right now: then it keeps its mode.
+        with contextlib.suppress(sqlite3.OperationalError):
             dbapi_connection.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:  # another process holds the file right now: keep its mode
-            pass

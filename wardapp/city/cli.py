@@ -1,4 +1,5 @@
 """``flask --app wardapp.city city enrol|users ...``"""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ def enrol_command(code, jwk_file):
     try:
         row = enrol(code.strip(), json.load(jwk_file))
     except (ValueError, EnrolError) as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Enrolled {code} with key {row.kid}")
 

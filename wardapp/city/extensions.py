@@ -1,4 +1,5 @@
 """The city intake's own extensions: its own database (and metadata), login and CSRF."""
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy

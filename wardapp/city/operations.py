@@ -1,4 +1,5 @@
 """The city intake's multi-step work: enrolling communes, storing verified pushes, the grid."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,14 +40,15 @@ def enrol(code: str, jwk: dict) -> CityKey:
     try:
         key = OKPKey.import_key({k: v for k, v in jwk.items() if k in ("kty", "crv", "x")})
     except Exception as error:  # joserfc raises several types for bad key material
-        raise EnrolError(f"not an Ed25519 public JWK: {error}")
+        raise EnrolError(f"not an Ed25519 public JWK: {error}") from error
     if key.as_dict().get("crv") != "Ed25519":
         raise EnrolError("the key must be an Ed25519 OKP key")
     kid = key.thumbprint()
     if jwk.get("kid") not in (None, kid):
         raise EnrolError("the JWK's kid is not its RFC 7638 thumbprint")
-    commune = db.session.get(CityCommune, code) or CityCommune(code=code, name=unit.name,
-                                                              province_code=unit.province_code)
+    commune = db.session.get(CityCommune, code) or CityCommune(
+        code=code, name=unit.name, province_code=unit.province_code
+    )
     commune.enrolled_at = commune.enrolled_at or utcnow()
     db.session.add(commune)
     existing = db.session.scalar(db.select(CityKey).filter_by(kid=kid))
@@ -79,9 +81,12 @@ def pdf_path(report_id: str) -> Path:
 
 
 def receipt(report: ReceivedReport) -> dict:
-    return {"receipt_id": report.receipt_id, "report_id": report.report_id,
-            "received_at": report.received_at.replace(tzinfo=dt.UTC).isoformat(timespec="seconds"),
-            "payload_sha256": report.payload_sha256}
+    return {
+        "receipt_id": report.receipt_id,
+        "report_id": report.report_id,
+        "received_at": report.received_at.replace(tzinfo=dt.UTC).isoformat(timespec="seconds"),
+        "payload_sha256": report.payload_sha256,
+    }
 
 
 def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]:
@@ -98,23 +103,43 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         write_once(pdf_path(report_id), pdf)
     now = utcnow()
     report = ReceivedReport(
-        report_id=report_id, commune_code=push.commune_code, date=dt.date.fromisoformat(push.payload["date"]),
-        revision=push.payload["revision"], supersedes=push.payload["supersedes"], payload=push.payload_bytes,
-        payload_sha256=push.payload_sha256, jws=token, kid=push.kid, late=push.payload["late"],
-        receipt_id=f"{now:%Y%m%d}-{push.commune_code}-{secrets.token_hex(4).upper()}", received_at=now,
+        report_id=report_id,
+        commune_code=push.commune_code,
+        date=dt.date.fromisoformat(push.payload["date"]),
+        revision=push.payload["revision"],
+        supersedes=push.payload["supersedes"],
+        payload=push.payload_bytes,
+        payload_sha256=push.payload_sha256,
+        jws=token,
+        kid=push.kid,
+        late=push.payload["late"],
+        receipt_id=f"{now:%Y%m%d}-{push.commune_code}-{secrets.token_hex(4).upper()}",
+        received_at=now,
         pdf_sha256=hashlib.sha256(pdf).hexdigest() if pdf else None,
     )
     db.session.add(report)
     for photo in push.payload["photos"]:
-        db.session.add(ReceivedPhoto(report=report, sha256=photo["sha256"], content_type=photo["content_type"],
-                                     bytes=photo["bytes"]))
+        db.session.add(
+            ReceivedPhoto(
+                report=report, sha256=photo["sha256"], content_type=photo["content_type"], bytes=photo["bytes"]
+            )
+        )
     return 201, receipt(report)
 
 
 def log_request(request, status: int, error: str = "", detail: str = "", report_id=None, commune=None) -> None:
-    db.session.add(IntakeLog(ip=request.remote_addr, method=request.method, path=request.path[:200],
-                             status=status, error=error, detail=detail[:2000], report_id=report_id,
-                             commune_code=commune))
+    db.session.add(
+        IntakeLog(
+            ip=request.remote_addr,
+            method=request.method,
+            path=request.path[:200],
+            status=status,
+            error=error,
+            detail=detail[:2000],
+            report_id=report_id,
+            commune_code=commune,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -134,8 +159,9 @@ class Row:
 
 def latest_reports(start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], ReceivedReport]:
     """The newest revision of every commune-day in the range: one query."""
-    rows = db.session.scalars(db.select(ReceivedReport).filter(ReceivedReport.date.between(start, end))
-                              .order_by(ReceivedReport.revision)).all()
+    rows = db.session.scalars(
+        db.select(ReceivedReport).filter(ReceivedReport.date.between(start, end)).order_by(ReceivedReport.revision)
+    ).all()
     return {(r.commune_code, r.date): r for r in rows}
 
 
@@ -155,7 +181,9 @@ def grid(province: str, start: dt.date, end: dt.date, today: dt.date) -> list[Ro
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     rows = []
     for unit in sorted((u for u in all_units().values() if u.province_code == province), key=lambda u: u.code):
-        cells = [Cell(d, "future" if d > today else cell_state(latest.get((unit.code, d))), latest.get((unit.code, d)))
-                 for d in days]
+        cells = [
+            Cell(d, "future" if d > today else cell_state(latest.get((unit.code, d))), latest.get((unit.code, d)))
+            for d in days
+        ]
         rows.append(Row(unit.code, unit.name, unit.code in enrolled, cells))
     return rows

@@ -1,4 +1,5 @@
 """City reviewer pages: completeness grid, report page, returns, enrolment, CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -41,8 +42,12 @@ from wardapp.core.security import apply_headers
 
 bp = Blueprint("city", __name__)
 STATE_LABELS = {
-    "on_time": "Đúng hạn", "late": "Muộn", "corrected": "Đã sửa đổi", "returned": "Bị trả lại",
-    "missing": "Chưa báo cáo", "future": "",
+    "on_time": "Đúng hạn",
+    "late": "Muộn",
+    "corrected": "Đã sửa đổi",
+    "returned": "Bị trả lại",
+    "missing": "Chưa báo cáo",
+    "future": "",
 }
 
 
@@ -74,7 +79,9 @@ def _dummy_hash() -> str:
 def login():
     error = None
     if request.method == "POST":
-        user = db.session.scalar(db.select(CityUser).filter_by(username=request.form.get("username", "").strip().lower()))
+        user = db.session.scalar(
+            db.select(CityUser).filter_by(username=request.form.get("username", "").strip().lower())
+        )
         if user is None:  # hash anyway: the answer's timing must not tell which usernames exist
             check_password_hash(_dummy_hash(), request.form.get("password", ""))
         if user is None or not user.active or not user.check_password(request.form.get("password", "")):
@@ -96,7 +103,9 @@ def _range() -> tuple[dt.date, dt.date]:
 
     today = clock.today()
     end = clock.parse_iso_date(request.args.get("to")) or today
-    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=current_app.config["GRID_DAYS"] - 1)
+    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(
+        days=current_app.config["GRID_DAYS"] - 1
+    )
     if start > end or (end - start).days > 62:
         start = end - dt.timedelta(days=current_app.config["GRID_DAYS"] - 1)
     return start, end
@@ -112,19 +121,37 @@ def index():
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     # Only connected communes can be counted as missing a report.
     totals = {state: sum(1 for r in rows if r.enrolled for c in r.cells if c.state == state) for state in STATE_LABELS}
-    return render_template("city/grid.html", rows=rows, days=days, start=start, end=end, labels=STATE_LABELS,
-                           totals=totals, connected=sum(1 for r in rows if r.enrolled))
+    return render_template(
+        "city/grid.html",
+        rows=rows,
+        days=days,
+        start=start,
+        end=end,
+        labels=STATE_LABELS,
+        totals=totals,
+        connected=sum(1 for r in rows if r.enrolled),
+    )
 
 
 @bp.get("/reports/<report_id>")
 @reviewer_required
 def report(report_id: str):
     report = report_or_404(report_id)
-    history = db.session.scalars(db.select(ReceivedReport).filter_by(commune_code=report.commune_code, date=report.date)
-                                 .order_by(ReceivedReport.revision.desc())).all()
+    history = db.session.scalars(
+        db.select(ReceivedReport)
+        .filter_by(commune_code=report.commune_code, date=report.date)
+        .order_by(ReceivedReport.revision.desc())
+    ).all()
     key = db.session.scalar(db.select(CityKey).filter_by(kid=report.kid))
-    return render_template("city/report.html", report=report, doc=report.document, history=history, key=key,
-                           groups=figures_by_group(), rate_defs=RATES)
+    return render_template(
+        "city/report.html",
+        report=report,
+        doc=report.document,
+        history=history,
+        key=key,
+        groups=figures_by_group(),
+        rate_defs=RATES,
+    )
 
 
 @bp.post("/reports/<report_id>/return")
@@ -139,8 +166,18 @@ def return_report(report_id: str):
     report.comment = comment
     report.returned_at = utcnow()
     report.returned_by = current_user.full_name
-    db.session.add(IntakeLog(ip=request.remote_addr, method="POST", path=request.path[:200], status=200,
-                             error="returned", detail=comment, report_id=report_id, commune_code=report.commune_code))
+    db.session.add(
+        IntakeLog(
+            ip=request.remote_addr,
+            method="POST",
+            path=request.path[:200],
+            status=200,
+            error="returned",
+            detail=comment,
+            report_id=report_id,
+            commune_code=report.commune_code,
+        )
+    )
     db.session.commit()
     flash("Đã trả lại báo cáo cho xã/phường.", "success")
     return redirect(url_for("city.report", report_id=report_id), code=303)
@@ -166,20 +203,49 @@ def _cell(text: str) -> str:
 def export_csv():
     """The figures of the newest revision of every report in the range, one line per commune-day."""
     start, end = _range()
-    reports = db.session.scalars(db.select(ReceivedReport).filter(ReceivedReport.date.between(start, end))
-                                 .order_by(ReceivedReport.commune_code, ReceivedReport.date, ReceivedReport.revision)).all()
+    reports = db.session.scalars(
+        db.select(ReceivedReport)
+        .filter(ReceivedReport.date.between(start, end))
+        .order_by(ReceivedReport.commune_code, ReceivedReport.date, ReceivedReport.revision)
+    ).all()
     latest = {(r.commune_code, r.date): r for r in reports}
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["commune_code", "commune_name", "date", "report_id", "revision", "late", "state",
-                     "received_at", *FIGURE_NAMES, *[r.name for r in RATES]])
+    writer.writerow(
+        [
+            "commune_code",
+            "commune_name",
+            "date",
+            "report_id",
+            "revision",
+            "late",
+            "state",
+            "received_at",
+            *FIGURE_NAMES,
+            *[r.name for r in RATES],
+        ]
+    )
     for (code, day), r in sorted(latest.items()):
         doc = r.document
-        writer.writerow([code, _cell(doc["commune"]["name"]), day.isoformat(), r.report_id, r.revision, int(r.late), r.state,
-                         r.received_at.isoformat(timespec="seconds"), *[doc["figures"][n] for n in FIGURE_NAMES],
-                         *["" if doc["rates"].get(x.name) is None else doc["rates"][x.name] for x in RATES]])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=bao-cao-{start}-{end}.csv"})
+        writer.writerow(
+            [
+                code,
+                _cell(doc["commune"]["name"]),
+                day.isoformat(),
+                r.report_id,
+                r.revision,
+                int(r.late),
+                r.state,
+                r.received_at.isoformat(timespec="seconds"),
+                *[doc["figures"][n] for n in FIGURE_NAMES],
+                *["" if doc["rates"].get(x.name) is None else doc["rates"][x.name] for x in RATES],
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=bao-cao-{start}-{end}.csv"},
+    )
 
 
 @bp.route("/communes", methods=["GET", "POST"])
@@ -201,8 +267,9 @@ def communes():
             error = str(problem)
     enrolled = db.session.scalars(db.select(CityCommune).order_by(CityCommune.code)).all()
     keys = db.session.scalars(db.select(CityKey).order_by(CityKey.commune_code, CityKey.id)).all()
-    return render_template("city/communes.html", enrolled=enrolled, keys=keys, error=error, form=request.form), \
-        (422 if error else 200)
+    return render_template("city/communes.html", enrolled=enrolled, keys=keys, error=error, form=request.form), (
+        422 if error else 200
+    )
 
 
 @bp.get("/log")

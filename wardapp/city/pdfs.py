@@ -1,5 +1,6 @@
 """PDFs at the city: the commune's signed PDF as received, or one rendered from the verified
 payload; a month for one commune; one day for all communes as a ZIP; token pulls."""
+
 from __future__ import annotations
 
 import calendar
@@ -55,8 +56,11 @@ def _thumb(sha256: str) -> tuple[bytes, int, int] | None:
 
 
 def _figures_by_day(code: str, start: dt.date, end: dt.date) -> tuple[dict, dict]:
-    reports = db.session.scalars(db.select(ReceivedReport).filter(
-        ReceivedReport.commune_code == code, ReceivedReport.date.between(start, end)).order_by(ReceivedReport.revision)).all()
+    reports = db.session.scalars(
+        db.select(ReceivedReport)
+        .filter(ReceivedReport.commune_code == code, ReceivedReport.date.between(start, end))
+        .order_by(ReceivedReport.revision)
+    ).all()
     latest = {r.date: r for r in reports}
     return {d: r.document["figures"] for d, r in latest.items()}, {d: r.late for d, r in latest.items()}
 
@@ -73,11 +77,14 @@ def report_pdf(report: ReceivedReport) -> bytes:
     by_day, _ = _figures_by_day(report.commune_code, report.date - dt.timedelta(days=29), report.date)
     doc = report.document
     data = inputs.daily_input(
-        doc, province_name=unit.province_name if unit else "", images=_thumb,
-        trend=inputs.trend_from_figures(report.date, by_day), key_thumbprint=report.kid,
+        doc,
+        province_name=unit.province_name if unit else "",
+        images=_thumb,
+        trend=inputs.trend_from_figures(report.date, by_day),
+        key_thumbprint=report.kid,
         payload_sha256=report.payload_sha256,
         rendered_note="Bản do hệ thống tiếp nhận của thành phố dựng lại từ báo cáo đã xác thực chữ ký số "
-                      f"(JWS, khóa {report.kid[:12]}…) của xã/phường; xã/phường không gửi kèm bản PDF ký số.",
+        f"(JWS, khóa {report.kid[:12]}…) của xã/phường; xã/phường không gửi kèm bản PDF ký số.",
     )
     built = document.build_daily(data).data
     write_atomic(rendered, built)
@@ -121,7 +128,7 @@ def day_zip(day: str):
     latest = {r.commune_code: r for r in reports}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        for code, row in sorted(latest.items()):
+        for _code, row in sorted(latest.items()):
             archive.writestr(pdf_filename(row.report_id), report_pdf(row))
     return _send(out.getvalue(), f"bao-cao-{day}.zip", "application/zip", attachment=True)
 
@@ -132,9 +139,11 @@ def _token_ok() -> bool:
         return False
     digest = token_hash(presented)
     # A deactivated reviewer's tokens stop working with the account, as they do at the commune.
-    token = db.session.scalar(db.select(CityApiToken).join(CityUser, CityApiToken.user_id == CityUser.id)
-                              .filter(CityApiToken.token_sha256 == digest, CityApiToken.revoked_at.is_(None),
-                                      CityUser.active.is_(True)))
+    token = db.session.scalar(
+        db.select(CityApiToken)
+        .join(CityUser, CityApiToken.user_id == CityUser.id)
+        .filter(CityApiToken.token_sha256 == digest, CityApiToken.revoked_at.is_(None), CityUser.active.is_(True))
+    )
     return token is not None
 
 
@@ -143,8 +152,13 @@ def api_report(code: str, day: str):
     if not _token_ok():
         return {"error": "unauthorized", "detail": "a valid API token is required"}, 401
     date = clock.parse_iso_date(day)
-    rows = db.session.scalars(db.select(ReceivedReport).filter_by(commune_code=code, date=date)
-                              .order_by(ReceivedReport.revision.desc())).all() if date else []
+    rows = (
+        db.session.scalars(
+            db.select(ReceivedReport).filter_by(commune_code=code, date=date).order_by(ReceivedReport.revision.desc())
+        ).all()
+        if date
+        else []
+    )
     if not rows:
         return {"error": "not_found", "detail": "no report received for that commune and day"}, 404
     return _send(report_pdf(rows[0]), pdf_filename(rows[0].report_id))
@@ -160,8 +174,9 @@ def tokens():
         new_token = issued.token
         db.session.add(CityApiToken(user_id=current_user.id, name=name, hint=issued.hint, token_sha256=issued.sha256))
         db.session.commit()
-    rows = db.session.scalars(db.select(CityApiToken).filter_by(user_id=current_user.id)
-                              .order_by(CityApiToken.id.desc())).all()
+    rows = db.session.scalars(
+        db.select(CityApiToken).filter_by(user_id=current_user.id).order_by(CityApiToken.id.desc())
+    ).all()
     return render_template("city/tokens.html", tokens=rows, new_token=new_token)
 
 

@@ -1,4 +1,5 @@
 """Setting up the commune once, and changing its settings."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,7 +51,10 @@ def set_up_commune(code: str, deadline: dt.time = dt.time(17, 0), actor=None) ->
     ensure_key(actor)
     ensure_certificate(commune)
     audit.record(
-        "commune.set_up", target_type="commune", target_id=unit.code, actor=actor,
+        "commune.set_up",
+        target_type="commune",
+        target_id=unit.code,
+        actor=actor,
         after={"code": unit.code, "name": unit.name, "province": unit.province_name, **commune.settings_snapshot()},
         summary=f"{unit.name}, {unit.province_name}",
     )
@@ -87,5 +91,6 @@ def change_settings(commune: Commune, values: dict, actor=None) -> None:
         setattr(commune, name, value)
     old, new = audit.changes(before, commune.settings_snapshot())
     if new:
-        audit.record("settings.changed", target_type="commune", target_id=commune.code,
-                     before=old, after=new, actor=actor)
+        audit.record(
+            "settings.changed", target_type="commune", target_id=commune.code, before=old, after=new, actor=actor
+        )

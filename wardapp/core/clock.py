@@ -2,6 +2,7 @@
 
 Lateness and "today" are always decided here, from server time, never from the browser.
 """
+
 from __future__ import annotations
 
 import datetime as dt

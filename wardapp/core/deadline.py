@@ -3,6 +3,7 @@
 Server clock, Asia/Ho_Chi_Minh. A report for 21/11 signed at 17:00:00 with a 17:00 deadline is on
 time; at 17:00:01 it is late; signed any time on a later day it is late.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -3,6 +3,7 @@
 The form, the model, the rules, the rates, the payload and the PDF all iterate over this list,
 so a figure is added here once. Only raw counts are entered; rates are computed in ``rates``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

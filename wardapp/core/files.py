@@ -1,4 +1,5 @@
 """Writing a file so that readers see all of it or none of it, even across a crash."""
+
 from __future__ import annotations
 
 import os

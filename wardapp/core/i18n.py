@@ -5,6 +5,7 @@ and formats numbers, dates and percentages here. Each app plugs in its translato
 locale with ``install`` (Flask-Babel's, per request); until then texts stay Vietnamese, the
 language of the sources and of every official document.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,6 +84,7 @@ def lazy_gettext(msgid: str) -> LazyText:
 
 # --- formatting: dd/mm/yyyy, 42,5%, 1.234 ----------------------------------------------------------
 
+
 def fmt_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
@@ -133,5 +135,4 @@ def fmt_number(value: float | int | None, digits: int = 0, empty: str = "—", *
     return format_decimal(value, pattern, locale=locale_name or locale())
 
 
-FILTERS = {"date": fmt_date, "datetime": fmt_datetime, "time": fmt_time, "percent": fmt_percent,
-           "number": fmt_number}
+FILTERS = {"date": fmt_date, "datetime": fmt_datetime, "time": fmt_time, "percent": fmt_percent, "number": fmt_number}

@@ -2,6 +2,7 @@
 
 Pure: bytes in, facts or a refusal out. The uploaded name and declared type are never trusted.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,8 +63,13 @@ def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
     if not data:
         raise PhotoRejected(_("Tệp rỗng: không có ảnh nào được gửi lên."))
     if len(data) > max_bytes:
-        raise PhotoRejected(_("Ảnh quá lớn: %(size)s MB, tối đa %(max)s MB.",
-                              size=megabytes(len(data), round_up=True), max=megabytes(max_bytes)))
+        raise PhotoRejected(
+            _(
+                "Ảnh quá lớn: %(size)s MB, tối đa %(max)s MB.",
+                size=megabytes(len(data), round_up=True),
+                max=megabytes(max_bytes),
+            )
+        )
     with warnings.catch_warnings():
         # Pillow warns at open above its own soft limit, before we can say the size; our check on
         # the header (below, before any pixel is decoded) is the one that refuses. Above Pillow's
@@ -82,9 +88,9 @@ def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
         except PhotoRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoRejected(_("Ảnh có số điểm ảnh bất thường, bị từ chối để bảo vệ máy chủ."))
+            raise PhotoRejected(_("Ảnh có số điểm ảnh bất thường, bị từ chối để bảo vệ máy chủ.")) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise PhotoRejected(_("Tệp này không phải ảnh JPEG, PNG, WebP hoặc HEIC đọc được."))
+            raise PhotoRejected(_("Tệp này không phải ảnh JPEG, PNG, WebP hoặc HEIC đọc được.")) from None
     return ImageFacts(
         sha256=hashlib.sha256(data).hexdigest(),
         content_type=CONTENT_TYPES[kind],
@@ -98,8 +104,9 @@ def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
 
 
 def _bomb_message(width: int, height: int) -> str:
-    return _("Ảnh %(w)s × %(h)s điểm ảnh quá lớn, bị từ chối để bảo vệ máy chủ.",
-             w=fmt_number(width), h=fmt_number(height))
+    return _(
+        "Ảnh %(w)s × %(h)s điểm ảnh quá lớn, bị từ chối để bảo vệ máy chủ.", w=fmt_number(width), h=fmt_number(height)
+    )
 
 
 def capture_time(exif: Image.Exif) -> dt.datetime | None:

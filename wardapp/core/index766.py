@@ -9,6 +9,7 @@ part*, shown with its coverage, never as "the 766 score".
 Scoring: with a target, a rate at or above it earns full points, below it ``rate × max ÷ target``;
 without a target, ``rate × max``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -55,40 +56,74 @@ def _dossiers_without_complaint(f: Figures) -> int:
 
 INDICATORS = (
     Indicator(
-        "progress", _l("Tiến độ giải quyết"), _l("Hồ sơ giải quyết trước và đúng hạn / hồ sơ đã giải quyết"),
-        20, lambda f: f["resolved_early"] + f["resolved_on_time"], rates.resolved_total,
+        "progress",
+        _l("Tiến độ giải quyết"),
+        _l("Hồ sơ giải quyết trước và đúng hạn / hồ sơ đã giải quyết"),
+        20,
+        lambda f: f["resolved_early"] + f["resolved_on_time"],
+        rates.resolved_total,
     ),
     Indicator(
-        "online_dossiers", _l("Dịch vụ công trực tuyến"), _l("Hồ sơ trực tuyến / hồ sơ tiếp nhận (mục tiêu 50%)"),
-        6, lambda f: f["received_online"], rates.received_total, target=0.5, assumed=True,
+        "online_dossiers",
+        _l("Dịch vụ công trực tuyến"),
+        _l("Hồ sơ trực tuyến / hồ sơ tiếp nhận (mục tiêu 50%)"),
+        6,
+        lambda f: f["received_online"],
+        rates.received_total,
+        target=0.5,
+        assumed=True,
     ),
     Indicator(
-        "online_payment", _l("Thanh toán trực tuyến"), _l("Hồ sơ thanh toán trực tuyến / hồ sơ có phí, lệ phí"),
-        6, lambda f: f["paid_online"], lambda f: f["fee_bearing"],
+        "online_payment",
+        _l("Thanh toán trực tuyến"),
+        _l("Hồ sơ thanh toán trực tuyến / hồ sơ có phí, lệ phí"),
+        6,
+        lambda f: f["paid_online"],
+        lambda f: f["fee_bearing"],
     ),
     Indicator(
-        "e_results", _l("Số hóa"), _l("Hồ sơ trả kết quả điện tử / hồ sơ đã giải quyết"),
-        7, lambda f: f["e_results"], rates.resolved_total, assumed=True,
+        "e_results",
+        _l("Số hóa"),
+        _l("Hồ sơ trả kết quả điện tử / hồ sơ đã giải quyết"),
+        7,
+        lambda f: f["e_results"],
+        rates.resolved_total,
+        assumed=True,
     ),
     Indicator(
-        "digitized", _l("Số hóa"), _l("Hồ sơ được số hóa / hồ sơ tiếp nhận (mục tiêu 80%)"),
-        8, lambda f: f["digitized"], rates.received_total, target=0.8, assumed=True,
+        "digitized",
+        _l("Số hóa"),
+        _l("Hồ sơ được số hóa / hồ sơ tiếp nhận (mục tiêu 80%)"),
+        8,
+        lambda f: f["digitized"],
+        rates.received_total,
+        target=0.8,
+        assumed=True,
     ),
     Indicator(
-        "feedback_on_time", _l("Mức độ hài lòng"), _l("PAKN xử lý đúng hạn / tổng PAKN"),
-        6, lambda f: f["feedback_on_time"], lambda f: f["feedback_received"],
+        "feedback_on_time",
+        _l("Mức độ hài lòng"),
+        _l("PAKN xử lý đúng hạn / tổng PAKN"),
+        6,
+        lambda f: f["feedback_on_time"],
+        lambda f: f["feedback_received"],
     ),
     Indicator(
-        "feedback_satisfied", _l("Mức độ hài lòng"),
+        "feedback_satisfied",
+        _l("Mức độ hài lòng"),
         _l("(Tổng PAKN − không hài lòng hoặc quá hạn) / tổng PAKN"),
         6,
         lambda f: max(f["feedback_received"] - f["feedback_unsatisfied"] - f["feedback_late"], 0),
         lambda f: f["feedback_received"],
     ),
     Indicator(
-        "dossiers_satisfied", _l("Mức độ hài lòng"),
+        "dossiers_satisfied",
+        _l("Mức độ hài lòng"),
         _l("(Hồ sơ − không hài lòng hoặc quá hạn) / hồ sơ đã giải quyết (mục tiêu 90%)"),
-        6, _dossiers_without_complaint, rates.resolved_total, target=0.9,
+        6,
+        _dossiers_without_complaint,
+        rates.resolved_total,
+        target=0.9,
     ),
 )
 

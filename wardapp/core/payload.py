@@ -2,6 +2,7 @@
 
 No Flask, no database: the same inputs always give the same bytes, which is what gets signed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,7 +58,9 @@ def build(data: SigningInput) -> dict:
         "late": data.late,
         "late_reason": data.late_reason if data.late else None,
         "figures": dict(data.figures),
-        "rates": {name: (None if value is None else round(value, 6)) for name, value in rates.compute(data.figures).items()},
+        "rates": {
+            name: (None if value is None else round(value, 6)) for name, value in rates.compute(data.figures).items()
+        },
         "photos": [dict(p) for p in data.photos],
         "response_team": dict(data.response_team) if data.response_team is not None else None,
         "tasks": [dict(t) for t in data.tasks],

@@ -1,4 +1,5 @@
 """Periods of reporting: a month from its ``YYYY-MM`` text, its bounds, ranges of days."""
+
 from __future__ import annotations
 
 import calendar

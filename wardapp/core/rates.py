@@ -3,11 +3,11 @@
 Pure functions over a mapping of figure name → count. A rate whose denominator is zero is
 ``None`` ("no dossiers, no rate"), never 0% or 100%: a quiet day must not look bad or perfect.
 """
+
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable
 
 from wardapp.core.i18n import lazy_gettext as _l
 

@@ -8,6 +8,7 @@ Two kinds of problem:
 
 Each message is shown next to the field named by the rule, while the user types.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -59,15 +60,22 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "pending_overdue",
         (
-            "received_in_person", "received_online", "received_postal", "carried_over",
-            "resolved_early", "resolved_on_time", "resolved_late", "pending_within",
+            "received_in_person",
+            "received_online",
+            "received_postal",
+            "carried_over",
+            "resolved_early",
+            "resolved_on_time",
+            "resolved_late",
+            "pending_within",
             "pending_overdue",
         ),
         lambda f: rates.resolved_total(f) + rates.pending_total(f) == rates.to_handle(f),
         lambda f: _(
             "Chưa khớp: đã giải quyết (%(resolved)s) + đang giải quyết (%(pending)s) = "
             "%(sum)s, nhưng tiếp nhận + tồn kỳ trước = %(to_handle)s.",
-            resolved=_n(rates.resolved_total(f)), pending=_n(rates.pending_total(f)),
+            resolved=_n(rates.resolved_total(f)),
+            pending=_n(rates.pending_total(f)),
             sum=_n(rates.resolved_total(f) + rates.pending_total(f)),
             to_handle=_n(rates.to_handle(f)),
         ),
@@ -77,9 +85,9 @@ RULES: tuple[Rule, ...] = (
         ("online_full_process", "online_partial", "received_online"),
         lambda f: f["online_full_process"] + f["online_partial"] == f["received_online"],
         lambda f: _(
-            "Toàn trình (%(full)s) + một phần (%(partial)s) phải bằng số hồ sơ tiếp nhận "
-            "trực tuyến (%(online)s).",
-            full=_n(f["online_full_process"]), partial=_n(f["online_partial"]),
+            "Toàn trình (%(full)s) + một phần (%(partial)s) phải bằng số hồ sơ tiếp nhận trực tuyến (%(online)s).",
+            full=_n(f["online_full_process"]),
+            partial=_n(f["online_partial"]),
             online=_n(f["received_online"]),
         ),
     ),
@@ -114,9 +122,7 @@ RULES: tuple[Rule, ...] = (
         "e_results",
         ("e_results", "resolved_early", "resolved_on_time", "resolved_late"),
         lambda f: f["e_results"] <= rates.resolved_total(f),
-        lambda f: _(
-            "Không thể lớn hơn số hồ sơ đã giải quyết (%(n)s).", n=_n(rates.resolved_total(f))
-        ),
+        lambda f: _("Không thể lớn hơn số hồ sơ đã giải quyết (%(n)s).", n=_n(rates.resolved_total(f))),
     ),
     Rule(
         "apology_letters",
@@ -132,9 +138,9 @@ RULES: tuple[Rule, ...] = (
         ("feedback_on_time", "feedback_late", "feedback_received"),
         lambda f: f["feedback_on_time"] + f["feedback_late"] <= f["feedback_received"],
         lambda f: _(
-            "Đúng hạn (%(on_time)s) + quá hạn (%(late)s) không thể vượt số PAKN tiếp nhận "
-            "(%(received)s).",
-            on_time=_n(f["feedback_on_time"]), late=_n(f["feedback_late"]),
+            "Đúng hạn (%(on_time)s) + quá hạn (%(late)s) không thể vượt số PAKN tiếp nhận (%(received)s).",
+            on_time=_n(f["feedback_on_time"]),
+            late=_n(f["feedback_late"]),
             received=_n(f["feedback_received"]),
         ),
     ),
@@ -235,7 +241,8 @@ def validate(
         if length > narrative_max:
             input_errors[text_field.name] = _(
                 "Quá dài: %(length)s ký tự, tối đa %(max)s. Hãy rút gọn; nội dung của bạn vẫn còn nguyên.",
-                length=fmt_number(length), max=fmt_number(narrative_max),
+                length=fmt_number(length),
+                max=fmt_number(narrative_max),
             )
     return Validation(raw, figures, narrative, input_errors, consistency_problems(figures))
 

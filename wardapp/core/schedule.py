@@ -5,6 +5,7 @@ its progress trails the share of its time already elapsed by more than the toler
 percentage points). On the deadline day itself the deadline has not passed yet: all of the
 time has elapsed, so anything short of 100% minus the tolerance is behind.
 """
+
 from __future__ import annotations
 
 import datetime as dt

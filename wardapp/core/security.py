@@ -1,4 +1,5 @@
 """The security headers both apps send on every response."""
+
 from __future__ import annotations
 
 from collections.abc import MutableMapping

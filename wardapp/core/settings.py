@@ -4,6 +4,7 @@ Both apps load their settings here. An environment variable ``<PREFIX>_<NAME>`` 
 of the default it replaces: ``WARDAPP_CITY_CITY_PROVINCE_CODE=79`` stays the string "79" that
 commune codes are compared with, ``WARDAPP_LOGIN_MAX_ATTEMPTS=5`` becomes the integer 5.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,16 +19,21 @@ class SettingError(ValueError):
     """A setting that cannot be read as the type its default has (stops the app at start-up)."""
 
 
-def load(defaults: type, instance: Path, env_prefix: str, overrides: Mapping[str, Any] | None = None,
-         environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load(
+    defaults: type,
+    instance: Path,
+    env_prefix: str,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Every upper-case setting, from the three sources in order, then ``overrides``."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
     values.update(_from_pyfile(instance / "config.py"))
     prefix = env_prefix + "_"
     for key in sorted(environ):
-        if key.startswith(prefix) and key[len(prefix):].isupper():
-            name = key[len(prefix):]
+        if key.startswith(prefix) and key[len(prefix) :].isupper():
+            name = key[len(prefix) :]
             values[name] = _typed(name, environ[key], values.get(name))
     values.update(overrides or {})
     return values

@@ -3,6 +3,7 @@
 Pure: takes points, returns SVG markup. Days without data leave a gap in the line rather than
 pretending to be zero. Presentation attributes (not ``style``) keep the page's CSP strict.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,11 +31,15 @@ def line_chart(points: list[tuple[dt.date, float | None]], title: str, percent_l
     ]
     for level in (0.0, 0.5, 1.0):
         y = _y(level)
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9dee5" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" font-size="9" fill="#5b6675">'
-                     f'{escape(percent_label(level))}</text>')
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9dee5" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" font-size="9" fill="#5b6675">'
+            f'{escape(percent_label(level))}</text>'
+        )
     segments: list[list[str]] = [[]]
-    for i, (day, value) in enumerate(points):
+    for i, (_day, value) in enumerate(points):
         if value is None:
             if segments[-1]:
                 segments.append([])
@@ -42,7 +47,10 @@ def line_chart(points: list[tuple[dt.date, float | None]], title: str, percent_l
         segments[-1].append(f"{_x(i, count):.1f},{_y(value):.1f}")
     for segment in segments:
         if len(segment) > 1:
-            parts.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="#1f6feb" stroke-width="2" stroke-linejoin="round"/>')
+            parts.append(
+                f'<polyline points="{" ".join(segment)}" fill="none" stroke="#1f6feb" stroke-width="2" '
+                'stroke-linejoin="round"/>'
+            )
     for i, (day, value) in enumerate(points):
         if value is not None:
             parts.append(
@@ -52,7 +60,9 @@ def line_chart(points: list[tuple[dt.date, float | None]], title: str, percent_l
     if points:
         for i in (0, count - 1):
             anchor = "start" if i == 0 else "end"
-            parts.append(f'<text x="{_x(i, count):.1f}" y="{HEIGHT - 5}" text-anchor="{anchor}" font-size="9" '
-                         f'fill="#5b6675">{points[i][0].strftime("%d/%m")}</text>')
+            parts.append(
+                f'<text x="{_x(i, count):.1f}" y="{HEIGHT - 5}" text-anchor="{anchor}" font-size="9" '
+                f'fill="#5b6675">{points[i][0].strftime("%d/%m")}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)

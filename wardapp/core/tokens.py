@@ -1,4 +1,5 @@
 """API tokens for automated pulls: issued once, only their hash is ever stored."""
+
 from __future__ import annotations
 
 import hashlib

@@ -2,6 +2,7 @@
 
 Read once per process; searching by code or by name (with or without diacritics).
 """
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 ``check_push`` is pure apart from the key lookup it is given: it takes the JWS and the uploaded
 files and returns what to store, or raises Refusal with the status and error code PROTOCOL fixes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -66,7 +67,7 @@ def protected_header(token: str) -> dict:
     try:
         header = _b64json(parts[0])
     except (ValueError, UnicodeError, RecursionError):  # RecursionError: hostile deep nesting
-        raise Refusal(400, "malformed_request", "the JWS header is not base64url JSON")
+        raise Refusal(400, "malformed_request", "the JWS header is not base64url JSON") from None
     if not isinstance(header, dict) or not isinstance(header.get("kid"), str):
         raise Refusal(400, "malformed_request", "the JWS header has no kid")
     return header
@@ -85,13 +86,13 @@ def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> Verified
     key, commune_code = found
     try:
         verified = jws.deserialize_compact(token, key, algorithms=list(ACCEPTED_ALGS))
-    except Exception as error:  # noqa: BLE001 - joserfc raises TypeError etc. on hostile headers ("crit": 5)
-        raise Refusal(422, "bad_signature", f"the signature does not verify: {type(error).__name__}")
+    except Exception as error:
+        raise Refusal(422, "bad_signature", f"the signature does not verify: {type(error).__name__}") from None
     payload_bytes = verified.payload
     try:
         payload = json.loads(payload_bytes.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Refusal(422, "schema_violation", "the payload is not UTF-8 JSON")
+        raise Refusal(422, "schema_violation", "the payload is not UTF-8 JSON") from None
     problems = schema.problems(payload)
     if problems:
         raise Refusal(422, "schema_violation", "; ".join(problems[:5]))
@@ -103,10 +104,19 @@ def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> Verified
     if payload["supersedes"] != expected_supersedes:
         raise Refusal(422, "schema_violation", f"supersedes should be {expected_supersedes}")
     if payload["commune"]["code"] != commune_code:
-        raise Refusal(422, "commune_mismatch",
-                      f"the payload is for commune {payload['commune']['code']}, the key is enrolled for {commune_code}")
-    return VerifiedPush(payload_bytes, payload, hashlib.sha256(payload_bytes).hexdigest(), header["kid"],
-                        commune_code, _match_photos(payload["photos"], uploads))
+        raise Refusal(
+            422,
+            "commune_mismatch",
+            f"the payload is for commune {payload['commune']['code']}, the key is enrolled for {commune_code}",
+        )
+    return VerifiedPush(
+        payload_bytes,
+        payload,
+        hashlib.sha256(payload_bytes).hexdigest(),
+        header["kid"],
+        commune_code,
+        _match_photos(payload["photos"], uploads),
+    )
 
 
 def _match_photos(listed: list[dict], uploads: list[Upload]) -> dict[str, Upload]:
@@ -140,5 +150,5 @@ def image_type(data: bytes) -> str | None:
                 if image.width * image.height > PHOTO_MAX_PIXELS:
                     return None
                 return CONTENT_TYPES.get(image.format)
-        except Exception:  # noqa: BLE001 - Pillow raises many types on hostile files
+        except Exception:
             return None

@@ -1,4 +1,5 @@
 """What the dashboard shows, each piece in a fixed number of queries whatever the history length."""
+
 from __future__ import annotations
 
 import calendar
@@ -30,8 +31,9 @@ def month_calendar(commune_id: int, first: dt.date, today: dt.date) -> list[list
     start, end = month_bounds(first)
     states = dict(
         db.session.execute(
-            db.select(DailyReport.date, DailyReport.status)
-            .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
+            db.select(DailyReport.date, DailyReport.status).filter(
+                DailyReport.commune_id == commune_id, DailyReport.date.between(start, end)
+            )
         ).all()
     )
     weeks = []

@@ -53,8 +53,14 @@ class LateDossier(db.Model):
 
     def snapshot(self) -> dict:
         return {
-            "kind": self.kind, "count": self.count, "procedure": self.procedure, "dossier_code": self.dossier_code,
-            "officer": self.officer, "unit": self.unit, "cause": self.cause, "apology_issued": self.apology_issued,
+            "kind": self.kind,
+            "count": self.count,
+            "procedure": self.procedure,
+            "dossier_code": self.dossier_code,
+            "officer": self.officer,
+            "unit": self.unit,
+            "cause": self.cause,
+            "apology_issued": self.apology_issued,
             "new_appointment": self.new_appointment.isoformat() if self.new_appointment else None,
         }
 
@@ -78,5 +84,10 @@ class Explanation(db.Model):
     author = relationship("User")
 
     def snapshot(self) -> dict:
-        return {"item": self.item_key, "cause": self.cause, "remedy": self.remedy,
-                "new_date": self.new_date.isoformat() if self.new_date else None, "responsible": self.responsible}
+        return {
+            "item": self.item_key,
+            "cause": self.cause,
+            "remedy": self.remedy,
+            "new_date": self.new_date.isoformat() if self.new_date else None,
+            "responsible": self.responsible,
+        }

@@ -1,4 +1,5 @@
 """Recording late dossiers and the leader's explanations, and marking a day ready to sign."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -23,9 +24,12 @@ def _text(form, name: str, limit: int) -> str:
 
 def parse_late_dossier(form) -> tuple[dict, dict[str, str]]:
     values = {
-        "kind": form.get("kind", ""), "procedure": _text(form, "procedure", 200),
-        "dossier_code": _text(form, "dossier_code", 60), "officer": _text(form, "officer", 120),
-        "unit": _text(form, "unit", 120), "cause": form.get("cause", "").strip()[:2000],
+        "kind": form.get("kind", ""),
+        "procedure": _text(form, "procedure", 200),
+        "dossier_code": _text(form, "dossier_code", 60),
+        "officer": _text(form, "officer", 120),
+        "unit": _text(form, "unit", 120),
+        "cause": form.get("cause", "").strip()[:2000],
         "apology_issued": form.get("apology_issued") == "1",
     }
     errors: dict[str, str] = {}
@@ -36,8 +40,11 @@ def parse_late_dossier(form) -> tuple[dict, dict[str, str]]:
         errors["count"] = _("Số hồ sơ là số nguyên từ 1.")
     else:
         values["count"] = int(raw)
-    for name, message in (("procedure", _("Nhập tên thủ tục.")), ("officer", _("Nhập cán bộ chịu trách nhiệm.")),
-                          ("cause", _("Nêu nguyên nhân trễ hạn."))):
+    for name, message in (
+        ("procedure", _("Nhập tên thủ tục.")),
+        ("officer", _("Nhập cán bộ chịu trách nhiệm.")),
+        ("cause", _("Nêu nguyên nhân trễ hạn.")),
+    ):
         if not values[name]:
             errors[name] = message
     raw_date = form.get("new_appointment", "").strip()
@@ -52,21 +59,32 @@ def add_late_dossier(report: DailyReport, values: dict, user) -> LateDossier:
     db.session.add(dossier)
     report.touch(user)
     db.session.flush()
-    audit.record("late_dossier.added", target_type="report", target_id=report.date.isoformat(),
-                 after=dossier.snapshot(), actor=user)
+    audit.record(
+        "late_dossier.added",
+        target_type="report",
+        target_id=report.date.isoformat(),
+        after=dossier.snapshot(),
+        actor=user,
+    )
     return dossier
 
 
 def remove_late_dossier(dossier: LateDossier, user) -> None:
-    audit.record("late_dossier.removed", target_type="report", target_id=dossier.report.date.isoformat(),
-                 before=dossier.snapshot(), actor=user)
+    audit.record(
+        "late_dossier.removed",
+        target_type="report",
+        target_id=dossier.report.date.isoformat(),
+        before=dossier.snapshot(),
+        actor=user,
+    )
     dossier.report.touch(user)
     db.session.delete(dossier)
 
 
 def parse_explanation(form, today) -> tuple[dict, dict[str, str]]:
     values = {
-        "cause": form.get("cause", "").strip()[:2000], "remedy": form.get("remedy", "").strip()[:2000],
+        "cause": form.get("cause", "").strip()[:2000],
+        "remedy": form.get("remedy", "").strip()[:2000],
         "responsible": _text(form, "responsible", 120),
     }
     errors: dict[str, str] = {}
@@ -89,12 +107,19 @@ def parse_explanation(form, today) -> tuple[dict, dict[str, str]]:
 
 def explain(report: DailyReport, item: Item, values: dict, user) -> Explanation:
     """Add the leader's explanation; an earlier one for the same item stays as history."""
-    explanation = Explanation(report_id=report.id, item_key=item.key, item_label=item.label[:300],
-                              author_id=user.id, **values)
+    explanation = Explanation(
+        report_id=report.id, item_key=item.key, item_label=item.label[:300], author_id=user.id, **values
+    )
     db.session.add(explanation)
     db.session.flush()
-    audit.record("explanation.added", target_type="report", target_id=report.date.isoformat(),
-                 after=explanation.snapshot(), summary=item.label[:300], actor=user)
+    audit.record(
+        "explanation.added",
+        target_type="report",
+        target_id=report.date.isoformat(),
+        after=explanation.snapshot(),
+        summary=item.label[:300],
+        actor=user,
+    )
     report.touch(user)
     return explanation
 

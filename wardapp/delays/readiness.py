@@ -2,6 +2,7 @@
 
 One place decides both, so the panel, the "ready to sign" gate and (later) signing agree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -64,10 +65,14 @@ def count_mismatches(report: DailyReport, dossiers: list[LateDossier]) -> list[s
     for kind in LateKind:
         expected = getattr(report, kind.value)
         if counts[kind.value] != expected:
-            problems.append(_(
-                "%(kind)s: số liệu ngày là %(expected)s hồ sơ nhưng đã ghi %(recorded)s.",
-                kind=kind.label, expected=expected, recorded=counts[kind.value],
-            ))
+            problems.append(
+                _(
+                    "%(kind)s: số liệu ngày là %(expected)s hồ sơ nhưng đã ghi %(recorded)s.",
+                    kind=kind.label,
+                    expected=expected,
+                    recorded=counts[kind.value],
+                )
+            )
     return problems
 
 
@@ -78,20 +83,42 @@ def items_to_explain(commune: Commune, report: DailyReport | None, day) -> list[
         if state.schedule.overdue:
             detail = _("Quá hạn %(date)s, mới đạt %(p)s%%.", date=task.deadline.strftime("%d/%m/%Y"), p=state.percent)
         else:
-            detail = _("Đạt %(p)s%% trong khi đã qua %(e)s%% thời gian.", p=state.percent, e=round(state.schedule.expected))
+            detail = _(
+                "Đạt %(p)s%% trong khi đã qua %(e)s%% thời gian.", p=state.percent, e=round(state.schedule.expected)
+            )
         items.append(Item(f"task:{task.id}", "task", f"{task.code} · {task.title}", detail))
     for dossier in late_dossiers_of(report):
-        items.append(Item(
-            f"late:{dossier.id}", "late", f"{dossier.kind_label}: {dossier.procedure}",
-            _("%(n)s hồ sơ, cán bộ %(officer)s. Nguyên nhân: %(cause)s",
-              n=dossier.count, officer=dossier.officer, cause=dossier.cause),
-        ))
+        items.append(
+            Item(
+                f"late:{dossier.id}",
+                "late",
+                f"{dossier.kind_label}: {dossier.procedure}",
+                _(
+                    "%(n)s hồ sơ, cán bộ %(officer)s. Nguyên nhân: %(cause)s",
+                    n=dossier.count,
+                    officer=dossier.officer,
+                    cause=dossier.cause,
+                ),
+            )
+        )
     for category in missing_categories(commune.id, report):
-        items.append(Item(f"photo:{category.key}", "photo", _("Thiếu ảnh: %(label)s", label=category.label),
-                          _("Chưa có ảnh loại này trong báo cáo ngày.")))
+        items.append(
+            Item(
+                f"photo:{category.key}",
+                "photo",
+                _("Thiếu ảnh: %(label)s", label=category.label),
+                _("Chưa có ảnh loại này trong báo cáo ngày."),
+            )
+        )
     if overdue_without_team(team_of(commune.id), commune.team_deadline, day):
-        items.append(Item("team", "team", _("Chưa thành lập Tổ phản ứng nhanh"),
-                          _("Hạn thành lập %(date)s đã qua.", date=commune.team_deadline.strftime("%d/%m/%Y"))))
+        items.append(
+            Item(
+                "team",
+                "team",
+                _("Chưa thành lập Tổ phản ứng nhanh"),
+                _("Hạn thành lập %(date)s đã qua.", date=commune.team_deadline.strftime("%d/%m/%Y")),
+            )
+        )
     return items
 
 

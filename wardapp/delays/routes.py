@@ -39,8 +39,14 @@ def late_dossiers(day: str):
 def _late_page(date, report, errors=None, form=None, status=200):
     dossiers = late_dossiers_of(report)
     return render_template(
-        "delays/late.html", day=date, report=report, dossiers=dossiers, kinds=list(LateKind),
-        mismatches=count_mismatches(report, dossiers) if report else [], errors=errors or {}, form=form or {},
+        "delays/late.html",
+        day=date,
+        report=report,
+        dossiers=dossiers,
+        kinds=list(LateKind),
+        mismatches=count_mismatches(report, dossiers) if report else [],
+        errors=errors or {},
+        form=form or {},
         can_edit=current_user.has_role(*EDITORS) and not (report is not None and report.frozen),
     ), status
 
@@ -84,12 +90,20 @@ def _explain_page(date, report, errors=None, form=None, status=200, item_key=Non
     state = readiness(commune, report, date)
     history = defaultdict(list)
     if report is not None:
-        for e in db.session.scalars(db.select(Explanation).filter_by(report_id=report.id)
-                                    .order_by(Explanation.id.desc())):
+        for e in db.session.scalars(
+            db.select(Explanation).filter_by(report_id=report.id).order_by(Explanation.id.desc())
+        ):
             history[e.item_key].append(e)
     return render_template(
-        "delays/explain.html", day=date, report=report, state=state, history=history,
-        errors=errors or {}, form=form or {}, error_item=item_key, today=clock.today(),
+        "delays/explain.html",
+        day=date,
+        report=report,
+        state=state,
+        history=history,
+        errors=errors or {},
+        form=form or {},
+        error_item=item_key,
+        today=clock.today(),
         is_leader=current_user.has_role(*LEADER_ONLY) and not (report is not None and report.frozen),
     ), status
 
@@ -110,7 +124,9 @@ def add_explanation(day: str):
     explain(report, item, values, current_user)
     db.session.commit()
     flash(_("Đã lưu giải trình."), "success")
-    return redirect(url_for("delays.explanations", day=report.date.isoformat()) + f"#item-{key.replace(':', '-')}", code=303)
+    return redirect(
+        url_for("delays.explanations", day=report.date.isoformat()) + f"#item-{key.replace(':', '-')}", code=303
+    )
 
 
 @bp.post("/reports/<day>/ready")
@@ -149,13 +165,19 @@ def month():
     report_ids = {d.report_id for d, _day in rows}
     explained = {}
     if report_ids:
-        for e in db.session.scalars(db.select(Explanation).filter(Explanation.report_id.in_(report_ids),
-                                                                  Explanation.item_key.like("late:%"))
-                                    .order_by(Explanation.id)):
+        for e in db.session.scalars(
+            db.select(Explanation)
+            .filter(Explanation.report_id.in_(report_ids), Explanation.item_key.like("late:%"))
+            .order_by(Explanation.id)
+        ):
             explained[e.item_key] = e  # the latest wins
     by_officer = defaultdict(list)
     for dossier, day in rows:
         by_officer[(dossier.officer, dossier.unit)].append((day, dossier, explained.get(f"late:{dossier.id}")))
-    return render_template("delays/month.html", first=first, groups=sorted(by_officer.items()),
-                           previous=(first - dt.timedelta(days=1)).replace(day=1),
-                           next=after if after <= today else None)
+    return render_template(
+        "delays/month.html",
+        first=first,
+        groups=sorted(by_officer.items()),
+        previous=(first - dt.timedelta(days=1)).replace(day=1),
+        next=after if after <= today else None,
+    )

@@ -3,6 +3,7 @@
 Every generated day satisfies the consistency rules, so the history looks like a commune that
 reports carefully. Deterministic for a given seed.
 """
+
 from __future__ import annotations
 
 import datetime as dt

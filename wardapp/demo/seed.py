@@ -1,4 +1,5 @@
 """Create the demo commune, its four users and its history in the current database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,13 @@ def seed(today: dt.date, password: str | None = None, days: int = 90) -> dict[st
     for username, role, full_name, position in DEMO_USERS:
         passwords[username] = password or secrets.token_urlsafe(9)
         users[role] = create_user(
-            {"username": username, "role": role, "full_name": full_name, "position": position,
-             "password": passwords[username]},
+            {
+                "username": username,
+                "role": role,
+                "full_name": full_name,
+                "position": position,
+                "password": passwords[username],
+            },
             commune.id,
         )
     seed_history(commune, users["staff"], today - dt.timedelta(days=1), days)
@@ -53,7 +59,18 @@ def seed_history(commune: Commune, author: User, end: dt.date, days: int) -> Non
     rows = []
     for day, figures, narrative in generate(days, end):
         status = ReportStatus.DRAFT if check_figures(figures) else ReportStatus.COMPLETE
-        rows.append({"commune_id": commune.id, "date": day, "status": status, "version": 1,
-                     "created_at": now, "updated_at": now, "created_by_id": author.id,
-                     "updated_by_id": author.id, **figures, **narrative})
+        rows.append(
+            {
+                "commune_id": commune.id,
+                "date": day,
+                "status": status,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "created_by_id": author.id,
+                "updated_by_id": author.id,
+                **figures,
+                **narrative,
+            }
+        )
     db.session.execute(db.insert(DailyReport), rows)

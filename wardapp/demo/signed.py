@@ -1,5 +1,6 @@
 """Demo signatures: a week of signed past days (two signed late, one corrected) whose outbox
 entries wait for the city; yesterday is left for the leader to finish and sign."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,10 @@ from wardapp.reports.models import DailyReport
 from wardapp.signing.operations import open_correction, sign_report
 
 GENERIC = {
-    "task": ("Khối lượng công việc phát sinh lớn, thiếu nhân lực chuyên môn.",
-             "Bổ sung cán bộ hỗ trợ, họp giao ban theo dõi tiến độ hằng tuần."),
+    "task": (
+        "Khối lượng công việc phát sinh lớn, thiếu nhân lực chuyên môn.",
+        "Bổ sung cán bộ hỗ trợ, họp giao ban theo dõi tiến độ hằng tuần.",
+    ),
     "late": ("Hồ sơ phải xác minh thêm với cơ quan cấp trên.", "Theo dõi sát, trả kết quả theo lịch hẹn mới."),
     "photo": ("Khu vực đang sửa chữa nên chưa chụp được.", "Chụp bổ sung ngay khi hoàn thành sửa chữa."),
     "team": ("Chờ ý kiến thống nhất về nhân sự Tổ.", "Ban hành quyết định thành lập trong tuần."),
@@ -28,16 +31,22 @@ CORRECTED_DAY = 5
 
 def seed_signatures(commune: Commune, users: dict, today: dt.date) -> None:
     staff, leader = users["staff"], users["leader"]
-    categories = db.session.scalars(db.select(PhotoCategory).filter_by(commune_id=commune.id)
-                                    .order_by(PhotoCategory.position)).all()
+    categories = db.session.scalars(
+        db.select(PhotoCategory).filter_by(commune_id=commune.id).order_by(PhotoCategory.position)
+    ).all()
     for days_ago in range(8, 1, -1):
         day = today - dt.timedelta(days=days_ago)
         report = db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune.id, date=day))
         for i, category in enumerate(categories):
             taken = dt.datetime.combine(day, dt.time(8 + i, 10))
-            add_photo(report, demo_photo(category.label, taken, seed=days_ago * 10 + i, gps=(16.0678, 108.2208),
-                                         size=(1024, 768)), f"IMG_{day:%Y%m%d}_{i}.jpg", category,
-                      f"{category.label} ngày {day:%d/%m}", staff)
+            add_photo(
+                report,
+                demo_photo(category.label, taken, seed=days_ago * 10 + i, gps=(16.0678, 108.2208), size=(1024, 768)),
+                f"IMG_{day:%Y%m%d}_{i}.jpg",
+                category,
+                f"{category.label} ngày {day:%d/%m}",
+                staff,
+            )
         _explain_all(commune, report, leader, day)
         if days_ago in LATE_DAYS:
             at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8, 15), tzinfo=TZ)
@@ -55,6 +64,10 @@ def seed_signatures(commune: Commune, users: dict, today: dt.date) -> None:
 def _explain_all(commune: Commune, report: DailyReport, leader, day: dt.date) -> None:
     for item in readiness(commune, report, day).unexplained:
         cause, remedy = GENERIC[item.kind]
-        explain(report, item, {"cause": cause, "remedy": remedy, "new_date": day + dt.timedelta(days=7),
-                               "responsible": leader.full_name}, leader)
+        explain(
+            report,
+            item,
+            {"cause": cause, "remedy": remedy, "new_date": day + dt.timedelta(days=7), "responsible": leader.full_name},
+            leader,
+        )
     db.session.commit()

@@ -63,7 +63,9 @@ class Photo(db.Model):
 
     def snapshot(self) -> dict:
         return {
-            "sha256": self.sha256, "category": self.category.key if self.category else None,
-            "caption": self.caption, "original_name": self.original_name,
+            "sha256": self.sha256,
+            "category": self.category.key if self.category else None,
+            "caption": self.caption,
+            "original_name": self.original_name,
             "taken_at": self.taken_at.isoformat() if self.taken_at else None,
         }

@@ -1,4 +1,5 @@
 """Adding and removing the photos of a day, and the checklist of what is still missing."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,9 +32,7 @@ def categories(commune_id: int, active_only: bool = True) -> list[PhotoCategory]
 def photos_of(report: DailyReport | None) -> list[Photo]:
     if report is None:
         return []
-    return list(db.session.scalars(
-        db.select(Photo).filter_by(report_id=report.id, removed_at=None).order_by(Photo.id)
-    ))
+    return list(db.session.scalars(db.select(Photo).filter_by(report_id=report.id, removed_at=None).order_by(Photo.id)))
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,9 @@ def missing_categories(commune_id: int, report: DailyReport | None) -> list[Phot
     return [item.category for item in checklist(commune_id, photos_of(report)) if item.count == 0]
 
 
-def add_photo(report: DailyReport, data: bytes, filename: str | None, category: PhotoCategory,
-              caption: str, user) -> Photo:
+def add_photo(
+    report: DailyReport, data: bytes, filename: str | None, category: PhotoCategory, caption: str, user
+) -> Photo:
     """Inspect, store and record a photo; refusals (PhotoRejected) leave nothing behind."""
     config = current_app.config
     facts = images.inspect(data, max_bytes=config["PHOTO_MAX_BYTES"], max_pixels=config["PHOTO_MAX_PIXELS"])
@@ -66,17 +66,32 @@ def add_photo(report: DailyReport, data: bytes, filename: str | None, category: 
     created = storage.store(facts.sha256, data, images.thumbnail(data))
     try:
         photo = Photo(
-            report_id=report.id, category_id=category.id, sha256=facts.sha256,
-            content_type=facts.content_type, bytes=facts.bytes, width=facts.width, height=facts.height,
-            original_name=images.display_name(filename), caption=caption, taken_at=facts.taken_at,
-            camera=facts.camera, gps_lat=facts.gps[0] if facts.gps else None,
-            gps_lon=facts.gps[1] if facts.gps else None, uploaded_by_id=user.id,
+            report_id=report.id,
+            category_id=category.id,
+            sha256=facts.sha256,
+            content_type=facts.content_type,
+            bytes=facts.bytes,
+            width=facts.width,
+            height=facts.height,
+            original_name=images.display_name(filename),
+            caption=caption,
+            taken_at=facts.taken_at,
+            camera=facts.camera,
+            gps_lat=facts.gps[0] if facts.gps else None,
+            gps_lon=facts.gps[1] if facts.gps else None,
+            uploaded_by_id=user.id,
         )
         db.session.add(photo)
         report.touch(user)
         db.session.flush()
-        audit.record("photo.added", target_type="report", target_id=report.date.isoformat(),
-                     after=photo.snapshot(), summary=f"{category.label}: {caption}"[:300], actor=user)
+        audit.record(
+            "photo.added",
+            target_type="report",
+            target_id=report.date.isoformat(),
+            after=photo.snapshot(),
+            summary=f"{category.label}: {caption}"[:300],
+            actor=user,
+        )
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -90,6 +105,12 @@ def remove_photo(photo: Photo, user) -> None:
     photo.removed_at = utcnow()
     photo.removed_by_id = user.id
     photo.report.touch(user)
-    audit.record("photo.removed", target_type="report", target_id=photo.report.date.isoformat(),
-                 before=photo.snapshot(), summary=photo.caption[:300], actor=user)
+    audit.record(
+        "photo.removed",
+        target_type="report",
+        target_id=photo.report.date.isoformat(),
+        before=photo.snapshot(),
+        summary=photo.caption[:300],
+        actor=user,
+    )
     db.session.commit()

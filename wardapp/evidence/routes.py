@@ -47,8 +47,13 @@ def _context(day, report, errors=None, form=None) -> dict:
     commune = current_commune()
     photos = photos_of(report)
     return {
-        "day": day, "report": report, "photos": photos, "checklist": checklist(commune.id, photos),
-        "categories": categories(commune.id), "errors": errors or {}, "form": form or {},
+        "day": day,
+        "report": report,
+        "photos": photos,
+        "checklist": checklist(commune.id, photos),
+        "categories": categories(commune.id),
+        "errors": errors or {},
+        "form": form or {},
         "can_edit": current_user.has_role(*EDITORS) and not (report is not None and report.frozen),
         "max_mb": megabytes(current_app.config["PHOTO_MAX_BYTES"]),
     }
@@ -79,7 +84,7 @@ def upload(day: str):
     if len(caption) > CAPTION_MAX:
         errors["caption"] = _("Chú thích tối đa %(n)s ký tự.", n=CAPTION_MAX)
     upload = request.files.get("photo")
-    if upload is None or upload.filename == "" and not upload.content_length:
+    if upload is None or (upload.filename == "" and not upload.content_length):
         errors["photo"] = _("Chọn hoặc chụp một ảnh.")
     if not errors:
         try:
@@ -131,8 +136,11 @@ def _send(path, **kwargs):
 @login_required
 def original(photo_id: int):
     photo = _photo_or_404(photo_id)
-    return _send(storage.original_path(photo.sha256), mimetype=photo.content_type,
-                 download_name=f"{photo.sha256[:16]}.{EXTENSIONS[photo.content_type]}")
+    return _send(
+        storage.original_path(photo.sha256),
+        mimetype=photo.content_type,
+        download_name=f"{photo.sha256[:16]}.{EXTENSIONS[photo.content_type]}",
+    )
 
 
 @bp.get("/photos/<int:photo_id>/thumb")
@@ -162,24 +170,39 @@ def edit_categories():
             category.active = form.get(f"active-{category.id}") == "1"
             old, new = audit.changes(before, category.snapshot())
             if new:
-                audit.record("photo_category.changed", target_type="photo_category", target_id=category.key,
-                             before=old, after=new)
+                audit.record(
+                    "photo_category.changed",
+                    target_type="photo_category",
+                    target_id=category.key,
+                    before=old,
+                    after=new,
+                )
         new_label = " ".join(form.get("new_label", "").split())
         if new_label:
             key = f"custom-{len(existing) + 1}"
-            category = PhotoCategory(commune_id=commune.id, key=key, label=new_label[:120],
-                                     required=form.get("new_required") == "1", position=len(existing))
+            category = PhotoCategory(
+                commune_id=commune.id,
+                key=key,
+                label=new_label[:120],
+                required=form.get("new_required") == "1",
+                position=len(existing),
+            )
             db.session.add(category)
-            audit.record("photo_category.added", target_type="photo_category", target_id=key,
-                         after={"label": category.label, "required": category.required})
+            audit.record(
+                "photo_category.added",
+                target_type="photo_category",
+                target_id=key,
+                after={"label": category.label, "required": category.required},
+            )
         if errors:
             db.session.rollback()
         else:
             db.session.commit()
             flash(_("Đã lưu danh mục ảnh."), "success")
             return redirect(url_for("evidence.edit_categories"), code=303)
-    return render_template("evidence/categories.html", categories=existing, errors=errors,
-                           form=request.form), (422 if errors else 200)
+    return render_template("evidence/categories.html", categories=existing, errors=errors, form=request.form), (
+        422 if errors else 200
+    )
 
 
 @bp.app_errorhandler(413)

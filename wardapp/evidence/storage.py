@@ -1,4 +1,5 @@
 """Photo files under ``instance/photos``, named by their SHA-256, written atomically."""
+
 from __future__ import annotations
 
 from pathlib import Path

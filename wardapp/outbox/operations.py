@@ -1,4 +1,5 @@
 """State changes of outbox entries, each a small function (the sender strings them together)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,14 +25,19 @@ def claim(entry_id: int, now: dt.datetime, lease_seconds: int) -> bool:
     receipt makes the resend safe).
     """
     table = OutboxEntry.__table__
-    due = (
-        (table.c.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (table.c.next_attempt_at <= now))
-        | ((table.c.state == OutboxState.SENDING) & (table.c.lease_until < now))
+    due = (table.c.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (table.c.next_attempt_at <= now)) | (
+        (table.c.state == OutboxState.SENDING) & (table.c.lease_until < now)
     )
     result = db.session.execute(
-        table.update().where(table.c.id == entry_id).where(due)
-        .values(state=OutboxState.SENDING, lease_until=now + dt.timedelta(seconds=lease_seconds),
-                attempts=table.c.attempts + 1, updated_at=now)
+        table.update()
+        .where(table.c.id == entry_id)
+        .where(due)
+        .values(
+            state=OutboxState.SENDING,
+            lease_until=now + dt.timedelta(seconds=lease_seconds),
+            attempts=table.c.attempts + 1,
+            updated_at=now,
+        )
     )
     db.session.commit()
     return result.rowcount == 1
@@ -39,12 +45,16 @@ def claim(entry_id: int, now: dt.datetime, lease_seconds: int) -> bool:
 
 def due_ids(now: dt.datetime) -> list[int]:
     table = OutboxEntry.__table__
-    return list(db.session.scalars(
-        db.select(table.c.id).where(
-            (table.c.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (table.c.next_attempt_at <= now))
-            | ((table.c.state == OutboxState.SENDING) & (table.c.lease_until < now))
-        ).order_by(table.c.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(table.c.id)
+            .where(
+                (table.c.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (table.c.next_attempt_at <= now))
+                | ((table.c.state == OutboxState.SENDING) & (table.c.lease_until < now))
+            )
+            .order_by(table.c.id)
+        )
+    )
 
 
 def _log(entry: OutboxEntry, outcome: str, status: int | None, error: str) -> None:
@@ -53,8 +63,12 @@ def _log(entry: OutboxEntry, outcome: str, status: int | None, error: str) -> No
     entry.last_error = error[:2000]
     entry.updated_at = utcnow()
     entry.lease_until = None
-    audit.record(f"outbox.{outcome}", target_type="report", target_id=entry.revision.report_key,
-                 after={"http_status": status, "error": error[:300], "attempt": entry.attempts})
+    audit.record(
+        f"outbox.{outcome}",
+        target_type="report",
+        target_id=entry.revision.report_key,
+        after={"http_status": status, "error": error[:300], "attempt": entry.attempts},
+    )
 
 
 def mark_accepted(entry: OutboxEntry, status: int, receipt_id: str, received_at: str) -> None:

@@ -3,6 +3,7 @@
 The sender resends the exact bytes it first built: the JWS stored at signing and the photo files
 named by their hashes; nothing is rebuilt from the database between tries.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,7 +56,7 @@ def pdf_for(entry: OutboxEntry) -> bytes | None:
     """The commune's signed PDF of the revision (the optional ``pdf`` part of the push)."""
     try:
         return revision_pdf(entry.revision)
-    except Exception:  # noqa: BLE001 - the PDF part is optional (PROTOCOL): never hold the report back
+    except Exception:
         log.exception("could not build the PDF of %s; sending the report without it", entry.revision.report_key)
         return None
 
@@ -80,12 +81,22 @@ def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datet
         except ValueError:
             body = None
         if not isinstance(body, dict) or not body.get("receipt_id"):
-            mark_retry(entry, status, "the city answered without a receipt", now,
-                       backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]))
+            mark_retry(
+                entry,
+                status,
+                "the city answered without a receipt",
+                now,
+                backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]),
+            )
             return "retry"
         if body.get("payload_sha256") not in (None, entry.revision.payload_sha256):
-            mark_retry(entry, status, "the city's receipt is for other content", now,
-                       backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]))
+            mark_retry(
+                entry,
+                status,
+                "the city's receipt is for other content",
+                now,
+                backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]),
+            )
             return "retry"
         mark_accepted(entry, status, str(body.get("receipt_id", "")), str(body.get("received_at", "")))
         return "accepted"
@@ -111,8 +122,13 @@ def send_entry(entry_id: int) -> str:
     try:
         response = post(url, entry, config["OUTBOX_TIMEOUT"])
     except requests.RequestException as error:  # any network trouble is passing: try again later
-        mark_retry(entry, None, f"{type(error).__name__}: {error}"[:500], utcnow(),
-                   backoff(entry.attempts, config["OUTBOX_BACKOFF"]))
+        mark_retry(
+            entry,
+            None,
+            f"{type(error).__name__}: {error}"[:500],
+            utcnow(),
+            backoff(entry.attempts, config["OUTBOX_BACKOFF"]),
+        )
         db.session.commit()
         return "retry"
     except OSError as error:  # a photo file missing on disk: a human must look
@@ -157,16 +173,19 @@ def poll_statuses() -> int:
     horizon = now - dt.timedelta(days=config["OUTBOX_POLL_DAYS"])
     stale = now - dt.timedelta(seconds=config["OUTBOX_POLL_SECONDS"])
     entries = db.session.scalars(
-        db.select(OutboxEntry).filter(OutboxEntry.state == OutboxState.ACCEPTED, OutboxEntry.created_at >= horizon)
+        db.select(OutboxEntry)
+        .filter(OutboxEntry.state == OutboxState.ACCEPTED, OutboxEntry.created_at >= horizon)
         .filter((OutboxEntry.last_polled_at.is_(None)) | (OutboxEntry.last_polled_at < stale))
     ).all()
     changed = 0
     for entry in entries:
         revision = entry.revision
         try:
-            response = requests.get(f"{url}{PUSH_PATH}/{revision.report_key}/status",
-                                    headers={"Authorization": f"Bearer {status_token(url)}"},
-                                    timeout=config["OUTBOX_TIMEOUT"])
+            response = requests.get(
+                f"{url}{PUSH_PATH}/{revision.report_key}/status",
+                headers={"Authorization": f"Bearer {status_token(url)}"},
+                timeout=config["OUTBOX_TIMEOUT"],
+            )
         except requests.RequestException:
             break  # the city is unreachable; try again on the next round
         entry.last_polled_at = now
@@ -183,8 +202,12 @@ def poll_statuses() -> int:
             revision.city_comment = body.get("comment") or ""
             revision.returned_by = body.get("returned_by") or ""
             revision.returned_at = _parse_moment(body.get("returned_at"))
-            audit.record("report.returned", target_type="report", target_id=revision.report_key,
-                         after={"comment": revision.city_comment, "by": revision.returned_by})
+            audit.record(
+                "report.returned",
+                target_type="report",
+                target_id=revision.report_key,
+                after={"comment": revision.city_comment, "by": revision.returned_by},
+            )
             changed += 1
     db.session.commit()
     return changed

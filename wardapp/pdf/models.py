@@ -9,7 +9,7 @@ from wardapp.core import tokens
 from wardapp.core.clock import utcnow
 from wardapp.extensions import db
 
-TOKEN_PREFIX = "wda_"
+TOKEN_PREFIX = "wda_"  # noqa: S105 - a prefix, not a secret
 
 
 class ApiToken(db.Model):

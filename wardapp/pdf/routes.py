@@ -72,8 +72,12 @@ def index():
     commune = current_commune()
     start, end = _range()
     state = request.args.get("state", "")
-    reports = {r.date: r for r in db.session.scalars(db.select(DailyReport).filter(
-        DailyReport.commune_id == commune.id, DailyReport.date.between(start, end)))}
+    reports = {
+        r.date: r
+        for r in db.session.scalars(
+            db.select(DailyReport).filter(DailyReport.commune_id == commune.id, DailyReport.date.between(start, end))
+        )
+    }
     revisions = latest_revisions(commune.id, start, end)
     rows = []
     day = end
@@ -83,8 +87,9 @@ def index():
         if not state or state == kind:
             rows.append((day, kind, reports.get(day), revision))
         day -= dt.timedelta(days=1)
-    return render_template("pdf/index.html", rows=rows, start=start, end=end, state=state,
-                           too_long=(end - start).days >= MAX_RANGE_DAYS)
+    return render_template(
+        "pdf/index.html", rows=rows, start=start, end=end, state=state, too_long=(end - start).days >= MAX_RANGE_DAYS
+    )
 
 
 @bp.get("/pdf/daily/<day>.pdf")
@@ -108,8 +113,15 @@ def daily(day: str):
 @login_required
 def daily_revision(day: str, revision: int):
     date = clock.parse_iso_date(day)
-    row = db.session.scalar(db.select(ReportRevision).join(DailyReport).filter(
-        DailyReport.commune_id == current_commune().id, DailyReport.date == date, ReportRevision.revision == revision))
+    row = db.session.scalar(
+        db.select(ReportRevision)
+        .join(DailyReport)
+        .filter(
+            DailyReport.commune_id == current_commune().id,
+            DailyReport.date == date,
+            ReportRevision.revision == revision,
+        )
+    )
     if row is None:
         abort(404)
     with force_locale("vi"):
@@ -124,8 +136,12 @@ def range_archive():
         abort(400)
     with force_locale("vi"):
         data = range_zip(current_commune().id, start, end)
-    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
-                     download_name=f"{current_commune().code}_{start}_{end}.zip")
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{current_commune().code}_{start}_{end}.zip",
+    )
 
 
 @bp.get("/pdf/month/<month>.pdf")
@@ -146,12 +162,12 @@ def month_late(month: str):
 
 # --- automated pulls with a per-reviewer token -------------------------------------------------
 
+
 def _token_user():
     presented = bearer(request.headers.get("Authorization"))
     if presented is None:
         return None
-    token = db.session.scalar(db.select(ApiToken).filter_by(token_sha256=token_hash(presented),
-                                                            revoked_at=None))
+    token = db.session.scalar(db.select(ApiToken).filter_by(token_sha256=token_hash(presented), revoked_at=None))
     if token is None or not token.user.active or not token.user.has_role(*PULLERS):
         return None
     token.last_used_at = utcnow()

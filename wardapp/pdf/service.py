@@ -1,4 +1,5 @@
 """PDFs in the commune app: inputs from the database, the commune's certificate, kept files."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,9 +53,12 @@ def revision_input(revision: ReportRevision) -> document.DailyInput:
     doc = revision.document
     signed_at = clock.to_local(revision.signed_at)
     return inputs.daily_input(
-        doc, province_name=commune.province_name, images=photo_images,
+        doc,
+        province_name=commune.province_name,
+        images=photo_images,
         trend=trend_for(revision.report.commune_id, revision.report.date),
-        signer_time=signed_at.strftime("%H:%M %d/%m/%Y"), key_thumbprint=revision.kid,
+        signer_time=signed_at.strftime("%H:%M %d/%m/%Y"),
+        key_thumbprint=revision.kid,
         payload_sha256=revision.payload_sha256,
     )
 
@@ -71,8 +75,11 @@ def revision_pdf(revision: ReportRevision) -> bytes:
     commune = Commune.current()
     built = document.build_daily(revision_input(revision))
     signed = signature.sign_pdf(
-        built.data, ensure_certificate(commune), built.signature_rect,
-        signer_name=revision.signed_by.full_name, location=f"{commune.name}, {commune.province_name}",
+        built.data,
+        ensure_certificate(commune),
+        built.signature_rect,
+        signer_name=revision.signed_by.full_name,
+        location=f"{commune.name}, {commune.province_name}",
         reason=f"Báo cáo ngày {revision.report.date:%d/%m/%Y} ({revision.report_key})",
         local_time=clock.to_local(revision.signed_at).strftime("%H:%M:%S %d/%m/%Y"),
     )
@@ -88,16 +95,23 @@ def draft_pdf(report: DailyReport, user) -> bytes:
     commune = Commune.current()
     now = clock.now()
     doc = build_document(commune, report, user, now, None)
-    data = inputs.daily_input(doc, province_name=commune.province_name, images=photo_images,
-                              trend=trend_for(commune.id, report.date), signer_time="", draft=True,
-                              payload_sha256="(chưa ký)")
+    data = inputs.daily_input(
+        doc,
+        province_name=commune.province_name,
+        images=photo_images,
+        trend=trend_for(commune.id, report.date),
+        signer_time="",
+        draft=True,
+        payload_sha256="(chưa ký)",
+    )
     return document.build_daily(data).data
 
 
 def latest_revisions(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, ReportRevision]:
     rows = db.session.scalars(
-        db.select(ReportRevision).join(DailyReport).filter(DailyReport.commune_id == commune_id,
-                                                           DailyReport.date.between(start, end))
+        db.select(ReportRevision)
+        .join(DailyReport)
+        .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
         .order_by(ReportRevision.revision)
     ).all()
     return {r.report.date: r for r in rows}
@@ -106,7 +120,7 @@ def latest_revisions(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.d
 def range_zip(commune_id: int, start: dt.date, end: dt.date) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
-        for day, revision in sorted(latest_revisions(commune_id, start, end).items()):
+        for _day, revision in sorted(latest_revisions(commune_id, start, end).items()):
             archive.writestr(pdf_filename(revision.report_key), revision_pdf(revision))
     return out.getvalue()
 
@@ -116,33 +130,58 @@ def month_pdf(commune: Commune, first: dt.date) -> bytes:
     today = clock.today()
     by_day = figures_between(commune.id, start, min(end, today))
     signed = latest_revisions(commune.id, start, end)
-    return monthly.build_month(inputs.month_input(commune.name, commune.province_name, commune.code, first, by_day,
-                                           {d: r.late for d, r in signed.items()}, today))
+    return monthly.build_month(
+        inputs.month_input(
+            commune.name,
+            commune.province_name,
+            commune.code,
+            first,
+            by_day,
+            {d: r.late for d, r in signed.items()},
+            today,
+        )
+    )
 
 
 def late_list_pdf(commune: Commune, first: dt.date) -> bytes:
     start, end = periods.month_bounds(first)
     rows = db.session.execute(
-        db.select(LateDossier, DailyReport.date).join(DailyReport, LateDossier.report_id == DailyReport.id)
+        db.select(LateDossier, DailyReport.date)
+        .join(DailyReport, LateDossier.report_id == DailyReport.id)
         .filter(DailyReport.commune_id == commune.id, DailyReport.date.between(start, end))
         .order_by(LateDossier.officer, DailyReport.date)
     ).all()
     ids = {d.report_id for d, _ in rows}
     explained = {}
     if ids:
-        for e in db.session.scalars(db.select(Explanation).filter(Explanation.report_id.in_(ids))
-                                    .order_by(Explanation.id)):
+        for e in db.session.scalars(
+            db.select(Explanation).filter(Explanation.report_id.in_(ids)).order_by(Explanation.id)
+        ):
             explained[e.item_key] = e
     groups: dict[tuple[str, str], list] = {}
     for dossier, day in rows:
         e = explained.get(f"late:{dossier.id}")
-        groups.setdefault((dossier.officer, dossier.unit), []).append([
-            day.strftime("%d/%m/%Y"), dossier.kind_label, str(dossier.count), dossier.procedure, dossier.cause,
-            f"{e.remedy} ({e.responsible}, {e.new_date:%d/%m/%Y})" if e and e.new_date else (e.remedy if e else "Chưa giải trình"),
-        ])
-    return monthly.build_late_list(monthly.LateListInput(
-        commune_name=commune.name, province_name=commune.province_name, month_text=first.strftime("%m/%Y"),
-        doc_id=f"{commune.code}:{first:%Y-%m}:tre-han",
-        groups=[(f"{officer}{', ' + unit if unit else ''} ({sum(int(r[2]) for r in items)} hồ sơ)", items)
-                for (officer, unit), items in sorted(groups.items())],
-    ))
+        groups.setdefault((dossier.officer, dossier.unit), []).append(
+            [
+                day.strftime("%d/%m/%Y"),
+                dossier.kind_label,
+                str(dossier.count),
+                dossier.procedure,
+                dossier.cause,
+                f"{e.remedy} ({e.responsible}, {e.new_date:%d/%m/%Y})"
+                if e and e.new_date
+                else (e.remedy if e else "Chưa giải trình"),
+            ]
+        )
+    return monthly.build_late_list(
+        monthly.LateListInput(
+            commune_name=commune.name,
+            province_name=commune.province_name,
+            month_text=first.strftime("%m/%Y"),
+            doc_id=f"{commune.code}:{first:%Y-%m}:tre-han",
+            groups=[
+                (f"{officer}{', ' + unit if unit else ''} ({sum(int(r[2]) for r in items)} hồ sơ)", items)
+                for (officer, unit), items in sorted(groups.items())
+            ],
+        )
+    )

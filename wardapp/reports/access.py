@@ -1,4 +1,5 @@
 """Loading a day's report for a view, with the role and commune checks in one place."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,9 +55,12 @@ def report_for_writing(value: str, roles: tuple[str, ...] = EDITORS) -> DailyRep
     if report is None:
         carried = carried_over_for(commune.id, day)
         report = DailyReport(
-            commune_id=commune.id, date=day, status=ReportStatus.DRAFT,
+            commune_id=commune.id,
+            date=day,
+            status=ReportStatus.DRAFT,
             carried_over=carried.value if carried else 0,
-            created_by_id=current_user.id, updated_by_id=current_user.id,
+            created_by_id=current_user.id,
+            updated_by_id=current_user.id,
         )
         db.session.add(report)
         db.session.flush()

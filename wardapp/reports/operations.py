@@ -1,4 +1,5 @@
 """Loading, checking and saving a day's report: the multi-step rules behind the form."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -82,8 +83,10 @@ def _fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
     fixed = {}
     carried = carried_over_for(commune_id, day)
     if carried is not None:
-        fixed["carried_over"] = FixedFigure(carried.value, _(
-            "Lấy từ số hồ sơ đang giải quyết cuối ngày %(date)s.", date=carried.from_date.strftime("%d/%m/%Y")))
+        fixed["carried_over"] = FixedFigure(
+            carried.value,
+            _("Lấy từ số hồ sơ đang giải quyết cuối ngày %(date)s.", date=carried.from_date.strftime("%d/%m/%Y")),
+        )
     fixed["response_team_cases"] = FixedFigure(cases_count(commune_id, day), _("Tính từ nhật ký hỗ trợ của Tổ."))
     return fixed
 
@@ -137,8 +140,12 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     audit.record(
         "report.created" if creating else "report.updated",
         # A new report had no "before": not a list of every field as None.
-        target_type="report", target_id=day.isoformat(), before=None if creating else old or None, after=new,
-        summary=day.strftime("%d/%m/%Y"), actor=user,
+        target_type="report",
+        target_id=day.isoformat(),
+        before=None if creating else old or None,
+        after=new,
+        summary=day.strftime("%d/%m/%Y"),
+        actor=user,
     )
     try:
         db.session.commit()

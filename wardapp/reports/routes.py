@@ -32,11 +32,16 @@ def _day_or_404(value: str) -> dt.date:
     return day
 
 
-def _form_context(day: dt.date, report: DailyReport | None, values: dict[str, str],
-                  validation: Validation, conflict: DailyReport | None = None) -> dict:
+def _form_context(
+    day: dt.date,
+    report: DailyReport | None,
+    values: dict[str, str],
+    validation: Validation,
+    conflict: DailyReport | None = None,
+) -> dict:
     """Everything the form page and its live partial need, built in one place."""
     commune = current_commune()
-    figures = {k: v for k, v in validation.figures.items()}
+    figures = dict(validation.figures.items())
     complete = all(v is not None for v in figures.values())
     return {
         "day": day,
@@ -73,8 +78,9 @@ def index():
     ).all()
     rows = [(r, rates.compute(r.figures)) for r in reports]
     previous = (first - dt.timedelta(days=1)).replace(day=1)
-    return render_template("reports/index.html", rows=rows, month=first, previous=previous,
-                           next=after if after <= clock.today() else None)
+    return render_template(
+        "reports/index.html", rows=rows, month=first, previous=previous, next=after if after <= clock.today() else None
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -88,8 +94,7 @@ def new():
         error = date_problem(day)
         if error is None and get_report(current_commune().id, day) is not None:
             error = _("Ngày %(date)s đã có báo cáo: mở báo cáo đó để sửa.", date=day.strftime("%d/%m/%Y"))
-            return render_template("reports/new.html", error=error, value=value,
-                                   existing=day), 409
+            return render_template("reports/new.html", error=error, value=value, existing=day), 409
         if error is None:
             return redirect(url_for("reports.edit", day=day.isoformat()), code=303)
     return render_template("reports/new.html", error=error, value=value, existing=None), (422 if error else 200)
@@ -126,8 +131,13 @@ def _save(commune_id: int, date: dt.date):
         if outcome.validation.consistent:
             flash(_("Đã lưu báo cáo ngày %(date)s.", date=date.strftime("%d/%m/%Y")), "success")
         else:
-            flash(_("Đã lưu nháp. Còn %(n)s chỗ chưa khớp, xem thông báo cạnh từng ô.",
-                    n=outcome.validation.problem_count), "warning")
+            flash(
+                _(
+                    "Đã lưu nháp. Còn %(n)s chỗ chưa khớp, xem thông báo cạnh từng ô.",
+                    n=outcome.validation.problem_count,
+                ),
+                "warning",
+            )
         return redirect(url_for("reports.edit", day=date.isoformat()), code=303)
     context = _form_context(date, outcome.report, values, outcome.validation, outcome.conflict)
     status = 409 if outcome.conflict else 422
@@ -142,5 +152,6 @@ def check(day: str):
     commune = current_commune()
     validation = check_form(commune.id, date, request.args)
     values = dict(request.args)
-    return render_template("reports/_live.html",
-                           **_form_context(date, get_report(commune.id, date), values, validation))
+    return render_template(
+        "reports/_live.html", **_form_context(date, get_report(commune.id, date), values, validation)
+    )

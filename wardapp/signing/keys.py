@@ -1,5 +1,6 @@
 """The commune's Ed25519 signing keys: private halves under ``instance/keys`` (owner-only),
 public halves in the database so old reports still verify after a rotation."""
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 Signing writes the revision (exact signed bytes, hash, signature), freezes the day and queues the
 outbox entry in one database transaction: either all of it happens or none of it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,26 +39,36 @@ class CannotSign(Exception):
 
 
 def latest_revision(report: DailyReport) -> ReportRevision | None:
-    return db.session.scalar(db.select(ReportRevision).filter_by(report_id=report.id)
-                             .order_by(ReportRevision.revision.desc()).limit(1))
+    return db.session.scalar(
+        db.select(ReportRevision).filter_by(report_id=report.id).order_by(ReportRevision.revision.desc()).limit(1)
+    )
 
 
 def revisions_of(report: DailyReport | None) -> list[ReportRevision]:
     if report is None:
         return []
-    return list(db.session.scalars(db.select(ReportRevision).filter_by(report_id=report.id)
-                                   .order_by(ReportRevision.revision.desc())))
+    return list(
+        db.session.scalars(
+            db.select(ReportRevision).filter_by(report_id=report.id).order_by(ReportRevision.revision.desc())
+        )
+    )
 
 
 def _photos(report: DailyReport) -> list[dict]:
-    return [{
-        "sha256": p.sha256,
-        "filename": p.original_name or f"{p.sha256[:16]}.{EXTENSIONS[p.content_type]}",
-        "content_type": p.content_type, "bytes": p.bytes, "category": p.category.key,
-        "category_label": p.category.label, "caption": p.caption,
-        "taken_at": p.taken_at.replace(tzinfo=clock.TZ).isoformat(timespec="seconds") if p.taken_at else None,
-        "verifiable": p.verifiable,
-    } for p in photos_of(report)]
+    return [
+        {
+            "sha256": p.sha256,
+            "filename": p.original_name or f"{p.sha256[:16]}.{EXTENSIONS[p.content_type]}",
+            "content_type": p.content_type,
+            "bytes": p.bytes,
+            "category": p.category.key,
+            "category_label": p.category.label,
+            "caption": p.caption,
+            "taken_at": p.taken_at.replace(tzinfo=clock.TZ).isoformat(timespec="seconds") if p.taken_at else None,
+            "verifiable": p.verifiable,
+        }
+        for p in photos_of(report)
+    ]
 
 
 def _team(commune: Commune) -> dict | None:
@@ -65,7 +76,8 @@ def _team(commune: Commune) -> dict | None:
     if team is None:
         return None
     return {
-        **team.snapshot(), "state": team_state(team, commune.team_deadline).value,
+        **team.snapshot(),
+        "state": team_state(team, commune.team_deadline).value,
         "deadline": commune.team_deadline.isoformat() if commune.team_deadline else None,
         "leader": team.leader.name if team.leader else None,
         "members": [m.snapshot() for m in team.members],
@@ -73,25 +85,44 @@ def _team(commune: Commune) -> dict | None:
 
 
 def _tasks(commune: Commune, day: dt.date) -> list[dict]:
-    return [{
-        "code": s.task.code, "title": s.task.title, "deadline": s.task.deadline.isoformat(),
-        "responsible": s.task.responsible, "source_document": s.task.source_document,
-        "percent": s.percent, "note": s.note, "behind": s.schedule.behind, "overdue": s.schedule.overdue,
-    } for s in task_states(commune.id, day, commune.behind_tolerance) if s.task.start_date <= day]
+    return [
+        {
+            "code": s.task.code,
+            "title": s.task.title,
+            "deadline": s.task.deadline.isoformat(),
+            "responsible": s.task.responsible,
+            "source_document": s.task.source_document,
+            "percent": s.percent,
+            "note": s.note,
+            "behind": s.schedule.behind,
+            "overdue": s.schedule.overdue,
+        }
+        for s in task_states(commune.id, day, commune.behind_tolerance)
+        if s.task.start_date <= day
+    ]
 
 
 def _explanations(commune: Commune, report: DailyReport) -> list[dict]:
     state = readiness(commune, report, report.date)
     labels = {i.key: i.label for i in state.items}
-    return [{
-        "item": key, "item_label": labels.get(key, e.item_label), "cause": e.cause, "remedy": e.remedy,
-        "new_date": e.new_date.isoformat() if e.new_date else None, "responsible": e.responsible,
-        "author": e.author.full_name if e.author else None,
-    } for key, e in sorted(current_explanations(report).items()) if key in labels]
+    return [
+        {
+            "item": key,
+            "item_label": labels.get(key, e.item_label),
+            "cause": e.cause,
+            "remedy": e.remedy,
+            "new_date": e.new_date.isoformat() if e.new_date else None,
+            "responsible": e.responsible,
+            "author": e.author.full_name if e.author else None,
+        }
+        for key, e in sorted(current_explanations(report).items())
+        if key in labels
+    ]
 
 
-def signing_input(commune: Commune, report: DailyReport, signer, signed_at: dt.datetime,
-                  late_reason: str | None) -> payload.SigningInput:
+def signing_input(
+    commune: Commune, report: DailyReport, signer, signed_at: dt.datetime, late_reason: str | None
+) -> payload.SigningInput:
     previous = latest_revision(report)
     return payload.SigningInput(
         commune={"code": commune.code, "name": commune.name, "province_code": commune.province_code},
@@ -119,8 +150,9 @@ def build_document(commune: Commune, report: DailyReport, signer, signed_at, lat
     return document
 
 
-def sign_report(commune: Commune, report: DailyReport, user, late_reason: str = "", *,
-                signed_at: dt.datetime | None = None) -> ReportRevision:
+def sign_report(
+    commune: Commune, report: DailyReport, user, late_reason: str = "", *, signed_at: dt.datetime | None = None
+) -> ReportRevision:
     """Sign the day as it stands now, freeze it and queue it for the city; commits.
 
     ``signed_at`` exists only for generating demo history; every route signs at the server's now.
@@ -133,8 +165,10 @@ def sign_report(commune: Commune, report: DailyReport, user, late_reason: str = 
     signed_at = signed_at or clock.now()
     late_reason = " ".join((late_reason or "").split())[:REASON_MAX]
     if is_late(report.date, commune.deadline, signed_at) and not late_reason:
-        raise CannotSign([_("Ký sau hạn %(time)s: hãy nêu lý do ký muộn.",
-                            time=commune.deadline.strftime("%H:%M"))], field="late_reason")
+        raise CannotSign(
+            [_("Ký sau hạn %(time)s: hãy nêu lý do ký muộn.", time=commune.deadline.strftime("%H:%M"))],
+            field="late_reason",
+        )
     with force_locale("vi"):  # the signed report is an official Vietnamese document
         document = build_document(commune, report, user, signed_at, late_reason)
     problems = schema.problems(document)
@@ -142,13 +176,25 @@ def sign_report(commune: Commune, report: DailyReport, user, late_reason: str = 
         raise CannotSign([_("Dữ liệu ký không hợp lệ: %(p)s", p="; ".join(problems[:3]))])
     signed_bytes = payload.encode(document)
     key_row = keys.ensure_key(user)
-    token = jws.serialize_compact({"alg": "Ed25519", "kid": key_row.kid, "typ": JWS_TYPE}, signed_bytes,
-                                  keys.private_key(key_row.kid), algorithms=["Ed25519"])
+    token = jws.serialize_compact(
+        {"alg": "Ed25519", "kid": key_row.kid, "typ": JWS_TYPE},
+        signed_bytes,
+        keys.private_key(key_row.kid),
+        algorithms=["Ed25519"],
+    )
     revision = ReportRevision(
-        report_id=report.id, revision=document["revision"], report_key=document["report_id"], payload=signed_bytes,
-        payload_sha256=payload.sha256(signed_bytes), jws=token, kid=key_row.kid,
-        signed_at=signed_at.astimezone(dt.UTC).replace(tzinfo=None), signed_by_id=user.id,
-        late=document["late"], late_reason=document["late_reason"] or "", supersedes=document["supersedes"],
+        report_id=report.id,
+        revision=document["revision"],
+        report_key=document["report_id"],
+        payload=signed_bytes,
+        payload_sha256=payload.sha256(signed_bytes),
+        jws=token,
+        kid=key_row.kid,
+        signed_at=signed_at.astimezone(dt.UTC).replace(tzinfo=None),
+        signed_by_id=user.id,
+        late=document["late"],
+        late_reason=document["late_reason"] or "",
+        supersedes=document["supersedes"],
         correction_reason=document["correction_reason"] or "",
     )
     db.session.add(revision)
@@ -156,9 +202,14 @@ def sign_report(commune: Commune, report: DailyReport, user, late_reason: str = 
     report.status = ReportStatus.SIGNED
     report.signed_revisions = revision.revision
     report.correction_reason = None
-    audit.record("report.signed", target_type="report", target_id=revision.report_key, actor=user,
-                 after={"payload_sha256": revision.payload_sha256, "late": revision.late, "kid": key_row.kid},
-                 summary=revision.late_reason[:300])
+    audit.record(
+        "report.signed",
+        target_type="report",
+        target_id=revision.report_key,
+        actor=user,
+        after={"payload_sha256": revision.payload_sha256, "late": revision.late, "kid": key_row.kid},
+        summary=revision.late_reason[:300],
+    )
     db.session.commit()
     return revision
 
@@ -173,8 +224,13 @@ def open_correction(report: DailyReport, user, reason: str) -> None:
     report.correction_reason = reason
     report.status = ReportStatus.COMPLETE
     report.touch(user)
-    audit.record("report.correction_opened", target_type="report", target_id=report.date.isoformat(),
-                 after={"reason": reason, "next_revision": report.signed_revisions + 1}, actor=user)
+    audit.record(
+        "report.correction_opened",
+        target_type="report",
+        target_id=report.date.isoformat(),
+        after={"reason": reason, "next_revision": report.signed_revisions + 1},
+        actor=user,
+    )
     db.session.commit()
 
 

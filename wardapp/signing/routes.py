@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,7 +32,7 @@ bp = Blueprint("signing", __name__)
 def _signable_report(day: str):
     if not current_user.has_role(*LEADER_ONLY):
         abort(403)
-    date, report = report_for_reading(day)
+    _date, report = report_for_reading(day)
     if report is None:
         abort(404)
     return report
@@ -56,7 +58,7 @@ def sign(day: str):
         except (IntegrityError, StaleDataError):
             # Two sign requests at once (a double click): the other one signed; this one changes nothing.
             db.session.rollback()
-            raise FrozenReport(report)
+            raise FrozenReport(report) from None
         else:
             _keep_pdf(revision)
             flash(_("Đã ký báo cáo %(id)s. Báo cáo đang được gửi lên thành phố.", id=revision.report_key), "success")
@@ -66,9 +68,17 @@ def sign(day: str):
     now = clock.now()
     document = build_document(commune, report, current_user, now, late_reason or None)
     return render_template(
-        "signing/confirm.html", day=report.date, report=report, doc=document, groups=figures_by_group(),
-        rate_defs=RATES, late=is_late(report.date, commune.deadline, now), deadline=commune.deadline,
-        errors=errors, error_field=error_field, late_reason=late_reason,
+        "signing/confirm.html",
+        day=report.date,
+        report=report,
+        doc=document,
+        groups=figures_by_group(),
+        rate_defs=RATES,
+        late=is_late(report.date, commune.deadline, now),
+        deadline=commune.deadline,
+        errors=errors,
+        error_field=error_field,
+        late_reason=late_reason,
     ), (422 if errors else 200)
 
 
@@ -83,7 +93,7 @@ def _keep_pdf(revision) -> None:
     try:
         with force_locale("vi"):
             revision_pdf(revision)
-    except Exception:  # noqa: BLE001
+    except Exception:
         current_app.logger.exception("could not build the PDF of %s", revision.report_key)
 
 
@@ -93,10 +103,16 @@ def revisions(day: str):
     date, report = report_for_reading(day)
     history = revisions_of(report)
     diffs = {}
-    for newer, older in zip(history, history[1:]):
+    for newer, older in itertools.pairwise(history):
         diffs[newer.id] = changes_between(older.document, newer.document)
-    return render_template("signing/revisions.html", day=date, report=report, history=history, diffs=diffs,
-                           is_leader=current_user.has_role(*LEADER_ONLY))
+    return render_template(
+        "signing/revisions.html",
+        day=date,
+        report=report,
+        history=history,
+        diffs=diffs,
+        is_leader=current_user.has_role(*LEADER_ONLY),
+    )
 
 
 @bp.post("/reports/<day>/correct")

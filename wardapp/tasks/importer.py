@@ -1,4 +1,5 @@
 """Importing plan tasks from the CSV the city sends: every line checked, all or nothing."""
+
 from __future__ import annotations
 
 import csv
@@ -11,14 +12,30 @@ from flask_babel import gettext as _
 
 # Column names the city may use (English keys or Vietnamese headers), lower case, trimmed.
 ALIASES = {
-    "code": "code", "mã": "code", "mã nhiệm vụ": "code",
-    "title": "title", "tên": "title", "tên nhiệm vụ": "title", "nhiệm vụ": "title",
-    "goal": "goal", "mục tiêu": "goal",
-    "expected_output": "expected_output", "sản phẩm": "expected_output", "kết quả dự kiến": "expected_output",
-    "start_date": "start_date", "ngày bắt đầu": "start_date",
-    "deadline": "deadline", "hạn": "deadline", "thời hạn": "deadline", "hạn hoàn thành": "deadline",
-    "responsible": "responsible", "người chịu trách nhiệm": "responsible", "phụ trách": "responsible",
-    "source_document": "source_document", "văn bản": "source_document", "văn bản nguồn": "source_document",
+    "code": "code",
+    "mã": "code",
+    "mã nhiệm vụ": "code",
+    "title": "title",
+    "tên": "title",
+    "tên nhiệm vụ": "title",
+    "nhiệm vụ": "title",
+    "goal": "goal",
+    "mục tiêu": "goal",
+    "expected_output": "expected_output",
+    "sản phẩm": "expected_output",
+    "kết quả dự kiến": "expected_output",
+    "start_date": "start_date",
+    "ngày bắt đầu": "start_date",
+    "deadline": "deadline",
+    "hạn": "deadline",
+    "thời hạn": "deadline",
+    "hạn hoàn thành": "deadline",
+    "responsible": "responsible",
+    "người chịu trách nhiệm": "responsible",
+    "phụ trách": "responsible",
+    "source_document": "source_document",
+    "văn bản": "source_document",
+    "văn bản nguồn": "source_document",
 }
 REQUIRED = ("code", "title", "deadline")
 LIMITS = {"code": 40, "title": 300, "responsible": 120, "source_document": 200}
@@ -69,8 +86,15 @@ def read_csv(data: bytes, existing_codes: set[str], today: dt.date) -> ImportRes
     header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in next(reader)]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        result.errors.append((1, _("Thiếu cột: %(columns)s. Dòng đầu phải có ít nhất code, title, deadline.",
-                                   columns=", ".join(missing))))
+        result.errors.append(
+            (
+                1,
+                _(
+                    "Thiếu cột: %(columns)s. Dòng đầu phải có ít nhất code, title, deadline.",
+                    columns=", ".join(missing),
+                ),
+            )
+        )
         return result
     seen: set[str] = set()
     for number, cells in enumerate(reader, start=2):

@@ -31,9 +31,14 @@ class Task(db.Model):
 
     def snapshot(self) -> dict:
         return {
-            "code": self.code, "title": self.title, "goal": self.goal, "expected_output": self.expected_output,
-            "start_date": self.start_date.isoformat(), "deadline": self.deadline.isoformat(),
-            "responsible": self.responsible, "source_document": self.source_document,
+            "code": self.code,
+            "title": self.title,
+            "goal": self.goal,
+            "expected_output": self.expected_output,
+            "start_date": self.start_date.isoformat(),
+            "deadline": self.deadline.isoformat(),
+            "responsible": self.responsible,
+            "source_document": self.source_document,
         }
 
 

@@ -1,4 +1,5 @@
 """Plan tasks: creating, importing, progress, and which are behind schedule on a day."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,9 @@ class TaskState:
 
 def task_states(commune_id: int, day: dt.date, tolerance: int) -> list[TaskState]:
     """Every task with its progress as it stood on ``day``: two queries, whatever the history."""
-    tasks = list(db.session.scalars(db.select(Task).filter_by(commune_id=commune_id).order_by(Task.deadline, Task.code)))
+    tasks = list(
+        db.session.scalars(db.select(Task).filter_by(commune_id=commune_id).order_by(Task.deadline, Task.code))
+    )
     latest = (
         db.select(func.max(TaskProgress.id))
         .join(Task)
@@ -39,8 +42,14 @@ def task_states(commune_id: int, day: dt.date, tolerance: int) -> list[TaskState
     for task in tasks:
         update = progress.get(task.id)
         percent = update.percent if update else 0
-        states.append(TaskState(task, percent, update.note if update else "",
-                                schedule(task.start_date, task.deadline, percent, day, tolerance)))
+        states.append(
+            TaskState(
+                task,
+                percent,
+                update.note if update else "",
+                schedule(task.start_date, task.deadline, percent, day, tolerance),
+            )
+        )
     return states
 
 
@@ -77,8 +86,14 @@ def create_task(commune_id: int, values: dict, user) -> Task:
     task = Task(commune_id=commune_id, **values)
     db.session.add(task)
     db.session.flush()
-    audit.record("task.created", target_type="task", target_id=task.code, after=task.snapshot(), actor=user,
-                 summary=task.title[:300])
+    audit.record(
+        "task.created",
+        target_type="task",
+        target_id=task.code,
+        after=task.snapshot(),
+        actor=user,
+        summary=task.title[:300],
+    )
     return task
 
 
@@ -94,8 +109,13 @@ def update_task(task: Task, values: dict, user) -> None:
 def record_progress(task: Task, day: dt.date, percent: int, note: str, user) -> TaskProgress:
     update = TaskProgress(task=task, date=day, percent=percent, note=note, by_id=user.id)
     db.session.add(update)
-    audit.record("task.progress", target_type="task", target_id=task.code,
-                 after={"date": day.isoformat(), "percent": percent, "note": note}, actor=user)
+    audit.record(
+        "task.progress",
+        target_type="task",
+        target_id=task.code,
+        after={"date": day.isoformat(), "percent": percent, "note": note},
+        actor=user,
+    )
     return update
 
 
@@ -104,7 +124,22 @@ def import_tasks(commune_id: int, data: bytes, today: dt.date, user) -> ImportRe
     result = read_csv(data, existing, today)
     if result.ok:
         for row in result.rows:
-            create_task(commune_id, {k: row.get(k, "") for k in (
-                "code", "title", "goal", "expected_output", "start_date", "deadline", "responsible", "source_document")}, user)
+            create_task(
+                commune_id,
+                {
+                    k: row.get(k, "")
+                    for k in (
+                        "code",
+                        "title",
+                        "goal",
+                        "expected_output",
+                        "start_date",
+                        "deadline",
+                        "responsible",
+                        "source_document",
+                    )
+                },
+                user,
+            )
         audit.record("task.imported", target_type="task", summary=f"{len(result.rows)} tasks", actor=user)
     return result

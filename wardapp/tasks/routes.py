@@ -36,8 +36,9 @@ def _task_or_404(task_id: int) -> Task:
 def index():
     commune = current_commune()
     states = task_states(commune.id, clock.today(), commune.behind_tolerance)
-    return render_template("tasks/index.html", states=states, today=clock.today(),
-                           can_edit=current_user.has_role(*EDITORS))
+    return render_template(
+        "tasks/index.html", states=states, today=clock.today(), can_edit=current_user.has_role(*EDITORS)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -60,8 +61,11 @@ def new():
 def edit(task_id: int):
     task = _task_or_404(task_id)
     errors: dict[str, str] = {}
-    form = request.form if request.method == "POST" else {
-        **task.snapshot(), "start_date": task.start_date.isoformat(), "deadline": task.deadline.isoformat()}
+    form = (
+        request.form
+        if request.method == "POST"
+        else {**task.snapshot(), "start_date": task.start_date.isoformat(), "deadline": task.deadline.isoformat()}
+    )
     if request.method == "POST":
         values, errors = parse_task_form(request.form, task.commune_id, task)
         if not errors:
@@ -81,13 +85,20 @@ def detail(task_id: int):
 def _detail(task: Task, errors: dict | None = None, form=None, status: int = 200):
     commune = current_commune()
     today = clock.today()
-    history = db.session.scalars(db.select(TaskProgress).filter_by(task_id=task.id)
-                                 .order_by(TaskProgress.date.desc(), TaskProgress.id.desc())).all()
+    history = db.session.scalars(
+        db.select(TaskProgress).filter_by(task_id=task.id).order_by(TaskProgress.date.desc(), TaskProgress.id.desc())
+    ).all()
     percent = history[0].percent if history else 0
     return render_template(
-        "tasks/detail.html", task=task, history=history, today=today, percent=percent,
+        "tasks/detail.html",
+        task=task,
+        history=history,
+        today=today,
+        percent=percent,
         schedule=schedule(task.start_date, task.deadline, percent, today, commune.behind_tolerance),
-        errors=errors or {}, form=form or {}, can_edit=current_user.has_role(*EDITORS),
+        errors=errors or {},
+        form=form or {},
+        can_edit=current_user.has_role(*EDITORS),
     ), status
 
 

@@ -41,8 +41,12 @@ class ResponseTeam(db.Model):
     duties: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    members = relationship("TeamMember", order_by="TeamMember.id", back_populates="team",
-                           primaryjoin="and_(ResponseTeam.id == TeamMember.team_id, TeamMember.active)")
+    members = relationship(
+        "TeamMember",
+        order_by="TeamMember.id",
+        back_populates="team",
+        primaryjoin="and_(ResponseTeam.id == TeamMember.team_id, TeamMember.active)",
+    )
 
     @property
     def established(self) -> bool:
@@ -56,7 +60,8 @@ class ResponseTeam(db.Model):
         return {
             "decision_number": self.decision_number,
             "decision_date": self.decision_date.isoformat() if self.decision_date else None,
-            "decision_signer": self.decision_signer, "duties": self.duties,
+            "decision_signer": self.decision_signer,
+            "duties": self.duties,
         }
 
 
@@ -80,8 +85,14 @@ class TeamMember(db.Model):
         return Field(self.field).label
 
     def snapshot(self) -> dict:
-        return {"name": self.name, "position": self.position, "unit": self.unit, "phone": self.phone,
-                "field": self.field, "is_leader": self.is_leader}
+        return {
+            "name": self.name,
+            "position": self.position,
+            "unit": self.unit,
+            "phone": self.phone,
+            "field": self.field,
+            "is_leader": self.is_leader,
+        }
 
 
 class SupportCase(db.Model):
@@ -104,5 +115,11 @@ class SupportCase(db.Model):
     member = relationship("TeamMember")
 
     def snapshot(self) -> dict:
-        return {"date": self.date.isoformat(), "time": self.time.strftime("%H:%M"), "procedure": self.procedure,
-                "problem": self.problem, "outcome": self.outcome, "member_id": self.member_id}
+        return {
+            "date": self.date.isoformat(),
+            "time": self.time.strftime("%H:%M"),
+            "procedure": self.procedure,
+            "problem": self.problem,
+            "outcome": self.outcome,
+            "member_id": self.member_id,
+        }

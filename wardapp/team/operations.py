@@ -1,4 +1,5 @@
 """The response team: its set-up, its members, its support cases, and whether it is on time."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +44,9 @@ def team_state(team: ResponseTeam | None, deadline: dt.date | None) -> TeamState
 
 def overdue_without_team(team: ResponseTeam | None, deadline: dt.date | None, day: dt.date) -> bool:
     """The case the leader must explain: no team established and the city's deadline has passed."""
-    return deadline is not None and day > deadline and (team is None or not team.established or team.decision_date > day)
+    return (
+        deadline is not None and day > deadline and (team is None or not team.established or team.decision_date > day)
+    )
 
 
 def ensure_team(commune_id: int) -> ResponseTeam:
@@ -65,15 +68,22 @@ def save_team(team: ResponseTeam, values: dict, user) -> None:
 
 
 def cases_count(commune_id: int, day: dt.date) -> int:
-    return db.session.scalar(
-        db.select(func.count(SupportCase.id)).filter_by(commune_id=commune_id, date=day, removed_at=None)
-    ) or 0
+    return (
+        db.session.scalar(
+            db.select(func.count(SupportCase.id)).filter_by(commune_id=commune_id, date=day, removed_at=None)
+        )
+        or 0
+    )
 
 
 def cases_on(commune_id: int, day: dt.date) -> list[SupportCase]:
-    return list(db.session.scalars(
-        db.select(SupportCase).filter_by(commune_id=commune_id, date=day, removed_at=None).order_by(SupportCase.time)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(SupportCase)
+            .filter_by(commune_id=commune_id, date=day, removed_at=None)
+            .order_by(SupportCase.time)
+        )
+    )
 
 
 def sync_report_figure(commune_id: int, day: dt.date, user) -> None:

@@ -43,8 +43,13 @@ def _page(errors: dict | None = None, form=None, status: int = 200):
     commune = current_commune()
     team = team_of(commune.id)
     return render_template(
-        "team/index.html", team=team, state=team_state(team, commune.team_deadline),
-        deadline=commune.team_deadline, fields=list(Field), errors=errors or {}, form=form or {},
+        "team/index.html",
+        team=team,
+        state=team_state(team, commune.team_deadline),
+        deadline=commune.team_deadline,
+        fields=list(Field),
+        errors=errors or {},
+        form=form or {},
         can_edit=current_user.has_role(*MANAGERS),
     ), status
 
@@ -81,8 +86,12 @@ def add_member():
     form = request.form
     errors = {}
     member = TeamMember(
-        name=_clean(form, "name", 120), position=_clean(form, "position", 120), unit=_clean(form, "unit", 120),
-        phone=_clean(form, "phone", 20), field=form.get("field", ""), is_leader=form.get("is_leader") == "1",
+        name=_clean(form, "name", 120),
+        position=_clean(form, "position", 120),
+        unit=_clean(form, "unit", 120),
+        phone=_clean(form, "phone", 20),
+        field=form.get("field", ""),
+        is_leader=form.get("is_leader") == "1",
     )
     if not member.name:
         errors["name"] = _("Nhập họ tên thành viên.")
@@ -141,9 +150,14 @@ def cases():
             at = None
             errors["time"] = _("Nhập giờ theo dạng HH:MM.")
         case = SupportCase(
-            commune_id=commune.id, date=day, time=at, procedure=_clean(form, "procedure", 200),
-            problem=form.get("problem", "").strip()[:2000], outcome=form.get("outcome", "").strip()[:2000],
-            member_id=member.id if member else None, recorded_by_id=current_user.id,
+            commune_id=commune.id,
+            date=day,
+            time=at,
+            procedure=_clean(form, "procedure", 200),
+            problem=form.get("problem", "").strip()[:2000],
+            outcome=form.get("outcome", "").strip()[:2000],
+            member_id=member.id if member else None,
+            recorded_by_id=current_user.id,
         )
         if not case.procedure:
             errors["procedure"] = _("Nhập thủ tục được hỗ trợ.")
@@ -158,8 +172,15 @@ def cases():
             flash(_("Đã ghi nhận lượt hỗ trợ."), "success")
             return redirect(url_for("team.cases", date=day.isoformat()), code=303)
     team = team_of(commune.id)
-    return render_template("team/cases.html", day=day, cases=cases_on(commune.id, day), team=team,
-                           errors=errors, form=form, can_edit=current_user.has_role(*EDITORS)), (422 if errors else 200)
+    return render_template(
+        "team/cases.html",
+        day=day,
+        cases=cases_on(commune.id, day),
+        team=team,
+        errors=errors,
+        form=form,
+        can_edit=current_user.has_role(*EDITORS),
+    ), (422 if errors else 200)
 
 
 @bp.post("/cases/<int:case_id>/remove")

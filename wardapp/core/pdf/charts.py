@@ -1,4 +1,5 @@
 """Trend charts drawn with ReportLab graphics (vector, no image library)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,16 +33,29 @@ def trend_drawing(trend: Trend, width: float, height: float) -> Drawing:
         return bottom + plot_h * max(0.0, min(1.0, v))
 
     for level, label in zip((0.0, 0.5, 1.0), trend.percent_labels):
-        drawing.add(Line(left, y(level), left + plot_w, y(level), strokeColor=colors.HexColor("#d9dee5"), strokeWidth=0.5))
-        drawing.add(String(left - 3, y(level) - 2.5, label, fontName=fonts.REGULAR, fontSize=6.5, textAnchor="end",
-                           fillColor=colors.HexColor("#5b6675")))
+        drawing.add(
+            Line(left, y(level), left + plot_w, y(level), strokeColor=colors.HexColor("#d9dee5"), strokeWidth=0.5)
+        )
+        drawing.add(
+            String(
+                left - 3,
+                y(level) - 2.5,
+                label,
+                fontName=fonts.REGULAR,
+                fontSize=6.5,
+                textAnchor="end",
+                fillColor=colors.HexColor("#5b6675"),
+            )
+        )
     if trend.days:
         drawing.add(String(left, bottom - 9, trend.days[0], fontName=fonts.REGULAR, fontSize=6.5))
-        drawing.add(String(left + plot_w, bottom - 9, trend.days[-1], fontName=fonts.REGULAR, fontSize=6.5, textAnchor="end"))
+        drawing.add(
+            String(left + plot_w, bottom - 9, trend.days[-1], fontName=fonts.REGULAR, fontSize=6.5, textAnchor="end")
+        )
     for index, (label, values) in enumerate(trend.series):
         colour = colors.HexColor(SERIES_COLOURS[index % len(SERIES_COLOURS)])
         segment: list[float] = []
-        for i, value in enumerate(values + [None]):
+        for i, value in enumerate([*values, None]):
             if value is None:
                 if len(segment) >= 4:
                     drawing.add(PolyLine(segment, strokeColor=colour, strokeWidth=1.2))

@@ -4,6 +4,7 @@ No Flask here: the commune app and the city intake both call ``build_daily`` wit
 ``DailyInput`` (see ``inputs.py``). ReportLab's invariant mode fixes the document id and dates,
 so the same input always gives the same bytes.
 """
+
 from __future__ import annotations
 
 import io
@@ -172,18 +173,36 @@ class QrCode(Flowable):
 
 def _heading(data: DailyInput) -> list:
     s = STYLES
-    left = [Paragraph(f"UBND {esc(data.commune_name.upper())}", s["head_center"]),
-            Paragraph("<b>TRUNG TÂM PHỤC VỤ<br/>HÀNH CHÍNH CÔNG</b>", s["head_center"]),
-            Paragraph(f"Số: {esc(data.report_id)}", s["small_center"])]
-    right = [Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", s["head_center"]),
-             Paragraph("<b><u>Độc lập - Tự do - Hạnh phúc</u></b>", s["head_center"]),
-             Paragraph(f"<i>{esc(data.place_date_line)}</i>", s["small_center"])]
+    left = [
+        Paragraph(f"UBND {esc(data.commune_name.upper())}", s["head_center"]),
+        Paragraph("<b>TRUNG TÂM PHỤC VỤ<br/>HÀNH CHÍNH CÔNG</b>", s["head_center"]),
+        Paragraph(f"Số: {esc(data.report_id)}", s["small_center"]),
+    ]
+    right = [
+        Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", s["head_center"]),
+        Paragraph("<b><u>Độc lập - Tự do - Hạnh phúc</u></b>", s["head_center"]),
+        Paragraph(f"<i>{esc(data.place_date_line)}</i>", s["small_center"]),
+    ]
     table = Table([[left, right]], colWidths=[CONTENT_W * 0.42, CONTENT_W * 0.58])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    flow = [table, Spacer(1, 6 * mm), Paragraph(f"BÁO CÁO NGÀY {esc(data.date_text)}", s["title"]),
-            Paragraph(f"Tình hình hoạt động của Trung tâm Phục vụ hành chính công {esc(data.commune_name)}, "
-                      f"{esc(data.province_name)}", s["subtitle"])]
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    flow = [
+        table,
+        Spacer(1, 6 * mm),
+        Paragraph(f"BÁO CÁO NGÀY {esc(data.date_text)}", s["title"]),
+        Paragraph(
+            f"Tình hình hoạt động của Trung tâm Phục vụ hành chính công {esc(data.commune_name)}, "
+            f"{esc(data.province_name)}",
+            s["subtitle"],
+        ),
+    ]
     revision = f"Phiên bản {data.revision}"
     if data.supersedes:
         revision += f", thay thế {esc(data.supersedes)}. Lý do sửa đổi: {esc(data.correction_reason)}"
@@ -205,7 +224,9 @@ def _summary(data: DailyInput) -> Table:
     rows.append([Paragraph(esc(c), STYLES["cell_num"]) for c in data.summary_table[-1]])
     table = Table(rows, colWidths=widths, repeatRows=len(rows) - 1)
     style = grid_style(header_rows=len(rows) - 1)
-    style.add("SPAN", (0, 0), (3, 0)); style.add("SPAN", (4, 0), (7, 0)); style.add("SPAN", (8, 0), (10, 0))
+    style.add("SPAN", (0, 0), (3, 0))
+    style.add("SPAN", (4, 0), (7, 0))
+    style.add("SPAN", (8, 0), (10, 0))
     table.setStyle(style)
     return table
 
@@ -214,16 +235,33 @@ def _pairs_table(groups: list[tuple[str, list[tuple[str, str]]]]) -> Table:
     cells = []
     for group, pairs in groups:
         block = [[Paragraph(f"<b>{esc(group)}</b>", STYLES["cell"]), ""]]
-        block += [[Paragraph(esc(label), STYLES["cell"]), Paragraph(esc(value), STYLES["cell_num"])] for label, value in pairs]
+        block += [
+            [Paragraph(esc(label), STYLES["cell"]), Paragraph(esc(value), STYLES["cell_num"])] for label, value in pairs
+        ]
         inner = Table(block, colWidths=[CONTENT_W / 2 * 0.64, CONTENT_W / 2 * 0.3])
-        inner.setStyle(TableStyle([("SPAN", (0, 0), (1, 0)), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d9dee5")),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
+        inner.setStyle(
+            TableStyle(
+                [
+                    ("SPAN", (0, 0), (1, 0)),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d9dee5")),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ]
+            )
+        )
         cells.append(inner)
     if len(cells) % 2:
         cells.append("")
-    table = Table([cells[i:i + 2] for i in range(0, len(cells), 2)], colWidths=[CONTENT_W / 2] * 2)
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    table = Table([cells[i : i + 2] for i in range(0, len(cells), 2)], colWidths=[CONTENT_W / 2] * 2)
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
     return table
 
 
@@ -243,8 +281,9 @@ def _photos(photos: list[PhotoInput]) -> list:
         if photo.jpeg:
             height = cell_w * photo.height / photo.width if photo.width else cell_w * 0.75
             height = min(height, 62 * mm)
-            parts.append(Photo(photo.jpeg, width=height * photo.width / photo.height if photo.height else cell_w,
-                               height=height))
+            parts.append(
+                Photo(photo.jpeg, width=height * photo.width / photo.height if photo.height else cell_w, height=height)
+            )
         else:
             parts.append(Paragraph("(không có tệp ảnh)", STYLES["small"]))
         parts.append(Paragraph(f"<b>{esc(photo.category)}</b>", STYLES["cell"]))
@@ -257,76 +296,125 @@ def _photos(photos: list[PhotoInput]) -> list:
         cells.append(parts)
     if len(cells) % 2:
         cells.append("")
-    rows = [cells[i:i + 2] for i in range(0, len(cells), 2)]
+    rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
     flow = []
     for row in rows:  # one table per row so a page break never splits a photo from its caption
         table = Table([row], colWidths=[cell_w + 3 * mm] * 2)
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                ]
+            )
+        )
         flow.append(table)
     return flow
 
 
 def _signature(data: DailyInput, sink: dict) -> KeepTogether:
     qr_text = f"{data.report_id}\nSHA-256:{data.payload_sha256}"
-    left = [Paragraph("<b><i>Nơi nhận:</i></b>", STYLES["small"]),
-            Paragraph("- Hệ thống giám sát, đánh giá thực hiện Nghị quyết 57-NQ/TW của thành phố;", STYLES["small"]),
-            Paragraph("- Lưu: Trung tâm Phục vụ hành chính công.", STYLES["small"]),
-            Spacer(1, 3 * mm), QrCode(qr_text, 26 * mm),
-            Paragraph(f"Mã báo cáo: {esc(data.report_id)}<br/>SHA-256 nội dung:<br/>{esc(data.payload_sha256[:32])}"
-                      f"<br/>{esc(data.payload_sha256[32:])}", STYLES["tiny"])]
+    left = [
+        Paragraph("<b><i>Nơi nhận:</i></b>", STYLES["small"]),
+        Paragraph("- Hệ thống giám sát, đánh giá thực hiện Nghị quyết 57-NQ/TW của thành phố;", STYLES["small"]),
+        Paragraph("- Lưu: Trung tâm Phục vụ hành chính công.", STYLES["small"]),
+        Spacer(1, 3 * mm),
+        QrCode(qr_text, 26 * mm),
+        Paragraph(
+            f"Mã báo cáo: {esc(data.report_id)}<br/>SHA-256 nội dung:<br/>{esc(data.payload_sha256[:32])}"
+            f"<br/>{esc(data.payload_sha256[32:])}",
+            STYLES["tiny"],
+        ),
+    ]
     if data.draft:
         right = [Paragraph("<b>BẢN NHÁP — CHƯA KÝ</b>", STYLES["sign_center"])]
     else:
-        right = [Paragraph(f"<b>{esc(data.signer_position.upper())}</b>", STYLES["sign_center"]),
-                 Paragraph("(Đã ký số)", STYLES["small_center"]),
-                 Paragraph(esc(data.rendered_note), STYLES["small_center"]) if data.rendered_note
-                 else SignatureSlot(*SIGNATURE_BOX, sink), Spacer(1, 1.5 * mm),
-                 Paragraph(f"<b>{esc(data.signer_name)}</b>", STYLES["sign_center"]),
-                 Paragraph(f"Ký lúc {esc(data.signed_at_text)}", STYLES["small_center"]),
-                 Paragraph(f"Khóa ký: {esc(data.key_thumbprint)}", STYLES["tiny_center"])]
+        right = [
+            Paragraph(f"<b>{esc(data.signer_position.upper())}</b>", STYLES["sign_center"]),
+            Paragraph("(Đã ký số)", STYLES["small_center"]),
+            Paragraph(esc(data.rendered_note), STYLES["small_center"])
+            if data.rendered_note
+            else SignatureSlot(*SIGNATURE_BOX, sink),
+            Spacer(1, 1.5 * mm),
+            Paragraph(f"<b>{esc(data.signer_name)}</b>", STYLES["sign_center"]),
+            Paragraph(f"Ký lúc {esc(data.signed_at_text)}", STYLES["small_center"]),
+            Paragraph(f"Khóa ký: {esc(data.key_thumbprint)}", STYLES["tiny_center"]),
+        ]
     table = Table([[left, right]], colWidths=[CONTENT_W * 0.45, CONTENT_W * 0.55])
     # ALIGN centres the signature box under the centred position and name (it sat at the left).
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("ALIGN", (1, 0), (1, 0), "CENTER")]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("ALIGN", (1, 0), (1, 0), "CENTER"),
+            ]
+        )
+    )
     return KeepTogether([Spacer(1, 4 * mm), table])
 
 
 def _story(data: DailyInput, sink: dict) -> list:
     story = _heading(data)
-    story += [_section("I. KẾT QUẢ TIẾP NHẬN VÀ GIẢI QUYẾT HỒ SƠ"), _summary(data), Spacer(1, 3 * mm),
-              _pairs_table(data.other_figures)]
+    story += [
+        _section("I. KẾT QUẢ TIẾP NHẬN VÀ GIẢI QUYẾT HỒ SƠ"),
+        _summary(data),
+        Spacer(1, 3 * mm),
+        _pairs_table(data.other_figures),
+    ]
     story += [_section("II. CÁC TỶ LỆ (TÍNH TỪ SỐ LIỆU)"), _pairs_table([("Tỷ lệ", data.rates)])]
     if data.trend is not None:
         # The caption and its chart together: a caption alone at the foot of page 1 read as a stray line.
-        story.append(KeepTogether([Paragraph("Xu hướng 30 ngày", STYLES["cell"]),
-                                   charts.trend_drawing(data.trend, CONTENT_W, 48 * mm)]))
+        story.append(
+            KeepTogether(
+                [Paragraph("Xu hướng 30 ngày", STYLES["cell"]), charts.trend_drawing(data.trend, CONTENT_W, 48 * mm)]
+            )
+        )
     story.append(_section(f"III. HÌNH ẢNH TRUNG TÂM ({len(data.photos)} ảnh)"))
     story += _photos(data.photos) if data.photos else [Paragraph("Không có ảnh.", STYLES["body"])]
     story.append(_section("IV. TỔ PHẢN ỨNG NHANH VỀ CÔNG NGHỆ VÀ CHUYÊN MÔN"))
     story += [Paragraph(esc(line), STYLES["body"]) for line in data.team_lines]
     if data.team_members:
-        story.append(_rows_table(["Họ và tên", "Chức vụ", "Đơn vị", "Lĩnh vực"], data.team_members, [0.28, 0.3, 0.24, 0.18]))
+        story.append(
+            _rows_table(["Họ và tên", "Chức vụ", "Đơn vị", "Lĩnh vực"], data.team_members, [0.28, 0.3, 0.24, 0.18])
+        )
     story.append(_section("V. TIẾN ĐỘ NHIỆM VỤ"))
-    story.append(_rows_table(["Mã", "Nhiệm vụ", "Hạn", "Tiến độ", "Tình trạng"], data.tasks, [0.1, 0.5, 0.13, 0.1, 0.17])
-                 if data.tasks else Paragraph("Không có nhiệm vụ.", STYLES["body"]))
+    story.append(
+        _rows_table(["Mã", "Nhiệm vụ", "Hạn", "Tiến độ", "Tình trạng"], data.tasks, [0.1, 0.5, 0.13, 0.1, 0.17])
+        if data.tasks
+        else Paragraph("Không có nhiệm vụ.", STYLES["body"])
+    )
     explanations_heading = _section("VI. GIẢI TRÌNH CỦA LÃNH ĐẠO")
     if data.explanations:
         for index, (item, cause, remedy, new_date, responsible) in enumerate(data.explanations):
             # The section heading travels with the first explanation (it was left alone at a page foot).
-            story.append(KeepTogether([explanations_heading] * (index == 0) + [
-                Paragraph(f"<b>{esc(item)}</b>", STYLES["item"]),
-                Paragraph(f"Nguyên nhân: {esc(cause)}", STYLES["indent"]),
-                Paragraph(f"Biện pháp khắc phục: {esc(remedy)}", STYLES["indent"]),
-                Paragraph(f"Thời hạn mới: {esc(new_date)} · Người chịu trách nhiệm: {esc(responsible)}", STYLES["indent"]),
-            ]))
+            story.append(
+                KeepTogether(
+                    [explanations_heading] * (index == 0)
+                    + [
+                        Paragraph(f"<b>{esc(item)}</b>", STYLES["item"]),
+                        Paragraph(f"Nguyên nhân: {esc(cause)}", STYLES["indent"]),
+                        Paragraph(f"Biện pháp khắc phục: {esc(remedy)}", STYLES["indent"]),
+                        Paragraph(
+                            f"Thời hạn mới: {esc(new_date)} · Người chịu trách nhiệm: {esc(responsible)}",
+                            STYLES["indent"],
+                        ),
+                    ]
+                )
+            )
     else:
         story += [explanations_heading, Paragraph("Không có việc chậm tiến độ cần giải trình.", STYLES["body"])]
     if data.late_dossiers:
         # "Thủ tục" is wide enough for a procedure followed by its dossier code on one line.
-        story += [Paragraph("Hồ sơ trễ hạn", STYLES["subsection"]),
-                  _rows_table(["Loại", "Số HS", "Thủ tục", "Cán bộ, đơn vị", "Nguyên nhân", "Thư xin lỗi"],
-                              data.late_dossiers, [0.12, 0.06, 0.3, 0.2, 0.22, 0.1])]
+        story += [
+            Paragraph("Hồ sơ trễ hạn", STYLES["subsection"]),
+            _rows_table(
+                ["Loại", "Số HS", "Thủ tục", "Cán bộ, đơn vị", "Nguyên nhân", "Thư xin lỗi"],
+                data.late_dossiers,
+                [0.12, 0.06, 0.3, 0.2, 0.22, 0.1],
+            ),
+        ]
     story.append(_section("VII. TÌNH HÌNH, KHÓ KHĂN, ĐỀ XUẤT"))
     for heading, text in data.narrative:
         story.append(Paragraph(f"<b>{esc(heading)}:</b> {esc(text) or '—'}", STYLES["body"]))
@@ -381,14 +469,23 @@ def build_daily(data: DailyInput) -> BuiltPdf:
     sink: dict = {}
     out = io.BytesIO()
     doc = SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=15 * mm, bottomMargin=16 * mm,
-        title=f"Báo cáo ngày {data.date_text} — {data.commune_name}", author=data.commune_name,
-        subject=data.report_id, creator="wardapp", producer="wardapp (ReportLab)", invariant=1, lang="vi-VN",
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=15 * mm,
+        bottomMargin=16 * mm,
+        title=f"Báo cáo ngày {data.date_text} — {data.commune_name}",
+        author=data.commune_name,
+        subject=data.report_id,
+        creator="wardapp",
+        producer="wardapp (ReportLab)",
+        invariant=1,
+        lang="vi-VN",
     )
     decorate = _decorator_for(data.report_id, draft=data.draft)
     try:
-        doc.build(_story(data, sink),
-                  canvasmaker=lambda *a, **kw: _PagedCanvas(*a, decorate=decorate, **kw))
+        doc.build(_story(data, sink), canvasmaker=lambda *a, **kw: _PagedCanvas(*a, decorate=decorate, **kw))
     except LayoutError as error:  # a single flowable taller than a page: say what, never crash silently
         raise ValueError(f"the daily report cannot be laid out: {error}") from error
     pages = doc.page

@@ -3,6 +3,7 @@
 Be Vietnam Pro comes from the ``fontpkg-be-vietnam-pro`` package (installed by pip, never copied
 into the repository).
 """
+
 from __future__ import annotations
 
 from functools import cache

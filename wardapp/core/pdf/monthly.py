@@ -2,6 +2,7 @@
 
 Pure builders from plain data, like ``document.build_daily``.
 """
+
 from __future__ import annotations
 
 import io
@@ -46,20 +47,44 @@ def _frame(title: str, commune: str, province: str, doc_id: str, story: list, pa
     fonts.register()
     out = io.BytesIO()
     width = pagesize[0] - 30 * mm
-    head = [Paragraph(f"UBND {esc(commune.upper())} — {esc(province)}", STYLES["small_center"]),
-            Paragraph(esc(title), STYLES["title"]), Spacer(1, 2 * mm)]
-    doc = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
-                            bottomMargin=16 * mm, title=f"{title} — {commune}", author=commune, subject=doc_id,
-                            creator="wardapp", producer="wardapp (ReportLab)", invariant=1, lang="vi-VN")
+    head = [
+        Paragraph(f"UBND {esc(commune.upper())} — {esc(province)}", STYLES["small_center"]),
+        Paragraph(esc(title), STYLES["title"]),
+        Spacer(1, 2 * mm),
+    ]
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=pagesize,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=14 * mm,
+        bottomMargin=16 * mm,
+        title=f"{title} — {commune}",
+        author=commune,
+        subject=doc_id,
+        creator="wardapp",
+        producer="wardapp (ReportLab)",
+        invariant=1,
+        lang="vi-VN",
+    )
     decorate = _decorator_for(doc_id, draft=False, page_width=pagesize[0], page_height=pagesize[1])
-    doc.build(head + story(width) if callable(story) else head + story,
-              canvasmaker=lambda *a, **kw: _PagedCanvas(*a, decorate=decorate, **kw))
+    doc.build(
+        head + story(width) if callable(story) else head + story,
+        canvasmaker=lambda *a, **kw: _PagedCanvas(*a, decorate=decorate, **kw),
+    )
     return out.getvalue()
 
 
-def _table(header: list[str], rows: list[list[str]], widths: list[float], width: float, bold_last=False,
-           numbers_from: int | None = None) -> Table:
+def _table(
+    header: list[str],
+    rows: list[list[str]],
+    widths: list[float],
+    width: float,
+    bold_last=False,
+    numbers_from: int | None = None,
+) -> Table:
     """A grid; columns from ``numbers_from`` on hold figures and are right-aligned so digits line up."""
+
     def style(column: int):
         return STYLES["cell_num"] if numbers_from is not None and column >= numbers_from else STYLES["cell"]
 
@@ -82,27 +107,54 @@ def _day_widths(columns: int) -> list[float]:
 
 def build_month(data: MonthInput) -> bytes:
     def story(width: float) -> list:
-        flow = [Paragraph(f"Tháng {esc(data.month_text)}", STYLES["subtitle"]),
-                Paragraph("I. SỐ LIỆU THEO NGÀY", STYLES["section"]),
-                _table(data.header, data.rows + [data.totals], _day_widths(len(data.header)), width,
-                       bold_last=True, numbers_from=2),
-                Spacer(1, 2 * mm),
-                Paragraph(f"Ngày chưa báo cáo: {esc(data.missing_days) or 'không có'}", STYLES["body"]),
-                Paragraph(f"Ngày ký muộn: {esc(data.late_days) or 'không có'}", STYLES["body"]),
-                Paragraph("II. TỶ LỆ CỦA THÁNG (TÍNH TRÊN TỔNG SỐ LIỆU)", STYLES["section"]),
-                _table(["Chỉ tiêu", "Tỷ lệ"], [list(r) for r in data.rates], [0.7, 0.3], width * 0.6, numbers_from=1)]
+        flow = [
+            Paragraph(f"Tháng {esc(data.month_text)}", STYLES["subtitle"]),
+            Paragraph("I. SỐ LIỆU THEO NGÀY", STYLES["section"]),
+            _table(
+                data.header,
+                [*data.rows, data.totals],
+                _day_widths(len(data.header)),
+                width,
+                bold_last=True,
+                numbers_from=2,
+            ),
+            Spacer(1, 2 * mm),
+            Paragraph(f"Ngày chưa báo cáo: {esc(data.missing_days) or 'không có'}", STYLES["body"]),
+            Paragraph(f"Ngày ký muộn: {esc(data.late_days) or 'không có'}", STYLES["body"]),
+            Paragraph("II. TỶ LỆ CỦA THÁNG (TÍNH TRÊN TỔNG SỐ LIỆU)", STYLES["section"]),
+            _table(["Chỉ tiêu", "Tỷ lệ"], [list(r) for r in data.rates], [0.7, 0.3], width * 0.6, numbers_from=1),
+        ]
         if data.trend is not None:
-            flow.append(KeepTogether([Spacer(1, 4 * mm), Paragraph("Xu hướng trong tháng", STYLES["cell"]),
-                                      charts.trend_drawing(data.trend, width, 50 * mm)]))
-        flow += [KeepTogether([
-            Paragraph("III. ƯỚC TÍNH BỘ CHỈ SỐ 766 (PHẦN ĐO ĐƯỢC)", STYLES["section"]),
-            Paragraph(esc(data.estimate_summary), STYLES["body"]),
-            _table(["Nhóm", "Chỉ tiêu", "Tỷ lệ", "Điểm"], data.estimate_rows, [0.18, 0.52, 0.12, 0.18], width,
-                   numbers_from=2),
-            Spacer(1, 1.5 * mm),
-            Paragraph("Đây là ước tính phần đo được từ số liệu hằng ngày của xã/phường, không phải điểm chính thức "
-                      "do Cổng Dịch vụ công quốc gia công bố. (*) trọng số là giả định của ứng dụng.", STYLES["small"]),
-        ])]
+            flow.append(
+                KeepTogether(
+                    [
+                        Spacer(1, 4 * mm),
+                        Paragraph("Xu hướng trong tháng", STYLES["cell"]),
+                        charts.trend_drawing(data.trend, width, 50 * mm),
+                    ]
+                )
+            )
+        flow += [
+            KeepTogether(
+                [
+                    Paragraph("III. ƯỚC TÍNH BỘ CHỈ SỐ 766 (PHẦN ĐO ĐƯỢC)", STYLES["section"]),
+                    Paragraph(esc(data.estimate_summary), STYLES["body"]),
+                    _table(
+                        ["Nhóm", "Chỉ tiêu", "Tỷ lệ", "Điểm"],
+                        data.estimate_rows,
+                        [0.18, 0.52, 0.12, 0.18],
+                        width,
+                        numbers_from=2,
+                    ),
+                    Spacer(1, 1.5 * mm),
+                    Paragraph(
+                        "Đây là ước tính phần đo được từ số liệu hằng ngày của xã/phường, không phải điểm chính thức "
+                        "do Cổng Dịch vụ công quốc gia công bố. (*) trọng số là giả định của ứng dụng.",
+                        STYLES["small"],
+                    ),
+                ]
+            )
+        ]
         return flow
 
     return _frame("BÁO CÁO TỔNG HỢP THÁNG", data.commune_name, data.province_name, data.doc_id, story, landscape(A4))
@@ -114,10 +166,22 @@ def build_late_list(data: LateListInput) -> bytes:
         if not data.groups:
             flow.append(Paragraph("Trong tháng không có hồ sơ trễ hạn.", STYLES["body"]))
         for heading, rows in data.groups:
-            flow += [Paragraph(esc(heading), STYLES["section"]),
-                     _table(["Ngày", "Loại", "Số HS", "Thủ tục", "Nguyên nhân", "Giải trình của lãnh đạo"], rows,
-                            [0.09, 0.13, 0.06, 0.22, 0.22, 0.28], width)]
+            flow += [
+                Paragraph(esc(heading), STYLES["section"]),
+                _table(
+                    ["Ngày", "Loại", "Số HS", "Thủ tục", "Nguyên nhân", "Giải trình của lãnh đạo"],
+                    rows,
+                    [0.09, 0.13, 0.06, 0.22, 0.22, 0.28],
+                    width,
+                ),
+            ]
         return flow
 
-    return _frame("DANH SÁCH HỒ SƠ TRỄ HẠN VÀ GIẢI TRÌNH", data.commune_name, data.province_name, data.doc_id, story,
-                  landscape(A4))
+    return _frame(
+        "DANH SÁCH HỒ SƠ TRỄ HẠN VÀ GIẢI TRÌNH",
+        data.commune_name,
+        data.province_name,
+        data.doc_id,
+        story,
+        landscape(A4),
+    )

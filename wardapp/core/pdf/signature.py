@@ -4,6 +4,7 @@ A self-signed certificate is made at set-up under ``instance/pdf-cert``; a certi
 real CA can replace it (``flask --app wsgi pdf-cert import FILE``). Pure functions of bytes and
 file paths: no Flask.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,26 +46,46 @@ FIELD = "ChuKyLanhDao"
 def make_self_signed(folder: Path, commune_name: str, province_name: str, commune_code: str) -> None:
     """A certificate for the commune's documents, valid ten years (replace it with a CA's)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-        x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, province_name),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"UBND {commune_name}"),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"UBND {commune_name} ({commune_code})"),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, province_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"UBND {commune_name}"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"UBND {commune_name} ({commune_code})"),
+        ]
+    )
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_atomic(folder / KEY_FILE, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                serialization.NoEncryption()), mode=0o600)
+    write_atomic(
+        folder / KEY_FILE,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        mode=0o600,
+    )
     write_atomic(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
     (folder / CHAIN_FILE).unlink(missing_ok=True)
 
@@ -75,8 +96,11 @@ def import_pkcs12(folder: Path, data: bytes, password: bytes | None) -> x509.Cer
     if key is None or cert is None:
         raise ValueError("the PKCS#12 file holds no private key and certificate")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_atomic(folder / KEY_FILE, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                serialization.NoEncryption()), mode=0o600)
+    write_atomic(
+        folder / KEY_FILE,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        mode=0o600,
+    )
     write_atomic(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
     if chain:
         write_atomic(folder / CHAIN_FILE, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
@@ -125,9 +149,14 @@ class _InMemoryFontFactory(GlyphAccumulatorFactory):
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
             obj_stream = writer.prepare_object_stream()
         return GlyphAccumulator(
-            writer=writer, font_handle=io.BytesIO(_font_bytes(self.font_file)), font_size=self.font_size,
-            ot_script_tag=self.ot_script_tag, ot_language_tag=self.ot_language_tag,
-            writing_direction=self.writing_direction, bcp47_lang_code=self.bcp47_lang_code, obj_stream=obj_stream,
+            writer=writer,
+            font_handle=io.BytesIO(_font_bytes(self.font_file)),
+            font_size=self.font_size,
+            ot_script_tag=self.ot_script_tag,
+            ot_language_tag=self.ot_language_tag,
+            writing_direction=self.writing_direction,
+            bcp47_lang_code=self.bcp47_lang_code,
+            obj_stream=obj_stream,
         )
 
 
@@ -147,30 +176,50 @@ def _outside_event_loop(function, *args, **kwargs):
         return pool.submit(function, *args, **kwargs).result()
 
 
-def sign_pdf(pdf: bytes, folder: Path, rect: tuple[float, float, float, float] | None, *, signer_name: str,
-             location: str, reason: str, local_time: str) -> bytes:
+def sign_pdf(
+    pdf: bytes,
+    folder: Path,
+    rect: tuple[float, float, float, float] | None,
+    *,
+    signer_name: str,
+    location: str,
+    reason: str,
+    local_time: str,
+) -> bytes:
     """Sign with PAdES; the appearance goes in ``rect`` on the last page (invisible if None)."""
-    return _outside_event_loop(_sign_pdf, pdf, folder, rect, signer_name=signer_name, location=location,
-                               reason=reason, local_time=local_time)
+    return _outside_event_loop(
+        _sign_pdf, pdf, folder, rect, signer_name=signer_name, location=location, reason=reason, local_time=local_time
+    )
 
 
-def _sign_pdf(pdf: bytes, folder: Path, rect: tuple[float, float, float, float] | None, *, signer_name: str,
-              location: str, reason: str, local_time: str) -> bytes:
+def _sign_pdf(
+    pdf: bytes,
+    folder: Path,
+    rect: tuple[float, float, float, float] | None,
+    *,
+    signer_name: str,
+    location: str,
+    reason: str,
+    local_time: str,
+) -> bytes:
     chain = folder / CHAIN_FILE
-    signer = signers.SimpleSigner.load(str(folder / KEY_FILE), str(folder / CERT_FILE),
-                                       ca_chain_files=(str(chain),) if chain.exists() else ())
+    signer = signers.SimpleSigner.load(
+        str(folder / KEY_FILE), str(folder / CERT_FILE), ca_chain_files=(str(chain),) if chain.exists() else ()
+    )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    box = tuple(int(round(v)) for v in rect) if rect else None
+    box = tuple(round(v) for v in rect) if rect else None
     fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, on_page=-1, box=box))
-    metadata = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES,
-                                            reason=reason, location=location, name=signer_name)
+    metadata = signers.PdfSignatureMetadata(
+        field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, reason=reason, location=location, name=signer_name
+    )
     style = TextStampStyle(
         stamp_text="Ký số bởi: %(signer)s\nThời gian: %(local_time)s (giờ Việt Nam)",
         text_box_style=TextBoxStyle(font=_InMemoryFontFactory(stamp_font()), font_size=7),
         border_width=1,
     )
     out = signers.PdfSigner(metadata, signer=signer, stamp_style=style).sign_pdf(
-        writer, appearance_text_params={"local_time": local_time}, bytes_reserved=_reserved_bytes(signer))
+        writer, appearance_text_params={"local_time": local_time}, bytes_reserved=_reserved_bytes(signer)
+    )
     return out.getvalue()
 
 
@@ -206,5 +255,5 @@ def _verify_pdf(data: bytes, trusted: list[x509.Certificate]) -> bool:
         # "valid" is only the signature's mathematics; "trusted" is the chain to ``trusted``, which a
         # self-signed certificate embedded by anyone has too: bottom_line requires all three.
         return bool(status.bottom_line and status.coverage.name in ("ENTIRE_FILE", "ENTIRE_REVISION"))
-    except Exception:  # noqa: BLE001 - a damaged file is simply not valid
+    except Exception:
         return False

@@ -1,4 +1,5 @@
 """Paragraph and table styles shared by every wardapp PDF."""
+
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
@@ -21,8 +22,9 @@ def esc(text: object) -> str:
 
 
 def _style(name: str, size: float = 9.5, align=TA_LEFT, font=fonts.REGULAR, color=INK, leading=None, **kw):
-    return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.3, alignment=align,
-                          textColor=color, **kw)
+    return ParagraphStyle(
+        name, fontName=font, fontSize=size, leading=leading or size * 1.3, alignment=align, textColor=color, **kw
+    )
 
 
 STYLES = {
@@ -48,14 +50,16 @@ STYLES = {
 
 
 def grid_style(header_rows: int = 1) -> TableStyle:
-    style = TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ])
+    style = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ]
+    )
     if header_rows:
         style.add("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#eef1f5"))
     return style

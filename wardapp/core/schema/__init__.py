@@ -1,4 +1,5 @@
 """The published JSON Schema of the signed payload, checked on every payload signed or received."""
+
 from __future__ import annotations
 
 import json
