@@ -233,8 +233,8 @@ def main() -> int:
 
     from wardapp.core import payload
     from wardapp.core.pdf import document, inputs, monthly, signature
+    from wardapp.core.pdf.inputs import month_input
     from wardapp.core.units import find
-    from wardapp.pdf.service import month_input
 
     day = dt.date(2026, 11, 20)
     unit = find(COMMUNE)

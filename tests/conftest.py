@@ -1,4 +1,5 @@
-"""Fixtures: a real SQLite file per test, built by the real migrations; personas; log-in helper."""
+"""Fixtures: a real SQLite file per test, built by the real migrations; personas; log-in helper;
+the server clock every test runs at (``helpers.TEST_NOW``)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,35 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+import time_machine
 
 from wardapp.app import create_app
 from wardapp.extensions import db
 
 from . import factories
+from .helpers import TEST_NOW, IsolatedClient
 
 ROLES = ("staff", "leader", "reviewer", "admin")
+
+
+_session_clock = time_machine.travel(TEST_NOW, tick=True)
+
+
+def pytest_configure(config):
+    # Session fixtures and module constants see the same clock as the tests (not the real date).
+    _session_clock.start()
+
+
+def pytest_unconfigure(config):
+    _session_clock.stop()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every test starts at ``TEST_NOW`` on the server's clock (time then runs on as usual), so no
+    test depends on the hour the suite is run; ``WARDAPP_TEST_NOW`` moves that moment."""
+    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +58,9 @@ def make_app(instance: Path, migrated_db: Path, **config):
         "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "test-secret",
     } | config
-    return create_app(settings)
+    app = create_app(settings)
+    app.test_client_class = IsolatedClient  # every request in its own app context, as in production
+    return app
 
 
 @pytest.fixture

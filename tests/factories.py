@@ -6,11 +6,11 @@ import datetime as dt
 
 from wardapp.auth.models import User
 from wardapp.commune.models import Commune
-from wardapp.commune.operations import set_up_commune
 from wardapp.core.figures import zero_figures
 from wardapp.core.rules import check_figures
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport, ReportStatus
+from wardapp.setup.operations import set_up_commune
 
 PASSWORD = "correct-horse-9"
 

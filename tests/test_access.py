@@ -2,26 +2,18 @@
 
 The table below lists every (route, method) of the app; ``test_it_has_a_rule_for_every_route``
 fails when a route is added without saying who may use it.
-
-This module also holds the small helpers the other test modules share (``IsolatedClient``,
-``Page``), since ``conftest.py`` is kept as it is.
 """
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import functools
 import io
 import string
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import dataclass
 
 import pytest
-from flask.testing import FlaskClient
 from PIL import Image
-from werkzeug.security import generate_password_hash
 
 from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import User
@@ -35,157 +27,13 @@ from wardapp.outbox.models import OutboxEntry
 from wardapp.pdf.models import ApiToken
 from wardapp.reports.models import DailyReport
 from wardapp.signing.operations import sign_report
+from wardapp.support.models import SupportCase
 from wardapp.tasks.operations import create_task, parse_task_form
-from wardapp.team.models import SupportCase, TeamMember
+from wardapp.team.models import TeamMember
 from wardapp.team.operations import ensure_team
 
 from . import factories
-
-# --- Helpers shared by the test modules -------------------------------------------------------
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose every request runs in its own app context, as in production.
-
-    The ``app`` fixture keeps an app context open for the whole test; a request made inside it
-    reuses that context, so ``g`` (the signed-in user, the commune, the CSRF token) and the
-    database session would carry over from one request, and one client, to the next.
-    """
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-def isolated_client(app) -> IsolatedClient:
-    app.test_client_class = IsolatedClient
-    return app.test_client()
-
-
-def use_quick_password_hashing(monkeypatch) -> None:
-    """One PBKDF2 round instead of scrypt's 0.1 s a hash: no test here is about the hash's strength,
-    and every test creates four users and signs one in."""
-    quick = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr("wardapp.auth.models.generate_password_hash", quick)
-
-
-VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-@dataclass
-class Element:
-    tag: str
-    attrs: dict[str, str | None]
-    parts: list[str] = field(default_factory=list)
-
-    @property
-    def raw_text(self) -> str:
-        return "".join(self.parts)
-
-    @property
-    def text(self) -> str:
-        """The text inside, whitespace collapsed: what a person reads."""
-        return " ".join(self.raw_text.split())
-
-    @property
-    def classes(self) -> list[str]:
-        return (self.attrs.get("class") or "").split()
-
-
-class Page(HTMLParser):
-    """Just enough of an HTML page to read it the way a person (or htmx) would."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.html = html
-        self.elements: list[Element] = []
-        self._open: list[Element] = []
-        self.feed(html)
-        self.close()
-
-    @classmethod
-    def of(cls, response) -> Page:
-        return cls(response.get_data(as_text=True))
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, dict(attrs))
-        self.elements.append(element)
-        if tag not in VOID_TAGS:
-            self._open.append(element)
-
-    def handle_startendtag(self, tag, attrs):
-        self.elements.append(Element(tag, dict(attrs)))
-
-    def handle_endtag(self, tag):
-        for i in range(len(self._open) - 1, -1, -1):
-            if self._open[i].tag == tag:
-                del self._open[i:]
-                return
-
-    def handle_data(self, data):
-        for element in self._open:
-            element.parts.append(data)
-
-    def find(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Element]:
-        return [
-            e
-            for e in self.elements
-            if (tag is None or e.tag == tag)
-            and (cls is None or cls in e.classes)
-            and all(e.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())
-        ]
-
-    def by_id(self, element_id: str) -> Element:
-        found = [e for e in self.elements if e.attrs.get("id") == element_id]
-        assert found, f"no element with id={element_id!r} in the page"
-        assert len(found) == 1, f"{len(found)} elements share id={element_id!r}"
-        return found[0]
-
-    def next_after(self, element: Element, tag: str) -> Element:
-        """The first ``tag`` element after ``element`` in the page (inside it, or after it)."""
-        start = next(i for i, e in enumerate(self.elements) if e is element)
-        return next(e for e in self.elements[start + 1 :] if e.tag == tag)
-
-    def has_id(self, element_id: str) -> bool:
-        return any(e.attrs.get("id") == element_id for e in self.elements)
-
-    def text(self, element_id: str) -> str:
-        return self.by_id(element_id).text
-
-    def field(self, name: str) -> Element:
-        found = [e for e in self.elements if e.tag in ("input", "textarea", "select") and e.attrs.get("name") == name]
-        assert len(found) == 1, f"{len(found)} form fields named {name!r}"
-        return found[0]
-
-    def value(self, name: str) -> str:
-        """What the field named ``name`` shows: an input's value, a textarea's text."""
-        element = self.field(name)
-        if element.tag == "textarea":
-            return element.raw_text
-        if element.tag == "select":
-            index = self.elements.index(element)
-            options = [e for e in self.elements[index:] if e.tag == "option"]
-            chosen = [o for o in options if "selected" in o.attrs]
-            return (chosen or options)[0].attrs.get("value") or ""
-        return element.attrs.get("value") or ""
-
-    @property
-    def lang(self) -> str | None:
-        return self.find("html")[0].attrs.get("lang")
-
-    @property
-    def flashes(self) -> list[str]:
-        return [e.text for e in self.find("p", cls="flash")]
-
-
-def login_redirect_target(response) -> str | None:
-    """The ``next`` page of a redirect to the sign-in page, or None when it is not one."""
-    if response.status_code not in (302, 303):
-        return None
-    location = urlsplit(response.headers["Location"])
-    if location.path != "/login":
-        return None
-    return parse_qs(location.query).get("next", [None])[0]
-
+from .helpers import Page, isolated_client, login_redirect_target, use_quick_password_hashing
 
 # --- Personas and the access table ------------------------------------------------------------
 
@@ -375,10 +223,10 @@ CASES = (
     Case("auth.language", "GET", "/language", everyone(NOT_ALLOWED)),
     Case("auth.language", "POST", "/language", everyone(DONE), "language"),
     # The first-run set-up is gone once the commune exists.
-    Case("commune.setup", "GET", "/setup", everyone(NOT_FOUND)),
-    Case("commune.setup", "POST", "/setup", everyone(NOT_FOUND), "setup"),
-    Case("commune.search", "GET", "/setup/communes?q=hai+chau", everyone(NOT_FOUND)),
-    Case("commune.search", "POST", "/setup/communes", everyone(NOT_ALLOWED)),
+    Case("setup.setup", "GET", "/setup", everyone(NOT_FOUND)),
+    Case("setup.setup", "POST", "/setup", everyone(NOT_FOUND), "setup"),
+    Case("setup.search", "GET", "/setup/communes?q=hai+chau", everyone(NOT_FOUND)),
+    Case("setup.search", "POST", "/setup/communes", everyone(NOT_ALLOWED)),
     # Public.
     Case("healthz", "GET", "/healthz", everyone(OK)),
     Case("healthz", "POST", "/healthz", everyone(NOT_ALLOWED)),
@@ -816,9 +664,9 @@ def test_it_sends_security_headers_with_every_page(client, auth, users, path):
 # --- Before the commune is set up ---------------------------------------------------------------
 
 BEFORE_SETUP = {  # everything else sends the visitor to /setup
-    ("commune.setup", "GET"): OK,
-    ("commune.setup", "POST"): DONE,  # what it does is tested below
-    ("commune.search", "GET"): OK,
+    ("setup.setup", "GET"): OK,
+    ("setup.setup", "POST"): DONE,  # what it does is tested below
+    ("setup.search", "GET"): OK,
     ("healthz", "GET"): OK,
     ("static", "GET"): OK,
     ("auth.language", "POST"): DONE,

@@ -9,7 +9,7 @@ from wardapp.auth.models import User
 from wardapp.extensions import db
 
 from . import factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page, isolated_client, use_quick_password_hashing
 
 NEW_USER = {
     "username": "lan.ngo",

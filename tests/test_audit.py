@@ -9,13 +9,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from wardapp.audit.models import AppendOnlyError, AuditEvent
-from wardapp.core import clock
 from wardapp.extensions import db
 
 from . import factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
-
-TODAY = clock.today()
+from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
 
 
 @pytest.fixture(autouse=True)

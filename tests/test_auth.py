@@ -17,7 +17,7 @@ from wardapp.core import clock
 from wardapp.extensions import babel, db
 
 from . import conftest, factories
-from .test_access import (
+from .helpers import (
     Page,
     isolated_client,
     login_redirect_target,

@@ -14,7 +14,7 @@ from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from . import factories
-from .test_access import isolated_client, use_quick_password_hashing
+from .helpers import isolated_client, use_quick_password_hashing
 
 CREATE_LEADER = [
     "users",

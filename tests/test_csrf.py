@@ -8,14 +8,13 @@ import pytest
 
 from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import User
-from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
-from . import conftest, factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
+from . import conftest, factories, helpers
+from .helpers import Page, isolated_client, use_quick_password_hashing
 
-TODAY = clock.today().isoformat()
+TODAY = helpers.TODAY.isoformat()
 EXPIRED = "Phiên làm việc đã hết hạn"
 
 

@@ -7,14 +7,12 @@ import datetime as dt
 
 import pytest
 
-from wardapp.core import clock
 from wardapp.delays.models import LateDossier
 from wardapp.extensions import db
 
 from . import factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
 
-TODAY = clock.today()
 THIS_MONTH = TODAY.replace(day=1)
 LAST_MONTH = (THIS_MONTH - dt.timedelta(days=1)).replace(day=1)
 EARLY = LAST_MONTH + dt.timedelta(days=2)  # the 3rd of last month

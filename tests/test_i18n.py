@@ -11,7 +11,7 @@ from wardapp.core import clock
 from wardapp.extensions import db
 
 from . import factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page, isolated_client, use_quick_password_hashing
 
 DAY = dt.date(2025, 3, 5)
 # 17 of 40 dossiers came in online (42,5%); 1,234 received in a busy week's catch-up day.

@@ -8,15 +8,13 @@ import datetime as dt
 import pytest
 
 from wardapp.audit.models import AuditEvent
-from wardapp.core import clock
 from wardapp.delays.models import LateDossier
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from . import factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
 
-TODAY = clock.today()
 DAY = TODAY - dt.timedelta(days=1)
 URL = f"/reports/{DAY.isoformat()}/late"
 

@@ -18,12 +18,12 @@ from wardapp.evidence.operations import add_photo, create_default_categories
 from wardapp.extensions import db
 
 from . import factories
-from .test_access import (
+from .helpers import (
     isolated_client,
     login_redirect_target,
     use_quick_password_hashing,
 )
-from .test_photo_upload import (
+from .photos import (
     DAY,
     fetch,
     jpeg,

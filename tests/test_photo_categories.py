@@ -9,13 +9,13 @@ from wardapp.audit.models import AuditEvent
 from wardapp.evidence.models import PhotoCategory
 from wardapp.extensions import db
 
-from .test_access import (
+from .helpers import (
     Page,
     isolated_client,
     login_redirect_target,
     use_quick_password_hashing,
 )
-from .test_photo_upload import (
+from .photos import (
     DAY,
     category_ids,
     jpeg,

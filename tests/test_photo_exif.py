@@ -9,8 +9,8 @@ import io
 import pytest
 from PIL import Image
 
-from .test_access import Page, use_quick_password_hashing
-from .test_photo_upload import (
+from .helpers import Page, use_quick_password_hashing
+from .photos import (
     DAY,
     at,
     camera_exif,

@@ -8,15 +8,13 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from wardapp.core import clock
 from wardapp.demo.seed import seed_history
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from . import factories
-from .test_access import isolated_client, use_quick_password_hashing
+from .helpers import TODAY, isolated_client, use_quick_password_hashing
 
-TODAY = clock.today()
 YESTERDAY = TODAY - dt.timedelta(days=1)
 PAGES = ["/", f"/reports/{TODAY.isoformat()}", f"/reports/{YESTERDAY.isoformat()}", "/reports/"]
 # A generous ceiling: a page needing more than this is doing something per row or per day.

@@ -17,7 +17,6 @@ import pytest
 from PIL import Image
 
 from wardapp.audit.models import AuditEvent
-from wardapp.core import clock
 from wardapp.delays.models import Explanation, LateDossier
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.extensions import db
@@ -26,9 +25,8 @@ from wardapp.tasks.models import Task, TaskProgress
 from wardapp.team.models import ResponseTeam
 
 from . import factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
 
-TODAY = clock.today()
 DAY = TODAY.isoformat()
 READY = f"/reports/{DAY}/ready"
 EXPLAIN = f"/reports/{DAY}/explain"

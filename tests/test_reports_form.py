@@ -9,15 +9,13 @@ from flask import current_app
 from sqlalchemy import update
 
 from wardapp.audit.models import AuditEvent
-from wardapp.core import clock
 from wardapp.core.figures import FIGURE_NAMES, NARRATIVE_NAMES
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from . import factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
 
-TODAY = clock.today()
 NARRATIVE = {
     "highlights": "Người dân hài lòng với thái độ phục vụ; Tổ phản ứng nhanh hỗ trợ 2 cụ già.",
     "difficulties": "Đường truyền chập chờn buổi sáng <15 phút> & máy in hỏng.",

@@ -15,7 +15,7 @@ from wardapp.extensions import db
 from wardapp.tasks.importer import read_csv
 from wardapp.tasks.models import Task
 
-from .test_access import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page, isolated_client, use_quick_password_hashing
 
 TODAY = dt.date(2025, 7, 15)
 

@@ -8,13 +8,10 @@ import datetime as dt
 import pytest
 
 from wardapp.audit.models import AuditEvent
-from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.tasks.models import Task, TaskProgress
 
-from .test_access import Page, isolated_client, use_quick_password_hashing
-
-TODAY = clock.today()
+from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
 
 
 def days(n: int) -> dt.date:

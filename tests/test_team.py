@@ -8,15 +8,13 @@ import datetime as dt
 import pytest
 
 from wardapp.audit.models import AuditEvent
-from wardapp.core import clock
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
-from wardapp.team.models import ResponseTeam, SupportCase, TeamMember
+from wardapp.support.models import SupportCase
+from wardapp.team.models import ResponseTeam, TeamMember
 
 from . import factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
-
-TODAY = clock.today()
+from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
 
 
 def days(n: int) -> dt.date:

@@ -19,11 +19,13 @@ from wardapp.evidence.routes import bp as evidence_bp
 from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.pdf.routes import bp as pdf_bp
 from wardapp.reports.routes import bp as reports_bp
+from wardapp.setup.routes import bp as setup_bp
 from wardapp.signing.routes import bp as signing_bp
 from wardapp.tasks.routes import bp as tasks_bp
 from wardapp.team.routes import bp as team_bp
 
 BLUEPRINTS = (
+    setup_bp,
     auth_bp,
     commune_bp,
     reports_bp,

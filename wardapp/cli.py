@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
+import signal
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
-from wardapp.auth.models import Role, User
+from wardapp.audit.log import record
+from wardapp.auth.models import User
 from wardapp.auth.operations import check_user_fields, create_user
 from wardapp.commune.models import Commune
-from wardapp.commune.operations import SetupError, set_up_commune
-from wardapp.core import clock
+from wardapp.core import clock, periods
+from wardapp.core.pdf.signature import import_pkcs12
+from wardapp.delivery.sender import city_url, poll_statuses, run_forever, send_due
+from wardapp.demo.seed import seed
 from wardapp.extensions import db
+from wardapp.outbox.models import OutboxEntry
+from wardapp.pdf.service import late_list_pdf, latest_revisions, month_pdf
+from wardapp.permissions import Role
+from wardapp.setup.operations import SetupError, set_up_commune
+from wardapp.signing import keys
+from wardapp.signing.documents import cert_dir, revision_pdf
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 commune_cli = AppGroup("commune", help="Set up the commune of this installation.")
@@ -78,8 +90,6 @@ def setup_commune_command(code):
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when a commune already exists.")
 def demo_command(password, days, if_empty):
     """Create the demo commune Phường Hải Châu (20242) with users and history."""
-    from wardapp.demo.seed import seed
-
     if Commune.current() is not None:
         if if_empty:
             click.echo("A commune is already set up; demo data left as it is.")
@@ -98,10 +108,6 @@ outbox_cli = AppGroup("outbox", help="Signed reports on their way to the city.")
 @keys_cli.command("export")
 def export_key_command():
     """Print the active public key as a JWK (kid = RFC 7638 thumbprint)."""
-    import json
-
-    from wardapp.signing import keys
-
     row = keys.ensure_key()
     db.session.commit()
     click.echo(json.dumps(row.public_jwk, indent=2))
@@ -110,10 +116,6 @@ def export_key_command():
 @keys_cli.command("rotate")
 def rotate_key_command():
     """Make a new signing key; the old public key stays known so old reports still verify."""
-    import json
-
-    from wardapp.signing import keys
-
     row = keys.rotate()
     db.session.commit()
     click.echo(json.dumps(row.public_jwk, indent=2))
@@ -122,8 +124,6 @@ def rotate_key_command():
 @outbox_cli.command("send")
 def outbox_send_command():
     """Send everything due now, once."""
-    from wardapp.outbox.sender import city_url, poll_statuses, send_due
-
     if city_url() is None:
         raise click.ClickException("No city URL: set WARDAPP_CITY_URL or CITY_URL in instance/config.py.")
     counts = send_due()
@@ -134,8 +134,6 @@ def outbox_send_command():
 @outbox_cli.command("status")
 def outbox_status_command():
     """List outbox entries with their state."""
-    from wardapp.outbox.models import OutboxEntry
-
     for entry in db.session.scalars(db.select(OutboxEntry).order_by(OutboxEntry.id)):
         when = entry.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if entry.state == "retrying" else ""
         click.echo(
@@ -148,12 +146,6 @@ def outbox_status_command():
 @click.option("--interval", type=float, default=None, help="Seconds between passes.")
 def outbox_worker_command(interval):
     """Keep sending while the app runs (started by `make run`)."""
-    import signal
-
-    from flask import current_app
-
-    from wardapp.outbox.sender import run_forever
-
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     click.echo("outbox worker started")
@@ -176,10 +168,6 @@ def _write_output(data: bytes, output) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 def pdf_daily_command(day, output):
     """The signed PDF of a day (latest revision)."""
-    from flask_babel import force_locale
-
-    from wardapp.pdf.service import latest_revisions, revision_pdf
-
     date = clock.parse_iso_date(day)
     if date is None:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="DAY")
@@ -197,16 +185,9 @@ def pdf_daily_command(day, output):
 @click.option("--late-list", is_flag=True, help="The month's late dossiers and explanations instead.")
 def pdf_month_command(month, output, late_list):
     """The month summary (or, with --late-list, the late dossiers) of YYYY-MM."""
-    import datetime as dt
-
-    from flask_babel import force_locale
-
-    from wardapp.pdf.service import late_list_pdf, month_pdf
-
-    try:
-        first = dt.date.fromisoformat(month + "-01")
-    except ValueError:
-        raise click.BadParameter("use YYYY-MM", param_hint="MONTH") from None
+    first = periods.parse_month(month)
+    if first is None:
+        raise click.BadParameter("use YYYY-MM", param_hint="MONTH")
     commune = _commune_or_exit()
     with force_locale("vi"):
         _write_output((late_list_pdf if late_list else month_pdf)(commune, first), output)
@@ -217,10 +198,6 @@ def pdf_month_command(month, output, late_list):
 @click.option("--password", default=None, help="The PKCS#12 password (prompted when the file needs one).")
 def pdf_cert_import_command(pkcs12_file, password):
     """Sign PDFs with a certificate from a real CA (PKCS#12 file: .p12 / .pfx)."""
-    from wardapp.audit.log import record
-    from wardapp.core.pdf.signature import import_pkcs12
-    from wardapp.pdf.service import cert_dir
-
     data = pkcs12_file.read()
     try:
         cert = import_pkcs12(cert_dir(), data, password.encode() if password else None)

@@ -1,16 +1,18 @@
 """Every model, imported in one place so Alembic and the shell see the whole schema."""
 
 from wardapp.audit.models import AuditEvent
-from wardapp.auth.models import Role, User
+from wardapp.auth.models import User
 from wardapp.commune.models import Commune
 from wardapp.delays.models import Explanation, LateDossier
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.outbox.models import OutboxEntry, SendAttempt
 from wardapp.pdf.models import ApiToken
+from wardapp.permissions import Role
 from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.signing.models import ReportRevision, SigningKey
+from wardapp.support.models import SupportCase
 from wardapp.tasks.models import Task, TaskProgress
-from wardapp.team.models import ResponseTeam, SupportCase, TeamMember
+from wardapp.team.models import ResponseTeam, TeamMember
 
 __all__ = [
     "ApiToken",

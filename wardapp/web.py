@@ -1,40 +1,30 @@
-"""Request-wide behaviour: security headers, the current commune, errors, role checks."""
+"""Request-wide behaviour of the commune app: security headers, error pages, who may open a view."""
 
 from __future__ import annotations
 
 import functools
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Flask, abort, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from htmx_flask import request
 
 from wardapp.core.security import apply_headers
 from wardapp.extensions import login_manager
-
-# Pages that work before the commune is set up.
-SETUP_ENDPOINTS = {"commune.setup", "commune.search", "static", "healthz", "auth.language"}
+from wardapp.permissions import Action, may
 
 
-def current_commune():
-    """The commune this installation serves, loaded at most once per request."""
-    if "commune" not in g:
-        from wardapp.commune.models import Commune
-
-        g.commune = Commune.current()
-    return g.commune
-
-
-def roles_required(*roles: str):
-    """Let in only logged-in users with one of ``roles`` (anonymous → login, others → 403)."""
+def allowed(action: Action):
+    """Let in only signed-in users who may do ``action`` (anonymous → login page, others → 403)."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not current_user.has_role(*roles):
+            if not may(current_user, action):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -43,16 +33,19 @@ def roles_required(*roles: str):
     return decorator
 
 
-def login_required(view):
-    return roles_required("staff", "leader", "reviewer", "admin")(view)
+login_required = allowed("read")
 
 
-def _redirect_to_setup():
-    if request.endpoint in SETUP_ENDPOINTS or request.endpoint is None:
-        return None
-    if current_commune() is None:
-        return redirect(url_for("commune.setup"))
-    return None
+def page_or_partial(page: str, partial: str, status: int = 200, **context):
+    """One URL, two answers: the whole page, or for htmx (``request.htmx``) the partial it swaps in.
+
+    The page ``{% include %}``s the partial, so both render from the same context.
+    """
+    return render_template(partial if request.htmx else page, **context), status
+
+
+def error_page(code: int, title: str, message: str):
+    return render_template("error.html", code=code, title=title, message=message), code
 
 
 def _headers(response):
@@ -62,34 +55,11 @@ def _headers(response):
     return response
 
 
-def _error(code: int, title: str, message: str):
-    return render_template("error.html", code=code, title=title, message=message), code
-
-
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from wardapp.auth.models import User
-        from wardapp.extensions import db
-
-        user = db.session.get(User, int(user_id))
-        # A deactivated account loses its open sessions on the next request, not at next login.
-        return user if user is not None and user.active else None
-
-    @app.before_request
-    def _fresh_request_cache():
-        # g outlives a request when an app context is already pushed (tests, CLI): per-request
-        # caches must start empty.
-        for key in ("commune", "_fixed_figures"):
-            g.pop(key, None)
-
-    app.before_request(_redirect_to_setup)
     app.after_request(_headers)
-    app.context_processor(lambda: {"commune": current_commune()})
 
     @app.get("/healthz")
     def healthz():
@@ -99,35 +69,20 @@ def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         # Typical cause: the page was open across a restart or a logout. Say how to recover.
-        return _error(
+        return error_page(
             400,
             _("Phiên làm việc đã hết hạn"),
             _("Biểu mẫu không được gửi vì phiên làm việc đã thay đổi. Hãy quay lại, tải lại trang và gửi lại."),
         )
 
-    from wardapp.reports.access import FrozenReport
-
-    @app.errorhandler(FrozenReport)
-    def frozen(error):
-        day = error.report.date.strftime("%d/%m/%Y")
-        return _error(
-            409,
-            _("Báo cáo đã ký"),
-            _(
-                "Báo cáo ngày %(date)s đã được ký nên không thể thay đổi. Lãnh đạo có thể mở bản sửa đổi "
-                "(kèm lý do) để tạo phiên bản mới.",
-                date=day,
-            ),
-        )
-
     @app.errorhandler(403)
     def forbidden(error):
-        return _error(403, _("Không có quyền"), _("Tài khoản của bạn không được phép làm việc này."))
+        return error_page(403, _("Không có quyền"), _("Tài khoản của bạn không được phép làm việc này."))
 
     @app.errorhandler(404)
     def not_found(error):
-        return _error(404, _("Không tìm thấy"), _("Trang hoặc dữ liệu bạn tìm không tồn tại."))
+        return error_page(404, _("Không tìm thấy"), _("Trang hoặc dữ liệu bạn tìm không tồn tại."))
 
     @app.errorhandler(405)
     def not_allowed(error):
-        return _error(405, _("Không hỗ trợ"), _("Thao tác này không được hỗ trợ ở địa chỉ này."))
+        return error_page(405, _("Không hỗ trợ"), _("Thao tác này không được hỗ trợ ở địa chỉ này."))

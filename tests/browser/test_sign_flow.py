@@ -196,8 +196,8 @@ def _ready_day_signed_late(live_server) -> None:
 
 
 def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(live_server, live_city, open_page):
+    from wardapp.delivery.sender import send_due
     from wardapp.outbox.models import OutboxEntry
-    from wardapp.outbox.sender import send_due
 
     day = live_server.today
     dmy = day.strftime("%d/%m/%Y")

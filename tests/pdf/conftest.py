@@ -28,14 +28,14 @@ from wardapp.delays.readiness import readiness
 from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo
 from wardapp.extensions import db
-from wardapp.pdf import service
+from wardapp.signing import documents
 from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import open_correction, sign_report
 
 from .. import factories
+from ..helpers import TODAY
 from ..sending import support
 
-TODAY = clock.today()
 YESTERDAY = TODAY - dt.timedelta(days=1)
 COMMUNE_NAME = "Phường Hải Châu"
 LEADER_NAME = "Lê Thị Hằng"
@@ -106,7 +106,7 @@ def signature_fields(pdf: bytes) -> list[str]:
 
 
 def commune_certificate():
-    return signature.certificate(service.cert_dir())
+    return signature.certificate(documents.cert_dir())
 
 
 def first_page_stream_span(pdf: bytes) -> tuple[int, int]:

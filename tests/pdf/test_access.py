@@ -10,8 +10,8 @@ import pytest
 
 from wardapp.core.pdf import signature
 from wardapp.extensions import db
-from wardapp.pdf import service
 from wardapp.pdf.models import ApiToken
+from wardapp.signing import documents
 
 from .conftest import (
     TODAY,
@@ -80,7 +80,7 @@ def test_it_lets_reviewers_leaders_and_admins_pull_pdfs(app, signed, role):
     assert f'href="/pdf/daily/{DAY}.pdf"' in index.get_data(as_text=True)
     assert signed.report_key in index.get_data(as_text=True)
     assert month.status_code == 200 and month.get_data().startswith(b"%PDF-")
-    assert client.get(f"/pdf/daily/{DAY}.pdf").get_data() == service.revision_pdf(signed)
+    assert client.get(f"/pdf/daily/{DAY}.pdf").get_data() == documents.revision_pdf(signed)
 
 
 def test_it_zips_the_signed_pdfs_of_a_range(app, commune, users, signed):
@@ -91,8 +91,8 @@ def test_it_zips_the_signed_pdfs_of_a_range(app, commune, users, signed):
     assert response.status_code == 200 and response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
         assert sorted(archive.namelist()) == [f"20242_{YESTERDAY}_r1.pdf", f"20242_{DAY}_r1.pdf"]
-        assert archive.read(f"20242_{YESTERDAY}_r1.pdf") == service.revision_pdf(late)
-        assert archive.read(f"20242_{DAY}_r1.pdf") == service.revision_pdf(signed)
+        assert archive.read(f"20242_{YESTERDAY}_r1.pdf") == documents.revision_pdf(late)
+        assert archive.read(f"20242_{DAY}_r1.pdf") == documents.revision_pdf(signed)
 
 
 def test_it_serves_the_signed_pdf_to_a_valid_token_until_it_is_revoked(app, signed):
@@ -102,7 +102,7 @@ def test_it_serves_the_signed_pdf_to_a_valid_token_until_it_is_revoked(app, sign
     response = pull(app, token)
 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.get_data() == service.revision_pdf(signed)
+    assert response.get_data() == documents.revision_pdf(signed)
     assert signature.verify_pdf(response.get_data(), [commune_certificate()])
     row = db.session.scalar(db.select(ApiToken).filter_by(hint=token[:10]))
     db.session.refresh(row)

@@ -12,8 +12,8 @@ from joserfc.jwk import OKPKey
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityApiToken, CityUser
 from wardapp.core.pdf import signature
-from wardapp.outbox.sender import send_due
-from wardapp.pdf import service
+from wardapp.delivery.sender import send_due
+from wardapp.signing import documents
 
 from ..sending import support
 from .conftest import (
@@ -72,7 +72,7 @@ def test_it_serves_the_pdf_the_commune_sent_byte_for_byte(wired, signed):
     response = wired.signed_in().get(f"/reports/{signed.report_key}.pdf")
 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.get_data() == service.revision_pdf(signed)
+    assert response.get_data() == documents.revision_pdf(signed)
     assert signature.verify_pdf(response.get_data(), [commune_certificate()])
 
 
@@ -91,7 +91,7 @@ def test_it_renders_a_pdf_from_the_payload_when_the_push_had_none(wired, signed)
     assert DIFFICULTIES in text and CAUSE in text
     assert signed.payload_sha256[:32] in text and signed.kid in text
     assert image_count(pdf) == len(signed.document["photos"]) == 2
-    assert pdf != service.revision_pdf(signed)
+    assert pdf != documents.revision_pdf(signed)
     assert signature_fields(pdf) == []  # the city prints; it does not sign in the commune's name
     assert wired.signed_in().get(f"/reports/{signed.report_key}.pdf").get_data() == pdf  # kept once rendered
 
@@ -106,7 +106,7 @@ def test_it_zips_one_pdf_per_commune_that_reported_that_day(wired, signed):
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
         names = sorted(archive.namelist())
         assert names == [f"{support.OTHER_COMMUNE}_{DAY}_r1.pdf", f"20242_{DAY}_r1.pdf"]
-        assert archive.read(f"20242_{DAY}_r1.pdf") == service.revision_pdf(signed)
+        assert archive.read(f"20242_{DAY}_r1.pdf") == documents.revision_pdf(signed)
         other = text_of(archive.read(f"{other_id.replace(':', '_')}.pdf"))
     assert "UBND PHƯỜNG HẢI VÂN" in other and COMMUNE_NAME not in other
     quiet_day = wired.signed_in().get(f"/days/{YESTERDAY}.zip")
@@ -148,7 +148,7 @@ def test_it_serves_a_city_token_until_it_is_revoked(wired, signed):
     response = api_pull(wired, token)
 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.get_data() == service.revision_pdf(signed)
+    assert response.get_data() == documents.revision_pdf(signed)
     with wired.context() as session:
         row = session.scalar(city_db.select(CityApiToken).filter_by(hint=token[:10]))
         assert row.token_sha256 != token

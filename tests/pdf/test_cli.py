@@ -13,7 +13,7 @@ from cryptography.x509.oid import NameOID
 from wardapp.audit.models import AuditEvent
 from wardapp.core.pdf import signature
 from wardapp.extensions import db
-from wardapp.pdf import service
+from wardapp.signing import documents
 
 from .conftest import TODAY, YESTERDAY, commune_certificate, correct, text_of
 
@@ -74,7 +74,7 @@ def test_it_writes_the_signed_pdf_of_a_day(app, signed, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert f"{output}:" in result.output
-    assert output.read_bytes() == service.revision_pdf(signed)
+    assert output.read_bytes() == documents.revision_pdf(signed)
     assert signature.verify_pdf(output.read_bytes(), [commune_certificate()])
 
 
@@ -102,7 +102,7 @@ def test_it_writes_the_month_summary_and_the_late_list(app, signed, tmp_path):
 
 
 def test_it_signs_new_revisions_with_an_imported_certificate(app, commune, users, signed, tmp_path):
-    first_pdf = service.revision_pdf(signed)  # signed with the self-signed certificate made at set-up
+    first_pdf = documents.revision_pdf(signed)  # signed with the self-signed certificate made at set-up
     old = commune_certificate()
     key = ec.generate_private_key(ec.SECP256R1())
     new = certificate("UBND Phường Hải Châu (chứng thư thử nghiệm)", key)
@@ -113,10 +113,10 @@ def test_it_signs_new_revisions_with_an_imported_certificate(app, commune, users
     assert "Imported:" in result.output
     assert commune_certificate() == new
     second = correct(commune, signed.report, users, "Sửa số liệu tiếp nhận trực tuyến.")
-    second_pdf = service.revision_pdf(second)
+    second_pdf = documents.revision_pdf(second)
     assert signature.verify_pdf(second_pdf, [new])
     assert not signature.verify_pdf(second_pdf, [old])
-    assert service.revision_pdf(signed) == first_pdf  # kept files stay as they were signed
+    assert documents.revision_pdf(signed) == first_pdf  # kept files stay as they were signed
     assert signature.verify_pdf(first_pdf, [old]) and not signature.verify_pdf(first_pdf, [new])
     assert "pdf_cert.imported" in db.session.scalars(db.select(AuditEvent.action)).all()
 
@@ -130,17 +130,17 @@ def test_it_signs_with_a_certificate_issued_by_a_ca_and_keeps_its_chain(app, com
 
     assert result.exit_code == 0, result.output
     assert commune_certificate() == leaf
-    chain = x509.load_pem_x509_certificates((service.cert_dir() / signature.CHAIN_FILE).read_bytes())
+    chain = x509.load_pem_x509_certificates((documents.cert_dir() / signature.CHAIN_FILE).read_bytes())
     assert chain == [ca]
-    second_pdf = service.revision_pdf(correct(commune, signed.report, users, "Bổ sung ảnh quầy tiếp nhận."))
+    second_pdf = documents.revision_pdf(correct(commune, signed.report, users, "Bổ sung ảnh quầy tiếp nhận."))
     assert signature.verify_pdf(second_pdf, [ca])  # trusting the CA is enough
     stranger = certificate("CA khác", ec.generate_private_key(ec.SECP256R1()), ca=True)
     assert not signature.verify_pdf(second_pdf, [stranger])
 
 
 def test_it_refuses_a_wrong_password_and_replaces_nothing(app, commune, signed, tmp_path):
-    service.revision_pdf(signed)
-    folder = service.cert_dir()
+    documents.revision_pdf(signed)
+    folder = documents.cert_dir()
     before = {name: (folder / name).read_bytes() for name in (signature.KEY_FILE, signature.CERT_FILE)}
     key = ec.generate_private_key(ec.SECP256R1())
     path = pkcs12_file(tmp_path, key, certificate("Chứng thư khác", key))
@@ -155,12 +155,12 @@ def test_it_refuses_a_wrong_password_and_replaces_nothing(app, commune, signed, 
 
 
 def test_it_refuses_a_file_that_is_not_pkcs12(app, commune, signed, tmp_path):
-    service.revision_pdf(signed)
-    before = (service.cert_dir() / signature.CERT_FILE).read_bytes()
+    documents.revision_pdf(signed)
+    before = (documents.cert_dir() / signature.CERT_FILE).read_bytes()
     path = tmp_path / "not.p12"
     path.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot really\n")
 
     result = run(app, "pdf-cert", "import", str(path), "--password", PASSWORD)
 
     assert result.exit_code == 1 and "Cannot use this file" in result.output
-    assert (service.cert_dir() / signature.CERT_FILE).read_bytes() == before
+    assert (documents.cert_dir() / signature.CERT_FILE).read_bytes() == before

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from wardapp.core.pdf import document, signature
 from wardapp.core.pdf.charts import Trend
 from wardapp.core.pdf.document import DailyInput, PhotoInput
-from wardapp.pdf import service
+from wardapp.signing import documents
 
 from .. import factories
 from ..sending import support
@@ -65,7 +65,7 @@ def body_text(pdf: bytes) -> str:
 
 
 def test_it_prints_the_commune_the_national_heading_and_the_day(signed):
-    text = text_of(service.revision_pdf(signed))
+    text = text_of(documents.revision_pdf(signed))
 
     assert COMMUNE_NAME in text
     assert "UBND PHƯỜNG HẢI CHÂU" in text
@@ -80,7 +80,7 @@ def test_it_prints_the_commune_the_national_heading_and_the_day(signed):
 def test_it_prints_figures_and_texts_exactly_as_entered(app, commune, users):
     report = day_ready(commune, users, TODAY, photos=1, late=1, **BIG)
 
-    text = text_of(service.revision_pdf(sign(commune, report, users)))
+    text = text_of(documents.revision_pdf(sign(commune, report, users)))
 
     # Form II.06a: to handle (total, online, in person + postal, carried over), resolved (total,
     # early, on time, late), pending (total, within, overdue).
@@ -107,7 +107,7 @@ def test_it_prints_figures_and_texts_exactly_as_entered(app, commune, users):
 
 def test_it_gives_back_vietnamese_as_precomposed_text_with_every_diacritic(signed):
     raw = " ".join(
-        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(service.revision_pdf(signed))).pages
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(documents.revision_pdf(signed))).pages
     )
 
     # No NFC here on purpose: pypdf reads ReportLab's ToUnicode maps back as precomposed letters,
@@ -120,15 +120,15 @@ def test_it_gives_back_vietnamese_as_precomposed_text_with_every_diacritic(signe
 
 
 def test_it_builds_a_revision_into_the_same_bytes_every_time(signed):
-    first = document.build_daily(service.revision_input(signed))
-    second = document.build_daily(service.revision_input(signed))
+    first = document.build_daily(documents.revision_input(signed))
+    second = document.build_daily(documents.revision_input(signed))
 
     assert first.data == second.data
     assert first.pages == second.pages and first.signature_rect == second.signature_rect
 
 
 def test_it_builds_the_same_bytes_from_the_same_input_a_second_later(signed):
-    data = service.revision_input(signed)
+    data = documents.revision_input(signed)
     first = document.build_daily(data).data
     time.sleep(1.1)  # a document dated "now" or with a time-based id would differ by now
 
@@ -192,7 +192,7 @@ def test_it_is_a_pure_function_of_its_input():
 def test_it_shows_each_photo_as_an_image_with_its_caption_and_time(app, commune, users):
     report = day_ready(commune, users, TODAY, photos=3)
 
-    pdf = service.revision_pdf(sign(commune, report, users))
+    pdf = documents.revision_pdf(sign(commune, report, users))
 
     assert image_count(pdf) == 3
     text = text_of(pdf)
@@ -205,7 +205,7 @@ def test_it_shows_each_photo_as_an_image_with_its_caption_and_time(app, commune,
 def test_it_says_so_when_a_day_has_no_photo(app, commune, users):
     report = day_ready(commune, users, TODAY, photos=0)
 
-    pdf = service.revision_pdf(sign(commune, report, users))
+    pdf = documents.revision_pdf(sign(commune, report, users))
 
     assert image_count(pdf) == 0
     assert "III. HÌNH ẢNH TRUNG TÂM (0 ảnh) Không có ảnh." in text_of(pdf)
@@ -248,7 +248,7 @@ def test_it_flows_twenty_photos_and_long_explanations_over_several_pages_without
     written = [s for cause, remedy in sentences for s in cause + remedy]
     assert sum(len(s) for s in written) > 5000  # several thousand characters of Vietnamese
 
-    pdf = service.revision_pdf(sign(commune, report, users))
+    pdf = documents.revision_pdf(sign(commune, report, users))
 
     pages = page_texts(pdf)
     total = len(pages)
@@ -281,7 +281,7 @@ def test_it_watermarks_the_draft_of_an_unsigned_day_and_never_signs_it(app, comm
     assert DIFFICULTIES in text_of(pdf)
     assert signature_fields(pdf) == []
     assert b"/ByteRange" not in pdf
-    service.ensure_certificate(commune)
+    documents.ensure_certificate(commune)
     assert not signature.verify_pdf(pdf, [commune_certificate()])
     kept = Path(app.instance_path) / "pdfs"
     assert not kept.exists() or list(kept.iterdir()) == []  # a draft is never kept as a signed file
@@ -291,14 +291,14 @@ def test_it_watermarks_the_draft_of_an_unsigned_day_and_never_signs_it(app, comm
 def test_it_serves_the_signed_pdf_instead_of_the_draft_once_the_day_is_signed(app, signed):
     pdf = client_as(app, "staff").get(f"/pdf/daily/{DAY}.pdf").get_data()
 
-    assert pdf == service.revision_pdf(signed)
+    assert pdf == documents.revision_pdf(signed)
     assert "BẢN NHÁP" not in text_of(pdf)
     assert signature_fields(pdf) == [signature.FIELD]
     assert signature.verify_pdf(pdf, [commune_certificate()])
 
 
 def test_it_prints_the_signature_block_with_signer_key_report_and_payload_hash(signed):
-    pdf = service.revision_pdf(signed)
+    pdf = documents.revision_pdf(signed)
     last = page_texts(pdf)[-1]
 
     assert LEADER_NAME in last
@@ -319,7 +319,7 @@ def test_it_marks_a_late_revision_and_prints_the_reason(app, commune, users):
     revision = sign(commune, day_ready(commune, users, YESTERDAY), users, late_reason=reason)
     assert revision.late
 
-    text = text_of(service.revision_pdf(revision))
+    text = text_of(documents.revision_pdf(revision))
 
     assert f"KÝ SAU HẠN BÁO CÁO. Lý do: {reason}" in text
     assert f"BÁO CÁO NGÀY {YESTERDAY:%d/%m/%Y}" in text
@@ -331,11 +331,11 @@ def test_it_says_which_revision_a_correction_supersedes_and_why(app, commune, us
 
     second = correct(commune, report, users, reason)
 
-    text = text_of(service.revision_pdf(second))
+    text = text_of(documents.revision_pdf(second))
     assert second.revision == 2
     assert f"Phiên bản 2, thay thế {signed.report_key}. Lý do sửa đổi: {reason}" in text
     assert "Bổ sung: hoàn thành số hóa hồ sơ hộ tịch trong ngày." in text
     reviewer = client_as(app, "reviewer")
-    assert reviewer.get(f"/pdf/daily/{DAY}.pdf").get_data() == service.revision_pdf(second)
-    assert reviewer.get(f"/pdf/daily/{DAY}/r1.pdf").get_data() == service.revision_pdf(signed)
-    assert "Phiên bản 1" in text_of(service.revision_pdf(signed))
+    assert reviewer.get(f"/pdf/daily/{DAY}.pdf").get_data() == documents.revision_pdf(second)
+    assert reviewer.get(f"/pdf/daily/{DAY}/r1.pdf").get_data() == documents.revision_pdf(signed)
+    assert "Phiên bản 1" in text_of(documents.revision_pdf(signed))

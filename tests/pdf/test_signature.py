@@ -11,7 +11,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from wardapp.core.pdf import signature
-from wardapp.pdf import service
+from wardapp.signing import documents
 
 from .conftest import commune_certificate, first_page_stream_span, signature_fields
 
@@ -22,7 +22,7 @@ def byte_range(pdf: bytes) -> list[int]:
 
 
 def test_it_signs_the_report_so_that_pyhanko_validates_it_with_the_communes_certificate(signed):
-    pdf = service.revision_pdf(signed)
+    pdf = documents.revision_pdf(signed)
 
     assert signature_fields(pdf) == [signature.FIELD]
     assert signature.verify_pdf(pdf, [commune_certificate()])
@@ -31,7 +31,7 @@ def test_it_signs_the_report_so_that_pyhanko_validates_it_with_the_communes_cert
 
 
 def test_it_fails_validation_once_one_byte_of_page_one_changes(signed):
-    pdf = service.revision_pdf(signed)
+    pdf = documents.revision_pdf(signed)
     _, signed_head, _, _ = byte_range(pdf)
     begin, end = first_page_stream_span(pdf)
     middle = (begin + end) // 2
@@ -50,7 +50,7 @@ def test_it_fails_validation_once_one_byte_of_page_one_changes(signed):
 
 
 def test_it_does_not_validate_against_another_certificate(signed, tmp_path: Path):
-    pdf = service.revision_pdf(signed)
+    pdf = documents.revision_pdf(signed)
     signature.make_self_signed(tmp_path, "Phường Hải Vân", "Thành phố Đà Nẵng", "20194")
 
     assert not signature.verify_pdf(pdf, [signature.certificate(tmp_path)])
@@ -59,7 +59,7 @@ def test_it_does_not_validate_against_another_certificate(signed, tmp_path: Path
 
 
 def test_it_signs_a_revision_once_and_serves_that_same_file_ever_after(signed):
-    first = service.revision_pdf(signed)
+    first = documents.revision_pdf(signed)
 
-    assert service.pdf_path(signed).read_bytes() == first
-    assert service.revision_pdf(signed) == first  # an ECDSA signature differs at each signing: not signed again
+    assert documents.pdf_path(signed).read_bytes() == first
+    assert documents.revision_pdf(signed) == first  # an ECDSA signature differs at each signing: not signed again

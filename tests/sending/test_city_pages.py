@@ -10,14 +10,13 @@ import re
 
 import pytest
 
-from wardapp.core import clock
 from wardapp.core.units import all_units
-from wardapp.outbox.sender import send_due
+from wardapp.delivery.sender import send_due
 from wardapp.signing.operations import sign_report
 
+from ..helpers import TODAY
 from . import support
 
-TODAY = clock.today()
 DAY = TODAY.isoformat()
 
 

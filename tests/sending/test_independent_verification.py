@@ -11,13 +11,11 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from wardapp.core import clock
-from wardapp.outbox.sender import send_due
+from wardapp.delivery.sender import send_due
 from wardapp.signing.operations import sign_report
 
+from ..helpers import TODAY
 from . import support
-
-TODAY = clock.today()
 
 
 def unb64(part: str) -> bytes:

@@ -15,13 +15,12 @@ import pytest
 import requests
 from joserfc.jwk import OKPKey
 
-from wardapp.core import clock, schema
-from wardapp.outbox.sender import send_due
+from wardapp.core import schema
+from wardapp.delivery.sender import send_due
 from wardapp.signing.operations import sign_report
 
+from ..helpers import TODAY
 from . import support
-
-TODAY = clock.today()
 
 
 @pytest.fixture

@@ -10,15 +10,13 @@ import json
 import stat
 from pathlib import Path
 
-from wardapp.core import clock
+from wardapp.delivery.sender import send_due
 from wardapp.extensions import db
-from wardapp.outbox.sender import send_due
 from wardapp.signing.models import SigningKey
 from wardapp.signing.operations import sign_report
 
+from ..helpers import TODAY
 from . import support
-
-TODAY = clock.today()
 
 
 def thumbprint(jwk: dict) -> str:

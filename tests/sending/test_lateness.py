@@ -11,8 +11,8 @@ import pytest
 
 from wardapp.core.clock import TZ
 from wardapp.core.deadline import deadline_moment, is_late
+from wardapp.delivery.sender import send_due
 from wardapp.extensions import db
-from wardapp.outbox.sender import send_due
 from wardapp.signing.models import ReportRevision
 
 from . import support

@@ -9,15 +9,14 @@ import json
 
 import pytest
 
-from wardapp.core import clock, payload, schema
+from wardapp.core import payload, schema
 from wardapp.core.clock import TZ
 from wardapp.evidence import storage
 from wardapp.extensions import db
 from wardapp.signing.operations import open_correction, sign_report
 
+from ..helpers import TODAY
 from . import support
-
-TODAY = clock.today()
 
 
 def signing_input(**overrides) -> payload.SigningInput:

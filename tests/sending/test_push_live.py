@@ -11,18 +11,17 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from wardapp import ROOT
 from wardapp.core import clock
+from wardapp.delivery.sender import run_forever, send_due
 from wardapp.extensions import db
 from wardapp.outbox.models import SendAttempt
-from wardapp.outbox.sender import run_forever, send_due
 
+from ..helpers import TODAY
 from . import support
 
-TODAY = clock.today()
 DAY = TODAY.isoformat()
 
 
@@ -146,15 +145,19 @@ def test_it_rejects_for_good_when_the_city_does_not_know_the_key_and_tells_the_l
 
 
 KILLED_SENDER = textwrap.dedent("""
+    import datetime as dt
     import os
     import sys
 
-    from wardapp.app import create_app
-    import wardapp.outbox.sender as sender
+    import time_machine
 
-    instance, database, city_url = sys.argv[1:4]
+    from wardapp.app import create_app
+    import wardapp.delivery.sender as sender
+
+    instance, database, city_url, now = sys.argv[1:5]
+    time_machine.travel(dt.datetime.fromisoformat(now), tick=True).start()  # the test's server clock
     app = create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "test-secret",
-                      "CITY_URL": city_url, "OUTBOX_LEASE_SECONDS": 3})
+                      "CITY_URL": city_url, "OUTBOX_LEASE_SECONDS": 60})
 
 
     def killed(*args, **kwargs):  # the city has answered; the commune dies before recording it
@@ -170,7 +173,7 @@ KILLED_SENDER = textwrap.dedent("""
 
 
 def test_it_stores_once_and_accepts_once_when_the_sender_is_killed_before_recording_the_answer(
-    app, wired, commune, users, leader, tmp_path
+    app, wired, commune, users, leader, tmp_path, frozen_clock
 ):
     on_time(commune)
     support.ready_day(commune, users, TODAY, photos=1)
@@ -181,7 +184,14 @@ def test_it_stores_once_and_accepts_once_when_the_sender_is_killed_before_record
     db.session.remove()
 
     child = subprocess.run(
-        [sys.executable, str(script), app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"], wired.url],
+        [
+            sys.executable,
+            str(script),
+            app.instance_path,
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            wired.url,
+            clock.now().isoformat(),  # the child runs on the test's server clock
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -196,9 +206,7 @@ def test_it_stores_once_and_accepts_once_when_the_sender_is_killed_before_record
     assert entry.receipt_id is None and entry.attempts_log == []
     assert send_due() == {}  # its lease still runs: nobody else takes it yet
 
-    deadline = clock.utcnow() + dt.timedelta(seconds=10)
-    while support.outbox_entry().lease_until >= clock.utcnow() and clock.utcnow() < deadline:
-        time.sleep(0.2)
+    frozen_clock.shift(dt.timedelta(seconds=61))  # the dead sender's lease runs out
     assert send_due() == {"accepted": 1}
 
     entry = support.outbox_entry()

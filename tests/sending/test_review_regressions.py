@@ -17,13 +17,12 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from wardapp.city.operations import photo_path, storage_dir
-from wardapp.core import clock
-from wardapp.outbox.sender import poll_statuses, send_due
+from wardapp.delivery.sender import poll_statuses, send_due
 from wardapp.signing.operations import sign_report
 
+from ..helpers import TODAY
 from . import support
 
-TODAY = clock.today()
 PUSH = "/api/v1/daily-reports"
 
 
@@ -224,7 +223,7 @@ def test_a_pdf_that_cannot_be_built_does_not_hold_the_report_back(app, scripted,
     def broken(_revision):
         raise RuntimeError("pyHanko exploded")
 
-    monkeypatch.setattr("wardapp.outbox.sender.revision_pdf", broken)
+    monkeypatch.setattr("wardapp.delivery.sender.revision_pdf", broken)
     scripted.answer(201, receipt(signed))
 
     assert send_due() == {"accepted": 1}

@@ -10,14 +10,13 @@ import datetime as dt
 import pytest
 
 from wardapp.core import clock
+from wardapp.delivery.sender import send_due
 from wardapp.extensions import db
 from wardapp.outbox.operations import request_resend
-from wardapp.outbox.sender import send_due
 from wardapp.signing.operations import sign_report
 
+from ..helpers import TODAY
 from . import support
-
-TODAY = clock.today()
 
 
 @pytest.fixture

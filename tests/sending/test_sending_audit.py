@@ -4,15 +4,14 @@ the outbox and how it ended, every key made and retired."""
 from __future__ import annotations
 
 from wardapp.audit.models import AuditEvent
-from wardapp.core import clock
+from wardapp.delivery.sender import send_due
 from wardapp.extensions import db
-from wardapp.outbox.sender import send_due
 from wardapp.signing import keys
 from wardapp.signing.operations import open_correction, sign_report
 
+from ..helpers import TODAY
 from . import support
 
-TODAY = clock.today()
 DAY = TODAY.isoformat()
 
 

@@ -11,17 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from wardapp.core import clock
 from wardapp.delays.models import LateDossier
+from wardapp.delivery.sender import send_due
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.extensions import db
-from wardapp.outbox.sender import send_due
 from wardapp.reports.models import DailyReport
-from wardapp.team.models import SupportCase
+from wardapp.support.models import SupportCase
 
+from ..helpers import TODAY
 from . import support
 
-TODAY = clock.today()
 DAY = TODAY.isoformat()
 FROZEN_MESSAGE = "đã được ký nên không thể thay đổi"
 

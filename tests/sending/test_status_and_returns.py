@@ -8,13 +8,12 @@ import time
 import pytest
 from joserfc.jwk import OKPKey
 
-from wardapp.core import clock
-from wardapp.outbox.sender import poll_statuses, send_due, status_token
+from wardapp.delivery.sender import poll_statuses, send_due, status_token
 from wardapp.signing.operations import sign_report
 
+from ..helpers import TODAY
 from . import support
 
-TODAY = clock.today()
 DAY = TODAY.isoformat()
 COMMENT = "Số hồ sơ trực tuyến không khớp với Cổng dịch vụ công, đề nghị kiểm tra lại."
 

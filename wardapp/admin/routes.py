@@ -6,15 +6,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from wardapp.auth.models import Role, User
+from wardapp.auth.models import User
 from wardapp.auth.operations import (
     check_user_fields,
     create_user,
     normalise_user_fields,
     update_user,
 )
+from wardapp.commune.access import current_commune
 from wardapp.extensions import db
-from wardapp.web import current_commune, roles_required
+from wardapp.permissions import Role
+from wardapp.web import allowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,7 +30,7 @@ def _get_user(user_id: int) -> User:
 
 
 @bp.get("/users")
-@roles_required(Role.ADMIN)
+@allowed("administer")
 def users():
     people = db.session.scalars(
         db.select(User).filter_by(commune_id=current_commune().id).order_by(User.active.desc(), User.username)
@@ -37,7 +39,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@allowed("administer")
 def new_user():
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -54,7 +56,7 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@allowed("administer")
 def edit_user(user_id: int):
     user = _get_user(user_id)
     errors: dict[str, str] = {}

@@ -2,20 +2,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
 from sqlalchemy import func
 
 from wardapp.audit.models import AuditEvent
-from wardapp.auth.models import Role
 from wardapp.core import clock
 from wardapp.extensions import db
-from wardapp.web import roles_required
+from wardapp.web import allowed, page_or_partial
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
 @bp.get("/")
-@roles_required(Role.ADMIN)
+@allowed("administer")
 def index():
     """Read and filter the audit log: by action, by user, by day range; newest first."""
     action = request.args.get("action", "").strip()
@@ -53,8 +52,7 @@ def index():
             "to": request.args.get("to", ""),
         },
     }
-    template = "audit/_rows.html" if request.headers.get("HX-Request") else "audit/index.html"
-    return render_template(template, **context)
+    return page_or_partial("audit/index.html", "audit/_rows.html", **context)
 
 
 def _utc_midnight(day: dt.date) -> dt.datetime:

@@ -1,38 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from wardapp import permissions
 from wardapp.core.clock import utcnow
-from wardapp.extensions import db
+from wardapp.extensions import db, login_manager
+from wardapp.permissions import Action, Role
 
-
-class Role(StrEnum):
-    STAFF = "staff"
-    LEADER = "leader"
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.STAFF: _l("Cán bộ một cửa"),
-    Role.LEADER: _l("Lãnh đạo UBND"),
-    Role.REVIEWER: _l("Cán bộ thẩm định (thành phố)"),
-    Role.ADMIN: _l("Quản trị hệ thống"),
-}
-
-# Who may change the day's figures; everyone logged in may read them.
-EDITORS = (Role.STAFF, Role.LEADER)
+__all__ = ["Role", "User"]
 
 
 class User(UserMixin, db.Model):
@@ -60,12 +40,8 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         return Role(self.role).label
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
-    @property
-    def can_edit_reports(self) -> bool:
-        return self.role in EDITORS
+    def may(self, action: Action) -> bool:
+        return permissions.may(self, action)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -97,3 +73,10 @@ class User(UserMixin, db.Model):
             "active": self.active,
             "locale": self.locale,
         }
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    # A deactivated account loses its open sessions on the next request, not at next login.
+    return user if user is not None and user.active else None

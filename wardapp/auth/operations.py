@@ -9,9 +9,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from wardapp.audit import log as audit
-from wardapp.auth.models import Role, User
+from wardapp.auth.models import User
 from wardapp.core.clock import to_local, utcnow
 from wardapp.extensions import db
+from wardapp.permissions import Role
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
 MIN_PASSWORD = 8

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
@@ -62,8 +63,6 @@ class ReceivedReport(db.Model):
 
     @property
     def document(self) -> dict:
-        import json
-
         return json.loads(self.payload)
 
 

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -99,8 +100,6 @@ def logout():
 
 
 def _range() -> tuple[dt.date, dt.date]:
-    from flask import current_app
-
     today = clock.today()
     end = clock.parse_iso_date(request.args.get("to")) or today
     start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(
@@ -114,8 +113,6 @@ def _range() -> tuple[dt.date, dt.date]:
 @bp.get("/")
 @reviewer_required
 def index():
-    from flask import current_app
-
     start, end = _range()
     rows = grid(current_app.config["CITY_PROVINCE_CODE"], start, end, clock.today())
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]

@@ -3,7 +3,6 @@ payload; a month for one commune; one day for all communes as a ZIP; token pulls
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import io
 import zipfile
@@ -24,7 +23,7 @@ from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityApiToken, CityUser, ReceivedReport
 from wardapp.city.operations import pdf_path, photo_path, storage_dir
-from wardapp.core import clock
+from wardapp.core import clock, periods
 from wardapp.core.clock import utcnow
 from wardapp.core.files import write_atomic
 from wardapp.core.images import thumbnail
@@ -106,13 +105,10 @@ def report(report_id: str):
 @reviewer_required
 def month(code: str, month: str):
     unit = find(code)
-    try:
-        first = dt.date.fromisoformat(month + "-01")
-    except ValueError:
+    first = periods.parse_month(month)
+    if first is None or unit is None:
         abort(404)
-    if unit is None:
-        abort(404)
-    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    last = periods.month_bounds(first)[1]
     by_day, late = _figures_by_day(code, first, last)
     data = build_month(inputs.month_input(unit.name, unit.province_name, code, first, by_day, late, clock.today()))
     return _send(data, f"{code}_{month}_tong-hop.pdf")

@@ -1,4 +1,4 @@
-"""Setting up the commune once, and changing its settings."""
+"""Changing the commune's settings."""
 
 from __future__ import annotations
 
@@ -9,14 +9,9 @@ from flask_babel import gettext as _
 
 from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
-from wardapp.core.units import Unit, find
-from wardapp.extensions import db
+from wardapp.core.clock import parse_iso_date
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-class SetupError(ValueError):
-    pass
 
 
 def parse_deadline(text: str) -> tuple[dt.time | None, str | None]:
@@ -26,45 +21,8 @@ def parse_deadline(text: str) -> tuple[dt.time | None, str | None]:
     return dt.time(int(match.group(1)), int(match.group(2))), None
 
 
-def set_up_commune(code: str, deadline: dt.time = dt.time(17, 0), actor=None) -> Commune:
-    """Create the installation's commune from the official list. Only once."""
-    if Commune.current() is not None:
-        raise SetupError(_("Xã/phường đã được thiết lập cho hệ thống này."))
-    unit: Unit | None = find(code)
-    if unit is None:
-        raise SetupError(_("Không có mã xã/phường %(code)s trong danh mục chính thức.", code=code))
-    commune = Commune(
-        code=unit.code,
-        name=unit.name,
-        province_code=unit.province_code,
-        province_name=unit.province_name,
-        deadline=deadline,
-    )
-    db.session.add(commune)
-    db.session.flush()
-    from wardapp.evidence.operations import create_default_categories
-
-    create_default_categories(commune.id)
-    from wardapp.pdf.service import ensure_certificate
-    from wardapp.signing.keys import ensure_key
-
-    ensure_key(actor)
-    ensure_certificate(commune)
-    audit.record(
-        "commune.set_up",
-        target_type="commune",
-        target_id=unit.code,
-        actor=actor,
-        after={"code": unit.code, "name": unit.name, "province": unit.province_name, **commune.settings_snapshot()},
-        summary=f"{unit.name}, {unit.province_name}",
-    )
-    return commune
-
-
 def parse_settings(form) -> tuple[dict, dict[str, str]]:
     """The settings form → (values, field errors)."""
-    from wardapp.core.clock import parse_iso_date
-
     values: dict = {}
     errors: dict[str, str] = {}
     values["deadline"], error = parse_deadline(form.get("deadline", ""))

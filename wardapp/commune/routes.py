@@ -1,70 +1,18 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user
 
-from wardapp.auth.models import Role
-from wardapp.auth.operations import (
-    check_user_fields,
-    create_user,
-    normalise_user_fields,
-)
-from wardapp.commune.operations import (
-    SetupError,
-    change_settings,
-    parse_deadline,
-    parse_settings,
-    set_up_commune,
-)
-from wardapp.core.units import find, search
+from wardapp.commune.access import current_commune
+from wardapp.commune.operations import change_settings, parse_settings
 from wardapp.extensions import db
-from wardapp.web import current_commune, roles_required
+from wardapp.web import allowed
 
 bp = Blueprint("commune", __name__)
 
 
-@bp.route("/setup", methods=["GET", "POST"])
-def setup():
-    """First run: pick the commune from the official list and create the first admin account."""
-    if current_commune() is not None:
-        abort(404)
-    errors: dict[str, str] = {}
-    form = request.form
-    if request.method == "POST":
-        unit = find(form.get("code", ""))
-        if unit is None:
-            errors["code"] = _("Chọn xã/phường trong danh mục (tìm theo mã hoặc tên).")
-        deadline, deadline_error = parse_deadline(form.get("deadline", "17:00"))
-        if deadline_error:
-            errors["deadline"] = deadline_error
-        data = normalise_user_fields(form) | {"role": Role.ADMIN.value}
-        errors |= check_user_fields(data, creating=True)
-        if not errors:
-            try:
-                commune = set_up_commune(unit.code, deadline)
-            except SetupError as exc:
-                errors["code"] = str(exc)
-            else:
-                admin = create_user(data, commune.id)
-                db.session.commit()
-                login_user(admin)
-                flash(_("Đã thiết lập %(name)s. Hãy tạo tài khoản cho cán bộ.", name=commune.name), "success")
-                return redirect(url_for("admin.users"), code=303)
-    selected = find(form.get("code", "")) if form else None
-    return render_template("commune/setup.html", errors=errors, form=form, selected=selected), (422 if errors else 200)
-
-
-@bp.get("/setup/communes", endpoint="search")
-def search_units():
-    """Active search over the official list (code or name, diacritics optional)."""
-    if current_commune() is not None:
-        abort(404)
-    return render_template("commune/_unit_options.html", units=search(request.args.get("q", "")))
-
-
 @bp.route("/settings", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@allowed("administer")
 def settings():
     commune = current_commune()
     errors: dict[str, str] = {}
@@ -76,3 +24,8 @@ def settings():
             flash(_("Đã lưu cài đặt."), "success")
             return redirect(url_for("commune.settings"), code=303)
     return render_template("commune/settings.html", errors=errors, form=request.form), (422 if errors else 200)
+
+
+@bp.app_context_processor
+def commune_in_templates() -> dict:
+    return {"commune": current_commune()}

@@ -12,7 +12,7 @@ without a target, ``rate × max``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wardapp.core import rates
@@ -32,13 +32,12 @@ class Indicator:
     group: object
     label: object
     points: float
-    numerator: Callable[[Figures], int]
-    denominator: Callable[[Figures], int]
+    measure: rates.Rate  # the rate it scores: one of rates.RATES wherever the app already shows it
     target: float | None = None
     assumed: bool = False  # weight not published: our reading
 
     def rate(self, f: Figures) -> float | None:
-        return rates.ratio(self.numerator(f), self.denominator(f))
+        return self.measure.of(f)
 
     def score(self, f: Figures) -> float | None:
         value = self.rate(f)
@@ -49,9 +48,22 @@ class Indicator:
         return value * self.points
 
 
-def _dossiers_without_complaint(f: Figures) -> int:
+# The two indicators the app shows nowhere else.
+FEEDBACK_WITHOUT_COMPLAINT = rates.Rate(
+    "feedback_satisfied_rate",
+    _l("Tỷ lệ PAKN hài lòng"),
+    lambda f: max(f["feedback_received"] - f["feedback_unsatisfied"] - f["feedback_late"], 0),
+    lambda f: f["feedback_received"],
+    _l("(Tổng PAKN − không hài lòng hoặc quá hạn) / tổng PAKN"),
+)
+DOSSIERS_WITHOUT_COMPLAINT = rates.Rate(
+    "dossiers_satisfied_rate",
+    _l("Tỷ lệ hồ sơ không bị phàn nàn"),
     # Dossiers resolved minus those resolved late or rated unsatisfied at the counter.
-    return max(rates.resolved_total(f) - f["resolved_late"] - f["rating_unsatisfied"], 0)
+    lambda f: max(rates.resolved_total(f) - f["resolved_late"] - f["rating_unsatisfied"], 0),
+    rates.resolved_total,
+    _l("(Hồ sơ − không hài lòng hoặc quá hạn) / hồ sơ đã giải quyết"),
+)
 
 
 INDICATORS = (
@@ -60,16 +72,14 @@ INDICATORS = (
         _l("Tiến độ giải quyết"),
         _l("Hồ sơ giải quyết trước và đúng hạn / hồ sơ đã giải quyết"),
         20,
-        lambda f: f["resolved_early"] + f["resolved_on_time"],
-        rates.resolved_total,
+        rates.RATES_BY_NAME["resolved_in_time_rate"],
     ),
     Indicator(
         "online_dossiers",
         _l("Dịch vụ công trực tuyến"),
         _l("Hồ sơ trực tuyến / hồ sơ tiếp nhận (mục tiêu 50%)"),
         6,
-        lambda f: f["received_online"],
-        rates.received_total,
+        rates.RATES_BY_NAME["online_rate"],
         target=0.5,
         assumed=True,
     ),
@@ -78,16 +88,14 @@ INDICATORS = (
         _l("Thanh toán trực tuyến"),
         _l("Hồ sơ thanh toán trực tuyến / hồ sơ có phí, lệ phí"),
         6,
-        lambda f: f["paid_online"],
-        lambda f: f["fee_bearing"],
+        rates.RATES_BY_NAME["online_payment_rate"],
     ),
     Indicator(
         "e_results",
         _l("Số hóa"),
         _l("Hồ sơ trả kết quả điện tử / hồ sơ đã giải quyết"),
         7,
-        lambda f: f["e_results"],
-        rates.resolved_total,
+        rates.RATES_BY_NAME["e_result_rate"],
         assumed=True,
     ),
     Indicator(
@@ -95,8 +103,7 @@ INDICATORS = (
         _l("Số hóa"),
         _l("Hồ sơ được số hóa / hồ sơ tiếp nhận (mục tiêu 80%)"),
         8,
-        lambda f: f["digitized"],
-        rates.received_total,
+        rates.RATES_BY_NAME["digitization_rate"],
         target=0.8,
         assumed=True,
     ),
@@ -105,24 +112,21 @@ INDICATORS = (
         _l("Mức độ hài lòng"),
         _l("PAKN xử lý đúng hạn / tổng PAKN"),
         6,
-        lambda f: f["feedback_on_time"],
-        lambda f: f["feedback_received"],
+        rates.RATES_BY_NAME["feedback_on_time_rate"],
     ),
     Indicator(
         "feedback_satisfied",
         _l("Mức độ hài lòng"),
         _l("(Tổng PAKN − không hài lòng hoặc quá hạn) / tổng PAKN"),
         6,
-        lambda f: max(f["feedback_received"] - f["feedback_unsatisfied"] - f["feedback_late"], 0),
-        lambda f: f["feedback_received"],
+        FEEDBACK_WITHOUT_COMPLAINT,
     ),
     Indicator(
         "dossiers_satisfied",
         _l("Mức độ hài lòng"),
         _l("(Hồ sơ − không hài lòng hoặc quá hạn) / hồ sơ đã giải quyết (mục tiêu 90%)"),
         6,
-        _dossiers_without_complaint,
-        rates.resolved_total,
+        DOSSIERS_WITHOUT_COMPLAINT,
         target=0.9,
     ),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from wardapp.core.figures import FIGURE_NAMES
 from wardapp.core.i18n import lazy_gettext as _l
 
 Figures = Mapping[str, int]
@@ -160,8 +161,6 @@ def sum_figures(days: list[Figures]) -> dict[str, int]:
     with its last day's pending ones, so received + carried over = resolved + pending still holds.
     Levels are averaged over the days (rounded to whole numbers).
     """
-    from wardapp.core.figures import FIGURE_NAMES
-
     total = dict.fromkeys(FIGURE_NAMES, 0)
     for day in days:
         for name in FIGURE_NAMES:

@@ -6,7 +6,8 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from wardapp.core import index766, rates
+from wardapp.core import index766, periods, rates
+from wardapp.core.trends import last_days, rate_series
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 from wardapp.reports.operations import figures_between
@@ -21,14 +22,9 @@ class Day:
     in_month: bool
 
 
-def month_bounds(first: dt.date) -> tuple[dt.date, dt.date]:
-    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    return first, last
-
-
 def month_calendar(commune_id: int, first: dt.date, today: dt.date) -> list[list[Day]]:
     """Weeks (Monday first) of the month, each day marked reported, draft or missing."""
-    start, end = month_bounds(first)
+    start, end = periods.month_bounds(first)
     states = dict(
         db.session.execute(
             db.select(DailyReport.date, DailyReport.status).filter(
@@ -64,19 +60,10 @@ class Trend:
     points: list[tuple[dt.date, float | None]]
 
 
-TREND_RATES = ("online_rate", "on_time_rate", "satisfaction_rate")
-
-
 def trends(commune_id: int, end: dt.date, days: int = TREND_DAYS) -> list[Trend]:
-    start = end - dt.timedelta(days=days - 1)
-    by_day = figures_between(commune_id, start, end)
-    calendar_days = [start + dt.timedelta(days=i) for i in range(days)]
-    result = []
-    for name in TREND_RATES:
-        rate = rates.RATES_BY_NAME[name]
-        points = [(d, rate.of(by_day[d]) if d in by_day else None) for d in calendar_days]
-        result.append(Trend(name, rate.label, points))
-    return result
+    dates = last_days(end, days)
+    by_day = figures_between(commune_id, dates[0], end)
+    return [Trend(s.name, s.label, list(zip(dates, s.values))) for s in rate_series(by_day, dates)]
 
 
 @dataclass(frozen=True)
@@ -90,7 +77,7 @@ class MonthEstimate:
 
 def month_to_date(commune_id: int, first: dt.date, today: dt.date) -> MonthEstimate:
     """The 766 estimate on the month's counts added up (a ratio of sums, not a mean of ratios)."""
-    start, end = month_bounds(first)
+    start, end = periods.month_bounds(first)
     end = min(end, today)
     by_day = figures_between(commune_id, start, end)
     summed = rates.sum_figures(list(by_day.values()))

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from markupsafe import Markup
 
-from wardapp.core import clock
+from wardapp.commune.access import current_commune
+from wardapp.core import clock, periods
 from wardapp.core.i18n import fmt_percent
 from wardapp.core.svg import line_chart
 from wardapp.dashboard.operations import (
@@ -17,16 +18,13 @@ from wardapp.dashboard.operations import (
 from wardapp.delays.readiness import readiness
 from wardapp.reports.operations import get_report
 from wardapp.team.operations import team_of, team_state
-from wardapp.web import current_commune, login_required
+from wardapp.web import login_required, page_or_partial
 
 bp = Blueprint("dashboard", __name__)
 
 
 def _month_arg(today: dt.date) -> dt.date:
-    try:
-        first = dt.date.fromisoformat(request.args.get("month", "") + "-01")
-    except ValueError:
-        return today.replace(day=1)
+    first = periods.parse_month(request.args.get("month")) or today.replace(day=1)
     return min(first, today.replace(day=1))
 
 
@@ -57,5 +55,4 @@ def index():
         "charts": charts,
         "mtd": month_to_date(commune.id, first, today),
     }
-    template = "dashboard/_calendar.html" if request.headers.get("HX-Request") else "dashboard/index.html"
-    return render_template(template, **context)
+    return page_or_partial("dashboard/index.html", "dashboard/_calendar.html", **context)

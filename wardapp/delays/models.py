@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
+from wardapp.core.labels import LATE_KINDS
 from wardapp.extensions import db
 
 
@@ -21,8 +21,8 @@ class LateKind(StrEnum):
 
 
 LATE_LABELS = {
-    LateKind.RESOLVED_LATE: _l("Giải quyết quá hạn"),
-    LateKind.PENDING_OVERDUE: _l("Đang giải quyết quá hạn"),
+    LateKind.RESOLVED_LATE: LATE_KINDS["resolved_late"],
+    LateKind.PENDING_OVERDUE: LATE_KINDS["pending_overdue"],
 }
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 
 from wardapp.audit import log as audit
+from wardapp.core import periods
 from wardapp.core.clock import parse_iso_date, utcnow
 from wardapp.delays.models import Explanation, LateDossier, LateKind
 from wardapp.delays.readiness import Item, readiness
@@ -131,3 +134,33 @@ def mark_ready(commune, report: DailyReport, user) -> None:
     report.ready_at = utcnow()
     report.ready_by_id = user.id
     audit.record("report.ready", target_type="report", target_id=report.date.isoformat(), actor=user)
+
+
+LateEntry = tuple[dt.date, LateDossier, Explanation | None]
+
+
+def late_by_officer(commune_id: int, first: dt.date) -> list[tuple[tuple[str, str], list[LateEntry]]]:
+    """The month's late dossiers grouped by (officer, unit), each with the leader's latest
+    explanation (the public list on the page and in the PDF)."""
+    start, end = periods.month_bounds(first)
+    rows = db.session.execute(
+        db.select(LateDossier, DailyReport.date)
+        .join(DailyReport, LateDossier.report_id == DailyReport.id)
+        .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
+        .order_by(LateDossier.officer, DailyReport.date)
+    ).all()
+    report_ids = {dossier.report_id for dossier, _day in rows}
+    explained: dict[str, Explanation] = {}
+    if report_ids:
+        for explanation in db.session.scalars(
+            db.select(Explanation)
+            .filter(Explanation.report_id.in_(report_ids), Explanation.item_key.like("late:%"))
+            .order_by(Explanation.id)
+        ):
+            explained[explanation.item_key] = explanation  # the latest wins
+    groups: dict[tuple[str, str], list[LateEntry]] = {}
+    for dossier, day in rows:
+        groups.setdefault((dossier.officer, dossier.unit), []).append(
+            (day, dossier, explained.get(f"late:{dossier.id}"))
+        )
+    return sorted(groups.items())

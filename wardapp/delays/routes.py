@@ -8,13 +8,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from wardapp.auth.models import EDITORS
-from wardapp.core import clock
+from wardapp.commune.access import current_commune
+from wardapp.core import clock, periods
 from wardapp.delays.models import Explanation, LateDossier, LateKind
 from wardapp.delays.operations import (
     NotReady,
     add_late_dossier,
     explain,
+    late_by_officer,
     mark_ready,
     parse_explanation,
     parse_late_dossier,
@@ -22,9 +23,8 @@ from wardapp.delays.operations import (
 )
 from wardapp.delays.readiness import count_mismatches, late_dossiers_of, readiness
 from wardapp.extensions import db
-from wardapp.reports.access import LEADER_ONLY, report_for_reading, report_for_writing
-from wardapp.reports.models import DailyReport
-from wardapp.web import current_commune, login_required
+from wardapp.reports.access import report_for_reading, report_for_writing
+from wardapp.web import login_required
 
 bp = Blueprint("delays", __name__)
 
@@ -47,7 +47,7 @@ def _late_page(date, report, errors=None, form=None, status=200):
         mismatches=count_mismatches(report, dossiers) if report else [],
         errors=errors or {},
         form=form or {},
-        can_edit=current_user.has_role(*EDITORS) and not (report is not None and report.frozen),
+        can_edit=current_user.may("edit_day") and not (report is not None and report.frozen),
     ), status
 
 
@@ -104,14 +104,14 @@ def _explain_page(date, report, errors=None, form=None, status=200, item_key=Non
         form=form or {},
         error_item=item_key,
         today=clock.today(),
-        is_leader=current_user.has_role(*LEADER_ONLY) and not (report is not None and report.frozen),
+        is_leader=current_user.may("explain") and not (report is not None and report.frozen),
     ), status
 
 
 @bp.post("/reports/<day>/explain")
 @login_required
 def add_explanation(day: str):
-    report = report_for_writing(day, LEADER_ONLY)
+    report = report_for_writing(day, "explain")
     commune = current_commune()
     key = request.form.get("item", "")
     with force_locale("vi"):  # the label is kept with the explanation and goes into the signed report
@@ -132,7 +132,7 @@ def add_explanation(day: str):
 @bp.post("/reports/<day>/ready")
 @login_required
 def ready(day: str):
-    report = report_for_writing(day, LEADER_ONLY)
+    report = report_for_writing(day, "explain")
     try:
         mark_ready(current_commune(), report, current_user)
     except NotReady:
@@ -150,34 +150,12 @@ def ready(day: str):
 def month():
     """The month's late dossiers and explanations by officer and unit (the public list)."""
     today = clock.today()
-    try:
-        first = dt.date.fromisoformat(request.args.get("month", "") + "-01")
-    except ValueError:
-        first = today.replace(day=1)
-    after = (first + dt.timedelta(days=32)).replace(day=1)
-    commune = current_commune()
-    rows = db.session.execute(
-        db.select(LateDossier, DailyReport.date)
-        .join(DailyReport, LateDossier.report_id == DailyReport.id)
-        .filter(DailyReport.commune_id == commune.id, DailyReport.date >= first, DailyReport.date < after)
-        .order_by(LateDossier.officer, DailyReport.date)
-    ).all()
-    report_ids = {d.report_id for d, _day in rows}
-    explained = {}
-    if report_ids:
-        for e in db.session.scalars(
-            db.select(Explanation)
-            .filter(Explanation.report_id.in_(report_ids), Explanation.item_key.like("late:%"))
-            .order_by(Explanation.id)
-        ):
-            explained[e.item_key] = e  # the latest wins
-    by_officer = defaultdict(list)
-    for dossier, day in rows:
-        by_officer[(dossier.officer, dossier.unit)].append((day, dossier, explained.get(f"late:{dossier.id}")))
+    first = periods.parse_month(request.args.get("month")) or today.replace(day=1)
+    after = periods.next_month(first)
     return render_template(
         "delays/month.html",
         first=first,
-        groups=sorted(by_officer.items()),
+        groups=late_by_officer(current_commune().id, first),
         previous=(first - dt.timedelta(days=1)).replace(day=1),
         next=after if after <= today else None,
     )

@@ -16,8 +16,9 @@ from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
+from wardapp.support.models import SupportCase
 from wardapp.tasks.models import Task, TaskProgress
-from wardapp.team.models import Field, ResponseTeam, SupportCase, TeamMember
+from wardapp.team.models import Field, ResponseTeam, TeamMember
 
 PROCEDURES = (
     "Đăng ký khai sinh",

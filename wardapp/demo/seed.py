@@ -8,7 +8,6 @@ import secrets
 from wardapp.auth.models import User
 from wardapp.auth.operations import create_user
 from wardapp.commune.models import Commune
-from wardapp.commune.operations import set_up_commune
 from wardapp.core.clock import utcnow
 from wardapp.core.rules import check_figures
 from wardapp.demo.evidence import explain_behind_task, seed_evidence
@@ -16,6 +15,7 @@ from wardapp.demo.history import generate
 from wardapp.demo.signed import seed_signatures
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport, ReportStatus
+from wardapp.setup.operations import set_up_commune
 
 DEMO_CODE = "20242"  # Phường Hải Châu, Thành phố Đà Nẵng
 DEMO_USERS = (

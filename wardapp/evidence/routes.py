@@ -7,15 +7,15 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from htmx_flask import request
 
 from wardapp.audit import log as audit
-from wardapp.auth.models import EDITORS, Role
+from wardapp.commune.access import current_commune
 from wardapp.core.images import EXTENSIONS, PhotoRejected, megabytes
 from wardapp.evidence import storage
 from wardapp.evidence.models import Photo, PhotoCategory
@@ -28,7 +28,8 @@ from wardapp.evidence.operations import (
 )
 from wardapp.extensions import db
 from wardapp.reports.access import report_for_reading, report_for_writing
-from wardapp.web import current_commune, login_required, roles_required
+from wardapp.reports.operations import get_report
+from wardapp.web import allowed, login_required, page_or_partial
 
 bp = Blueprint("evidence", __name__)
 
@@ -54,14 +55,13 @@ def _context(day, report, errors=None, form=None) -> dict:
         "categories": categories(commune.id),
         "errors": errors or {},
         "form": form or {},
-        "can_edit": current_user.has_role(*EDITORS) and not (report is not None and report.frozen),
+        "can_edit": current_user.may("edit_day") and not (report is not None and report.frozen),
         "max_mb": megabytes(current_app.config["PHOTO_MAX_BYTES"]),
     }
 
 
 def _render(context: dict, status: int = 200):
-    template = "evidence/_photos.html" if request.headers.get("HX-Request") else "evidence/photos.html"
-    return render_template(template, **context), status
+    return page_or_partial("evidence/photos.html", "evidence/_photos.html", status, **context)
 
 
 @bp.get("/reports/<day>/photos")
@@ -94,7 +94,7 @@ def upload(day: str):
     if errors:
         db.session.rollback()
         return _render(_context(report.date, _reload(report), errors, form), 422)
-    if not request.headers.get("HX-Request"):
+    if not request.htmx:
         flash(_("Đã thêm ảnh."), "success")
         return redirect(url_for("evidence.photos", day=report.date.isoformat()), code=303)
     return _render(_context(report.date, report, form={"category": str(category.id)}))
@@ -102,8 +102,6 @@ def upload(day: str):
 
 def _reload(report):
     """After a rollback the report may not exist any more (it was created for this upload)."""
-    from wardapp.reports.operations import get_report
-
     return get_report(report.commune_id, report.date)
 
 
@@ -115,7 +113,7 @@ def remove(day: str, photo_id: int):
     if photo.report_id != report.id:
         abort(404)
     remove_photo(photo, current_user)
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return _render(_context(report.date, report))
     flash(_("Đã gỡ ảnh khỏi báo cáo."), "success")
     return redirect(url_for("evidence.photos", day=report.date.isoformat()), code=303)
@@ -151,7 +149,7 @@ def thumb(photo_id: int):
 
 
 @bp.route("/settings/photo-categories", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@allowed("administer")
 def edit_categories():
     """The admin edits the checklist: labels, required or not, in use or not, new kinds."""
     commune = current_commune()

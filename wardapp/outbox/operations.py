@@ -9,11 +9,10 @@ from wardapp.core.clock import utcnow
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry, OutboxState, SendAttempt
 
-# Growing delays between tries (seconds); the last one repeats.
-BACKOFF = (15, 60, 300, 900, 1800, 3600)
 
-
-def backoff(attempts: int, schedule: tuple[int, ...] = BACKOFF) -> int:
+def backoff(attempts: int, schedule: tuple[int, ...]) -> int:
+    """The delay before the next try after ``attempts`` tries: growing, the last one repeating
+    (the schedule is the ``OUTBOX_BACKOFF`` setting)."""
     return schedule[min(max(attempts - 1, 0), len(schedule) - 1)]
 
 

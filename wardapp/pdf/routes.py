@@ -20,7 +20,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from wardapp.audit import log as audit
-from wardapp.core import clock
+from wardapp.commune.access import current_commune
+from wardapp.core import clock, periods
 from wardapp.core.clock import utcnow
 from wardapp.core.payload import pdf_filename
 from wardapp.core.tokens import bearer, token_hash
@@ -36,11 +37,10 @@ from wardapp.pdf.service import (
 )
 from wardapp.reports.models import DailyReport
 from wardapp.signing.models import ReportRevision
-from wardapp.web import current_commune, login_required, roles_required
+from wardapp.web import allowed, login_required
 
 bp = Blueprint("pdf", __name__)
 
-PULLERS = ("reviewer", "leader", "admin")
 MAX_RANGE_DAYS = 92
 
 
@@ -49,11 +49,8 @@ def _pdf(data: bytes, name: str, inline: bool = True):
 
 
 def _month(value: str) -> dt.date:
-    try:
-        first = dt.date.fromisoformat(value + "-01")
-    except ValueError:
-        abort(404)
-    if first > clock.today():
+    first = periods.parse_month(value)
+    if first is None or first > clock.today():
         abort(404)
     return first
 
@@ -66,7 +63,7 @@ def _range() -> tuple[dt.date, dt.date]:
 
 
 @bp.get("/pdf/")
-@roles_required(*PULLERS)
+@allowed("pull_pdfs")
 def index():
     """Reports by date range and state, with their PDFs."""
     commune = current_commune()
@@ -129,7 +126,7 @@ def daily_revision(day: str, revision: int):
 
 
 @bp.get("/pdf/range.zip")
-@roles_required(*PULLERS)
+@allowed("pull_pdfs")
 def range_archive():
     start, end = _range()
     if (end - start).days >= MAX_RANGE_DAYS:
@@ -145,7 +142,7 @@ def range_archive():
 
 
 @bp.get("/pdf/month/<month>.pdf")
-@roles_required(*PULLERS)
+@allowed("pull_pdfs")
 def month(month: str):
     first = _month(month)
     with force_locale("vi"):
@@ -153,7 +150,7 @@ def month(month: str):
 
 
 @bp.get("/pdf/month/<month>/late.pdf")
-@roles_required(*PULLERS)
+@allowed("pull_pdfs")
 def month_late(month: str):
     first = _month(month)
     with force_locale("vi"):
@@ -168,7 +165,7 @@ def _token_user():
     if presented is None:
         return None
     token = db.session.scalar(db.select(ApiToken).filter_by(token_sha256=token_hash(presented), revoked_at=None))
-    if token is None or not token.user.active or not token.user.has_role(*PULLERS):
+    if token is None or not token.user.active or not token.user.may("pull_pdfs"):
         return None
     token.last_used_at = utcnow()
     db.session.commit()
@@ -201,7 +198,7 @@ def api_daily(day: str):
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
-@roles_required(*PULLERS)
+@allowed("pull_pdfs")
 def tokens():
     new_token = None
     error = None
@@ -219,7 +216,7 @@ def tokens():
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
-@roles_required(*PULLERS)
+@allowed("pull_pdfs")
 def revoke_token(token_id: int):
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != current_user.id:

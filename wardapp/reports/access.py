@@ -7,12 +7,12 @@ import datetime as dt
 from flask import abort
 from flask_login import current_user
 
-from wardapp.auth.models import EDITORS, Role
+from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.extensions import db
-from wardapp.reports.models import DailyReport, ReportStatus
+from wardapp.permissions import Action
+from wardapp.reports.models import DailyReport, ReportStatus, ensure_editable
 from wardapp.reports.operations import carried_over_for, get_report
-from wardapp.web import current_commune
 
 
 def parse_day(value: str) -> dt.date:
@@ -28,25 +28,12 @@ def report_for_reading(value: str) -> tuple[dt.date, DailyReport | None]:
     return day, get_report(current_commune().id, day)
 
 
-class FrozenReport(Exception):
-    """A change was attempted on a signed revision (answered 409 with a clear message)."""
-
-    def __init__(self, report: DailyReport):
-        super().__init__(report.date.isoformat())
-        self.report = report
-
-
-def ensure_editable(report: DailyReport | None) -> None:
-    if report is not None and report.frozen:
-        raise FrozenReport(report)
-
-
-def report_for_writing(value: str, roles: tuple[str, ...] = EDITORS) -> DailyReport:
-    """The day's report for a change by one of ``roles``, created as an empty draft if needed.
+def report_for_writing(value: str, action: Action = "edit_day") -> DailyReport:
+    """The day's report for a change by someone who may do ``action``, created as a draft if needed.
 
     A signed report is frozen: every write route comes through here and is refused.
     """
-    if not current_user.has_role(*roles):
+    if not current_user.may(action):
         abort(403)
     day = parse_day(value)
     commune = current_commune()
@@ -65,6 +52,3 @@ def report_for_writing(value: str, roles: tuple[str, ...] = EDITORS) -> DailyRep
         db.session.add(report)
         db.session.flush()
     return report
-
-
-LEADER_ONLY = (Role.LEADER,)

@@ -29,6 +29,20 @@ STATUS_LABELS = {
 }
 
 
+class FrozenReport(Exception):
+    """A change was attempted on a signed revision (answered 409 with a clear message)."""
+
+    def __init__(self, report: DailyReport):
+        super().__init__(report.date.isoformat())
+        self.report = report
+
+
+def ensure_editable(report: DailyReport | None) -> None:
+    """The one check of "signed is frozen": a day not created yet is editable."""
+    if report is not None:
+        report.ensure_editable()
+
+
 class DailyReport(db.Model):
     """One commune's report for one calendar day (Asia/Ho_Chi_Minh): raw counts and narrative."""
 
@@ -98,6 +112,10 @@ class DailyReport(db.Model):
         """A signed revision cannot change through any route; a correction reopens the day."""
         return self.status == ReportStatus.SIGNED
 
+    def ensure_editable(self) -> None:
+        if self.frozen:
+            raise FrozenReport(self)
+
     @property
     def figures(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in FIGURE_NAMES}
@@ -120,6 +138,7 @@ class DailyReport(db.Model):
 
     def touch(self, user) -> None:
         """Any change to the day's content: record who and when, and withdraw "ready to sign"."""
+        self.ensure_editable()
         self.updated_at = utcnow()
         self.updated_by_id = user.id
         self.ready_at = None

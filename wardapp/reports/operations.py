@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,7 +15,8 @@ from wardapp.core import clock
 from wardapp.core.figures import FIGURE_NAMES, zero_figures
 from wardapp.core.rules import Validation, validate
 from wardapp.extensions import db
-from wardapp.reports.models import DailyReport
+from wardapp.reports.models import DailyReport, ensure_editable
+from wardapp.support.models import cases_count
 
 
 def get_report(commune_id: int, day: dt.date) -> DailyReport | None:
@@ -69,8 +70,6 @@ class FixedFigure:
 
 def fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
     """Figures the app fills in for a day; computed once per request (the form asks three times)."""
-    from flask import g
-
     cache = g.setdefault("_fixed_figures", {})
     if (commune_id, day) not in cache:
         cache[(commune_id, day)] = _fixed_figures(commune_id, day)
@@ -78,8 +77,6 @@ def fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
 
 
 def _fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
-    from wardapp.team.operations import cases_count
-
     fixed = {}
     carried = carried_over_for(commune_id, day)
     if carried is not None:
@@ -120,10 +117,7 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     """Store the day's figures if they can be stored and nobody saved since the user loaded them."""
     validation = check_form(commune_id, day, form)
     report = get_report(commune_id, day)
-    if report is not None and report.frozen:
-        from wardapp.reports.access import FrozenReport
-
-        raise FrozenReport(report)
+    ensure_editable(report)
     if not validation.storable:
         return SaveOutcome(validation, report)
     if report is not None and report.version != seen_version:

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from wardapp.auth.models import EDITORS
-from wardapp.core import clock, rates
+from wardapp.commune.access import current_commune
+from wardapp.core import clock, periods, rates
 from wardapp.core.figures import NARRATIVE, figures_by_group
 from wardapp.core.rules import Validation
 from wardapp.extensions import db
-from wardapp.reports.models import DailyReport
+from wardapp.reports.models import DailyReport, FrozenReport
 from wardapp.reports.operations import (
     check_form,
     date_problem,
@@ -20,9 +20,24 @@ from wardapp.reports.operations import (
     initial_form,
     save_report,
 )
-from wardapp.web import current_commune, login_required, roles_required
+from wardapp.web import allowed, error_page, login_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.app_errorhandler(FrozenReport)
+def frozen(error: FrozenReport):
+    """Any route that tries to change a signed day ends here (the rule: ``DailyReport.ensure_editable``)."""
+    day = error.report.date.strftime("%d/%m/%Y")
+    return error_page(
+        409,
+        _("Báo cáo đã ký"),
+        _(
+            "Báo cáo ngày %(date)s đã được ký nên không thể thay đổi. Lãnh đạo có thể mở bản sửa đổi "
+            "(kèm lý do) để tạo phiên bản mới.",
+            date=day,
+        ),
+    )
 
 
 def _day_or_404(value: str) -> dt.date:
@@ -56,7 +71,7 @@ def _form_context(
         "totals": rates.totals(figures) if complete else None,
         "conflict": conflict,
         "theirs": conflict.figures | conflict.narrative if conflict else {},
-        "can_edit": current_user.has_role(*EDITORS) and not (report is not None and report.frozen),
+        "can_edit": current_user.may("edit_day") and not (report is not None and report.frozen),
         "version": (conflict or report).version if (conflict or report) else 0,
     }
 
@@ -65,12 +80,8 @@ def _form_context(
 @login_required
 def index():
     """Reports of one month, newest first."""
-    month = request.args.get("month", "")
-    try:
-        first = dt.date.fromisoformat(month + "-01") if month else clock.today().replace(day=1)
-    except ValueError:
-        first = clock.today().replace(day=1)
-    after = (first + dt.timedelta(days=32)).replace(day=1)
+    first = periods.parse_month(request.args.get("month")) or clock.today().replace(day=1)
+    after = periods.next_month(first)
     reports = db.session.scalars(
         db.select(DailyReport)
         .filter(DailyReport.commune_id == current_commune().id, DailyReport.date >= first, DailyReport.date < after)
@@ -84,7 +95,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@allowed("edit_day")
 def new():
     """Open the report of another day (a day missed, say)."""
     error = None
@@ -110,7 +121,7 @@ def edit(day: str):
         return redirect(url_for("dashboard.index"), code=303)
     commune = current_commune()
     if request.method == "POST":
-        if not current_user.has_role(*EDITORS):
+        if not current_user.may("edit_day"):
             abort(403)
         return _save(commune.id, date)
     report = get_report(commune.id, date)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -57,6 +58,4 @@ class ReportRevision(db.Model):
 
     @property
     def document(self) -> dict:
-        import json
-
         return json.loads(self.payload)

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import itertools
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.core.deadline import is_late
 from wardapp.core.figures import figures_by_group
@@ -15,7 +17,9 @@ from wardapp.core.rates import RATES
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
 from wardapp.outbox.operations import request_resend
-from wardapp.reports.access import LEADER_ONLY, FrozenReport, report_for_reading
+from wardapp.reports.access import report_for_reading
+from wardapp.reports.models import FrozenReport
+from wardapp.signing.documents import revision_pdf
 from wardapp.signing.operations import (
     CannotSign,
     build_document,
@@ -24,13 +28,13 @@ from wardapp.signing.operations import (
     revisions_of,
     sign_report,
 )
-from wardapp.web import current_commune, login_required, roles_required
+from wardapp.web import allowed, login_required
 
 bp = Blueprint("signing", __name__)
 
 
 def _signable_report(day: str):
-    if not current_user.has_role(*LEADER_ONLY):
+    if not current_user.may("sign"):
         abort(403)
     _date, report = report_for_reading(day)
     if report is None:
@@ -85,11 +89,6 @@ def sign(day: str):
 def _keep_pdf(revision) -> None:
     """Build and sign the revision's PDF now, so the first push can carry it. Never blocks signing:
     the sender builds it later if this fails."""
-    from flask import current_app
-    from flask_babel import force_locale
-
-    from wardapp.pdf.service import revision_pdf
-
     try:
         with force_locale("vi"):
             revision_pdf(revision)
@@ -111,7 +110,7 @@ def revisions(day: str):
         report=report,
         history=history,
         diffs=diffs,
-        is_leader=current_user.has_role(*LEADER_ONLY),
+        is_leader=current_user.may("sign"),
     )
 
 
@@ -130,7 +129,7 @@ def correct(day: str):
 
 
 @bp.post("/outbox/<int:entry_id>/resend")
-@roles_required("leader", "admin")
+@allowed("resend")
 def resend(entry_id: int):
     entry = db.session.get(OutboxEntry, entry_id)
     if entry is None or entry.revision.report.commune_id != current_commune().id:

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from wardapp.auth.models import EDITORS
+from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.core.schedule import schedule
 from wardapp.extensions import db
@@ -17,7 +17,7 @@ from wardapp.tasks.operations import (
     task_states,
     update_task,
 )
-from wardapp.web import current_commune, login_required, roles_required
+from wardapp.web import allowed, login_required
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -37,12 +37,12 @@ def index():
     commune = current_commune()
     states = task_states(commune.id, clock.today(), commune.behind_tolerance)
     return render_template(
-        "tasks/index.html", states=states, today=clock.today(), can_edit=current_user.has_role(*EDITORS)
+        "tasks/index.html", states=states, today=clock.today(), can_edit=current_user.may("edit_day")
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@allowed("edit_day")
 def new():
     errors: dict[str, str] = {}
     form = request.form if request.method == "POST" else {"start_date": clock.today().isoformat()}
@@ -57,7 +57,7 @@ def new():
 
 
 @bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@allowed("edit_day")
 def edit(task_id: int):
     task = _task_or_404(task_id)
     errors: dict[str, str] = {}
@@ -98,12 +98,12 @@ def _detail(task: Task, errors: dict | None = None, form=None, status: int = 200
         schedule=schedule(task.start_date, task.deadline, percent, today, commune.behind_tolerance),
         errors=errors or {},
         form=form or {},
-        can_edit=current_user.has_role(*EDITORS),
+        can_edit=current_user.may("edit_day"),
     ), status
 
 
 @bp.post("/<int:task_id>/progress")
-@roles_required(*EDITORS)
+@allowed("edit_day")
 def progress(task_id: int):
     task = _task_or_404(task_id)
     raw = request.form.get("percent", "").strip()
@@ -122,7 +122,7 @@ def progress(task_id: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@allowed("edit_day")
 def import_csv():
     result = None
     if request.method == "POST":

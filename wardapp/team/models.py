@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
+from wardapp.core.labels import TEAM_FIELDS
 from wardapp.extensions import db
 
 
@@ -22,9 +22,9 @@ class Field(StrEnum):
 
 
 FIELD_LABELS = {
-    Field.TECHNOLOGY: _l("Công nghệ"),
-    Field.PROFESSIONAL: _l("Chuyên môn"),
-    Field.BOTH: _l("Công nghệ và chuyên môn"),
+    Field.TECHNOLOGY: TEAM_FIELDS["technology"],
+    Field.PROFESSIONAL: TEAM_FIELDS["professional"],
+    Field.BOTH: TEAM_FIELDS["both"],
 }
 
 
@@ -92,34 +92,4 @@ class TeamMember(db.Model):
             "phone": self.phone,
             "field": self.field,
             "is_leader": self.is_leader,
-        }
-
-
-class SupportCase(db.Model):
-    """One time the team helped someone; the day's count feeds the report's figure."""
-
-    __tablename__ = "support_cases"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
-    date: Mapped[dt.date] = mapped_column(index=True)
-    time: Mapped[dt.time] = mapped_column()
-    procedure: Mapped[str] = mapped_column(String(200))
-    problem: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(Text, default="")
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id"))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    removed_at: Mapped[dt.datetime | None] = mapped_column()
-
-    member = relationship("TeamMember")
-
-    def snapshot(self) -> dict:
-        return {
-            "date": self.date.isoformat(),
-            "time": self.time.strftime("%H:%M"),
-            "procedure": self.procedure,
-            "problem": self.problem,
-            "outcome": self.outcome,
-            "member_id": self.member_id,
         }

@@ -1,4 +1,4 @@
-"""The response team: its set-up, its members, its support cases, and whether it is on time."""
+"""The response team: its set-up, its members, whether it is on time, and its count in the day's report."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import datetime as dt
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
 
 from wardapp.audit import log as audit
 from wardapp.extensions import db
-from wardapp.team.models import ResponseTeam, SupportCase
+from wardapp.reports.operations import get_report
+from wardapp.support.models import cases_count
+from wardapp.team.models import ResponseTeam
 
 
 class TeamState(StrEnum):
@@ -67,29 +68,8 @@ def save_team(team: ResponseTeam, values: dict, user) -> None:
         audit.record("team.updated", target_type="team", target_id=team.id, before=old, after=new, actor=user)
 
 
-def cases_count(commune_id: int, day: dt.date) -> int:
-    return (
-        db.session.scalar(
-            db.select(func.count(SupportCase.id)).filter_by(commune_id=commune_id, date=day, removed_at=None)
-        )
-        or 0
-    )
-
-
-def cases_on(commune_id: int, day: dt.date) -> list[SupportCase]:
-    return list(
-        db.session.scalars(
-            db.select(SupportCase)
-            .filter_by(commune_id=commune_id, date=day, removed_at=None)
-            .order_by(SupportCase.time)
-        )
-    )
-
-
 def sync_report_figure(commune_id: int, day: dt.date, user) -> None:
     """Keep the day's response-team figure equal to the case log (it is never typed)."""
-    from wardapp.reports.operations import get_report
-
     report = get_report(commune_id, day)
     if report is not None:
         count = cases_count(commune_id, day)

@@ -7,26 +7,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from wardapp.audit import log as audit
-from wardapp.auth.models import EDITORS, Role
+from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.extensions import db
-from wardapp.reports.access import ensure_editable
+from wardapp.reports.models import ensure_editable
 from wardapp.reports.operations import get_report
-from wardapp.team.models import Field, SupportCase, TeamMember
+from wardapp.support.models import SupportCase, cases_on
+from wardapp.team.models import Field, TeamMember
 from wardapp.team.operations import (
-    cases_on,
     ensure_team,
     save_team,
     sync_report_figure,
     team_of,
     team_state,
 )
-from wardapp.web import current_commune, login_required, roles_required
+from wardapp.web import allowed, login_required
 
 bp = Blueprint("team", __name__, url_prefix="/team")
-
-MANAGERS = (Role.STAFF, Role.LEADER, Role.ADMIN)
 
 
 def _clean(form, name: str, limit: int) -> str:
@@ -50,12 +48,12 @@ def _page(errors: dict | None = None, form=None, status: int = 200):
         fields=list(Field),
         errors=errors or {},
         form=form or {},
-        can_edit=current_user.has_role(*MANAGERS),
+        can_edit=current_user.may("manage_team"),
     ), status
 
 
 @bp.post("/")
-@roles_required(*MANAGERS)
+@allowed("manage_team")
 def save():
     form = request.form
     errors = {}
@@ -81,7 +79,7 @@ def save():
 
 
 @bp.post("/members")
-@roles_required(*MANAGERS)
+@allowed("manage_team")
 def add_member():
     form = request.form
     errors = {}
@@ -114,7 +112,7 @@ def add_member():
 
 
 @bp.post("/members/<int:member_id>/remove")
-@roles_required(*MANAGERS)
+@allowed("manage_team")
 def remove_member(member_id: int):
     member = db.session.get(TeamMember, member_id)
     if member is None or member.team.commune_id != current_commune().id:
@@ -135,7 +133,7 @@ def cases():
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
-        if not current_user.has_role(*EDITORS):
+        if not current_user.may("edit_day"):
             abort(403)
         ensure_editable(get_report(commune.id, day))  # the count is part of a signed report
         team = team_of(commune.id)
@@ -179,12 +177,12 @@ def cases():
         team=team,
         errors=errors,
         form=form,
-        can_edit=current_user.has_role(*EDITORS),
+        can_edit=current_user.may("edit_day"),
     ), (422 if errors else 200)
 
 
 @bp.post("/cases/<int:case_id>/remove")
-@roles_required(*EDITORS)
+@allowed("edit_day")
 def remove_case(case_id: int):
     case = db.session.get(SupportCase, case_id)
     if case is None or case.commune_id != current_commune().id or case.removed_at is not None:

@@ -14,15 +14,19 @@ from babel.numbers import format_decimal, format_percent
 from wardapp.core import index766, periods
 from wardapp.core import rates as rate_defs
 from wardapp.core.figures import figures_by_group
+from wardapp.core.labels import LATE_KINDS, TEAM_FIELDS
 from wardapp.core.pdf.charts import Trend
 from wardapp.core.pdf.document import DailyInput, PhotoInput
 from wardapp.core.pdf.monthly import MonthInput
+from wardapp.core.trends import last_days, rate_series
 
 LOCALE = "vi"  # official documents are Vietnamese whatever the reader's interface language
 ImageProvider = Callable[[str], tuple[bytes, int, int] | None]  # sha256 → (jpeg, width, height)
-TREND_SERIES = ("online_rate", "on_time_rate", "satisfaction_rate")
-FIELD_LABELS = {"technology": "Công nghệ", "professional": "Chuyên môn", "both": "Công nghệ và chuyên môn"}
-LATE_KINDS = {"resolved_late": "Giải quyết quá hạn", "pending_overdue": "Đang quá hạn"}
+
+
+def _vietnamese(labels: dict, code: object) -> str:
+    label = labels.get(code)
+    return label.msgid if label is not None else ""
 
 
 def number(value) -> str:
@@ -155,7 +159,7 @@ def daily_input(
                 m["name"] + (" (Tổ trưởng)" if m.get("is_leader") else ""),
                 m.get("position", ""),
                 m.get("unit", ""),
-                FIELD_LABELS.get(m.get("field"), ""),
+                _vietnamese(TEAM_FIELDS, m.get("field")),
             ]
             for m in team.get("members", [])
         ]
@@ -194,7 +198,7 @@ def daily_input(
         ],
         late_dossiers=[
             [
-                LATE_KINDS.get(d["kind"], d["kind"]),
+                _vietnamese(LATE_KINDS, d["kind"]) or d["kind"],
                 str(d["count"]),
                 d["procedure"] + (f" ({d['dossier_code']})" if d.get("dossier_code") else ""),
                 f"{d['officer']}, {d.get('unit') or ''}".strip(", "),
@@ -232,14 +236,14 @@ def _photo(photo: dict, images: ImageProvider) -> PhotoInput:
 
 def trend_from_figures(end: dt.date, by_day: dict[dt.date, dict], days: int = 30) -> Trend:
     """The 30 days ending at ``end``: online, on-time and satisfaction rates (gaps for missing days)."""
-    start = end - dt.timedelta(days=days - 1)
-    dates = [start + dt.timedelta(days=i) for i in range(days)]
-    series = []
-    for name in TREND_SERIES:
-        rate = rate_defs.RATES_BY_NAME[name]
-        series.append((str(rate.label), [rate.of(by_day[d]) if d in by_day else None for d in dates]))
+    return _trend(by_day, last_days(end, days))
+
+
+def _trend(by_day: dict[dt.date, dict], dates: list[dt.date]) -> Trend:
     return Trend(
-        days=[d.strftime("%d/%m") for d in dates], series=series, percent_labels=(percent(0), percent(0.5), percent(1))
+        days=[d.strftime("%d/%m") for d in dates],
+        series=[(str(s.label), s.values) for s in rate_series(by_day, dates)],
+        percent_labels=(percent(0), percent(0.5), percent(1)),
     )
 
 
@@ -325,18 +329,7 @@ def month_input(
     ]
     trend = None
     if days:
-        dates = [start + dt.timedelta(days=i) for i in range((min(end, today) - start).days + 1)]
-        trend = Trend(
-            days=[d.strftime("%d/%m") for d in dates],
-            series=[
-                (
-                    str(rate_defs.RATES_BY_NAME[n].label),
-                    [rate_defs.RATES_BY_NAME[n].of(by_day[d]) if d in by_day else None for d in dates],
-                )
-                for n in TREND_SERIES
-            ],
-            percent_labels=(percent(0), percent(0.5), percent(1)),
-        )
+        trend = _trend(by_day, list(periods.days(start, min(end, today))))
     return MonthInput(
         commune_name=commune_name,
         province_name=province_name,

@@ -15,6 +15,8 @@ import requests
 from flask import current_app
 from joserfc import jwt
 
+from wardapp.audit import log as audit
+from wardapp.commune.models import Commune
 from wardapp.core.clock import utcnow
 from wardapp.core.payload import pdf_filename
 from wardapp.evidence import storage
@@ -28,8 +30,8 @@ from wardapp.outbox.operations import (
     mark_rejected,
     mark_retry,
 )
-from wardapp.pdf.service import revision_pdf
 from wardapp.signing import keys
+from wardapp.signing.documents import revision_pdf
 
 log = logging.getLogger(__name__)
 PUSH_PATH = "/api/v1/daily-reports"
@@ -153,8 +155,6 @@ def send_due() -> dict[str, int]:
 
 def status_token(url: str) -> str:
     """A short-lived JWT signed with the commune's key (PROTOCOL "Status and returns")."""
-    from wardapp.commune.models import Commune
-
     row = keys.ensure_key()
     now = int(time.time())
     claims = {"iss": Commune.current().code, "aud": url, "iat": now, "exp": now + 300, "jti": uuid.uuid4().hex}
@@ -163,8 +163,6 @@ def status_token(url: str) -> str:
 
 def poll_statuses() -> int:
     """Ask the city about recent accepted revisions; record returns. Returns how many changed."""
-    from wardapp.audit import log as audit
-
     url = city_url()
     if url is None:
         return 0

@@ -1,0 +1,1 @@
+"""The PDF builders: plain inputs in, deterministic PDF bytes out (and their PAdES signature)."""

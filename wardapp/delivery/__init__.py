@@ -1,0 +1,1 @@
+"""Delivery: the worker that pushes signed revisions from the outbox to the city and asks about them."""

@@ -1,0 +1,60 @@
+"""Roles and what each may do: the one place the decorators, views and templates ask.
+
+A view asks ``may(user, "sign")`` (or is decorated ``@allowed("sign")``), a template
+``current_user.may("sign")``; nobody spells out a list of roles.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from wardapp.core.i18n import lazy_gettext as _l
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    LEADER = "leader"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.STAFF: _l("Cán bộ một cửa"),
+    Role.LEADER: _l("Lãnh đạo UBND"),
+    Role.REVIEWER: _l("Cán bộ thẩm định (thành phố)"),
+    Role.ADMIN: _l("Quản trị hệ thống"),
+}
+
+Action = Literal["read", "edit_day", "explain", "sign", "resend", "manage_team", "pull_pdfs", "administer"]
+
+MAY: dict[str, frozenset[Role]] = {
+    # Everyone signed in reads the day, its evidence and its history.
+    "read": frozenset(Role),
+    # The day's figures, photos, late dossiers, tasks and support cases: the center's people.
+    "edit_day": frozenset({Role.STAFF, Role.LEADER}),
+    # Explaining what is behind schedule and signing are the leader's alone.
+    "explain": frozenset({Role.LEADER}),
+    "sign": frozenset({Role.LEADER}),
+    # Asking the outbox to send a signed revision again.
+    "resend": frozenset({Role.LEADER, Role.ADMIN}),
+    # The Response Team's decision and members (the admin keeps them when staff change).
+    "manage_team": frozenset({Role.STAFF, Role.LEADER, Role.ADMIN}),
+    # Downloading PDFs and API tokens for automated pulls.
+    "pull_pdfs": frozenset({Role.REVIEWER, Role.LEADER, Role.ADMIN}),
+    # Users, settings, the photo checklist, the audit log.
+    "administer": frozenset({Role.ADMIN}),
+}
+
+
+class HasRole(Protocol):
+    role: str
+
+
+def may(user: HasRole | None, action: Action) -> bool:
+    role = getattr(user, "role", None)
+    return role is not None and role in MAY[action]

@@ -1,0 +1,1 @@
+"""First run: the commune from the official list, its keys, certificate, checklist and first admin."""
