@@ -16,12 +16,12 @@ from wardapp.core import i18n as core_i18n
 
 def select_locale() -> str:
     if not has_request_context():  # CLI and seeding: no user, no session; default to Vietnamese
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+        return str(current_user.locale)
     chosen = session.get("locale")
-    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def current_locale() -> str:

@@ -36,7 +36,7 @@ def allowed(action: Action):
 login_required = allowed("read")
 
 
-def page_or_partial(page: str, partial: str, status: int = 200, **context):
+def page_or_partial(page: str, partial: str, status: int = 200, /, **context: object) -> tuple[str, int]:
     """One URL, two answers: the whole page, or for htmx (``request.htmx``) the partial it swaps in.
 
     The page ``{% include %}``s the partial, so both render from the same context.

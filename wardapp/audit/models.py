@@ -6,10 +6,10 @@ from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wardapp.core.clock import utcnow
-from wardapp.extensions import db
+from wardapp.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One append-only line of the audit log: who, when, what, before and after."""
 
     __tablename__ = "audit_events"

@@ -9,13 +9,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from wardapp import permissions
 from wardapp.core.clock import utcnow
-from wardapp.extensions import db, login_manager
+from wardapp.extensions import Model, db, login_manager
 from wardapp.permissions import Action, Role
 
 __all__ = ["Role", "User"]
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 
 from wardapp.audit import log as audit
 from wardapp.auth.models import User
-from wardapp.core.clock import to_local, utcnow
+from wardapp.core.clock import utcnow
+from wardapp.core.i18n import fmt_time
 from wardapp.extensions import db
 from wardapp.permissions import Role
 
@@ -40,7 +41,7 @@ def authenticate(username: str, password: str) -> LoginResult:
             None,
             _(
                 "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau %(time)s.",
-                time=to_local(user.locked_until).strftime("%H:%M"),
+                time=fmt_time(user.locked_until),
             ),
         )
     if not user.check_password(password):

@@ -8,11 +8,11 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from wardapp.city.extensions import city_db as db
+from wardapp.city.extensions import CityModel
 from wardapp.core.clock import utcnow
 
 
-class CityCommune(db.Model):
+class CityCommune(CityModel):
     """A commune the city expects reports from (its province's official list)."""
 
     __tablename__ = "city_communes"
@@ -23,7 +23,7 @@ class CityCommune(db.Model):
     enrolled_at: Mapped[dt.datetime | None] = mapped_column()
 
 
-class CityKey(db.Model):
+class CityKey(CityModel):
     """An enrolled public key of a commune; old keys stay so old reports still verify."""
 
     __tablename__ = "city_keys"
@@ -35,7 +35,7 @@ class CityKey(db.Model):
     enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class ReceivedReport(db.Model):
+class ReceivedReport(CityModel):
     """A verified signed revision as received: the JWS and its payload, stored as they came."""
 
     __tablename__ = "received_reports"
@@ -66,7 +66,7 @@ class ReceivedReport(db.Model):
         return json.loads(self.payload)
 
 
-class ReceivedPhoto(db.Model):
+class ReceivedPhoto(CityModel):
     __tablename__ = "received_photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +78,7 @@ class ReceivedPhoto(db.Model):
     report = relationship("ReceivedReport", back_populates="photos")
 
 
-class IntakeLog(db.Model):
+class IntakeLog(CityModel):
     """Every API request the intake answered, accepted or refused."""
 
     __tablename__ = "intake_log"
@@ -95,7 +95,7 @@ class IntakeLog(db.Model):
     commune_code: Mapped[str | None] = mapped_column(String(5))
 
 
-class CityUser(UserMixin, db.Model):
+class CityUser(UserMixin, CityModel):
     """A city reviewer (or the intake's admin)."""
 
     __tablename__ = "city_users"
@@ -118,7 +118,7 @@ class CityUser(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class CityApiToken(db.Model):
+class CityApiToken(CityModel):
     """A city reviewer's token for automated PDF pulls (only its hash is kept)."""
 
     __tablename__ = "city_api_tokens"

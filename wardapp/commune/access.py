@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import abort, g
 
 from wardapp.commune.models import Commune
 
 
-def current_commune() -> Commune | None:
-    """Loaded at most once per request (``g`` is per request: every test client is isolated)."""
+def installed_commune() -> Commune | None:
+    """None until set-up; loaded at most once per request (``g`` is per request)."""
     if "commune" not in g:
         g.commune = Commune.current()
-    return g.commune
+    commune: Commune | None = g.commune
+    return commune
+
+
+def current_commune() -> Commune:
+    """The commune, for every view after set-up (until then every page but set-up redirects there)."""
+    commune = installed_commune()
+    if commune is None:
+        abort(404)
+    return commune

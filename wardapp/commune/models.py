@@ -5,10 +5,10 @@ import datetime as dt
 from sqlalchemy import String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wardapp.extensions import db
+from wardapp.extensions import Model, db
 
 
-class Commune(db.Model):
+class Commune(Model):
     """The commune this installation serves (one per installation), with its settings."""
 
     __tablename__ = "communes"
@@ -35,3 +35,11 @@ class Commune(db.Model):
     @classmethod
     def current(cls) -> Commune | None:
         return db.session.scalar(db.select(cls).order_by(cls.id).limit(1))
+
+    @classmethod
+    def installed(cls) -> Commune:
+        """The commune, where it must exist: signed documents, the outbox, the CLI after set-up."""
+        commune = cls.current()
+        if commune is None:
+            raise LookupError("no commune is set up: open /setup or run `flask --app wsgi commune setup CODE`")
+        return commune

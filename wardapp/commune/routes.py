@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from wardapp.commune.access import current_commune
+from wardapp.commune.access import current_commune, installed_commune
 from wardapp.commune.operations import change_settings, parse_settings
 from wardapp.extensions import db
 from wardapp.web import allowed
@@ -27,5 +27,5 @@ def settings():
 
 
 @bp.app_context_processor
-def commune_in_templates() -> dict:
-    return {"commune": current_commune()}
+def commune_in_templates() -> dict[str, object]:
+    return {"commune": installed_commune()}

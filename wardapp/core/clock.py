@@ -21,17 +21,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def as_local(moment: dt.datetime) -> dt.datetime:
+    """A moment (naive UTC as stored, or aware) as Vietnam time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(TZ)
+
+
 def today() -> dt.date:
     return now().date()
 
 
 def to_local(moment: dt.datetime | None) -> dt.datetime | None:
     """A stored (naive UTC) moment as Vietnam time."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(TZ)
+    return None if moment is None else as_local(moment)
 
 
 def parse_iso_date(text: str | None) -> dt.date | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wardapp.core.i18n import LazyText
 from wardapp.core.i18n import lazy_gettext as _l
 
 
@@ -24,7 +25,7 @@ class Figure:
 @dataclass(frozen=True)
 class Group:
     key: str
-    label: object
+    label: LazyText
 
 
 GROUPS = (
@@ -79,7 +80,7 @@ BY_NAME = {f.name: f for f in FIGURES}
 @dataclass(frozen=True)
 class TextField:
     name: str
-    label: object
+    label: LazyText
 
 
 NARRATIVE = (

@@ -69,7 +69,7 @@ class LazyText:
         return str(other) + str(self)
 
     def __mod__(self, other: Any) -> str:
-        return str(self) % other
+        return str(self).__mod__(other)
 
     def __len__(self) -> int:
         return len(str(self))
@@ -89,7 +89,7 @@ def fmt_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        value = clock.to_local(value)
+        return clock.as_local(value).strftime("%d/%m/%Y")
     return value.strftime("%d/%m/%Y")
 
 
@@ -100,17 +100,19 @@ def fmt_datetime(value: dt.datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value)
+            moment = dt.datetime.fromisoformat(value)
         except ValueError:
             return value
-    return clock.to_local(value).strftime("%H:%M %d/%m/%Y")
+    else:
+        moment = value
+    return clock.as_local(moment).strftime("%H:%M %d/%m/%Y")
 
 
 def fmt_time(value: dt.datetime | dt.time | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        value = clock.to_local(value)
+        return clock.as_local(value).strftime("%H:%M")
     return value.strftime("%H:%M")
 
 
@@ -125,14 +127,14 @@ def fmt_percent(value: float | None, empty: str = "—", *, locale_name: str | N
 def _percent(value: float, locale_name: str) -> str:
     # Babel re-reads the pattern at every call; the dashboard formats about a hundred rates
     # (its charts' points and labels), which was a quarter of its time (measured).
-    return format_percent(value, PERCENT_PATTERN, locale=locale_name)
+    return str(format_percent(value, PERCENT_PATTERN, locale=locale_name))
 
 
 def fmt_number(value: float | int | None, digits: int = 0, empty: str = "—", *, locale_name: str | None = None) -> str:
     if value is None:
         return empty
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, pattern, locale=locale_name or locale())
+    return str(format_decimal(value, pattern, locale=locale_name or locale()))
 
 
 FILTERS = {"date": fmt_date, "datetime": fmt_datetime, "time": fmt_time, "percent": fmt_percent, "number": fmt_number}

@@ -11,19 +11,14 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
-
-from wardapp.core.i18n import gettext as _
-
-try:  # HEIC/HEIF from iPhones, when the maintained plugin is installed
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-except ImportError:  # pragma: no cover - it is in requirements.txt
-    pillow_heif = None
 
 from wardapp.core.clock import TZ
 from wardapp.core.i18n import fmt_number
+from wardapp.core.i18n import gettext as _
+
+pillow_heif.register_heif_opener()  # HEIC/HEIF from iPhones
 
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
@@ -137,7 +132,7 @@ def camera_name(exif: Image.Exif) -> str:
     return " ".join(p for p in (make, model) if p)[:120]
 
 
-def _degrees(value) -> float:
+def _degrees(value: tuple[float, float, float]) -> float:
     d, m, s = (float(x) for x in value)
     return d + m / 60 + s / 3600
 
@@ -160,8 +155,8 @@ def gps_position(exif: Image.Exif) -> tuple[float, float] | None:
 
 def thumbnail(data: bytes) -> bytes:
     """A small upright JPEG for lists and the PDF grid."""
-    with Image.open(io.BytesIO(data)) as image:
-        image = ImageOps.exif_transpose(image)
+    with Image.open(io.BytesIO(data)) as opened:
+        image: Image.Image = ImageOps.exif_transpose(opened)
         image.thumbnail(THUMB_SIZE)
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wardapp.core import rates
+from wardapp.core.i18n import LazyText
 from wardapp.core.i18n import lazy_gettext as _l
 
 Figures = Mapping[str, int]
@@ -29,8 +30,8 @@ WEAK_BELOW = 50
 @dataclass(frozen=True)
 class Indicator:
     key: str
-    group: object
-    label: object
+    group: LazyText
+    label: LazyText
     points: float
     measure: rates.Rate  # the rate it scores: one of rates.RATES wherever the app already shows it
     target: float | None = None
@@ -158,7 +159,7 @@ def estimate(f: Figures) -> Estimate:
     measured_max = sum(r.indicator.points for r in measured)
     return Estimate(
         results=results,
-        points=sum(r.score for r in measured),
+        points=sum(r.score for r in measured if r.score is not None),
         measured_max=measured_max,
         coverage=measured_max / TOTAL_POINTS,
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from wardapp.core import rates
 
@@ -27,24 +28,24 @@ def pdf_filename(report_id: str) -> str:
 
 @dataclass(frozen=True)
 class SigningInput:
-    commune: Mapping  # code, name, province_code
+    commune: Mapping[str, Any]  # code, name, province_code
     day: dt.date
     revision: int
     supersedes: str | None
     correction_reason: str | None
     signed_at: dt.datetime  # aware
-    signer: Mapping  # username, full_name, position
+    signer: Mapping[str, Any]  # username, full_name, position
     late: bool
     late_reason: str | None
     figures: Mapping[str, int]
     narrative: Mapping[str, str]
-    photos: list[Mapping] = field(default_factory=list)
-    response_team: Mapping | None = None
-    tasks: list[Mapping] = field(default_factory=list)
-    explanations: list[Mapping] = field(default_factory=list)
+    photos: Sequence[Mapping[str, Any]] = field(default_factory=list)
+    response_team: Mapping[str, Any] | None = None
+    tasks: Sequence[Mapping[str, Any]] = field(default_factory=list)
+    explanations: Sequence[Mapping[str, Any]] = field(default_factory=list)
 
 
-def build(data: SigningInput) -> dict:
+def build(data: SigningInput) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "report_id": report_id(data.commune["code"], data.day, data.revision),
@@ -69,7 +70,7 @@ def build(data: SigningInput) -> dict:
     }
 
 
-def encode(payload: dict) -> bytes:
+def encode(payload: dict[str, Any]) -> bytes:
     """Canonical bytes: sorted keys, no spaces, UTF-8 (Vietnamese kept as is)."""
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 

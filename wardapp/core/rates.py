@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from wardapp.core.figures import FIGURE_NAMES
+from wardapp.core.i18n import LazyText
 from wardapp.core.i18n import lazy_gettext as _l
 
 Figures = Mapping[str, int]
@@ -43,10 +44,10 @@ def ratio(numerator: int, denominator: int) -> float | None:
 @dataclass(frozen=True)
 class Rate:
     name: str
-    label: object
+    label: LazyText
     numerator: Callable[[Figures], int]
     denominator: Callable[[Figures], int]
-    explanation: object
+    explanation: LazyText
 
     def of(self, f: Figures) -> float | None:
         return ratio(self.numerator(f), self.denominator(f))

@@ -203,6 +203,12 @@ class Validation:
     def problem_count(self) -> int:
         return len(self.input_errors) + sum(len(m) for m in self.consistency_errors.values())
 
+    def figures_if_complete(self) -> dict[str, int] | None:
+        """Every figure parsed, or None while one is missing or unreadable (no rate can be shown)."""
+        if any(v is None for v in self.figures.values()):
+            return None
+        return {k: v for k, v in self.figures.items() if v is not None}
+
     def complete_figures(self) -> dict[str, int]:
         """The figures with every value parsed (only call when ``storable``)."""
         assert self.storable

@@ -7,6 +7,7 @@ pretending to be zero. Presentation attributes (not ``style``) keep the page's C
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 
 WIDTH, HEIGHT = 320, 120
@@ -22,7 +23,7 @@ def _y(value: float) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (1 - max(0.0, min(1.0, value)))
 
 
-def line_chart(points: list[tuple[dt.date, float | None]], title: str, percent_label) -> str:
+def line_chart(points: list[tuple[dt.date, float | None]], title: str, percent_label: Callable[[float], str]) -> str:
     """A 0–100% line over the given days; ``percent_label`` formats the axis and tooltips."""
     count = len(points)
     parts = [

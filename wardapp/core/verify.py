@@ -13,6 +13,7 @@ import json
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from joserfc import jws
 from joserfc.jwk import OKPKey
@@ -48,19 +49,20 @@ class Upload:
 @dataclass(frozen=True)
 class VerifiedPush:
     payload_bytes: bytes
-    payload: dict
+    payload: dict[str, Any]
     payload_sha256: str
     kid: str
     commune_code: str
     photos: dict[str, Upload]  # by sha256, exactly the listed ones
 
 
-def _b64json(part: str) -> dict:
+def _b64json(part: str) -> dict[str, Any]:
     padded = part + "=" * (-len(part) % 4)
-    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    return decoded
 
 
-def protected_header(token: str) -> dict:
+def protected_header(token: str) -> dict[str, Any]:
     parts = token.split(".")
     if len(parts) != 3 or not all(parts):
         raise Refusal(400, "malformed_request", "the report field is not a compact JWS")
@@ -119,7 +121,7 @@ def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> Verified
     )
 
 
-def _match_photos(listed: list[dict], uploads: list[Upload]) -> dict[str, Upload]:
+def _match_photos(listed: list[dict[str, Any]], uploads: list[Upload]) -> dict[str, Upload]:
     """Every listed photo must arrive with the listed hash and size; nothing else may arrive."""
     received = {u.sha256: u for u in uploads}
     matched = {}
@@ -149,6 +151,6 @@ def image_type(data: bytes) -> str | None:
             with Image.open(io.BytesIO(data)) as image:
                 if image.width * image.height > PHOTO_MAX_PIXELS:
                     return None
-                return CONTENT_TYPES.get(image.format)
+                return CONTENT_TYPES.get(image.format or "")
         except Exception:
             return None

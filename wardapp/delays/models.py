@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
 from wardapp.core.labels import LATE_KINDS
-from wardapp.extensions import db
+from wardapp.extensions import Model
 
 
 class LateKind(StrEnum):
@@ -26,7 +26,7 @@ LATE_LABELS = {
 }
 
 
-class LateDossier(db.Model):
+class LateDossier(Model):
     """One late dossier, or a group of them with the same procedure and cause."""
 
     __tablename__ = "late_dossiers"
@@ -65,7 +65,7 @@ class LateDossier(db.Model):
         }
 
 
-class Explanation(db.Model):
+class Explanation(Model):
     """The leader's explanation of one item behind schedule. Never edited: a new row replaces it."""
 
     __tablename__ = "explanations"

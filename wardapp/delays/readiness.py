@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 
 from wardapp.commune.models import Commune
+from wardapp.core.i18n import fmt_date
 from wardapp.core.rules import check_figures
 from wardapp.delays.models import Explanation, LateDossier, LateKind
 from wardapp.evidence.operations import missing_categories
@@ -116,7 +117,7 @@ def items_to_explain(commune: Commune, report: DailyReport | None, day) -> list[
                 "team",
                 "team",
                 _("Chưa thành lập Tổ phản ứng nhanh"),
-                _("Hạn thành lập %(date)s đã qua.", date=commune.team_deadline.strftime("%d/%m/%Y")),
+                _("Hạn thành lập %(date)s đã qua.", date=fmt_date(commune.team_deadline)),
             )
         )
     return items

@@ -58,8 +58,8 @@ def add_late(day: str):
     values, errors = parse_late_dossier(request.form)
     if errors:
         db.session.rollback()
-        date, report = report_for_reading(day)
-        return _late_page(date, report, errors, request.form, 422)
+        date, reloaded = report_for_reading(day)
+        return _late_page(date, reloaded, errors, request.form, 422)
     add_late_dossier(report, values, current_user)
     db.session.commit()
     flash(_("Đã ghi hồ sơ trễ hạn."), "success")
@@ -137,9 +137,9 @@ def ready(day: str):
         mark_ready(current_commune(), report, current_user)
     except NotReady:
         db.session.rollback()
-        date, report = report_for_reading(day)
+        date, reloaded = report_for_reading(day)
         flash(_("Chưa thể đánh dấu sẵn sàng ký: xem những việc còn thiếu bên dưới."), "error")
-        return _explain_page(date, report, status=409)
+        return _explain_page(date, reloaded, status=409)
     db.session.commit()
     flash(_("Báo cáo đã sẵn sàng để ký."), "success")
     return redirect(url_for("delays.explanations", day=report.date.isoformat()), code=303)

@@ -121,6 +121,8 @@ def send_entry(entry_id: int) -> str:
     if url is None or not claim(entry_id, now, config["OUTBOX_LEASE_SECONDS"]):
         return "skipped"
     entry = db.session.get(OutboxEntry, entry_id)
+    if entry is None:  # claimed a moment ago: it exists
+        return "skipped"
     try:
         response = post(url, entry, config["OUTBOX_TIMEOUT"])
     except requests.RequestException as error:  # any network trouble is passing: try again later
@@ -157,7 +159,7 @@ def status_token(url: str) -> str:
     """A short-lived JWT signed with the commune's key (PROTOCOL "Status and returns")."""
     row = keys.ensure_key()
     now = int(time.time())
-    claims = {"iss": Commune.current().code, "aud": url, "iat": now, "exp": now + 300, "jti": uuid.uuid4().hex}
+    claims = {"iss": Commune.installed().code, "aud": url, "iat": now, "exp": now + 300, "jti": uuid.uuid4().hex}
     return jwt.encode({"alg": "Ed25519", "kid": row.kid}, claims, keys.private_key(row.kid), algorithms=["Ed25519"])
 
 

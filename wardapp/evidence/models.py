@@ -6,10 +6,10 @@ from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
-from wardapp.extensions import db
+from wardapp.extensions import Model
 
 
-class PhotoCategory(db.Model):
+class PhotoCategory(Model):
     """A kind of photo the city asks for; ``required`` ones form the day's checklist."""
 
     __tablename__ = "photo_categories"
@@ -27,7 +27,7 @@ class PhotoCategory(db.Model):
         return {"key": self.key, "label": self.label, "required": self.required, "active": self.active}
 
 
-class Photo(db.Model):
+class Photo(Model):
     """A photo of the center attached to a day's report. The file is named by its SHA-256."""
 
     __tablename__ = "photos"

@@ -86,12 +86,12 @@ def upload(day: str):
     upload = request.files.get("photo")
     if upload is None or (upload.filename == "" and not upload.content_length):
         errors["photo"] = _("Chọn hoặc chụp một ảnh.")
-    if not errors:
+    if not errors and category is not None and upload is not None:
         try:
-            add_photo(report, upload.read(), upload.filename, category, caption, current_user)
+            add_photo(report, upload.read(), upload.filename or "", category, caption, current_user)
         except PhotoRejected as refusal:
             errors["photo"] = str(refusal)
-    if errors:
+    if errors or category is None:
         db.session.rollback()
         return _render(_context(report.date, _reload(report), errors, form), 422)
     if not request.htmx:

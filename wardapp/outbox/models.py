@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
-from wardapp.extensions import db
+from wardapp.extensions import Model
 
 
 class OutboxState(StrEnum):
@@ -32,7 +32,7 @@ STATE_LABELS = {
 }
 
 
-class OutboxEntry(db.Model):
+class OutboxEntry(Model):
     """A signed revision on its way to the city. Written in the same transaction as the signature."""
 
     __tablename__ = "outbox_entries"
@@ -63,7 +63,7 @@ class OutboxEntry(db.Model):
 OUTCOME_STATES = {"accepted": OutboxState.ACCEPTED, "retry": OutboxState.RETRYING, "rejected": OutboxState.REJECTED}
 
 
-class SendAttempt(db.Model):
+class SendAttempt(Model):
     """Every try, kept: when, what the city answered, or what went wrong."""
 
     __tablename__ = "send_attempts"

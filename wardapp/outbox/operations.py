@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from wardapp.audit import log as audit
 from wardapp.core.clock import utcnow
@@ -23,23 +27,23 @@ def claim(entry_id: int, now: dt.datetime, lease_seconds: int) -> bool:
     out (their sender died between sending and recording the answer: the city's idempotent
     receipt makes the resend safe).
     """
-    table = OutboxEntry.__table__
-    due = (table.c.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (table.c.next_attempt_at <= now)) | (
-        (table.c.state == OutboxState.SENDING) & (table.c.lease_until < now)
-    )
+    due = (
+        OutboxEntry.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (OutboxEntry.next_attempt_at <= now)
+    ) | ((OutboxEntry.state == OutboxState.SENDING) & (OutboxEntry.lease_until < now))
     result = db.session.execute(
-        table.update()
-        .where(table.c.id == entry_id)
+        sa.update(OutboxEntry)
+        .where(OutboxEntry.id == entry_id)
         .where(due)
         .values(
             state=OutboxState.SENDING,
             lease_until=now + dt.timedelta(seconds=lease_seconds),
-            attempts=table.c.attempts + 1,
+            attempts=OutboxEntry.attempts + 1,
             updated_at=now,
         )
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def due_ids(now: dt.datetime) -> list[int]:

@@ -7,12 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core import tokens
 from wardapp.core.clock import utcnow
-from wardapp.extensions import db
+from wardapp.extensions import Model
 
 TOKEN_PREFIX = "wda_"  # noqa: S105 - a prefix, not a secret
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A reviewer's token for automated PDF pulls. Only its hash is stored; it can be revoked."""
 
     __tablename__ = "api_tokens"

@@ -21,7 +21,7 @@ from wardapp.signing.operations import build_document
 
 def draft_pdf(report: DailyReport, user) -> bytes:
     """A preview of the day as it stands, watermarked as a draft and never signed."""
-    commune = Commune.current()
+    commune = Commune.installed()
     now = clock.now()
     doc = build_document(commune, report, user, now, None)
     data = inputs.daily_input(

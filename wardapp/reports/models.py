@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, NARRATIVE_NAMES
-from wardapp.extensions import db
+from wardapp.extensions import Model
 
 
 class ReportStatus(StrEnum):
@@ -43,7 +43,7 @@ def ensure_editable(report: DailyReport | None) -> None:
         report.ensure_editable()
 
 
-class DailyReport(db.Model):
+class DailyReport(Model):
     """One commune's report for one calendar day (Asia/Ho_Chi_Minh): raw counts and narrative."""
 
     __tablename__ = "daily_reports"

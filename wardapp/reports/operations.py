@@ -123,10 +123,10 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     if report is not None and report.version != seen_version:
         return SaveOutcome(validation, report, conflict=report)
     creating = report is None
-    if creating:
+    before: dict[str, object] = {}
+    if report is None:
         report = DailyReport(commune_id=commune_id, date=day, created_by_id=user.id)
         db.session.add(report)
-        before = {}
     else:
         before = report.snapshot()
     report.apply(validation.complete_figures(), validation.narrative, validation.consistent, user)

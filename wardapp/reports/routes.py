@@ -47,6 +47,10 @@ def _day_or_404(value: str) -> dt.date:
     return day
 
 
+def _version(report: DailyReport | None) -> int:
+    return report.version if report is not None else 0
+
+
 def _form_context(
     day: dt.date,
     report: DailyReport | None,
@@ -56,8 +60,7 @@ def _form_context(
 ) -> dict:
     """Everything the form page and its live partial need, built in one place."""
     commune = current_commune()
-    figures = dict(validation.figures.items())
-    complete = all(v is not None for v in figures.values())
+    complete_figures = validation.figures_if_complete()
     return {
         "day": day,
         "report": report,
@@ -66,13 +69,13 @@ def _form_context(
         "groups": figures_by_group(),
         "narrative_fields": NARRATIVE,
         "fixed": fixed_figures(commune.id, day),
-        "rates": rates.compute(figures) if complete else None,
+        "rates": rates.compute(complete_figures) if complete_figures is not None else None,
         "rate_defs": rates.RATES,
-        "totals": rates.totals(figures) if complete else None,
+        "totals": rates.totals(complete_figures) if complete_figures is not None else None,
         "conflict": conflict,
         "theirs": conflict.figures | conflict.narrative if conflict else {},
         "can_edit": current_user.may("edit_day") and not (report is not None and report.frozen),
-        "version": (conflict or report).version if (conflict or report) else 0,
+        "version": _version(conflict or report),
     }
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_user
 
 from wardapp.auth.operations import check_user_fields, create_user, normalise_user_fields
-from wardapp.commune.access import current_commune
+from wardapp.commune.access import installed_commune
 from wardapp.commune.operations import parse_deadline
 from wardapp.core.units import find, search
 from wardapp.extensions import db
@@ -24,7 +24,7 @@ OPEN_BEFORE_SETUP = {"setup.setup", "setup.search", "static", "healthz", "auth.l
 def redirect_until_set_up():
     if request.endpoint in OPEN_BEFORE_SETUP or request.endpoint is None:
         return None
-    if current_commune() is None:
+    if installed_commune() is None:
         return redirect(url_for("setup.setup"))
     return None
 
@@ -32,7 +32,7 @@ def redirect_until_set_up():
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     """First run: pick the commune from the official list and create the first admin account."""
-    if current_commune() is not None:
+    if installed_commune() is not None:
         abort(404)
     errors: dict[str, str] = {}
     form = request.form
@@ -63,6 +63,6 @@ def setup():
 @bp.get("/setup/communes", endpoint="search")
 def search_units():
     """Active search over the official list (code or name, diacritics optional)."""
-    if current_commune() is not None:
+    if installed_commune() is not None:
         abort(404)
     return render_template("setup/_unit_options.html", units=search(request.args.get("q", "")))

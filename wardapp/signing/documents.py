@@ -46,9 +46,9 @@ def trend_for(commune_id: int, day: dt.date):
 
 
 def revision_input(revision: ReportRevision) -> document.DailyInput:
-    commune = Commune.current()
+    commune = Commune.installed()
     doc = revision.document
-    signed_at = clock.to_local(revision.signed_at)
+    signed_at = clock.as_local(revision.signed_at)
     return inputs.daily_input(
         doc,
         province_name=commune.province_name,
@@ -69,7 +69,7 @@ def revision_pdf(revision: ReportRevision) -> bytes:
     path = pdf_path(revision)
     if path.exists():
         return path.read_bytes()
-    commune = Commune.current()
+    commune = Commune.installed()
     built = document.build_daily(revision_input(revision))
     signed = signature.sign_pdf(
         built.data,
@@ -78,7 +78,7 @@ def revision_pdf(revision: ReportRevision) -> bytes:
         signer_name=revision.signed_by.full_name,
         location=f"{commune.name}, {commune.province_name}",
         reason=f"Báo cáo ngày {revision.report.date:%d/%m/%Y} ({revision.report_key})",
-        local_time=clock.to_local(revision.signed_at).strftime("%H:%M:%S %d/%m/%Y"),
+        local_time=clock.as_local(revision.signed_at).strftime("%H:%M:%S %d/%m/%Y"),
     )
     if not path.exists():  # another worker may have kept it first: keep that one
         write_atomic(path, signed)

@@ -7,10 +7,10 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
-from wardapp.extensions import db
+from wardapp.extensions import Model
 
 
-class SigningKey(db.Model):
+class SigningKey(Model):
     """A public signing key of this commune. The private half lives only in ``instance/keys``."""
 
     __tablename__ = "signing_keys"
@@ -26,7 +26,7 @@ class SigningKey(db.Model):
         return self.retired_at is None
 
 
-class ReportRevision(db.Model):
+class ReportRevision(Model):
     """One signed revision of a day's report: the exact signed bytes, never changed afterwards."""
 
     __tablename__ = "report_revisions"

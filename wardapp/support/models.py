@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
-from wardapp.extensions import db
+from wardapp.extensions import Model, db
 
 
-class SupportCase(db.Model):
+class SupportCase(Model):
     """One time the team helped someone; the day's count feeds the report's figure."""
 
     __tablename__ = "support_cases"

@@ -131,7 +131,7 @@ def _check_row(row: dict, seen: set[str], existing: set[str], today: dt.date) ->
         problems.append(_("Hạn \"%(value)s\" không phải ngày dd/mm/yyyy.", value=row["deadline"]))
     # No start date: the task runs from today, or, for a deadline already past, from its deadline
     # (all its time has elapsed, so it is simply overdue if not done).
-    start = min(today, deadline) if deadline else today
+    start: dt.date | None = min(today, deadline) if deadline else today
     if row.get("start_date"):
         start = parse_date(row["start_date"])
         if start is None:

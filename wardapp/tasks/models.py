@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
-from wardapp.extensions import db
+from wardapp.extensions import Model
 
 
-class Task(db.Model):
+class Task(Model):
     """A task of the commune's plan (e.g. from Plan 02-KH/BCĐTW) with its current progress."""
 
     __tablename__ = "tasks"
@@ -42,7 +42,7 @@ class Task(db.Model):
         }
 
 
-class TaskProgress(db.Model):
+class TaskProgress(Model):
     """A progress update; the history is kept, the latest on or before a day is that day's."""
 
     __tablename__ = "task_progress"

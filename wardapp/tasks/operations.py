@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func
@@ -57,8 +58,10 @@ def behind_tasks(commune_id: int, day: dt.date, tolerance: int) -> list[TaskStat
     return [s for s in task_states(commune_id, day, tolerance) if s.schedule.behind and s.task.start_date <= day]
 
 
-def parse_task_form(form, commune_id: int, task: Task | None = None) -> tuple[dict, dict[str, str]]:
-    values = {k: " ".join(form.get(k, "").split()) for k in ("code", "title", "responsible", "source_document")}
+def parse_task_form(form, commune_id: int, task: Task | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {
+        k: " ".join(form.get(k, "").split()) for k in ("code", "title", "responsible", "source_document")
+    }
     values["goal"] = form.get("goal", "").strip()
     values["expected_output"] = form.get("expected_output", "").strip()
     errors: dict[str, str] = {}

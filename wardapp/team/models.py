@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
 from wardapp.core.labels import TEAM_FIELDS
-from wardapp.extensions import db
+from wardapp.extensions import Model
 
 
 class Field(StrEnum):
@@ -28,7 +28,7 @@ FIELD_LABELS = {
 }
 
 
-class ResponseTeam(db.Model):
+class ResponseTeam(Model):
     """The commune's Technology and Professional Response Team (one per commune)."""
 
     __tablename__ = "response_teams"
@@ -65,7 +65,7 @@ class ResponseTeam(db.Model):
         }
 
 
-class TeamMember(db.Model):
+class TeamMember(Model):
     __tablename__ = "team_members"
 
     id: Mapped[int] = mapped_column(primary_key=True)

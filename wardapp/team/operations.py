@@ -38,7 +38,7 @@ def team_of(commune_id: int) -> ResponseTeam | None:
 def team_state(team: ResponseTeam | None, deadline: dt.date | None) -> TeamState:
     if team is None or not team.established:
         return TeamState.NOT_SET_UP
-    if deadline is not None and team.decision_date > deadline:
+    if deadline is not None and team.decision_date is not None and team.decision_date > deadline:
         return TeamState.LATE
     return TeamState.ON_TIME
 
@@ -46,7 +46,9 @@ def team_state(team: ResponseTeam | None, deadline: dt.date | None) -> TeamState
 def overdue_without_team(team: ResponseTeam | None, deadline: dt.date | None, day: dt.date) -> bool:
     """The case the leader must explain: no team established and the city's deadline has passed."""
     return (
-        deadline is not None and day > deadline and (team is None or not team.established or team.decision_date > day)
+        deadline is not None
+        and day > deadline
+        and (team is None or not team.established or team.decision_date is None or team.decision_date > day)
     )
 
 
