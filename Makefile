@@ -67,6 +67,8 @@ test: setup system lint
 lint: setup
 	$(BIN)/ruff check wardapp tests bench wsgi.py migrations
 	$(BIN)/ruff format --check wardapp tests bench wsgi.py migrations
+	PYTHONPATH=. $(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The three benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs.
 bench: setup
