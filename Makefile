@@ -60,7 +60,7 @@ city: setup
 	@echo "city intake on http://$(HOST):$(CITY_PORT)/  (reviewer city, password $(DEMO_PASSWORD))"
 	$(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city.app:create_app()"
 
-test: setup system lint
+test: system setup lint
 	WARDAPP_BROWSER=$(BROWSER) $(BIN)/python -m pytest
 
 # The house rules, checked: ruff (lint and format), import-linter (the import graph), mypy (types).
