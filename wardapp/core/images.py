@@ -95,9 +95,7 @@ def check(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedPhoto:
                 width, height = image.size
                 if width * height > max_pixels:
                     raise PhotoRejected(_bomb_message(width, height))
-                if kind == "JPEG":
-                    image.draft("RGB", (THUMB_SIZE[0] * 2, THUMB_SIZE[1] * 2))
-                image.load()  # decode every pixel: a truncated or corrupt file fails here
+                _decode_small(image)  # decode every pixel: a truncated or corrupt file fails here
                 exif = image.getexif()
                 small = _thumbnail_of(image)
         except PhotoRejected:
@@ -177,9 +175,18 @@ def gps_position(exif: Image.Exif) -> tuple[float, float] | None:
 def thumbnail(data: bytes) -> bytes:
     """A small upright JPEG for lists and the PDF grid (of a photo already accepted)."""
     with Image.open(io.BytesIO(data)) as image:
-        if image.format == "JPEG":
-            image.draft("RGB", (THUMB_SIZE[0] * 2, THUMB_SIZE[1] * 2))
+        _decode_small(image)
         return _thumbnail_of(image)
+
+
+def _decode_small(image: Image.Image) -> None:
+    """Decode every pixel; a JPEG at the smallest DCT scale still twice the thumbnail's size (what
+    ``Image.thumbnail`` itself keeps to resample from), the others at full size."""
+    if image.format == "JPEG":
+        width, height = image.size
+        scale = min(THUMB_SIZE[0] / width, THUMB_SIZE[1] / height, 1.0) * 2
+        image.draft("RGB", (int(width * scale), int(height * scale)))
+    image.load()
 
 
 def _thumbnail_of(opened: Image.Image) -> bytes:
