@@ -72,11 +72,14 @@ lint: setup
 	PYTHONPATH=. $(BIN)/lint-imports
 	$(BIN)/mypy
 
-# The three benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs.
+# The benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs, uploads, a day's load, the outbox.
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/outbox.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

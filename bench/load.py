@@ -62,8 +62,8 @@ def parse_args() -> argparse.Namespace:
 # --- the instance -------------------------------------------------------------------------------
 
 
-def build_instance(instance: Path, days: int) -> tuple[dict[str, str], dt.date]:
-    """The demo commune with ``days`` of history and SIGNED_DAYS more days signed with photos."""
+def build_instance(instance: Path, days: int, signed_days: int = SIGNED_DAYS) -> tuple[dict[str, str], dt.date]:
+    """The demo commune with ``days`` of history and ``signed_days`` more days signed with photos."""
     import flask_migrate
 
     from wardapp.app import create_app
@@ -91,7 +91,7 @@ def build_instance(instance: Path, days: int) -> tuple[dict[str, str], dt.date]:
             demo_photo(c.label, dt.datetime.combine(today, dt.time(8, i)), seed=i, gps=None, size=(1600, 1200))
             for i, c in enumerate(categories[:PHOTOS_PER_DAY])
         ]
-        for back in range(SIGNED_DAYS + 8, 8, -1):  # the demo signs the last week itself
+        for back in range(signed_days + 8, 8, -1):  # the demo signs the last week itself
             day = today - dt.timedelta(days=back)
             report = db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune.id, date=day))
             if report is None or report.signed_revisions:

@@ -89,7 +89,7 @@ def start_server(instance: Path, port: int, workers: int, log: Path) -> subproce
     with open(log, "w") as out:
         return subprocess.Popen(
             # The README's configuration: gunicorn.conf.py (threaded workers).
-            [str(gunicorn), "-c", "gunicorn.conf.py", "--bind", f"{HOST}:{port}", "--workers", str(workers), "wsgi:app"],
+            [str(gunicorn), "-c", "gunicorn.conf.py", "--bind", f"{HOST}:{port}", f"--workers={workers}", "wsgi:app"],
             cwd=ROOT,
             env=env,
             stdout=out,

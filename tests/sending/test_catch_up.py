@@ -34,7 +34,9 @@ def entries(ids: list[int]) -> list[OutboxEntry]:
     return [db.session.get(OutboxEntry, i) for i in ids]
 
 
-def test_while_the_city_is_down_one_push_per_pass_and_the_rest_wait_for_the_same_next_try(app, city, commune, users):
+def test_while_the_city_is_down_one_push_per_pass_and_the_rest_wait_for_the_same_next_try(
+    app, city, commune, users, leader
+):
     app.config.update(CITY_URL=f"http://127.0.0.1:{support.free_port()}", OUTBOX_BACKOFF=(300,))
     ids = sign_days(commune, users, 4)
 
@@ -46,6 +48,9 @@ def test_while_the_city_is_down_one_push_per_pass_and_the_rest_wait_for_the_same
     for entry in rest:  # the time the leader sees is when they will really be tried
         assert entry.attempts == 0 and entry.next_attempt_at == head.next_attempt_at
     assert send_due() == {}
+    page = leader.get(f"/reports/{head.revision.report.date}/revisions").get_data(as_text=True)
+    local = clock.to_local(head.next_attempt_at)
+    assert f"thử lại lúc {local:%H:%M}" in page and "hoặc ngay khi thành phố trả lời lại" in page
 
 
 def test_when_the_city_answers_again_every_waiting_entry_goes_at_once_in_order_and_once(app, city, commune, users):
