@@ -42,8 +42,29 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--signed", type=int, default=23, help="days signed besides the demo's week (default 23)")
     parser.add_argument("--outage", type=float, default=100, help="seconds the city is down (default 100)")
     parser.add_argument("--max-seconds", type=float, default=900, help="give up after this long once it is back")
+    parser.add_argument(
+        "--unbuilt-pdfs", action="store_true", help="leave the PDFs to the sender (revisions signed before PDFs were kept)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "outbox.json")
     return parser.parse_args()
+
+
+def keep_pdfs(instance: Path) -> int:
+    """Builds and keeps every signed revision's PDF, as signing does once PDFs are kept at signing
+    (the sender then only reads them); returns how many."""
+    from wardapp.app import create_app
+    from wardapp.extensions import db
+    from wardapp.signing.documents import revision_pdf
+    from wardapp.signing.models import ReportRevision
+
+    app = create_app({"INSTANCE_PATH": instance})
+    with app.app_context():
+        revisions = db.session.scalars(db.select(ReportRevision)).all()
+        for revision in revisions:
+            revision_pdf(revision)
+        db.session.remove()
+        db.engine.dispose()
+    return len(revisions)
 
 
 def flask(app: str, *args: str, env: dict) -> str:
@@ -72,6 +93,8 @@ def main() -> int:
     try:
         print(f"building the commune ({args.signed} days signed besides the demo's)...", file=sys.stderr)
         day_load.build_instance(commune, 60, signed_days=args.signed)
+        if not args.unbuilt_pdfs:
+            keep_pdfs(commune)
         flask("wardapp.city.app", "db", "upgrade", env=env)
         (city / "commune.jwk").write_text(flask("wsgi", "keys", "export", env=env))
         flask("wardapp.city.app", "city", "enrol", "20242", str(city / "commune.jwk"), env=env)
@@ -129,6 +152,7 @@ def main() -> int:
             "load_after": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
             "entries": entries,
             "outage_seconds": args.outage,
+            "pdfs_kept_at_signing": not args.unbuilt_pdfs,
             "states_during_outage": states_during,
             "states_after": states,
             "seconds_from_return_to_last_receipt": round(seconds, 1),

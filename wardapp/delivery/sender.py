@@ -169,7 +169,9 @@ def send_due() -> dict[str, int]:
         outcome = send_entry(entry_id)
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome == "retry":
-            hold_behind(pending, db.session.get(OutboxEntry, entry_id).next_attempt_at)
+            failed = db.session.get(OutboxEntry, entry_id)
+            if failed is not None:
+                hold_behind(pending, failed.next_attempt_at)
             break
         if outcome in ("accepted", "rejected") and release_waiting(utcnow()):
             pending = [i for i in due_ids(utcnow()) if i not in tried]

@@ -46,9 +46,8 @@ def claim(entry_id: int, now: dt.datetime, lease_seconds: int) -> bool:
     return cast(CursorResult[Any], result).rowcount == 1
 
 
-def _waiting_for_a_retry(now: dt.datetime):
-    table = OutboxEntry.__table__
-    return table.c.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (table.c.next_attempt_at > now)
+def _waiting_for_a_retry(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return OutboxEntry.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (OutboxEntry.next_attempt_at > now)
 
 
 def release_waiting(now: dt.datetime) -> int:
@@ -58,12 +57,14 @@ def release_waiting(now: dt.datetime) -> int:
     being sent (``sending``) or already answered is never touched and exactly-once still holds.
     Returns how many entries were brought forward.
     """
-    table = OutboxEntry.__table__
     result = db.session.execute(
-        table.update().where(_waiting_for_a_retry(now)).values(next_attempt_at=now, updated_at=now)
+        sa.update(OutboxEntry)
+        .where(_waiting_for_a_retry(now))
+        .values(next_attempt_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount
+    return cast(CursorResult[Any], result).rowcount
 
 
 def hold_behind(entry_ids: list[int], until: dt.datetime) -> None:
@@ -72,13 +73,13 @@ def hold_behind(entry_ids: list[int], until: dt.datetime) -> None:
     a city that is down is not sent one push per entry per pass."""
     if not entry_ids:
         return
-    table = OutboxEntry.__table__
     db.session.execute(
-        table.update()
-        .where(table.c.id.in_(entry_ids))
-        .where(table.c.state.in_([OutboxState.WAITING, OutboxState.RETRYING]))
-        .where(table.c.next_attempt_at < until)
+        sa.update(OutboxEntry)
+        .where(OutboxEntry.id.in_(entry_ids))
+        .where(OutboxEntry.state.in_([OutboxState.WAITING, OutboxState.RETRYING]))
+        .where(OutboxEntry.next_attempt_at < until)
         .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
 

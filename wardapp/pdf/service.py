@@ -100,7 +100,8 @@ ZIP_CHUNK = 256 * 1024
 
 def _zip_time(revision: ReportRevision) -> tuple[int, int, int, int, int, int]:
     """The member's date: when it was signed (Vietnam time), so the same days give the same bytes."""
-    return clock.to_local(revision.signed_at).timetuple()[:6]
+    moment = clock.as_local(revision.signed_at).timetuple()
+    return (moment.tm_year, moment.tm_mon, moment.tm_mday, moment.tm_hour, moment.tm_min, moment.tm_sec)
 
 
 def month_pdf(commune: Commune, first: dt.date) -> bytes:
