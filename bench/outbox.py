@@ -43,7 +43,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--outage", type=float, default=100, help="seconds the city is down (default 100)")
     parser.add_argument("--max-seconds", type=float, default=900, help="give up after this long once it is back")
     parser.add_argument(
-        "--unbuilt-pdfs", action="store_true", help="leave the PDFs to the sender (revisions signed before PDFs were kept)"
+        "--unbuilt-pdfs", action="store_true", help="leave the PDFs to the sender (signed before PDFs were kept)"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "outbox.json")
     return parser.parse_args()
