@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
 import random
 import re
@@ -36,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 import run as pages  # noqa: E402  (bench/run.py: server start and stop, percentiles, machine)
-from PIL import Image  # noqa: E402
+from upload import camera_photo  # noqa: E402  (bench/upload.py: a dense camera-size JPEG)
 
 HOST = pages.HOST
 TARGET_RATIO = 3.0
@@ -114,19 +113,6 @@ def build_instance(instance: Path, days: int, signed_days: int = SIGNED_DAYS) ->
         db.engine.dispose()
     shutil.rmtree(instance / "pdfs", ignore_errors=True)  # as if signed before PDFs were kept
     return passwords, today
-
-
-def camera_photo(seed: int, target_bytes: int = 10_000_000) -> bytes:
-    """A camera-size JPEG of about 10 MB: 4000×3000 noise, smoothed enough to compress to size."""
-    rng = random.Random(seed)
-    small = Image.effect_noise((1000, 750), 80).convert("RGB")
-    image = small.resize((4000, 3000), Image.Resampling.BILINEAR)
-    for quality in (97, 95, 92, 90, 85):
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=quality, comment=f"wardapp bench {rng.random()}".encode())
-        if out.tell() <= target_bytes * 1.2:
-            break
-    return out.getvalue()
 
 
 # --- the clients --------------------------------------------------------------------------------
@@ -253,7 +239,7 @@ def main() -> int:
         print(f"building the instance ({args.days} days, {SIGNED_DAYS} signed with photos)...", file=sys.stderr)
         started = time.perf_counter()
         passwords, today = build_instance(instance, args.days)
-        photo = camera_photo(1)
+        photo = camera_photo()
         print(f"  built in {time.perf_counter() - started:.0f} s; photo {len(photo) / 1e6:.1f} MB", file=sys.stderr)
         port = pages.free_port()
         base = f"http://{HOST}:{port}"
