@@ -9,7 +9,6 @@ city's database through ``City.rows`` (which opens the city's own context for th
 from __future__ import annotations
 
 import base64
-import contextvars
 import datetime as dt
 import functools
 import io
@@ -19,7 +18,6 @@ import threading
 from contextlib import contextmanager
 
 import requests
-from flask.testing import FlaskClient
 from joserfc import jws, jwt
 from joserfc.jwk import OKPKey
 from PIL import Image
@@ -42,6 +40,7 @@ from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import JWS_TYPE
 
 from .. import factories
+from ..helpers import IsolatedClient
 
 PUSH = "/api/v1/daily-reports"
 CITY_PASSWORD = "thanh-pho-9"
@@ -186,14 +185,6 @@ def status(city_url: str, report_id: str, token: str | None) -> requests.Respons
 
 
 # --- The commune side -----------------------------------------------------------------------
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose every request runs in its own app context, as in production (the
-    ``app`` fixture keeps one context open for the whole test, which requests would share)."""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def signed_in(app, username: str) -> IsolatedClient:

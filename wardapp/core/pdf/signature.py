@@ -21,14 +21,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.stamp import TextStampStyle
-from pyhanko_certvalidator import ValidationContext
 
 from wardapp.core.files import write_atomic
 from wardapp.core.pdf import fonts
@@ -141,23 +133,29 @@ def stamp_font() -> str:
     return str(target)
 
 
-class _InMemoryFontFactory(GlyphAccumulatorFactory):
+@cache
+def _in_memory_font_factory() -> type:
     """pyHanko's factory opens the font file and never closes it (a ResourceWarning at every
-    signature); this one hands it the bytes instead, which need no closing."""
+    signature); this one hands it the bytes instead, which need no closing. Made at the first
+    signature because its base class is pyHanko's (see ``_pyhanko``)."""
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 
-    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
-        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
-            obj_stream = writer.prepare_object_stream()
-        return GlyphAccumulator(
-            writer=writer,
-            font_handle=io.BytesIO(_font_bytes(self.font_file)),
-            font_size=self.font_size,
-            ot_script_tag=self.ot_script_tag,
-            ot_language_tag=self.ot_language_tag,
-            writing_direction=self.writing_direction,
-            bcp47_lang_code=self.bcp47_lang_code,
-            obj_stream=obj_stream,
-        )
+    class InMemoryFontFactory(GlyphAccumulatorFactory):
+        def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+            if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+                obj_stream = writer.prepare_object_stream()
+            return GlyphAccumulator(
+                writer=writer,
+                font_handle=io.BytesIO(_font_bytes(self.font_file)),
+                font_size=self.font_size,
+                ot_script_tag=self.ot_script_tag,
+                ot_language_tag=self.ot_language_tag,
+                writing_direction=self.writing_direction,
+                bcp47_lang_code=self.bcp47_lang_code,
+                obj_stream=obj_stream,
+            )
+
+    return InMemoryFontFactory
 
 
 @cache
@@ -202,6 +200,14 @@ def _sign_pdf(
     reason: str,
     local_time: str,
 ) -> bytes:
+    # pyHanko (with aiohttp, fontTools, HarfBuzz and its certificate validator) is imported here,
+    # at the first signature, not when the app starts: it was about two thirds of the app's import
+    # time (python -X importtime, docs/PERFORMANCE.md), and most processes never sign.
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
     chain = folder / CHAIN_FILE
     signer = signers.SimpleSigner.load(
         str(folder / KEY_FILE), str(folder / CERT_FILE), ca_chain_files=(str(chain),) if chain.exists() else ()
@@ -214,7 +220,7 @@ def _sign_pdf(
     )
     style = TextStampStyle(
         stamp_text="Ký số bởi: %(signer)s\nThời gian: %(local_time)s (giờ Việt Nam)",
-        text_box_style=TextBoxStyle(font=_InMemoryFontFactory(stamp_font()), font_size=7),
+        text_box_style=TextBoxStyle(font=_in_memory_font_factory()(stamp_font()), font_size=7),
         border_width=1,
     )
     out = signers.PdfSigner(metadata, signer=signer, stamp_style=style).sign_pdf(
@@ -223,7 +229,7 @@ def _sign_pdf(
     return out.getvalue()
 
 
-def _reserved_bytes(signer: signers.SimpleSigner) -> int:
+def _reserved_bytes(signer) -> int:
     """Room for the CMS signature container, in hex digits as the PDF holds it.
 
     Left to itself pyHanko makes a whole dry-run signature first, only to measure the container:
@@ -244,7 +250,11 @@ def _verify_pdf(data: bytes, trusted: list[x509.Certificate]) -> bool:
 
     pyHanko raises on some kinds of tampering: any exception means "not valid".
     """
+    # pyHanko imported at first use, as in ``_sign_pdf`` (start-up time).
     from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
 
     try:
         reader = PdfFileReader(io.BytesIO(data))
