@@ -4,12 +4,14 @@ import datetime as dt
 import json
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wardapp.city.extensions import CityModel
 from wardapp.core.clock import utcnow
+from wardapp.core.figures import FIGURE_NAMES
+from wardapp.core.rates import RATES
 
 
 class CityCommune(CityModel):
@@ -59,6 +61,27 @@ class ReceivedReport(CityModel):
     returned_at: Mapped[dt.datetime | None] = mapped_column()
     returned_by: Mapped[str] = mapped_column(String(120), default="")
 
+    # What the city queries, copied from the verified payload at intake (the payload and JWS above
+    # stay the record): the province, whether this is the commune-day's newest revision, the signing
+    # moment and the facts reviewers filter on. Figures and rates follow, one column each.
+    province_code: Mapped[str | None] = mapped_column(String(2))
+    current: Mapped[bool] = mapped_column(default=True)
+    signed_at: Mapped[dt.datetime | None] = mapped_column()  # UTC, as the payload says it
+    tasks_behind: Mapped[int | None] = mapped_column()
+    explanations_count: Mapped[int | None] = mapped_column()
+    late_dossiers_count: Mapped[int | None] = mapped_column()
+    photos_count: Mapped[int | None] = mapped_column()
+    estimate_766: Mapped[float | None] = mapped_column(Float)  # share of the measurable part earned
+
+    # One integer column per daily figure and one float per computed rate, named as in the payload.
+    for _name in FIGURE_NAMES:
+        locals()[_name] = mapped_column(Integer, nullable=True)
+    for _rate in RATES:
+        locals()[_rate.name] = mapped_column(Float, nullable=True)
+    del _name, _rate
+
+    __table_args__ = (Index("ix_received_reports_province_date_current", "province_code", "date", "current"),)
+
     photos = relationship("ReceivedPhoto", order_by="ReceivedPhoto.id", back_populates="report")
 
     @property
@@ -105,6 +128,8 @@ class CityUser(UserMixin, CityModel):
     password_hash: Mapped[str] = mapped_column(String(256))
     full_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), default="reviewer")
+    # Province codes this user may see, comma-separated; empty: every province the intake serves.
+    provinces: Mapped[str] = mapped_column(String(200), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     @property
@@ -130,3 +155,15 @@ class CityApiToken(CityModel):
     hint: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class CityProvince(db.Model):
+    """A province's settings at the city: its daily deadline and where reminders go."""
+
+    __tablename__ = "city_provinces"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    deadline: Mapped[dt.time] = mapped_column(Time, default=dt.time(17, 0))
+    reminder_emails: Mapped[str] = mapped_column(Text, default="")  # the extra addresses, one a line
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[dt.datetime | None] = mapped_column()

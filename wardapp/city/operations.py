@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app
 from joserfc.jwk import OKPKey
 
+from wardapp.city import facts
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import (
     CityCommune,
@@ -116,7 +117,9 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         receipt_id=f"{now:%Y%m%d}-{push.commune_code}-{secrets.token_hex(4).upper()}",
         received_at=now,
         pdf_sha256=hashlib.sha256(pdf).hexdigest() if pdf else None,
+        **facts.columns(push.payload),
     )
+    report.current = _becomes_current(report)
     db.session.add(report)
     for photo in push.payload["photos"]:
         db.session.add(
@@ -125,6 +128,26 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
             )
         )
     return 201, receipt(report)
+
+
+def _becomes_current(report: ReceivedReport) -> bool:
+    """Make ``report`` the commune-day's current revision unless a newer one is already here.
+
+    Corrections supersede: older revisions stop being current but stay stored and visible (a
+    returned one keeps its state and comment). Revisions can arrive out of order after an outage.
+    """
+    same_day = (ReceivedReport.commune_code == report.commune_code, ReceivedReport.date == report.date)
+    newer = db.session.scalar(
+        db.select(db.func.count()).select_from(ReceivedReport).filter(*same_day, ReceivedReport.revision > report.revision)
+    )
+    if newer:
+        return False
+    db.session.execute(
+        db.update(ReceivedReport)
+        .where(*same_day, ReceivedReport.revision < report.revision, ReceivedReport.current.is_(True))
+        .values(current=False)
+    )
+    return True
 
 
 def log_request(request, status: int, error: str = "", detail: str = "", report_id=None, commune=None) -> None:
