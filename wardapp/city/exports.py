@@ -130,7 +130,7 @@ def xlsx(sheet: Sheet) -> bytes:
                 ws.write_blank(r, 2 + counts + i, None, fmt_percent)
             else:
                 ws.write_number(r, 2 + counts + i, value, fmt_percent)
-        ws.write(r, last_col, note(row) if columns is not None or not row.enrolled else _("Chưa báo cáo"), fmt_text)
+        ws.write(r, last_col, note(row), fmt_text)
 
     r = numbers + 1
     for n, row in enumerate(sheet.rows, start=1):
