@@ -50,7 +50,7 @@ def enrolled_codes(provinces: tuple[str, ...]) -> set[str]:
 def deadlines(provinces: tuple[str, ...]) -> dict[str, dt.time]:
     """Each province's daily deadline (17:00 unless its city admin set another)."""
     rows = db.session.execute(select(CityProvince.code, CityProvince.deadline).filter(CityProvince.code.in_(provinces)))
-    found = dict(rows.tuples())
+    found = {row[0]: row[1] for row in rows}
     return {code: found.get(code, DEFAULT_DEADLINE) for code in provinces}
 
 

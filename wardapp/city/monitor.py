@@ -30,7 +30,7 @@ STATE_LABELS = {
     "not_connected": _l("Chưa kết nối"),
 }
 REASON_LABELS = {
-    "missing": _l("Không báo cáo từ 2 ngày liên tiếp"),
+    "missing": _l("Không báo cáo nhiều ngày liên tiếp"),
     "rate_drop": _l("Tỷ lệ đúng hạn giảm mạnh"),
     "overdue": _l("Nhiều hồ sơ quá hạn"),
     "tasks_behind": _l("Nhiệm vụ chậm tiến độ"),
