@@ -9,7 +9,10 @@ as zeros.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
+
+from flask import g, has_request_context
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
@@ -37,6 +40,24 @@ def units_of(provinces: tuple[str, ...]) -> list[Unit]:
     return sorted((u for u in all_units().values() if u.province_code in wanted), key=lambda u: u.code)
 
 
+def _once_per_request(function):
+    """Remember a lookup for the rest of the request (a page asks several times; the answer cannot
+    change in between). Outside a request it is simply called."""
+
+    @functools.wraps(function)
+    def wrapped(provinces: tuple[str, ...]):
+        if not has_request_context():
+            return function(provinces)
+        memo = g.setdefault("desk_memo", {})
+        key = (function.__name__, provinces)
+        if key not in memo:
+            memo[key] = function(provinces)
+        return memo[key]
+
+    return wrapped
+
+
+@_once_per_request
 def enrolled_codes(provinces: tuple[str, ...]) -> set[str]:
     return set(
         db.session.scalars(
@@ -47,6 +68,7 @@ def enrolled_codes(provinces: tuple[str, ...]) -> set[str]:
     )
 
 
+@_once_per_request
 def deadlines(provinces: tuple[str, ...]) -> dict[str, dt.time]:
     """Each province's daily deadline (17:00 unless its city admin set another)."""
     rows = db.session.execute(select(CityProvince.code, CityProvince.deadline).filter(CityProvince.code.in_(provinces)))
