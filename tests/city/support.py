@@ -97,46 +97,69 @@ def signed_in(app, username: str):
     return client
 
 
-def bulk_history(app, communes: list[Commune], last_day: dt.date, days: int) -> None:
-    """``days`` of on-time reports for each commune, written straight into the table with the
-    columns intake computes (``facts.columns``): a long history without ``days × communes`` pushes."""
+def history_rows(pk: int, unit, day: dt.date, figures_: dict, kid: str, late: bool = False) -> tuple[dict, dict]:
+    """A received report and its figures row as intake stores them (``facts.columns`` of the
+    payload), for writing long histories straight into the tables."""
     from wardapp.city import facts
 
+    document = {
+        "commune": {"code": unit.code, "name": unit.name, "province_code": unit.province_code},
+        "date": day.isoformat(),
+        "signed_at": f"{day + dt.timedelta(days=1 if late else 0)}T16:30:00+07:00",
+        "figures": figures_,
+        "tasks": [],
+        "explanations": [],
+        "photos": [],
+    }
+    report_id = payload.report_id(unit.code, day, 1)
+    report = {
+        "id": pk,
+        "report_id": report_id,
+        "commune_code": unit.code,
+        "date": day,
+        "revision": 1,
+        "supersedes": None,
+        "payload": payload.encode(document),
+        "payload_sha256": "0" * 64,
+        "jws": "x" * 2000,  # a JWS's usual size
+        "kid": kid,
+        "late": late,
+        "receipt_id": "R-" + report_id,
+        "received_at": clock.utcnow(),
+        "state": "received",
+        "comment": "",
+        "returned_by": "",
+    }
+    figures_row = {
+        "report_pk": pk,
+        "report_id": report_id,
+        "commune_code": unit.code,
+        "date": day,
+        "revision": 1,
+        "current": True,
+        "late": late,
+        "returned": False,
+        **facts.columns(document),
+    }
+    return report, figures_row
+
+
+def bulk_history(app, communes: list[Commune], last_day: dt.date, days: int) -> None:
+    """``days`` of on-time reports for each commune, written straight into the tables as intake
+    writes them: a long history without ``days × communes`` pushes."""
+    from wardapp.city.models import ReceivedFigures
+
     with app.app_context():
-        rows = []
+        pk = (city_db.session.scalar(city_db.select(city_db.func.max(ReceivedReport.id))) or 0) + 1
+        reports, figures_rows = [], []
         for commune in communes:
-            unit = commune.unit
             for offset in range(days):
-                day = last_day - dt.timedelta(days=offset)
-                document = {
-                    "commune": {"code": unit.code, "province_code": unit.province_code},
-                    "signed_at": f"{day}T16:00:00+07:00",
-                    "figures": figures(),
-                    "tasks": [],
-                    "explanations": [],
-                    "photos": [],
-                }
-                report_id = payload.report_id(unit.code, day, 1)
-                rows.append(
-                    {
-                        "report_id": report_id,
-                        "commune_code": unit.code,
-                        "date": day,
-                        "revision": 1,
-                        "supersedes": None,
-                        "payload": payload.encode(document),
-                        "payload_sha256": "0" * 64,
-                        "jws": "",
-                        "kid": commune.key.thumbprint(),
-                        "late": False,
-                        "receipt_id": "R-" + report_id,
-                        "received_at": clock.utcnow(),
-                        "state": "received",
-                        "comment": "",
-                        "returned_by": "",
-                        "current": True,
-                        **facts.columns(document),
-                    }
+                report, row = history_rows(
+                    pk, commune.unit, last_day - dt.timedelta(days=offset), figures(), commune.key.thumbprint()
                 )
-        city_db.session.execute(city_db.insert(ReceivedReport), rows)
+                reports.append(report)
+                figures_rows.append(row)
+                pk += 1
+        city_db.session.execute(city_db.insert(ReceivedReport), reports)
+        city_db.session.execute(city_db.insert(ReceivedFigures), figures_rows)
         city_db.session.commit()

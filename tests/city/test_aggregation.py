@@ -149,11 +149,11 @@ def test_a_commune_drill_down_lists_its_days_with_the_missing_one(history):
 
 def test_corrections_supersede_and_the_old_revision_stays_visible(history, city):
     from wardapp.city.extensions import city_db
-    from wardapp.city.models import ReceivedReport
+    from wardapp.city.models import ReceivedFigures
 
     with city.app_context():
         rows = city_db.session.execute(
-            city_db.select(ReceivedReport.report_id, ReceivedReport.current).filter_by(commune_code=A.code, date=D2)
+            city_db.select(ReceivedFigures.report_id, ReceivedFigures.current).filter_by(commune_code=A.code, date=D2)
         ).all()
     assert sorted(rows) == [(f"{A.code}:{D2}:r1", False), (f"{A.code}:{D2}:r2", True)]
     assert history.get(f"/reports/{A.code}:{D2}:r1").status_code == 200

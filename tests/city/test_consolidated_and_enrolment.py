@@ -96,13 +96,22 @@ def test_bulk_enrolment_from_a_csv_on_the_page(city):
     support.make_user(city, "admin", role="admin")
     admin = support.signed_in(city, "admin")
     one, two = support.Commune("20242"), support.Commune("20194")
-    csv_text = "code,x\n" + f"20242,{one.key.as_dict(private=False)['x']}\n" + f"20194,{two.key.as_dict(private=False)['x']}\n" + "99999,abc\n"
-    response = admin.post("/communes", data={"csv": (io.BytesIO(csv_text.encode()), "keys.csv")}, content_type="multipart/form-data")
+    csv_text = (
+        "code,x\n"
+        + f"20242,{one.key.as_dict(private=False)['x']}\n"
+        + f"20194,{two.key.as_dict(private=False)['x']}\n"
+        + "99999,abc\n"
+    )
+    response = admin.post(
+        "/communes", data={"csv": (io.BytesIO(csv_text.encode()), "keys.csv")}, content_type="multipart/form-data"
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "2 đã kết nối, 1 bị từ chối" in html
     assert html.count('data-enrolled="yes"') == 2 and "99999 is not a commune code" in html
-    bad = admin.post("/communes", data={"csv": (io.BytesIO(b"a,b\n1,2\n"), "keys.csv")}, content_type="multipart/form-data")
+    bad = admin.post(
+        "/communes", data={"csv": (io.BytesIO(b"a,b\n1,2\n"), "keys.csv")}, content_type="multipart/form-data"
+    )
     assert bad.status_code == 422 and "code and jwk" in bad.get_data(as_text=True)
 
 
@@ -120,7 +129,9 @@ def test_the_migration_fills_the_columns_of_reports_received_before_it(tmp_path)
         flask_migrate.upgrade(directory=directory, revision="e50993d43380")
         engine = city_db.engine
         with engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO city_communes (code, name, province_code) VALUES ('20242', 'Hải Châu', '48')")
+            conn.exec_driver_sql(
+                "INSERT INTO city_communes (code, name, province_code) VALUES ('20242', 'Hải Châu', '48')"
+            )
             for revision, online in ((1, 12), (2, 20)):
                 document = {
                     "commune": {"code": "20242", "province_code": "48"},
@@ -131,14 +142,18 @@ def test_the_migration_fills_the_columns_of_reports_received_before_it(tmp_path)
                     "photos": [],
                 }
                 conn.exec_driver_sql(
-                    "INSERT INTO received_reports (report_id, commune_code, date, revision, payload, payload_sha256, jws,"
-                    " kid, late, receipt_id, received_at, state, comment, returned_by)"
-                    " VALUES (?, '20242', '2026-11-19', ?, ?, 'x', 'x', 'k', 0, ?, '2026-11-19 09:00:00', 'received', '', '')",
+                    "INSERT INTO received_reports (report_id, commune_code, date, revision, payload,"
+                    " payload_sha256, jws, kid, late, receipt_id, received_at, state, comment, returned_by)"
+                    " VALUES (?, '20242', '2026-11-19', ?, ?, 'x', 'x', 'k', 0, ?, '2026-11-19 09:00:00',"
+                    " 'received', '', '')",
                     (f"20242:2026-11-19:r{revision}", revision, payload.encode(document), f"R{revision}"),
                 )
         flask_migrate.upgrade(directory=directory)
         rows = city_db.session.execute(
-            city_db.text("SELECT revision, current, received_online, online_rate, province_code, tasks_behind FROM received_reports ORDER BY revision")
+            city_db.text(
+                "SELECT revision, current, received_online, online_rate, province_code, tasks_behind"
+                " FROM received_figures ORDER BY revision"
+            )
         ).all()
         city_db.engine.dispose()
     assert rows[0][:3] == (1, 0, 12) and rows[1][:3] == (2, 1, 20)

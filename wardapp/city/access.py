@@ -29,5 +29,5 @@ def report_or_404(report_id: str) -> ReceivedReport:
     report = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
     if report is None:
         abort(404)
-    scope.require(report.province_code)
+    scope.require(scope.province_of(report.commune_code))
     return report

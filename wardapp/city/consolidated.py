@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from wardapp.city import desk, scope
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import ReceivedReport
+from wardapp.city.models import ReceivedFigures, ReceivedReport
 from wardapp.core import clock, ii06a
 from wardapp.core.i18n import fmt_date, fmt_number, fmt_percent
 from wardapp.core.pdf import signature
@@ -67,13 +67,12 @@ def ensure_certificate() -> Path:
 
 def _explanations(provinces: tuple[str, ...], start: dt.date, end: dt.date, names: dict[str, str]) -> list[list[str]]:
     """Every explanation in the current revisions of the period (only the reports that have one are read)."""
+    F = ReceivedFigures
     rows = db.session.execute(
         select(ReceivedReport.commune_code, ReceivedReport.date, ReceivedReport.payload)
+        .join(F, F.report_pk == ReceivedReport.id)
         .filter(
-            ReceivedReport.current.is_(True),
-            ReceivedReport.province_code.in_(provinces),
-            ReceivedReport.date.between(start, end),
-            ReceivedReport.explanations_count > 0,
+            F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end), F.explanations_count > 0
         )
         .order_by(ReceivedReport.commune_code, ReceivedReport.date)
     ).all()

@@ -13,18 +13,17 @@ import functools
 from dataclasses import dataclass, field
 
 from flask import g, has_request_context
-
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityCommune, CityProvince, ReceivedReport
+from wardapp.city.models import CityCommune, CityProvince, ReceivedFigures
 from wardapp.core import clock, ii06a, index766, rates
 from wardapp.core.deadline import deadline_moment
 from wardapp.core.figures import FIGURE_NAMES
 from wardapp.core.units import Unit, all_units
 
-R = ReceivedReport
+R = ReceivedFigures  # every query here reads the narrow figures table
 DEFAULT_DEADLINE = dt.time(17, 0)
 # Stocks and levels are not added up over days (see rates.sum_figures); every other figure is a flow.
 FLOWS = tuple(n for n in FIGURE_NAMES if n not in (*rates.OPENING_STOCKS, *rates.CLOSING_STOCKS, *rates.LEVELS))
@@ -34,6 +33,7 @@ RATE_DROP = 0.10  # on-time rate fallen by 10 points or more, last 7 days agains
 MANY_OVERDUE = 5  # dossiers pending overdue on the latest report
 
 
+@functools.lru_cache(maxsize=64)
 def units_of(provinces: tuple[str, ...]) -> list[Unit]:
     """The communes of the official list in ``provinces``, by code."""
     wanted = set(provinces)
@@ -81,7 +81,8 @@ def deadlines(provinces: tuple[str, ...]) -> dict[str, dt.time]:
 
 @dataclass
 class Totals:
-    """A unit's period: the summed figures (None when nothing was reported), days and facts."""
+    """A unit's period: the summed figures (None when nothing was reported), days and facts.
+    Rates and the 766 estimate are computed when first asked for (a page often needs only a few)."""
 
     code: str
     name: str
@@ -94,29 +95,38 @@ class Totals:
     explanations: int = 0
     tasks_behind: int = 0
     figures: dict[str, int] | None = None
-    rates: dict[str, float | None] = field(default_factory=dict)
-    estimate: float | None = None
 
     @property
     def days_missing(self) -> int:
         return max(self.days_expected - self.days_reported, 0) if self.enrolled else 0
 
-    @property
+    @functools.cached_property
     def columns(self) -> list[int] | None:
         return None if self.figures is None else ii06a.values(self.figures)
 
+    @functools.cached_property
+    def rates(self) -> dict[str, float | None]:
+        return {} if self.figures is None else rates.compute(self.figures)
+
+    @functools.cached_property
+    def estimate(self) -> float | None:
+        return None if self.figures is None else index766.estimate(self.figures).share
+
     def finish(self) -> Totals:
-        if self.figures is not None:
-            self.rates = rates.compute(self.figures)
-            self.estimate = index766.estimate(self.figures).share
         return self
 
 
-def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date):
+@functools.cache
+def _period_statement():
     """One statement: per commune, the sums of the flows over its current revisions in the range,
     the averages of the levels, the opening stock of its first reported day and the closing stocks
-    (and tasks behind) of its last one."""
-    in_range = (R.current.is_(True), R.province_code.in_(provinces), R.date.between(start, end))
+    (and tasks behind) of its last one. Built once with bound parameters, so SQLAlchemy compiles
+    it once per process (building it each time was most of a page's time, measured)."""
+    in_range = (
+        R.current.is_(True),
+        R.province_code.in_(bindparam("provinces", expanding=True)),
+        R.date.between(bindparam("start", type_=Date), bindparam("end", type_=Date)),
+    )
     one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
     agg = (
         select(
@@ -125,7 +135,7 @@ def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date):
             func.max(R.date).label("last_day"),
             func.count().label("days"),
             one(R.late.is_(True)).label("late_days"),
-            one(R.state == "returned").label("returned_days"),
+            one(R.returned.is_(True)).label("returned_days"),
             func.sum(R.explanations_count).label("explanations"),
             *[func.sum(getattr(R, n)).label(n) for n in FLOWS],
             *[func.avg(getattr(R, n)).label(n) for n in rates.LEVELS],
@@ -135,7 +145,7 @@ def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date):
         .subquery()
     )
     first, last = aliased(R), aliased(R)
-    return db.session.execute(
+    return (
         select(
             agg,
             *[getattr(first, n).label(n) for n in rates.OPENING_STOCKS],
@@ -144,7 +154,11 @@ def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date):
         )
         .join(first, and_(first.commune_code == agg.c.code, first.date == agg.c.first_day, first.current.is_(True)))
         .join(last, and_(last.commune_code == agg.c.code, last.date == agg.c.last_day, last.current.is_(True)))
-    ).all()
+    )
+
+
+def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date):
+    return db.session.execute(_period_statement(), {"provinces": list(provinces), "start": start, "end": end}).all()
 
 
 def _figures_of(row) -> dict[str, int]:
@@ -267,9 +281,9 @@ def day_states(provinces: tuple[str, ...], day: dt.date, now: dt.datetime | None
     enrolled = enrolled_codes(provinces)
     limits = deadlines(provinces)
     reported = {
-        code: (report_id, late, state)
-        for code, report_id, late, state in db.session.execute(
-            select(R.commune_code, R.report_id, R.late, R.state).filter(
+        code: (report_id, late, returned)
+        for code, report_id, late, returned in db.session.execute(
+            select(R.commune_code, R.report_id, R.late, R.returned).filter(
                 R.current.is_(True), R.province_code.in_(provinces), R.date == day
             )
         )
@@ -277,14 +291,14 @@ def day_states(provinces: tuple[str, ...], day: dt.date, now: dt.datetime | None
     out: dict[str, list[DayEntry]] = {state: [] for state in STATES}
     for unit in units_of(provinces):
         if unit.code in reported:
-            report_id, late, state = reported[unit.code]
+            report_id, late, returned = reported[unit.code]
             entry = DayEntry(
                 unit.code,
                 unit.name,
                 unit.province_code,
                 "late" if late else "on_time",
                 report_id,
-                state == "returned",
+                returned,
             )
         elif unit.code not in enrolled:
             entry = DayEntry(unit.code, unit.name, unit.province_code, "not_connected")
@@ -417,7 +431,7 @@ class DayRow:
 
 def commune_days(code: str, start: dt.date, end: dt.date) -> list[DayRow]:
     """A commune's current revision of each day of the range, missing days included (as None)."""
-    columns = [getattr(R, n) for n in ("date", "report_id", "revision", "late", "state", *FIGURE_NAMES)]
+    columns = [getattr(R, n) for n in ("date", "report_id", "revision", "late", "returned", *FIGURE_NAMES)]
     rows = db.session.execute(
         select(*columns).filter(R.current.is_(True), R.commune_code == code, R.date.between(start, end))
     ).all()
@@ -437,7 +451,7 @@ def commune_days(code: str, start: dt.date, end: dt.date) -> list[DayRow]:
                 row.report_id,
                 row.revision,
                 row.late,
-                row.state,
+                "returned" if row.returned else "received",
                 figures,
                 computed["on_time_rate"],
                 computed["online_rate"],

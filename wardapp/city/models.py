@@ -61,32 +61,53 @@ class ReceivedReport(CityModel):
     returned_at: Mapped[dt.datetime | None] = mapped_column()
     returned_by: Mapped[str] = mapped_column(String(120), default="")
 
-    # What the city queries, copied from the verified payload at intake (the payload and JWS above
-    # stay the record): the province, whether this is the commune-day's newest revision, the signing
-    # moment and the facts reviewers filter on. Figures and rates follow, one column each.
-    province_code: Mapped[str | None] = mapped_column(String(2))
-    current: Mapped[bool] = mapped_column(default=True)
-    signed_at: Mapped[dt.datetime | None] = mapped_column()  # UTC, as the payload says it
-    tasks_behind: Mapped[int | None] = mapped_column()
-    explanations_count: Mapped[int | None] = mapped_column()
-    late_dossiers_count: Mapped[int | None] = mapped_column()
-    photos_count: Mapped[int | None] = mapped_column()
-    estimate_766: Mapped[float | None] = mapped_column(Float)  # share of the measurable part earned
-
-    # One integer column per daily figure and one float per computed rate, named as in the payload.
-    for _name in FIGURE_NAMES:
-        locals()[_name] = mapped_column(Integer, nullable=True)
-    for _rate in RATES:
-        locals()[_rate.name] = mapped_column(Float, nullable=True)
-    del _name, _rate
-
-    __table_args__ = (Index("ix_received_reports_province_date_current", "province_code", "date", "current"),)
-
     photos = relationship("ReceivedPhoto", order_by="ReceivedPhoto.id", back_populates="report")
+    facts = relationship("ReceivedFigures", uselist=False, back_populates="report")
 
     @property
     def document(self) -> dict:
         return json.loads(self.payload)
+
+
+class ReceivedFigures(CityModel):
+    """What the city queries about a received revision, one narrow row beside it: the province,
+    whether it is the commune-day's current revision, its lateness and return, the facts reviewers
+    filter on, and one column per figure and per computed rate (named as in the payload).
+
+    Kept apart from the received report (whose payload and JWS stay the record) so that adding up
+    a province's month reads a few hundred bytes per day instead of the whole signed document.
+    """
+
+    __tablename__ = "received_figures"
+
+    report_pk: Mapped[int] = mapped_column(ForeignKey("received_reports.id"), primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(80))
+    commune_code: Mapped[str] = mapped_column(String(5))
+    province_code: Mapped[str] = mapped_column(String(2))
+    date: Mapped[dt.date] = mapped_column()
+    revision: Mapped[int] = mapped_column()
+    current: Mapped[bool] = mapped_column(default=True)
+    late: Mapped[bool] = mapped_column(default=False)
+    returned: Mapped[bool] = mapped_column(default=False)  # follows ReceivedReport.state
+    signed_at: Mapped[dt.datetime | None] = mapped_column()  # UTC, as the payload says it
+    tasks_behind: Mapped[int] = mapped_column(default=0)
+    explanations_count: Mapped[int] = mapped_column(default=0)
+    late_dossiers_count: Mapped[int] = mapped_column(default=0)
+    photos_count: Mapped[int] = mapped_column(default=0)
+    estimate_766: Mapped[float | None] = mapped_column(Float)  # share of the measurable part earned
+
+    for _name in FIGURE_NAMES:
+        locals()[_name] = mapped_column(Integer, default=0)
+    for _rate in RATES:
+        locals()[_rate.name] = mapped_column(Float, nullable=True)
+    del _name, _rate
+
+    __table_args__ = (
+        Index("ix_received_figures_province_date_current", "province_code", "date", "current"),
+        Index("ix_received_figures_commune_date", "commune_code", "date"),
+    )
+
+    report = relationship("ReceivedReport", back_populates="facts")
 
 
 class ReceivedPhoto(CityModel):
@@ -157,7 +178,7 @@ class CityApiToken(CityModel):
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
 
 
-class CityProvince(db.Model):
+class CityProvince(CityModel):
     """A province's settings at the city: its daily deadline and where reminders go."""
 
     __tablename__ = "city_provinces"

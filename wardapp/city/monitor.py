@@ -302,5 +302,13 @@ def _reminder_text(day: dt.date, waiting: list[desk.DayEntry], limits: dict[str,
     if not waiting:
         return ""
     lines = [_("Đề nghị các xã, phường sau gửi báo cáo ngày %(day)s:", day=day.strftime("%d/%m/%Y"))]
-    lines += [f"- {e.name} ({e.code}) — {_('hạn')} {limits[e.province_code]:%H:%M}" for e in waiting]
+    lines += [
+        _(
+            "- %(name)s (%(code)s) — hạn %(time)s",
+            name=e.name,
+            code=e.code,
+            time=limits[e.province_code].strftime("%H:%M"),
+        )
+        for e in waiting
+    ]
     return "\n".join(lines)

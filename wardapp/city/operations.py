@@ -17,6 +17,7 @@ from wardapp.city.models import (
     CityCommune,
     CityKey,
     IntakeLog,
+    ReceivedFigures,
     ReceivedPhoto,
     ReceivedReport,
 )
@@ -121,10 +122,20 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         receipt_id=f"{now:%Y%m%d}-{push.commune_code}-{secrets.token_hex(4).upper()}",
         received_at=now,
         pdf_sha256=hashlib.sha256(pdf).hexdigest() if pdf else None,
+    )
+    db.session.add(report)
+    figures = ReceivedFigures(
+        report=report,
+        report_id=report_id,
+        commune_code=report.commune_code,
+        date=report.date,
+        revision=report.revision,
+        late=report.late,
+        returned=False,
         **facts.columns(push.payload),
     )
-    report.current = _becomes_current(report)
-    db.session.add(report)
+    db.session.add(figures)
+    figures.current = _becomes_current(figures)
     for photo in push.payload["photos"]:
         db.session.add(
             ReceivedPhoto(
@@ -134,24 +145,19 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
     return 201, receipt(report)
 
 
-def _becomes_current(report: ReceivedReport) -> bool:
+def _becomes_current(report: ReceivedFigures) -> bool:
     """Make ``report`` the commune-day's current revision unless a newer one is already here.
 
     Corrections supersede: older revisions stop being current but stay stored and visible (a
     returned one keeps its state and comment). Revisions can arrive out of order after an outage.
     """
-    same_day = (ReceivedReport.commune_code == report.commune_code, ReceivedReport.date == report.date)
-    newer = db.session.scalar(
-        db.select(db.func.count())
-        .select_from(ReceivedReport)
-        .filter(*same_day, ReceivedReport.revision > report.revision)
-    )
+    F = ReceivedFigures
+    same_day = (F.commune_code == report.commune_code, F.date == report.date)
+    newer = db.session.scalar(db.select(db.func.count()).select_from(F).filter(*same_day, F.revision > report.revision))
     if newer:
         return False
     db.session.execute(
-        db.update(ReceivedReport)
-        .where(*same_day, ReceivedReport.revision < report.revision, ReceivedReport.current.is_(True))
-        .values(current=False)
+        db.update(F).where(*same_day, F.revision < report.revision, F.current.is_(True)).values(current=False)
     )
     return True
 
@@ -188,29 +194,21 @@ class Row:
 
 def latest_states(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], tuple]:
     """The current revision of every commune-day in the range, as (report_id, state): one query
-    over four small columns (never the payload or the JWS)."""
+    over the narrow figures table (never the payload or the JWS)."""
+    F = ReceivedFigures
     rows = db.session.execute(
-        db.select(
-            ReceivedReport.commune_code,
-            ReceivedReport.date,
-            ReceivedReport.report_id,
-            ReceivedReport.revision,
-            ReceivedReport.late,
-            ReceivedReport.state,
-        ).filter(
-            ReceivedReport.current.is_(True),
-            ReceivedReport.province_code.in_(provinces),
-            ReceivedReport.date.between(start, end),
+        db.select(F.commune_code, F.date, F.report_id, F.revision, F.late, F.returned).filter(
+            F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end)
         )
     )
     return {
-        (code, day): (report_id, cell_state(revision, late, state))
-        for code, day, report_id, revision, late, state in rows
+        (code, day): (report_id, cell_state(revision, late, returned))
+        for code, day, report_id, revision, late, returned in rows
     }
 
 
-def cell_state(revision: int, late: bool, state: str) -> str:
-    if state == "returned":
+def cell_state(revision: int, late: bool, returned: bool) -> str:
+    if returned:
         return "returned"
     if revision > 1:
         return "corrected"

@@ -22,7 +22,7 @@ from PIL import Image
 from wardapp.city import scope
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityApiToken, CityUser, ReceivedReport
+from wardapp.city.models import CityApiToken, CityUser, ReceivedFigures, ReceivedReport
 from wardapp.city.operations import pdf_path, photo_path, storage_dir
 from wardapp.core import clock, periods
 from wardapp.core.clock import utcnow
@@ -58,12 +58,10 @@ def _thumb(sha256: str) -> tuple[bytes, int, int] | None:
 
 def _figures_by_day(code: str, start: dt.date, end: dt.date) -> tuple[dict, dict]:
     """The current revision's figures and lateness of each reported day, from the stored columns."""
-    columns = [getattr(ReceivedReport, n) for n in FIGURE_NAMES]
+    F = ReceivedFigures
     rows = db.session.execute(
-        db.select(ReceivedReport.date, ReceivedReport.late, *columns).filter(
-            ReceivedReport.commune_code == code,
-            ReceivedReport.current.is_(True),
-            ReceivedReport.date.between(start, end),
+        db.select(F.date, F.late, *[getattr(F, n) for n in FIGURE_NAMES]).filter(
+            F.commune_code == code, F.current.is_(True), F.date.between(start, end)
         )
     ).all()
     figures = {row.date: {n: int(getattr(row, n) or 0) for n in FIGURE_NAMES} for row in rows}
@@ -132,10 +130,11 @@ def day_zip(day: str):
     provinces = scope.chosen()
     reports = db.session.scalars(
         db.select(ReceivedReport)
+        .join(ReceivedFigures, ReceivedFigures.report_pk == ReceivedReport.id)
         .filter(
-            ReceivedReport.date == date,
-            ReceivedReport.current.is_(True),
-            ReceivedReport.province_code.in_(provinces),
+            ReceivedFigures.date == date,
+            ReceivedFigures.current.is_(True),
+            ReceivedFigures.province_code.in_(provinces),
         )
         .order_by(ReceivedReport.commune_code)
     ).all()

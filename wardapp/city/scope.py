@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from wardapp.core.units import all_units
+from wardapp.core.units import all_units, find
 
 ALL = "all"
 
@@ -84,3 +84,9 @@ def chosen() -> tuple[str, ...]:
 
 def province_name(code: str) -> str:
     return official_provinces().get(code, code)
+
+
+def province_of(commune_code: str) -> str | None:
+    """The province of a commune of the official list (codes never move between provinces)."""
+    unit = find(commune_code)
+    return None if unit is None else unit.province_code

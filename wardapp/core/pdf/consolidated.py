@@ -81,9 +81,11 @@ def _section(title: str) -> Paragraph:
     return Paragraph(esc(title), STYLES["section"])
 
 
-def _grid(header: list[str], rows: list[list[str]], widths: list[float], numbers_from: int) -> Table:
+def _grid(header: list[str], rows: list[list[str]], widths: list[float], numeric: tuple[int, ...] = ()) -> Table:
+    """A simple grid; the ``numeric`` columns are right-aligned so digits line up."""
+
     def cell(text: str, column: int) -> Paragraph:
-        return Paragraph(esc(text), STYLES["cell_num" if column >= numbers_from else "cell"])
+        return Paragraph(esc(text), STYLES["cell_num" if column in numeric else "cell"])
 
     body = [[Paragraph(esc(h), STYLES["cell_head"]) for h in header]]
     body += [[cell(c, i) for i, c in enumerate(row)] for row in rows]
@@ -151,19 +153,19 @@ def _story(data: ConsolidatedInput, sink: dict) -> list:
     story.append(_section("I. TÌNH HÌNH BÁO CÁO"))
     story += [Paragraph(esc(sentence), STYLES["body"]) for sentence in data.facts]
     story.append(_section("II. CÁC TỶ LỆ CỦA TOÀN ĐỊA BÀN"))
-    story.append(_grid(["Chỉ tiêu", "Kết quả", "Cách tính"], [list(r) for r in data.rates], [0.3, 0.12, 0.58], 1))
+    story.append(_grid(["Chỉ tiêu", "Kết quả", "Cách tính"], [list(r) for r in data.rates], [0.3, 0.12, 0.58], (1,)))
     story.append(_section("III. TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH (MẪU II.06a)"))
     story.append(_ii06a(data.table))
     story.append(_section("IV. ĐƠN VỊ BÁO CÁO MUỘN HOẶC CHƯA BÁO CÁO"))
     if data.late_or_missing:
         header = ["TT", "Đơn vị", "Số ngày chưa báo cáo", "Số ngày nộp muộn", "Số báo cáo bị trả lại"]
-        story.append(_grid(header, data.late_or_missing, [0.05, 0.41, 0.18, 0.18, 0.18], 2))
+        story.append(_grid(header, data.late_or_missing, [0.05, 0.41, 0.18, 0.18, 0.18], (2, 3, 4)))
     else:
         story.append(Paragraph("Mọi đơn vị đã báo cáo đúng hạn trong kỳ.", STYLES["body"]))
     story.append(_section("V. GIẢI TRÌNH CỦA LÃNH ĐẠO CÁC ĐƠN VỊ"))
     if data.explanations:
         header = ["Đơn vị", "Ngày", "Nội dung chậm", "Nguyên nhân", "Biện pháp khắc phục", "Người chịu trách nhiệm"]
-        story.append(_grid(header, data.explanations, [0.16, 0.08, 0.2, 0.2, 0.2, 0.16], 9))
+        story.append(_grid(header, data.explanations, [0.16, 0.08, 0.2, 0.2, 0.2, 0.16]))
     else:
         story.append(Paragraph("Không có giải trình trong kỳ.", STYLES["body"]))
     story.append(_signature(data, sink))
