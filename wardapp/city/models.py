@@ -97,7 +97,7 @@ class ReceivedFigures(CityModel):
     estimate_766: Mapped[float | None] = mapped_column(Float)  # share of the measurable part earned
 
     for _name in FIGURE_NAMES:
-        locals()[_name] = mapped_column(Integer, default=0)
+        locals()[_name] = mapped_column(Integer, nullable=False, default=0)
     for _rate in RATES:
         locals()[_rate.name] = mapped_column(Float, nullable=True)
     del _name, _rate
