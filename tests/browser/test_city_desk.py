@@ -46,7 +46,7 @@ def city(tmp_path_factory, migrated_city_db, monkeypatch):
     app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "city-desk-browser"})
     support.enrol_all(app, [REPORTED, SILENT, QUIET])
     client = app.test_client()
-    for n in range(0, 10):
+    for n in range(10):
         day = TODAY - dt.timedelta(days=n)
         support.push(client, support.signed(REPORTED, day, late=(n == 3)))
         if n >= 1:

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from joserfc.jwk import OKPKey
@@ -177,8 +178,9 @@ def log_request(request, status: int, error: str = "", detail: str = "", report_
     )
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One commune-day of the grid (a tuple: a 62-day grid of a large province makes ten thousand)."""
+
     day: dt.date
     state: str  # on_time, late, corrected, returned, missing, future
     report_id: str | None

@@ -8,6 +8,7 @@ import functools
 import io
 import json
 import secrets
+from collections import Counter
 
 from flask import (
     Blueprint,
@@ -124,7 +125,8 @@ def index():
     rows = grid(provinces, start, end, clock.today())
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     # Only connected communes can be counted as missing a report.
-    totals = {state: sum(1 for r in rows if r.enrolled for c in r.cells if c.state == state) for state in STATE_LABELS}
+    counted = Counter(c.state for r in rows if r.enrolled for c in r.cells)
+    totals = {state: counted.get(state, 0) for state in STATE_LABELS}
     return render_template(
         "city/grid.html",
         rows=rows,
@@ -134,7 +136,7 @@ def index():
         labels=STATE_LABELS,
         totals=totals,
         connected=sum(1 for r in rows if r.enrolled),
-        cells={row.code: _cells_html(row, url_for("city.report", report_id="_")[:-1]) for row in rows},
+        cells=_grid_cells(rows, days),
         visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
         province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
     )
@@ -143,22 +145,29 @@ def index():
 _MARKS = {"on_time": "✓", "late": "M", "corrected": "S", "returned": "T"}
 
 
-def _cells_html(row, report_base: str) -> Markup:
+def _grid_cells(rows, days: list[dt.date]) -> dict[str, Markup]:
+    base = str(escape(url_for("city.report", report_id="_")[:-1]))  # one url_for, not one per cell
+    titles = {state: str(escape(str(label))) for state, label in STATE_LABELS.items()}
+    iso = {d: d.isoformat() for d in days}
+    return {row.code: _cells_html(row, base, titles, iso) for row in rows}
+
+
+def _cells_html(row, report_base: str, titles: dict[str, str], days: dict) -> Markup:
     """A grid row's cells as markup, built here: a 62-day grid of a large province has over ten
     thousand cells, which the template engine took most of the page's time to write (measured,
-    bench/city_desk.py). The markup is what the template wrote; every value is escaped."""
+    bench/city_desk.py). The markup is what the template wrote; ``titles`` are escaped once and
+    the rest are dates, state names and report ids of our own making."""
     parts = []
     for c in row.cells:
-        day = c.day.isoformat()
-        title = escape(str(STATE_LABELS[c.state]))
         if c.report_id:
-            inner = f'<a href="{escape(report_base + c.report_id)}">{_MARKS[c.state]}</a>'
+            inner = f'<a href="{report_base}{escape(c.report_id)}">{_MARKS[c.state]}</a>'
         elif c.state == "missing" and row.enrolled:
             inner = "✗"
         else:
             inner = ""
         parts.append(
-            f'<td class="cell-{c.state}" data-date="{day}" data-state="{c.state}" title="{title}">{inner}</td>'
+            f'<td class="cell-{c.state}" data-date="{days[c.day]}" data-state="{c.state}" '
+            f'title="{titles[c.state]}">{inner}</td>'
         )
     return Markup("".join(parts))  # noqa: S704 - every value above is escaped or one of our own words
 
