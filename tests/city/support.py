@@ -69,8 +69,13 @@ def signed(
     )
 
 
-def push(client, token: str) -> dict:
-    response = client.post("/api/v1/daily-reports", data={"report": token})
+def push(client, token: str, pdf: bytes | None = None) -> dict:
+    data = {"report": token}
+    if pdf is not None:
+        import io
+
+        data["pdf"] = (io.BytesIO(pdf), "report.pdf", "application/pdf")
+    response = client.post("/api/v1/daily-reports", data=data, content_type="multipart/form-data")
     assert response.status_code in (200, 201), response.get_data(as_text=True)
     return response.get_json()
 
