@@ -198,16 +198,16 @@ def period(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.d
 
 def combine(code: str, name: str, province_code: str, rows: list[Totals]) -> Totals:
     """Several units' period as one (a province, the country): counts added, levels averaged."""
-    reported = [r for r in rows if r.figures is not None]
+    reported = [r.figures for r in rows if r.figures is not None]
     total = Totals(code, name, province_code)
     total.days_expected = sum(r.days_expected for r in rows if r.enrolled)
     for attribute in ("days_reported", "days_late", "days_returned", "explanations", "tasks_behind"):
         setattr(total, attribute, sum(getattr(r, attribute) for r in rows))
     if reported:
         figures = dict.fromkeys(FIGURE_NAMES, 0)
-        for row in reported:
+        for counts in reported:
             for name in FIGURE_NAMES:
-                figures[name] += row.figures[name]
+                figures[name] += counts[name]
         for name in rates.LEVELS:
             if name == "avg_wait_minutes":  # a waiting time is averaged, counters and staff add up
                 figures[name] = round(figures[name] / len(reported))

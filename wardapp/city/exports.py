@@ -163,14 +163,14 @@ def csv_text(sheet: Sheet) -> str:
         + [_("Ngày đã báo cáo"), _("Ngày phải báo cáo"), _("Ghi chú")]
     )
 
-    def line(tt: str, row: Totals) -> list:
+    def line(tt: str, row: Totals) -> list[object]:
         columns = row.columns
-        return (
-            [tt, row.code, spreadsheet_text(row.name)]
-            + (["" for _c in ii06a.COLUMNS] if columns is None else columns)
-            + ["" if rate_value(row, k) is None else round(rate_value(row, k), 6) for k, _l in RATE_COLUMNS]
-            + [row.days_reported, row.days_expected, spreadsheet_text(note(row))]
-        )
+        values: list[object] = [tt, row.code, spreadsheet_text(row.name)]
+        values += ["" for _c in ii06a.COLUMNS] if columns is None else columns
+        for key, _label in RATE_COLUMNS:
+            value = rate_value(row, key)
+            values.append("" if value is None else round(value, 6))
+        return values + [row.days_reported, row.days_expected, spreadsheet_text(note(row))]
 
     for n, row in enumerate(sheet.rows, start=1):
         writer.writerow(line(str(n), row))
