@@ -70,11 +70,12 @@ lint: setup
 	PYTHONPATH=. $(BIN)/lint-imports
 	$(BIN)/mypy
 
-# The three benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs.
+# The benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs, the city desk.
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/city_desk.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

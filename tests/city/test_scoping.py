@@ -152,3 +152,33 @@ def test_enrolment_is_limited_to_the_admins_provinces(city):
         "/communes", data={"code": other.code, "jwk": __import__("json").dumps(other.key.as_dict(private=False))}
     )
     assert answer.status_code == 422 and "not in province 48" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("config", "served"),
+    [
+        ({"CITY_PROVINCE_CODE": 79}, ("79",)),  # the old single setting, even read as a number
+        ({"CITY_PROVINCE_CODE": "1"}, ("01",)),
+        ({"CITY_PROVINCE_CODES": "48, 46", "CITY_PROVINCE_CODE": "79"}, ("46", "48")),
+        ({"CITY_PROVINCE_CODES": ["79", 1]}, ("01", "79")),
+        ({"CITY_PROVINCE_CODES": "48,99"}, ("48",)),  # not a province of the official list
+    ],
+)
+def test_the_served_provinces_come_from_either_setting(config, served):
+    from wardapp.city import scope
+
+    class App:
+        pass
+
+    app = App()
+    app.config = config
+    assert scope.served(app) == served
+
+
+def test_all_means_the_34_provinces():
+    from wardapp.city import scope
+
+    class App:
+        config = {"CITY_PROVINCE_CODES": "all"}
+
+    assert len(scope.served(App())) == 34
