@@ -46,6 +46,14 @@ class CityDefaults:
     CITY_DOCUMENT_SYMBOL = "SKHCN"
     CITY_SIGNER_POSITION = "Giám đốc"
     CITY_SIGNER_NAME = ""
+    # Reminders by e-mail: empty host, no e-mail (the reminder is copied by hand).
+    CITY_SMTP_HOST = ""
+    CITY_SMTP_PORT = 25
+    CITY_SMTP_STARTTLS = False
+    CITY_SMTP_USERNAME = ""
+    CITY_SMTP_PASSWORD = ""
+    CITY_SMTP_FROM = "giamsat@localhost"
+    CITY_SMTP_SENDER_NAME = "Hệ thống giám sát báo cáo ngày"
     CITY_PUBLIC_URL = ""  # the URL communes push to; the status JWT's "aud" must equal it
     MAX_CONTENT_LENGTH = 200 * 1000 * 1000  # a report with many camera photos and its PDF
     GRID_DAYS = 14

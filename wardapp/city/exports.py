@@ -170,7 +170,7 @@ def csv_text(sheet: Sheet) -> str:
         for key, _label in RATE_COLUMNS:
             value = rate_value(row, key)
             values.append("" if value is None else round(value, 6))
-        return values + [row.days_reported, row.days_expected, spreadsheet_text(note(row))]
+        return [*values, row.days_reported, row.days_expected, spreadsheet_text(note(row))]
 
     for n, row in enumerate(sheet.rows, start=1):
         writer.writerow(line(str(n), row))

@@ -9,10 +9,10 @@ import io
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from wardapp.city import consolidated, desk, exports, scope
+from wardapp.city import consolidated, desk, exports, mailer, scope
 from wardapp.city.access import reviewer_required
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityProvince
+from wardapp.city.models import CityProvince, IntakeLog
 from wardapp.core import clock, ii06a, svg
 from wardapp.core.clock import utcnow
 from wardapp.core.i18n import fmt_percent
@@ -264,14 +264,21 @@ def reminders():
         code = scope.normalise(request.form.get("province", ""))
         scope.require(code)
         text = request.form.get("deadline", "").strip()
+        moment = None
         try:
             moment = dt.time.fromisoformat(text)
         except ValueError:
             errors["deadline"] = _("Giờ không hợp lệ, ví dụ 17:00.")
-        else:
-            row = db.session.get(CityProvince, code) or CityProvince(code=code)
+        emails = None
+        if "emails" in request.form:
+            emails, refused = mailer.addresses(request.form["emails"])
+            if refused:
+                errors["emails"] = _("Địa chỉ e-mail không hợp lệ: %(items)s", items=", ".join(refused))
+        if not errors and moment is not None:
+            row = db.session.get(CityProvince, code) or CityProvince(code=code, reminder_emails="")
             row.deadline = moment.replace(second=0, microsecond=0)
-            row.reminder_emails = row.reminder_emails or ""
+            if emails is not None:
+                row.reminder_emails = "\n".join(emails)
             row.updated_by = current_user.full_name
             row.updated_at = utcnow()
             db.session.add(row)
@@ -293,8 +300,59 @@ def reminders():
         message=message,
         errors=errors,
         form=request.form,
+        smtp_configured=mailer.configured(),
+        emails=_reminder_emails(provinces),
         **_province_context(provinces),
     ), status
+
+
+def _reminder_emails(provinces: tuple[str, ...]) -> dict[str, str]:
+    rows = db.session.execute(
+        db.select(CityProvince.code, CityProvince.reminder_emails).filter(CityProvince.code.in_(provinces))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+@bp.post("/reminders/send")
+@reviewer_required
+def send_reminders():
+    """E-mail today's reminder for one province to its addresses, through the configured server."""
+    code = scope.normalise(request.form.get("province", ""))
+    scope.require(code)
+    back = redirect(url_for("desk.reminders", province=code), code=303)
+    row = db.session.get(CityProvince, code)
+    recipients, _refused = mailer.addresses(row.reminder_emails if row else "")
+    now = clock.now()
+    states = desk.day_states((code,), now.date(), now)
+    waiting = states["missing"] + states["not_yet"]
+    if not mailer.configured():
+        flash(_("Chưa cấu hình máy chủ e-mail (CITY_SMTP_HOST)."), "error")
+        return back
+    if not recipients:
+        flash(_("Chưa có địa chỉ nhận nhắc của tỉnh/thành phố này."), "error")
+        return back
+    if not waiting:
+        flash(_("Mọi xã, phường đã kết nối đều đã báo cáo."), "success")
+        return back
+    subject = _("Nhắc gửi báo cáo ngày %(day)s", day=now.strftime("%d/%m/%Y"))
+    try:
+        mailer.send(recipients, subject, _reminder_text(now.date(), waiting, desk.deadlines((code,))))
+    except mailer.MailError as error:
+        flash(_("Không gửi được e-mail: %(reason)s", reason=str(error)), "error")
+        return back
+    db.session.add(
+        IntakeLog(
+            ip=request.remote_addr,
+            method="POST",
+            path=request.path[:200],
+            status=200,
+            error="reminder",
+            detail=f"{len(waiting)} communes → {', '.join(recipients)} ({current_user.full_name})"[:2000],
+        )
+    )
+    db.session.commit()
+    flash(_("Đã gửi e-mail nhắc %(n)s xã, phường tới %(to)s.", n=len(waiting), to=", ".join(recipients)), "success")
+    return back
 
 
 def _reminder_text(day: dt.date, waiting: list[desk.DayEntry], limits: dict[str, dt.time]) -> str:
