@@ -72,7 +72,8 @@ lint: setup
 	PYTHONPATH=. $(BIN)/lint-imports
 	$(BIN)/mypy
 
-# The benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs, uploads, a day's load, the outbox.
+# The benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs, uploads, a day's load, the outbox,
+# the city desk.
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/intake.py
@@ -80,6 +81,7 @@ bench: setup
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/city_desk.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -35,15 +35,21 @@ VIETNAMESE = (
 FIELD = "ChuKyLanhDao"
 
 
-def make_self_signed(folder: Path, commune_name: str, province_name: str, commune_code: str) -> None:
-    """A certificate for the commune's documents, valid ten years (replace it with a CA's)."""
+def make_self_signed(
+    folder: Path, commune_name: str, province_name: str, commune_code: str, *, organization: str | None = None
+) -> None:
+    """A certificate for the commune's documents, valid ten years (replace it with a CA's).
+
+    ``organization`` names another signing body (the city's department); by default the commune's
+    People's Committee."""
     key = ec.generate_private_key(ec.SECP256R1())
+    organization = organization or f"UBND {commune_name}"
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
             x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, province_name),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"UBND {commune_name}"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"UBND {commune_name} ({commune_code})"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{organization} ({commune_code})"),
         ]
     )
     now = dt.datetime.now(dt.UTC)
