@@ -24,6 +24,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from wardapp.city import blobs
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.extensions import city_login
@@ -34,7 +35,7 @@ from wardapp.city.models import (
     IntakeLog,
     ReceivedReport,
 )
-from wardapp.city.operations import EnrolError, enrol, grid, photo_path
+from wardapp.city.operations import EnrolError, enrol, grid
 from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group
@@ -187,7 +188,10 @@ def photo(report_id: str, sha256: str):
     match = next((p for p in report.photos if p.sha256 == sha256), None)
     if match is None:
         abort(404)
-    return send_file(photo_path(sha256), mimetype=match.content_type, max_age=3600)
+    data = blobs.store().get(blobs.photo_key(sha256))
+    if data is None:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype=match.content_type, max_age=3600, etag=sha256)
 
 
 def _cell(text: str) -> str:
