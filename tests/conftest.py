@@ -133,6 +133,7 @@ _session_clock = time_machine.travel(TEST_NOW, tick=True)
 def pytest_configure(config):
     # Session fixtures and module constants see the same clock as the tests (not the real date).
     _session_clock.start()
+    services.sign_s3_requests_with_the_real_clock()
 
 
 def pytest_unconfigure(config):
