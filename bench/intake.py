@@ -376,6 +376,17 @@ def stored(instance: Path, config: dict, s3) -> dict[str, int]:
     return result
 
 
+def service_processes(running: list) -> dict[str, int | None]:
+    """The process of each service we started (PostgreSQL's postmaster, SeaweedFS's weed)."""
+    pids: dict[str, int | None] = {}
+    for service in running:
+        if hasattr(service, "server_pid"):
+            pids["postgresql"] = service.server_pid()
+        elif getattr(service, "process", None) is not None:
+            pids["seaweedfs"] = service.process.pid
+    return pids
+
+
 def start_services(args, workdir: Path) -> tuple[dict, list, object]:
     """The database and the store the benchmark asks for; returns the intake's settings and what to stop."""
     from tests import services
@@ -440,9 +451,12 @@ def main() -> int:
         time.sleep(1)  # let every worker finish booting (create_app) before the clock starts
         load_before = os.getloadavg()[0]
         print(f"pushing from {args.threads} clients to {base} ({args.workers} gunicorn workers) ...", file=sys.stderr)
+        service_pids = {name: pid for name, pid in service_processes(running).items() if pid}
+        services_cpu = {name: cpu_seconds(pid) for name, pid in service_pids.items()}
         server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
         seconds, timings, errors = push_all(base, reports, args.threads, args.max_seconds)
         server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
+        services_cpu = {name: cpu_seconds(pid) - services_cpu[name] for name, pid in service_pids.items()}
         stop_server(server)
         server = None
 
@@ -487,7 +501,8 @@ def main() -> int:
             "cpu_seconds": {
                 "server": round(server_cpu, 1),
                 "client": round(client_cpu, 1),
-                "per_report_ms": round((server_cpu + client_cpu) / len(reports) * 1000, 1),
+                **{name: round(value, 1) for name, value in services_cpu.items()},
+                "per_report_ms": round((server_cpu + client_cpu + sum(services_cpu.values())) / len(reports) * 1000, 1),
             },
             "statuses": statuses,
             "stored": counts,
@@ -520,7 +535,9 @@ def main() -> int:
             f"p95 {result['request_ms']['p95']} ms, max {result['request_ms']['max']} ms"
         )
         print(
-            f"CPU used while pushing: server {server_cpu:.1f} s, clients {client_cpu:.1f} s "
+            f"CPU used while pushing: server {server_cpu:.1f} s, clients {client_cpu:.1f} s"
+            + "".join(f", {name} {value:.1f} s" for name, value in services_cpu.items())
+            + " "
             f"({result['cpu_seconds']['per_report_ms']:.1f} ms per report; the machine has {m['nproc']} CPUs "
             f"and shares them with other work)"
         )

@@ -128,6 +128,12 @@ class PostgresCluster:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
+    def server_pid(self) -> int | None:
+        """The postmaster's process id (its backends are its children), when the cluster is ours."""
+        if self.folder is None:
+            return None
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+
     @staticmethod
     def _owner() -> pwd.struct_passwd | None:
         """Who runs the server: ourselves, or the ``postgres`` user when we are root."""
