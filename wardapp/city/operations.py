@@ -86,8 +86,9 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
     files = blobs.store()
     for sha, upload in push.photos.items():
         files.create(blobs.photo_key(sha), upload.data, upload.content_type)
-    pdf_sha256 = hashlib.sha256(pdf).hexdigest() if pdf else None
+    pdf_sha256 = None
     if pdf is not None:
+        pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         files.create(blobs.sent_pdf_key(pdf_sha256), pdf, "application/pdf")
     now = utcnow()
     report = ReceivedReport(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from wardapp.core.files import write_atomic, write_once
@@ -104,7 +104,7 @@ class S3Store:
         self._client = None
         self._lock = threading.Lock()
 
-    def client(self):
+    def client(self) -> Any:
         """One boto3 client per store, made on first use (boto3 clients are thread-safe)."""
         with self._lock:
             if self._client is None:
@@ -163,7 +163,8 @@ class S3Store:
                 return None
             raise
         with answer["Body"] as body:
-            return body.read()
+            data: bytes = body.read()
+        return data
 
     def delete(self, key: str) -> None:
         self.client().delete_object(Bucket=self.bucket, Key=self._name(key))
@@ -173,7 +174,7 @@ class S3Store:
         return f"s3://{self.bucket}/{self.prefix} at {where}"
 
 
-def _error_code(error) -> str:
+def _error_code(error: Any) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
