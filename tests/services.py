@@ -330,7 +330,7 @@ class SeaweedS3:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=5)  # its data is thrown away: no need for a slow goodbye
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
