@@ -12,6 +12,9 @@ CITY_PORT ?= 5001
 CITY_URL ?= http://127.0.0.1:$(CITY_PORT)
 # Browser tests must run; `make test BROWSER=optional` lets them skip on a machine without Chromium.
 BROWSER ?= required
+# The PostgreSQL and object-store (S3) tests must run; `make test ENGINES=optional` lets them skip on
+# a machine without PostgreSQL.
+ENGINES ?= required
 
 .PHONY: run city test lint setup translations system bench clean
 
@@ -32,10 +35,10 @@ static/vendor/htmx.min.js: package.json package-lock.json
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d wardapp/translations
 
-# Debian packages the tests need (.ci/system-packages.txt: Chromium, ...), installed when missing
-# and we are root.
+# Debian packages the tests need (.ci/system-packages.txt: Chromium, PostgreSQL), installed when
+# missing and we are root.
 system:
-	@.ci/ensure-system $(BROWSER)
+	@.ci/ensure-system $(if $(filter optional,$(BROWSER) $(ENGINES)),optional,required)
 
 # Set up, migrate, load the demo commune (once), then serve with gunicorn and run the outbox
 # sender beside it (stopped together). gunicorn.conf.py: threaded workers (gthread), so a long
@@ -63,7 +66,7 @@ city: setup
 	$(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city.app:create_app()"
 
 test: system setup lint
-	WARDAPP_BROWSER=$(BROWSER) $(BIN)/python -m pytest
+	WARDAPP_BROWSER=$(BROWSER) WARDAPP_ENGINES=$(ENGINES) $(BIN)/python -m pytest
 
 # The house rules, checked: ruff (lint and format), import-linter (the import graph), mypy (types).
 lint: setup

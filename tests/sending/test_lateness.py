@@ -17,6 +17,8 @@ from wardapp.signing.models import ReportRevision
 
 from . import support
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 DAY = dt.date(2026, 11, 21)
 FIVE_PM = dt.time(17, 0)
 

@@ -21,6 +21,8 @@ from wardapp.support.models import SupportCase
 from ..helpers import TODAY
 from . import support
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 DAY = TODAY.isoformat()
 FROZEN_MESSAGE = "đã được ký nên không thể thay đổi"
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as babel_gettext
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import cli, models
+from wardapp.city import blobs, cli, models
 from wardapp.city.api import bp as api_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.monitor import bp as desk_bp
@@ -57,6 +57,13 @@ class CityDefaults:
     CITY_PUBLIC_URL = ""  # the URL communes push to; the status JWT's "aud" must equal it
     MAX_CONTENT_LENGTH = 200 * 1000 * 1000  # a report with many camera photos and its PDF
     GRID_DAYS = 14
+    # Photos and PDFs (core/storage.py): empty = this instance folder; or file:///folder, or
+    # s3://bucket/prefix with the endpoint of any S3-compatible server (empty = AWS S3).
+    STORE_URL = ""
+    STORE_ENDPOINT = ""
+    STORE_REGION = ""
+    STORE_ACCESS_KEY_ID = ""  # empty: boto3's usual places (AWS_ACCESS_KEY_ID, ~/.aws, a role)
+    STORE_SECRET_ACCESS_KEY = ""
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -80,10 +87,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(settings.load(CityDefaults, instance_dir, "WARDAPP_CITY", overrides, env))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_dir / 'city.sqlite3'}"
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = settings.secret_key(instance_dir)
+    app.config["SECRET_KEY"] = _secret_key(app.config, instance_dir)
 
     city_db.init_app(app)
+    blobs.init_app(app)
     _sqlite_wal(app)
     city_migrate.init_app(app, city_db, directory=str(ROOT / "migrations" / "city"), render_as_batch=True)
     city_login.init_app(app)
@@ -98,6 +105,25 @@ def create_app(overrides: dict | None = None) -> Flask:
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)
     return app
+
+
+def _secret_key(config: dict, instance_dir: Path) -> str:
+    """The key that signs reviewers' sessions and CSRF tokens.
+
+    Every server of one intake must use the same key, or a reviewer signed in on one is a stranger
+    to the next. With SQLite the intake is one machine: the key is generated once into the
+    instance folder. Any other database can be shared by several servers, so the key must then be
+    given (``WARDAPP_CITY_SECRET_KEY``, the same on every server): a key generated per machine
+    would break sessions silently, so the intake refuses to start without one.
+    """
+    if config.get("SECRET_KEY"):
+        return config["SECRET_KEY"]
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        raise settings.SettingError(
+            "WARDAPP_CITY_SECRET_KEY is required with a shared database: set the same long random "
+            "value on every intake server (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    return settings.secret_key(instance_dir)
 
 
 def _select_locale() -> str:

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from flask import current_app
 from joserfc.jwk import OKPKey
 
-from wardapp.city import facts, scope
+from wardapp.city import blobs, facts, scope
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import (
     CityCommune,
@@ -23,8 +22,6 @@ from wardapp.city.models import (
     ReceivedReport,
 )
 from wardapp.core.clock import utcnow
-from wardapp.core.files import write_once
-from wardapp.core.payload import pdf_filename
 from wardapp.core.units import all_units, find
 from wardapp.core.verify import Refusal, VerifiedPush
 
@@ -73,20 +70,6 @@ def lookup_key(kid: str) -> tuple[OKPKey, str] | None:
     return None if row is None else (OKPKey.import_key(row.jwk), row.commune_code)
 
 
-def storage_dir(kind: str) -> Path:
-    path = Path(current_app.instance_path) / kind
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def photo_path(sha256: str) -> Path:
-    return storage_dir("photos") / sha256
-
-
-def pdf_path(report_id: str) -> Path:
-    return storage_dir("pdfs") / pdf_filename(report_id)
-
-
 def receipt(report: ReceivedReport) -> dict:
     return {
         "receipt_id": report.receipt_id,
@@ -104,10 +87,15 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         if existing.payload_sha256 == push.payload_sha256:
             return 200, receipt(existing)
         raise Refusal(409, "conflict", f"{report_id} was already received with other content")
+    # Files first, then the row: a row never names a file that is not there. Both are
+    # content-addressed, so a push that loses the race for the row leaves nothing wrong behind.
+    files = blobs.store()
     for sha, upload in push.photos.items():
-        write_once(photo_path(sha), upload.data)
+        files.create(blobs.photo_key(sha), upload.data, upload.content_type)
+    pdf_sha256 = None
     if pdf is not None:
-        write_once(pdf_path(report_id), pdf)
+        pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        files.create(blobs.sent_pdf_key(pdf_sha256), pdf, "application/pdf")
     now = utcnow()
     report = ReceivedReport(
         report_id=report_id,
@@ -122,7 +110,7 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         late=push.payload["late"],
         receipt_id=f"{now:%Y%m%d}-{push.commune_code}-{secrets.token_hex(4).upper()}",
         received_at=now,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest() if pdf else None,
+        pdf_sha256=pdf_sha256,
     )
     db.session.add(report)
     figures = ReceivedFigures(

@@ -26,7 +26,7 @@ from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup, escape
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from wardapp.city import scope
+from wardapp.city import blobs, scope
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.exports import spreadsheet_text as _cell
 from wardapp.city.extensions import city_db as db
@@ -39,7 +39,7 @@ from wardapp.city.models import (
     ReceivedFigures,
     ReceivedReport,
 )
-from wardapp.city.operations import EnrolError, enrol, enrol_many, entries_from_csv, grid, photo_path
+from wardapp.city.operations import EnrolError, enrol, enrol_many, entries_from_csv, grid
 from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group
@@ -231,7 +231,10 @@ def photo(report_id: str, sha256: str):
     match = next((p for p in report.photos if p.sha256 == sha256), None)
     if match is None:
         abort(404)
-    return send_file(photo_path(sha256), mimetype=match.content_type, max_age=3600)
+    data = blobs.store().get(blobs.photo_key(sha256))
+    if data is None:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype=match.content_type, max_age=3600, etag=sha256)
 
 
 @bp.get("/export.csv")

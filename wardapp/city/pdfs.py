@@ -19,15 +19,13 @@ from flask import (
 from flask_login import current_user
 from PIL import Image
 
-from wardapp.city import scope
+from wardapp.city import blobs, scope
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityApiToken, CityUser, ReceivedFigures, ReceivedReport
-from wardapp.city.operations import pdf_path, photo_path, storage_dir
 from wardapp.core import clock, periods
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES
-from wardapp.core.files import write_atomic
 from wardapp.core.images import thumbnail
 from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs
@@ -40,18 +38,18 @@ bp = Blueprint("city_pdf", __name__)
 
 
 def _thumb(sha256: str) -> tuple[bytes, int, int] | None:
-    """A ready-sized JPEG of a received photo, made once and kept."""
-    path = storage_dir("thumbs") / f"{sha256}.jpg"
-    if not path.exists():
-        original = photo_path(sha256)
-        if not original.exists():
+    """A ready-sized JPEG of a received photo, made once and kept in the store."""
+    files = blobs.store()
+    data = files.get(blobs.thumb_key(sha256))
+    if data is None:
+        original = files.get(blobs.photo_key(sha256))
+        if original is None:
             return None
         try:
-            small = thumbnail(original.read_bytes())
+            data = thumbnail(original)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             return None  # a photo that does not decode: the PDF goes without it rather than fail
-        write_atomic(path, small, durable=False)  # a cache, rebuilt if lost
-    data = path.read_bytes()
+        files.put(blobs.thumb_key(sha256), data, "image/jpeg")  # a cache, rebuilt if lost
     with Image.open(io.BytesIO(data)) as image:
         return data, image.width, image.height
 
@@ -70,12 +68,15 @@ def _figures_by_day(code: str, start: dt.date, end: dt.date) -> tuple[dict, dict
 
 def report_pdf(report: ReceivedReport) -> bytes:
     """The commune's own signed PDF when it sent one; otherwise rendered here from the payload."""
-    sent = pdf_path(report.report_id)
-    if report.pdf_sha256 and sent.exists():
-        return sent.read_bytes()
-    rendered = storage_dir("rendered") / pdf_filename(report.report_id)
-    if rendered.exists():
-        return rendered.read_bytes()
+    files = blobs.store()
+    if report.pdf_sha256:
+        sent = files.get(blobs.sent_pdf_key(report.pdf_sha256))
+        sent = sent if sent is not None else files.get(blobs.legacy_sent_pdf_key(report.report_id))
+        if sent is not None:
+            return sent
+    rendered = files.get(blobs.rendered_pdf_key(report.report_id))
+    if rendered is not None:
+        return rendered
     unit = find(report.commune_code)
     by_day, _ = _figures_by_day(report.commune_code, report.date - dt.timedelta(days=29), report.date)
     doc = report.document
@@ -90,7 +91,7 @@ def report_pdf(report: ReceivedReport) -> bytes:
         f"(JWS, khóa {report.kid[:12]}…) của xã/phường; xã/phường không gửi kèm bản PDF ký số.",
     )
     built = document.build_daily(data).data
-    write_atomic(rendered, built)
+    files.put(blobs.rendered_pdf_key(report.report_id), built, "application/pdf")
     return built
 
 
