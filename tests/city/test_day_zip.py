@@ -7,6 +7,8 @@ import datetime as dt
 import io
 import zipfile
 
+from wardapp.city import blobs
+
 from . import support
 from .conftest import TODAY
 
@@ -30,11 +32,9 @@ def test_the_day_zip_reads_kept_pdfs_and_renders_a_missing_one_once(city):
     rendered = first.read(f"{RENDERED.code}_{YESTERDAY}_r1.pdf")
     assert rendered.startswith(b"%PDF-")
 
-    from wardapp.city.pdfs import storage_dir
-
-    with city.test_request_context():
-        kept = storage_dir("rendered") / f"{RENDERED.code}_{YESTERDAY}_r1.pdf"
-    assert kept.read_bytes() == rendered
-    kept.write_bytes(b"%PDF-kept")  # a second download must read this, not render again
+    with city.app_context():
+        store, key = blobs.store(), blobs.rendered_pdf_key(f"{RENDERED.code}:{YESTERDAY}:r1")
+        assert store.get(key) == rendered
+        store.put(key, b"%PDF-kept")  # a second download must read this, not render again
     second = zipfile.ZipFile(io.BytesIO(reviewer.get(f"/days/{YESTERDAY}.zip").data))
     assert second.read(f"{RENDERED.code}_{YESTERDAY}_r1.pdf") == b"%PDF-kept"
