@@ -61,7 +61,7 @@ def _explain_and_get_ready(live_server) -> None:
 
 
 def test_staff_import_the_log_override_a_figure_and_the_city_sees_the_source(live_server, live_city, open_page):
-    from wardapp.outbox.sender import send_due
+    from wardapp.delivery.sender import send_due
 
     day = live_server.today.isoformat()
     page, watch = open_page(viewport=DESKTOP)

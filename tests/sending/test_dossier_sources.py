@@ -16,8 +16,8 @@ from wardapp.delays.models import LateDossier
 from wardapp.delays.operations import explain
 from wardapp.delays.readiness import readiness
 from wardapp.extensions import db
-from wardapp.outbox.sender import send_due
-from wardapp.pdf import service
+from wardapp.delivery.sender import send_due
+from wardapp.signing.documents import revision_pdf
 from wardapp.reports.operations import get_report
 from wardapp.signing.operations import sign_report
 
@@ -140,7 +140,7 @@ def test_the_log_fills_the_form_an_override_needs_a_reason_and_the_source_is_sig
     assert sources["imports"][0]["sha256"] in city_page
 
     pdf_text = " ".join(
-        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(service.revision_pdf(revision))).pages
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(revision_pdf(revision))).pages
     )
     flat = " ".join(pdf_text.split())
     assert "Nguồn số liệu" in flat
