@@ -168,6 +168,11 @@ def test_a_file_without_the_required_columns_is_refused(client, staff):
 def test_personal_data_never_reaches_the_database(app, client, staff):
     assert upload(client, "so.xlsx", excel_xlsx(day_rows())).status_code == 303
     assert len(stored()) == 5
+    page = client.get("/dossiers/").get_data(as_text=True)
+    assert (
+        "Các cột không được đọc (dữ liệu cá nhân không bao giờ được lưu): "
+        "STT, Họ tên người nộp, Địa chỉ, Số điện thoại, Số CCCD, Ghi chú." in page
+    )
     engine = db.engine
     found = []
     with engine.connect() as connection:

@@ -15,10 +15,10 @@ from wardapp.core import clock, schema
 from wardapp.delays.models import LateDossier
 from wardapp.delays.operations import explain
 from wardapp.delays.readiness import readiness
-from wardapp.extensions import db
 from wardapp.delivery.sender import send_due
-from wardapp.signing.documents import revision_pdf
+from wardapp.extensions import db
 from wardapp.reports.operations import get_report
+from wardapp.signing.documents import revision_pdf
 from wardapp.signing.operations import sign_report
 
 from .. import factories
@@ -139,9 +139,7 @@ def test_the_log_fills_the_form_an_override_needs_a_reason_and_the_source_is_sig
     assert REASON in city_page and "sổ ghi 3" in city_page
     assert sources["imports"][0]["sha256"] in city_page
 
-    pdf_text = " ".join(
-        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(revision_pdf(revision))).pages
-    )
+    pdf_text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(revision_pdf(revision))).pages)
     flat = " ".join(pdf_text.split())
     assert "Nguồn số liệu" in flat
     assert "(sổ ghi 3). Lý do:" in flat and "quét lại" in flat

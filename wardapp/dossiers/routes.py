@@ -67,6 +67,14 @@ def index():
                     ),
                     "success",
                 )
+                if outcome.dropped:
+                    flash(
+                        _(
+                            "Các cột không được đọc (dữ liệu cá nhân không bao giờ được lưu): %(columns)s.",
+                            columns=", ".join(outcome.dropped),
+                        ),
+                        "info",
+                    )
                 return redirect(url_for("dossiers.index"), code=303)
             status = 422
     return render_template(
