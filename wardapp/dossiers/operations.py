@@ -25,10 +25,12 @@ from wardapp.core.dossier_counts import (
     late_on_day,
 )
 from wardapp.core.i18n import fmt_number
+from wardapp.core.rules import check_figures, parse_count
+from wardapp.delays.models import LateDossier
 from wardapp.dossiers import importer
 from wardapp.dossiers.models import ColumnMapping, Dossier, DossierImport, FigureOverride
 from wardapp.extensions import db
-from wardapp.reports.models import DailyReport
+from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.reports.operations import FixedFigure, register_after_save, register_fixed_source
 
 REASON_MAX = 1000
@@ -347,9 +349,6 @@ def figure_sources(commune_id: int, day: dt.date, figures: Mapping[str, int], de
 
 def refresh_open_reports(commune_id: int, since: dt.date | None, user) -> int:
     """Write the log's figures into every unsigned report from ``since``: they fill themselves."""
-    from wardapp.core.rules import check_figures
-    from wardapp.reports.models import DailyReport, ReportStatus
-
     if since is None:
         return 0
     reports = db.session.scalars(
@@ -427,8 +426,6 @@ class OverrideProblem(Exception):
 
 
 def set_override(commune_id: int, day: dt.date, figure: str, raw_value: str, reason: str, user, maximum: int):
-    from wardapp.core.rules import parse_count
-
     errors = {}
     value, problem = parse_count(raw_value, maximum)
     if problem:
@@ -504,8 +501,6 @@ def fill_late_dossiers(report: DailyReport, user: object) -> None:
     Staff then add the cause, apology letter and new appointment; what the log says (procedure,
     code, officer, unit) is taken as it is.
     """
-    from wardapp.delays.models import LateDossier
-
     if report.frozen:
         return
     listed = {
@@ -536,3 +531,34 @@ def fill_late_dossiers(report: DailyReport, user: object) -> None:
             after={"added": added},
             actor=user,
         )
+
+
+class LateDetailsProblem(Exception):
+    pass
+
+
+def late_dossier_of_commune(late_id: int, commune_id: int) -> LateDossier | None:
+    row = db.session.get(LateDossier, late_id)
+    return row if row is not None and row.report.commune_id == commune_id else None
+
+
+def complete_late_dossier(row: LateDossier, form: Mapping[str, str], user: object) -> None:
+    """What the log cannot know about a late dossier: why, the apology letter, the new appointment."""
+    cause = form.get("cause", "").strip()[:2000]
+    raw_date = form.get("new_appointment", "").strip()
+    new_date = clock.parse_iso_date(raw_date) if raw_date else None
+    if not cause or (raw_date and new_date is None):
+        raise LateDetailsProblem(_("Nêu nguyên nhân trễ hạn; ngày hẹn mới theo dạng dd/mm/yyyy."))
+    before = row.snapshot()
+    row.cause, row.apology_issued, row.new_appointment = cause, form.get("apology_issued") == "1", new_date
+    row.report.touch(user)
+    old, new = audit.changes(before, row.snapshot())
+    audit.record(
+        "late_dossier.updated",
+        target_type="report",
+        target_id=row.report.date.isoformat(),
+        before=old,
+        after=new,
+        actor=user,
+    )
+    db.session.commit()

@@ -7,18 +7,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from wardapp.commune.access import current_commune
-from wardapp.core.clock import parse_iso_date
 from wardapp.core.figures import BY_NAME
 from wardapp.dossiers import importer
 from wardapp.dossiers.operations import (
+    LateDetailsProblem,
     OverrideProblem,
     clear_override,
+    complete_late_dossier,
     import_file,
     imports_of,
+    late_dossier_of_commune,
     log_day,
     mapping_problems,
     override_allowed,
     save_mapping,
+    set_override,
     sources,
 )
 from wardapp.extensions import db
@@ -137,8 +140,6 @@ def mapping():
 @allowed("edit_day")
 def override(day: str, figure: str):
     """Put a person's value, with a required reason, in place of a figure computed from the log."""
-    from wardapp.dossiers.operations import set_override
-
     date = parse_day(day)
     commune = current_commune()
     day_log = log_day(commune.id, date)
@@ -186,25 +187,12 @@ def override(day: str, figure: str):
 @allowed("edit_day")
 def late_details(late_id: int):
     """Staff add the cause, apology letter and new appointment to a late dossier from the log."""
-    from wardapp.audit import log as audit
-    from wardapp.delays.models import LateDossier
-
-    row = db.session.get(LateDossier, late_id)
-    if row is None or row.report.commune_id != current_commune().id:
+    row = late_dossier_of_commune(late_id, current_commune().id)
+    if row is None:
         abort(404)
     ensure_editable(row.report)
-    before = row.snapshot()
-    cause = request.form.get("cause", "").strip()[:2000]
-    raw_date = request.form.get("new_appointment", "").strip()
-    new_date = parse_iso_date(raw_date) if raw_date else None
-    if not cause or (raw_date and new_date is None):
-        flash(_("Nêu nguyên nhân trễ hạn; ngày hẹn mới theo dạng dd/mm/yyyy."), "error")
-        return redirect(url_for("delays.late_dossiers", day=row.report.date.isoformat()), code=303)
-    row.cause, row.apology_issued, row.new_appointment = cause, request.form.get("apology_issued") == "1", new_date
-    row.report.touch(current_user)
-    old, new = audit.changes(before, row.snapshot())
-    audit.record(
-        "late_dossier.updated", target_type="report", target_id=row.report.date.isoformat(), before=old, after=new
-    )
-    db.session.commit()
+    try:
+        complete_late_dossier(row, request.form, current_user)
+    except LateDetailsProblem as problem:
+        flash(str(problem), "error")
     return redirect(url_for("delays.late_dossiers", day=row.report.date.isoformat()), code=303)
