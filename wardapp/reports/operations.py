@@ -151,9 +151,6 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     else:
         before = report.snapshot()
     report.apply(validation.complete_figures(), validation.narrative, validation.consistent, user)
-    db.session.flush()
-    for hook in current_app.extensions.get(AFTER_SAVE, ()):
-        hook(report, user)
     old, new = audit.changes(before, report.snapshot())
     audit.record(
         "report.created" if creating else "report.updated",
@@ -166,6 +163,9 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
         actor=user,
     )
     try:
+        db.session.flush()  # the version check happens here: a conflict stops before the hooks
+        for hook in current_app.extensions.get(AFTER_SAVE, ()):
+            hook(report, user)
         db.session.commit()
     except (IntegrityError, StaleDataError):
         # Someone saved the same day between our read and our write.
