@@ -15,6 +15,8 @@ from wardapp.extensions import db
 
 from .dossier_files import PERSONAL_VALUES, csv_bytes, excel_xlsx, libreoffice_xlsx, row
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 DAY = dt.date(2026, 11, 20)
 
 
