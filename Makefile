@@ -76,7 +76,7 @@ lint: setup
 	$(BIN)/mypy
 
 # The benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs, uploads, a day's load, the outbox,
-# the city desk.
+# the city desk, the dossier log.
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/intake.py
@@ -85,6 +85,7 @@ bench: setup
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/city_desk.py
+	$(BIN)/python bench/dossiers.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -19,7 +19,9 @@ from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import User
 from wardapp.commune.models import Commune
 from wardapp.core import clock
+from wardapp.delays.models import LateDossier
 from wardapp.delays.operations import add_late_dossier, parse_late_dossier
+from wardapp.dossiers.operations import import_file
 from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo, categories
 from wardapp.extensions import db
@@ -33,6 +35,7 @@ from wardapp.team.models import TeamMember
 from wardapp.team.operations import ensure_team
 
 from . import factories
+from .dossier_files import csv_bytes, row
 from .helpers import Page, isolated_client, login_redirect_target, use_quick_password_hashing
 
 # --- Personas and the access table ------------------------------------------------------------
@@ -45,6 +48,7 @@ LEADER = ("leader",)  # explanations and "ready to sign"
 MANAGERS = ("staff", "leader", "admin")  # the response team's membership
 PULLERS = ("reviewer", "leader", "admin")  # PDF lists, archives and API tokens
 ADMIN = ("admin",)
+UPLOADERS = ("staff", "leader", "admin")  # the dossier log
 
 # What a persona gets back.
 OK = 200
@@ -171,6 +175,29 @@ CASES = (
         only(PULLERS, NOT_FOUND) | {"reviewer": DONE},
         changes_data=True,
     ),
+    # The dossier log: staff, leaders and the admin import it; the admin maps other exports.
+    Case("dossiers.index", "GET", "/dossiers/", only(UPLOADERS, OK)),
+    Case("dossiers.index", "POST", "/dossiers/", only(UPLOADERS, DONE), "dossier_log", changes_data=True),
+    Case("dossiers.mapping", "GET", "/dossiers/mapping", only(ADMIN, OK)),
+    Case("dossiers.mapping", "POST", "/dossiers/mapping", only(ADMIN, OK), "dossier_log"),  # the preview
+    Case("dossiers.override", "GET", "/dossiers/day/{log_day}/override/resolved_late", only(EDITORS, OK)),
+    Case(
+        "dossiers.override",
+        "POST",
+        "/dossiers/day/{log_day}/override/resolved_late",
+        only(EDITORS, DONE),
+        "override",
+        changes_data=True,
+    ),
+    Case("dossiers.late_details", "GET", "/dossiers/late/{log_late_id}", everyone(NOT_ALLOWED)),
+    Case(
+        "dossiers.late_details",
+        "POST",
+        "/dossiers/late/{log_late_id}",
+        only(EDITORS, DONE),
+        "late_details",
+        changes_data=True,
+    ),
     # Plan tasks.
     Case("tasks.index", "GET", "/tasks/", only(ROLES, OK)),
     Case("tasks.index", "POST", "/tasks/", everyone(NOT_ALLOWED)),
@@ -281,6 +308,19 @@ class World:
         return dossier.id
 
     @functools.cached_property
+    def log_day(self) -> str:
+        """Yesterday, with a dossier log imported: one dossier resolved late that day."""
+        assert self.report  # yesterday's report exists: the import fills its late list
+        outcome = import_file(self.commune.id, "so.csv", dossier_log_csv(), self.staff)
+        assert outcome.ok, outcome.errors
+        return self.yesterday
+
+    @functools.cached_property
+    def log_late_id(self) -> int:
+        assert self.log_day
+        return db.session.scalars(db.select(LateDossier.id).filter_by(dossier_code="LOG-1")).one()
+
+    @functools.cached_property
     def task_id(self) -> int:
         values, errors = parse_task_form(POST_DATA["task"](self) | {"code": "KH-01"}, self.commune.id)
         assert not errors, errors
@@ -363,6 +403,16 @@ class NoWorld:
         return 1
 
 
+def dossier_log_csv() -> bytes:
+    """A dossier log: LOG-1 resolved late yesterday, LOG-2 still open."""
+    yesterday = clock.today() - dt.timedelta(days=1)
+
+    def at(days: int, hour: int) -> dt.datetime:
+        return dt.datetime.combine(yesterday + dt.timedelta(days=days), dt.time(hour))
+
+    return csv_bytes([row("LOG-1", at(-2, 9), at(-1, 17), at(0, 10)), row("LOG-2", at(0, 9), at(3, 17))], "utf-8")
+
+
 def in_a_month(w: World) -> str:
     return (clock.today() + dt.timedelta(days=30)).isoformat()
 
@@ -396,6 +446,9 @@ POST_DATA = {
         "new_date": in_a_month(w),
     },
     "sign": lambda w: {"late_reason": "Ký bổ sung sau hạn do mất điện."},
+    "dossier_log": lambda w: {"file": (io.BytesIO(dossier_log_csv()), "so-theo-doi.csv")},
+    "override": lambda w: {"value": "0", "reason": "Hồ sơ LOG-1 được gia hạn hợp lệ, sổ chưa cập nhật."},
+    "late_details": lambda w: {"cause": "Chờ xác minh với cấp trên.", "apology_issued": "1"},
     "correction": lambda w: {"reason": "Nhập nhầm số hồ sơ tiếp nhận trực tuyến."},
     "token": lambda w: {"name": "Máy chủ Sở KH&CN"},
     "task": lambda w: {

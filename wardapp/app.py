@@ -15,6 +15,8 @@ from wardapp.cli import register_cli
 from wardapp.commune.routes import bp as commune_bp
 from wardapp.dashboard.routes import bp as dashboard_bp
 from wardapp.delays.routes import bp as delays_bp
+from wardapp.dossiers import operations as dossier_log
+from wardapp.dossiers.routes import bp as dossiers_bp
 from wardapp.evidence.routes import bp as evidence_bp
 from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.pdf.routes import bp as pdf_bp
@@ -31,6 +33,7 @@ BLUEPRINTS = (
     reports_bp,
     evidence_bp,
     delays_bp,
+    dossiers_bp,
     signing_bp,
     pdf_bp,
     tasks_bp,
@@ -63,5 +66,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     web.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    dossier_log.init_app(app)
     register_cli(app)
     return app

@@ -214,6 +214,9 @@ def pdf_cert_import_command(pkcs12_file, password):
 
 
 def register_cli(app: Flask) -> None:
+    from wardapp.dossiers.cli import dossiers_cli
+
+    app.cli.add_command(dossiers_cli)
     app.cli.add_command(pdf_cli)
     app.cli.add_command(cert_cli)
     app.cli.add_command(users_cli)

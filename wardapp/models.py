@@ -4,6 +4,7 @@ from wardapp.audit.models import AuditEvent
 from wardapp.auth.models import User
 from wardapp.commune.models import Commune
 from wardapp.delays.models import Explanation, LateDossier
+from wardapp.dossiers.models import ColumnMapping, Dossier, DossierImport, FigureOverride
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.outbox.models import OutboxEntry, SendAttempt
 from wardapp.pdf.models import ApiToken
@@ -17,9 +18,13 @@ from wardapp.team.models import ResponseTeam, TeamMember
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "ColumnMapping",
     "Commune",
     "DailyReport",
+    "Dossier",
+    "DossierImport",
     "Explanation",
+    "FigureOverride",
     "LateDossier",
     "OutboxEntry",
     "Photo",

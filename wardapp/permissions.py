@@ -30,7 +30,9 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Quản trị hệ thống"),
 }
 
-Action = Literal["read", "edit_day", "explain", "sign", "resend", "manage_team", "pull_pdfs", "administer"]
+Action = Literal[
+    "read", "edit_day", "explain", "sign", "resend", "manage_team", "pull_pdfs", "administer", "import_dossiers"
+]
 
 MAY: dict[str, frozenset[Role]] = {
     # Everyone signed in reads the day, its evidence and its history.
@@ -46,8 +48,10 @@ MAY: dict[str, frozenset[Role]] = {
     "manage_team": frozenset({Role.STAFF, Role.LEADER, Role.ADMIN}),
     # Downloading PDFs and API tokens for automated pulls.
     "pull_pdfs": frozenset({Role.REVIEWER, Role.LEADER, Role.ADMIN}),
-    # Users, settings, the photo checklist, the audit log.
+    # Users, settings, the photo checklist, the audit log, the column mappings of other exports.
     "administer": frozenset({Role.ADMIN}),
+    # Importing the one-stop dossier log: the center's people, and the admin who runs the exports.
+    "import_dossiers": frozenset({Role.STAFF, Role.LEADER, Role.ADMIN}),
 }
 
 

@@ -193,7 +193,9 @@ def _late_dossiers(commune: Commune, staff, leader) -> None:
     ).all()
     for index, report in enumerate(reports):
         rng = random.Random(report.date.toordinal())
-        for kind in LateKind:
+        # The dossier log already listed the day's late dossiers one by one; otherwise, a group.
+        dossiers = list(db.session.scalars(db.select(LateDossier).filter_by(report_id=report.id)))
+        for kind in LateKind if not dossiers else ():
             count = getattr(report, kind.value)
             if not count:
                 continue
@@ -211,8 +213,10 @@ def _late_dossiers(commune: Commune, staff, leader) -> None:
                 new_appointment=report.date + dt.timedelta(days=3),
             )
             db.session.add(dossier)
-            db.session.flush()
-            if index < len(reports) - 1:  # the latest late day is left for the leader to explain
+            dossiers.append(dossier)
+        db.session.flush()
+        if index < len(reports) - 1:  # the latest late day is left for the leader to explain
+            for dossier in dossiers:
                 db.session.add(
                     Explanation(
                         report_id=report.id,
@@ -221,7 +225,7 @@ def _late_dossiers(commune: Commune, staff, leader) -> None:
                         cause="Phải xin ý kiến cơ quan chuyên môn cấp trên.",
                         remedy="Bố trí cán bộ theo dõi, trả kết quả theo lịch hẹn mới.",
                         new_date=report.date + dt.timedelta(days=3),
-                        responsible=officer,
+                        responsible=dossier.officer,
                         author_id=leader.id,
                     )
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g
@@ -66,6 +67,24 @@ class FixedFigure:
 
     value: int
     source: str
+    # "derived" (from the app's own records), "dossier_log" or "override" (a person's value
+    # in place of the log's count, with ``reason``).
+    kind: str = "derived"
+    reason: str = ""
+
+
+# Features above reports (the dossier log) fill figures in and act after a save without reports
+# importing them: they register here, per app, when the app is created.
+FIXED_SOURCES = "wardapp.reports.fixed_sources"  # [(commune_id, day) -> {figure: FixedFigure}]
+AFTER_SAVE = "wardapp.reports.after_save"  # [(report, user) -> None], in the save's transaction
+
+
+def register_fixed_source(app, source: Callable[[int, dt.date], dict[str, FixedFigure]]) -> None:
+    app.extensions.setdefault(FIXED_SOURCES, []).append(source)
+
+
+def register_after_save(app, hook: Callable[[DailyReport, object], None]) -> None:
+    app.extensions.setdefault(AFTER_SAVE, []).append(hook)
 
 
 def fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
@@ -85,6 +104,8 @@ def _fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
             _("Lấy từ số hồ sơ đang giải quyết cuối ngày %(date)s.", date=carried.from_date.strftime("%d/%m/%Y")),
         )
     fixed["response_team_cases"] = FixedFigure(cases_count(commune_id, day), _("Tính từ nhật ký hỗ trợ của Tổ."))
+    for source in current_app.extensions.get(FIXED_SOURCES, ()):
+        fixed.update(source(commune_id, day))
     return fixed
 
 
@@ -142,6 +163,9 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
         actor=user,
     )
     try:
+        db.session.flush()  # the version check happens here: a conflict stops before the hooks
+        for hook in current_app.extensions.get(AFTER_SAVE, ()):
+            hook(report, user)
         db.session.commit()
     except (IntegrityError, StaleDataError):
         # Someone saved the same day between our read and our write.

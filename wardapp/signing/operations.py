@@ -18,6 +18,7 @@ from wardapp.core import clock, payload, schema
 from wardapp.core.deadline import is_late
 from wardapp.core.images import EXTENSIONS
 from wardapp.delays.readiness import current_explanations, late_dossiers_of, readiness
+from wardapp.dossiers.operations import figure_sources
 from wardapp.evidence.operations import photos_of
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
@@ -28,6 +29,8 @@ from wardapp.tasks.operations import task_states
 from wardapp.team.operations import team_of, team_state
 
 JWS_TYPE = "wardapp-report+jws"
+# Figures the app fills from its own records when the dossier log does not give them.
+DERIVED_FIGURES = frozenset({"carried_over", "response_team_cases"})
 REASON_MAX = 2000
 
 
@@ -147,6 +150,10 @@ def build_document(commune: Commune, report: DailyReport, signer, signed_at, lat
     document = payload.build(signing_input(commune, report, signer, signed_at, late_reason))
     # Late dossiers go with the explanations: the city's monthly public list is made of them.
     document["late_dossiers"] = [d.snapshot() for d in late_dossiers_of(report)]
+    # Which figures the dossier log gave, which a person overrode (and why): signed with them.
+    sources = figure_sources(commune.id, report.date, report.figures, derived=DERIVED_FIGURES)
+    if sources is not None:
+        document["figure_sources"] = sources
     return document
 
 

@@ -87,6 +87,8 @@ class DailyInput:
     # there is no PDF signature then, only the verified JWS, and the page says so.
     rendered_note: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # section headings, in the document's language
+    # Where the figures came from (dossier log, overridden with a reason, typed); empty without a log.
+    figure_sources: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -369,6 +371,9 @@ def _story(data: DailyInput, sink: dict) -> list:
         Spacer(1, 3 * mm),
         _pairs_table(data.other_figures),
     ]
+    if data.figure_sources:
+        story.append(Paragraph("Nguồn số liệu", STYLES["subsection"]))
+        story += [Paragraph(esc(line), STYLES["indent"]) for line in data.figure_sources]
     story += [_section("II. CÁC TỶ LỆ (TÍNH TỪ SỐ LIỆU)"), _pairs_table([("Tỷ lệ", data.rates)])]
     if data.trend is not None:
         # The caption and its chart together: a caption alone at the foot of page 1 read as a stray line.

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from babel.numbers import format_decimal, format_percent
 
-from wardapp.core import index766, periods
+from wardapp.core import figure_sources, index766, periods
 from wardapp.core import rates as rate_defs
 from wardapp.core.figures import figures_by_group
 from wardapp.core.labels import LATE_KINDS, TEAM_FIELDS
@@ -217,7 +217,13 @@ def daily_input(
         payload_sha256=payload_sha256,
         draft=draft,
         rendered_note=rendered_note,
+        figure_sources=_source_lines(doc),
     )
+
+
+def _source_lines(doc: dict) -> list[str]:
+    summary = figure_sources.summarize(doc)
+    return summary.lines() if summary is not None else []
 
 
 def _photo(photo: dict, images: ImageProvider) -> PhotoInput:

@@ -1,0 +1,36 @@
+"""``flask --app wsgi dossiers import FILE``: import an exported dossier log from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from wardapp.commune.models import Commune
+
+dossiers_cli = AppGroup("dossiers", help="Import the one-stop dossier log.")
+
+
+@dossiers_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default="", help="Preset key or 'map:NAME' (default: recognised by its columns).")
+def import_command(file: Path, source: str) -> None:
+    """Import FILE (.xlsx or .csv); nothing is stored when a row is bad."""
+    from wardapp.dossiers.operations import import_file
+
+    commune = Commune.current()
+    if commune is None:
+        raise click.ClickException("No commune is set up yet: run 'flask --app wsgi commune setup CODE' first.")
+    outcome = import_file(commune.id, file.name, file.read_bytes(), None, source)
+    if not outcome.ok:
+        for line in outcome.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"Nothing imported: {outcome.error_count} problem(s).")
+    record = outcome.record
+    assert record is not None  # ok means stored
+    click.echo(
+        f"Imported {record.rows} dossiers ({record.created} new, {record.updated} updated), sha256 {record.sha256}."
+    )
+    if outcome.dropped:
+        click.echo("Columns not read (personal data is never stored): " + ", ".join(outcome.dropped))
