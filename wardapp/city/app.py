@@ -39,6 +39,10 @@ class CityDefaults:
     CITY_PUBLIC_URL = ""  # the URL communes push to; the status JWT's "aud" must equal it
     MAX_CONTENT_LENGTH = 200 * 1000 * 1000  # a report with many camera photos and its PDF
     GRID_DAYS = 14
+    LOGIN_MAX_ATTEMPTS = 5  # failures per account in the window before it locks
+    LOGIN_LOCK_MINUTES = 15  # the window failures are counted in
+    LOGIN_MAX_PER_ADDRESS = 20  # failures from one client address (any username) per window
+    LOGIN_TRUSTED_DAYS = 30  # an address with a success this recent is the owner's usual place
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -18,10 +18,11 @@ city_cli = AppGroup("city", help="The city intake.")
 @city_cli.command("enrol")
 @click.argument("code")
 @click.argument("jwk_file", type=click.File("r"))
-def enrol_command(code, jwk_file):
+@click.option("--add-key", is_flag=True, help="Add this key to a commune that already has one (e.g. after a rotation).")
+def enrol_command(code, jwk_file, add_key):
     """Enrol a commune by its 5-digit code and public JWK file (from `flask --app wsgi keys export`)."""
     try:
-        row = enrol(code.strip(), json.load(jwk_file))
+        row = enrol(code.strip(), json.load(jwk_file), actor="cli", confirmed=add_key)
     except (ValueError, EnrolError) as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()

@@ -33,6 +33,7 @@ class CityKey(CityModel):
     commune_code: Mapped[str] = mapped_column(ForeignKey("city_communes.code"), index=True)
     jwk: Mapped[dict] = mapped_column(JSON)
     enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    enrolled_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class ReceivedReport(CityModel):
@@ -106,10 +107,18 @@ class CityUser(UserMixin, CityModel):
     full_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), default="reviewer")
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the session id: bumping it ends every session of the account on the server.
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        self.session_generation = (self.session_generation or 1) + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -130,3 +139,29 @@ class CityApiToken(CityModel):
     hint: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class CityLoginAttempt(db.Model):
+    """One sign-in attempt at the city, so every worker applies the same limits (core/throttle)."""
+
+    __tablename__ = "city_login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    outcome: Mapped[str] = mapped_column(String(8))  # failed | ok | unlocked
+
+
+class CityAudit(db.Model):
+    """What city staff did that changes who may push or sign in: enrolments, unlocks, sign-ins."""
+
+    __tablename__ = "city_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    ip: Mapped[str | None] = mapped_column(String(45))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 import json
-import secrets
 
 from flask import (
     Blueprint,
@@ -22,19 +20,20 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from wardapp.city import signin
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.extensions import city_login
 from wardapp.city.models import (
+    CityAudit,
     CityCommune,
     CityKey,
     CityUser,
     IntakeLog,
     ReceivedReport,
 )
-from wardapp.city.operations import EnrolError, enrol, grid, photo_path
+from wardapp.city.operations import EnrolError, NeedsConfirmation, enrol, grid, photo_path
 from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group
@@ -58,8 +57,11 @@ def init_app(app) -> None:
 
     @city_login.user_loader
     def load(user_id: str):
-        user = db.session.get(CityUser, int(user_id))
-        return user if user is not None and user.active else None
+        user = db.session.get(CityUser, signin.session_user_id(user_id))
+        # Sessions ended on the server (sign-out, sign out everywhere) carry an old generation.
+        if user is None or not user.active or user.get_id() != user_id:
+            return None
+        return user
 
     @app.after_request
     def headers(response):
@@ -71,31 +73,39 @@ def init_app(app) -> None:
         return {"ok": True}
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(16))
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
-        user = db.session.scalar(
-            db.select(CityUser).filter_by(username=request.form.get("username", "").strip().lower())
+        result = signin.authenticate(
+            request.form.get("username", ""), request.form.get("password", ""), request.remote_addr
         )
-        if user is None:  # hash anyway: the answer's timing must not tell which usernames exist
-            check_password_hash(_dummy_hash(), request.form.get("password", ""))
-        if user is None or not user.active or not user.check_password(request.form.get("password", "")):
-            error = "Sai tên đăng nhập hoặc mật khẩu."
-        else:
-            login_user(user)
+        if result.user is not None:
+            login_user(result.user)
             return redirect(url_for("city.index"), code=303)
+        error = result.error
+        if result.throttled:
+            return render_template("city/login.html", error=error), 429
     return render_template("city/login.html", error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # The session ends on the server too: a copy of this cookie no longer signs anyone in.
+        signin.end_sessions(current_user, "logout")
+        db.session.commit()
     logout_user()
+    return redirect(url_for("city.login"), code=303)
+
+
+@bp.post("/sign-out-everywhere")
+@reviewer_required
+def sign_out_everywhere():
+    signin.end_sessions(current_user, "sign out everywhere")
+    db.session.commit()
+    logout_user()
+    flash("Đã đăng xuất khỏi mọi thiết bị.", "success")
     return redirect(url_for("city.login"), code=303)
 
 
@@ -248,25 +258,56 @@ def export_csv():
 @bp.route("/communes", methods=["GET", "POST"])
 @reviewer_required
 def communes():
-    """Enrol a commune: its code and its public JWK (the output of `flask keys export`)."""
+    """Enrol a commune: its code and its public JWK (the output of `flask keys export`).
+
+    A further key for an enrolled commune takes a second step: the page shows the keys it already
+    has and asks the admin's password again; the addition is audited either way."""
     error = None
+    confirm: NeedsConfirmation | None = None
     if request.method == "POST":
         if current_user.role != "admin":
             abort(403)
         try:
             jwk = json.loads(request.form.get("jwk", "") or "{}")
-            enrol(request.form.get("code", "").strip(), jwk)
+            if not isinstance(jwk, dict):
+                raise EnrolError("not a JSON object")
+            password = request.form.get("password", "")
+            confirmed = bool(password) and signin.confirm_password(current_user, password, request.remote_addr)
+            if password and not confirmed:
+                signin.record("key.confirm_failed", request.form.get("code", "")[:5], actor=current_user.username)
+                db.session.commit()
+                raise EnrolError("Mật khẩu xác nhận không đúng.")
+            enrol(request.form.get("code", "").strip(), jwk, actor=current_user.username, confirmed=confirmed)
             db.session.commit()
             flash("Đã kết nối xã/phường.", "success")
             return redirect(url_for("city.communes"), code=303)
+        except NeedsConfirmation as needed:
+            db.session.rollback()
+            confirm = needed
         except (ValueError, EnrolError) as problem:
             db.session.rollback()
             error = str(problem)
     enrolled = db.session.scalars(db.select(CityCommune).order_by(CityCommune.code)).all()
     keys = db.session.scalars(db.select(CityKey).order_by(CityKey.commune_code, CityKey.id)).all()
-    return render_template("city/communes.html", enrolled=enrolled, keys=keys, error=error, form=request.form), (
-        422 if error else 200
-    )
+    return render_template(
+        "city/communes.html", enrolled=enrolled, keys=keys, error=error, confirm=confirm, form=request.form
+    ), (422 if error or confirm else 200)
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@reviewer_required
+def security():
+    """For the intake's admin: locked sign-ins with where the failures came from, and the audit."""
+    if current_user.role != "admin":
+        abort(403)
+    if request.method == "POST":
+        username = signin.throttle.normalise_username(request.form.get("username", ""))
+        signin.unlock(username, current_user.username)
+        db.session.commit()
+        flash(f"Đã mở khóa đăng nhập cho {username}.", "success")
+        return redirect(url_for("city.security"), code=303)
+    entries = db.session.scalars(db.select(CityAudit).order_by(CityAudit.id.desc()).limit(200)).all()
+    return render_template("city/security.html", locks=signin.current_locks(), entries=entries)
 
 
 @bp.get("/log")
