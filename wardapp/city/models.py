@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 
 from flask_login import UserMixin
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wardapp.city.extensions import CityModel
+from wardapp.core import schema
 from wardapp.core.clock import utcnow
 
 
@@ -65,6 +67,15 @@ class ReceivedReport(CityModel):
     @property
     def document(self) -> dict:
         return json.loads(self.payload)
+
+    @functools.cached_property
+    def problems(self) -> list[str]:
+        """Where the stored payload breaks today's schema: reports received before the schema was
+        tightened may not render; each is shown as raw data, never allowed to break a page."""
+        try:
+            return schema.problems(self.document)
+        except (ValueError, RecursionError):
+            return ["(root): the stored payload is not JSON"]
 
 
 class ReceivedPhoto(CityModel):
@@ -141,7 +152,7 @@ class CityApiToken(CityModel):
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
 
 
-class CityLoginAttempt(db.Model):
+class CityLoginAttempt(CityModel):
     """One sign-in attempt at the city, so every worker applies the same limits (core/throttle)."""
 
     __tablename__ = "city_login_attempts"
@@ -153,7 +164,7 @@ class CityLoginAttempt(db.Model):
     outcome: Mapped[str] = mapped_column(String(8))  # failed | ok | unlocked
 
 
-class CityAudit(db.Model):
+class CityAudit(CityModel):
     """What city staff did that changes who may push or sign in: enrolments, unlocks, sign-ins."""
 
     __tablename__ = "city_audit"

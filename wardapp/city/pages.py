@@ -150,15 +150,23 @@ def report(report_id: str):
         .order_by(ReceivedReport.revision.desc())
     ).all()
     key = db.session.scalar(db.select(CityKey).filter_by(kid=report.kid))
-    return render_template(
-        "city/report.html",
-        report=report,
-        doc=report.document,
-        history=history,
-        key=key,
-        groups=figures_by_group(),
-        rate_defs=RATES,
-    )
+    if not report.problems:
+        try:
+            return render_template(
+                "city/report.html",
+                report=report,
+                doc=report.document,
+                history=history,
+                key=key,
+                groups=figures_by_group(),
+                rate_defs=RATES,
+            )
+        except Exception as error:  # odd data in one report shows it raw, never a 500
+            current_app.logger.exception("city page of %s could not be rendered", report_id)
+            problems = [f"{type(error).__name__}: {error}"]
+    else:
+        problems = report.problems
+    return render_template("city/unrenderable.html", report=report, problems=problems, history=history, key=key)
 
 
 @bp.post("/reports/<report_id>/return")
@@ -233,6 +241,8 @@ def export_csv():
         ]
     )
     for (code, day), r in sorted(latest.items()):
+        if r.problems:  # a malformed report (see ReceivedReport.problems): its page shows it raw
+            continue
         doc = r.document
         writer.writerow(
             [
