@@ -13,6 +13,7 @@ from wardapp.audit.routes import bp as audit_bp
 from wardapp.auth.routes import bp as auth_bp
 from wardapp.cli import register_cli
 from wardapp.commune.routes import bp as commune_bp
+from wardapp.core import routing
 from wardapp.dashboard.routes import bp as dashboard_bp
 from wardapp.delays.routes import bp as delays_bp
 from wardapp.evidence.routes import bp as evidence_bp
@@ -51,6 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    routing.install(app.url_map)  # before any route: ids beyond 64 bits are 404s
     config.load(app, overrides)
 
     db.init_app(app)

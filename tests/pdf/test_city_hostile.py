@@ -154,3 +154,43 @@ def test_a_bad_report_through_the_api_pull_is_a_json_refusal(wired, signed, othe
     )
 
     assert answer.status_code == 422 and answer.json["error"] == "unrenderable"
+
+
+def test_everything_behind_a_login_is_private_and_never_stored(wired, signed, app, users):
+    """Issue 11, item 11: PDFs and ZIPs were sent with no-cache only, city photos as public."""
+    assert send_due() == {"accepted": 1}
+    reviewer = wired.signed_in()
+    photo = signed.document["photos"][0]["sha256"]
+    city_urls = [
+        f"/reports/{signed.report_key}.pdf",
+        f"/days/{DAY}.zip",
+        f"/communes/20242/month/{TODAY:%Y-%m}.pdf",
+        f"/reports/{signed.report_key}/photos/{photo}",
+        "/export.csv",
+    ]
+    for url in city_urls:
+        answer = reviewer.get(url)
+        answer.close()  # a file sent from disk stays open until its response is closed
+        assert answer.status_code == 200, url
+        assert answer.headers["Cache-Control"] == "private, no-store", url
+
+    leader = support.signed_in(app, "leader")
+    commune_urls = [
+        f"/pdf/daily/{DAY}.pdf",
+        f"/pdf/range.zip?from={DAY}&to={DAY}",
+        f"/pdf/month/{TODAY:%Y-%m}.pdf",
+        f"/photos/{first_photo_id()}",
+        f"/photos/{first_photo_id()}/thumb",
+    ]
+    for url in commune_urls:
+        answer = leader.get(url)
+        answer.close()  # a file sent from disk stays open until its response is closed
+        assert answer.status_code == 200, url
+        assert answer.headers["Cache-Control"] == "private, no-store", url
+
+
+def first_photo_id() -> int:
+    from wardapp.evidence.models import Photo
+    from wardapp.extensions import db
+
+    return db.session.scalar(db.select(Photo.id).order_by(Photo.id))

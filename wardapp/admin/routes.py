@@ -42,7 +42,7 @@ def users():
 
 
 @bp.post("/users/<int:user_id>/unlock")
-@roles_required(Role.ADMIN)
+@allowed("administer")
 def unlock_user(user_id: int):
     user = _get_user(user_id)
     unlock(user)

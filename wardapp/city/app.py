@@ -21,7 +21,7 @@ from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
 from wardapp.core import i18n as core_i18n
-from wardapp.core import settings
+from wardapp.core import routing, settings
 
 assert models  # every model is imported, so Alembic sees the whole schema
 
@@ -58,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    routing.install(app.url_map)  # before any route: ids beyond 64 bits are 404s
     instance_dir = Path(app.instance_path)
     instance_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)

@@ -65,7 +65,8 @@ def init_app(app) -> None:
 
     @app.after_request
     def headers(response):
-        apply_headers(response.headers, logged_in=bool(current_user and current_user.is_authenticated))
+        signed_in = bool(current_user and current_user.is_authenticated) or "Authorization" in request.headers
+        apply_headers(response.headers, logged_in=signed_in)
         return response
 
     @app.get("/healthz")
@@ -205,7 +206,7 @@ def photo(report_id: str, sha256: str):
     match = next((p for p in report.photos if p.sha256 == sha256), None)
     if match is None:
         abort(404)
-    return send_file(photo_path(sha256), mimetype=match.content_type, max_age=3600)
+    return send_file(photo_path(sha256), mimetype=match.content_type)
 
 
 def _cell(text: str) -> str:

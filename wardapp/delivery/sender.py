@@ -17,6 +17,7 @@ from joserfc import jwt
 
 from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
+from wardapp.core import inputs
 from wardapp.core.clock import utcnow
 from wardapp.core.payload import pdf_filename
 from wardapp.evidence import storage
@@ -105,8 +106,9 @@ def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datet
     if status == 429 or status >= 500:
         delay = backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"])
         retry_after = response.headers.get("Retry-After", "")
-        if retry_after.isdigit():
-            delay = max(delay, int(retry_after))
+        wait = inputs.parse_int(retry_after, 0, 86_400)
+        if wait is not None:
+            delay = max(delay, wait)
         mark_retry(entry, status, _reason(response) or f"HTTP {status}", now, delay)
         return "retry"
     mark_rejected(entry, status, _reason(response) or f"HTTP {status}")

@@ -120,14 +120,11 @@ def remove(day: str, photo_id: int):
 
 
 def _send(path, **kwargs):
-    """A stored file for a signed-in person: kept by their browser, never by a shared cache."""
+    """A stored file for a signed-in person: never kept by any cache (see core/security)."""
     if not path.is_file():  # e.g. a database restored without its photos
         current_app.logger.warning("Photo file missing: %s", path.name)
         abort(404)
-    response = send_file(path, max_age=3600, conditional=True, **kwargs)
-    response.cache_control.public = False  # send_file marks it public
-    response.cache_control.private = True
-    return response
+    return send_file(path, conditional=True, **kwargs)
 
 
 @bp.get("/photos/<int:photo_id>")
