@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from wardapp.audit.log import record
 from wardapp.auth.models import User
 from wardapp.auth.operations import check_user_fields, create_user
+from wardapp.backup.cli import backup_cli
 from wardapp.commune.models import Commune
 from wardapp.core import clock, periods
 from wardapp.core.pdf.signature import import_pkcs12
@@ -221,3 +222,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(keys_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(backup_cli)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from wardapp.city import backup as city_backup
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityUser
 from wardapp.city.operations import EnrolError, enrol
+from wardapp.core.backup import BackupError
+from wardapp.core.backup import verify as verify_archive
 
 city_cli = AppGroup("city", help="The city intake.")
 
@@ -50,5 +54,62 @@ def create_user_command(username, full_name, role, password, if_missing):
     click.echo(f"Created {username} ({role})" + ("" if password else f", password: {secret}"))
 
 
+backup_cli = AppGroup("backup", help="Back up and restore the intake's database and instance files.")
+
+
+@backup_cli.command("create")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(file: Path) -> None:
+    """Write a consistent snapshot (safe while the intake runs) to FILE (.tar.gz)."""
+    try:
+        made = city_backup.create(file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written: {made.path} ({made.files} files, {made.bytes} bytes)")
+
+
+@backup_cli.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_verify(file: Path) -> None:
+    """Check FILE against its manifest of SHA-256 hashes."""
+    try:
+        manifest, problems = verify_archive(file)
+    except (BackupError, OSError, ValueError) as error:
+        raise click.ClickException(f"not a readable backup: {error}") from error
+    for problem in problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {file}")
+    click.echo(f"OK: {len(manifest['files'])} files of the {manifest['app']} app, made {manifest['created_at']}")
+
+
+@backup_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace an existing database (stop the intake first).")
+def backup_restore(file: Path, overwrite: bool) -> None:
+    """Restore FILE onto this instance (stop the intake first), then check it."""
+    try:
+        manifest = city_backup.restore(file, overwrite)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {len(manifest['files'])} files from the backup made {manifest['created_at']}")
+    _report(city_backup.check_instance())
+
+
+@backup_cli.command("check")
+def backup_check() -> None:
+    """Check this intake: every received report verifies, every photo matches its hash."""
+    _report(city_backup.check_instance())
+
+
+def _report(result) -> None:
+    for problem in result.problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    click.echo(f"{result.revisions} received reports and {result.photos} photos checked")
+    if result.problems:
+        raise click.ClickException(f"{len(result.problems)} problem(s)")
+
+
 def register(app) -> None:
     app.cli.add_command(city_cli)
+    app.cli.add_command(backup_cli)
