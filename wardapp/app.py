@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from wardapp import ROOT, config, i18n, models, web
+from wardapp import ROOT, config, i18n, models, requestlog, web
 from wardapp.admin.routes import bp as admin_bp
 from wardapp.audit.routes import bp as audit_bp
 from wardapp.auth.routes import bp as auth_bp
@@ -62,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     i18n.init_app(app)
+    requestlog.init_app(app)  # first before_request: every later line has the request id
     web.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

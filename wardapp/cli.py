@@ -214,7 +214,21 @@ def pdf_cert_import_command(pkcs12_file, password):
     click.echo(f"Imported: {cert.subject.rfc4514_string()} (valid until {cert.not_valid_after_utc:%Y-%m-%d})")
 
 
+@click.command("failures")
+@click.option("--limit", default=20, show_default=True, help="How many lines.")
+def failures_command(limit: int) -> None:
+    """The last failed sends to the city and refused sign-ins, newest first (times in UTC)."""
+    from wardapp.admin.failures import last_failures
+
+    rows = last_failures(limit)
+    for failure in rows:
+        click.echo(f"{failure.at:%Y-%m-%d %H:%M:%S} {failure.kind:6} {failure.detail}")
+    if not rows:
+        click.echo("No failures recorded.")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(failures_command)
     app.cli.add_command(pdf_cli)
     app.cli.add_command(cert_cli)
     app.cli.add_command(users_cli)

@@ -14,7 +14,7 @@ from flask_babel import gettext as babel_gettext
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import cli, models
+from wardapp.city import cli, models, requestlog
 from wardapp.city.api import bp as api_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.pages import bp as pages_bp
@@ -79,6 +79,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     core_i18n.install(babel_gettext, _current_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(core_i18n.FILTERS)
+    requestlog.init_app(app)  # first before_request: every later line has the request id
     init_pages(app)
     for blueprint in (api_bp, pages_bp, pdfs_bp):
         app.register_blueprint(blueprint)

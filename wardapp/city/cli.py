@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from wardapp.city import backup as city_backup
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityUser
+from wardapp.city.models import CityAudit, CityUser, IntakeLog
 from wardapp.city.operations import EnrolError, enrol
 from wardapp.core.backup import BackupError
 from wardapp.core.backup import verify as verify_archive
@@ -108,6 +108,30 @@ def _report(result) -> None:
     click.echo(f"{result.revisions} received reports and {result.photos} photos checked")
     if result.problems:
         raise click.ClickException(f"{len(result.problems)} problem(s)")
+
+
+@city_cli.command("failures")
+@click.option("--limit", default=20, show_default=True, help="How many lines.")
+def failures_command(limit: int) -> None:
+    """The last refused pushes and sign-ins, newest first (times in UTC)."""
+    refused = db.session.scalars(
+        db.select(IntakeLog).filter(IntakeLog.status >= 400).order_by(IntakeLog.id.desc()).limit(limit)
+    ).all()
+    rows = [
+        (r.at, "push", f"{r.status} {r.error} {r.report_id or '-'} from {r.ip or '-'}: {r.detail[:200]}")
+        for r in refused
+    ]
+    logins = db.session.scalars(
+        db.select(CityAudit)
+        .filter(CityAudit.action.like("login.%"), CityAudit.action != "login")
+        .order_by(CityAudit.id.desc())
+        .limit(limit)
+    ).all()
+    rows += [(a.at, "login", f"{a.action} {a.target or '-'} from {a.ip or '-'}") for a in logins]
+    for at, kind, detail in sorted(rows, key=lambda r: r[0], reverse=True)[:limit]:
+        click.echo(f"{at:%Y-%m-%d %H:%M:%S} {kind:6} {detail}")
+    if not rows:
+        click.echo("No failures recorded.")
 
 
 def register(app) -> None:
