@@ -239,7 +239,11 @@ def check_one_in_process(first: Prepared, keys: dict, code: str) -> None:
 
 def start_server(instance: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    env = {**os.environ, "WARDAPP_CITY_INSTANCE_PATH": str(instance)}
+    env = {
+        **os.environ,
+        "WARDAPP_CITY_INSTANCE_PATH": str(instance),
+        "WARDAPP_CITY_CITY_PUBLIC_URL": f"http://{HOST}:{port}",
+    }
     env.pop("CITY_DATABASE_URL", None)  # the throw-away SQLite file, whatever the shell says
     with open(log, "w") as out:
         return subprocess.Popen(

@@ -4,13 +4,16 @@ that outlive their sign-out."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
+import pytest
 import requests
 from joserfc.jwk import OKPKey
 
 from wardapp.city.models import CityAudit
+from wardapp.core import clock
 
 from . import support
 
@@ -164,3 +167,111 @@ def test_sign_out_everywhere_ends_the_other_sessions(city):
 
     assert phone.get("/").status_code == 302
     assert laptop.get("/").status_code == 302
+
+
+def test_the_status_audience_never_comes_from_the_host_header(wired, app):
+    """Item 14: without a configured public URL, a token made for whatever Host said was accepted."""
+    wired.app.config["CITY_PUBLIC_URL"] = ""
+    from .test_status_and_returns import claims
+
+    token = support.status_token(claims(wired.url))
+
+    answer = requests.get(
+        f"{wired.url}/api/v1/daily-reports/20242:2026-11-20:r1/status",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+
+    assert answer.status_code == 503 and answer.json()["error"] == "not_configured"
+
+
+def test_a_server_refuses_to_start_without_the_public_url(tmp_path):
+    from wardapp.city.app import NotConfigured, create_app
+
+    with pytest.raises(NotConfigured, match="WARDAPP_CITY_CITY_PUBLIC_URL"):
+        create_app({"INSTANCE_PATH": tmp_path, "SECRET_KEY": "x"})
+    assert create_app({"INSTANCE_PATH": tmp_path, "SECRET_KEY": "x", "CITY_PUBLIC_URL": "https://giamsat.example"})
+
+
+# --- Items 12 and 13: the intake's refusals, as the attack battery made them over HTTP ----------
+
+
+# werkzeug's multipart parser leaves the temporary files of the parts it read unclosed when it
+# stops at MAX_FORM_PARTS; the garbage collector closes them (with a ResourceWarning).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_a_100_mb_field_and_5000_parts_get_json_refusals(live_city):
+    huge = requests.post(f"{live_city.url}{support.PUSH}", data={"report": "x" * 3_000_000}, timeout=60)
+    parts = requests.post(
+        f"{live_city.url}{support.PUSH}",
+        files=[("photos", (f"{i}.jpg", b"x", "image/jpeg")) for i in range(5000)],
+        data={"report": "a.b.c"},
+        timeout=60,
+    )
+
+    # werkzeug stops reading at the limit; the API answers JSON (the form parser drops the
+    # oversized form, so the answer is "no report field" rather than an HTML 413 page)
+    for answer in (huge, parts):
+        assert answer.status_code in (400, 413)
+        assert answer.headers["Content-Type"] == "application/json"
+        assert answer.json()["error"] in ("too_large", "malformed_request")
+
+
+def test_a_forged_push_never_gets_its_photos_read(wired, monkeypatch):
+    from werkzeug.datastructures import FileStorage
+
+    reads = []
+    monkeypatch.setattr(
+        FileStorage, "read", lambda self, *a: reads.append(self.filename) or self.stream.read(*a), raising=False
+    )
+    forged = support.sign_as_commune({"schema": "wardapp.daily-report/1"}, key=OKPKey.generate_key("Ed25519"))
+
+    answer = support.push(wired.url, forged, [("a.jpg", support.jpeg(), "image/jpeg")])
+
+    assert answer.status_code == 401 and reads == []
+
+
+def test_a_photo_listed_once_but_sent_twice_is_refused(app, wired, commune, users, noon):
+    rev = signed_revision(app, commune, users, photos=1)
+    parts = support.photo_parts(rev)
+
+    answer = support.push(wired.url, rev.jws, parts + parts)
+
+    assert answer.status_code == 422 and answer.json()["error"] == "photo_mismatch"
+
+
+def test_a_commune_name_that_is_not_the_official_one_is_refused(app, wired, commune, users, noon):
+    rev = signed_revision(app, commune, users, photos=0)
+    document = copy.deepcopy(rev.document)
+    document["commune"]["name"] = "Phường Giả Mạo"
+
+    answer = support.push(wired.url, support.sign_as_commune(document))
+
+    assert answer.status_code == 422 and answer.json()["error"] == "commune_mismatch"
+
+
+def test_an_empty_crit_header_is_refused(app, wired, commune, users, noon):
+    from joserfc import jws
+
+    from wardapp.core import payload
+    from wardapp.signing import keys
+
+    rev = signed_revision(app, commune, users, photos=0)
+    row = keys.active_row()
+    token = jws.serialize_compact(
+        {"alg": "Ed25519", "kid": row.kid, "typ": "wardapp-report+jws", "crit": []},
+        payload.encode(rev.document),
+        keys.private_key(row.kid),
+        algorithms=["Ed25519"],
+    )
+
+    answer = support.push(wired.url, token)
+
+    assert answer.status_code == 422 and answer.json()["error"] == "bad_signature"
+
+
+def signed_revision(app, commune, users, photos: int):
+    from wardapp.signing.operations import sign_report
+
+    report = support.ready_day(commune, users, clock.today(), photos=photos)
+    return sign_report(commune, report, users["leader"], "Chờ số liệu")

@@ -11,7 +11,9 @@ from wardapp.city.models import CityUser
 from ..fuzzing import requests_for, routes
 
 SKIP_POST = {"city.logout", "city.sign_out_everywhere"}
-ROUTES = routes(create_city_app({"SECRET_KEY": "routes-only", "SQLALCHEMY_DATABASE_URI": "sqlite://"}), SKIP_POST)
+ROUTES = routes(
+    create_city_app({"SECRET_KEY": "routes-only", "SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True}), SKIP_POST
+)
 
 
 @pytest.mark.parametrize(("rule", "methods", "keys"), ROUTES, ids=[r for r, _, _ in ROUTES])

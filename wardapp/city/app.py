@@ -8,6 +8,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+import click
 from flask import Flask, has_request_context, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
@@ -38,6 +39,9 @@ class CityDefaults:
     CITY_PROVINCE_CODE = "48"  # the province whose communes this intake expects (Đà Nẵng)
     CITY_PUBLIC_URL = ""  # the URL communes push to; the status JWT's "aud" must equal it
     MAX_CONTENT_LENGTH = 200 * 1000 * 1000  # a report with many camera photos and its PDF
+    # Applied while the request streams in (werkzeug), each refused with JSON by the API:
+    MAX_FORM_MEMORY_SIZE = 2 * 1000 * 1000  # one non-file field: the JWS of the largest report fits
+    MAX_FORM_PARTS = 600  # the report, its PDF and up to 500 photos (the schema's limit)
     GRID_DAYS = 14
     LOGIN_MAX_ATTEMPTS = 5  # failures per account in the window before it locks
     LOGIN_LOCK_MINUTES = 15  # the window failures are counted in
@@ -69,6 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_dir / 'city.sqlite3'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key(instance_dir)
+    _require_public_url(app)
 
     city_db.init_app(app)
     _sqlite_wal(app)
@@ -86,6 +91,24 @@ def create_app(overrides: dict | None = None) -> Flask:
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)
     return app
+
+
+class NotConfigured(RuntimeError):
+    pass
+
+
+def _require_public_url(app: Flask) -> None:
+    """The status tokens' audience is the public URL; taken from the Host header, a token made
+    for another city would pass. A server (gunicorn) refuses to start without it; the command
+    line (migrations, enrolment, backups) and tests do not need it."""
+    if app.config["CITY_PUBLIC_URL"].strip() or app.testing or app.debug:
+        return
+    if click.get_current_context(silent=True) is not None:  # a `flask --app ...` command
+        return
+    raise NotConfigured(
+        "Set WARDAPP_CITY_CITY_PUBLIC_URL (or CITY_PUBLIC_URL in instance/city/config.py) to the URL "
+        "communes push to, e.g. https://giamsat.danang.gov.vn: status tokens are checked against it."
+    )
 
 
 def _select_locale() -> str:
