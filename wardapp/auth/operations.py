@@ -16,6 +16,7 @@ from wardapp.audit import log as audit
 from wardapp.auth.models import LoginAttempt, User
 from wardapp.core import throttle
 from wardapp.core.clock import utcnow
+from wardapp.core.text import problem as hidden_characters
 from wardapp.extensions import db
 from wardapp.permissions import Role
 
@@ -180,6 +181,9 @@ def check_user_fields(data: dict, *, creating: bool, user_id: int | None = None)
         errors["full_name"] = _("Tối đa 120 ký tự.")
     if len(data.get("position", "")) > 120:
         errors["position"] = _("Tối đa 120 ký tự.")
+    for name in ("username", "full_name", "position"):
+        if name not in errors and (hidden := hidden_characters(data.get(name, ""))):
+            errors[name] = hidden
     if data.get("role") not in [r.value for r in Role]:
         errors["role"] = _("Chọn một vai trò.")
     password = data.get("password", "")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from wardapp.core.i18n import gettext
+
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 # Format characters (category Cf) that are harmless in Vietnamese text: none are needed, but the
 # zero-width joiner appears inside emoji sequences pasted from phones.
@@ -31,3 +33,15 @@ def forbidden_characters(text: str) -> list[str]:
 
 def is_clean(text: str) -> bool:
     return not forbidden_characters(text)
+
+
+def problem(text: str) -> str | None:
+    """The message for a field holding forbidden characters (None when clean); what was typed is
+    kept, so the person can delete the invisible character and send again."""
+    bad = forbidden_characters(text)
+    if not bad:
+        return None
+    return gettext(
+        "Có ký tự ẩn hoặc ký tự đảo chiều văn bản (%(codes)s), thường do dán từ nơi khác: hãy xóa và gõ lại đoạn đó.",
+        codes=", ".join(bad[:3]),
+    )

@@ -1,0 +1,139 @@
+"""Issue 11's low items at the commune app, tried as the attack battery made them, and the kernel
+readers that closed the class of 500s proved with Hypothesis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from wardapp.core import clock, images, inputs, text
+from wardapp.extensions import db
+
+from . import factories
+from .test_access import Page, isolated_client, use_quick_password_hashing
+
+BIDI = "Nguyễn Văn \u202eA"
+
+
+# --- Item 8: the readers never raise, and what they accept is usable ---------------------------
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(st.text(max_size=30))
+def test_the_readers_never_raise_on_any_text(value):
+    day = inputs.parse_date(value)
+    month = inputs.parse_month(value)
+    number = inputs.parse_int(value)
+    page = inputs.parse_page(value)
+    assert day is None or (inputs.FIRST_DAY <= day <= inputs.LAST_DAY)
+    if day is not None:  # arithmetic around an accepted day never overflows
+        assert day - dt.timedelta(days=400) < day + dt.timedelta(days=400)
+    assert month is None or month.day == 1
+    assert number is None or 0 <= number <= inputs.SQL_INT_MAX
+    assert 1 <= page <= inputs.MAX_PAGE
+
+
+@settings(max_examples=200, derandomize=True, database=None)
+@given(st.integers(min_value=-(10**40), max_value=10**40))
+def test_numbers_in_any_size_are_read_or_refused(value):
+    parsed = inputs.parse_int(str(value), 0, 100)
+    assert parsed == (value if 0 <= value <= 100 else None)
+
+
+def test_unicode_digits_are_not_numbers():
+    for typed in ("²", "١٢", "٣٤", "５"):
+        assert typed.isdigit()  # what the old check trusted
+        assert inputs.parse_int(typed) is None
+
+
+def exif_jpeg(taken: str, offset: str) -> bytes:
+    image = Image.new("RGB", (8, 8))
+    exif = image.getexif()
+    sub = exif.get_ifd(images.EXIF_IFD)
+    sub[36867] = taken  # DateTimeOriginal
+    sub[36881] = offset  # OffsetTimeOriginal
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_an_exif_date_at_the_end_of_the_calendar_is_dropped_not_a_500():
+    data = exif_jpeg("9999:12:31 23:59:59", "-12:00")
+    with Image.open(io.BytesIO(data)) as image:
+        assert images.capture_time(image.getexif()) is None
+
+
+def test_months_and_calendar_ends_answer_without_a_500(app, users, monkeypatch):
+    use_quick_password_hashing(monkeypatch)
+    client = isolated_client(app)
+    client.post("/login", data={"username": "admin", "password": factories.PASSWORD})
+    for url in (
+        "/reports/?month=0001-01",
+        "/reports/?month=9999-12",
+        "/?month=0001-01",
+        "/delays?month=9999-12",
+        "/admin/audit/?from=0001-01-01&to=9999-12-31",
+        "/admin/audit/?page=99999999999999999999999",
+        "/admin/users/99999999999999999999999",
+        "/pdf/month/0001-01.pdf",
+    ):
+        assert client.get(url).status_code < 500, url
+
+
+# --- Item 7: a reviewer cannot stall the app with a date range ---------------------------------
+
+
+def test_the_pdf_list_is_bounded_whatever_the_range(app, users, monkeypatch):
+    use_quick_password_hashing(monkeypatch)
+    client = isolated_client(app)
+    client.post("/login", data={"username": "reviewer", "password": factories.PASSWORD})
+
+    for start in ("0001-01-02", "1900-01-01"):
+        page = client.get("/pdf/", query_string={"from": start})
+        assert page.status_code == 200
+        assert len(page.get_data()) < 300_000  # was 5 MB for 1900-01-01
+    clipped = client.get("/pdf/", query_string={"from": "1900-01-01"})
+    assert Page.of(clipped).text("range-clipped").startswith("Mỗi lần xem tối đa 92 ngày")
+    assert client.get("/pdf/range.zip", query_string={"from": "1900-01-01"}).status_code == 400
+
+
+# --- Item 15: invisible and bidi characters are refused next to the field ----------------------
+
+
+def test_text_checks_find_bidi_and_controls_but_keep_line_breaks():
+    assert text.forbidden_characters(BIDI) == ["U+202E"]
+    assert text.forbidden_characters("a\u200bb\u2066c\x07") == ["U+200B", "U+2066", "U+0007"]
+    assert text.forbidden_characters("Dòng 1\nDòng 2\tcột") == []
+
+
+def test_a_bidi_override_in_a_name_is_refused_and_what_was_typed_is_kept(app, users, monkeypatch):
+    use_quick_password_hashing(monkeypatch)
+    admin = isolated_client(app)
+    admin.post("/login", data={"username": "admin", "password": factories.PASSWORD})
+
+    answer = admin.post(
+        "/admin/users/new",
+        data={"username": "moi", "full_name": BIDI, "position": "", "role": "staff", "password": "mat-khau-dai-1"},
+    )
+
+    assert answer.status_code == 422
+    assert "U+202E" in Page.of(answer).text("err-full_name")
+    assert Page.of(answer).value("full_name") == BIDI
+
+
+def test_a_bidi_override_in_the_narrative_is_refused_and_kept(app, commune, users, monkeypatch):
+    use_quick_password_hashing(monkeypatch)
+    staff = isolated_client(app)
+    staff.post("/login", data={"username": "staff", "password": factories.PASSWORD})
+    day = clock.today().isoformat()
+
+    answer = staff.post(f"/reports/{day}", data=factories.form_data(highlights="Tốt \u202egnol"))
+
+    assert answer.status_code == 422
+    assert "U+202E" in answer.get_data(as_text=True)
+    assert "Tốt \u202egnol" in answer.get_data(as_text=True)
+    db.session.expire_all()
