@@ -137,3 +137,80 @@ def test_a_bidi_override_in_the_narrative_is_refused_and_kept(app, commune, user
     assert "U+202E" in answer.get_data(as_text=True)
     assert "Tốt \u202egnol" in answer.get_data(as_text=True)
     db.session.expire_all()
+
+
+# --- Item 17: two phones create the day's row at the same moment --------------------------------
+
+
+def test_creating_a_day_that_another_request_just_created_finds_its_row(app, commune, users, monkeypatch):
+    """The race as it happened: both requests looked, found no row, and both inserted."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from wardapp.reports.models import DailyReport
+    from wardapp.reports.operations import get_or_create_report
+
+    day = clock.today()
+    other_worker = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with Session(other_worker) as other:  # the other phone's request wins the race
+        other.add(DailyReport(commune_id=commune.id, date=day, created_by_id=users["leader"].id))
+        other.commit()
+    other_worker.dispose()
+    from wardapp.reports import operations
+
+    real, looks = operations.get_report, []
+
+    def looked_before_the_other_insert(*args):
+        looks.append(args)
+        return None if len(looks) == 1 else real(*args)
+
+    monkeypatch.setattr(operations, "get_report", looked_before_the_other_insert)
+
+    report, created = get_or_create_report(commune.id, day, created_by_id=users["staff"].id)
+
+    assert created is False and report.date == day and len(looks) == 2
+    again, created_again = get_or_create_report(commune.id, day + dt.timedelta(days=-1))
+    assert created_again is True and again.id != report.id
+
+
+def test_two_phones_uploading_the_first_photos_at_once_both_succeed(app, commune, users, monkeypatch):
+    import threading
+
+    import requests
+
+    from .sending import support
+    from .test_photo_upload import category_ids
+
+    use_quick_password_hashing(monkeypatch)
+    category = category_ids()["exterior"]
+    day = (clock.today() - dt.timedelta(days=1)).isoformat()
+    served = support.Served(app).start()
+    try:
+        phones = []
+        for _ in range(2):
+            phone = requests.Session()
+            phone.post(f"{served.url}/login", data={"username": "staff", "password": factories.PASSWORD})
+            phones.append(phone)
+        start, answers = threading.Barrier(2), []
+
+        def upload(phone, shade):
+            start.wait()
+            answers.append(
+                phone.post(
+                    f"{served.url}/reports/{day}/photos",
+                    data={"category": str(category), "caption": "Quầy"},
+                    files={"photo": ("a.jpg", support.jpeg(size=(40 + shade, 30)), "image/jpeg")},
+                    allow_redirects=False,
+                    timeout=60,
+                ).status_code
+            )
+
+        threads = [threading.Thread(target=upload, args=(p, i)) for i, p in enumerate(phones)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        served.stop()
+
+    assert len(answers) == 2 and all(code < 500 for code in answers), answers

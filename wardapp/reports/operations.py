@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from flask import current_app, g
 from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,6 +23,49 @@ from wardapp.support.models import cases_count
 
 def get_report(commune_id: int, day: dt.date) -> DailyReport | None:
     return db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune_id, date=day))
+
+
+def get_or_create_report(commune_id: int, day: dt.date, **values) -> tuple[DailyReport, bool]:
+    """The day's row, created (with ``values``) when missing: (report, created).
+
+    Safe when two requests create the same day at once (two phones uploading the day's first
+    photos): the row is inserted with ON CONFLICT DO NOTHING on (commune, date), so the loser of
+    the race finds the winner's row instead of a UNIQUE error. SQLite and PostgreSQL both have it.
+    """
+    report = get_report(commune_id, day)
+    if report is not None:
+        return report, False
+    dialect = db.session.get_bind().dialect.name
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(dialect)
+    if insert is None:  # another database: a plain insert (no concurrent creation there)
+        report = DailyReport(commune_id=commune_id, date=day, **values)
+        db.session.add(report)
+        db.session.flush()
+        return report, True
+    row = DailyReport(commune_id=commune_id, date=day, **values)
+    columns = {
+        c.key: getattr(row, c.key)
+        for c in DailyReport.__table__.columns
+        if c.key != "id" and getattr(row, c.key, None) is not None
+    }
+    statement = (
+        insert(DailyReport.__table__)
+        .values(**_with_defaults(columns))
+        .on_conflict_do_nothing(index_elements=["commune_id", "date"])
+    )
+    created = db.session.execute(statement).rowcount == 1
+    return get_report(commune_id, day), created
+
+
+def _with_defaults(columns: dict) -> dict:
+    """Column defaults a Core insert would not apply from an unflushed ORM object."""
+    values = dict(columns)
+    for column in DailyReport.__table__.columns:
+        if column.key in values or column.key == "id" or column.default is None:
+            continue
+        default = column.default.arg
+        values[column.key] = default(None) if callable(default) else default
+    return values
 
 
 def figures_between(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, dict[str, int]]:
@@ -125,8 +170,9 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     creating = report is None
     before: dict[str, object] = {}
     if report is None:
-        report = DailyReport(commune_id=commune_id, date=day, created_by_id=user.id)
-        db.session.add(report)
+        report, creating = get_or_create_report(commune_id, day, created_by_id=user.id)
+        if not creating:  # someone else created the day a moment ago: they saved first
+            return SaveOutcome(validation, report, conflict=report)
     else:
         before = report.snapshot()
     report.apply(validation.complete_figures(), validation.narrative, validation.consistent, user)
