@@ -7,13 +7,12 @@ from pathlib import Path
 
 from flask import Flask
 
-from wardapp import ROOT, config, i18n, models, requestlog, web
+from wardapp import ROOT, config, i18n, models, requestlog, routing, web
 from wardapp.admin.routes import bp as admin_bp
 from wardapp.audit.routes import bp as audit_bp
 from wardapp.auth.routes import bp as auth_bp
 from wardapp.cli import register_cli
 from wardapp.commune.routes import bp as commune_bp
-from wardapp.core import routing
 from wardapp.dashboard.routes import bp as dashboard_bp
 from wardapp.delays.routes import bp as delays_bp
 from wardapp.evidence.routes import bp as evidence_bp

@@ -15,14 +15,14 @@ from flask_babel import gettext as babel_gettext
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import cli, models, requestlog
+from wardapp.city import cli, models, requestlog, routing
 from wardapp.city.api import bp as api_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
 from wardapp.core import i18n as core_i18n
-from wardapp.core import routing, settings
+from wardapp.core import settings
 
 assert models  # every model is imported, so Alembic sees the whole schema
 

@@ -20,6 +20,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 FORMAT = "wardapp-backup/1"
@@ -36,7 +37,9 @@ class BackupError(Exception):
     pass
 
 
-def sha256_stream(handle) -> str:
+def sha256_stream(handle: IO[bytes] | None) -> str:
+    if handle is None:
+        raise BackupError("not a regular file in the archive")
     digest = hashlib.sha256()
     while block := handle.read(1 << 20):
         digest.update(block)
@@ -149,14 +152,14 @@ def create(
     return Created(archive, len(entries), archive.stat().st_size)
 
 
-def read_manifest(tar: tarfile.TarFile) -> dict:
+def read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     try:
         member = tar.extractfile(MANIFEST)
     except KeyError:
         member = None
     if member is None:
         raise BackupError("no manifest.json: not a wardapp backup")
-    manifest = json.loads(member.read())
+    manifest: dict[str, Any] = json.loads(member.read())
     if manifest.get("format") != FORMAT:
         raise BackupError(f"unknown backup format {manifest.get('format')!r}")
     return manifest
@@ -167,7 +170,7 @@ def _safe_name(name: str) -> bool:
     return bool(parts) and not Path(name).is_absolute() and ".." not in parts
 
 
-def verify(archive: Path) -> tuple[dict, list[str]]:
+def verify(archive: Path) -> tuple[dict[str, Any], list[str]]:
     """(manifest, problems): every listed file present with its hash, nothing unlisted, names safe."""
     problems: list[str] = []
     with tarfile.open(archive, "r:gz") as tar:
@@ -191,7 +194,7 @@ def verify(archive: Path) -> tuple[dict, list[str]]:
     return manifest, problems
 
 
-def restore(archive: Path, database_url: str, instance: Path, app: str, *, overwrite: bool = False) -> dict:
+def restore(archive: Path, database_url: str, instance: Path, app: str, *, overwrite: bool = False) -> dict[str, Any]:
     """Put the archive back: the instance files, then the database. Refuses a damaged archive,
     another app's archive, or (unless ``overwrite``) an instance that already has a database."""
     manifest, problems = verify(archive)
@@ -206,6 +209,8 @@ def restore(archive: Path, database_url: str, instance: Path, app: str, *, overw
     with tarfile.open(archive, "r:gz") as tar, tempfile.TemporaryDirectory(prefix="wardapp-restore-") as work:
         for name in manifest["files"]:
             source = tar.extractfile(name)
+            if source is None:
+                raise BackupError(f"{name}: not a regular file in the archive")
             if name.startswith("instance/"):
                 target = instance / name.removeprefix("instance/")
             else:

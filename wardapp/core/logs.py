@@ -30,11 +30,11 @@ def accept_id(incoming: str | None) -> str:
     return uuid.uuid4().hex[:16]
 
 
-def set_id(request_id: str) -> contextvars.Token:
+def set_id(request_id: str) -> contextvars.Token[str]:
     return _current.set(request_id)
 
 
-def reset_id(token: contextvars.Token) -> None:
+def reset_id(token: contextvars.Token[str]) -> None:
     _current.reset(token)
 
 

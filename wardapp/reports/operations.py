@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g
 from flask_babel import gettext as _
@@ -25,7 +26,7 @@ def get_report(commune_id: int, day: dt.date) -> DailyReport | None:
     return db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune_id, date=day))
 
 
-def get_or_create_report(commune_id: int, day: dt.date, **values) -> tuple[DailyReport, bool]:
+def get_or_create_report(commune_id: int, day: dt.date, **values: object) -> tuple[DailyReport, bool]:
     """The day's row, created (with ``values``) when missing: (report, created).
 
     Safe when two requests create the same day at once (two phones uploading the day's first
@@ -35,26 +36,28 @@ def get_or_create_report(commune_id: int, day: dt.date, **values) -> tuple[Daily
     report = get_report(commune_id, day)
     if report is not None:
         return report, False
+    table = DailyReport.__table__
     dialect = db.session.get_bind().dialect.name
-    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(dialect)
-    if insert is None:  # another database: a plain insert (no concurrent creation there)
-        report = DailyReport(commune_id=commune_id, date=day, **values)
-        db.session.add(report)
-        db.session.flush()
-        return report, True
     row = DailyReport(commune_id=commune_id, date=day, **values)
-    columns = {
-        c.key: getattr(row, c.key)
-        for c in DailyReport.__table__.columns
-        if c.key != "id" and getattr(row, c.key, None) is not None
-    }
-    statement = (
-        insert(DailyReport.__table__)
-        .values(**_with_defaults(columns))
-        .on_conflict_do_nothing(index_elements=["commune_id", "date"])
+    if dialect not in ("sqlite", "postgresql"):  # a plain insert: no concurrent creation there
+        db.session.add(row)
+        db.session.flush()
+        return row, True
+    columns = {c.key: getattr(row, c.key) for c in table.columns if getattr(row, c.key, None) is not None}
+    statement: Any
+    if dialect == "sqlite":
+        statement = sqlite_insert(DailyReport)
+    else:
+        statement = postgresql_insert(DailyReport)
+    statement = statement.values(**_with_defaults(columns)).on_conflict_do_nothing(
+        index_elements=["commune_id", "date"]
     )
-    created = db.session.execute(statement).rowcount == 1
-    return get_report(commune_id, day), created
+    result: Any = db.session.execute(statement)
+    created = result.rowcount == 1
+    report = get_report(commune_id, day)
+    if report is None:  # cannot happen: the row is there, ours or the other request's
+        raise RuntimeError(f"the report of {day} vanished while being created")
+    return report, created
 
 
 def _with_defaults(columns: dict) -> dict:

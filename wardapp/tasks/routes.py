@@ -114,7 +114,7 @@ def progress(task_id: int):
         errors["percent"] = _("Nhập tiến độ là số nguyên từ 0 đến 100.")
     if len(note) > NOTE_MAX:
         errors["note"] = _("Ghi chú tối đa %(n)s ký tự.", n=NOTE_MAX)
-    if errors:
+    if errors or percent is None:
         return _detail(task, errors, request.form, 422)
     record_progress(task, clock.today(), percent, note, current_user)
     db.session.commit()

@@ -21,16 +21,16 @@ SCHEMA_PATH = Path(__file__).with_name("daily-report-1.json")
 
 def _format_checker() -> FormatChecker:
     checker = FormatChecker()
-
-    @checker.checks("date-time", raises=ValueError)
-    def _date_time(value: object) -> bool:
-        # RFC 3339 with its offset; the pattern in the schema fixes the shape, this the values.
-        if not isinstance(value, str):
-            return True
-        parsed = dt.datetime.fromisoformat(value)
-        return parsed.tzinfo is not None
-
+    checker.checks("date-time", raises=ValueError)(_date_time)
     return checker
+
+
+def _date_time(value: object) -> bool:
+    """RFC 3339 with its offset: the schema's pattern fixes the shape, this the values."""
+    if not isinstance(value, str):
+        return True
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed.tzinfo is not None
 
 
 @cache

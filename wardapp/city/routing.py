@@ -1,4 +1,4 @@
-"""URL converters shared by both apps (werkzeug only: no Flask, no database)."""
+"""The city intake's URL converters (as the commune app's wardapp/routing.py)."""
 
 from __future__ import annotations
 
