@@ -14,7 +14,7 @@ from wardapp.core import clock, images, inputs, text
 from wardapp.extensions import db
 
 from . import factories
-from .test_access import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page, isolated_client, use_quick_password_hashing
 
 BIDI = "Nguyễn Văn \u202eA"
 

@@ -12,7 +12,7 @@ from wardapp.extensions import db
 
 from . import factories
 from .fuzzing import requests_for, routes
-from .test_access import isolated_client, use_quick_password_hashing
+from .helpers import isolated_client, use_quick_password_hashing
 
 # POSTs that end the test's own session would only make later examples test the sign-in page.
 SKIP_POST = {"auth.logout", "auth.sign_out_everywhere"}

@@ -17,7 +17,7 @@ from wardapp.app import create_app
 from wardapp.backup import operations
 from wardapp.city.app import create_app as create_city_app
 from wardapp.core import backup
-from wardapp.outbox.sender import send_due
+from wardapp.delivery.sender import send_due
 
 from ..sending import support
 

@@ -15,7 +15,7 @@ from joserfc.jwk import OKPKey
 from wardapp.city.extensions import city_db
 from wardapp.city.models import ReceivedReport
 from wardapp.core import payload as payload_module
-from wardapp.outbox.sender import send_due
+from wardapp.delivery.sender import send_due
 
 from ..sending import support
 from .conftest import TODAY

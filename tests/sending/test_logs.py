@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import requests
 
 from wardapp.core import clock, logs
-from wardapp.outbox.sender import send_due
+from wardapp.delivery.sender import send_due
 
 from .. import factories
 from . import support
