@@ -214,3 +214,36 @@ def test_two_phones_uploading_the_first_photos_at_once_both_succeed(app, commune
         served.stop()
 
     assert len(answers) == 2 and all(code < 500 for code in answers), answers
+
+
+# --- Item 16: the task CSV as Excel and LibreOffice save it (RFC 4180) --------------------------
+
+
+EXCEL = (
+    "\ufeffcode,title,deadline\r\n"
+    'NV-01,"Triển khai ""Một cửa"" số, giai đoạn 2",31/12/2026\r\n'
+    'NV-02,"Hai dòng\r\ntrong một ô",30/06/2026\r\n'
+).encode()
+EXCEL_SEMICOLON = (
+    "\ufeffcode;title;deadline\r\n"
+    'NV-01;"Triển khai ""Một cửa"" số; giai đoạn 2";31/12/2026\r\n'
+    'NV-02;"Hai dòng\r\ntrong một ô";30/06/2026\r\n'
+).encode()
+LIBREOFFICE = (
+    "code,title,deadline\n"
+    'NV-01,"Triển khai ""Một cửa"" số, giai đoạn 2",31/12/2026\n'
+    'NV-02,"Hai dòng\ntrong một ô",30/06/2026\n'
+).encode()
+
+
+def test_the_task_csv_reads_doubled_quotes_as_excel_and_libreoffice_write_them():
+    from wardapp.tasks.importer import read_csv
+
+    for saved in (EXCEL, EXCEL_SEMICOLON, LIBREOFFICE):
+        result = read_csv(saved, set(), dt.date(2026, 1, 1))
+        assert result.errors == [], result.errors
+        titles = [row["title"] for row in result.rows]
+        assert titles[0] == 'Triển khai "Một cửa" số, giai đoạn 2'.replace(
+            ",", ";" if saved is EXCEL_SEMICOLON else ","
+        )
+        assert titles[1].replace("\r\n", "\n") == "Hai dòng\ntrong một ô"
