@@ -178,8 +178,8 @@ def test_two_phones_uploading_the_first_photos_at_once_both_succeed(app, commune
 
     import requests
 
+    from .photos import category_ids
     from .sending import support
-    from .test_photo_upload import category_ids
 
     use_quick_password_hashing(monkeypatch)
     category = category_ids()["exterior"]
@@ -247,3 +247,93 @@ def test_the_task_csv_reads_doubled_quotes_as_excel_and_libreoffice_write_them()
             ",", ";" if saved is EXCEL_SEMICOLON else ","
         )
         assert titles[1].replace("\r\n", "\n") == "Hai dòng\ntrong một ô"
+
+
+# --- Item 9: a photo folder that cannot be written -----------------------------------------------
+
+
+def test_an_unwritable_photo_folder_says_what_failed_and_keeps_the_caption(app, commune, users, monkeypatch, caplog):
+    from pathlib import Path
+
+    from .photos import DAY, jpeg, upload
+
+    use_quick_password_hashing(monkeypatch)
+    staff = isolated_client(app)
+    staff.post("/login", data={"username": "staff", "password": factories.PASSWORD})
+    # As root a read-only mode is ignored: a file where the folder should be fails for everyone.
+    folder = Path(app.instance_path) / "photos"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_bytes(b"not a folder")
+
+    with caplog.at_level("ERROR", logger="wardapp"):
+        answer = upload(staff, jpeg(), "quay.jpg", caption="Quầy một cửa sáng nay")
+
+    assert answer.status_code == 422
+    assert "không lưu được ảnh" in Page.of(answer).text("err-photo")
+    assert Page.of(answer).value("caption") == "Quầy một cửa sáng nay"
+    assert any("could not store photo" in r.getMessage() for r in caplog.records)
+    assert DAY  # the day the helper uploads to
+
+
+# --- Item 10: kill -9 during an upload leaves nothing behind after the start-up sweep -----------
+
+
+KILLED_UPLOAD = """
+import os, signal, sys
+from wardapp.app import create_app
+from wardapp.extensions import db
+from wardapp.evidence.models import PhotoCategory
+from wardapp.evidence.operations import add_photo
+from wardapp.reports.models import DailyReport
+from wardapp.auth.models import User
+
+app = create_app({"INSTANCE_PATH": sys.argv[1], "TESTING": True, "SECRET_KEY": "x"})
+with app.app_context():
+    report = db.session.get(DailyReport, int(sys.argv[2]))
+    user = db.session.get(User, int(sys.argv[3]))
+    category = db.session.scalar(db.select(PhotoCategory))
+    # The moment of the attack: the files are written, the row not yet committed.
+    db.session.commit = lambda: os.kill(os.getpid(), signal.SIGKILL)
+    add_photo(report, open(sys.argv[4], "rb").read(), "quay.jpg", category, "", user)
+"""
+
+
+def test_kill_9_during_an_upload_leaves_no_orphan_after_the_sweep(app, commune, users, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from wardapp import ROOT
+    from wardapp.evidence import storage
+    from wardapp.evidence.models import Photo
+    from wardapp.evidence.operations import SWEEP_AFTER_SECONDS
+
+    from .photos import jpeg
+
+    report = factories.make_report(commune, clock.today(), users["staff"])
+    db.session.commit()
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(jpeg())
+    stray = Path(app.instance_path) / "photos" / "ab" / ".abcd.half-written"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"half")
+
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_UPLOAD, app.instance_path, str(report.id), str(users["staff"].id), str(photo)],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
+
+    assert child.returncode == -9, child.stderr.decode()[-2000:]
+    left = [p for p in (Path(app.instance_path) / "photos").rglob("*") if p.is_file()]
+    assert len(left) == 3  # the original and its thumbnail, with no row, and the stray temp file
+    assert db.session.scalar(db.select(db.func.count(Photo.id))) == 0
+
+    # The tests' clock is frozen (time-machine); the files carry the real time of their writing.
+    written = max(p.stat().st_mtime for p in left)
+    assert storage.sweep(set(), SWEEP_AFTER_SECONDS, now=written) == []  # a fresh upload is left alone
+    removed = storage.sweep(set(), SWEEP_AFTER_SECONDS, now=written + SWEEP_AFTER_SECONDS + 1)
+
+    assert sorted(removed) == sorted(left)
+    assert [p for p in (Path(app.instance_path) / "photos").rglob("*") if p.is_file()] == []

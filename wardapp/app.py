@@ -15,6 +15,7 @@ from wardapp.cli import register_cli
 from wardapp.commune.routes import bp as commune_bp
 from wardapp.dashboard.routes import bp as dashboard_bp
 from wardapp.delays.routes import bp as delays_bp
+from wardapp.evidence.operations import sweep_at_start
 from wardapp.evidence.routes import bp as evidence_bp
 from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.pdf.routes import bp as pdf_bp
@@ -66,4 +67,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_cli(app)
+    sweep_at_start(app)  # files an upload killed before its commit left behind
     return app

@@ -61,7 +61,13 @@ def instance_files(instance: Path, exclude: frozenset[str] = frozenset()) -> dic
         relative = path.relative_to(instance)
         if relative.parts[0] in exclude or SKIPPED_DIRS.intersection(relative.parts[:-1]):
             continue
-        if path.is_file() and not path.is_symlink() and not path.name.endswith(SKIPPED_SUFFIXES):
+        # A name starting with "." is a temporary file of an interrupted write (core/files).
+        if (
+            path.is_file()
+            and not path.is_symlink()
+            and not path.name.endswith(SKIPPED_SUFFIXES)
+            and not path.name.startswith(".")
+        ):
             found[f"instance/{relative.as_posix()}"] = path
     return found
 

@@ -92,17 +92,14 @@ def upload(day: str):
         except PhotoRejected as refusal:
             errors["photo"] = str(refusal)
     if errors or category is None:
+        # Read before the rollback: a row created for this upload is gone after it.
+        date, commune_id = report.date, report.commune_id
         db.session.rollback()
-        return _render(_context(report.date, _reload(report), errors, form), 422)
+        return _render(_context(date, get_report(commune_id, date), errors, form), 422)
     if not request.htmx:
         flash(_("Đã thêm ảnh."), "success")
         return redirect(url_for("evidence.photos", day=report.date.isoformat()), code=303)
     return _render(_context(report.date, report, form={"category": str(category.id)}))
-
-
-def _reload(report):
-    """After a rollback the report may not exist any more (it was created for this upload)."""
-    return get_report(report.commune_id, report.date)
 
 
 @bp.post("/reports/<day>/photos/<int:photo_id>/remove")
