@@ -137,7 +137,7 @@ def build_city(instance: Path, units) -> tuple[dict, float]:
 
     started = time.perf_counter()
     # The secret key file is written here, once, before the workers start and read it.
-    app = create_app({"INSTANCE_PATH": instance})
+    app = create_app({"INSTANCE_PATH": instance, "CITY_PUBLIC_URL": "http://bench.invalid"})  # not served
     keys = {}
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
@@ -335,7 +335,7 @@ def stored(instance: Path) -> dict[str, int]:
     from wardapp.city.extensions import city_db
     from wardapp.city.models import IntakeLog, ReceivedPhoto, ReceivedReport
 
-    app = create_app({"INSTANCE_PATH": instance})
+    app = create_app({"INSTANCE_PATH": instance, "CITY_PUBLIC_URL": "http://bench.invalid"})  # not served
     with app.app_context():
         count = lambda model: city_db.session.scalar(city_db.select(city_db.func.count()).select_from(model))  # noqa: E731
         result = {"reports": count(ReceivedReport), "photo_rows": count(ReceivedPhoto), "log_rows": count(IntakeLog)}
