@@ -173,9 +173,10 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     creating = report is None
     before: dict[str, object] = {}
     if report is None:
-        report, creating = get_or_create_report(commune_id, day, created_by_id=user.id)
-        if not creating:  # someone else created the day a moment ago: they saved first
-            return SaveOutcome(validation, report, conflict=report)
+        # A plain insert: a save racing another save of the same new day fails on the unique
+        # (commune, date) at commit and is answered as a conflict below.
+        report = DailyReport(commune_id=commune_id, date=day, created_by_id=user.id)
+        db.session.add(report)
     else:
         before = report.snapshot()
     report.apply(validation.complete_figures(), validation.narrative, validation.consistent, user)
