@@ -63,7 +63,7 @@ city: setup
 	$(BIN)/flask --app wsgi keys export > instance/city/demo-commune.jwk
 	$(BIN)/flask --app wardapp.city.app city enrol 20242 instance/city/demo-commune.jwk
 	@echo "city intake on http://$(HOST):$(CITY_PORT)/  (reviewer city, password $(DEMO_PASSWORD))"
-	$(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city.app:create_app()"
+	WARDAPP_CITY_CITY_PUBLIC_URL="$(CITY_URL)" $(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city.app:create_app()"
 
 test: system setup lint
 	WARDAPP_BROWSER=$(BROWSER) WARDAPP_ENGINES=$(ENGINES) $(BIN)/python -m pytest

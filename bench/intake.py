@@ -155,7 +155,8 @@ def build_city(instance: Path, units, config: dict) -> tuple[dict, float]:
     from wardapp.core import clock
 
     started = time.perf_counter()
-    app = create_app({"INSTANCE_PATH": instance, **config})
+    # The secret key file is written here, once, before the workers start and read it (not served).
+    app = create_app({"INSTANCE_PATH": instance, "CITY_PUBLIC_URL": "http://bench.invalid", **config})
     keys = {}
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
@@ -260,6 +261,7 @@ def start_server(instance: Path, port: int, workers: int, log: Path, config: dic
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARDAPP_CITY_")}  # only what we set
     env.pop("CITY_DATABASE_URL", None)
     env["WARDAPP_CITY_INSTANCE_PATH"] = str(instance)
+    env["WARDAPP_CITY_CITY_PUBLIC_URL"] = f"http://{HOST}:{port}"
     env.update({f"WARDAPP_CITY_{name}": str(value) for name, value in config.items()})
     with open(log, "w") as out:
         return subprocess.Popen(
@@ -352,7 +354,8 @@ def stored(instance: Path, config: dict, s3) -> dict[str, int]:
     from wardapp.city.extensions import city_db
     from wardapp.city.models import IntakeLog, ReceivedPhoto, ReceivedReport
 
-    app = create_app({"INSTANCE_PATH": instance, **config})
+    # The secret key file is written here, once, before the workers start and read it (not served).
+    app = create_app({"INSTANCE_PATH": instance, "CITY_PUBLIC_URL": "http://bench.invalid", **config})
     with app.app_context():
         count = lambda model: city_db.session.scalar(city_db.select(city_db.func.count()).select_from(model))  # noqa: E731
         result = {"reports": count(ReceivedReport), "photo_rows": count(ReceivedPhoto), "log_rows": count(IntakeLog)}

@@ -96,6 +96,8 @@ CASES = (
     Case("reports.check", "POST", "/reports/{today}/check", everyone(NOT_ALLOWED)),
     Case("auth.account", "GET", "/account", only(ROLES, OK)),
     Case("auth.account", "POST", "/account", only(ROLES, DONE), "password", changes_data=True),
+    Case("auth.sign_out_everywhere", "GET", "/account/sign-out-everywhere", everyone(NOT_ALLOWED)),
+    Case("auth.sign_out_everywhere", "POST", "/account/sign-out-everywhere", only(ROLES, DONE), changes_data=True),
     # Changing the day's figures: staff and leaders only; reviewers read but cannot save.
     Case("reports.edit", "POST", "/reports/{today}", only(EDITORS, DONE), "report", changes_data=True),
     Case("reports.new", "GET", "/reports/new", only(EDITORS, OK)),
@@ -229,6 +231,8 @@ CASES = (
     Case("admin.new_user", "POST", "/admin/users/new", only(ADMIN, DONE), "new_user", changes_data=True),
     Case("admin.edit_user", "GET", "/admin/users/{staff_id}", only(ADMIN, OK)),
     Case("admin.edit_user", "POST", "/admin/users/{staff_id}", only(ADMIN, DONE), "edit_user", changes_data=True),
+    Case("admin.unlock_user", "GET", "/admin/users/{staff_id}/unlock", everyone(NOT_ALLOWED)),
+    Case("admin.unlock_user", "POST", "/admin/users/{staff_id}/unlock", only(ADMIN, DONE), changes_data=True),
     Case("commune.settings", "GET", "/settings", only(ADMIN, OK)),
     Case("commune.settings", "POST", "/settings", only(ADMIN, DONE), "settings", changes_data=True),
     Case("evidence.edit_categories", "GET", "/settings/photo-categories", only(ADMIN, OK)),

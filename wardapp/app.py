@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from wardapp import ROOT, config, i18n, models, web
+from wardapp import ROOT, config, i18n, models, requestlog, routing, web
 from wardapp.admin.routes import bp as admin_bp
 from wardapp.audit.routes import bp as audit_bp
 from wardapp.auth.routes import bp as auth_bp
@@ -17,6 +17,7 @@ from wardapp.dashboard.routes import bp as dashboard_bp
 from wardapp.delays.routes import bp as delays_bp
 from wardapp.dossiers import operations as dossier_log
 from wardapp.dossiers.routes import bp as dossiers_bp
+from wardapp.evidence.operations import sweep_at_start
 from wardapp.evidence.routes import bp as evidence_bp
 from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.pdf.routes import bp as pdf_bp
@@ -54,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    routing.install(app.url_map)  # before any route: ids beyond 64 bits are 404s
     config.load(app, overrides)
 
     db.init_app(app)
@@ -63,9 +65,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     i18n.init_app(app)
+    requestlog.init_app(app)  # first before_request: every later line has the request id
     web.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     dossier_log.init_app(app)
     register_cli(app)
+    sweep_at_start(app)  # files an upload killed before its commit left behind
     return app

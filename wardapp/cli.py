@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from wardapp.audit.log import record
 from wardapp.auth.models import User
 from wardapp.auth.operations import check_user_fields, create_user
+from wardapp.backup.cli import backup_cli
 from wardapp.commune.models import Commune
 from wardapp.core import clock, periods
 from wardapp.core.pdf.signature import import_pkcs12
@@ -213,10 +214,24 @@ def pdf_cert_import_command(pkcs12_file, password):
     click.echo(f"Imported: {cert.subject.rfc4514_string()} (valid until {cert.not_valid_after_utc:%Y-%m-%d})")
 
 
+@click.command("failures")
+@click.option("--limit", default=20, show_default=True, help="How many lines.")
+def failures_command(limit: int) -> None:
+    """The last failed sends to the city and refused sign-ins, newest first (times in UTC)."""
+    from wardapp.admin.failures import last_failures
+
+    rows = last_failures(limit)
+    for failure in rows:
+        click.echo(f"{failure.at:%Y-%m-%d %H:%M:%S} {failure.kind:6} {failure.detail}")
+    if not rows:
+        click.echo("No failures recorded.")
+
+
 def register_cli(app: Flask) -> None:
     from wardapp.dossiers.cli import dossiers_cli
 
     app.cli.add_command(dossiers_cli)
+    app.cli.add_command(failures_command)
     app.cli.add_command(pdf_cli)
     app.cli.add_command(cert_cli)
     app.cli.add_command(users_cli)
@@ -224,3 +239,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(keys_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(backup_cli)

@@ -27,7 +27,9 @@ class Defaults:
     # make the save fail and cost them what they typed. The token stays bound to the session.
     WTF_CSRF_TIME_LIMIT = None
     LOGIN_MAX_ATTEMPTS = 5
-    LOGIN_LOCK_MINUTES = 15
+    LOGIN_LOCK_MINUTES = 15  # also the window the failures are counted in
+    LOGIN_MAX_PER_ADDRESS = 20  # failures from one client address (any username) per window
+    LOGIN_TRUSTED_DAYS = 30  # an address with a success this recent is the owner's usual place
     NARRATIVE_MAX_CHARS = 4000
     FIGURE_MAX = 100_000  # a sanity bound for one day's count at one center
     DEFAULT_DEADLINE = "17:00"

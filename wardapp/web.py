@@ -49,7 +49,8 @@ def error_page(code: int, title: str, message: str):
 
 
 def _headers(response):
-    apply_headers(response.headers, logged_in=bool(current_user and current_user.is_authenticated))
+    signed_in = bool(current_user and current_user.is_authenticated) or "Authorization" in request.headers
+    apply_headers(response.headers, logged_in=signed_in)
     # The same URL answers with a page or, for htmx, a fragment: caches must keep them apart.
     response.vary.add("HX-Request")
     return response

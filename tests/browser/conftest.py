@@ -146,7 +146,7 @@ def migrated_city_db(tmp_path_factory) -> Path:
     from wardapp.city.extensions import city_db
 
     instance = tmp_path_factory.mktemp("city-migrated")
-    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test"})
+    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test", "TESTING": True})
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
         city_db.engine.dispose()
@@ -182,6 +182,7 @@ def live_city(tmp_path_factory, migrated_city_db, live_server):
         city_db.session.remove()
     server, thread = _serve(app)
     city = LiveCity(f"http://{LOCAL_HOST}:{server.server_port}", app)
+    app.config["CITY_PUBLIC_URL"] = city.url  # the status tokens' audience, as in production
     live_server.app.config["CITY_URL"] = city.url
     try:
         yield city

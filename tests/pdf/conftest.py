@@ -218,7 +218,7 @@ def client_as(app, username: str):
 @pytest.fixture(scope="session")
 def migrated_city_db(tmp_path_factory) -> Path:
     instance = tmp_path_factory.mktemp("pdf-city-migrated")
-    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test"})
+    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test", "TESTING": True})
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
         city_db.engine.dispose()

@@ -28,7 +28,7 @@ def quick_password_hashing(monkeypatch):
 def migrated_city_db(tmp_path_factory) -> Path:
     """Run the city's migrations once; each test gets a copy of the database file."""
     instance = tmp_path_factory.mktemp("city-migrated")
-    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test"})
+    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test", "TESTING": True})
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
         city_db.engine.dispose()

@@ -101,6 +101,12 @@ class Served:
 class City(Served):
     """The city intake app, with a look into its database."""
 
+    def start(self, port: int = 0) -> City:
+        super().start(port)
+        # As in production: the URL communes push to is configured (status tokens' audience).
+        self.app.config["CITY_PUBLIC_URL"] = self.url
+        return self
+
     @contextmanager
     def context(self):
         """The city's app context (its own database session), for reading or arranging its data."""

@@ -148,4 +148,4 @@ def test_it_refuses_a_wrong_password_at_the_city(city):
     response = city.app.test_client().post("/login", data={"username": "sokhcn", "password": "sai-mat-khau"})
 
     assert response.status_code == 401
-    assert "Sai tên đăng nhập hoặc mật khẩu." in response.get_data(as_text=True)
+    assert "sai tên đăng nhập hoặc mật khẩu" in response.get_data(as_text=True)

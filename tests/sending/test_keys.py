@@ -80,7 +80,9 @@ def test_it_keeps_old_revisions_verifiable_at_the_city_after_a_rotation(app, wir
     jwk_file = tmp_path / "new.jwk"
     jwk_file.write_text(json.dumps(new))
     with wired.app.app_context():
-        enrolled = wired.app.test_cli_runner().invoke(args=["city", "enrol", "20242", str(jwk_file)])
+        refused = wired.app.test_cli_runner().invoke(args=["city", "enrol", "20242", str(jwk_file)])
+        enrolled = wired.app.test_cli_runner().invoke(args=["city", "enrol", "20242", str(jwk_file), "--add-key"])
+    assert refused.exit_code != 0 and "already has 1 enrolled key" in refused.output
     assert enrolled.exit_code == 0 and new["kid"] in enrolled.output
 
     report = support.ready_day(commune, users, TODAY, photos=1)

@@ -10,7 +10,9 @@ from wardapp.auth.models import User
 from wardapp.auth.operations import (
     check_user_fields,
     create_user,
+    current_locks,
     normalise_user_fields,
+    unlock,
     update_user,
 )
 from wardapp.commune.access import current_commune
@@ -35,7 +37,18 @@ def users():
     people = db.session.scalars(
         db.select(User).filter_by(commune_id=current_commune().id).order_by(User.active.desc(), User.username)
     ).all()
-    return render_template("admin/users.html", users=people)
+    locks = {lock.username: lock for lock in current_locks([u.username for u in people])}
+    return render_template("admin/users.html", users=people, locks=locks)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@allowed("administer")
+def unlock_user(user_id: int):
+    user = _get_user(user_id)
+    unlock(user)
+    db.session.commit()
+    flash(_("Đã mở khóa đăng nhập cho %(username)s.", username=user.username), "success")
+    return redirect(url_for("admin.users"), code=303)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

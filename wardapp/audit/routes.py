@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, request
 from sqlalchemy import func
 
 from wardapp.audit.models import AuditEvent
-from wardapp.core import clock
+from wardapp.core import clock, inputs
 from wardapp.extensions import db
 from wardapp.web import allowed, page_or_partial
 
@@ -21,10 +21,7 @@ def index():
     username = request.args.get("user", "").strip()
     start = clock.parse_iso_date(request.args.get("from"))
     end = clock.parse_iso_date(request.args.get("to"))
-    try:
-        page = max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        page = 1
+    page = inputs.parse_page(request.args.get("page"))
     query = db.select(AuditEvent)
     if action:
         query = query.filter(AuditEvent.action.startswith(action))

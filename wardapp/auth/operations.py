@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
+import secrets
 from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from wardapp.audit import log as audit
-from wardapp.auth.models import User
+from wardapp.auth.models import LoginAttempt, User
+from wardapp.core import throttle
 from wardapp.core.clock import utcnow
-from wardapp.core.i18n import fmt_time
+from wardapp.core.text import problem as hidden_characters
 from wardapp.extensions import db
 from wardapp.permissions import Role
 
@@ -23,56 +28,142 @@ MIN_PASSWORD = 8
 class LoginResult:
     user: User | None
     error: str | None
+    throttled: bool = False
 
 
-def authenticate(username: str, password: str) -> LoginResult:
-    """Check a sign-in, counting failures and locking after too many. Commits its bookkeeping."""
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check when there is no account, so every answer costs one hash check."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def limits() -> throttle.Limits:
     config = current_app.config
+    return throttle.Limits(
+        per_account=config["LOGIN_MAX_ATTEMPTS"],
+        per_address=config["LOGIN_MAX_PER_ADDRESS"],
+        window=dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
+        trusted_for=dt.timedelta(days=config["LOGIN_TRUSTED_DAYS"]),
+    )
+
+
+def account_history(username: str, now: dt.datetime, rules: throttle.Limits) -> list[throttle.Attempt]:
+    rows = db.session.execute(
+        db.select(LoginAttempt.at, LoginAttempt.ip, LoginAttempt.outcome).filter(
+            LoginAttempt.username == username, LoginAttempt.at >= now - rules.trusted_for
+        )
+    ).all()
+    return [throttle.Attempt(at, ip, outcome) for at, ip, outcome in rows]
+
+
+def address_failures(ip: str | None, now: dt.datetime, rules: throttle.Limits) -> int:
+    if ip is None:
+        return 0
+    return db.session.scalar(
+        db.select(db.func.count(LoginAttempt.id)).filter(
+            LoginAttempt.ip == ip, LoginAttempt.outcome == throttle.FAILED, LoginAttempt.at >= now - rules.window
+        )
+    )
+
+
+def _note(username: str, ip: str | None, outcome: str, now: dt.datetime) -> None:
+    db.session.add(LoginAttempt(at=now, username=username, ip=ip, outcome=outcome))
+
+
+def authenticate(username: str, password: str, ip: str | None = None) -> LoginResult:
+    """Check a sign-in under the per-address and per-account limits. Commits its bookkeeping.
+
+    Unknown, locked, deactivated and wrong-password sign-ins get the same answer after the same
+    work (one password hash checked), so the page tells nobody which usernames exist.
+    """
     now = utcnow()
-    user = db.session.scalar(db.select(User).filter_by(username=username.strip().lower()))
-    if user is None:
-        audit.record("login.failed", summary=f"unknown username {username[:40]!r}")
-        db.session.commit()
-        return LoginResult(None, _("Sai tên đăng nhập hoặc mật khẩu."))
-    if user.is_locked(now):
-        audit.record("login.refused_locked", target_type="user", target_id=user.id, actor=user)
+    rules = limits()
+    name = throttle.normalise_username(username)
+    decision = throttle.decide(account_history(name, now, rules), address_failures(ip, now, rules), ip, now, rules)
+    user = db.session.scalar(db.select(User).filter_by(username=name)) if name else None
+    password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    if decision is throttle.Decision.ADDRESS_THROTTLED:
+        _note(name, ip, throttle.FAILED, now)
+        audit.record("login.throttled", summary=f"{ip}: {name[:40]!r}")
         db.session.commit()
         return LoginResult(
             None,
             _(
-                "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau %(time)s.",
-                time=fmt_time(user.locked_until),
+                "Quá nhiều lần đăng nhập sai từ địa chỉ này. Thử lại sau %(minutes)s phút.",
+                minutes=current_app.config["LOGIN_LOCK_MINUTES"],
             ),
+            throttled=True,
         )
-    if not user.check_password(password):
-        user.register_failed_login(now, config["LOGIN_MAX_ATTEMPTS"], config["LOGIN_LOCK_MINUTES"])
-        audit.record("login.failed", target_type="user", target_id=user.id, actor=user)
-        db.session.commit()
-        if user.is_locked(now):
-            return LoginResult(
-                None,
-                _(
-                    "Sai mật khẩu %(n)s lần liên tiếp: tài khoản bị tạm khóa %(minutes)s phút.",
-                    n=config["LOGIN_MAX_ATTEMPTS"],
-                    minutes=config["LOGIN_LOCK_MINUTES"],
-                ),
-            )
-        left = config["LOGIN_MAX_ATTEMPTS"] - user.failed_logins
-        return LoginResult(
-            None,
-            _(
-                "Sai tên đăng nhập hoặc mật khẩu. Còn %(left)s lần thử trước khi tài khoản bị tạm khóa.",
-                left=left,
-            ),
+    if user is None or not password_ok or not user.active or decision is throttle.Decision.ACCOUNT_LOCKED:
+        _note(name, ip, throttle.FAILED, now)
+        action = "login.failed"
+        if user is not None and password_ok:
+            action = "login.refused_locked" if user.active else "login.refused_inactive"
+        audit.record(
+            action,
+            target_type="user" if user else None,
+            target_id=user.id if user else None,
+            actor=user,
+            summary="" if user else f"unknown username {name[:40]!r}",
         )
-    if not user.active:
-        audit.record("login.refused_inactive", target_type="user", target_id=user.id, actor=user)
         db.session.commit()
-        return LoginResult(None, _("Tài khoản đã bị vô hiệu hóa. Liên hệ quản trị hệ thống của xã/phường."))
-    user.register_login(now)
+        return LoginResult(None, refused_message())
+    _note(name, ip, throttle.SUCCEEDED, now)
+    user.last_login_at = now
     audit.record("login", target_type="user", target_id=user.id, actor=user)
     db.session.commit()
     return LoginResult(user, None)
+
+
+def refused_message() -> str:
+    """One answer for every refused sign-in, whatever the reason."""
+    return _(
+        "Không đăng nhập được: sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang tạm khóa. "
+        "Nếu cần, hãy nhờ quản trị hệ thống của xã/phường mở khóa."
+    )
+
+
+@dataclass(frozen=True)
+class Lock:
+    username: str
+    failures: int
+    addresses: list[str]
+    last_at: dt.datetime
+
+
+def current_locks(usernames: list[str]) -> list[Lock]:
+    """The accounts among ``usernames`` locked right now, with the addresses the failures came from."""
+    now = utcnow()
+    rules = limits()
+    locks = []
+    for name in usernames:
+        history = account_history(name, now, rules)
+        if not throttle.is_locked(history, now, rules):
+            continue
+        failures = [a for a in history if a.outcome == throttle.FAILED and a.at >= now - rules.window]
+        locks.append(
+            Lock(
+                username=name,
+                failures=throttle.recent_failures(history, now, rules),
+                addresses=sorted({a.ip or "?" for a in failures}),
+                last_at=max(a.at for a in failures),
+            )
+        )
+    return locks
+
+
+def unlock(user: User, actor=None) -> None:
+    """An admin lets the account in again (failures before now stop counting)."""
+    _note(user.username, None, throttle.UNLOCKED, utcnow())
+    audit.record("user.unlocked", target_type="user", target_id=user.id, actor=actor, summary=user.username)
+
+
+def end_sessions(user: User, reason: str, actor=None) -> None:
+    """Every session of the account ends on its next request."""
+    user.end_sessions()
+    audit.record(
+        "user.sessions_ended", target_type="user", target_id=user.id, actor=actor, summary=f"{user.username}: {reason}"
+    )
 
 
 def check_user_fields(data: dict, *, creating: bool, user_id: int | None = None) -> dict[str, str]:
@@ -90,6 +181,9 @@ def check_user_fields(data: dict, *, creating: bool, user_id: int | None = None)
         errors["full_name"] = _("Tối đa 120 ký tự.")
     if len(data.get("position", "")) > 120:
         errors["position"] = _("Tối đa 120 ký tự.")
+    for name in ("username", "full_name", "position"):
+        if name not in errors and (hidden := hidden_characters(data.get(name, ""))):
+            errors[name] = hidden
     if data.get("role") not in [r.value for r in Role]:
         errors["role"] = _("Chọn một vai trò.")
     password = data.get("password", "")
@@ -140,8 +234,10 @@ def update_user(user: User, data: dict, actor=None) -> None:
     user.active = data["active"]
     if data.get("password"):
         user.set_password(data["password"])
-        user.failed_logins = 0
-        user.locked_until = None
+        user.end_sessions()
+        _note(user.username, None, throttle.UNLOCKED, utcnow())  # a new password lifts a lock
+    if not user.active and before["active"]:
+        user.end_sessions()
     old, new = audit.changes(before, user.snapshot())
     if data.get("password"):
         new["password"] = "changed"  # noqa: S105 - what the audit line says, never the password

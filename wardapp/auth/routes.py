@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from wardapp.audit import log as audit
-from wardapp.auth.operations import MIN_PASSWORD, authenticate
+from wardapp.auth.operations import MIN_PASSWORD, authenticate, end_sessions
 from wardapp.extensions import db
 from wardapp.web import login_required
 
@@ -38,12 +38,14 @@ def login():
     username = ""
     if request.method == "POST":
         username = request.form.get("username", "")
-        result = authenticate(username, request.form.get("password", ""))
+        result = authenticate(username, request.form.get("password", ""), request.remote_addr)
         if result.user:
             session.clear()
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")), code=303)
         error = result.error
+        if result.throttled:
+            return render_template("auth/login.html", error=error, username=username), 429
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=username), status
 
@@ -51,9 +53,22 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
+        # The session ends on the server too: a copy of this cookie no longer signs anyone in.
+        current_user.end_sessions()
         audit.record("logout", target_type="user", target_id=current_user.id)
         db.session.commit()
     logout_user()
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every session of the account, on every device, this one included."""
+    end_sessions(current_user, "sign out everywhere")
+    db.session.commit()
+    logout_user()
+    flash(_("Đã đăng xuất khỏi mọi thiết bị."), "success")
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -85,10 +100,13 @@ def account():
             errors["confirm_password"] = _("Hai lần nhập mật khẩu mới không giống nhau.")
         if not errors:
             current_user.set_password(new)
+            # Other sessions (a phone left signed in, a stolen cookie) end; this one goes on.
+            current_user.end_sessions()
             audit.record(
                 "user.password_changed", target_type="user", target_id=current_user.id, summary=current_user.username
             )
             db.session.commit()
+            login_user(current_user._get_current_object())
             flash(_("Đã đổi mật khẩu."), "success")
             return redirect(url_for("auth.account"), code=303)
     return render_template("auth/account.html", errors=errors), (422 if errors else 200)

@@ -8,6 +8,7 @@ import time
 from flask import Blueprint, current_app, jsonify, request
 from joserfc import jwt
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
@@ -33,13 +34,13 @@ def receive():
     token = request.form.get("report", "")
     if not token:
         return _refuse(Refusal(400, "malformed_request", "multipart/form-data with a 'report' field is required"))
-    uploads = [Upload(f.filename or "", f.mimetype or "", f.read()) for f in request.files.getlist("photos")]
     pdf_file = request.files.get("pdf")
-    pdf = pdf_file.read() if pdf_file else None
     try:
-        if pdf is not None and not pdf.startswith(b"%PDF-"):
+        if pdf_file is not None and not pdf_file.stream.read(5) == b"%PDF-":
             raise Refusal(400, "malformed_request", "the pdf part is not a PDF")
-        push = check_push(token, uploads, lookup_key)
+        # The photos (and the PDF) are read only once the signature has been checked.
+        push = check_push(token, _read_photos, lookup_key)
+        pdf = (b"%PDF-" + pdf_file.stream.read()) if pdf_file is not None else None
         status, body = store(push, token, pdf)
         log_request(request, status, report_id=push.payload["report_id"], commune=push.commune_code)
         db.session.commit()
@@ -55,8 +56,30 @@ def receive():
     return jsonify(body), status
 
 
+@bp.app_errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    """Machines get JSON for every refusal, also those werkzeug makes while reading the request
+    (too large a body or field, too many parts); people's pages keep the HTML ones."""
+    if not request.path.startswith("/api/"):
+        return error
+    codes = {413: "too_large", 400: "malformed_request", 404: "not_found", 405: "method_not_allowed"}
+    code = codes.get(error.code or 500, "refused")
+    db.session.rollback()
+    log_request(request, error.code or 500, code, error.description or "")
+    db.session.commit()
+    return jsonify({"error": code, "detail": error.description or code}), error.code
+
+
+def _read_photos() -> list[Upload]:
+    return [Upload(f.filename or "", f.mimetype or "", f.read()) for f in request.files.getlist("photos")]
+
+
 def _audience() -> str:
-    return (current_app.config["CITY_PUBLIC_URL"] or request.host_url).rstrip("/")
+    """Never the Host header: a token for another city would pass (create_app requires the URL)."""
+    configured = current_app.config["CITY_PUBLIC_URL"].strip().rstrip("/")
+    if not configured:
+        raise Refusal(503, "not_configured", "the intake's public URL is not configured")
+    return configured
 
 
 def _bearer_commune() -> str:

@@ -8,13 +8,14 @@ import os
 import sqlite3
 from pathlib import Path
 
+import click
 from flask import Flask, g, has_request_context, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import blobs, cli, models
+from wardapp.city import blobs, cli, models, requestlog, routing
 from wardapp.city.api import bp as api_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.monitor import bp as desk_bp
@@ -56,6 +57,9 @@ class CityDefaults:
     CITY_SMTP_SENDER_NAME = "Hệ thống giám sát báo cáo ngày"
     CITY_PUBLIC_URL = ""  # the URL communes push to; the status JWT's "aud" must equal it
     MAX_CONTENT_LENGTH = 200 * 1000 * 1000  # a report with many camera photos and its PDF
+    # Applied while the request streams in (werkzeug), each refused with JSON by the API:
+    MAX_FORM_MEMORY_SIZE = 2 * 1000 * 1000  # one non-file field: the JWS of the largest report fits
+    MAX_FORM_PARTS = 600  # the report, its PDF and up to 500 photos (the schema's limit)
     GRID_DAYS = 14
     # Photos and PDFs (core/storage.py): empty = this instance folder; or file:///folder, or
     # s3://bucket/prefix with the endpoint of any S3-compatible server (empty = AWS S3).
@@ -64,6 +68,10 @@ class CityDefaults:
     STORE_REGION = ""
     STORE_ACCESS_KEY_ID = ""  # empty: boto3's usual places (AWS_ACCESS_KEY_ID, ~/.aws, a role)
     STORE_SECRET_ACCESS_KEY = ""
+    LOGIN_MAX_ATTEMPTS = 5  # failures per account in the window before it locks
+    LOGIN_LOCK_MINUTES = 15  # the window failures are counted in
+    LOGIN_MAX_PER_ADDRESS = 20  # failures from one client address (any username) per window
+    LOGIN_TRUSTED_DAYS = 30  # an address with a success this recent is the owner's usual place
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -79,6 +87,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    routing.install(app.url_map)  # before any route: ids beyond 64 bits are 404s
     instance_dir = Path(app.instance_path)
     instance_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -88,6 +97,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_dir / 'city.sqlite3'}"
     app.config["SECRET_KEY"] = _secret_key(app.config, instance_dir)
+    _require_public_url(app)
 
     city_db.init_app(app)
     blobs.init_app(app)
@@ -99,6 +109,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     core_i18n.install(babel_gettext, _current_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(core_i18n.FILTERS)
+    requestlog.init_app(app)  # first before_request: every later line has the request id
     init_pages(app)
     for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp):
         app.register_blueprint(blueprint)
@@ -124,6 +135,24 @@ def _secret_key(config: dict, instance_dir: Path) -> str:
             "value on every intake server (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
         )
     return settings.secret_key(instance_dir)
+
+
+class NotConfigured(RuntimeError):
+    pass
+
+
+def _require_public_url(app: Flask) -> None:
+    """The status tokens' audience is the public URL; taken from the Host header, a token made
+    for another city would pass. A server (gunicorn) refuses to start without it; the command
+    line (migrations, enrolment, backups) and tests do not need it."""
+    if app.config["CITY_PUBLIC_URL"].strip() or app.testing or app.debug:
+        return
+    if click.get_current_context(silent=True) is not None:  # a `flask --app ...` command
+        return
+    raise NotConfigured(
+        "Set WARDAPP_CITY_CITY_PUBLIC_URL (or CITY_PUBLIC_URL in instance/city/config.py) to the URL "
+        "communes push to, e.g. https://giamsat.danang.gov.vn: status tokens are checked against it."
+    )
 
 
 def _select_locale() -> str:

@@ -9,10 +9,13 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from wardapp.city import backup as city_backup
 from wardapp.city import scope
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityUser
+from wardapp.city.models import CityAudit, CityUser, IntakeLog
 from wardapp.city.operations import EnrolError, enrol, enrol_many, entries_from_csv, entries_from_folder
+from wardapp.core.backup import BackupError
+from wardapp.core.backup import verify as verify_archive
 
 city_cli = AppGroup("city", help="The city intake.")
 
@@ -20,10 +23,11 @@ city_cli = AppGroup("city", help="The city intake.")
 @city_cli.command("enrol")
 @click.argument("code")
 @click.argument("jwk_file", type=click.File("r"))
-def enrol_command(code, jwk_file):
+@click.option("--add-key", is_flag=True, help="Add this key to a commune that already has one (e.g. after a rotation).")
+def enrol_command(code, jwk_file, add_key):
     """Enrol a commune by its 5-digit code and public JWK file (from `flask --app wsgi keys export`)."""
     try:
-        row = enrol(code.strip(), json.load(jwk_file))
+        row = enrol(code.strip(), json.load(jwk_file), actor="cli", confirmed=add_key)
     except (ValueError, EnrolError) as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
@@ -75,5 +79,86 @@ def create_user_command(username, full_name, role, provinces, password, if_missi
     click.echo(f"Created {username} ({role})" + ("" if password else f", password: {secret}"))
 
 
+backup_cli = AppGroup("backup", help="Back up and restore the intake's database and instance files.")
+
+
+@backup_cli.command("create")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(file: Path) -> None:
+    """Write a consistent snapshot (safe while the intake runs) to FILE (.tar.gz)."""
+    try:
+        made = city_backup.create(file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written: {made.path} ({made.files} files, {made.bytes} bytes)")
+
+
+@backup_cli.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_verify(file: Path) -> None:
+    """Check FILE against its manifest of SHA-256 hashes."""
+    try:
+        manifest, problems = verify_archive(file)
+    except (BackupError, OSError, ValueError) as error:
+        raise click.ClickException(f"not a readable backup: {error}") from error
+    for problem in problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {file}")
+    click.echo(f"OK: {len(manifest['files'])} files of the {manifest['app']} app, made {manifest['created_at']}")
+
+
+@backup_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace an existing database (stop the intake first).")
+def backup_restore(file: Path, overwrite: bool) -> None:
+    """Restore FILE onto this instance (stop the intake first), then check it."""
+    try:
+        manifest = city_backup.restore(file, overwrite)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {len(manifest['files'])} files from the backup made {manifest['created_at']}")
+    _report(city_backup.check_instance())
+
+
+@backup_cli.command("check")
+def backup_check() -> None:
+    """Check this intake: every received report verifies, every photo matches its hash."""
+    _report(city_backup.check_instance())
+
+
+def _report(result) -> None:
+    for problem in result.problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    click.echo(f"{result.revisions} received reports and {result.photos} photos checked")
+    if result.problems:
+        raise click.ClickException(f"{len(result.problems)} problem(s)")
+
+
+@city_cli.command("failures")
+@click.option("--limit", default=20, show_default=True, help="How many lines.")
+def failures_command(limit: int) -> None:
+    """The last refused pushes and sign-ins, newest first (times in UTC)."""
+    refused = db.session.scalars(
+        db.select(IntakeLog).filter(IntakeLog.status >= 400).order_by(IntakeLog.id.desc()).limit(limit)
+    ).all()
+    rows = [
+        (r.at, "push", f"{r.status} {r.error} {r.report_id or '-'} from {r.ip or '-'}: {r.detail[:200]}")
+        for r in refused
+    ]
+    logins = db.session.scalars(
+        db.select(CityAudit)
+        .filter(CityAudit.action.like("login.%"), CityAudit.action != "login")
+        .order_by(CityAudit.id.desc())
+        .limit(limit)
+    ).all()
+    rows += [(a.at, "login", f"{a.action} {a.target or '-'} from {a.ip or '-'}") for a in logins]
+    for at, kind, detail in sorted(rows, key=lambda r: r[0], reverse=True)[:limit]:
+        click.echo(f"{at:%Y-%m-%d %H:%M:%S} {kind:6} {detail}")
+    if not rows:
+        click.echo("No failures recorded.")
+
+
 def register(app) -> None:
     app.cli.add_command(city_cli)
+    app.cli.add_command(backup_cli)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 
 from flask_login import UserMixin
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wardapp.city.extensions import CityModel
+from wardapp.core import schema
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES
 from wardapp.core.rates import RATES
@@ -35,6 +37,7 @@ class CityKey(CityModel):
     commune_code: Mapped[str] = mapped_column(ForeignKey("city_communes.code"), index=True)
     jwk: Mapped[dict] = mapped_column(JSON)
     enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    enrolled_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class ReceivedReport(CityModel):
@@ -67,6 +70,15 @@ class ReceivedReport(CityModel):
     @property
     def document(self) -> dict:
         return json.loads(self.payload)
+
+    @functools.cached_property
+    def problems(self) -> list[str]:
+        """Where the stored payload breaks today's schema: reports received before the schema was
+        tightened may not render; each is shown as raw data, never allowed to break a page."""
+        try:
+            return schema.problems(self.document)
+        except (ValueError, RecursionError):
+            return ["(root): the stored payload is not JSON"]
 
 
 class ReceivedFigures(CityModel):
@@ -152,10 +164,18 @@ class CityUser(UserMixin, CityModel):
     # Province codes this user may see, comma-separated; empty: every province the intake serves.
     provinces: Mapped[str] = mapped_column(String(200), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the session id: bumping it ends every session of the account on the server.
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        self.session_generation = (self.session_generation or 1) + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -188,3 +208,29 @@ class CityProvince(CityModel):
     reminder_emails: Mapped[str] = mapped_column(Text, default="")  # the extra addresses, one a line
     updated_by: Mapped[str] = mapped_column(String(120), default="")
     updated_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class CityLoginAttempt(CityModel):
+    """One sign-in attempt at the city, so every worker applies the same limits (core/throttle)."""
+
+    __tablename__ = "city_login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    outcome: Mapped[str] = mapped_column(String(8))  # failed | ok | unlocked
+
+
+class CityAudit(CityModel):
+    """What city staff did that changes who may push or sign in: enrolments, unlocks, sign-ins."""
+
+    __tablename__ = "city_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    ip: Mapped[str | None] = mapped_column(String(45))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from joserfc.jwk import OKPKey
 
-from wardapp.city import blobs, facts, scope
+from wardapp.city import blobs, facts, scope, signin
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import (
     CityCommune,
@@ -30,9 +30,29 @@ class EnrolError(ValueError):
     pass
 
 
-def enrol(code: str, jwk: dict, provinces: tuple[str, ...] | None = None) -> CityKey:
-    """Register a commune's public key (its thumbprint must be its kid); ``provinces`` narrows the
-    served provinces to those the enrolling user may see."""
+class NeedsConfirmation(EnrolError):
+    """Another key for a commune that already has one: whoever holds it can sign its reports, so
+    adding it takes a deliberate second step (the admin's password again, or --add-key)."""
+
+    def __init__(self, code: str, keys: list[CityKey]):
+        self.keys = keys
+        super().__init__(
+            f"{code} already has {len(keys)} enrolled key(s); confirm to add another one "
+            "(it will be able to sign this commune's reports)"
+        )
+
+
+def enrol(
+    code: str,
+    jwk: dict,
+    provinces: tuple[str, ...] | None = None,
+    *,
+    actor: str = "",
+    confirmed: bool = False,
+) -> CityKey:
+    """Register a commune's public key (its thumbprint must be its kid). Audited. ``provinces``
+    narrows the served provinces to those the enrolling user may see; a further key for an enrolled
+    commune needs ``confirmed`` (else :class:`NeedsConfirmation`)."""
     unit = find(code)
     if unit is None:
         raise EnrolError(f"{code or '(none)'} is not a commune code of the official list")
@@ -60,8 +80,17 @@ def enrol(code: str, jwk: dict, provinces: tuple[str, ...] | None = None) -> Cit
         if existing.commune_code != code:
             raise EnrolError("this key is already enrolled for another commune")
         return existing
-    row = CityKey(kid=kid, commune_code=code, jwk=key.as_dict())
+    others = db.session.scalars(db.select(CityKey).filter_by(commune_code=code).order_by(CityKey.id)).all()
+    if others and not confirmed:
+        raise NeedsConfirmation(code, list(others))
+    row = CityKey(kid=kid, commune_code=code, jwk=key.as_dict(), enrolled_at=utcnow(), enrolled_by=actor[:64])
     db.session.add(row)
+    signin.record(
+        "key.added" if others else "commune.enrolled",
+        f"{code} {unit.name}",
+        f"kid {kid}" + (f"; the commune already had {len(others)} key(s)" if others else ""),
+        actor=actor,
+    )
     return row
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 import json
-import secrets
 from collections import Counter
 
 from flask import (
@@ -24,14 +22,14 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup, escape
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from wardapp.city import blobs, scope
+from wardapp.city import blobs, scope, signin
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.exports import spreadsheet_text as _cell
 from wardapp.city.extensions import city_db as db
 from wardapp.city.extensions import city_login
 from wardapp.city.models import (
+    CityAudit,
     CityCommune,
     CityKey,
     CityUser,
@@ -39,7 +37,7 @@ from wardapp.city.models import (
     ReceivedFigures,
     ReceivedReport,
 )
-from wardapp.city.operations import EnrolError, enrol, enrol_many, entries_from_csv, grid
+from wardapp.city.operations import EnrolError, NeedsConfirmation, enrol, enrol_many, entries_from_csv, grid
 from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group
@@ -65,12 +63,16 @@ def init_app(app) -> None:
 
     @city_login.user_loader
     def load(user_id: str):
-        user = db.session.get(CityUser, int(user_id))
-        return user if user is not None and user.active else None
+        user = db.session.get(CityUser, signin.session_user_id(user_id))
+        # Sessions ended on the server (sign-out, sign out everywhere) carry an old generation.
+        if user is None or not user.active or user.get_id() != user_id:
+            return None
+        return user
 
     @app.after_request
     def headers(response):
-        apply_headers(response.headers, logged_in=bool(current_user and current_user.is_authenticated))
+        signed_in = bool(current_user and current_user.is_authenticated) or "Authorization" in request.headers
+        apply_headers(response.headers, logged_in=signed_in)
         return response
 
     @app.get("/healthz")
@@ -78,31 +80,39 @@ def init_app(app) -> None:
         return {"ok": True}
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(16))
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
-        user = db.session.scalar(
-            db.select(CityUser).filter_by(username=request.form.get("username", "").strip().lower())
+        result = signin.authenticate(
+            request.form.get("username", ""), request.form.get("password", ""), request.remote_addr
         )
-        if user is None:  # hash anyway: the answer's timing must not tell which usernames exist
-            check_password_hash(_dummy_hash(), request.form.get("password", ""))
-        if user is None or not user.active or not user.check_password(request.form.get("password", "")):
-            error = "Sai tên đăng nhập hoặc mật khẩu."
-        else:
-            login_user(user)
+        if result.user is not None:
+            login_user(result.user)
             return redirect(url_for("desk.overview"), code=303)
+        error = result.error
+        if result.throttled:
+            return render_template("city/login.html", error=error), 429
     return render_template("city/login.html", error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # The session ends on the server too: a copy of this cookie no longer signs anyone in.
+        signin.end_sessions(current_user, "logout")
+        db.session.commit()
     logout_user()
+    return redirect(url_for("city.login"), code=303)
+
+
+@bp.post("/sign-out-everywhere")
+@reviewer_required
+def sign_out_everywhere():
+    signin.end_sessions(current_user, "sign out everywhere")
+    db.session.commit()
+    logout_user()
+    flash("Đã đăng xuất khỏi mọi thiết bị.", "success")
     return redirect(url_for("city.login"), code=303)
 
 
@@ -182,15 +192,23 @@ def report(report_id: str):
         .order_by(ReceivedReport.revision.desc())
     ).all()
     key = db.session.scalar(db.select(CityKey).filter_by(kid=report.kid))
-    return render_template(
-        "city/report.html",
-        report=report,
-        doc=report.document,
-        history=history,
-        key=key,
-        groups=figures_by_group(),
-        rate_defs=RATES,
-    )
+    if not report.problems:
+        try:
+            return render_template(
+                "city/report.html",
+                report=report,
+                doc=report.document,
+                history=history,
+                key=key,
+                groups=figures_by_group(),
+                rate_defs=RATES,
+            )
+        except Exception as error:  # odd data in one report shows it raw, never a 500
+            current_app.logger.exception("city page of %s could not be rendered", report_id)
+            problems = [f"{type(error).__name__}: {error}"]
+    else:
+        problems = report.problems
+    return render_template("city/unrenderable.html", report=report, problems=problems, history=history, key=key)
 
 
 @bp.post("/reports/<report_id>/return")
@@ -271,6 +289,8 @@ def export_csv():
         ]
     )
     for (code, day), r in sorted(latest.items()):
+        if r.problems:  # a malformed report (see ReceivedReport.problems): its page shows it raw
+            continue
         doc = r.document
         writer.writerow(
             [
@@ -297,9 +317,13 @@ def export_csv():
 @reviewer_required
 def communes():
     """Enrol a commune: its code and its public JWK (the output of `flask keys export`); or many
-    at once from a CSV of public keys, with a report of what was enrolled or refused."""
+    at once from a CSV of public keys, with a report of what was enrolled or refused.
+
+    A further key for an enrolled commune takes a second step: the page shows the keys it already
+    has and asks the admin's password again; the addition is audited either way."""
     error = None
     results = None
+    confirm: NeedsConfirmation | None = None
     mine = scope.visible()
     if request.method == "POST":
         if current_user.role != "admin":
@@ -315,10 +339,27 @@ def communes():
         else:
             try:
                 jwk = json.loads(request.form.get("jwk", "") or "{}")
-                enrol(request.form.get("code", "").strip(), jwk, mine)
+                if not isinstance(jwk, dict):
+                    raise EnrolError("not a JSON object")
+                password = request.form.get("password", "")
+                confirmed = bool(password) and signin.confirm_password(current_user, password, request.remote_addr)
+                if password and not confirmed:
+                    signin.record("key.confirm_failed", request.form.get("code", "")[:5], actor=current_user.username)
+                    db.session.commit()
+                    raise EnrolError(_("Mật khẩu xác nhận không đúng."))
+                enrol(
+                    request.form.get("code", "").strip(),
+                    jwk,
+                    mine,
+                    actor=current_user.username,
+                    confirmed=confirmed,
+                )
                 db.session.commit()
                 flash(_("Đã kết nối xã/phường."), "success")
                 return redirect(url_for("city.communes"), code=303)
+            except NeedsConfirmation as needed:
+                db.session.rollback()
+                confirm = needed
             except (ValueError, EnrolError) as problem:
                 db.session.rollback()
                 error = str(problem)
@@ -332,8 +373,30 @@ def communes():
         .order_by(CityKey.commune_code, CityKey.id)
     ).all()
     return render_template(
-        "city/communes.html", enrolled=enrolled, keys=keys, error=error, form=request.form, results=results
-    ), (422 if error else 200)
+        "city/communes.html",
+        enrolled=enrolled,
+        keys=keys,
+        error=error,
+        confirm=confirm,
+        form=request.form,
+        results=results,
+    ), (422 if error or confirm else 200)
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@reviewer_required
+def security():
+    """For the intake's admin: locked sign-ins with where the failures came from, and the audit."""
+    if current_user.role != "admin":
+        abort(403)
+    if request.method == "POST":
+        username = signin.throttle.normalise_username(request.form.get("username", ""))
+        signin.unlock(username, current_user.username)
+        db.session.commit()
+        flash(_("Đã mở khóa đăng nhập cho %(name)s.", name=username), "success")
+        return redirect(url_for("city.security"), code=303)
+    entries = db.session.scalars(db.select(CityAudit).order_by(CityAudit.id.desc()).limit(200)).all()
+    return render_template("city/security.html", locks=signin.current_locks(), entries=entries)
 
 
 @bp.get("/log")

@@ -10,6 +10,7 @@ import zipfile
 from flask import (
     Blueprint,
     abort,
+    current_app,
     redirect,
     render_template,
     request,
@@ -66,6 +67,15 @@ def _figures_by_day(code: str, start: dt.date, end: dt.date) -> tuple[dict, dict
     return figures, {row.date: row.late for row in rows}
 
 
+class Unrenderable(Exception):
+    """A stored report whose payload cannot be laid out as a PDF."""
+
+    def __init__(self, report: ReceivedReport, problems: list[str]):
+        self.report = report
+        self.problems = problems
+        super().__init__(f"{report.report_id}: {'; '.join(problems[:3])}")
+
+
 def report_pdf(report: ReceivedReport) -> bytes:
     """The commune's own signed PDF when it sent one; otherwise rendered here from the payload."""
     files = blobs.store()
@@ -77,6 +87,8 @@ def report_pdf(report: ReceivedReport) -> bytes:
     rendered = files.get(blobs.rendered_pdf_key(report.report_id))
     if rendered is not None:
         return rendered
+    if report.problems:
+        raise Unrenderable(report, report.problems)
     unit = find(report.commune_code)
     by_day, _ = _figures_by_day(report.commune_code, report.date - dt.timedelta(days=29), report.date)
     doc = report.document
@@ -90,9 +102,17 @@ def report_pdf(report: ReceivedReport) -> bytes:
         rendered_note="Bản do hệ thống tiếp nhận của thành phố dựng lại từ báo cáo đã xác thực chữ ký số "
         f"(JWS, khóa {report.kid[:12]}…) của xã/phường; xã/phường không gửi kèm bản PDF ký số.",
     )
-    built = document.build_daily(data).data
+    try:
+        built = document.build_daily(data).data
+    except Exception as error:  # any layout failure on odd data: this report only, never the page
+        current_app.logger.exception("city PDF of %s could not be built", report.report_id)
+        raise Unrenderable(report, [f"{type(error).__name__}: {error}"]) from error
     files.put(blobs.rendered_pdf_key(report.report_id), built, "application/pdf")
     return built
+
+
+def _unrenderable_page(error: Unrenderable):
+    return render_template("city/unrenderable.html", report=error.report, problems=error.problems), 422
 
 
 def _send(data: bytes, name: str, mimetype: str = "application/pdf", attachment: bool = False):
@@ -103,7 +123,10 @@ def _send(data: bytes, name: str, mimetype: str = "application/pdf", attachment:
 @reviewer_required
 def report(report_id: str):
     row = report_or_404(report_id)
-    return _send(report_pdf(row), pdf_filename(report_id))
+    try:
+        return _send(report_pdf(row), pdf_filename(report_id))
+    except Unrenderable as error:
+        return _unrenderable_page(error)
 
 
 @bp.get("/communes/<code>/month/<month>.pdf")
@@ -142,7 +165,11 @@ def day_zip(day: str):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
         for row in reports:
-            archive.writestr(pdf_filename(row.report_id), report_pdf(row))
+            try:
+                archive.writestr(pdf_filename(row.report_id), report_pdf(row))
+            except Unrenderable as error:  # one bad report never hides the other communes'
+                note = f"Không dựng được PDF của báo cáo {row.report_id}:\n" + "\n".join(error.problems)
+                archive.writestr(f"{pdf_filename(row.report_id)}.LOI.txt", note)
     return _send(out.getvalue(), f"bao-cao-{day}.zip", "application/zip", attachment=True)
 
 
@@ -176,7 +203,10 @@ def api_report(code: str, day: str):
     )
     if not rows:
         return {"error": "not_found", "detail": "no report received for that commune and day"}, 404
-    return _send(report_pdf(rows[0]), pdf_filename(rows[0].report_id))
+    try:
+        return _send(report_pdf(rows[0]), pdf_filename(rows[0].report_id))
+    except Unrenderable as error:
+        return {"error": "unrenderable", "detail": str(error)[:500]}, 422
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

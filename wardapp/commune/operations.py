@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
+from wardapp.core import inputs
 from wardapp.core.clock import parse_iso_date
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -36,8 +37,9 @@ def parse_settings(form) -> tuple[dict, dict[str, str]]:
             errors["team_deadline"] = _("Ngày không hợp lệ.")
     if "behind_tolerance" in form:
         raw_tolerance = (form.get("behind_tolerance") or "").strip()
-        if raw_tolerance.isdigit() and 0 <= int(raw_tolerance) <= 100:
-            values["behind_tolerance"] = int(raw_tolerance)
+        tolerance = inputs.parse_int(raw_tolerance, 0, 100)
+        if tolerance is not None:
+            values["behind_tolerance"] = tolerance
         else:
             errors["behind_tolerance"] = _("Nhập một số nguyên từ 0 đến 100 (điểm phần trăm).")
     return values, errors

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from wardapp.core import inputs
+
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -38,8 +40,5 @@ def to_local(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def parse_iso_date(text: str | None) -> dt.date | None:
-    """``YYYY-MM-DD`` or None when it is not a real date."""
-    try:
-        return dt.date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
+    """``YYYY-MM-DD`` or None when it is not a real date of the supported years (core/inputs)."""
+    return inputs.parse_date(text)

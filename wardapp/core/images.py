@@ -17,6 +17,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from wardapp.core.clock import TZ
 from wardapp.core.i18n import fmt_number
 from wardapp.core.i18n import gettext as _
+from wardapp.core.inputs import FIRST_DAY, LAST_DAY
 
 pillow_heif.register_heif_opener()  # HEIC/HEIF from iPhones
 
@@ -131,16 +132,16 @@ def capture_time(exif: Image.Exif) -> dt.datetime | None:
         return None
     try:
         moment = dt.datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
+    except (ValueError, TypeError):
         return None
     offset = sub.get(ExifTags.Base.OffsetTimeOriginal)
     if offset:
         try:
             aware = dt.datetime.strptime(f"{moment:%Y-%m-%d %H:%M:%S}{str(offset).strip()}", "%Y-%m-%d %H:%M:%S%z")
             moment = aware.astimezone(TZ).replace(tzinfo=None)
-        except ValueError:
+        except (ValueError, OverflowError):  # 9999:12:31 at -12:00 is past year 9999 in Vietnam
             pass
-    return moment
+    return moment if FIRST_DAY <= moment.date() <= LAST_DAY else None
 
 
 def camera_name(exif: Image.Exif) -> str:

@@ -18,6 +18,7 @@ from wardapp.core import rates
 from wardapp.core.figures import FIGURE_NAMES, NARRATIVE, NARRATIVE_NAMES
 from wardapp.core.i18n import fmt_number
 from wardapp.core.i18n import gettext as _
+from wardapp.core.text import problem as hidden_characters
 
 Figures = Mapping[str, int]
 MAX_WAIT_MINUTES = 480  # one working day
@@ -250,6 +251,8 @@ def validate(
                 length=fmt_number(length),
                 max=fmt_number(narrative_max),
             )
+        elif hidden := hidden_characters(narrative[text_field.name]):
+            input_errors[text_field.name] = hidden
     return Validation(raw, figures, narrative, input_errors, consistency_problems(figures))
 
 

@@ -12,10 +12,11 @@ CSP = (
 
 
 def apply_headers(headers: MutableMapping[str, str], *, logged_in: bool) -> None:
-    """Set the headers a response lacks; anything behind a login is kept out of every cache."""
+    """Set the headers a response lacks; anything behind a login (a session or an API token) is
+    kept out of every cache, whatever the view or ``send_file`` said (PDFs, ZIPs, photos)."""
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     if logged_in:
-        headers.setdefault("Cache-Control", "private, no-store")
+        headers["Cache-Control"] = "private, no-store"

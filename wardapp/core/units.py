@@ -59,7 +59,7 @@ def search(query: str, limit: int = 20) -> list[Unit]:
     query = (query or "").strip()
     if not query:
         return []
-    if query.isdigit():
+    if query.isascii() and query.isdigit():
         return [u for u in all_units().values() if u.code.startswith(query)][:limit]
     words = fold(query).split()
 

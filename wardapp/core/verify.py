@@ -19,7 +19,7 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 from PIL import Image
 
-from wardapp.core import schema
+from wardapp.core import schema, units
 from wardapp.core.images import CONTENT_TYPES
 
 ACCEPTED_ALGS = ("Ed25519", "EdDSA")
@@ -80,10 +80,17 @@ def protected_header(token: str) -> dict[str, Any]:
 KeyLookup = Callable[[str], tuple[OKPKey, str] | None]  # kid → (public key, commune code)
 
 
-def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> VerifiedPush:
+Uploads = list[Upload] | Callable[[], list[Upload]]
+
+
+def check_push(token: str, uploads: Uploads, lookup: KeyLookup) -> VerifiedPush:
+    """``uploads`` may be a function: the photos are then read only once the signature and the
+    payload have passed (a forged push costs the intake no photo reading)."""
     header = protected_header(token)
     if header.get("alg") not in ACCEPTED_ALGS:
         raise Refusal(422, "bad_signature", f"algorithm {header.get('alg')!r} is not accepted")
+    if "crit" in header:  # RFC 7515: an empty list is invalid, and we understand no extension
+        raise Refusal(422, "bad_signature", "the JWS header's crit is not accepted")
     found = lookup(header["kid"])
     if found is None:
         raise Refusal(401, "unknown_key", f"no enrolled commune has key {header['kid']}")
@@ -117,6 +124,14 @@ def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> Verified
             "commune_mismatch",
             f"the payload is for commune {payload['commune']['code']}, the key is enrolled for {commune_code}",
         )
+    unit = units.find(commune_code)
+    if unit is None or (payload["commune"]["name"], payload["commune"]["province_code"]) != (
+        unit.name,
+        unit.province_code,
+    ):
+        raise Refusal(422, "commune_mismatch", f"{commune_code} is not named so in the official list of units")
+    if callable(uploads):
+        uploads = uploads()
     return VerifiedPush(
         payload_bytes,
         payload,
@@ -130,6 +145,10 @@ def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> Verified
 def _match_photos(listed: list[dict[str, Any]], uploads: list[Upload]) -> dict[str, Upload]:
     """Every listed photo must arrive with the listed hash and size; nothing else may arrive."""
     received = {u.sha256: u for u in uploads}
+    if len(received) < len(uploads):
+        raise Refusal(422, "photo_mismatch", "the same photo was sent more than once")
+    if len({p["sha256"] for p in listed}) < len(listed):
+        raise Refusal(422, "photo_mismatch", "the same photo is listed more than once")
     matched = {}
     for photo in listed:
         upload = received.get(photo["sha256"])

@@ -7,7 +7,7 @@ import datetime as dt
 from flask_babel import gettext as _
 
 from wardapp.audit import log as audit
-from wardapp.core import periods
+from wardapp.core import inputs, periods
 from wardapp.core.clock import parse_iso_date, utcnow
 from wardapp.delays.models import Explanation, LateDossier, LateKind
 from wardapp.delays.readiness import Item, readiness
@@ -39,10 +39,11 @@ def parse_late_dossier(form) -> tuple[dict, dict[str, str]]:
     if values["kind"] not in [k.value for k in LateKind]:
         errors["kind"] = _("Chọn loại trễ hạn.")
     raw = form.get("count", "1").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    count = inputs.parse_int(raw, 1, 10_000)
+    if count is None:
         errors["count"] = _("Số hồ sơ là số nguyên từ 1.")
     else:
-        values["count"] = int(raw)
+        values["count"] = count
     for name, message in (
         ("procedure", _("Nhập tên thủ tục.")),
         ("officer", _("Nhập cán bộ chịu trách nhiệm.")),

@@ -17,6 +17,7 @@ from joserfc import jwt
 
 from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
+from wardapp.core import inputs, logs
 from wardapp.core.clock import utcnow
 from wardapp.core.payload import pdf_filename
 from wardapp.evidence import storage
@@ -67,7 +68,13 @@ def pdf_for(entry: OutboxEntry) -> bytes | None:
 
 
 def post(url: str, entry: OutboxEntry, timeout: float) -> requests.Response:
-    return requests.post(url + PUSH_PATH, data={"report": entry.revision.jws}, files=_files(entry), timeout=timeout)
+    return requests.post(
+        url + PUSH_PATH,
+        data={"report": entry.revision.jws},
+        files=_files(entry),
+        timeout=timeout,
+        headers={"X-Request-ID": logs.current_id()},  # the city's log line carries the same id
+    )
 
 
 def _reason(response: requests.Response) -> str:
@@ -108,8 +115,9 @@ def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datet
     if status == 429 or status >= 500:
         delay = backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"])
         retry_after = response.headers.get("Retry-After", "")
-        if retry_after.isdigit():
-            delay = max(delay, int(retry_after))
+        wait = inputs.parse_int(retry_after, 0, 86_400)
+        if wait is not None:
+            delay = max(delay, wait)
         mark_retry(entry, status, _reason(response) or f"HTTP {status}", now, delay)
         return "retry"
     mark_rejected(entry, status, _reason(response) or f"HTTP {status}")
@@ -126,9 +134,21 @@ def send_entry(entry_id: int) -> str:
     entry = db.session.get(OutboxEntry, entry_id)
     if entry is None:  # claimed a moment ago: it exists
         return "skipped"
+    token = logs.set_id(logs.accept_id(None)) if logs.current_id() == "-" else None
+    try:
+        outcome = _attempt(entry, url, config)
+    finally:
+        if token is not None:
+            logs.reset_id(token)
+    return outcome
+
+
+def _attempt(entry: OutboxEntry, url: str, config) -> str:
+    key = entry.revision.report_key
     try:
         response = post(url, entry, config["OUTBOX_TIMEOUT"])
     except requests.RequestException as error:  # any network trouble is passing: try again later
+        log.warning("outbox %s attempt %s: retry, %s", key, entry.attempts, type(error).__name__)
         mark_retry(
             entry,
             None,
@@ -139,11 +159,15 @@ def send_entry(entry_id: int) -> str:
         db.session.commit()
         return "retry"
     except OSError as error:  # a photo file missing on disk: a human must look
+        log.error("outbox %s attempt %s: rejected, local error: %s", key, entry.attempts, error)
         mark_rejected(entry, 0, f"local error: {error}")
         db.session.commit()
         return "rejected"
     outcome = record_answer(entry, response, utcnow())
     db.session.commit()
+    level = logging.INFO if outcome == "accepted" else logging.WARNING
+    detail = "" if outcome == "accepted" else f", {logs.client_text(_reason(response), 200)}"
+    log.log(level, "outbox %s attempt %s: %s, HTTP %s%s", key, entry.attempts, outcome, response.status_code, detail)
     return outcome
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from wardapp.audit import log as audit
 from wardapp.core import images
@@ -15,6 +18,8 @@ from wardapp.evidence.defaults import DEFAULT_CATEGORIES
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
+
+log = logging.getLogger(__name__)
 
 
 def create_default_categories(commune_id: int) -> None:
@@ -64,7 +69,16 @@ def add_photo(
     )
     if duplicate:
         raise images.PhotoRejected(_("Ảnh này đã có trong báo cáo của ngày."))
-    created = storage.store(facts.sha256, data, checked.thumbnail)
+    try:
+        created = storage.store(facts.sha256, data, checked.thumbnail)
+    except OSError as error:  # a read-only or full disk: say what failed, keep what was typed
+        log.error("could not store photo %s: %s", facts.sha256[:12], error)
+        raise images.PhotoRejected(
+            _(
+                "Máy chủ không lưu được ảnh (thư mục ảnh không ghi được hoặc ổ đĩa đầy). "
+                "Nội dung bạn nhập vẫn còn; hãy báo quản trị hệ thống rồi thử lại."
+            )
+        ) from error
     try:
         photo = Photo(
             report_id=report.id,
@@ -115,3 +129,28 @@ def remove_photo(photo: Photo, user) -> None:
         actor=user,
     )
     db.session.commit()
+
+
+SWEEP_AFTER_SECONDS = 600  # no upload takes ten minutes between its file and its commit
+
+
+def sweep_orphans() -> list[Path]:
+    """Remove photo files no row names (an upload killed before its commit), and temp files."""
+    known = set(db.session.scalars(db.select(Photo.sha256).distinct()))
+    removed = storage.sweep(known, SWEEP_AFTER_SECONDS)
+    for path in removed:
+        log.warning("removed a photo file left by an interrupted upload: %s", path.name)
+    return removed
+
+
+def sweep_at_start(app) -> None:
+    """At start-up (each worker): sweep, unless the database is not migrated yet or in tests."""
+    if app.testing:
+        return
+    with app.app_context():
+        try:
+            sweep_orphans()
+        except SQLAlchemyError as error:  # e.g. before the first `flask db upgrade`
+            log.warning("photo sweep skipped: %s", type(error).__name__)
+        finally:
+            db.session.remove()

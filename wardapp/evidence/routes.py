@@ -92,17 +92,14 @@ def upload(day: str):
         except PhotoRejected as refusal:
             errors["photo"] = str(refusal)
     if errors or category is None:
+        # Read before the rollback: a row created for this upload is gone after it.
+        date, commune_id = report.date, report.commune_id
         db.session.rollback()
-        return _render(_context(report.date, _reload(report), errors, form), 422)
+        return _render(_context(date, get_report(commune_id, date), errors, form), 422)
     if not request.htmx:
         flash(_("Đã thêm ảnh."), "success")
         return redirect(url_for("evidence.photos", day=report.date.isoformat()), code=303)
     return _render(_context(report.date, report, form={"category": str(category.id)}))
-
-
-def _reload(report):
-    """After a rollback the report may not exist any more (it was created for this upload)."""
-    return get_report(report.commune_id, report.date)
 
 
 @bp.post("/reports/<day>/photos/<int:photo_id>/remove")
@@ -120,14 +117,11 @@ def remove(day: str, photo_id: int):
 
 
 def _send(path, **kwargs):
-    """A stored file for a signed-in person: kept by their browser, never by a shared cache."""
+    """A stored file for a signed-in person: never kept by any cache (see core/security)."""
     if not path.is_file():  # e.g. a database restored without its photos
         current_app.logger.warning("Photo file missing: %s", path.name)
         abort(404)
-    response = send_file(path, max_age=3600, conditional=True, **kwargs)
-    response.cache_control.public = False  # send_file marks it public
-    response.cache_control.private = True
-    return response
+    return send_file(path, conditional=True, **kwargs)
 
 
 @bp.get("/photos/<int:photo_id>")

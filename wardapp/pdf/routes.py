@@ -23,7 +23,7 @@ from flask_login import current_user
 
 from wardapp.audit import log as audit
 from wardapp.commune.access import current_commune
-from wardapp.core import clock, periods
+from wardapp.core import clock, inputs, periods
 from wardapp.core.clock import utcnow
 from wardapp.core.payload import pdf_filename
 from wardapp.core.tokens import bearer, token_hash
@@ -63,11 +63,12 @@ def _month(value: str) -> dt.date:
     return first
 
 
-def _range() -> tuple[dt.date, dt.date]:
+def _range() -> tuple[dt.date, dt.date, bool]:
+    """The asked range, at most MAX_RANGE_DAYS days (ending at ``to``): True when it was cut."""
     today = clock.today()
     end = clock.parse_iso_date(request.args.get("to")) or today
     start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=13)
-    return min(start, end), end
+    return inputs.bounded_range(start, end, MAX_RANGE_DAYS)
 
 
 @bp.get("/pdf/")
@@ -75,7 +76,7 @@ def _range() -> tuple[dt.date, dt.date]:
 def index():
     """Reports by date range and state, with their PDFs."""
     commune = current_commune()
-    start, end = _range()
+    start, end, clipped = _range()
     state = request.args.get("state", "")
     reports = {
         r.date: r
@@ -93,7 +94,7 @@ def index():
             rows.append((day, kind, reports.get(day), revision))
         day -= dt.timedelta(days=1)
     return render_template(
-        "pdf/index.html", rows=rows, start=start, end=end, state=state, too_long=(end - start).days >= MAX_RANGE_DAYS
+        "pdf/index.html", rows=rows, start=start, end=end, state=state, clipped=clipped, max_days=MAX_RANGE_DAYS
     )
 
 
@@ -136,8 +137,8 @@ def daily_revision(day: str, revision: int):
 @bp.get("/pdf/range.zip")
 @allowed("pull_pdfs")
 def range_archive():
-    start, end = _range()
-    if (end - start).days >= MAX_RANGE_DAYS:
+    start, end, clipped = _range()
+    if clipped:
         abort(400)
     commune = current_commune()
     name = f"{commune.code}_{start}_{end}.zip"

@@ -9,10 +9,9 @@ from flask_login import current_user
 
 from wardapp.commune.access import current_commune
 from wardapp.core import clock
-from wardapp.extensions import db
 from wardapp.permissions import Action
 from wardapp.reports.models import DailyReport, ReportStatus, ensure_editable
-from wardapp.reports.operations import carried_over_for, get_report
+from wardapp.reports.operations import carried_over_for, get_or_create_report, get_report
 
 
 def parse_day(value: str) -> dt.date:
@@ -41,14 +40,13 @@ def report_for_writing(value: str, action: Action = "edit_day") -> DailyReport:
     ensure_editable(report)
     if report is None:
         carried = carried_over_for(commune.id, day)
-        report = DailyReport(
-            commune_id=commune.id,
-            date=day,
+        report, _created = get_or_create_report(
+            commune.id,
+            day,
             status=ReportStatus.DRAFT,
             carried_over=carried.value if carried else 0,
             created_by_id=current_user.id,
             updated_by_id=current_user.id,
         )
-        db.session.add(report)
-        db.session.flush()
+        ensure_editable(report)  # created by someone else meanwhile, and maybe signed since
     return report

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g
 from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,6 +25,51 @@ from wardapp.support.models import cases_count
 
 def get_report(commune_id: int, day: dt.date) -> DailyReport | None:
     return db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune_id, date=day))
+
+
+def get_or_create_report(commune_id: int, day: dt.date, **values: object) -> tuple[DailyReport, bool]:
+    """The day's row, created (with ``values``) when missing: (report, created).
+
+    Safe when two requests create the same day at once (two phones uploading the day's first
+    photos): the row is inserted with ON CONFLICT DO NOTHING on (commune, date), so the loser of
+    the race finds the winner's row instead of a UNIQUE error. SQLite and PostgreSQL both have it.
+    """
+    report = get_report(commune_id, day)
+    if report is not None:
+        return report, False
+    table = DailyReport.__table__
+    dialect = db.session.get_bind().dialect.name
+    row = DailyReport(commune_id=commune_id, date=day, **values)
+    if dialect not in ("sqlite", "postgresql"):  # a plain insert: no concurrent creation there
+        db.session.add(row)
+        db.session.flush()
+        return row, True
+    columns = {c.key: getattr(row, c.key) for c in table.columns if getattr(row, c.key, None) is not None}
+    statement: Any
+    if dialect == "sqlite":
+        statement = sqlite_insert(DailyReport)
+    else:
+        statement = postgresql_insert(DailyReport)
+    statement = statement.values(**_with_defaults(columns)).on_conflict_do_nothing(
+        index_elements=["commune_id", "date"]
+    )
+    result: Any = db.session.execute(statement)
+    created = result.rowcount == 1
+    report = get_report(commune_id, day)
+    if report is None:  # cannot happen: the row is there, ours or the other request's
+        raise RuntimeError(f"the report of {day} vanished while being created")
+    return report, created
+
+
+def _with_defaults(columns: dict) -> dict:
+    """Column defaults a Core insert would not apply from an unflushed ORM object."""
+    values = dict(columns)
+    for column in DailyReport.__table__.columns:
+        if column.key in values or column.key == "id" or column.default is None:
+            continue
+        default = column.default.arg
+        values[column.key] = default(None) if callable(default) else default
+    return values
 
 
 def figures_between(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, dict[str, int]]:
@@ -146,6 +194,8 @@ def save_report(commune_id: int, day: dt.date, form, seen_version: int, user) ->
     creating = report is None
     before: dict[str, object] = {}
     if report is None:
+        # A plain insert: a save racing another save of the same new day fails on the unique
+        # (commune, date) at commit and is answered as a conflict below.
         report = DailyReport(commune_id=commune_id, date=day, created_by_id=user.id)
         db.session.add(report)
     else:

@@ -62,6 +62,20 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
+def delimiter_of(text: str) -> str:
+    """The delimiter of the header line: the most frequent of , ; and tab outside quotes."""
+    header = text.split("\n", 1)[0]
+    outside, quoted = [], False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(char)
+    counts = {d: outside.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def read_csv(data: bytes, existing_codes: set[str], today: dt.date) -> ImportResult:
     result = ImportResult()
     if len(data) > MAX_BYTES:
@@ -78,11 +92,12 @@ def read_csv(data: bytes, existing_codes: set[str], today: dt.date) -> ImportRes
     if not text.strip():
         result.errors.append((0, _("Tệp rỗng.")))
         return result
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # RFC 4180 as Excel and LibreOffice write it: quotes doubled inside quoted cells, line breaks
+    # allowed there. Only the delimiter varies (a Vietnamese Excel writes ";"): csv.Sniffer also
+    # guessed the quoting and mis-read doubled quotes.
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter_of(text), quotechar='"', doublequote=True, strict=False
+    )
     header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in next(reader)]
     missing = [name for name in REQUIRED if name not in header]
     if missing:

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from wardapp.commune.access import current_commune
-from wardapp.core import clock
+from wardapp.core import clock, inputs
 from wardapp.core.schedule import schedule
 from wardapp.extensions import db
 from wardapp.tasks.models import Task, TaskProgress
@@ -109,13 +109,14 @@ def progress(task_id: int):
     raw = request.form.get("percent", "").strip()
     note = request.form.get("note", "").strip()
     errors = {}
-    if not raw.isdigit() or int(raw) > 100:
+    percent = inputs.parse_int(raw, 0, 100)
+    if percent is None:
         errors["percent"] = _("Nhập tiến độ là số nguyên từ 0 đến 100.")
     if len(note) > NOTE_MAX:
         errors["note"] = _("Ghi chú tối đa %(n)s ký tự.", n=NOTE_MAX)
-    if errors:
+    if errors or percent is None:
         return _detail(task, errors, request.form, 422)
-    record_progress(task, clock.today(), int(raw), note, current_user)
+    record_progress(task, clock.today(), percent, note, current_user)
     db.session.commit()
     flash(_("Đã cập nhật tiến độ."), "success")
     return redirect(url_for("tasks.detail", task_id=task.id), code=303)

@@ -1,0 +1,175 @@
+"""Signing in at the city: the shared limits of core/throttle over the city's own attempts table,
+one answer for every refusal, sessions that end on the server, and the city's audit lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, request
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from wardapp.city.extensions import city_db as db
+from wardapp.city.models import CityAudit, CityLoginAttempt, CityUser
+from wardapp.core import throttle
+from wardapp.core.clock import utcnow
+
+REFUSED = "Không đăng nhập được: sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang tạm khóa."
+THROTTLED = "Quá nhiều lần đăng nhập sai từ địa chỉ này. Thử lại sau {minutes} phút."
+
+
+@dataclass
+class SignIn:
+    user: CityUser | None
+    error: str | None
+    throttled: bool = False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def limits() -> throttle.Limits:
+    config = current_app.config
+    return throttle.Limits(
+        per_account=config["LOGIN_MAX_ATTEMPTS"],
+        per_address=config["LOGIN_MAX_PER_ADDRESS"],
+        window=dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
+        trusted_for=dt.timedelta(days=config["LOGIN_TRUSTED_DAYS"]),
+    )
+
+
+def record(action: str, target: str = "", detail: str = "", actor: str = "") -> None:
+    """An audit line in the current transaction (it commits with what it records)."""
+    db.session.add(
+        CityAudit(
+            at=utcnow(),
+            actor=actor[:64],
+            ip=request.remote_addr if has_request_context() else None,
+            action=action[:40],
+            target=target[:80],
+            detail=detail[:2000],
+        )
+    )
+
+
+def account_history(username: str, now: dt.datetime, rules: throttle.Limits) -> list[throttle.Attempt]:
+    rows = db.session.execute(
+        db.select(CityLoginAttempt.at, CityLoginAttempt.ip, CityLoginAttempt.outcome).filter(
+            CityLoginAttempt.username == username, CityLoginAttempt.at >= now - rules.trusted_for
+        )
+    ).all()
+    return [throttle.Attempt(at, ip, outcome) for at, ip, outcome in rows]
+
+
+def address_failures(ip: str | None, now: dt.datetime, rules: throttle.Limits) -> int:
+    if ip is None:
+        return 0
+    return db.session.scalar(
+        db.select(db.func.count(CityLoginAttempt.id)).filter(
+            CityLoginAttempt.ip == ip,
+            CityLoginAttempt.outcome == throttle.FAILED,
+            CityLoginAttempt.at >= now - rules.window,
+        )
+    )
+
+
+def note_attempt(username: str, ip: str | None, outcome: str, now: dt.datetime | None = None) -> None:
+    db.session.add(CityLoginAttempt(at=now or utcnow(), username=username, ip=ip, outcome=outcome))
+
+
+def authenticate(username: str, password: str, ip: str | None) -> SignIn:
+    """Check a city sign-in under the per-address and per-account limits. Commits its bookkeeping.
+
+    Every refusal (unknown name, wrong password, deactivated, locked) reads the same and costs
+    one password hash check."""
+    now = utcnow()
+    rules = limits()
+    name = throttle.normalise_username(username)
+    decision = throttle.decide(account_history(name, now, rules), address_failures(ip, now, rules), ip, now, rules)
+    user = db.session.scalar(db.select(CityUser).filter_by(username=name)) if name else None
+    password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    if decision is throttle.Decision.ADDRESS_THROTTLED:
+        note_attempt(name, ip, throttle.FAILED, now)
+        record("login.throttled", name)
+        db.session.commit()
+        return SignIn(None, THROTTLED.format(minutes=current_app.config["LOGIN_LOCK_MINUTES"]), throttled=True)
+    if user is None or not password_ok or not user.active or decision is throttle.Decision.ACCOUNT_LOCKED:
+        note_attempt(name, ip, throttle.FAILED, now)
+        reason = "failed"
+        if user is not None and password_ok:
+            reason = "refused_locked" if user.active else "refused_inactive"
+        record(f"login.{reason}", name)
+        db.session.commit()
+        return SignIn(None, REFUSED)
+    note_attempt(name, ip, throttle.SUCCEEDED, now)
+    record("login", name, actor=name)
+    db.session.commit()
+    return SignIn(user, None)
+
+
+def confirm_password(user: CityUser, password: str, ip: str | None) -> bool:
+    """A second step for a sensitive change: the signed-in user types their password again.
+    A wrong one counts as a failed sign-in (so it cannot be guessed at leisure)."""
+    now = utcnow()
+    rules = limits()
+    allowed = (
+        throttle.decide(account_history(user.username, now, rules), address_failures(ip, now, rules), ip, now, rules)
+        is throttle.Decision.ALLOW
+    )
+    ok = check_password_hash(user.password_hash, password) and allowed
+    if not ok:
+        note_attempt(user.username, ip, throttle.FAILED, now)
+    return ok
+
+
+@dataclass(frozen=True)
+class Lock:
+    username: str
+    failures: int
+    addresses: list[str]
+    last_at: dt.datetime
+
+
+def current_locks() -> list[Lock]:
+    """Accounts locked right now (for anyone outside their owners' usual places), with sources."""
+    now = utcnow()
+    rules = limits()
+    names = db.session.scalars(
+        db.select(CityLoginAttempt.username)
+        .filter(CityLoginAttempt.outcome == throttle.FAILED, CityLoginAttempt.at >= now - rules.window)
+        .distinct()
+    ).all()
+    locks = []
+    for name in sorted(names):
+        history = account_history(name, now, rules)
+        if throttle.is_locked(history, now, rules):
+            failures = [a for a in history if a.outcome == throttle.FAILED and a.at >= now - rules.window]
+            locks.append(
+                Lock(
+                    name,
+                    throttle.recent_failures(history, now, rules),
+                    sorted({a.ip or "?" for a in failures}),
+                    max(a.at for a in failures),
+                )
+            )
+    return locks
+
+
+def unlock(username: str, actor: str) -> None:
+    note_attempt(username, None, throttle.UNLOCKED)
+    record("login.unlocked", username, actor=actor)
+
+
+def end_sessions(user: CityUser, reason: str) -> None:
+    user.end_sessions()
+    record("sessions.ended", user.username, reason, actor=user.username)
+
+
+def session_user_id(session_id: str) -> int:
+    """The user id in a session id ``"<id>:<generation>"`` (0, no one, when malformed)."""
+    head = session_id.partition(":")[0]
+    return int(head) if head.isascii() and head.isdigit() and len(head) < 19 else 0

@@ -1,0 +1,47 @@
+"""Text checks shared by every form and by the intake: characters a person never means to type.
+
+Bidirectional overrides and isolates (the "Trojan Source" trick) make a name or a reason read
+differently on screen than it is stored and signed; other control and invisible format characters
+hide text. Line breaks and tabs stay allowed (the narrative has paragraphs).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from wardapp.core.i18n import gettext
+
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+# Format characters (category Cf) that are harmless in Vietnamese text: none are needed, but the
+# zero-width joiner appears inside emoji sequences pasted from phones.
+ALLOWED_FORMAT = frozenset("\u200d")
+
+
+def forbidden_characters(text: str) -> list[str]:
+    """The forbidden characters in ``text`` as ``U+XXXX`` codes (empty when the text is clean)."""
+    found: list[str] = []
+    for char in text:
+        category = unicodedata.category(char)
+        bad = (category == "Cc" and char not in ALLOWED_CONTROLS) or (category == "Cf" and char not in ALLOWED_FORMAT)
+        bad = bad or category in ("Cs", "Co", "Cn") or char in "\u2028\u2029"
+        if bad:
+            code = f"U+{ord(char):04X}"
+            if code not in found:
+                found.append(code)
+    return found
+
+
+def is_clean(text: str) -> bool:
+    return not forbidden_characters(text)
+
+
+def problem(text: str) -> str | None:
+    """The message for a field holding forbidden characters (None when clean); what was typed is
+    kept, so the person can delete the invisible character and send again."""
+    bad = forbidden_characters(text)
+    if not bad:
+        return None
+    return gettext(
+        "Có ký tự ẩn hoặc ký tự đảo chiều văn bản (%(codes)s), thường do dán từ nơi khác: hãy xóa và gõ lại đoạn đó.",
+        codes=", ".join(bad[:3]),
+    )
