@@ -5,7 +5,7 @@ Builds a realistic signed payload (six 4000×3000 camera JPEGs made ready-sized 
 trend), then times, in the same process and interleaved round by round: the builder's input
 (``pdf.inputs.daily_input``), the unsigned build (``pdf.document.build_daily``), the PAdES
 signature (``pdf.signature.sign_pdf``, the commune's self-signed certificate) and the month
-summary (``pdf.service.month_input`` + ``pdf.monthly.build_month``). Prints median and p95 and
+summary (``core.pdf.inputs.month_input`` + ``core.pdf.monthly.build_month``). Prints median and p95 and
 writes bench/out/pdf.json. No server, no database: these are the pure functions the routes call.
 
     .venv/bin/python bench/pdf.py                 # or: make bench (runs all benchmarks)
@@ -273,10 +273,12 @@ def make_payload(day: dt.date, photos: list[dict]) -> dict:
     return document
 
 
-def month_history(first: dt.date, days: int) -> tuple[dict, dict]:
-    by_day = {first + dt.timedelta(days=i): day_figures(first + dt.timedelta(days=i)) for i in range(days)}
-    late = {d: d.day % 9 == 0 for d in by_day}  # every signed day, a few of them late
-    return by_day, late
+def month_history(first: dt.date, days: int) -> dict:
+    """Every day signed, a few of them late, a few corrected."""
+    from wardapp.core.pdf.inputs import SignedDay
+
+    dates = [first + dt.timedelta(days=i) for i in range(days)]
+    return {d: SignedDay(day_figures(d), d.day % 9 == 0, 2 if d.day % 11 == 0 else 1) for d in dates}
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -288,7 +290,6 @@ def main() -> int:
 
     from wardapp.core import payload
     from wardapp.core.pdf import document, inputs, monthly, signature
-    from wardapp.core.pdf.inputs import month_input
     from wardapp.core.units import find
 
     day = dt.date(2026, 11, 20)
@@ -301,8 +302,11 @@ def main() -> int:
     payload_sha = payload.sha256(payload_bytes)
     trend_days = {day - dt.timedelta(days=i): day_figures(day - dt.timedelta(days=i)) for i in range(30) if i != 4}
     first = day.replace(day=1)
-    by_day, late = month_history(first, 30)
-    month_today = dt.date(2026, 11, 30)
+    signed_days = month_history(first, 30)
+    month_now = dt.datetime(2026, 11, 30, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    doc["trend"] = inputs.trend_payload(day, trend_days)
+    payload_bytes = payload.encode(doc)
+    payload_sha = payload.sha256(payload_bytes)
     workdir = Path(tempfile.mkdtemp(prefix="wardapp-bench-pdf-"))
     cert = workdir / "pdf-cert"
     signature.make_self_signed(cert, unit.name, unit.province_name, unit.code)
@@ -321,10 +325,11 @@ def main() -> int:
             doc,
             province_name=unit.province_name,
             images=images,
-            trend=inputs.trend_from_figures(day, trend_days),
-            signer_time="16:42 20/11/2026",
             key_thumbprint="bench-" + "0" * 37,
             payload_sha256=payload_sha,
+            payload_bytes=payload_bytes,
+            jws="bench.jws.token",
+            city_url="https://giamsat.example.vn",
         )
 
     def sign(built):
@@ -339,9 +344,10 @@ def main() -> int:
         )
 
     def month():
-        return monthly.build_month(
-            month_input(unit.name, unit.province_name, unit.code, first, by_day, late, month_today)
+        data = inputs.month_input(
+            unit.name, unit.province_name, unit.code, first, signed_days, month_now, dt.time(17, 0)
         )
+        return monthly.build_month(data).data
 
     timings: dict[str, list[float]] = {
         "input": [],
@@ -414,7 +420,7 @@ def main() -> int:
             "payload_bytes": len(payload_bytes),
             "rounds": args.rounds,
             "warmup": args.warmup,
-            "month_days": len(by_day),
+            "month_days": len(signed_days),
         },
         "output": {
             "daily_pages": built.pages,
@@ -441,7 +447,7 @@ def main() -> int:
         f"daily report: {args.photos} photos 4000×3000 ({originals / 1e6:.1f} MB of originals, "
         f"{s['thumbnail_bytes'] / 1e3:.0f} KB of thumbnails in the PDF), team, 5 tasks, 2 explanations, "
         f"a late dossier, 30-day trend -> {built.pages} pages, {len(signed) / 1e3:.0f} KB signed "
-        f"(signature valid: {verified}); month summary {len(by_day)} days, {len(month_pdf) / 1e3:.0f} KB"
+        f"(signature valid: {verified}); month summary {len(signed_days)} days, {len(month_pdf) / 1e3:.0f} KB"
     )
     print(f"{'':<24}{'n':>4}{'median ms':>11}{'p95 ms':>9}{'min ms':>9}{'max ms':>9}")
     for name, row in summary.items():

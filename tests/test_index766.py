@@ -46,8 +46,8 @@ WITH_TARGET = {
         "below": (day(received_in_person=10, digitized=4), 0.4, 4),
         "above": (day(received_in_person=10, digitized=10), 1.0, 8),
     },
-    "dossiers_satisfied": {  # target 90%, 6 points; late or unsatisfied dossiers count against
-        "at": (day(resolved_on_time=10, rating_unsatisfied=1), 0.9, 6),
+    "dossiers_satisfied": {  # target 90%, 6 points; late dossiers count against (dossier counts only)
+        "at": (day(resolved_on_time=9, resolved_late=1, rating_unsatisfied=4), 0.9, 6),
         "below": (day(resolved_on_time=7, resolved_late=3), 0.7, 0.7 * 6 / 0.9),
         "above": (day(resolved_early=4, resolved_on_time=6), 1.0, 6),
     },
@@ -105,9 +105,11 @@ def test_it_gives_no_score_without_data(indicator):
     assert indicator.score(zero_figures()) is None
 
 
-def test_it_never_counts_more_unhappy_dossiers_than_resolved_ones():
+def test_counter_ratings_are_not_subtracted_from_dossiers():
+    """Ratings and dossiers are different units: five unsatisfied ratings do not remove dossiers."""
     counts = day(resolved_on_time=2, resolved_late=1, rating_unsatisfied=5)
-    assert BY_KEY["dossiers_satisfied"].score(counts) == 0
+    assert BY_KEY["dossiers_satisfied"].rate(counts) == pytest.approx(2 / 3)
+    assert BY_KEY["dossiers_satisfied"].rate(day(resolved_on_time=3, rating_unsatisfied=50)) == 1.0
 
 
 def test_it_estimates_an_ordinary_day():
@@ -122,7 +124,7 @@ def test_it_estimates_an_ordinary_day():
             "digitized": 8,  # 25 / 30 is above the 80% target
             "feedback_on_time": 3,
             "feedback_satisfied": 3,  # 2 received, 1 of them late
-            "dossiers_satisfied": (25 / 28) * 6 / 0.9,  # 2 late and 1 unsatisfied out of 28
+            "dossiers_satisfied": 6,  # 26 of 28 not late is above the 90% target
         }
     )
     assert result.points == pytest.approx(sum(by_key.values()))

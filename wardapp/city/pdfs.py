@@ -26,7 +26,6 @@ from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityApiToken, CityUser, ReceivedFigures, ReceivedReport
 from wardapp.core import clock, periods
 from wardapp.core.clock import utcnow
-from wardapp.core.figures import FIGURE_NAMES
 from wardapp.core.images import thumbnail
 from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs
@@ -36,6 +35,8 @@ from wardapp.core.tokens import issue as issue_token
 from wardapp.core.units import find
 
 bp = Blueprint("city_pdf", __name__)
+# The city does not know each commune's own deadline; the default one decides "not yet due".
+DEFAULT_DEADLINE = dt.time(17, 0)
 
 
 def _thumb(sha256: str) -> tuple[bytes, int, int] | None:
@@ -55,16 +56,19 @@ def _thumb(sha256: str) -> tuple[bytes, int, int] | None:
         return data, image.width, image.height
 
 
-def _figures_by_day(code: str, start: dt.date, end: dt.date) -> tuple[dict, dict]:
-    """The current revision's figures and lateness of each reported day, from the stored columns."""
-    F = ReceivedFigures
-    rows = db.session.execute(
-        db.select(F.date, F.late, *[getattr(F, n) for n in FIGURE_NAMES]).filter(
-            F.commune_code == code, F.current.is_(True), F.date.between(start, end)
-        )
+def _signed_days(code: str, start: dt.date, end: dt.date) -> dict[dt.date, inputs.SignedDay]:
+    """Each received day's latest figures, whether its first signature was late, its revision."""
+    reports = db.session.scalars(
+        db.select(ReceivedReport)
+        .filter(ReceivedReport.commune_code == code, ReceivedReport.date.between(start, end))
+        .order_by(ReceivedReport.revision)
     ).all()
-    figures = {row.date: {n: int(getattr(row, n) or 0) for n in FIGURE_NAMES} for row in rows}
-    return figures, {row.date: row.late for row in rows}
+    first: dict[dt.date, ReceivedReport] = {}
+    latest: dict[dt.date, ReceivedReport] = {}
+    for row in reports:
+        first.setdefault(row.date, row)
+        latest[row.date] = row
+    return {d: inputs.SignedDay(r.document["figures"], first[d].late, r.revision) for d, r in latest.items()}
 
 
 class Unrenderable(Exception):
@@ -90,15 +94,15 @@ def report_pdf(report: ReceivedReport) -> bytes:
     if report.problems:
         raise Unrenderable(report, report.problems)
     unit = find(report.commune_code)
-    by_day, _ = _figures_by_day(report.commune_code, report.date - dt.timedelta(days=29), report.date)
-    doc = report.document
     data = inputs.daily_input(
-        doc,
+        report.document,
         province_name=unit.province_name if unit else "",
         images=_thumb,
-        trend=inputs.trend_from_figures(report.date, by_day),
         key_thumbprint=report.kid,
         payload_sha256=report.payload_sha256,
+        payload_bytes=report.payload,
+        jws=report.jws,
+        city_url=current_app.config.get("CITY_PUBLIC_URL") or request.host_url,
         rendered_note="Bản do hệ thống tiếp nhận của thành phố dựng lại từ báo cáo đã xác thực chữ ký số "
         f"(JWS, khóa {report.kid[:12]}…) của xã/phường; xã/phường không gửi kèm bản PDF ký số.",
     )
@@ -138,9 +142,9 @@ def month(code: str, month: str):
         abort(404)
     scope.require(unit.province_code)
     last = periods.month_bounds(first)[1]
-    by_day, late = _figures_by_day(code, first, last)
-    data = build_month(inputs.month_input(unit.name, unit.province_name, code, first, by_day, late, clock.today()))
-    return _send(data, f"{code}_{month}_tong-hop.pdf")
+    days = _signed_days(code, first, last)
+    data = inputs.month_input(unit.name, unit.province_name, code, first, days, clock.now(), DEFAULT_DEADLINE)
+    return _send(build_month(data).data, f"{code}_{month}_tong-hop.pdf")
 
 
 @bp.get("/days/<day>.zip")

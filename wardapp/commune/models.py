@@ -24,12 +24,15 @@ class Commune(Model):
     team_deadline: Mapped[dt.date | None] = mapped_column()
     # A task is behind schedule when its progress trails the share of time elapsed by more.
     behind_tolerance: Mapped[int] = mapped_column(default=20)
+    # The symbol after the register number of the daily report: "05/BC-UBND" (Decree 30, II.3).
+    document_symbol: Mapped[str] = mapped_column(String(20), default="BC-UBND", server_default="BC-UBND")
 
     def settings_snapshot(self) -> dict:
         return {
             "deadline": self.deadline.strftime("%H:%M"),
             "team_deadline": self.team_deadline.isoformat() if self.team_deadline else None,
             "behind_tolerance": self.behind_tolerance,
+            "document_symbol": self.document_symbol,
         }
 
     @classmethod

@@ -22,6 +22,9 @@ def parse_deadline(text: str) -> tuple[dt.time | None, str | None]:
     return dt.time(int(match.group(1)), int(match.group(2))), None
 
 
+SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9-]{0,18}")
+
+
 def parse_settings(form) -> tuple[dict, dict[str, str]]:
     """The settings form → (values, field errors)."""
     values: dict = {}
@@ -35,6 +38,12 @@ def parse_settings(form) -> tuple[dict, dict[str, str]]:
         values["team_deadline"] = parse_iso_date(raw_team) if raw_team else None
         if raw_team and values["team_deadline"] is None:
             errors["team_deadline"] = _("Ngày không hợp lệ.")
+    if "document_symbol" in form:
+        symbol = "".join((form.get("document_symbol") or "").split()).upper()
+        if SYMBOL.fullmatch(symbol):
+            values["document_symbol"] = symbol
+        else:
+            errors["document_symbol"] = _("Ký hiệu gồm chữ in hoa không dấu, chữ số và dấu gạch nối, ví dụ BC-UBND.")
     if "behind_tolerance" in form:
         raw_tolerance = (form.get("behind_tolerance") or "").strip()
         tolerance = inputs.parse_int(raw_tolerance, 0, 100)

@@ -11,6 +11,7 @@ from wardapp.core.trends import last_days, rate_series
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 from wardapp.reports.operations import figures_between
+from wardapp.signing.models import ReportRevision
 
 TREND_DAYS = 30
 
@@ -66,6 +67,17 @@ def trends(commune_id: int, end: dt.date, days: int = TREND_DAYS) -> list[Trend]
     return [Trend(s.name, s.label, list(zip(dates, s.values))) for s in rate_series(by_day, dates)]
 
 
+def signed_figures_between(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, dict]:
+    """The latest signed revision's figures of each signed day in the range."""
+    rows = db.session.scalars(
+        db.select(ReportRevision)
+        .join(DailyReport)
+        .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
+        .order_by(ReportRevision.revision)
+    ).all()
+    return {row.report.date: row.document["figures"] for row in rows}
+
+
 @dataclass(frozen=True)
 class MonthEstimate:
     first: dt.date
@@ -76,9 +88,10 @@ class MonthEstimate:
 
 
 def month_to_date(commune_id: int, first: dt.date, today: dt.date) -> MonthEstimate:
-    """The 766 estimate on the month's counts added up (a ratio of sums, not a mean of ratios)."""
+    """The 766 estimate on the month's signed counts added up (a ratio of sums, not a mean of
+    ratios): a draft day's figures can still change, so only signed days count."""
     start, end = periods.month_bounds(first)
     end = min(end, today)
-    by_day = figures_between(commune_id, start, end)
+    by_day = signed_figures_between(commune_id, start, end)
     summed = rates.sum_figures(list(by_day.values()))
     return MonthEstimate(start, end, len(by_day), index766.estimate(summed), rates.compute(summed))

@@ -7,7 +7,7 @@ import datetime as dt
 from flask_babel import gettext as _
 
 from wardapp.audit import log as audit
-from wardapp.core import inputs, periods
+from wardapp.core import collation, inputs, periods
 from wardapp.core.clock import parse_iso_date, utcnow
 from wardapp.delays.models import Explanation, LateDossier, LateKind
 from wardapp.delays.readiness import Item, readiness
@@ -164,4 +164,5 @@ def late_by_officer(commune_id: int, first: dt.date) -> list[tuple[tuple[str, st
         groups.setdefault((dossier.officer, dossier.unit), []).append(
             (day, dossier, explained.get(f"late:{dossier.id}"))
         )
-    return sorted(groups.items())
+    # Vietnamese alphabetical order of officers, then units (code-point order put Đặng after Võ).
+    return sorted(groups.items(), key=lambda item: (collation.key(item[0][0]), collation.key(item[0][1])))

@@ -13,11 +13,9 @@ from wardapp.commune.models import Commune
 from wardapp.core import clock, periods
 from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs, monthly
-from wardapp.delays.operations import late_by_officer
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
-from wardapp.reports.operations import figures_between
-from wardapp.signing.documents import pdf_path, photo_images, revision_pdf, trend_for
+from wardapp.signing.documents import pdf_path, photo_images, revision_pdf
 from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import build_document
 
@@ -31,10 +29,9 @@ def draft_pdf(report: DailyReport, user) -> bytes:
         doc,
         province_name=commune.province_name,
         images=photo_images,
-        trend=trend_for(commune.id, report.date),
-        signer_time="",
         draft=True,
         payload_sha256="(chưa ký)",
+        symbol=commune.document_symbol,
     )
     return document.build_daily(data).data
 
@@ -104,48 +101,45 @@ def _zip_time(revision: ReportRevision) -> tuple[int, int, int, int, int, int]:
     return (moment.tm_year, moment.tm_mon, moment.tm_mday, moment.tm_hour, moment.tm_min, moment.tm_sec)
 
 
+def signed_days(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, inputs.SignedDay]:
+    """Each signed day's latest figures, whether its first signature was late, its revision."""
+    rows = db.session.scalars(
+        db.select(ReportRevision)
+        .join(DailyReport)
+        .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
+        .order_by(ReportRevision.revision)
+    ).all()
+    first: dict[dt.date, ReportRevision] = {}
+    latest: dict[dt.date, ReportRevision] = {}
+    for row in rows:
+        first.setdefault(row.report.date, row)
+        latest[row.report.date] = row
+    return {
+        day: inputs.SignedDay(row.document["figures"], first[day].late, row.revision) for day, row in latest.items()
+    }
+
+
 def month_pdf(commune: Commune, first: dt.date) -> bytes:
+    """The month summary from signed revisions only (a draft day is "not reported")."""
     start, end = periods.month_bounds(first)
-    today = clock.today()
-    by_day = figures_between(commune.id, start, min(end, today))
-    signed = latest_revisions(commune.id, start, end)
-    return monthly.build_month(
-        inputs.month_input(
-            commune.name,
-            commune.province_name,
-            commune.code,
-            first,
-            by_day,
-            {d: r.late for d, r in signed.items()},
-            today,
-        )
+    data = inputs.month_input(
+        commune.name,
+        commune.province_name,
+        commune.code,
+        first,
+        signed_days(commune.id, start, end),
+        clock.now(),
+        commune.deadline,
+        symbol=commune.document_symbol,
     )
-
-
-def _late_row(day: dt.date, dossier, explanation) -> list[str]:
-    if explanation is None:
-        remedy = "Chưa giải trình"
-    elif explanation.new_date:
-        remedy = f"{explanation.remedy} ({explanation.responsible}, {explanation.new_date:%d/%m/%Y})"
-    else:
-        remedy = explanation.remedy
-    return [day.strftime("%d/%m/%Y"), dossier.kind_label, str(dossier.count), dossier.procedure, dossier.cause, remedy]
+    return monthly.build_month(data).data
 
 
 def late_list_pdf(commune: Commune, first: dt.date) -> bytes:
-    groups = [
-        (key, [_late_row(day, dossier, explanation) for day, dossier, explanation in entries])
-        for key, entries in late_by_officer(commune.id, first)
-    ]
-    return monthly.build_late_list(
-        monthly.LateListInput(
-            commune_name=commune.name,
-            province_name=commune.province_name,
-            month_text=first.strftime("%m/%Y"),
-            doc_id=f"{commune.code}:{first:%Y-%m}:tre-han",
-            groups=[
-                (f"{officer}{', ' + unit if unit else ''} ({sum(int(r[2]) for r in items)} hồ sơ)", items)
-                for (officer, unit), items in groups
-            ],
-        )
+    """The month's late dossiers and explanations, from the latest signed revision of each day."""
+    start, end = periods.month_bounds(first)
+    docs = {day: revision.document for day, revision in latest_revisions(commune.id, start, end).items()}
+    data = inputs.late_list_input(
+        commune.name, commune.province_name, commune.code, first, inputs.late_groups(docs), clock.now()
     )
+    return monthly.build_late_list(data).data

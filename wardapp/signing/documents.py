@@ -3,7 +3,6 @@ same file (the commune's certificate lives under ``instance/pdf-cert``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from wardapp.core.files import write_atomic
 from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs, signature
 from wardapp.evidence import storage as photo_storage
-from wardapp.reports.operations import figures_between
 from wardapp.signing.models import ReportRevision
 
 
@@ -40,23 +38,20 @@ def photo_images(sha256: str) -> tuple[bytes, int, int] | None:
         return data, image.width, image.height
 
 
-def trend_for(commune_id: int, day: dt.date):
-    start = day - dt.timedelta(days=29)
-    return inputs.trend_from_figures(day, figures_between(commune_id, start, day))
-
-
 def revision_input(revision: ReportRevision) -> document.DailyInput:
+    """The document of a signed revision: a function of its signed payload and signature only
+    (the trend it prints is the one signed in the payload), so it rebuilds to the same bytes."""
     commune = Commune.installed()
-    doc = revision.document
-    signed_at = clock.as_local(revision.signed_at)
     return inputs.daily_input(
-        doc,
+        revision.document,
         province_name=commune.province_name,
         images=photo_images,
-        trend=trend_for(revision.report.commune_id, revision.report.date),
-        signer_time=signed_at.strftime("%H:%M %d/%m/%Y"),
         key_thumbprint=revision.kid,
         payload_sha256=revision.payload_sha256,
+        payload_bytes=revision.payload,
+        jws=revision.jws,
+        city_url=current_app.config.get("CITY_URL") or "",
+        symbol=commune.document_symbol,
     )
 
 

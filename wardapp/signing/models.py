@@ -30,7 +30,11 @@ class ReportRevision(Model):
     """One signed revision of a day's report: the exact signed bytes, never changed afterwards."""
 
     __tablename__ = "report_revisions"
-    __table_args__ = (UniqueConstraint("report_id", "revision", name="uq_report_revisions_report_revision"),)
+    __table_args__ = (
+        UniqueConstraint("report_id", "revision", name="uq_report_revisions_report_revision"),
+        # The document register: one number per calendar year, never given twice.
+        UniqueConstraint("register_year", "register_number", name="uq_report_revisions_register"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("daily_reports.id"), index=True)
@@ -46,6 +50,10 @@ class ReportRevision(Model):
     late_reason: Mapped[str] = mapped_column(Text, default="")
     supersedes: Mapped[str | None] = mapped_column(String(40))
     correction_reason: Mapped[str] = mapped_column(Text, default="")
+    # The register entry given at signing (None for revisions signed before the register existed).
+    register_year: Mapped[int | None] = mapped_column()
+    register_number: Mapped[int | None] = mapped_column()
+    document_number: Mapped[str | None] = mapped_column(String(40))  # "05/BC-UBND", as printed
     # What the city last said about it (status polling): received or returned, with a comment.
     city_state: Mapped[str | None] = mapped_column(String(16))
     city_comment: Mapped[str] = mapped_column(Text, default="")

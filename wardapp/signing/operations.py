@@ -17,12 +17,15 @@ from wardapp.commune.models import Commune
 from wardapp.core import clock, payload, schema
 from wardapp.core.deadline import is_late
 from wardapp.core.images import EXTENSIONS
+from wardapp.core.pdf import official
+from wardapp.core.pdf.inputs import trend_payload
 from wardapp.delays.readiness import current_explanations, late_dossiers_of, readiness
 from wardapp.dossiers.operations import figure_sources
 from wardapp.evidence.operations import photos_of
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
 from wardapp.reports.models import DailyReport, ReportStatus
+from wardapp.reports.operations import figures_between
 from wardapp.signing import keys
 from wardapp.signing.models import ReportRevision
 from wardapp.tasks.operations import task_states
@@ -149,12 +152,25 @@ def signing_input(
 def build_document(commune: Commune, report: DailyReport, signer, signed_at, late_reason) -> dict:
     document = payload.build(signing_input(commune, report, signer, signed_at, late_reason))
     # Late dossiers go with the explanations: the city's monthly public list is made of them.
-    document["late_dossiers"] = [d.snapshot() for d in late_dossiers_of(report)]
+    # "item" ties a dossier to its explanation, so the month's list needs nothing but signed payloads.
+    document["late_dossiers"] = [d.snapshot() | {"item": f"late:{d.id}"} for d in late_dossiers_of(report)]
+    # The 30-day trend the leader sees while signing is signed with the day: the document printed
+    # from this payload never depends on days that change afterwards.
+    start = report.date - dt.timedelta(days=29)
+    document["trend"] = trend_payload(report.date, figures_between(report.commune_id, start, report.date))
     # Which figures the dossier log gave, which a person overrode (and why): signed with them.
     sources = figure_sources(commune.id, report.date, report.figures, derived=DERIVED_FIGURES)
     if sources is not None:
         document["figure_sources"] = sources
     return document
+
+
+def next_register_number(year: int) -> int:
+    """The next number of the year's register (Decree 30: numbering restarts each 1 January)."""
+    last = db.session.scalar(
+        db.select(db.func.max(ReportRevision.register_number)).filter(ReportRevision.register_year == year)
+    )
+    return (last or 0) + 1
 
 
 def sign_report(
@@ -178,6 +194,9 @@ def sign_report(
         )
     with force_locale("vi"):  # the signed report is an official Vietnamese document
         document = build_document(commune, report, user, signed_at, late_reason)
+    register_year = signed_at.astimezone(clock.TZ).year
+    register_number = next_register_number(register_year)
+    document["document_number"] = official.document_number(register_number, commune.document_symbol)
     problems = schema.problems(document)
     if problems:  # a bug, never the user's fault: refuse rather than sign something malformed
         raise CannotSign([_("Dữ liệu ký không hợp lệ: %(p)s", p="; ".join(problems[:3]))])
@@ -203,6 +222,9 @@ def sign_report(
         late_reason=document["late_reason"] or "",
         supersedes=document["supersedes"],
         correction_reason=document["correction_reason"] or "",
+        register_year=register_year,
+        register_number=register_number,
+        document_number=document["document_number"],
     )
     db.session.add(revision)
     db.session.add(OutboxEntry(revision=revision))

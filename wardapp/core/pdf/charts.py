@@ -22,7 +22,7 @@ class Trend:
 def trend_drawing(trend: Trend, width: float, height: float) -> Drawing:
     fonts.register()
     drawing = Drawing(width, height)
-    left, right, bottom, top = 30, 6, 26, 6
+    left, right, bottom, top = 40, 6, 28, 6  # room for "100,0%" at 9 pt inside the drawing
     plot_w, plot_h = width - left - right, height - bottom - top
     count = max(len(trend.days), 2)
 
@@ -42,15 +42,15 @@ def trend_drawing(trend: Trend, width: float, height: float) -> Drawing:
                 y(level) - 2.5,
                 label,
                 fontName=fonts.REGULAR,
-                fontSize=6.5,
+                fontSize=9,
                 textAnchor="end",
-                fillColor=colors.HexColor("#5b6675"),
+                fillColor=colors.black,  # Decree 30: black text
             )
         )
     if trend.days:
-        drawing.add(String(left, bottom - 9, trend.days[0], fontName=fonts.REGULAR, fontSize=6.5))
+        drawing.add(String(left, bottom - 9, trend.days[0], fontName=fonts.REGULAR, fontSize=9))
         drawing.add(
-            String(left + plot_w, bottom - 9, trend.days[-1], fontName=fonts.REGULAR, fontSize=6.5, textAnchor="end")
+            String(left + plot_w, bottom - 9, trend.days[-1], fontName=fonts.REGULAR, fontSize=9, textAnchor="end")
         )
     for index, (label, values) in enumerate(trend.series):
         colour = colors.HexColor(SERIES_COLOURS[index % len(SERIES_COLOURS)])
@@ -66,5 +66,5 @@ def trend_drawing(trend: Trend, width: float, height: float) -> Drawing:
                 segment += [x(i), y(value)]
         legend_x = left + index * (plot_w / 3)
         drawing.add(Line(legend_x, 4, legend_x + 12, 4, strokeColor=colour, strokeWidth=2))
-        drawing.add(String(legend_x + 15, 1.5, label, fontName=fonts.REGULAR, fontSize=7))
+        drawing.add(String(legend_x + 15, 1.5, label, fontName=fonts.REGULAR, fontSize=9))
     return drawing

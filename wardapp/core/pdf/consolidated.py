@@ -11,13 +11,16 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as canvas_module
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import LayoutError
 
 from wardapp.core.pdf import fonts
-from wardapp.core.pdf.document import BuiltPdf, SignatureSlot, _decorator_for, _PagedCanvas
+from wardapp.core.pdf.official import Built as BuiltPdf
+from wardapp.core.pdf.official import SignatureSlot
 from wardapp.core.pdf.style import STYLES, esc, grid_style
 
 PAGE = landscape(A4)  # the II.06a table needs the width
@@ -170,6 +173,52 @@ def _story(data: ConsolidatedInput, sink: dict) -> list:
         story.append(Paragraph("Không có giải trình trong kỳ.", STYLES["body"]))
     story.append(_signature(data, sink))
     return story
+
+
+# The page frame this report had before the Decree 30 rewrite of the daily and month documents
+# (issue 10); moving the consolidated report onto ``official.py`` is still to do.
+MARGIN = 18 * mm
+
+
+class _PagedCanvas(canvas_module.Canvas):
+    """Holds every page until the end so each can say "Trang x/y" in a single layout pass."""
+
+    def __init__(self, *args, decorate=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+        self._decorate = decorate
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._decorate(self, self._pageNumber, total)
+            super().showPage()
+        super().save()
+
+
+def _decorator_for(doc_id: str, *, draft: bool, page_width: float = PAGE[0], page_height: float = PAGE[1]):
+    """Footer (document id, "Trang x/y") and, for drafts, the watermark."""
+
+    def decorate(canvas, page: int, total: int):
+        canvas.saveState()
+        canvas.setFont(fonts.REGULAR, 7.5)
+        canvas.setFillColor(colors.HexColor("#5b6675"))
+        canvas.drawString(MARGIN * 0.8, 10 * mm, f"{doc_id} · wardapp")
+        canvas.drawRightString(page_width - MARGIN * 0.8, 10 * mm, f"Trang {page}/{total}")
+        if draft:
+            canvas.setFont(fonts.BOLD, 72)
+            canvas.setFillColor(colors.Color(0.8, 0.13, 0.18, alpha=0.13))
+            canvas.translate(page_width / 2, page_height / 2)
+            canvas.rotate(40)
+            canvas.drawCentredString(0, 0, "BẢN NHÁP")
+        canvas.restoreState()
+
+    return decorate
 
 
 def build_consolidated(data: ConsolidatedInput) -> BuiltPdf:

@@ -7,33 +7,41 @@ commune app and the city intake produce the same document from the same revision
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
 
 from babel.numbers import format_decimal, format_percent
 
-from wardapp.core import figure_sources, index766, periods
+from wardapp.core import collation, figure_sources, index766, periods
 from wardapp.core import rates as rate_defs
+from wardapp.core.deadline import deadline_moment
 from wardapp.core.figures import figures_by_group
 from wardapp.core.labels import LATE_KINDS, TEAM_FIELDS
+from wardapp.core.payload import pdf_filename
+from wardapp.core.pdf import archive, official
 from wardapp.core.pdf.charts import Trend
 from wardapp.core.pdf.document import DailyInput, PhotoInput
-from wardapp.core.pdf.monthly import MonthInput
-from wardapp.core.trends import last_days, rate_series
+from wardapp.core.pdf.monthly import LateListInput, MonthInput
+from wardapp.core.trends import TREND_RATES, last_days, rate_series
 
 LOCALE = "vi"  # official documents are Vietnamese whatever the reader's interface language
 ImageProvider = Callable[[str], tuple[bytes, int, int] | None]  # sha256 → (jpeg, width, height)
+Doc = dict[str, Any]  # a payload, or a part of one, as JSON decodes it
+Figures = Mapping[str, int]
 
 
-def _vietnamese(labels: dict, code: object) -> str:
+def _vietnamese(labels: Mapping[Any, Any], code: object) -> str:
     label = labels.get(code)
     return label.msgid if label is not None else ""
 
 
-def number(value) -> str:
+def number(value: float | None) -> str:
     return "—" if value is None else format_decimal(value, "#,##0", locale=LOCALE)
 
 
-def percent(value) -> str:
+def percent(value: float | None) -> str:
     return "—" if value is None else format_percent(value, "#,##0.0%", locale=LOCALE)
 
 
@@ -51,12 +59,11 @@ def vn_moment(iso: str | None) -> str:
 
 
 def place_date(commune_name: str, day: dt.date) -> str:
-    place = commune_name.split(" ", 1)[1] if " " in commune_name else commune_name
-    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    return official.place_date_line(official.place_name(commune_name), day)
 
 
-def summary_table(figures: dict) -> list[list[str]]:
-    """Form II.06a: dossiers to handle, resolved, pending."""
+def summary_table(figures: Figures) -> list[list[str]]:
+    """Form II.06a: dossiers to handle, resolved, pending; the form numbers its columns (1)…(11)."""
     return [
         [
             "Số hồ sơ nhận giải quyết",
@@ -84,6 +91,7 @@ def summary_table(figures: dict) -> list[list[str]]:
             "Trong hạn",
             "Quá hạn",
         ],
+        [f"({i})" for i in range(1, 12)],  # the form's column numbers
         [
             number(v)
             for v in (
@@ -114,7 +122,7 @@ IN_SUMMARY = {
 }
 
 
-def other_figures(figures: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+def other_figures(figures: Figures) -> list[tuple[str, list[tuple[str, str]]]]:
     groups = []
     for group, items in figures_by_group():
         pairs = [(str(f.label), f"{number(figures[f.name])} {f.unit}") for f in items if f.name not in IN_SUMMARY]
@@ -123,7 +131,7 @@ def other_figures(figures: dict) -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-def task_state(task: dict) -> str:
+def task_state(task: Doc) -> str:
     if task["percent"] >= 100:
         return "Hoàn thành"
     if task.get("overdue"):
@@ -131,19 +139,65 @@ def task_state(task: dict) -> str:
     return "Chậm tiến độ" if task["behind"] else "Đúng tiến độ"
 
 
+DEFAULT_SYMBOL = "BC-UBND"
+ARCHIVE_LINE = "Lưu: VT, TTPVHCC"
+
+
+def recipients(province_name: str) -> tuple[str, ...]:
+    return (
+        f"Ủy ban nhân dân {province_name} (để báo cáo)" if province_name else "Ủy ban nhân dân cấp trên (để báo cáo)",
+        "Hệ thống giám sát, đánh giá thực hiện Nghị quyết 57-NQ/TW",
+    )
+
+
+def verify_target(city_url: str, report_id: str, payload_sha256: str) -> str:
+    """What the QR code holds: ``<city>/verify/<report_id>?sha256=<hash>``; without a known city
+    address, the same two facts as text."""
+    base = (city_url or "").strip().rstrip("/")
+    if base.startswith(("http://", "https://")):
+        return f"{base}/verify/{quote(report_id, safe=':')}?sha256={payload_sha256}"
+    return f"{report_id} SHA-256:{payload_sha256}"
+
+
+def trend_of(doc: Doc) -> Trend | None:
+    """The 30-day trend the payload carries (what the leader saw when signing), or None."""
+    trend = doc.get("trend")
+    if not trend or not trend.get("days"):
+        return None
+    labels = [vn_date(d)[:5] for d in trend["days"]]
+    series = [
+        (str(rate_defs.RATES_BY_NAME[name].label), list(trend["series"].get(name, [])))
+        for name in TREND_RATES
+        if name in trend.get("series", {})
+    ]
+    return Trend(days=labels, series=series, percent_labels=(percent(0), percent(0.5), percent(1)))
+
+
+def trend_payload(end: dt.date, by_day: Mapping[dt.date, Figures], days: int = 30) -> Doc:
+    """The ``trend`` field of a signed payload: the rates of the 30 days ending at ``end``."""
+    dates = last_days(end, days)
+    series = {s.name: [None if v is None else round(v, 6) for v in s.values] for s in rate_series(by_day, dates)}
+    return {"days": [d.isoformat() for d in dates], "series": series}
+
+
 def daily_input(
-    doc: dict,
+    doc: Doc,
     *,
     province_name: str,
     images: ImageProvider,
-    trend: Trend | None,
-    signer_time: str | None = None,
     key_thumbprint: str = "",
     payload_sha256: str = "",
+    payload_bytes: bytes | None = None,
+    jws: str | None = None,
+    city_url: str = "",
+    symbol: str = DEFAULT_SYMBOL,
     draft: bool = False,
     rendered_note: str = "",
 ) -> DailyInput:
+    """The printed document of one payload: a function of the payload (and its signature) only."""
     day = dt.date.fromisoformat(doc["date"])
+    signed_at = dt.datetime.fromisoformat(doc["signed_at"])
+    commune = doc["commune"]["name"]
     team = doc.get("response_team")
     team_lines = []
     members = []
@@ -171,11 +225,49 @@ def daily_input(
         "difficulties": "Khó khăn, vướng mắc",
         "proposals": "Đề xuất, kiến nghị",
     }
+    number_text = doc.get("document_number") or ""
+    heading = official.Heading(
+        issuer=official.issuer_of(commune),
+        number=number_text,
+        symbol=number_text.split("/", 1)[1] if "/" in number_text else symbol,
+        place_date=official.place_date_line(official.place_name(commune), signed_at.date()),
+        doc_type="BÁO CÁO",
+        summary=f"Tình hình hoạt động của Trung tâm Phục vụ hành chính công ngày {day:%d/%m/%Y}",
+    )
+    signer = official.Signer(
+        titles=official.signer_titles(doc["signed_by"]["position"]),
+        name="" if draft else doc["signed_by"]["full_name"],
+        recipients=recipients(province_name),
+        archive_line=ARCHIVE_LINE,
+        note=rendered_note,
+    )
+    base = pdf_filename(doc["report_id"])[:-4]
+    attachments = []
+    if payload_bytes is not None:
+        attachments.append(
+            archive.Attachment(
+                f"{base}.payload.json", payload_bytes, "application/json", "Nội dung báo cáo đã ký (JSON)"
+            )
+        )
+    if jws:
+        attachments.append(
+            archive.Attachment(
+                f"{base}.jws", jws.encode("ascii"), "application/jose", "Chữ ký JWS của nội dung", "Supplement"
+            )
+        )
+    meta = official.Archival(
+        title=f"Báo cáo ngày {day:%d/%m/%Y} — {commune}",
+        author=f"Ủy ban nhân dân {commune}",
+        subject=doc["report_id"],
+        issued_at=signed_at,
+        attachments=tuple(attachments),
+    )
     return DailyInput(
-        commune_name=doc["commune"]["name"],
-        province_name=province_name,
+        heading=heading,
+        signer=signer,
+        meta=meta,
+        commune_name=commune,
         date_text=day.strftime("%d/%m/%Y"),
-        place_date_line=place_date(doc["commune"]["name"], day),
         report_id=doc["report_id"],
         revision=doc["revision"],
         supersedes=doc.get("supersedes"),
@@ -185,7 +277,7 @@ def daily_input(
         summary_table=summary_table(doc["figures"]),
         other_figures=other_figures(doc["figures"]),
         rates=[(str(r.label), percent(doc["rates"].get(r.name))) for r in rate_defs.RATES],
-        trend=trend,
+        trend=trend_of(doc),
         photos=[_photo(p, images) for p in doc["photos"]],
         team_lines=team_lines,
         team_members=members,
@@ -210,23 +302,21 @@ def daily_input(
         narrative=[
             (narrative_labels[k], doc["narrative"].get(k, "")) for k in ("highlights", "difficulties", "proposals")
         ],
-        signer_name=doc["signed_by"]["full_name"],
-        signer_position=doc["signed_by"]["position"],
-        signed_at_text=signer_time or vn_moment(doc["signed_at"]),
+        signed_at_text=vn_moment(doc["signed_at"]),
         key_thumbprint=key_thumbprint,
         payload_sha256=payload_sha256,
+        verify_target=verify_target(city_url, doc["report_id"], payload_sha256),
         draft=draft,
-        rendered_note=rendered_note,
         figure_sources=_source_lines(doc),
     )
 
 
-def _source_lines(doc: dict) -> list[str]:
+def _source_lines(doc: Doc) -> list[str]:
     summary = figure_sources.summarize(doc)
     return summary.lines() if summary is not None else []
 
 
-def _photo(photo: dict, images: ImageProvider) -> PhotoInput:
+def _photo(photo: Doc, images: ImageProvider) -> PhotoInput:
     found = images(photo["sha256"])
     jpeg, width, height = found if found else (None, 4, 3)
     return PhotoInput(
@@ -240,16 +330,57 @@ def _photo(photo: dict, images: ImageProvider) -> PhotoInput:
     )
 
 
-def trend_from_figures(end: dt.date, by_day: dict[dt.date, dict], days: int = 30) -> Trend:
+def trend_from_figures(end: dt.date, by_day: Mapping[dt.date, Figures], days: int = 30) -> Trend:
     """The 30 days ending at ``end``: online, on-time and satisfaction rates (gaps for missing days)."""
     return _trend(by_day, last_days(end, days))
 
 
-def _trend(by_day: dict[dt.date, dict], dates: list[dt.date]) -> Trend:
+def _trend(by_day: Mapping[dt.date, Figures], dates: list[dt.date]) -> Trend:
     return Trend(
         days=[d.strftime("%d/%m") for d in dates],
         series=[(str(s.label), s.values) for s in rate_series(by_day, dates)],
         percent_labels=(percent(0), percent(0.5), percent(1)),
+    )
+
+
+@dataclass(frozen=True)
+class SignedDay:
+    """What the month documents know of a day: its latest signed figures and how it was signed."""
+
+    figures: Figures
+    first_late: bool  # the first signature came after the day's deadline
+    revision: int  # the latest revision (above 1: corrected, e.g. at the city's request)
+
+
+def day_state(day: dt.date, signed: SignedDay | None, now: dt.datetime, deadline: dt.time) -> str:
+    """A late first signature is "Ký muộn"; a correction is not lateness and says so."""
+    if signed is None:
+        return "Chưa đến hạn" if now <= deadline_moment(day, deadline) else "Chưa báo cáo"
+    state = "Ký muộn" if signed.first_late else "Đã ký"
+    if signed.revision > 1:
+        state += f", bản {signed.revision}"  # a corrected day: revision n, never "late" for that
+    return state
+
+
+def month_heading(
+    commune_name: str, first: dt.date, now: dt.datetime, doc_type: str, summary: str, symbol: str
+) -> official.Heading:
+    return official.Heading(
+        issuer=official.issuer_of(commune_name),
+        number="",  # numbered in the register when the month document is signed
+        symbol=symbol,
+        place_date=official.place_date_line(official.place_name(commune_name), now.date()),
+        doc_type=doc_type,
+        summary=summary,
+    )
+
+
+def unsigned_signer(province_name: str) -> official.Signer:
+    return official.Signer(
+        titles=("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
+        name="",
+        recipients=recipients(province_name),
+        archive_line=ARCHIVE_LINE,
     )
 
 
@@ -258,12 +389,15 @@ def month_input(
     province_name: str,
     code: str,
     first: dt.date,
-    by_day: dict,
-    late: dict[dt.date, bool],
-    today: dt.date,
+    days: dict[dt.date, SignedDay],
+    now: dt.datetime,
+    deadline: dt.time,
+    *,
+    symbol: str = DEFAULT_SYMBOL,
 ) -> MonthInput:
-    """Shared by the commune app and the city intake (``late``: signed days → signed late?)."""
+    """Shared by the commune app and the city intake; ``days`` holds signed revisions only."""
     start, end = periods.month_bounds(first)
+    today = now.date()
     header = [
         "Ngày",
         "Tình trạng",
@@ -276,21 +410,28 @@ def month_input(
         "Tỷ lệ đúng hạn",
         "Tỷ lệ hài lòng",
     ]
-    rows, missing, late_days = [], [], []
+    rows: list[list[str]] = []
+    missing: list[str] = []
+    late_days: list[str] = []
+    corrected: list[str] = []
+    not_due: list[str] = []
     day = start
     while day <= min(end, today):
-        f = by_day.get(day)
-        if f is None:
-            missing.append(day.strftime("%d/%m"))
-            rows.append([day.strftime("%d/%m/%Y"), "Chưa báo cáo"] + [""] * 8)
+        signed = days.get(day)
+        state = day_state(day, signed, now, deadline)
+        if signed is None:
+            (not_due if state == "Chưa đến hạn" else missing).append(day.strftime("%d/%m"))
+            rows.append([day.strftime("%d/%m"), state] + [""] * 8)
         else:
-            state = "Ký muộn" if late.get(day) else ("Đã ký" if day in late else "Chưa ký")
-            if late.get(day):
+            if signed.first_late:
                 late_days.append(day.strftime("%d/%m"))
+            if signed.revision > 1:
+                corrected.append(day.strftime("%d/%m"))
+            f = signed.figures
             r = rate_defs.compute(f)
             rows.append(
                 [
-                    day.strftime("%d/%m/%Y"),
+                    day.strftime("%d/%m"),
                     state,
                     number(rate_defs.received_total(f)),
                     number(f["received_online"]),
@@ -303,12 +444,12 @@ def month_input(
                 ]
             )
         day += dt.timedelta(days=1)
-    days = [by_day[d] for d in sorted(by_day)]
-    total = rate_defs.sum_figures(days)
+    signed_days = [days[d].figures for d in sorted(days) if start <= d <= end]
+    total = rate_defs.sum_figures(signed_days)
     month_rates = rate_defs.compute(total)
     totals = [
         "Cả tháng",
-        f"{len(days)} ngày",
+        f"{len(signed_days)} ngày đã ký",
         number(rate_defs.received_total(total)),
         number(total["received_online"]),
         number(rate_defs.resolved_total(total)),
@@ -320,7 +461,8 @@ def month_input(
     ]
     estimate = index766.estimate(total)
     summary = (
-        f"Ước tính {format_decimal(estimate.points, '#,##0.0', locale='vi') if days else '—'} / "
+        f"Tính trên {len(signed_days)} ngày đã ký (ngày chưa ký không được tính): ước tính "
+        f"{format_decimal(estimate.points, '#,##0.0', locale='vi') if signed_days else '—'} / "
         f"{number(estimate.measured_max)} điểm của phần đo được; phần này chiếm "
         f"{percent(estimate.coverage)} tổng 100 điểm của Bộ chỉ số."
     )
@@ -334,13 +476,39 @@ def month_input(
         for r in estimate.results
     ]
     trend = None
-    if days:
-        trend = _trend(by_day, list(periods.days(start, min(end, today))))
+    if signed_days:
+        figures = {d: signed.figures for d, signed in days.items()}
+        trend = _trend(figures, list(periods.days(start, min(end, today))))
+    month_text = first.strftime("%m/%Y")
+
+    def listed(values: list[str]) -> str:
+        return ", ".join(values) if values else "không có"
+
+    overview = [
+        f"Ủy ban nhân dân {commune_name} tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính công "
+        f"tháng {month_text} từ các báo cáo ngày đã ký như sau:",
+        f"Số ngày đã ký báo cáo: {len(signed_days)}. Ngày ký sau hạn (lần ký đầu): {listed(late_days)}. "
+        f"Ngày có bản sửa đổi: {listed(corrected)}.",
+        f"Ngày chưa báo cáo: {listed(missing)}. Ngày chưa đến hạn báo cáo: {listed(not_due)}.",
+    ]
     return MonthInput(
+        heading=month_heading(
+            commune_name,
+            first,
+            now,
+            "BÁO CÁO",
+            f"Tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính công tháng {month_text}",
+            symbol,
+        ),
+        signer=unsigned_signer(province_name),
+        meta=official.Archival(
+            title=f"Báo cáo tổng hợp tháng {month_text} — {commune_name}",
+            author=f"Ủy ban nhân dân {commune_name}",
+            subject=f"{code}:{first:%Y-%m}",
+            issued_at=now,
+        ),
         commune_name=commune_name,
-        province_name=province_name,
-        month_text=first.strftime("%m/%Y"),
-        doc_id=f"{code}:{first:%Y-%m}",
+        month_text=month_text,
         header=header,
         rows=rows,
         totals=totals,
@@ -348,6 +516,64 @@ def month_input(
         estimate_rows=estimate_rows,
         estimate_summary=summary,
         trend=trend,
-        missing_days=", ".join(missing),
-        late_days=", ".join(late_days),
+        overview=overview,
+    )
+
+
+def late_groups(docs: Mapping[dt.date, Doc]) -> list[tuple[str, list[list[str]]]]:
+    """The month's late dossiers by officer and unit (Vietnamese order), from signed payloads only,
+    each with the leader's explanation signed the same day."""
+    groups: dict[tuple[str, str], list[list[str]]] = {}
+    for day, doc in sorted(docs.items()):
+        explained = {e["item"]: e for e in doc.get("explanations", [])}
+        for dossier in doc.get("late_dossiers", []):
+            e = explained.get(dossier.get("item", ""))
+            if e is None:
+                explanation = "Chưa giải trình"
+            elif e.get("new_date"):
+                explanation = f"{e['remedy']} ({e['responsible']}, {vn_date(e['new_date'])})"
+            else:
+                explanation = e["remedy"]
+            groups.setdefault((dossier["officer"], dossier.get("unit") or ""), []).append(
+                [
+                    day.strftime("%d/%m/%Y"),
+                    _vietnamese(LATE_KINDS, dossier["kind"]) or dossier["kind"],
+                    str(dossier["count"]),
+                    dossier["procedure"],
+                    dossier["cause"],
+                    explanation,
+                ]
+            )
+    ordered = sorted(groups.items(), key=lambda item: (collation.key(item[0][0]), collation.key(item[0][1])))
+    return [
+        (f"{officer}{', ' + unit if unit else ''} ({sum(int(r[2]) for r in rows)} hồ sơ)", rows)
+        for (officer, unit), rows in ordered
+    ]
+
+
+def late_list_input(
+    commune_name: str,
+    province_name: str,
+    code: str,
+    first: dt.date,
+    groups: list[tuple[str, list[list[str]]]],
+    now: dt.datetime,
+    *,
+    symbol: str = "DS-UBND",
+) -> LateListInput:
+    month_text = first.strftime("%m/%Y")
+    return LateListInput(
+        heading=month_heading(
+            commune_name, first, now, "DANH SÁCH", f"Hồ sơ trễ hạn và giải trình tháng {month_text}", symbol
+        ),
+        signer=unsigned_signer(province_name),
+        meta=official.Archival(
+            title=f"Danh sách hồ sơ trễ hạn tháng {month_text} — {commune_name}",
+            author=f"Ủy ban nhân dân {commune_name}",
+            subject=f"{code}:{first:%Y-%m}:tre-han",
+            issued_at=now,
+        ),
+        commune_name=commune_name,
+        month_text=month_text,
+        groups=groups,
     )

@@ -115,18 +115,22 @@ def certificate(folder: Path) -> x509.Certificate:
 def stamp_font() -> str:
     """The signature appearance's font, cut down to Vietnamese once per process.
 
-    pyHanko parses the whole font file at every signature; the full Be Vietnam Pro took most of
-    the signing time (measured ~100 ms of ~130 ms), the subset a few milliseconds.
+    pyHanko parses the whole font file at every signature; a full font took most of the signing
+    time (measured ~100 ms of ~130 ms), the subset a few milliseconds. The documents' serif
+    (Liberation Serif or Tinos), embedded like every other font of the PDF/A file.
     """
     from fontTools import subset
 
-    target = Path(tempfile.gettempdir()) / f"wardapp-stamp-{os.getuid()}-{len(VIETNAMESE)}.ttf"
+    source = fonts.font_path("Regular")
+    # Named after the source font: a cache made from another font is never picked up.
+    target = Path(tempfile.gettempdir()) / f"wardapp-stamp-{os.getuid()}-{source.stem}-{len(VIETNAMESE)}-nohint.ttf"
     if not target.exists():
         options = subset.Options()
         options.layout_features = []
+        options.hinting = False  # Liberation Serif's TrueType hints are most of its bytes; a stamp needs none
         # fontTools reads a font file lazily and keeps it open: close it (a ResourceWarning at a
         # random later garbage collection otherwise, which failed an unrelated test).
-        font = subset.load_font(str(fonts.font_path("Regular")), options)
+        font = subset.load_font(str(source), options)
         try:
             subsetter = subset.Subsetter(options)
             subsetter.populate(text=VIETNAMESE)
