@@ -12,8 +12,9 @@ import zipfile
 import pytest
 from joserfc.jwk import OKPKey
 
+from wardapp.city import facts
 from wardapp.city.extensions import city_db
-from wardapp.city.models import ReceivedReport
+from wardapp.city.models import ReceivedFigures, ReceivedReport
 from wardapp.core import payload as payload_module
 from wardapp.delivery.sender import send_due
 
@@ -106,6 +107,22 @@ def store_as_received_before_tightening(city, document: dict, kid: str) -> None:
                 kid=kid,
                 late=False,
                 receipt_id=f"{TODAY:%Y%m%d}-{support.OTHER_COMMUNE}-OLD{len(raw)}",
+            )
+        )
+        session.flush()
+        report = session.scalar(city_db.select(ReceivedReport).filter_by(report_id=OTHER_ID))
+        # The city's figures row, as the migration that added them fills it for older reports.
+        session.add(
+            ReceivedFigures(
+                report=report,
+                report_id=OTHER_ID,
+                commune_code=support.OTHER_COMMUNE,
+                date=TODAY,
+                revision=1,
+                late=False,
+                returned=False,
+                current=True,
+                **facts.columns(document),
             )
         )
         session.commit()

@@ -27,10 +27,21 @@ def signed_at_utc(text: str | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+# A count the columns can hold: reports stored before the schema was tightened (issue 11) may
+# carry anything; such a value is read as nothing rather than break the province's tables.
+COUNT_MAX = 1_000_000_000
+
+
+def _count(value: Any, default: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return default
+    return int(value) if 0 <= value <= COUNT_MAX else default
+
+
 def columns(document: Mapping[str, Any]) -> dict[str, Any]:
     """The queryable columns of one revision: figures, rates (recomputed here, never trusted from
     the sender), the 766 estimate's share and the facts reviewers filter on."""
-    figures = {name: int(document["figures"].get(name, 0) or 0) for name in FIGURE_NAMES}
+    figures = {name: _count(document["figures"].get(name)) for name in FIGURE_NAMES}
     computed = rates.compute(figures)
     estimate = index766.estimate(figures)
     return {
@@ -38,7 +49,9 @@ def columns(document: Mapping[str, Any]) -> dict[str, Any]:
         "signed_at": signed_at_utc(document.get("signed_at")),
         "tasks_behind": sum(1 for task in document.get("tasks") or [] if task.get("behind")),
         "explanations_count": len(document.get("explanations") or []),
-        "late_dossiers_count": sum(int(d.get("count", 1) or 1) for d in document.get("late_dossiers") or []),
+        "late_dossiers_count": sum(
+            _count(d.get("count"), default=1) for d in document.get("late_dossiers") or [] if isinstance(d, dict)
+        ),
         "photos_count": len(document.get("photos") or []),
         "estimate_766": estimate.share,
         **figures,

@@ -67,7 +67,8 @@ def _signed_days(code: str, start: dt.date, end: dt.date) -> dict[dt.date, input
     latest: dict[dt.date, ReceivedReport] = {}
     for row in reports:
         first.setdefault(row.date, row)
-        latest[row.date] = row
+        if not row.problems:  # a report stored before the schema was tightened that breaks it: left out
+            latest[row.date] = row
     return {d: inputs.SignedDay(r.document["figures"], first[d].late, r.revision) for d, r in latest.items()}
 
 
