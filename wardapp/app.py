@@ -15,6 +15,7 @@ from wardapp.cli import register_cli
 from wardapp.commune.routes import bp as commune_bp
 from wardapp.dashboard.routes import bp as dashboard_bp
 from wardapp.delays.routes import bp as delays_bp
+from wardapp.delivery.routes import bp as delivery_bp
 from wardapp.evidence.routes import bp as evidence_bp
 from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.pdf.routes import bp as pdf_bp
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     dashboard_bp,
     admin_bp,
     audit_bp,
+    delivery_bp,
 )
 assert models  # every model is imported, so Alembic and the shell see the whole schema
 
