@@ -125,7 +125,7 @@ _FIELDS = {
     "username": _l("Tên đăng nhập"),
 }
 
-_VALUES = {
+_VALUES: dict[str, dict[str, object]] = {
     "role": {
         "staff": _l("Cán bộ một cửa"),
         "leader": _l("Lãnh đạo UBND"),
@@ -191,7 +191,7 @@ def show_value(key: str, value: object) -> str:
     return text
 
 
-def changed_rows(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
+def changed_rows(before: dict[str, object] | None, after: dict[str, object] | None) -> list[tuple[str, str, str]]:
     """(label, before, after) for every key of either side, in the order they were stored."""
     before, after = before or {}, after or {}
     keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
