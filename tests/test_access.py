@@ -266,10 +266,15 @@ CASES = (
 )
 
 
-def small_jpeg(seed: int) -> bytes:
-    """A small, real JPEG (the app decodes every upload); ``seed`` makes it unique."""
+def small_jpeg(seed: int, taken: dt.datetime | None = None) -> bytes:
+    """A small, real JPEG (the app decodes every upload); ``seed`` makes it unique; ``taken`` is
+    the camera's capture time (a photo without one cannot tick its checklist category)."""
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), (seed * 67 % 256, seed * 151 % 256, 200)).save(out, "JPEG", comment=f"{seed}")
+    exif = Image.Exif()
+    if taken is not None:
+        exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    image = Image.new("RGB", (64, 48), (seed * 67 % 256, seed * 151 % 256, 200))
+    image.save(out, "JPEG", comment=f"{seed}", exif=exif)
     return out.getvalue()
 
 
@@ -366,7 +371,8 @@ class World:
             apology_letters=0,
         )
         for n, category in enumerate(c for c in categories(self.commune.id) if c.required):
-            add_photo(report, small_jpeg(100 * days_ago + n), f"IMG_{n}.jpg", category, category.label, self.staff)
+            photo = small_jpeg(100 * days_ago + n, dt.datetime.combine(report.date, dt.time(9, n)))
+            add_photo(report, photo, f"IMG_{n}.jpg", category, category.label, self.staff)
         return report
 
     @functools.cached_property

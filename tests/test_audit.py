@@ -133,9 +133,14 @@ def test_it_shows_every_kind_of_change_to_the_admin(app, client, users):
 
     page = Page.of(admin.get("/admin/audit/"))
 
-    shown = [code.text for code in page.find("code") if "json" not in code.classes]
-    assert shown[:5] == ["settings.changed", "user.role_changed", "report.created", "login", "login.failed"]
-    assert '{"role": "reviewer"}' in [code.text for code in page.find("code", cls="json")]
+    # In words, never the stored keys or JSON.
+    shown = [strong.text for strong in page.find("strong", cls="audit-action")]
+    assert shown[:5] == ["Thay đổi cài đặt", "Đổi vai trò", "Tạo báo cáo ngày", "Đăng nhập", "Đăng nhập sai"]
+    assert "<dt>Vai trò</dt><dd><del>Lãnh đạo UBND</del> → <ins>Cán bộ thẩm định (thành phố)</ins></dd>" in page.html
+    assert "<dt>Hạn</dt><dd><del>17:00</del> → <ins>16:00</ins></dd>" in page.html
+    visible = page.text("audit-rows") + " ".join(option.text for option in page.find("option"))
+    for key in ("settings.changed", "user.role_changed", "login.failed", '"role"', "received_online", "\\u", "{"):
+        assert key not in visible
 
 
 # --- Filtering the log -------------------------------------------------------------------------

@@ -141,3 +141,51 @@ def test_it_does_not_sign_out_without_the_token(client, users):
     assert client.post("/language", data={"locale": "en"}).status_code == 400
     assert client.get("/").status_code == 200
     assert db.session.get(User, users["staff"].id).locale == "vi"
+
+
+# --- An expired page keeps what was typed ------------------------------------------------------
+
+SAME_SITE = {"Origin": "http://localhost"}
+
+
+def test_an_expired_token_keeps_the_typed_figures_and_sends_them_again(client, users):
+    sign_in(client, "staff")
+    typed = factories.form_data(highlights="30 số liệu gõ tay không được mất")
+
+    refused = client.post(f"/reports/{TODAY}", data=typed | {"csrf_token": "expired"}, headers=SAME_SITE)
+
+    assert refused.status_code == 400
+    page = Page.of(refused)
+    assert page.find("h1")[0].text == EXPIRED
+    kept = {i.attrs["name"]: i.attrs["value"] for i in page.find("input") if i.attrs.get("name") in typed}
+    assert kept == {k: str(v) for k, v in typed.items()}
+    assert db.session.scalar(db.select(DailyReport)) is None
+    fresh = [i.attrs["value"] for i in page.find("input", name="csrf_token")][-1]
+
+    resent = client.post(f"/reports/{TODAY}", data=kept | {"csrf_token": fresh}, headers=SAME_SITE)
+
+    assert resent.status_code == 303
+    assert db.session.scalar(db.select(DailyReport)).highlights == "30 số liệu gõ tay không được mất"
+
+
+def test_a_refused_post_from_another_site_is_not_offered_back(client, users):
+    sign_in(client, "staff")
+
+    refused = client.post(
+        f"/reports/{TODAY}", data=factories.form_data(highlights="giả mạo"), headers={"Origin": "http://evil.example"}
+    )
+
+    assert refused.status_code == 400
+    assert "giả mạo" not in refused.text
+    assert not Page.of(refused).has_id("resubmit")
+
+
+def test_a_password_is_never_written_back_into_a_page(client, users):
+    sign_in(client, "staff")
+    data = {"current_password": factories.PASSWORD, "new_password": "mat-khau-moi-1", "confirm_password": "x"}
+
+    refused = client.post("/account", data=data, headers=SAME_SITE)
+
+    assert refused.status_code == 400
+    assert factories.PASSWORD not in refused.text and "mat-khau-moi-1" not in refused.text
+    assert "tải lại trang và gửi lại" in refused.text

@@ -3,9 +3,12 @@ and the admin's page to change it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from wardapp.audit.models import AuditEvent
+from wardapp.core import clock
 from wardapp.evidence.models import PhotoCategory
 from wardapp.extensions import db
 
@@ -17,6 +20,7 @@ from .helpers import (
 )
 from .photos import (
     DAY,
+    camera_exif,
     category_ids,
     jpeg,
     photos_page,
@@ -24,6 +28,36 @@ from .photos import (
     stored_photos,
     upload,
 )
+
+
+def test_a_photo_that_cannot_prove_its_day_does_not_tick_its_category(app, staff):
+    """Boundary: the same category, one photo taken the day before (gallery), then one that day."""
+    day_before = jpeg(camera_exif(dt.datetime.combine(DAY, dt.time(23, 59)) - dt.timedelta(days=1)))
+    upload(staff, day_before, category="exterior")
+    assert checklist(photos_page(staff))[0] == (
+        "✗ Mặt tiền, biển hiệu Trung tâm — còn thiếu 1 ảnh không xác thực được, không tính"
+    )
+    upload(staff, jpeg(camera_exif(dt.datetime.combine(DAY, dt.time(0, 0)))), category="exterior")
+    assert checklist(photos_page(staff))[0] == (
+        "✓ Mặt tiền, biển hiệu Trung tâm (1) 1 ảnh không xác thực được, không tính"
+    )
+
+
+def test_a_category_made_required_applies_from_that_day_not_before(app, admin, staff):
+    """Boundary: the day of the change has it; the day before does not (signed or not)."""
+    admin.post(SETTINGS, data=settings_form(required__counters=False))
+    today = clock.today()
+    admin.post(SETTINGS, data=settings_form(required__counters=True))
+
+    assert "Quầy tiếp nhận và trả kết quả" in " ".join(checklist(photos_page(staff, today)))
+    yesterday = today - dt.timedelta(days=1)
+    assert "Quầy tiếp nhận và trả kết quả" not in " ".join(checklist(photos_page(staff, yesterday)))
+
+
+def day_photo() -> bytes:
+    """A phone photo taken on the report's day: it can tick its category."""
+    return jpeg(camera_exif(dt.datetime.combine(DAY, dt.time(9, 0))))
+
 
 DEFAULTS = [
     ("exterior", "Mặt tiền, biển hiệu Trung tâm"),
@@ -116,9 +150,9 @@ def test_it_lists_every_required_category_as_missing_on_an_empty_day(app, staff)
 
 
 def test_it_ticks_off_the_categories_that_have_photos(app, staff):
-    upload(staff, jpeg(), category="exterior")
-    upload(staff, jpeg(), category="counters")
-    upload(staff, jpeg(), category="counters")
+    upload(staff, day_photo(), category="exterior")
+    upload(staff, day_photo(), category="counters")
+    upload(staff, day_photo(), category="counters")
 
     lines = checklist(photos_page(staff))
 
@@ -133,7 +167,7 @@ def test_it_ticks_off_the_categories_that_have_photos(app, staff):
 
 
 def test_it_counts_a_category_as_missing_again_once_its_photo_is_removed(app, staff):
-    upload(staff, jpeg(), category="waiting_area")
+    upload(staff, day_photo(), category="waiting_area")
     [photo] = stored_photos()
 
     response = staff.post(f"/reports/{DAY.isoformat()}/photos/{photo.id}/remove", headers={"HX-Request": "true"})
@@ -169,13 +203,16 @@ def test_it_lets_the_admin_rename_relax_retire_and_add_categories(app, admin, st
     assert response.headers["Location"] == SETTINGS
     assert Page.of(admin.get(SETTINGS)).flashes == ["Đã lưu danh mục ảnh."]
     page = photos_page(staff)
+    # The new category applies from today: the report's day (two days ago) keeps its checklist.
     assert checklist(page) == [
         "✗ Mặt tiền và biển hiệu — còn thiếu",
         "✗ Khu vực chờ của người dân — còn thiếu",
         "✗ Niêm yết công khai thủ tục hành chính — còn thiếu",
         "✗ Tổ phản ứng nhanh đang hỗ trợ — còn thiếu",
-        "✗ Bảng điện tử lấy số thứ tự — còn thiếu",
     ]
+    assert checklist(Page.of(staff.get(f"/reports/{clock.today().isoformat()}/photos")))[-1] == (
+        "✗ Bảng điện tử lấy số thứ tự — còn thiếu"
+    )
     assert category_options(page) == [
         "Mặt tiền và biển hiệu",
         "Quầy tiếp nhận và trả kết quả",
@@ -194,7 +231,13 @@ def test_it_lets_the_admin_rename_relax_retire_and_add_categories(app, admin, st
         ),
         ("photo_category.changed", "counters", {"required": True}, {"required": False}, "admin"),
         ("photo_category.changed", "online_corner", {"active": True}, {"active": False}, "admin"),
-        ("photo_category.added", "custom-7", None, {"label": "Bảng điện tử lấy số thứ tự", "required": True}, "admin"),
+        (
+            "photo_category.added",
+            "custom-7",
+            None,
+            {"label": "Bảng điện tử lấy số thứ tự", "required": True, "valid_from": clock.today().isoformat()},
+            "admin",
+        ),
     ]
 
 
@@ -210,9 +253,11 @@ def test_it_takes_photos_in_a_new_category_and_ticks_it_off(app, admin, staff):
     admin.post(SETTINGS, data=settings_form(new_label="Bảng điện tử lấy số thứ tự", new_required=True))
     admin.post(SETTINGS, data=settings_form(new_label="Hòm thư góp ý", new_required=True))
 
-    assert upload(staff, jpeg(), category="custom-8").status_code == 303
+    today = clock.today()  # new categories apply from the day they are made
+    taken_today = jpeg(camera_exif(dt.datetime.combine(today, dt.time(9, 0))))
+    assert upload(staff, taken_today, category="custom-8", day=today).status_code == 303
 
-    assert "✓ Hòm thư góp ý (1)" in checklist(photos_page(staff))
+    assert "✓ Hòm thư góp ý (1)" in checklist(photos_page(staff, today))
     assert [key for key, *_ in stored_categories()][-2:] == ["custom-7", "custom-8"]
 
 

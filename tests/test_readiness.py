@@ -259,6 +259,7 @@ def test_it_drops_a_photo_category_once_a_photo_of_it_is_attached(app, users, co
             bytes=1000,
             width=10,
             height=10,
+            taken_at=dt.datetime.combine(clean_day.date, dt.time(9, 0)),  # verifiable: taken that day
         )
     )
     db.session.commit()
@@ -562,4 +563,4 @@ def test_it_withdraws_the_ready_mark_on_any_later_change(app, users, commune, cl
     assert ready_mark() == (False, None)
     page = Page.of(leader.get(EXPLAIN))
     assert not page.has_id("ready-badge")
-    assert "Sẵn sàng ký" not in [b.text for b in Page.of(leader.get("/")).find("span", cls="badge")]
+    assert Page.of(leader.get("/")).text("today-status") != "Sẵn sàng ký"

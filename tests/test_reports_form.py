@@ -234,7 +234,7 @@ def test_it_saves_consistent_figures_as_complete(client, auth, users):
 
     page = Page.of(response)
     assert f"Đã lưu báo cáo ngày {TODAY:%d/%m/%Y}." in page.flashes
-    assert "Đã nhập đủ số liệu" in page.html
+    assert 'data-status="complete" id="day-status">Đủ số liệu<' in page.html
     report = stored()
     assert report["status"] == "complete"
     assert {k: report[k] for k in NARRATIVE} == NARRATIVE
@@ -402,7 +402,9 @@ def test_it_checks_figures_live_and_computes_the_rates(client, auth, users):
     assert "<html" not in page.html
     assert "HX-Request" in response.headers["Vary"]
     assert page.by_id("live").tag == "section"
-    assert page.next_after(page.find("tr", data_rate="online_rate")[0], "td").text == "42,5%"
+    # The figures disagree: no rate can be trusted, each shows "—" and the panel says why.
+    assert page.next_after(page.find("tr", data_rate="online_rate")[0], "td").text == "—"
+    assert "số liệu chưa khớp" in page.text("rates-reason")
     assert page.find("dd", data_total="to_handle")[0].text == "50"
     for name in FIGURE_NAMES:
         assert page.by_id(f"err-{name}").attrs.get("hx-swap-oob") == "true", name
@@ -410,6 +412,13 @@ def test_it_checks_figures_live_and_computes_the_rates(client, auth, users):
     assert "Chưa khớp" in page.text("err-pending_overdue")
     assert page.text("err-received_online") == ""
     assert stored() is None
+
+    # Boundary: the same figures made to add up (10 more pending, 10 online in part) show the
+    # rate, and no reason.
+    typed |= {"pending_within": str(int(typed["pending_within"]) + 10), "online_partial": "10"}
+    page = Page.of(client.get(f"{url()}/check", query_string=typed, headers={"HX-Request": "true"}))
+    assert page.next_after(page.find("tr", data_rate="online_rate")[0], "td").text == "42,5%"
+    assert not page.has_id("rates-reason")
 
 
 def test_it_shows_input_problems_live_and_holds_back_the_rates(client, auth, users):

@@ -16,4 +16,4 @@ def test_it_saves_a_consistent_report(client, auth, users):
     response = client.post(f"/reports/{day}", data=form_data(carried_over=10))
     assert response.status_code == 303, response.text
     page = client.get(f"/reports/{day}").text
-    assert "Đã nhập đủ số liệu" in page
+    assert 'data-status="complete" id="day-status">Đủ số liệu<' in page

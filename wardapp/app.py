@@ -15,6 +15,7 @@ from wardapp.cli import register_cli
 from wardapp.commune.routes import bp as commune_bp
 from wardapp.dashboard.routes import bp as dashboard_bp
 from wardapp.delays.routes import bp as delays_bp
+from wardapp.delivery.routes import bp as delivery_bp
 from wardapp.dossiers import operations as dossier_log
 from wardapp.dossiers.routes import bp as dossiers_bp
 from wardapp.evidence.operations import sweep_at_start
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     dashboard_bp,
     admin_bp,
     audit_bp,
+    delivery_bp,
 )
 assert models  # every model is imported, so Alembic and the shell see the whole schema
 

@@ -44,6 +44,11 @@ class Defaults:
     OUTBOX_PROBE_TIMEOUT = 5  # seconds for the status probe that tells the city is back
     OUTBOX_POLL_SECONDS = 300  # how often to ask the city about a sent report
     OUTBOX_POLL_DAYS = 14  # how far back to keep asking
+    # Reports of the last few days are asked about far more often: a return must reach the leader
+    # within a minute while the day is still fresh (the worker passes every OUTBOX_INTERVAL).
+    OUTBOX_POLL_RECENT_SECONDS = 45
+    OUTBOX_POLL_RECENT_DAYS = 3
+    OUTBOX_POLL_ON_OPEN_SECONDS = 10  # a leader opening a day asks the city, at most this often
 
 
 def load(app: Flask, overrides: dict | None) -> None:

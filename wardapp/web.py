@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, render_template
 from flask_babel import gettext as _
@@ -41,7 +42,9 @@ def page_or_partial(page: str, partial: str, status: int = 200, /, **context: ob
 
     The page ``{% include %}``s the partial, so both render from the same context.
     """
-    return render_template(partial if request.htmx else page, **context), status
+    # A history restore (back button, page not in htmx's cache) needs the whole page.
+    partial_wanted = request.htmx and not request.htmx.history_restore_request
+    return render_template(partial if partial_wanted else page, **context), status
 
 
 def error_page(code: int, title: str, message: str):
@@ -54,6 +57,23 @@ def _headers(response):
     # The same URL answers with a page or, for htmx, a fragment: caches must keep them apart.
     response.vary.add("HX-Request")
     return response
+
+
+def _resubmittable_fields() -> tuple[list[tuple[str, str]], bool] | None:
+    """The fields of a POST refused for its token, if they may be offered back for resending.
+
+    Not for a request from another site (echoing its fields back with a valid token would hand a
+    forger the token), nor for a form with a password (never written into a page), nor for htmx.
+    """
+    if request.method != "POST" or request.headers.get("HX-Request") or not current_user.is_authenticated:
+        return None
+    origin = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    if urlsplit(origin).netloc != request.host:
+        return None
+    fields = [(name, value) for name, values in request.form.lists() if name != "csrf_token" for value in values]
+    if not fields or any("password" in name for name, _value in fields):
+        return None
+    return fields, bool(request.files)
 
 
 def init_app(app: Flask) -> None:
@@ -69,7 +89,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        # Typical cause: the page was open across a restart or a logout. Say how to recover.
+        # Typical cause: the page was open across a restart or a logout. Keep what was typed and
+        # offer to send it again with a fresh token, when that is safe; else say how to recover.
+        kept = _resubmittable_fields()
+        if kept is not None:
+            fields, files = kept
+            return render_template("resubmit.html", action=request.path, fields=fields, files=files), 400
         return error_page(
             400,
             _("Phiên làm việc đã hết hạn"),

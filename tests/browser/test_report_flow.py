@@ -11,7 +11,7 @@ from .conftest import log_in, shoot
 
 pytestmark = pytest.mark.browser
 
-RED = "rgb(207, 34, 46)"  # --bad in app.css
+RED = "rgb(163, 17, 28)"  # --bad, the error red (AA contrast on white)
 
 
 def field_of(page, name: str):
@@ -49,8 +49,17 @@ def test_staff_fixes_an_inconsistency_while_typing_saves_and_sees_the_dashboard(
     # Next to the field it is about, and the field shows red.
     expect(field_of(page, "online_partial").locator(".field-error")).to_have_id("err-online_partial")
     expect(page.locator("#f-online_partial")).to_have_css("border-top-color", RED)
-    expect(page.locator("#problem-count")).to_have_text("Còn 2 chỗ cần sửa: xem thông báo cạnh từng ô.")
-    expect(online_rate).to_have_text("35,7%")  # 10 / 28
+    expect(page.locator("#problem-count")).to_have_text("Còn 2 chỗ cần sửa: bấm để đến chỗ tiếp theo.")
+    # While the figures disagree no rate is shown (10 / 28 = 35,7% would be a guess), and it says why.
+    expect(online_rate).to_have_text("—")
+    expect(page.locator("#rates-reason")).to_contain_text("số liệu chưa khớp")
+    # The counter takes the user to each problem in turn.
+    page.locator("#problem-count a").click()
+    expect(page.locator("#f-pending_overdue")).to_be_focused()
+    page.locator("#problem-count a").click()
+    expect(page.locator("#f-online_partial")).to_be_focused()
+    page.locator("#problem-count a").click()
+    expect(page.locator("#f-pending_overdue")).to_be_focused()  # and round again
     shoot(page, "desktop-form-error")
     watch.assert_clean()
 
@@ -65,13 +74,13 @@ def test_staff_fixes_an_inconsistency_while_typing_saves_and_sees_the_dashboard(
 
     page.click("#save")
     expect(page.locator(".flash-success")).to_have_text(f"Đã lưu báo cáo ngày {day.strftime('%d/%m/%Y')}.")
-    expect(page.locator(".page-head .badge")).to_have_text("Đã nhập đủ số liệu")
+    expect(page.locator("#day-status")).to_have_text("Đủ số liệu")
     expect(page.locator("#f-received_online")).to_have_value("12")
     watch.assert_clean()
 
     page.get_by_role("link", name="Tổng quan").click()
     page.wait_for_url(f"{live_server.url}/")
-    expect(page.locator("#today .badge-complete", has_text="Đã nhập đủ số liệu")).to_be_visible()
+    expect(page.locator("#today-status")).to_have_text("Đủ số liệu")
     expect(page.locator(f'#calendar td[data-date="{day.isoformat()}"]')).to_have_attribute("data-state", "complete")
     shoot(page, "desktop-dashboard")
     watch.assert_clean()

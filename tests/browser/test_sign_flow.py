@@ -152,6 +152,7 @@ def test_the_leader_explains_a_task_behind_schedule_and_marks_the_day_ready(live
     shoot(page, "desktop-explain-ready")
     watch.assert_clean()
 
+    page.wait_for_load_state("load")  # a reload before its scripts arrive would abort them
     page.set_viewport_size(PHONE)
     page.reload()
     expect(page.locator("#ready-badge")).to_be_visible()

@@ -202,8 +202,9 @@ def test_it_sends_a_correction_to_the_city_as_revision_2_superseding_revision_1(
     assert "Phiên bản 2" in history and "Phiên bản 1" in history
     assert f"20242:{DAY}:r1" in history and reason in history
     changes = re.search(r"Thay đổi so với phiên bản trước.*?</table>", history, re.S).group(0)
-    assert re.search(r"<td>received_online</td><td>12</td><td>13</td>", changes)
-    assert re.search(r"<td>received_in_person</td><td>16</td><td>15</td>", changes)
+    assert re.search(r'<th scope="row"[^>]*>Tiếp nhận trực tuyến</th><td[^>]*>12</td><td[^>]*>13</td>', changes)
+    assert re.search(r'<th scope="row"[^>]*>Tiếp nhận trực tiếp</th><td[^>]*>16</td><td[^>]*>15</td>', changes)
+    assert "received_online" not in changes
     assert "Đã sửa số hồ sơ trực tuyến." in changes
 
     first, second = wired.received()

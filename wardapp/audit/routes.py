@@ -7,6 +7,7 @@ from sqlalchemy import func
 
 from wardapp.audit.models import AuditEvent
 from wardapp.core import clock, inputs
+from wardapp.core.history import action_label, changed_rows
 from wardapp.extensions import db
 from wardapp.web import allowed, page_or_partial
 
@@ -38,10 +39,11 @@ def index():
         db.select(AuditEvent.action).group_by(AuditEvent.action).order_by(func.min(AuditEvent.action))
     ).all()
     context = {
-        "events": events[:size],
+        "events": [(e, action_label(e.action), changed_rows(e.before, e.after)) for e in events[:size]],
         "has_more": len(events) > size,
         "page": page,
-        "actions": actions,
+        # Every action ever logged, in words, sorted as the reader reads them.
+        "actions": sorted(((a, action_label(a)) for a in actions), key=lambda pair: pair[1].lower()),
         "filters": {
             "action": action,
             "user": username,

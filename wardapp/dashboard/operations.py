@@ -7,10 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from wardapp.core import index766, periods, rates
+from wardapp.core.status import DayStatus
 from wardapp.core.trends import last_days, rate_series
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 from wardapp.reports.operations import figures_between
+from wardapp.signing.daystatus import statuses_between
 from wardapp.signing.models import ReportRevision
 
 TREND_DAYS = 30
@@ -19,39 +21,29 @@ TREND_DAYS = 30
 @dataclass(frozen=True)
 class Day:
     date: dt.date
-    state: str  # complete, draft, missing, today, future
+    status: DayStatus | None  # None: a future day or a day of another month (shown neutral)
     in_month: bool
 
 
 def month_calendar(commune_id: int, first: dt.date, today: dt.date) -> list[list[Day]]:
-    """Weeks (Monday first) of the month, each day marked reported, draft or missing."""
+    """Weeks (Monday first) of the month, each day of the month with its one status; days of the
+    neighbouring months and days to come carry none."""
     start, end = periods.month_bounds(first)
-    states = dict(
-        db.session.execute(
-            db.select(DailyReport.date, DailyReport.status).filter(
-                DailyReport.commune_id == commune_id, DailyReport.date.between(start, end)
-            )
-        ).all()
-    )
+    statuses = statuses_between(commune_id, start, end)
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         row = []
         for day in week:
-            if day in states:
-                state = states[day]
-            elif day > today:
-                state = "future"
-            elif day == today:
-                state = "today"
-            else:
-                state = "missing"
-            row.append(Day(day, state, day.month == first.month))
+            in_month = day.month == first.month
+            status = statuses.get(day, DayStatus.NO_FIGURES) if in_month and day <= today else None
+            row.append(Day(day, status, in_month))
         weeks.append(row)
     return weeks
 
 
-def missing_days(weeks: list[list[Day]]) -> list[dt.date]:
-    return [d.date for week in weeks for d in week if d.in_month and d.state == "missing"]
+def missing_days(weeks: list[list[Day]], today: dt.date) -> list[dt.date]:
+    """Past days of the month with no figures at all (today is still open)."""
+    return [d.date for week in weeks for d in week if d.status == DayStatus.NO_FIGURES and d.date < today]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from markupsafe import Markup
 from wardapp.commune.access import current_commune
 from wardapp.core import clock, periods
 from wardapp.core.i18n import fmt_percent
+from wardapp.core.status import is_editable, legend
 from wardapp.core.svg import line_chart
 from wardapp.dashboard.operations import (
     missing_days,
@@ -17,10 +18,14 @@ from wardapp.dashboard.operations import (
 )
 from wardapp.delays.readiness import readiness
 from wardapp.reports.operations import get_report
+from wardapp.signing.daystatus import returns_between, status_of
 from wardapp.team.operations import team_of, team_state
 from wardapp.web import login_required, page_or_partial
 
 bp = Blueprint("dashboard", __name__)
+
+# Returns of the last weeks stay on the dashboard until a correction is opened.
+RETURNS_DAYS = 31
 
 
 def _month_arg(today: dt.date) -> dt.date:
@@ -36,6 +41,7 @@ def index():
     first = _month_arg(today)
     report = get_report(commune.id, today)
     weeks = month_calendar(commune.id, first, today)
+    status = status_of(commune.id, today)
     # line_chart escapes every text it draws, so its SVG is safe to insert as markup.
     charts = [
         (trend, Markup(line_chart(trend.points, str(trend.label), fmt_percent)))  # noqa: S704
@@ -44,15 +50,20 @@ def index():
     context = {
         "today": today,
         "report": report,
-        "readiness": readiness(commune, report, today),
+        "status": status,
+        "legend": legend(),
+        # A signed day is judged by the rules it was signed under: no "missing" list for it.
+        "readiness": readiness(commune, report, today) if is_editable(status) else None,
+        "returns": returns_between(commune.id, today - dt.timedelta(days=RETURNS_DAYS), today),
         "team_state": team_state(team_of(commune.id), commune.team_deadline),
         "deadline": commune.deadline,
         "first": first,
         "weeks": weeks,
-        "missing": missing_days(weeks),
+        "missing": missing_days(weeks, today),
         "previous_month": (first - dt.timedelta(days=1)).replace(day=1),
         "next_month": (first + dt.timedelta(days=32)).replace(day=1) if first < today.replace(day=1) else None,
         "charts": charts,
         "mtd": month_to_date(commune.id, first, today),
     }
-    return page_or_partial("dashboard/index.html", "dashboard/_calendar.html", **context)
+    # The month arrows swap the whole month (calendar, missing days, 766 panel) and push the URL.
+    return page_or_partial("dashboard/index.html", "dashboard/_month.html", **context)

@@ -102,7 +102,7 @@ def items_to_explain(commune: Commune, report: DailyReport | None, day) -> list[
                 ),
             )
         )
-    for category in missing_categories(commune.id, report):
+    for category in missing_categories(commune.id, report, day):
         items.append(
             Item(
                 f"photo:{category.key}",

@@ -230,54 +230,91 @@ def status_token(url: str) -> str:
     return jwt.encode({"alg": "Ed25519", "kid": row.kid}, claims, keys.private_key(row.kid), algorithms=["Ed25519"])
 
 
+def _due_for_poll(now: dt.datetime):
+    """Accepted entries to ask about: recent ones every OUTBOX_POLL_RECENT_SECONDS, older ones (up
+    to OUTBOX_POLL_DAYS) every OUTBOX_POLL_SECONDS."""
+    config = current_app.config
+    horizon = now - dt.timedelta(days=config["OUTBOX_POLL_DAYS"])
+    recent = now - dt.timedelta(days=config["OUTBOX_POLL_RECENT_DAYS"])
+    stale = now - dt.timedelta(seconds=config["OUTBOX_POLL_SECONDS"])
+    stale_recent = now - dt.timedelta(seconds=config["OUTBOX_POLL_RECENT_SECONDS"])
+    never = OutboxEntry.last_polled_at.is_(None)
+    due = (
+        never
+        | (OutboxEntry.last_polled_at < stale)
+        | ((OutboxEntry.created_at >= recent) & (OutboxEntry.last_polled_at < stale_recent))
+    )
+    return db.session.scalars(
+        db.select(OutboxEntry)
+        .filter(OutboxEntry.state == OutboxState.ACCEPTED, OutboxEntry.created_at >= horizon)
+        .filter(due)
+    ).all()
+
+
 def poll_statuses() -> int:
     """Ask the city about recent accepted revisions; record returns. Returns how many changed."""
     url = city_url()
     if url is None:
         return 0
-    config = current_app.config
-    now = utcnow()
-    horizon = now - dt.timedelta(days=config["OUTBOX_POLL_DAYS"])
-    stale = now - dt.timedelta(seconds=config["OUTBOX_POLL_SECONDS"])
-    entries = db.session.scalars(
-        db.select(OutboxEntry)
-        .filter(OutboxEntry.state == OutboxState.ACCEPTED, OutboxEntry.created_at >= horizon)
-        .filter((OutboxEntry.last_polled_at.is_(None)) | (OutboxEntry.last_polled_at < stale))
-    ).all()
     changed = 0
-    for entry in entries:
-        revision = entry.revision
+    now = utcnow()
+    for entry in _due_for_poll(now):
         try:
-            response = requests.get(
-                f"{url}{PUSH_PATH}/{revision.report_key}/status",
-                headers={"Authorization": f"Bearer {status_token(url)}"},
-                timeout=config["OUTBOX_TIMEOUT"],
-            )
+            changed += _poll_entry(url, entry, now)
         except requests.RequestException:
             break  # the city is unreachable; try again on the next round
-        entry.last_polled_at = now
-        if response.status_code != 200:
-            continue
-        try:
-            body = response.json()
-        except ValueError:
-            continue
-        if not isinstance(body, dict):
-            continue
-        if body.get("state") == "returned" and revision.city_state != "returned":
-            revision.city_state = "returned"
-            revision.city_comment = body.get("comment") or ""
-            revision.returned_by = body.get("returned_by") or ""
-            revision.returned_at = _parse_moment(body.get("returned_at"))
-            audit.record(
-                "report.returned",
-                target_type="report",
-                target_id=revision.report_key,
-                after={"comment": revision.city_comment, "by": revision.returned_by},
-            )
-            changed += 1
     db.session.commit()
     return changed
+
+
+def poll_entry_now(entry: OutboxEntry | None) -> bool:
+    """Ask the city about one accepted entry right away (the leader opened the day), unless it was
+    asked less than OUTBOX_POLL_ON_OPEN_SECONDS ago. Never raises for a city that does not answer;
+    commits."""
+    url = city_url()
+    if url is None or entry is None or entry.state != OutboxState.ACCEPTED:
+        return False
+    now = utcnow()
+    min_seconds = current_app.config["OUTBOX_POLL_ON_OPEN_SECONDS"]
+    if entry.last_polled_at and entry.last_polled_at > now - dt.timedelta(seconds=min_seconds):
+        return False
+    try:
+        changed = _poll_entry(url, entry, now, timeout=3)
+    except requests.RequestException:
+        return False
+    db.session.commit()
+    return bool(changed)
+
+
+def _poll_entry(url: str, entry: OutboxEntry, now: dt.datetime, timeout: float | None = None) -> int:
+    """One status question; records a return (and audits it). 1 when something changed."""
+
+    revision = entry.revision
+    response = requests.get(
+        f"{url}{PUSH_PATH}/{revision.report_key}/status",
+        headers={"Authorization": f"Bearer {status_token(url)}"},
+        timeout=timeout or current_app.config["OUTBOX_TIMEOUT"],
+    )
+    entry.last_polled_at = now
+    if response.status_code != 200:
+        return 0
+    try:
+        body = response.json()
+    except ValueError:
+        return 0
+    if not isinstance(body, dict) or body.get("state") != "returned" or revision.city_state == "returned":
+        return 0
+    revision.city_state = "returned"
+    revision.city_comment = body.get("comment") or ""
+    revision.returned_by = body.get("returned_by") or ""
+    revision.returned_at = _parse_moment(body.get("returned_at"))
+    audit.record(
+        "report.returned",
+        target_type="report",
+        target_id=revision.report_key,
+        after={"comment": revision.city_comment, "by": revision.returned_by},
+    )
+    return 1
 
 
 def _parse_moment(value: str | None) -> dt.datetime | None:

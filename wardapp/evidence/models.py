@@ -22,9 +22,21 @@ class PhotoCategory(Model):
     required: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # The first day the category is asked for (None: from the start). A category added, or made
+    # required, applies from the day of the change: earlier days, signed or not, keep their checklist.
+    valid_from: Mapped[dt.date | None] = mapped_column()
+
+    def applies_on(self, day: dt.date) -> bool:
+        return self.valid_from is None or self.valid_from <= day
 
     def snapshot(self) -> dict:
-        return {"key": self.key, "label": self.label, "required": self.required, "active": self.active}
+        return {
+            "key": self.key,
+            "label": self.label,
+            "required": self.required,
+            "active": self.active,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+        }
 
 
 class Photo(Model):

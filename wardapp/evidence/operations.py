@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,18 +44,27 @@ def photos_of(report: DailyReport | None) -> list[Photo]:
 @dataclass(frozen=True)
 class ChecklistItem:
     category: PhotoCategory
-    count: int
+    count: int  # verifiable photos: taken that day by the camera's clock
+    unverified: int = 0  # photos that cannot prove the day: shown, never counted
 
 
-def checklist(commune_id: int, photos: list[Photo]) -> list[ChecklistItem]:
+def checklist(commune_id: int, photos: list[Photo], day: dt.date) -> list[ChecklistItem]:
+    """The required categories in force on ``day``, each with its verifiable photos. A photo that
+    cannot be shown to be of that day does not tick its category."""
     counts: dict[int, int] = {}
+    unverified: dict[int, int] = {}
     for photo in photos:
-        counts[photo.category_id] = counts.get(photo.category_id, 0) + 1
-    return [ChecklistItem(c, counts.get(c.id, 0)) for c in categories(commune_id) if c.required]
+        bucket = counts if photo.verifiable else unverified
+        bucket[photo.category_id] = bucket.get(photo.category_id, 0) + 1
+    return [
+        ChecklistItem(c, counts.get(c.id, 0), unverified.get(c.id, 0))
+        for c in categories(commune_id)
+        if c.required and c.applies_on(day)
+    ]
 
 
-def missing_categories(commune_id: int, report: DailyReport | None) -> list[PhotoCategory]:
-    return [item.category for item in checklist(commune_id, photos_of(report)) if item.count == 0]
+def missing_categories(commune_id: int, report: DailyReport | None, day: dt.date) -> list[PhotoCategory]:
+    return [item.category for item in checklist(commune_id, photos_of(report), day) if item.count == 0]
 
 
 def add_photo(

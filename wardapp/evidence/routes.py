@@ -16,6 +16,7 @@ from htmx_flask import request
 
 from wardapp.audit import log as audit
 from wardapp.commune.access import current_commune
+from wardapp.core import clock
 from wardapp.core.images import EXTENSIONS, PhotoRejected, megabytes
 from wardapp.evidence import storage
 from wardapp.evidence.models import Photo, PhotoCategory
@@ -51,7 +52,7 @@ def _context(day, report, errors=None, form=None) -> dict:
         "day": day,
         "report": report,
         "photos": photos,
-        "checklist": checklist(commune.id, photos),
+        "checklist": checklist(commune.id, photos, day),
         "categories": categories(commune.id),
         "errors": errors or {},
         "form": form or {},
@@ -158,7 +159,10 @@ def edit_categories():
                 continue
             before = category.snapshot()
             category.label = label[:120]
-            category.required = form.get(f"required-{category.id}") == "1"
+            required = form.get(f"required-{category.id}") == "1"
+            if required and not category.required:
+                category.valid_from = clock.today()  # a new requirement starts today
+            category.required = required
             category.active = form.get(f"active-{category.id}") == "1"
             old, new = audit.changes(before, category.snapshot())
             if new:
@@ -178,13 +182,14 @@ def edit_categories():
                 label=new_label[:120],
                 required=form.get("new_required") == "1",
                 position=len(existing),
+                valid_from=clock.today(),
             )
             db.session.add(category)
             audit.record(
                 "photo_category.added",
                 target_type="photo_category",
                 target_id=key,
-                after={"label": category.label, "required": category.required},
+                after={"label": category.label, "required": category.required, "valid_from": clock.today().isoformat()},
             )
         if errors:
             db.session.rollback()

@@ -26,6 +26,7 @@ from wardapp.commune.access import current_commune
 from wardapp.core import clock, inputs, periods
 from wardapp.core.clock import utcnow
 from wardapp.core.payload import pdf_filename
+from wardapp.core.status import DayStatus, legend
 from wardapp.core.tokens import bearer, token_hash
 from wardapp.extensions import db
 from wardapp.pdf.models import ApiToken
@@ -38,6 +39,7 @@ from wardapp.pdf.service import (
     signed_pdf_file,
 )
 from wardapp.reports.models import DailyReport
+from wardapp.signing.daystatus import statuses_between
 from wardapp.signing.models import ReportRevision
 from wardapp.web import allowed, login_required
 
@@ -85,16 +87,25 @@ def index():
         )
     }
     revisions = latest_revisions(commune.id, start, end)
+    statuses = statuses_between(commune.id, start, end)
     rows = []
     day = end
     while day >= start:
         revision = revisions.get(day)
         kind = ("late" if revision.late else "signed") if revision else ("unsigned" if day in reports else "missing")
         if not state or state == kind:
-            rows.append((day, kind, reports.get(day), revision))
+            rows.append((day, kind, statuses.get(day, DayStatus.NO_FIGURES), reports.get(day), revision))
         day -= dt.timedelta(days=1)
     return render_template(
-        "pdf/index.html", rows=rows, start=start, end=end, state=state, clipped=clipped, max_days=MAX_RANGE_DAYS
+        "pdf/index.html",
+        rows=rows,
+        legend=legend(),
+        start=start,
+        end=end,
+        state=state,
+        clipped=clipped,
+        max_days=MAX_RANGE_DAYS,
+        too_long=(end - start).days >= MAX_RANGE_DAYS,
     )
 
 

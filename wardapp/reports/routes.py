@@ -10,6 +10,7 @@ from wardapp.commune.access import current_commune
 from wardapp.core import clock, periods, rates
 from wardapp.core.figures import NARRATIVE, figures_by_group
 from wardapp.core.rules import Validation
+from wardapp.core.status import legend
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport, FrozenReport
 from wardapp.reports.operations import (
@@ -69,7 +70,9 @@ def _form_context(
         "groups": figures_by_group(),
         "narrative_fields": NARRATIVE,
         "fixed": fixed_figures(commune.id, day),
-        "rates": rates.compute(complete_figures) if complete_figures is not None else None,
+        # Figures that disagree make every rate a guess (140% and the like): none is shown then.
+        "rates": rates.compute(complete_figures) if complete_figures is not None and validation.consistent else None,
+        "rates_withheld": complete_figures is not None and not validation.consistent,
         "rate_defs": rates.RATES,
         "totals": rates.totals(complete_figures) if complete_figures is not None else None,
         "conflict": conflict,
@@ -90,10 +93,18 @@ def index():
         .filter(DailyReport.commune_id == current_commune().id, DailyReport.date >= first, DailyReport.date < after)
         .order_by(DailyReport.date.desc())
     ).all()
+    # Each row's status comes from the template's ``day_statuses`` (registered by signing, which
+    # knows the signatures and the outbox; reports sits below it and cannot ask it directly).
     rows = [(r, rates.compute(r.figures)) for r in reports]
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     return render_template(
-        "reports/index.html", rows=rows, month=first, previous=previous, next=after if after <= clock.today() else None
+        "reports/index.html",
+        rows=rows,
+        legend=legend(),
+        month=first,
+        last=after - dt.timedelta(days=1),
+        previous=previous,
+        next=after if after <= clock.today() else None,
     )
 
 

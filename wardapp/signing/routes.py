@@ -13,12 +13,15 @@ from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.core.deadline import is_late
 from wardapp.core.figures import figures_by_group
+from wardapp.core.history import field_label, show_value
 from wardapp.core.rates import RATES
+from wardapp.core.status import DayStatus, legend
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
 from wardapp.outbox.operations import request_resend
 from wardapp.reports.access import report_for_reading
 from wardapp.reports.models import FrozenReport
+from wardapp.signing.daystatus import pending_return, status_of, statuses_between
 from wardapp.signing.documents import revision_pdf
 from wardapp.signing.operations import (
     CannotSign,
@@ -31,6 +34,25 @@ from wardapp.signing.operations import (
 from wardapp.web import allowed, login_required
 
 bp = Blueprint("signing", __name__)
+
+
+@bp.app_context_processor
+def _day_status_helpers() -> dict:
+    """Every day page shows the day's one status and, when the city returned it, the banner."""
+
+    def day_status(report) -> DayStatus:
+        return status_of(report.commune_id, report.date) if report is not None else DayStatus.NO_FIGURES
+
+    def day_statuses(first, last) -> dict:
+        """Day → status for the commune's days between ``first`` and ``last`` (missing days absent)."""
+        return statuses_between(current_commune().id, first, last)
+
+    return {
+        "day_status": day_status,
+        "day_statuses": day_statuses,
+        "pending_return": pending_return,
+        "status_legend": legend,
+    }
 
 
 def _signable_report(day: str):
@@ -103,7 +125,10 @@ def revisions(day: str):
     history = revisions_of(report)
     diffs = {}
     for newer, older in itertools.pairwise(history):
-        diffs[newer.id] = changes_between(older.document, newer.document)
+        diffs[newer.id] = [
+            (field_label(name), show_value(name, before), show_value(name, after))
+            for name, before, after in changes_between(older.document, newer.document)
+        ]
     return render_template(
         "signing/revisions.html",
         day=date,

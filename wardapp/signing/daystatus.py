@@ -1,0 +1,95 @@
+"""The facts of the commune's days, read in one query, turned into the kernel's one day status.
+
+Every screen that says where a day stands (dashboard, calendar, report list, report header, PDF
+list) reads it from here, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_
+
+from wardapp.core.status import DayFacts, DayStatus, day_status
+from wardapp.extensions import db
+from wardapp.outbox.models import OutboxEntry
+from wardapp.reports.models import DailyReport, ReportStatus
+from wardapp.signing.models import ReportRevision
+
+
+@dataclass(frozen=True)
+class Return:
+    """The city's return of the latest signed revision, as the commune learned it."""
+
+    day: dt.date
+    comment: str
+    by: str
+    at: dt.datetime | None
+    revision: int
+
+
+def _rows(commune_id: int, start: dt.date, end: dt.date):
+    latest = and_(ReportRevision.report_id == DailyReport.id, ReportRevision.revision == DailyReport.signed_revisions)
+    return db.session.execute(
+        db.select(
+            DailyReport.date,
+            DailyReport.status,
+            DailyReport.ready_at,
+            OutboxEntry.state,
+            ReportRevision.city_state,
+        )
+        .outerjoin(ReportRevision, latest)
+        .outerjoin(OutboxEntry, OutboxEntry.revision_id == ReportRevision.id)
+        .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
+    ).all()
+
+
+def _facts(status: str, ready_at, outbox: str | None, city_state: str | None) -> DayFacts:
+    signed = status == ReportStatus.SIGNED
+    return DayFacts(
+        has_figures=True,
+        complete=status in (ReportStatus.COMPLETE, ReportStatus.SIGNED),
+        ready=ready_at is not None,
+        signed=signed,
+        outbox=outbox if signed else None,
+        city_returned=signed and city_state == "returned",
+    )
+
+
+def statuses_between(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, DayStatus]:
+    """Each day that has a report → its status (days without one are ``NO_FIGURES``)."""
+    return {row[0]: day_status(_facts(*row[1:])) for row in _rows(commune_id, start, end)}
+
+
+def status_of(commune_id: int, day: dt.date) -> DayStatus:
+    return statuses_between(commune_id, day, day).get(day, DayStatus.NO_FIGURES)
+
+
+def pending_return(report: DailyReport | None) -> Return | None:
+    """The city's return of this day, while the day still stands on the returned revision."""
+    if report is None or report.status != ReportStatus.SIGNED:
+        return None
+    revision = db.session.scalar(
+        db.select(ReportRevision).filter_by(report_id=report.id, revision=report.signed_revisions)
+    )
+    if revision is None or revision.city_state != "returned":
+        return None
+    return Return(report.date, revision.city_comment, revision.returned_by, revision.returned_at, revision.revision)
+
+
+def returns_between(commune_id: int, start: dt.date, end: dt.date) -> list[Return]:
+    """Returned days not yet corrected, newest first (the dashboard's banner)."""
+    latest = and_(ReportRevision.report_id == DailyReport.id, ReportRevision.revision == DailyReport.signed_revisions)
+    rows = db.session.execute(
+        db.select(DailyReport.date, ReportRevision)
+        .join(ReportRevision, latest)
+        .filter(
+            DailyReport.commune_id == commune_id,
+            DailyReport.date.between(start, end),
+            DailyReport.status == ReportStatus.SIGNED,
+            ReportRevision.city_state == "returned",
+        )
+        .order_by(DailyReport.date.desc())
+    ).all()
+    return [Return(day, r.city_comment, r.returned_by, r.returned_at, r.revision) for day, r in rows]
