@@ -41,6 +41,11 @@ class Defaults:
     OUTBOX_INTERVAL = 5  # seconds between worker passes
     OUTBOX_POLL_SECONDS = 300  # how often to ask the city about a sent report
     OUTBOX_POLL_DAYS = 14  # how far back to keep asking
+    # PDF signatures: an RFC 3161 time-stamping URL adds a timestamp to each signature, and
+    # validation data on embeds the chains' OCSP/CRL answers (PAdES B-LT). Both need the service
+    # reachable when the leader signs; empty/off by default (WARDAPP_PDF_TSA_URL, ...).
+    PDF_TSA_URL = ""
+    PDF_VALIDATION_DATA = False
 
 
 def load(app: Flask, overrides: dict | None) -> None:

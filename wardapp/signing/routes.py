@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import itertools
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +18,6 @@ from wardapp.outbox.models import OutboxEntry
 from wardapp.outbox.operations import request_resend
 from wardapp.reports.access import report_for_reading
 from wardapp.reports.models import FrozenReport
-from wardapp.signing.documents import revision_pdf
 from wardapp.signing.operations import (
     CannotSign,
     build_document,
@@ -64,7 +62,6 @@ def sign(day: str):
             db.session.rollback()
             raise FrozenReport(report) from None
         else:
-            _keep_pdf(revision)
             flash(_("Đã ký báo cáo %(id)s. Báo cáo đang được gửi lên thành phố.", id=revision.report_key), "success")
             return redirect(url_for("signing.revisions", day=report.date.isoformat()), code=303)
     if report.frozen and request.method == "GET":
@@ -84,16 +81,6 @@ def sign(day: str):
         error_field=error_field,
         late_reason=late_reason,
     ), (422 if errors else 200)
-
-
-def _keep_pdf(revision) -> None:
-    """Build and sign the revision's PDF now, so the first push can carry it. Never blocks signing:
-    the sender builds it later if this fails."""
-    try:
-        with force_locale("vi"):
-            revision_pdf(revision)
-    except Exception:
-        current_app.logger.exception("could not build the PDF of %s", revision.report_key)
 
 
 @bp.get("/reports/<day>/revisions")
