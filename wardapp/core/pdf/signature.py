@@ -32,6 +32,7 @@ from PIL import Image
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -326,6 +327,13 @@ def _signer_style(image: PdfImage | None) -> TextStampStyle:
         border_width=0,
         background=image,
         background_opacity=1.0,
+        # The handwritten signature above, the signature's details in small print below it.
+        background_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MAX, margins=Margins(2, 2, 2, 24)
+        ),
+        inner_content_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MIN, margins=Margins(2, 2, 1, 1)
+        ),
     )
 
 
@@ -424,7 +432,7 @@ def placeholder_signature(full_name: str, size: tuple[int, int] = (480, 160)) ->
         t = i / 119
         wobble = (seed[i % 32] / 255 - 0.5) * 0.25
         x = width * (0.08 + 0.84 * t)
-        y = height * (0.55 + (0.28 + wobble) * math.sin(t * math.pi * (3 + seed[0] % 3)))
+        y = height * (0.5 + (0.16 + wobble / 2) * math.sin(t * math.pi * (5 + seed[0] % 3)) * (1.2 - t))
         points.append((x, y))
     draw.line(points, fill=(20, 40, 160, 255), width=6, joint="curve")
     draw.line([(width * 0.2, height * 0.82), (width * 0.85, height * 0.74)], fill=(20, 40, 160, 255), width=4)
