@@ -92,35 +92,39 @@ def make_local_ca(folder: Path, province_name: str, commune_name: str, now: dt.d
     return cert
 
 
-def issue(
-    ca_folder: Path, folder: Path, subject: x509.Name, now: dt.datetime, *, serial: int | None = None
-) -> x509.Certificate:
-    """A signing certificate (digitalSignature + nonRepudiation, not a CA) from the local CA."""
+def issue(ca_folder: Path, folder: Path, subject: x509.Name, now: dt.datetime) -> x509.Certificate:
+    """A new key in ``folder`` and its signing certificate from the local CA."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = issue_for_key(ca_folder, key.public_key(), subject, now)
+    _write_key(folder, key)
+    write_atomic(folder / CERT_FILE, _pem([cert]))
+    write_atomic(folder / CHAIN_FILE, _pem([certificate(ca_folder)]))
+    (folder / PKCS11_FILE).unlink(missing_ok=True)
+    return cert
+
+
+def issue_for_key(ca_folder: Path, public_key, subject: x509.Name, now: dt.datetime) -> x509.Certificate:
+    """A signing certificate (digitalSignature + nonRepudiation, not a CA) from the local CA for a
+    public key, e.g. one whose private half was made on a PKCS#11 token and never leaves it."""
     ca_key = serialization.load_pem_private_key((ca_folder / KEY_FILE).read_bytes(), None)
     ca_cert = certificate(ca_folder)
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
+    return (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(serial or x509.random_serial_number())
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
         .not_valid_after(min(now + dt.timedelta(days=365 * HOLDER_YEARS), ca_cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(signer=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
             critical=False,
         )
         .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
     )
-    _write_key(folder, key)
-    write_atomic(folder / CERT_FILE, _pem([cert]))
-    write_atomic(folder / CHAIN_FILE, _pem([ca_cert]))
-    (folder / PKCS11_FILE).unlink(missing_ok=True)
-    return cert
 
 
 def organisation_name(commune_name: str, province_name: str, commune_code: str) -> x509.Name:

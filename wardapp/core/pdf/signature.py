@@ -232,8 +232,14 @@ def open_signer(folder: Path) -> Iterator[signers.Signer]:
         token.module, token_criteria=TokenCriteria(label=token.token_label), user_pin=token.user_pin()
     )
     try:
+        # Raw mechanisms (CKM_ECDSA, CKM_RSA_PKCS over a digest made here): every token has them,
+        # while hash-and-sign ones (CKM_ECDSA_SHA256) are missing on many, SoftHSM2 among them.
         yield pkcs11.PKCS11Signer(
-            session, key_label=token.key_label, cert_label=token.cert_label or token.key_label, ca_chain=ca_chain
+            session,
+            key_label=token.key_label,
+            cert_label=token.cert_label or token.key_label,
+            ca_chain=ca_chain,
+            use_raw_mechanism=True,
         )
     finally:
         session.close()
