@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
-from wardapp.city.operations import log_request, lookup_key, receipt, store
-from wardapp.core.verify import Refusal, Upload, check_push, protected_header
+from wardapp.city.operations import log_request, lookup_key, receipt, store, trust_roots
+from wardapp.core.verify import Refusal, Upload, check_pdf_part, check_push, protected_header
 
 bp = Blueprint("city_api", __name__, url_prefix="/api/v1/daily-reports")
 MAX_TOKEN_AGE = 300
@@ -36,6 +36,8 @@ def receive():
         if pdf is not None and not pdf.startswith(b"%PDF-"):
             raise Refusal(400, "malformed_request", "the pdf part is not a PDF")
         push = check_push(token, uploads, lookup_key)
+        if pdf is not None:
+            check_pdf_part(pdf, push, trust_roots(push.commune_code))
         status, body = store(push, token, pdf)
         log_request(request, status, report_id=push.payload["report_id"], commune=push.commune_code)
         db.session.commit()

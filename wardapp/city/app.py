@@ -39,6 +39,7 @@ class CityDefaults:
     CITY_PUBLIC_URL = ""  # the URL communes push to; the status JWT's "aud" must equal it
     MAX_CONTENT_LENGTH = 200 * 1000 * 1000  # a report with many camera photos and its PDF
     GRID_DAYS = 14
+    CITY_PDF_TRUST_DIR = ""  # roots for the communes' PDF signatures; empty: instance/pdf-trust
 
 
 def create_app(overrides: dict | None = None) -> Flask:

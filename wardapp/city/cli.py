@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityUser
-from wardapp.city.operations import EnrolError, enrol
+from wardapp.city.operations import EnrolError, enrol, enrol_ca
 
 city_cli = AppGroup("city", help="The city intake.")
 
@@ -18,14 +18,22 @@ city_cli = AppGroup("city", help="The city intake.")
 @city_cli.command("enrol")
 @click.argument("code")
 @click.argument("jwk_file", type=click.File("r"))
-def enrol_command(code, jwk_file):
+@click.option(
+    "--ca-cert",
+    type=click.File("rb"),
+    help="PEM of the CA the commune's PDF signatures chain to (from `flask --app wsgi pdf-cert export-roots`).",
+)
+def enrol_command(code, jwk_file, ca_cert):
     """Enrol a commune by its 5-digit code and public JWK file (from `flask --app wsgi keys export`)."""
     try:
         row = enrol(code.strip(), json.load(jwk_file))
+        roots = enrol_ca(code.strip(), ca_cert.read()) if ca_cert else []
     except (ValueError, EnrolError) as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Enrolled {code} with key {row.kid}")
+    for root in roots:
+        click.echo(f"Trusted for its PDFs: {root.subject.rfc4514_string()}")
 
 
 @city_cli.command("create-user")
