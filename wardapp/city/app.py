@@ -16,6 +16,7 @@ from sqlalchemy import event
 from wardapp import ROOT
 from wardapp.city import cli, models
 from wardapp.city.api import bp as api_bp
+from wardapp.city.checking import bp as verify_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
@@ -76,7 +77,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(core_i18n.FILTERS)
     init_pages(app)
-    for blueprint in (api_bp, pages_bp, pdfs_bp):
+    for blueprint in (api_bp, pages_bp, pdfs_bp, verify_bp):
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)
