@@ -170,3 +170,19 @@ def test_a_pdf_that_cannot_be_built_refuses_the_signature_and_leaves_nothing(app
     assert report.signed_revisions == 0 and not report.frozen
     pdfs = Path(app.instance_path) / "pdfs"
     assert not [p for p in pdfs.rglob("*") if p.is_file()]
+
+
+def test_a_revision_without_its_pdf_is_a_404_until_the_repair_command_builds_it(app, signed):
+    path = documents.pdf_path(signed)
+    path.unlink()
+    client = client_as(app, "leader")
+
+    assert client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").status_code == 404
+    assert not path.exists()  # the download built nothing
+
+    result = app.test_cli_runner().invoke(args=["pdf", "repair"])
+    assert result.exit_code == 0 and "Built 1 PDF(s)." in result.output, result.output
+    checked = verification.check_pdf(path.read_bytes(), [commune_certificate()])
+    assert checked.valid
+    assert {s.signing_time for s in checked.signatures} == {signed.signed_at.replace(tzinfo=dt.UTC)}
+    assert client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").get_data() == path.read_bytes()
