@@ -186,3 +186,14 @@ def test_a_revision_without_its_pdf_is_a_404_until_the_repair_command_builds_it(
     assert checked.valid
     assert {s.signing_time for s in checked.signatures} == {signed.signed_at.replace(tzinfo=dt.UTC)}
     assert client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").get_data() == path.read_bytes()
+
+
+def test_the_certificates_page_shows_the_development_default_to_the_admin_only(app, signed):
+    page = client_as(app, "admin").get("/admin/certificates")
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="development-ca"' in html and "không có giá trị pháp lý" in html
+    assert 'data-party="commune"' in html and 'data-party="leader"' in html
+    assert html.count(certificates.DEVELOPMENT_LABEL) == 2  # the issuer of both certificates
+    assert client_as(app, "leader").get("/admin/certificates").status_code == 403

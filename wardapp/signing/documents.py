@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography import x509
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from PIL import Image
 from werkzeug.exceptions import NotFound
 
@@ -214,3 +215,33 @@ def repair_pdf(revision: ReportRevision) -> bytes:
     if not path.exists():
         write_atomic(path, build_signed_pdf(revision))
     return path.read_bytes()
+
+
+def certificate_rows(leaders) -> list[dict]:
+    """What the certificates page shows for the commune and each leader."""
+    rows = [_row(cert_dir(), "commune", _("Cơ quan (con dấu)"))]
+    rows += [_row(leader_dir(user), user.username, user.full_name) for user in leaders]
+    return rows
+
+
+def _row(folder: Path, key: str, who: str) -> dict:
+    token = certificates.token_config(folder)
+    cert = certificates.certificate(folder) if (folder / certificates.CERT_FILE).exists() else None
+    if token is not None:
+        source = _("Token PKCS#11 %(token)s, khóa %(key)s", token=token.token_label, key=token.key_label)
+    elif cert is None:
+        source = _("Chưa cấp: CA nội bộ cấp khi ký lần đầu")
+    elif certificates.is_local_ca(cert):
+        source = _("CA nội bộ (mặc định để phát triển, không có giá trị pháp lý)")
+    else:
+        source = _("Nhập từ tệp PKCS#12 của tổ chức chứng thực")
+    return {
+        "key": key,
+        "who": who,
+        "subject": cert.subject.rfc4514_string() if cert else "",
+        "issuer": cert.issuer.rfc4514_string() if cert else "",
+        "not_before": cert.not_valid_before_utc if cert else None,
+        "not_after": cert.not_valid_after_utc if cert else None,
+        "development": cert is not None and token is None and certificates.is_local_ca(cert),
+        "source": source,
+    }

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import itertools
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from wardapp.auth.models import User
 from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.core.deadline import is_late
@@ -18,6 +19,7 @@ from wardapp.outbox.models import OutboxEntry
 from wardapp.outbox.operations import request_resend
 from wardapp.reports.access import report_for_reading
 from wardapp.reports.models import FrozenReport
+from wardapp.signing.documents import certificate_rows
 from wardapp.signing.operations import (
     CannotSign,
     build_document,
@@ -125,3 +127,18 @@ def resend(entry_id: int):
     db.session.commit()
     flash(_("Đã xếp lịch gửi lại ngay."), "success")
     return redirect(url_for("signing.revisions", day=entry.revision.report.date.isoformat()), code=303)
+
+
+@bp.get("/admin/certificates")
+@allowed("administer")
+def certificates():
+    """The PDF signing certificates: the commune's and each leader's, and where their keys are."""
+    leaders = db.session.scalars(
+        db.select(User).filter_by(commune_id=current_commune().id, active=True).order_by(User.username)
+    )
+    return render_template(
+        "signing/certificates.html",
+        rows=certificate_rows([u for u in leaders if u.may("sign")]),
+        tsa_url=current_app.config.get("PDF_TSA_URL") or "",
+        validation_data=bool(current_app.config.get("PDF_VALIDATION_DATA")),
+    )
