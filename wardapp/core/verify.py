@@ -15,12 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography import x509
 from joserfc import jws
 from joserfc.jwk import OKPKey
 from PIL import Image
 
 from wardapp.core import schema
 from wardapp.core.images import CONTENT_TYPES
+from wardapp.core.pdf import verification
+from wardapp.core.pdf.verification import SignatureCheck
 
 ACCEPTED_ALGS = ("Ed25519", "EdDSA")
 # As the commune refuses at upload: more is a decompression bomb (and would break the city's PDFs).
@@ -159,12 +162,10 @@ def image_type(data: bytes) -> str | None:
 PDF_ERROR = "bad_pdf"
 
 
-def check_pdf_part(pdf: bytes, push: VerifiedPush, trusted: list) -> None:
+def check_pdf_part(pdf: bytes, push: VerifiedPush, trusted: list[x509.Certificate]) -> None:
     """The push's ``pdf`` part must be the commune's signed copy of this very payload: every
     signature intact, chained to the commune's enrolled roots and covering the whole file, and the
     embedded payload byte for byte the JWS payload. Refusal(422, "bad_pdf") otherwise."""
-    from wardapp.core.pdf import verification
-
     checked = verification.check_pdf(pdf, trusted)
     if not checked.signatures:
         raise Refusal(422, PDF_ERROR, "the pdf part carries no signature")
@@ -177,7 +178,7 @@ def check_pdf_part(pdf: bytes, push: VerifiedPush, trusted: list) -> None:
         raise Refusal(422, PDF_ERROR, f"the pdf part embeds another payload (SHA-256 {checked.payload_sha256[:16]}…)")
 
 
-def _why(signature) -> str:
+def _why(signature: SignatureCheck) -> str:
     if signature.error:
         return signature.error
     if not signature.intact:
