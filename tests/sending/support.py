@@ -296,7 +296,7 @@ def enrol_commune(city: City, code: str = "20242") -> dict:
     """The city enrols the commune's active public key (as `keys export` prints it) and the CA
     its PDF signatures chain to (as `pdf-cert export-roots` prints it)."""
     jwk = public_jwk()
-    documents.ensure_certificate(Commune.current())
+    documents.ensure_certificate(Commune.installed())
     city.enrol(code, jwk, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in documents.trust_roots()))
     return jwk
 

@@ -175,7 +175,8 @@ def check_pdf_part(pdf: bytes, push: VerifiedPush, trusted: list[x509.Certificat
     if checked.payload is None:
         raise Refusal(422, PDF_ERROR, f"the pdf part embeds no {verification.PAYLOAD_NAME}")
     if checked.payload != push.payload_bytes:
-        raise Refusal(422, PDF_ERROR, f"the pdf part embeds another payload (SHA-256 {checked.payload_sha256[:16]}…)")
+        digest = hashlib.sha256(checked.payload).hexdigest()
+        raise Refusal(422, PDF_ERROR, f"the pdf part embeds another payload (SHA-256 {digest[:16]}…)")
 
 
 def _why(signature: SignatureCheck) -> str:
