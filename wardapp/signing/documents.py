@@ -9,10 +9,13 @@ a PKCS#12 import or a PKCS#11 token, see ``core.pdf.certificates``), the seal im
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import io
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from cryptography import x509
@@ -57,6 +60,20 @@ def _now() -> dt.datetime:
     return clock.now().astimezone(dt.UTC)
 
 
+@contextlib.contextmanager
+def _issuing() -> Iterator[None]:
+    """One issuer at a time across workers: a double click on "Ký" is two requests that could
+    otherwise both issue a first certificate and leave one's key beside the other's certificate."""
+    folder = cert_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def ensure_local_ca(commune: Commune) -> Path:
     folder = ca_dir()
     if not (folder / certificates.CERT_FILE).exists():
@@ -67,24 +84,26 @@ def ensure_local_ca(commune: Commune) -> Path:
 def ensure_certificate(commune: Commune) -> Path:
     """The commune's (organisation) certificate: issued by the local CA unless one was imported."""
     folder = cert_dir()
-    ensure_local_ca(commune)
-    if not certificates.has_material(folder):
-        name = certificates.organisation_name(commune.name, commune.province_name, commune.code)
-        certificates.issue(ca_dir(), folder, name, _now())
-    if not (folder / SEAL_FILE).exists():
-        write_atomic(folder / SEAL_FILE, signature.placeholder_seal(f"UBND {commune.name}"))
+    with _issuing():
+        ensure_local_ca(commune)
+        if not certificates.has_material(folder):
+            name = certificates.organisation_name(commune.name, commune.province_name, commune.code)
+            certificates.issue(ca_dir(), folder, name, _now())
+        if not (folder / SEAL_FILE).exists():
+            write_atomic(folder / SEAL_FILE, signature.placeholder_seal(f"UBND {commune.name}"))
     return folder
 
 
 def ensure_leader_certificate(commune: Commune, user) -> Path:
     """The leader's personal certificate: issued by the local CA unless imported or on a token."""
     folder = leader_dir(user)
-    if not certificates.has_material(folder):
-        ensure_local_ca(commune)
-        name = certificates.person_name(user.full_name, user.position or "", commune.name, commune.province_name)
-        certificates.issue(ca_dir(), folder, name, _now())
-    if not (folder / SIGNATURE_IMAGE_FILE).exists():
-        write_atomic(folder / SIGNATURE_IMAGE_FILE, signature.placeholder_signature(user.full_name))
+    with _issuing():
+        if not certificates.has_material(folder):
+            ensure_local_ca(commune)
+            name = certificates.person_name(user.full_name, user.position or "", commune.name, commune.province_name)
+            certificates.issue(ca_dir(), folder, name, _now())
+        if not (folder / SIGNATURE_IMAGE_FILE).exists():
+            write_atomic(folder / SIGNATURE_IMAGE_FILE, signature.placeholder_signature(user.full_name))
     return folder
 
 
