@@ -3,10 +3,12 @@ unsigned, tampered or mismatched one is refused with 422 ``bad_pdf`` and nothing
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import requests
+from cryptography.hazmat.primitives import serialization
 
 from wardapp.core.pdf import document, verification
 from wardapp.signing import documents
@@ -78,3 +80,18 @@ def test_the_signed_pdf_of_another_revision_is_refused(app, wired, commune, user
     assert response.status_code == 422 and response.json()["error"] == "bad_pdf"
     assert "another payload" in response.json()["detail"]
     assert [r["report_id"] for r in wired.received()] == [first.report_key]
+
+
+def test_the_city_admin_enrols_the_communes_ca_on_the_page_and_its_pdfs_are_then_accepted(app, city, signed):
+    app.config["CITY_URL"] = city.url
+    city.make_user("quantri", "Nguyễn Quản Trị", role="admin")
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in documents.trust_roots())
+    jwk = json.dumps(support.public_jwk())
+    admin = city.signed_in("quantri")
+
+    not_a_ca = admin.post("/communes", data={"code": "20242", "jwk": jwk, "ca_pem": "-----BEGIN CERTIFICATE-----\nx"})
+    assert not_a_ca.status_code == 422 and "not a PEM certificate" in not_a_ca.get_data(as_text=True)
+    page = admin.post("/communes", data={"code": "20242", "jwk": jwk, "ca_pem": pem.decode()})
+    assert page.status_code == 303
+
+    assert push_with_pdf(city, signed, documents.revision_pdf(signed)).status_code == 201

@@ -34,7 +34,7 @@ from wardapp.city.models import (
     IntakeLog,
     ReceivedReport,
 )
-from wardapp.city.operations import EnrolError, enrol, grid, photo_path
+from wardapp.city.operations import EnrolError, enrol, enrol_ca, grid, photo_path
 from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group
@@ -255,7 +255,11 @@ def communes():
             abort(403)
         try:
             jwk = json.loads(request.form.get("jwk", "") or "{}")
-            enrol(request.form.get("code", "").strip(), jwk)
+            code = request.form.get("code", "").strip()
+            enrol(code, jwk)
+            ca_pem = request.form.get("ca_pem", "").strip()
+            if ca_pem:  # the CA its PDF signatures chain to (`flask pdf-cert export-roots`)
+                enrol_ca(code, ca_pem.encode())
             db.session.commit()
             flash("Đã kết nối xã/phường.", "success")
             return redirect(url_for("city.communes"), code=303)
