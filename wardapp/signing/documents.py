@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cryptography import x509
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
 from PIL import Image
 from werkzeug.exceptions import NotFound
@@ -41,7 +41,7 @@ class MissingPdf(NotFound):
     """A signed revision without its stored PDF (signed before PDFs were built at signing, or the
     process stopped between the commit and the file's rename): ``flask pdf repair`` builds it."""
 
-    description = "Chưa có bản PDF đã ký của báo cáo này; quản trị viên chạy lệnh “flask pdf repair”."
+    description = lazy_gettext("Chưa có bản PDF đã ký của báo cáo này; quản trị viên chạy lệnh “flask pdf repair”.")
 
 
 def cert_dir() -> Path:
