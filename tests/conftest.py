@@ -1,8 +1,17 @@
-"""Fixtures: a real SQLite file per test, built by the real migrations; personas; log-in helper;
-the server clock every test runs at (``helpers.TEST_NOW``)."""
+"""Fixtures: a real database per test, built by the real migrations; personas; log-in helper;
+the server clock every test runs at (``helpers.TEST_NOW``).
+
+The database is a SQLite file. Test modules marked ``pytest.mark.engines`` run every test that
+uses a database twice: on SQLite and on PostgreSQL (a throwaway cluster of Debian's PostgreSQL
+that the tests start, ``tests/services.py``; each test gets its own database copied from a
+migrated template). A machine without PostgreSQL fails those tests, so CI cannot pass by skipping
+them; ``WARDAPP_ENGINES=optional`` (``make test ENGINES=optional``) turns that into a skip.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -10,13 +19,112 @@ import flask_migrate
 import pytest
 import time_machine
 
+from wardapp import ROOT
 from wardapp.app import create_app
+from wardapp.city.app import create_app as create_city_app
+from wardapp.city.extensions import city_db
 from wardapp.extensions import db
 
-from . import factories
+from . import factories, services
 from .helpers import TEST_NOW, IsolatedClient
 
 ROLES = ("staff", "leader", "reviewer", "admin")
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    if "db_engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("engines"):
+        metafunc.parametrize("db_engine", ENGINES, indirect=True)
+
+
+def unavailable(reason: str):
+    """A server the tests need is missing: a failure, or a skip where the developer asked for it."""
+    if os.environ.get("WARDAPP_ENGINES") == "optional":
+        pytest.skip(f"{reason} (WARDAPP_ENGINES=optional)")
+    pytest.fail(
+        f"{reason}. Install it (make system, as root), or run `make test ENGINES=optional` to skip "
+        "the PostgreSQL and object-store tests on this machine.",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def db_engine(request) -> str:
+    """The database the test runs on: ``sqlite`` unless the module is marked ``engines``."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL cluster for the whole run, started on first use."""
+    try:
+        cluster = services.PostgresCluster().start()
+    except services.Unavailable as error:
+        unavailable(str(error))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres, tmp_path_factory) -> str:
+    """A PostgreSQL database built by the commune app's migrations: the template of each test's."""
+    name = postgres.create_database("wardapp_template")
+    instance = tmp_path_factory.mktemp("migrated-pg")
+    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": postgres.url(name)})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
+def migrated_city_postgres(postgres, tmp_path_factory) -> str:
+    """A PostgreSQL database built by the city's migrations: the template of each test's."""
+    name = postgres.create_database("city_template")
+    instance = tmp_path_factory.mktemp("city-migrated-pg")
+    app = create_city_app(
+        {"INSTANCE_PATH": instance, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": postgres.url(name)}
+    )
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
+        city_db.engine.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One SeaweedFS S3 server on 127.0.0.1 for the whole run, started on first use, with one bucket."""
+    try:
+        server = services.SeaweedS3().start()
+    except services.Unavailable as error:
+        unavailable(str(error))
+    server.bucket = server.create_bucket()
+    yield server
+    server.stop()
+
+
+def city_engine_config(request, db_engine: str) -> dict:
+    """The city intake's database and store for the test's engine.
+
+    SQLite leg: the instance's SQLite file and its folder (the defaults). PostgreSQL leg: the
+    production set-up, a PostgreSQL database and the object store (a prefix of its own in the S3
+    server's bucket), with the secret key every server of a shared database must be given.
+    """
+    if db_engine != "postgresql":
+        return {}
+    s3 = request.getfixturevalue("s3_server")
+    return {
+        "SQLALCHEMY_DATABASE_URI": fresh_postgres(request, "migrated_city_postgres", "city_test"),
+        **s3.settings(s3.bucket, prefix=f"test-{secrets.token_hex(6)}"),
+    }
+
+
+def fresh_postgres(request, template_fixture: str, prefix: str) -> str:
+    """A new database copied from a migrated template, dropped after the test; returns its URL."""
+    cluster = request.getfixturevalue("postgres")
+    name = cluster.create_database(prefix, template=request.getfixturevalue(template_fixture))
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    return cluster.url(name)
 
 
 _session_clock = time_machine.travel(TEST_NOW, tick=True)
@@ -25,6 +133,7 @@ _session_clock = time_machine.travel(TEST_NOW, tick=True)
 def pytest_configure(config):
     # Session fixtures and module constants see the same clock as the tests (not the real date).
     _session_clock.start()
+    services.sign_s3_requests_with_the_real_clock()
 
 
 def pytest_unconfigure(config):
@@ -64,8 +173,11 @@ def make_app(instance: Path, migrated_db: Path, **config):
 
 
 @pytest.fixture
-def app(tmp_path, migrated_db):
-    app = make_app(tmp_path, migrated_db)
+def app(request, tmp_path, migrated_db, db_engine):
+    config = {}
+    if db_engine == "postgresql":
+        config["SQLALCHEMY_DATABASE_URI"] = fresh_postgres(request, "migrated_postgres", "wardapp_test")
+    app = make_app(tmp_path, migrated_db, **config)
     with app.app_context():
         yield app
         db.session.remove()

@@ -31,6 +31,9 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # A streamed body (the ZIP of days) is read inside the request's own context, as a server
+        # reads it in the request's thread, not later from the test's.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

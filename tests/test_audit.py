@@ -14,6 +14,8 @@ from wardapp.extensions import db
 from . import factories
 from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 
 @pytest.fixture(autouse=True)
 def quick_password_hashing(monkeypatch):

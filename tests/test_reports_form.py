@@ -16,6 +16,8 @@ from wardapp.reports.models import DailyReport
 from . import factories
 from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 NARRATIVE = {
     "highlights": "Người dân hài lòng với thái độ phục vụ; Tổ phản ứng nhanh hỗ trợ 2 cụ già.",
     "difficulties": "Đường truyền chập chờn buổi sáng <15 phút> & máy in hỏng.",

@@ -39,6 +39,7 @@ class Defaults:
     OUTBOX_LEASE_SECONDS = 120  # a claimed entry not answered by then is due again
     OUTBOX_BACKOFF = (15, 60, 300, 900, 1800, 3600)
     OUTBOX_INTERVAL = 5  # seconds between worker passes
+    OUTBOX_PROBE_TIMEOUT = 5  # seconds for the status probe that tells the city is back
     OUTBOX_POLL_SECONDS = 300  # how often to ask the city about a sent report
     OUTBOX_POLL_DAYS = 14  # how far back to keep asking
     # PDF signatures: an RFC 3161 time-stamping URL adds a timestamp to each signature, and

@@ -291,6 +291,8 @@ def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(liv
     # The city's reviewer, in another browser, sees the day late ("M") for the commune.
     city_page, city_watch = open_page(viewport=DESKTOP, base_url=live_city.url)
     log_in(city_page, live_city.reviewer)
+    expect(city_page.locator("h1")).to_contain_text("Tổng quan ngày")  # the overview comes first
+    city_page.get_by_role("link", name="Tình hình báo cáo").click()
     expect(city_page.locator("h1")).to_contain_text("Tình hình báo cáo ngày")
     cell = city_page.locator(f'#completeness tr[data-commune="20242"] td[data-date="{day.isoformat()}"]')
     expect(cell).to_have_attribute("data-state", "late")

@@ -33,6 +33,7 @@ from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import open_correction, sign_report
 
 from .. import factories
+from ..conftest import city_engine_config
 from ..helpers import TODAY
 from ..sending import support
 
@@ -226,13 +227,12 @@ def migrated_city_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def city(tmp_path_factory, migrated_city_db):
+def city(request, tmp_path_factory, migrated_city_db, db_engine):
     """The city intake served on 127.0.0.1, knowing a reviewer ``sokhcn``."""
     instance = tmp_path_factory.mktemp("pdf-city")
     shutil.copy(migrated_city_db, instance / "city.sqlite3")
-    app = create_city_app(
-        {"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "city-test-secret"}
-    )
+    config = {"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "city-test-secret"}
+    app = create_city_app(config | city_engine_config(request, db_engine))
     server = support.City(app).start()
     server.make_user()
     yield server

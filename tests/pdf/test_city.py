@@ -29,6 +29,8 @@ from .conftest import (
     text_of,
 )
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 DAY = TODAY.isoformat()
 MONTH = f"{TODAY:%Y-%m}"
 OTHER_NAME = "Phường Hải Vân"

@@ -15,6 +15,7 @@ from wardapp.city.app import create_app as create_city_app
 from wardapp.city.extensions import city_db
 from wardapp.core import clock
 
+from ..conftest import city_engine_config
 from . import support
 
 
@@ -35,12 +36,12 @@ def migrated_city_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def city_app(tmp_path_factory, migrated_city_db):
+def city_app(request, tmp_path_factory, migrated_city_db, db_engine):
+    """The city intake on the test's engine (the commune app's ``app`` uses the same one)."""
     instance = tmp_path_factory.mktemp("city")
     shutil.copy(migrated_city_db, instance / "city.sqlite3")
-    app = create_city_app(
-        {"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "city-test-secret"}
-    )
+    config = {"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "city-test-secret"}
+    app = create_city_app(config | city_engine_config(request, db_engine))
     yield app
     with app.app_context():
         city_db.engine.dispose()

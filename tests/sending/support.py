@@ -9,18 +9,18 @@ city's database through ``City.rows`` (which opens the city's own context for th
 from __future__ import annotations
 
 import base64
-import contextvars
 import datetime as dt
 import functools
+import hashlib
 import io
 import json
 import socket
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import requests
 from cryptography.hazmat.primitives import serialization
-from flask.testing import FlaskClient
 from joserfc import jws, jwt
 from joserfc.jwk import OKPKey
 from PIL import Image
@@ -44,6 +44,7 @@ from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import JWS_TYPE
 
 from .. import factories
+from ..helpers import IsolatedClient
 
 PUSH = "/api/v1/daily-reports"
 CITY_PASSWORD = "thanh-pho-9"
@@ -190,14 +191,6 @@ def status(city_url: str, report_id: str, token: str | None) -> requests.Respons
 
 
 # --- The commune side -----------------------------------------------------------------------
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose every request runs in its own app context, as in production (the
-    ``app`` fixture keeps one context open for the whole test, which requests would share)."""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def signed_in(app, username: str) -> IsolatedClient:
@@ -354,3 +347,67 @@ def b64url_decode(part: str) -> bytes:
 
 def b64url_json(part: str) -> dict:
     return json.loads(b64url_decode(part))
+
+
+# --- Pushes made without a commune app (many communes, each with its own key) --------------------
+
+
+@dataclass(frozen=True)
+class MadePush:
+    report_id: str
+    token: str
+    photos: list[tuple[str, bytes, str]]  # (filename, data, content type), as the sender sends them
+
+
+def make_push(
+    unit, key: OKPKey, day: dt.date, photos: list[bytes], *, revision_number: int = 1, highlights: str = ""
+) -> MadePush:
+    """A push as a commune's app signs it (payload built by the kernel, schema-valid, JWS with its
+    key), for a commune of the official list that has no app in this process."""
+    listed = []
+    files = []
+    for i, data in enumerate(photos):
+        name = f"quay-{i + 1}.jpg"
+        files.append((name, data, "image/jpeg"))
+        listed.append(
+            {
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "filename": name,
+                "content_type": "image/jpeg",
+                "bytes": len(data),
+                "category": "counters",
+                "category_label": "Quầy tiếp nhận",
+                "caption": f"Quầy số {i + 1} buổi sáng",
+                "taken_at": dt.datetime.combine(day, dt.time(8, 30 + i), clock.TZ).isoformat(timespec="seconds"),
+                "verifiable": True,
+            }
+        )
+    previous = f"{unit.code}:{day}:r{revision_number - 1}" if revision_number > 1 else None
+    document = payload.build(
+        payload.SigningInput(
+            commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
+            day=day,
+            revision=revision_number,
+            supersedes=previous,
+            correction_reason="Sửa số liệu tiếp nhận" if previous else None,
+            signed_at=dt.datetime.combine(day, dt.time(16, 30), clock.TZ),
+            signer={"username": "leader", "full_name": "Nguyễn Văn Lãnh", "position": "Giám đốc Trung tâm"},
+            late=False,
+            late_reason=None,
+            figures=factories.figures(),
+            narrative={
+                "highlights": highlights or "Trung tâm tiếp nhận 30 hồ sơ, không có phản ánh.",
+                "difficulties": "",
+                "proposals": "",
+            },
+            photos=listed,
+        )
+    )
+    document["late_dossiers"] = []  # as signing.operations.build_document adds it
+    token = jws.serialize_compact(
+        {"alg": "Ed25519", "kid": key.thumbprint(), "typ": JWS_TYPE},
+        payload.encode(document),
+        key,
+        algorithms=["Ed25519"],
+    )
+    return MadePush(document["report_id"], token, files)

@@ -17,6 +17,8 @@ from wardapp.signing.operations import sign_report
 from ..helpers import TODAY
 from . import support
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 DAY = TODAY.isoformat()
 
 
@@ -40,7 +42,7 @@ def grid_rows(html: str) -> dict[str, str]:
 
 
 def test_it_lists_every_commune_of_the_province_and_marks_those_not_connected(wired, delivered, reviewer):
-    html = reviewer.get("/").get_data(as_text=True)
+    html = reviewer.get("/grid").get_data(as_text=True)
 
     rows = grid_rows(html)
     province = {u.code: u.name for u in all_units().values() if u.province_code == "48"}

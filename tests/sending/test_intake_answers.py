@@ -22,6 +22,8 @@ from wardapp.signing.operations import sign_report
 from ..helpers import TODAY
 from . import support
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def signed(app, wired, commune, users):
@@ -146,6 +148,24 @@ def test_it_refuses_a_payload_for_another_commune_signed_with_this_communes_key(
     )
 
     assert support.OTHER_COMMUNE in detail and "20242" in detail
+    assert wired.received() == []
+
+
+@pytest.mark.parametrize("revision_number", [10**7, 10**25], ids=["beyond a million", "beyond any integer column"])
+def test_it_refuses_a_revision_number_no_commune_makes_instead_of_failing_to_store_it(wired, signed, revision_number):
+    """Found on PostgreSQL: a well-signed payload whose revision overflows the integer column (or
+    whose report id outgrows its column) answered 500; SQLite stored it."""
+    document = copy.deepcopy(signed.document)
+    document["revision"] = revision_number
+    document["report_id"] = f"20242:{TODAY.isoformat()}:r{revision_number}"
+    document["supersedes"] = f"20242:{TODAY.isoformat()}:r{revision_number - 1}"
+    assert schema.problems(document) == []
+
+    detail = refused(
+        support.push(wired.url, support.sign_as_commune(document), support.photo_parts(signed)), 422, "schema_violation"
+    )
+
+    assert "revision" in detail
     assert wired.received() == []
 
 

@@ -10,6 +10,8 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 from wardapp.delivery.sender import send_due
 from wardapp.extensions import db
 from wardapp.signing.models import SigningKey
@@ -17,6 +19,8 @@ from wardapp.signing.operations import sign_report
 
 from ..helpers import TODAY
 from . import support
+
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
 
 
 def thumbprint(jwk: dict) -> str:

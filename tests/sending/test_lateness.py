@@ -17,6 +17,8 @@ from wardapp.signing.models import ReportRevision
 
 from . import support
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 DAY = dt.date(2026, 11, 21)
 FIVE_PM = dt.time(17, 0)
 
@@ -122,7 +124,7 @@ def test_it_marks_a_late_signature_late_in_the_payload_and_at_the_city(app, wire
     city_reviewer = wired.signed_in()
     page = city_reviewer.get(f"/reports/{stored['report_id']}").get_data(as_text=True)
     assert "Ký muộn" in page and reason in page
-    grid = city_reviewer.get("/").get_data(as_text=True)
+    grid = city_reviewer.get("/grid").get_data(as_text=True)
     row = re.search(r'<tr data-commune="20242"[^>]*>(.*?)</tr>', grid, re.S).group(1)
     assert f'data-date="{day}" data-state="late"' in row
     assert "Ký muộn" in leader.get(f"/reports/{day}/revisions").get_data(as_text=True)

@@ -18,6 +18,8 @@ from wardapp.signing.operations import open_correction, sign_report
 from ..helpers import TODAY
 from . import support
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 
 def signing_input(**overrides) -> payload.SigningInput:
     values = dict(

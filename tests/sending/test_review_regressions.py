@@ -16,12 +16,14 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
-from wardapp.city.operations import photo_path, storage_dir
+from wardapp.city import blobs
 from wardapp.delivery.sender import poll_statuses, send_due
 from wardapp.signing.operations import sign_report
 
 from ..helpers import TODAY
 from . import support
+
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
 
 PUSH = "/api/v1/daily-reports"
 
@@ -126,8 +128,8 @@ def test_the_city_pdf_of_a_report_still_renders_when_a_stored_photo_does_not_dec
     assert push(city_client, signed.jws, support.photo_parts(signed)).status_code == 201
     sha = signed.document["photos"][0]["sha256"]
     with city.context():  # stored before photos were checked, or damaged on disk since
-        photo_path(sha).write_bytes(b"not an image any more")
-        assert not (storage_dir("thumbs") / f"{sha}.jpg").exists()
+        blobs.store().put(blobs.photo_key(sha), b"not an image any more")
+        assert blobs.store().get(blobs.thumb_key(sha)) is None
     city.make_user()
     reviewer = city.signed_in()
     reviewer.application.test_client_class = _IsolatedCityClient

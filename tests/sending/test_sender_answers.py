@@ -18,6 +18,8 @@ from wardapp.signing.operations import sign_report
 from ..helpers import TODAY
 from . import support
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def signed(app, commune, users):

@@ -3,6 +3,8 @@ the outbox and how it ended, every key made and retired."""
 
 from __future__ import annotations
 
+import pytest
+
 from wardapp.audit.models import AuditEvent
 from wardapp.delivery.sender import send_due
 from wardapp.extensions import db
@@ -11,6 +13,8 @@ from wardapp.signing.operations import open_correction, sign_report
 
 from ..helpers import TODAY
 from . import support
+
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
 
 DAY = TODAY.isoformat()
 

@@ -21,6 +21,8 @@ from wardapp.support.models import SupportCase
 from ..helpers import TODAY
 from . import support
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 DAY = TODAY.isoformat()
 FROZEN_MESSAGE = "đã được ký nên không thể thay đổi"
 
@@ -215,5 +217,5 @@ def test_it_sends_a_correction_to_the_city_as_revision_2_superseding_revision_1(
     page = reviewer.get(f"/reports/20242:{DAY}:r2").get_data(as_text=True)
     assert "Thay thế" in page and first["report_id"] in page and reason in page
     assert f'/reports/20242:{DAY}:r1"' in page  # the older revision is listed and linked
-    grid = reviewer.get("/").get_data(as_text=True)
+    grid = reviewer.get("/grid").get_data(as_text=True)
     assert cell_state(grid, "20242", DAY) == "corrected"

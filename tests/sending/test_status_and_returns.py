@@ -14,6 +14,8 @@ from wardapp.signing.operations import sign_report
 from ..helpers import TODAY
 from . import support
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 DAY = TODAY.isoformat()
 COMMENT = "Số hồ sơ trực tuyến không khớp với Cổng dịch vụ công, đề nghị kiểm tra lại."
 
@@ -144,6 +146,21 @@ def test_it_answers_404_for_a_report_it_never_received(app, wired, sent):
     response = support.status(wired.url, f"20242:{DAY}:r7", status_token(wired.url))
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "report_id",
+    [f"20242:{DAY}:r1" + "0" * 40, f"20242:{DAY}:r{'9' * 30}", "20242:" + "x" * 60],
+    ids=["long revision", "huge revision", "long garbage"],
+)
+def test_it_answers_404_for_an_id_that_is_no_report_id_whatever_its_length(app, wired, sent, report_id):
+    """Found on PostgreSQL: an id longer than the log's column answered 500 (SQLite never checks)."""
+    response = support.status(wired.url, report_id, status_token(wired.url))
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+    [logged] = [e for e in wired.log() if e["path"].endswith("/status")]
+    assert (logged["status"], logged["report_id"], logged["commune_code"]) == (404, None, "20242")
 
 
 def test_it_logs_every_status_request_at_the_city(app, wired, sent):

@@ -23,7 +23,11 @@ def reviewer_required(view):
 
 
 def report_or_404(report_id: str) -> ReceivedReport:
+    """The report, if the signed-in user may see its province (404 otherwise, as if unknown)."""
+    from wardapp.city import scope
+
     report = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
     if report is None:
         abort(404)
+    scope.require(scope.province_of(report.commune_code))
     return report

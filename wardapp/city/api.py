@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Blueprint, current_app, jsonify, request
@@ -15,6 +16,9 @@ from wardapp.core.verify import Refusal, Upload, check_pdf_part, check_push, pro
 
 bp = Blueprint("city_api", __name__, url_prefix="/api/v1/daily-reports")
 MAX_TOKEN_AGE = 300
+# PROTOCOL: "<commune code>:<YYYY-MM-DD>:r<revision>"; anything else names no report (404) and is
+# not written into the log's report id column either.
+REPORT_ID = re.compile(r"[0-9]{5}:[0-9]{4}-[0-9]{2}-[0-9]{2}:r[1-9][0-9]{0,5}")
 
 
 def _refuse(refusal: Refusal, report_id=None, commune=None):
@@ -88,12 +92,15 @@ def _bearer_commune() -> str:
 
 @bp.get("/<report_id>/status")
 def status(report_id: str):
+    logged_id = report_id if REPORT_ID.fullmatch(report_id) else None
     try:
         commune = _bearer_commune()
     except Refusal as refusal:
-        return _refuse(refusal, report_id)
+        return _refuse(refusal, logged_id)
     if report_id.split(":", 1)[0] != commune:
-        return _refuse(Refusal(403, "forbidden", "another commune's report"), report_id, commune)
+        return _refuse(Refusal(403, "forbidden", "another commune's report"), logged_id, commune)
+    if logged_id is None:
+        return _refuse(Refusal(404, "not_found", "not a report id: <commune>:<YYYY-MM-DD>:r<revision>"), None, commune)
     report = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
     if report is None:
         return _refuse(Refusal(404, "not_found", "no such report"), report_id, commune)

@@ -8,16 +8,17 @@ import os
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, has_request_context, session
+from flask import Flask, g, has_request_context, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import cli, models
+from wardapp.city import blobs, cli, models
 from wardapp.city.api import bp as api_bp
 from wardapp.city.checking import bp as verify_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
+from wardapp.city.monitor import bp as desk_bp
 from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
@@ -37,10 +38,34 @@ class CityDefaults:
     SESSION_COOKIE_NAME = "wardapp_city_session"
     WTF_CSRF_TIME_LIMIT = None
     CITY_PROVINCE_CODE = "48"  # the province whose communes this intake expects (Đà Nẵng)
+    # Several provinces, "48,46", or "all" for the country; when empty CITY_PROVINCE_CODE is used.
+    CITY_PROVINCE_CODES = ""
+    # The department that signs the consolidated report, and how the report names it.
+    CITY_DEPARTMENT_NAME = "Sở Khoa học và Công nghệ"
+    CITY_PARENT_AUTHORITY = ""  # "UBND THÀNH PHỐ ĐÀ NẴNG"; by default UBND and the province's name
+    CITY_PLACE_NAME = ""  # the place in the date line; by default the province's name
+    CITY_DOCUMENT_SYMBOL = "SKHCN"
+    CITY_SIGNER_POSITION = "Giám đốc"
+    CITY_SIGNER_NAME = ""
+    # Reminders by e-mail: empty host, no e-mail (the reminder is copied by hand).
+    CITY_SMTP_HOST = ""
+    CITY_SMTP_PORT = 25
+    CITY_SMTP_STARTTLS = False
+    CITY_SMTP_USERNAME = ""
+    CITY_SMTP_PASSWORD = ""
+    CITY_SMTP_FROM = "giamsat@localhost"
+    CITY_SMTP_SENDER_NAME = "Hệ thống giám sát báo cáo ngày"
     CITY_PUBLIC_URL = ""  # the URL communes push to; the status JWT's "aud" must equal it
     MAX_CONTENT_LENGTH = 200 * 1000 * 1000  # a report with many camera photos and its PDF
     GRID_DAYS = 14
     CITY_PDF_TRUST_DIR = ""  # roots for the communes' PDF signatures; empty: instance/pdf-trust
+    # Photos and PDFs (core/storage.py): empty = this instance folder; or file:///folder, or
+    # s3://bucket/prefix with the endpoint of any S3-compatible server (empty = AWS S3).
+    STORE_URL = ""
+    STORE_ENDPOINT = ""
+    STORE_REGION = ""
+    STORE_ACCESS_KEY_ID = ""  # empty: boto3's usual places (AWS_ACCESS_KEY_ID, ~/.aws, a role)
+    STORE_SECRET_ACCESS_KEY = ""
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -64,10 +89,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(settings.load(CityDefaults, instance_dir, "WARDAPP_CITY", overrides, env))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_dir / 'city.sqlite3'}"
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = settings.secret_key(instance_dir)
+    app.config["SECRET_KEY"] = _secret_key(app.config, instance_dir)
 
     city_db.init_app(app)
+    blobs.init_app(app)
     _sqlite_wal(app)
     city_migrate.init_app(app, city_db, directory=str(ROOT / "migrations" / "city"), render_as_batch=True)
     city_login.init_app(app)
@@ -77,11 +102,30 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(core_i18n.FILTERS)
     init_pages(app)
-    for blueprint in (api_bp, pages_bp, pdfs_bp, verify_bp):
+    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp):
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)
     return app
+
+
+def _secret_key(config: dict, instance_dir: Path) -> str:
+    """The key that signs reviewers' sessions and CSRF tokens.
+
+    Every server of one intake must use the same key, or a reviewer signed in on one is a stranger
+    to the next. With SQLite the intake is one machine: the key is generated once into the
+    instance folder. Any other database can be shared by several servers, so the key must then be
+    given (``WARDAPP_CITY_SECRET_KEY``, the same on every server): a key generated per machine
+    would break sessions silently, so the intake refuses to start without one.
+    """
+    if config.get("SECRET_KEY"):
+        return config["SECRET_KEY"]
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        raise settings.SettingError(
+            "WARDAPP_CITY_SECRET_KEY is required with a shared database: set the same long random "
+            "value on every intake server (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    return settings.secret_key(instance_dir)
 
 
 def _select_locale() -> str:
@@ -93,10 +137,18 @@ def _select_locale() -> str:
 
 
 def _current_locale() -> str:
+    """The request's locale, looked up once per request: the kernel's formatters ask for every
+    number they write, and a province's table writes thousands (Flask-Babel's lookup each time
+    was a tenth of the II.06a page, measured)."""
+    if has_request_context() and "city_locale" in g:
+        return g.city_locale
     try:
-        return str(get_locale() or core_i18n.DEFAULT_LOCALE)
+        chosen = str(get_locale() or core_i18n.DEFAULT_LOCALE)
     except RuntimeError:
         return core_i18n.DEFAULT_LOCALE
+    if has_request_context():
+        g.city_locale = chosen
+    return chosen
 
 
 def _sqlite_wal(app: Flask) -> None:

@@ -13,10 +13,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from flask import Blueprint, render_template, request
 
+from wardapp.city import blobs
 from wardapp.city.access import reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
-from wardapp.city.operations import pdf_path, trust_dir, trust_roots
+from wardapp.city.operations import trust_dir, trust_roots
 from wardapp.core import clock
 from wardapp.core.pdf import verification
 
@@ -101,8 +102,9 @@ def examine_pdf(data: bytes) -> Finding:
 def examine_qr(report_id: str, sha256: str | None) -> Finding:
     received = _received(report_id)
     check = None
-    if received is not None and received.pdf_sha256 and pdf_path(report_id).exists():
-        check = verification.check_pdf(pdf_path(report_id).read_bytes(), trust_roots(received.commune_code))
+    sent = blobs.store().get(blobs.sent_pdf_key(received.pdf_sha256)) if received and received.pdf_sha256 else None
+    if received is not None and sent is not None:
+        check = verification.check_pdf(sent, trust_roots(received.commune_code))
     state, newer = revision_state(received)
     matches = None if received is None or not sha256 else sha256.lower() == received.payload_sha256
     return Finding(check, report_id, received, sha256, matches, state, newer)

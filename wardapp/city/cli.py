@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from wardapp.city import scope
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityUser
-from wardapp.city.operations import EnrolError, enrol, enrol_ca
+from wardapp.city.operations import EnrolError, enrol, enrol_ca, enrol_many, entries_from_csv, entries_from_folder
 
 city_cli = AppGroup("city", help="The city intake.")
 
@@ -36,20 +38,44 @@ def enrol_command(code, jwk_file, ca_cert):
         click.echo(f"Trusted for its PDFs: {root.subject.rfc4514_string()}")
 
 
+@city_cli.command("enrol-bulk")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+def enrol_bulk_command(source: Path):
+    """Enrol many communes: a folder of JWK files (the code in the file name or a "code" member)
+    or a CSV with the columns code and jwk (or x). Prints what was enrolled and what was refused."""
+    try:
+        entries = entries_from_folder(source) if source.is_dir() else entries_from_csv(source.read_text("utf-8-sig"))
+    except (EnrolError, UnicodeDecodeError) as error:
+        raise click.ClickException(str(error)) from error
+    results = enrol_many(entries, scope.served())
+    db.session.commit()
+    for r in results:
+        click.echo(f"{'enrolled' if r.enrolled else 'REFUSED '}\t{r.source}\t{r.code}\t{r.detail}")
+    refused = sum(1 for r in results if not r.enrolled)
+    click.echo(f"{len(results) - refused} enrolled, {refused} refused")
+    if refused:
+        raise SystemExit(1)
+
+
 @city_cli.command("create-user")
 @click.option("--username", required=True)
 @click.option("--full-name", required=True)
 @click.option("--role", type=click.Choice(["reviewer", "admin"]), default="reviewer")
+@click.option("--provinces", default="", help="Province codes the user may see, e.g. 79,48 (default: all served).")
 @click.option("--password", help="Generated and printed when left out.")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the username exists.")
-def create_user_command(username, full_name, role, password, if_missing):
+def create_user_command(username, full_name, role, provinces, password, if_missing):
     """Create a city reviewer account."""
     username = username.strip().lower()
     if db.session.scalar(db.select(CityUser).filter_by(username=username)):
         if if_missing:
             return
         raise click.ClickException(f"{username} already exists")
-    user = CityUser(username=username, full_name=full_name, role=role)
+    codes = scope.parse_codes(provinces)
+    unknown = [c for c in codes if c not in scope.served()]
+    if unknown:
+        raise click.ClickException(f"not served by this intake: {', '.join(unknown)}")
+    user = CityUser(username=username, full_name=full_name, role=role, provinces=",".join(codes))
     secret = password or secrets.token_urlsafe(12)
     user.set_password(secret)
     db.session.add(user)

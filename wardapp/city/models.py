@@ -4,12 +4,14 @@ import datetime as dt
 import json
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wardapp.city.extensions import CityModel
 from wardapp.core.clock import utcnow
+from wardapp.core.figures import FIGURE_NAMES
+from wardapp.core.rates import RATES
 
 
 class CityCommune(CityModel):
@@ -60,10 +62,52 @@ class ReceivedReport(CityModel):
     returned_by: Mapped[str] = mapped_column(String(120), default="")
 
     photos = relationship("ReceivedPhoto", order_by="ReceivedPhoto.id", back_populates="report")
+    facts = relationship("ReceivedFigures", uselist=False, back_populates="report")
 
     @property
     def document(self) -> dict:
         return json.loads(self.payload)
+
+
+class ReceivedFigures(CityModel):
+    """What the city queries about a received revision, one narrow row beside it: the province,
+    whether it is the commune-day's current revision, its lateness and return, the facts reviewers
+    filter on, and one column per figure and per computed rate (named as in the payload).
+
+    Kept apart from the received report (whose payload and JWS stay the record) so that adding up
+    a province's month reads a few hundred bytes per day instead of the whole signed document.
+    """
+
+    __tablename__ = "received_figures"
+
+    report_pk: Mapped[int] = mapped_column(ForeignKey("received_reports.id"), primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(80))
+    commune_code: Mapped[str] = mapped_column(String(5))
+    province_code: Mapped[str] = mapped_column(String(2))
+    date: Mapped[dt.date] = mapped_column()
+    revision: Mapped[int] = mapped_column()
+    current: Mapped[bool] = mapped_column(default=True)
+    late: Mapped[bool] = mapped_column(default=False)
+    returned: Mapped[bool] = mapped_column(default=False)  # follows ReceivedReport.state
+    signed_at: Mapped[dt.datetime | None] = mapped_column()  # UTC, as the payload says it
+    tasks_behind: Mapped[int] = mapped_column(default=0)
+    explanations_count: Mapped[int] = mapped_column(default=0)
+    late_dossiers_count: Mapped[int] = mapped_column(default=0)
+    photos_count: Mapped[int] = mapped_column(default=0)
+    estimate_766: Mapped[float | None] = mapped_column(Float)  # share of the measurable part earned
+
+    for _name in FIGURE_NAMES:
+        locals()[_name] = mapped_column(Integer, nullable=False, default=0)
+    for _rate in RATES:
+        locals()[_rate.name] = mapped_column(Float, nullable=True)
+    del _name, _rate
+
+    __table_args__ = (
+        Index("ix_received_figures_province_date_current", "province_code", "date", "current"),
+        Index("ix_received_figures_commune_date", "commune_code", "date"),
+    )
+
+    report = relationship("ReceivedReport", back_populates="facts")
 
 
 class ReceivedPhoto(CityModel):
@@ -105,6 +149,8 @@ class CityUser(UserMixin, CityModel):
     password_hash: Mapped[str] = mapped_column(String(256))
     full_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), default="reviewer")
+    # Province codes this user may see, comma-separated; empty: every province the intake serves.
+    provinces: Mapped[str] = mapped_column(String(200), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     @property
@@ -130,3 +176,15 @@ class CityApiToken(CityModel):
     hint: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class CityProvince(CityModel):
+    """A province's settings at the city: its daily deadline and where reminders go."""
+
+    __tablename__ = "city_provinces"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    deadline: Mapped[dt.time] = mapped_column(Time, default=dt.time(17, 0))
+    reminder_emails: Mapped[str] = mapped_column(Text, default="")  # the extra addresses, one a line
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[dt.datetime | None] = mapped_column()

@@ -7,23 +7,25 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from flask import current_app
 from joserfc.jwk import OKPKey
 
+from wardapp.city import blobs, facts, scope
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import (
     CityCommune,
     CityKey,
     IntakeLog,
+    ReceivedFigures,
     ReceivedPhoto,
     ReceivedReport,
 )
 from wardapp.core.clock import utcnow
-from wardapp.core.files import write_atomic, write_once
-from wardapp.core.payload import pdf_filename
+from wardapp.core.files import write_atomic
 from wardapp.core.units import all_units, find
 from wardapp.core.verify import Refusal, VerifiedPush
 
@@ -32,13 +34,17 @@ class EnrolError(ValueError):
     pass
 
 
-def enrol(code: str, jwk: dict) -> CityKey:
-    """Register a commune's public key (its thumbprint must be its kid)."""
+def enrol(code: str, jwk: dict, provinces: tuple[str, ...] | None = None) -> CityKey:
+    """Register a commune's public key (its thumbprint must be its kid); ``provinces`` narrows the
+    served provinces to those the enrolling user may see."""
     unit = find(code)
     if unit is None:
-        raise EnrolError(f"{code} is not a commune code of the official list")
-    if unit.province_code != current_app.config["CITY_PROVINCE_CODE"]:
-        raise EnrolError(f"{code} ({unit.name}) is not in province {current_app.config['CITY_PROVINCE_CODE']}")
+        raise EnrolError(f"{code or '(none)'} is not a commune code of the official list")
+    if "d" in jwk:
+        raise EnrolError("this is a private key: enrol the public key only (flask keys export)")
+    allowed = provinces if provinces is not None else scope.served()
+    if unit.province_code not in allowed:
+        raise EnrolError(f"{code} ({unit.name}) is not in province {', '.join(allowed) or '(none)'}")
     try:
         key = OKPKey.import_key({k: v for k, v in jwk.items() if k in ("kty", "crv", "x")})
     except Exception as error:  # joserfc raises several types for bad key material
@@ -107,20 +113,6 @@ def lookup_key(kid: str) -> tuple[OKPKey, str] | None:
     return None if row is None else (OKPKey.import_key(row.jwk), row.commune_code)
 
 
-def storage_dir(kind: str) -> Path:
-    path = Path(current_app.instance_path) / kind
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def photo_path(sha256: str) -> Path:
-    return storage_dir("photos") / sha256
-
-
-def pdf_path(report_id: str) -> Path:
-    return storage_dir("pdfs") / pdf_filename(report_id)
-
-
 def receipt(report: ReceivedReport) -> dict:
     return {
         "receipt_id": report.receipt_id,
@@ -138,10 +130,15 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         if existing.payload_sha256 == push.payload_sha256:
             return 200, receipt(existing)
         raise Refusal(409, "conflict", f"{report_id} was already received with other content")
+    # Files first, then the row: a row never names a file that is not there. Both are
+    # content-addressed, so a push that loses the race for the row leaves nothing wrong behind.
+    files = blobs.store()
     for sha, upload in push.photos.items():
-        write_once(photo_path(sha), upload.data)
+        files.create(blobs.photo_key(sha), upload.data, upload.content_type)
+    pdf_sha256 = None
     if pdf is not None:
-        write_once(pdf_path(report_id), pdf)
+        pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        files.create(blobs.sent_pdf_key(pdf_sha256), pdf, "application/pdf")
     now = utcnow()
     report = ReceivedReport(
         report_id=report_id,
@@ -156,9 +153,21 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         late=push.payload["late"],
         receipt_id=f"{now:%Y%m%d}-{push.commune_code}-{secrets.token_hex(4).upper()}",
         received_at=now,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest() if pdf else None,
+        pdf_sha256=pdf_sha256,
     )
     db.session.add(report)
+    figures = ReceivedFigures(
+        report=report,
+        report_id=report_id,
+        commune_code=report.commune_code,
+        date=report.date,
+        revision=report.revision,
+        late=report.late,
+        returned=False,
+        **facts.columns(push.payload),
+    )
+    db.session.add(figures)
+    figures.current = _becomes_current(figures)
     for photo in push.payload["photos"]:
         db.session.add(
             ReceivedPhoto(
@@ -166,6 +175,23 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
             )
         )
     return 201, receipt(report)
+
+
+def _becomes_current(report: ReceivedFigures) -> bool:
+    """Make ``report`` the commune-day's current revision unless a newer one is already here.
+
+    Corrections supersede: older revisions stop being current but stay stored and visible (a
+    returned one keeps its state and comment). Revisions can arrive out of order after an outage.
+    """
+    F = ReceivedFigures
+    same_day = (F.commune_code == report.commune_code, F.date == report.date)
+    newer = db.session.scalar(db.select(db.func.count()).select_from(F).filter(*same_day, F.revision > report.revision))
+    if newer:
+        return False
+    db.session.execute(
+        db.update(F).where(*same_day, F.revision < report.revision, F.current.is_(True)).values(current=False)
+    )
+    return True
 
 
 def log_request(request, status: int, error: str = "", detail: str = "", report_id=None, commune=None) -> None:
@@ -183,11 +209,12 @@ def log_request(request, status: int, error: str = "", detail: str = "", report_
     )
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One commune-day of the grid (a tuple: a 62-day grid of a large province makes ten thousand)."""
+
     day: dt.date
     state: str  # on_time, late, corrected, returned, missing, future
-    report: ReceivedReport | None
+    report_id: str | None
 
 
 @dataclass(frozen=True)
@@ -198,33 +225,133 @@ class Row:
     cells: list[Cell]
 
 
-def latest_reports(start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], ReceivedReport]:
-    """The newest revision of every commune-day in the range: one query."""
-    rows = db.session.scalars(
-        db.select(ReceivedReport).filter(ReceivedReport.date.between(start, end)).order_by(ReceivedReport.revision)
-    ).all()
-    return {(r.commune_code, r.date): r for r in rows}
+def latest_states(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], tuple]:
+    """The current revision of every commune-day in the range, as (report_id, state): one query
+    over the narrow figures table (never the payload or the JWS)."""
+    F = ReceivedFigures
+    rows = db.session.execute(
+        db.select(F.commune_code, F.date, F.report_id, F.revision, F.late, F.returned).filter(
+            F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end)
+        )
+    )
+    return {
+        (code, day): (report_id, cell_state(revision, late, returned))
+        for code, day, report_id, revision, late, returned in rows
+    }
 
 
-def cell_state(report: ReceivedReport | None) -> str:
-    if report is None:
-        return "missing"
-    if report.state == "returned":
+def cell_state(revision: int, late: bool, returned: bool) -> str:
+    if returned:
         return "returned"
-    if report.revision > 1:
+    if revision > 1:
         return "corrected"
-    return "late" if report.late else "on_time"
+    return "late" if late else "on_time"
 
 
-def grid(province: str, start: dt.date, end: dt.date, today: dt.date) -> list[Row]:
-    enrolled = set(db.session.scalars(db.select(CityCommune.code).filter(CityCommune.enrolled_at.is_not(None))))
-    latest = latest_reports(start, end)
+def grid(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.date) -> list[Row]:
+    enrolled = set(
+        db.session.scalars(
+            db.select(CityCommune.code).filter(
+                CityCommune.province_code.in_(provinces), CityCommune.enrolled_at.is_not(None)
+            )
+        )
+    )
+    latest = latest_states(provinces, start, end)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    wanted = set(provinces)
     rows = []
-    for unit in sorted((u for u in all_units().values() if u.province_code == province), key=lambda u: u.code):
-        cells = [
-            Cell(d, "future" if d > today else cell_state(latest.get((unit.code, d))), latest.get((unit.code, d)))
-            for d in days
-        ]
+    for unit in sorted((u for u in all_units().values() if u.province_code in wanted), key=lambda u: u.code):
+        cells = []
+        for d in days:
+            found = latest.get((unit.code, d))
+            if d > today:
+                cells.append(Cell(d, "future", None))
+            elif found is None:
+                cells.append(Cell(d, "missing", None))
+            else:
+                cells.append(Cell(d, found[1], found[0]))
         rows.append(Row(unit.code, unit.name, unit.code in enrolled, cells))
     return rows
+
+
+# --- bulk enrolment -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolResult:
+    source: str  # the file name or "line N"
+    code: str
+    enrolled: bool
+    detail: str  # the key's kid, or why it was refused
+
+
+def enrol_many(entries: list[tuple[str, str, object]], provinces: tuple[str, ...]) -> list[EnrolResult]:
+    """Enrol each (source, code, jwk) on its own: a refused one leaves the others enrolled.
+
+    ``jwk`` is a dict, or a string that failed to parse (refused with its reason)."""
+    results = []
+    for source, code, jwk in entries:
+        if not isinstance(jwk, dict):
+            results.append(EnrolResult(source, code, False, str(jwk)))
+            continue
+        try:
+            with db.session.begin_nested():
+                row = enrol(code, jwk, provinces)
+            results.append(EnrolResult(source, code, True, row.kid))
+        except EnrolError as error:
+            results.append(EnrolResult(source, code, False, str(error)))
+    return results
+
+
+def _code_in(text: str) -> str:
+    digits = "".join(ch if ch.isdigit() else " " for ch in text).split()
+    return next((d for d in digits if len(d) == 5), "")
+
+
+def entries_from_folder(folder: Path) -> list[tuple[str, str, object]]:
+    """Every ``*.json``/``*.jwk`` file of a folder: the commune code from a ``code`` member, or the
+    first 5-digit number in the file name (``20242.json``, ``20242-hai-chau.jwk``)."""
+    import json
+
+    entries: list[tuple[str, str, object]] = []
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in (".json", ".jwk") and p.is_file()):
+        try:
+            jwk = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(jwk, dict):
+                raise ValueError("not a JSON object")
+        except (ValueError, UnicodeDecodeError) as error:
+            entries.append((path.name, _code_in(path.stem), f"not a JWK file: {error}"))
+            continue
+        code = str(jwk.pop("commune_code", "") or jwk.pop("code", "") or _code_in(path.stem))
+        entries.append((path.name, code, jwk))
+    return entries
+
+
+def entries_from_csv(text: str) -> list[tuple[str, str, object]]:
+    """A CSV with a header: ``code`` and either ``jwk`` (the JWK as JSON) or ``x`` (the Ed25519
+    public key, base64url, as in the JWK)."""
+    import csv
+    import io
+    import json
+
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
+    if "code" not in fields or not fields & {"jwk", "x"}:
+        raise EnrolError("the CSV needs a header with the columns code and jwk (or x)")
+    entries: list[tuple[str, str, object]] = []
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        code = row.get("code", "")
+        if row.get("jwk"):
+            try:
+                jwk: object = json.loads(row["jwk"])
+                if not isinstance(jwk, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as error:
+                jwk = f"the jwk column is not a JWK: {error}"
+        elif row.get("x"):
+            jwk = {"kty": "OKP", "crv": "Ed25519", "x": row["x"]}
+        else:
+            jwk = "no key on this line"
+        entries.append((f"line {number}", code, jwk))
+    return entries

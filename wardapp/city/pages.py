@@ -8,6 +8,7 @@ import functools
 import io
 import json
 import secrets
+from collections import Counter
 
 from flask import (
     Blueprint,
@@ -22,9 +23,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup, escape
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from wardapp.city import blobs, scope
 from wardapp.city.access import report_or_404, reviewer_required
+from wardapp.city.exports import spreadsheet_text as _cell
 from wardapp.city.extensions import city_db as db
 from wardapp.city.extensions import city_login
 from wardapp.city.models import (
@@ -32,14 +36,17 @@ from wardapp.city.models import (
     CityKey,
     CityUser,
     IntakeLog,
+    ReceivedFigures,
     ReceivedReport,
 )
-from wardapp.city.operations import EnrolError, enrol, enrol_ca, grid, photo_path
+from wardapp.city.operations import EnrolError, enrol, enrol_ca, enrol_many, entries_from_csv, grid
 from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group
+from wardapp.core.i18n import gettext as _
 from wardapp.core.rates import RATES
 from wardapp.core.security import apply_headers
+from wardapp.core.units import all_units
 
 bp = Blueprint("city", __name__)
 STATE_LABELS = {
@@ -89,7 +96,7 @@ def login():
             error = "Sai tên đăng nhập hoặc mật khẩu."
         else:
             login_user(user)
-            return redirect(url_for("city.index"), code=303)
+            return redirect(url_for("desk.overview"), code=303)
     return render_template("city/login.html", error=error), (401 if error else 200)
 
 
@@ -110,14 +117,16 @@ def _range() -> tuple[dt.date, dt.date]:
     return start, end
 
 
-@bp.get("/")
+@bp.get("/grid")
 @reviewer_required
 def index():
+    provinces = scope.chosen()
     start, end = _range()
-    rows = grid(current_app.config["CITY_PROVINCE_CODE"], start, end, clock.today())
+    rows = grid(provinces, start, end, clock.today())
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     # Only connected communes can be counted as missing a report.
-    totals = {state: sum(1 for r in rows if r.enrolled for c in r.cells if c.state == state) for state in STATE_LABELS}
+    counted = Counter(c.state for r in rows if r.enrolled for c in r.cells)
+    totals = {state: counted.get(state, 0) for state in STATE_LABELS}
     return render_template(
         "city/grid.html",
         rows=rows,
@@ -127,7 +136,40 @@ def index():
         labels=STATE_LABELS,
         totals=totals,
         connected=sum(1 for r in rows if r.enrolled),
+        cells=_grid_cells(rows, days),
+        visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
+        province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
     )
+
+
+_MARKS = {"on_time": "✓", "late": "M", "corrected": "S", "returned": "T"}
+
+
+def _grid_cells(rows, days: list[dt.date]) -> dict[str, Markup]:
+    base = str(escape(url_for("city.report", report_id="_")[:-1]))  # one url_for, not one per cell
+    titles = {state: str(escape(str(label))) for state, label in STATE_LABELS.items()}
+    iso = {d: d.isoformat() for d in days}
+    return {row.code: _cells_html(row, base, titles, iso) for row in rows}
+
+
+def _cells_html(row, report_base: str, titles: dict[str, str], days: dict) -> Markup:
+    """A grid row's cells as markup, built here: a 62-day grid of a large province has over ten
+    thousand cells, which the template engine took most of the page's time to write (measured,
+    bench/city_desk.py). The markup is what the template wrote; ``titles`` are escaped once and
+    the rest are dates, state names and report ids of our own making."""
+    parts = []
+    for c in row.cells:
+        if c.report_id:
+            inner = f'<a href="{report_base}{escape(c.report_id)}">{_MARKS[c.state]}</a>'
+        elif c.state == "missing" and row.enrolled:
+            inner = "✗"
+        else:
+            inner = ""
+        parts.append(
+            f'<td class="cell-{c.state}" data-date="{days[c.day]}" data-state="{c.state}" '
+            f'title="{titles[c.state]}">{inner}</td>'
+        )
+    return Markup("".join(parts))  # noqa: S704 - every value above is escaped or one of our own words
 
 
 @bp.get("/reports/<report_id>")
@@ -160,6 +202,8 @@ def return_report(report_id: str):
         flash("Hãy ghi ý kiến khi trả lại báo cáo.", "error")
         return redirect(url_for("city.report", report_id=report_id), code=303)
     report.state = "returned"
+    if report.facts is not None:  # the desk's copy of the state
+        report.facts.returned = True
     report.comment = comment
     report.returned_at = utcnow()
     report.returned_by = current_user.full_name
@@ -187,23 +231,27 @@ def photo(report_id: str, sha256: str):
     match = next((p for p in report.photos if p.sha256 == sha256), None)
     if match is None:
         abort(404)
-    return send_file(photo_path(sha256), mimetype=match.content_type, max_age=3600)
-
-
-def _cell(text: str) -> str:
-    """Text from a commune's payload, never read as a formula by a spreadsheet (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    data = blobs.store().get(blobs.photo_key(sha256))
+    if data is None:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype=match.content_type, max_age=3600, etag=sha256)
 
 
 @bp.get("/export.csv")
 @reviewer_required
 def export_csv():
     """The figures of the newest revision of every report in the range, one line per commune-day."""
+    provinces = scope.chosen()
     start, end = _range()
     reports = db.session.scalars(
         db.select(ReceivedReport)
-        .filter(ReceivedReport.date.between(start, end))
-        .order_by(ReceivedReport.commune_code, ReceivedReport.date, ReceivedReport.revision)
+        .join(ReceivedFigures, ReceivedFigures.report_pk == ReceivedReport.id)
+        .filter(
+            ReceivedFigures.date.between(start, end),
+            ReceivedFigures.current.is_(True),
+            ReceivedFigures.province_code.in_(provinces),
+        )
+        .order_by(ReceivedReport.commune_code, ReceivedReport.date)
     ).all()
     latest = {(r.commune_code, r.date): r for r in reports}
     out = io.StringIO()
@@ -248,33 +296,59 @@ def export_csv():
 @bp.route("/communes", methods=["GET", "POST"])
 @reviewer_required
 def communes():
-    """Enrol a commune: its code and its public JWK (the output of `flask keys export`)."""
+    """Enrol a commune: its code and its public JWK (the output of `flask keys export`); or many
+    at once from a CSV of public keys, with a report of what was enrolled or refused."""
     error = None
+    results = None
+    mine = scope.visible()
     if request.method == "POST":
         if current_user.role != "admin":
             abort(403)
-        try:
-            jwk = json.loads(request.form.get("jwk", "") or "{}")
-            code = request.form.get("code", "").strip()
-            enrol(code, jwk)
-            ca_pem = request.form.get("ca_pem", "").strip()
-            if ca_pem:  # the CA its PDF signatures chain to (`flask pdf-cert export-roots`)
-                enrol_ca(code, ca_pem.encode())
-            db.session.commit()
-            flash("Đã kết nối xã/phường.", "success")
-            return redirect(url_for("city.communes"), code=303)
-        except (ValueError, EnrolError) as problem:
-            db.session.rollback()
-            error = str(problem)
-    enrolled = db.session.scalars(db.select(CityCommune).order_by(CityCommune.code)).all()
-    keys = db.session.scalars(db.select(CityKey).order_by(CityKey.commune_code, CityKey.id)).all()
-    return render_template("city/communes.html", enrolled=enrolled, keys=keys, error=error, form=request.form), (
-        422 if error else 200
-    )
+        upload = request.files.get("csv")
+        if upload is not None and upload.filename:
+            try:
+                results = enrol_many(entries_from_csv(upload.read().decode("utf-8-sig")), mine)
+                db.session.commit()
+            except (UnicodeDecodeError, EnrolError) as problem:
+                db.session.rollback()
+                error = str(problem) if isinstance(problem, EnrolError) else _("Tệp CSV phải được mã hóa UTF-8.")
+        else:
+            try:
+                jwk = json.loads(request.form.get("jwk", "") or "{}")
+                code = request.form.get("code", "").strip()
+                enrol(code, jwk, mine)
+                ca_pem = request.form.get("ca_pem", "").strip()
+                if ca_pem:  # the CA its PDF signatures chain to (`flask pdf-cert export-roots`)
+                    enrol_ca(code, ca_pem.encode())
+                db.session.commit()
+                flash(_("Đã kết nối xã/phường."), "success")
+                return redirect(url_for("city.communes"), code=303)
+            except (ValueError, EnrolError) as problem:
+                db.session.rollback()
+                error = str(problem)
+    enrolled = db.session.scalars(
+        db.select(CityCommune).filter(CityCommune.province_code.in_(mine)).order_by(CityCommune.code)
+    ).all()
+    keys = db.session.scalars(
+        db.select(CityKey)
+        .join(CityCommune, CityKey.commune_code == CityCommune.code)
+        .filter(CityCommune.province_code.in_(mine))
+        .order_by(CityKey.commune_code, CityKey.id)
+    ).all()
+    return render_template(
+        "city/communes.html", enrolled=enrolled, keys=keys, error=error, form=request.form, results=results
+    ), (422 if error else 200)
 
 
 @bp.get("/log")
 @reviewer_required
 def intake_log():
-    entries = db.session.scalars(db.select(IntakeLog).order_by(IntakeLog.id.desc()).limit(200)).all()
+    """The intake's answers for the communes of the user's provinces; requests that named no commune
+    only to users who see every province the intake serves (they may come from any of them)."""
+    mine = scope.visible()
+    codes = [u.code for u in all_units().values() if u.province_code in mine]
+    seen = IntakeLog.commune_code.in_(codes)
+    if set(mine) == set(scope.served()):
+        seen = db.or_(seen, IntakeLog.commune_code.is_(None))
+    entries = db.session.scalars(db.select(IntakeLog).filter(seen).order_by(IntakeLog.id.desc()).limit(200)).all()
     return render_template("city/log.html", entries=entries)

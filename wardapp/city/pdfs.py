@@ -19,13 +19,13 @@ from flask import (
 from flask_login import current_user
 from PIL import Image
 
+from wardapp.city import blobs, scope
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityApiToken, CityUser, ReceivedReport
-from wardapp.city.operations import pdf_path, photo_path, storage_dir
+from wardapp.city.models import CityApiToken, CityUser, ReceivedFigures, ReceivedReport
 from wardapp.core import clock, periods
 from wardapp.core.clock import utcnow
-from wardapp.core.files import write_atomic
+from wardapp.core.figures import FIGURE_NAMES
 from wardapp.core.images import thumbnail
 from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs
@@ -38,40 +38,45 @@ bp = Blueprint("city_pdf", __name__)
 
 
 def _thumb(sha256: str) -> tuple[bytes, int, int] | None:
-    """A ready-sized JPEG of a received photo, made once and kept."""
-    path = storage_dir("thumbs") / f"{sha256}.jpg"
-    if not path.exists():
-        original = photo_path(sha256)
-        if not original.exists():
+    """A ready-sized JPEG of a received photo, made once and kept in the store."""
+    files = blobs.store()
+    data = files.get(blobs.thumb_key(sha256))
+    if data is None:
+        original = files.get(blobs.photo_key(sha256))
+        if original is None:
             return None
         try:
-            small = thumbnail(original.read_bytes())
+            data = thumbnail(original)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             return None  # a photo that does not decode: the PDF goes without it rather than fail
-        write_atomic(path, small, durable=False)  # a cache, rebuilt if lost
-    data = path.read_bytes()
+        files.put(blobs.thumb_key(sha256), data, "image/jpeg")  # a cache, rebuilt if lost
     with Image.open(io.BytesIO(data)) as image:
         return data, image.width, image.height
 
 
 def _figures_by_day(code: str, start: dt.date, end: dt.date) -> tuple[dict, dict]:
-    reports = db.session.scalars(
-        db.select(ReceivedReport)
-        .filter(ReceivedReport.commune_code == code, ReceivedReport.date.between(start, end))
-        .order_by(ReceivedReport.revision)
+    """The current revision's figures and lateness of each reported day, from the stored columns."""
+    F = ReceivedFigures
+    rows = db.session.execute(
+        db.select(F.date, F.late, *[getattr(F, n) for n in FIGURE_NAMES]).filter(
+            F.commune_code == code, F.current.is_(True), F.date.between(start, end)
+        )
     ).all()
-    latest = {r.date: r for r in reports}
-    return {d: r.document["figures"] for d, r in latest.items()}, {d: r.late for d, r in latest.items()}
+    figures = {row.date: {n: int(getattr(row, n) or 0) for n in FIGURE_NAMES} for row in rows}
+    return figures, {row.date: row.late for row in rows}
 
 
 def report_pdf(report: ReceivedReport) -> bytes:
     """The commune's own signed PDF when it sent one; otherwise rendered here from the payload."""
-    sent = pdf_path(report.report_id)
-    if report.pdf_sha256 and sent.exists():
-        return sent.read_bytes()
-    rendered = storage_dir("rendered") / pdf_filename(report.report_id)
-    if rendered.exists():
-        return rendered.read_bytes()
+    files = blobs.store()
+    if report.pdf_sha256:
+        sent = files.get(blobs.sent_pdf_key(report.pdf_sha256))
+        sent = sent if sent is not None else files.get(blobs.legacy_sent_pdf_key(report.report_id))
+        if sent is not None:
+            return sent
+    rendered = files.get(blobs.rendered_pdf_key(report.report_id))
+    if rendered is not None:
+        return rendered
     unit = find(report.commune_code)
     by_day, _ = _figures_by_day(report.commune_code, report.date - dt.timedelta(days=29), report.date)
     doc = report.document
@@ -86,7 +91,7 @@ def report_pdf(report: ReceivedReport) -> bytes:
         f"(JWS, khóa {report.kid[:12]}…) của xã/phường; xã/phường không gửi kèm bản PDF ký số.",
     )
     built = document.build_daily(data).data
-    write_atomic(rendered, built)
+    files.put(blobs.rendered_pdf_key(report.report_id), built, "application/pdf")
     return built
 
 
@@ -108,6 +113,7 @@ def month(code: str, month: str):
     first = periods.parse_month(month)
     if first is None or unit is None:
         abort(404)
+    scope.require(unit.province_code)
     last = periods.month_bounds(first)[1]
     by_day, late = _figures_by_day(code, first, last)
     data = build_month(inputs.month_input(unit.name, unit.province_name, code, first, by_day, late, clock.today()))
@@ -117,42 +123,55 @@ def month(code: str, month: str):
 @bp.get("/days/<day>.zip")
 @reviewer_required
 def day_zip(day: str):
+    """Every commune's PDF of the day (current revisions of the chosen provinces). PDFs already kept
+    (sent by the commune or rendered before) are read from storage, never rendered again."""
     date = clock.parse_iso_date(day)
     if date is None:
         abort(404)
-    reports = db.session.scalars(db.select(ReceivedReport).filter_by(date=date).order_by(ReceivedReport.revision)).all()
-    latest = {r.commune_code: r for r in reports}
+    provinces = scope.chosen()
+    reports = db.session.scalars(
+        db.select(ReceivedReport)
+        .join(ReceivedFigures, ReceivedFigures.report_pk == ReceivedReport.id)
+        .filter(
+            ReceivedFigures.date == date,
+            ReceivedFigures.current.is_(True),
+            ReceivedFigures.province_code.in_(provinces),
+        )
+        .order_by(ReceivedReport.commune_code)
+    ).all()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        for _code, row in sorted(latest.items()):
+        for row in reports:
             archive.writestr(pdf_filename(row.report_id), report_pdf(row))
     return _send(out.getvalue(), f"bao-cao-{day}.zip", "application/zip", attachment=True)
 
 
-def _token_ok() -> bool:
+def _token_user() -> CityUser | None:
     presented = bearer(request.headers.get("Authorization"))
     if presented is None:
-        return False
+        return None
     digest = token_hash(presented)
     # A deactivated reviewer's tokens stop working with the account, as they do at the commune.
-    token = db.session.scalar(
-        db.select(CityApiToken)
-        .join(CityUser, CityApiToken.user_id == CityUser.id)
+    return db.session.scalar(
+        db.select(CityUser)
+        .join(CityApiToken, CityApiToken.user_id == CityUser.id)
         .filter(CityApiToken.token_sha256 == digest, CityApiToken.revoked_at.is_(None), CityUser.active.is_(True))
     )
-    return token is not None
 
 
 @bp.get("/api/v1/communes/<code>/reports/<day>.pdf")
 def api_report(code: str, day: str):
-    if not _token_ok():
+    user = _token_user()
+    if user is None:
         return {"error": "unauthorized", "detail": "a valid API token is required"}, 401
     date = clock.parse_iso_date(day)
+    unit = find(code)
+    allowed = unit is not None and scope.may_see(unit.province_code, user)
     rows = (
         db.session.scalars(
             db.select(ReceivedReport).filter_by(commune_code=code, date=date).order_by(ReceivedReport.revision.desc())
         ).all()
-        if date
+        if date and allowed
         else []
     )
     if not rows:

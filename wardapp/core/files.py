@@ -29,8 +29,26 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True, mode: int = 0
 
 
 def write_once(path: Path, data: bytes) -> bool:
-    """Write ``data`` unless ``path`` exists (content-addressed files). True when this call wrote it."""
+    """Write ``data`` unless ``path`` exists (content-addressed files). True when this call wrote it.
+
+    The complete, synced temporary file is hard-linked to ``path``: the link fails when the name
+    exists, so of two processes writing the same name at once exactly one wins and nothing that
+    was there is ever replaced (a rename would silently replace it).
+    """
     if path.exists():
         return False
-    write_atomic(path, data)
-    return True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -133,8 +133,14 @@ def _percent(value: float, locale_name: str) -> str:
 def fmt_number(value: float | int | None, digits: int = 0, empty: str = "—", *, locale_name: str | None = None) -> str:
     if value is None:
         return empty
+    return _decimal(value, digits, locale_name or locale())
+
+
+@lru_cache(maxsize=8192)
+def _decimal(value: float | int, digits: int, locale_name: str) -> str:
+    # Cached like _percent: a table of a province's communes formats thousands of counts.
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return str(format_decimal(value, pattern, locale=locale_name or locale()))
+    return str(format_decimal(value, pattern, locale=locale_name))
 
 
 FILTERS = {"date": fmt_date, "datetime": fmt_datetime, "time": fmt_time, "percent": fmt_percent, "number": fmt_number}

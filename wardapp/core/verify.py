@@ -29,6 +29,8 @@ ACCEPTED_ALGS = ("Ed25519", "EdDSA")
 # As the commune refuses at upload: more is a decompression bomb (and would break the city's PDFs).
 PHOTO_MAX_PIXELS = 100_000_000
 
+MAX_REVISION = 999_999
+
 
 class Refusal(Exception):
     def __init__(self, status: int, error: str, detail: str):
@@ -101,6 +103,10 @@ def check_push(token: str, uploads: list[Upload], lookup: KeyLookup) -> Verified
     problems = schema.problems(payload)
     if problems:
         raise Refusal(422, "schema_violation", "; ".join(problems[:5]))
+    if payload["revision"] > MAX_REVISION:
+        # No commune corrects a day a million times; a larger number is no revision a database
+        # column (or a report id) holds.
+        raise Refusal(422, "schema_violation", f"revision {payload['revision']} is beyond {MAX_REVISION}")
     expected_id = f"{payload['commune']['code']}:{payload['date']}:r{payload['revision']}"
     if payload["report_id"] != expected_id:
         raise Refusal(422, "schema_violation", f"report_id should be {expected_id}")

@@ -26,9 +26,12 @@ from wardapp.outbox.operations import (
     backoff,
     claim,
     due_ids,
+    first_retrying,
+    hold_behind,
     mark_accepted,
     mark_rejected,
     mark_retry,
+    release_waiting,
 )
 from wardapp.signing import keys
 from wardapp.signing.documents import repair_pdf
@@ -146,14 +149,54 @@ def send_entry(entry_id: int) -> str:
 
 
 def send_due() -> dict[str, int]:
-    """One pass over everything due. Safe to run from several processes at once."""
+    """One pass over everything due, oldest first. Safe to run from several processes at once.
+
+    The outbox is one queue to one city: when a push fails for a passing reason, the rest of the
+    pass waits for the same next try instead of knocking once per entry; when the city answers
+    (a receipt, a refusal, or the status probe below while everything waits), every entry waiting
+    on a retry becomes due at once and the backlog drains in order at the speed of sending.
+    """
     counts: dict[str, int] = {}
     if city_url() is None:
         return counts
-    for entry_id in due_ids(utcnow()):
+    tried: set[int] = set()
+    pending = due_ids(utcnow())
+    if not pending and city_answers_again():
+        release_waiting(utcnow())
+        pending = due_ids(utcnow())
+    while pending:
+        entry_id = pending.pop(0)
+        tried.add(entry_id)
         outcome = send_entry(entry_id)
         counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome == "retry":
+            failed = db.session.get(OutboxEntry, entry_id)
+            if failed is not None:
+                hold_behind(pending, failed.next_attempt_at)
+            break
+        if outcome in ("accepted", "rejected") and release_waiting(utcnow()):
+            pending = [i for i in due_ids(utcnow()) if i not in tried]
     return counts
+
+
+def city_answers_again() -> bool:
+    """While entries wait on retries, ask the city cheaply whether it answers again: the status of
+    the oldest waiting report (PROTOCOL "Status and returns"), a GET with no photos. Any answer but
+    a server error or "slow down" means the city is back. Not asked while the city's last word was
+    429 (its Retry-After is honoured by the entry's own time)."""
+    url = city_url()
+    entry = first_retrying()
+    if url is None or entry is None or entry.last_status == 429:
+        return False
+    try:
+        response = requests.get(
+            f"{url}{PUSH_PATH}/{entry.revision.report_key}/status",
+            headers={"Authorization": f"Bearer {status_token(url)}"},
+            timeout=current_app.config["OUTBOX_PROBE_TIMEOUT"],
+        )
+    except requests.RequestException:
+        return False
+    return response.status_code < 500 and response.status_code != 429
 
 
 def status_token(url: str) -> str:

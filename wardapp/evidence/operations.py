@@ -57,13 +57,14 @@ def add_photo(
 ) -> Photo:
     """Inspect, store and record a photo; refusals (PhotoRejected) leave nothing behind."""
     config = current_app.config
-    facts = images.inspect(data, max_bytes=config["PHOTO_MAX_BYTES"], max_pixels=config["PHOTO_MAX_PIXELS"])
+    checked = images.check(data, max_bytes=config["PHOTO_MAX_BYTES"], max_pixels=config["PHOTO_MAX_PIXELS"])
+    facts = checked.facts
     duplicate = db.session.scalar(
         db.select(Photo.id).filter_by(report_id=report.id, sha256=facts.sha256, removed_at=None)
     )
     if duplicate:
         raise images.PhotoRejected(_("Ảnh này đã có trong báo cáo của ngày."))
-    created = storage.store(facts.sha256, data, images.thumbnail(data))
+    created = storage.store(facts.sha256, data, checked.thumbnail)
     try:
         photo = Photo(
             report_id=report.id,

@@ -46,6 +46,52 @@ def claim(entry_id: int, now: dt.datetime, lease_seconds: int) -> bool:
     return cast(CursorResult[Any], result).rowcount == 1
 
 
+def _waiting_for_a_retry(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return OutboxEntry.state.in_([OutboxState.WAITING, OutboxState.RETRYING]) & (OutboxEntry.next_attempt_at > now)
+
+
+def release_waiting(now: dt.datetime) -> int:
+    """The city answers again: every entry waiting on a retry is due now, not at its own backoff.
+
+    Only the time of the next try moves: the state machine and the claim are untouched, so an entry
+    being sent (``sending``) or already answered is never touched and exactly-once still holds.
+    Returns how many entries were brought forward.
+    """
+    result = db.session.execute(
+        sa.update(OutboxEntry)
+        .where(_waiting_for_a_retry(now))
+        .values(next_attempt_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return cast(CursorResult[Any], result).rowcount
+
+
+def hold_behind(entry_ids: list[int], until: dt.datetime) -> None:
+    """Entries due in a pass the city failed: they wait for the same next try as the one that failed
+    (or the city's return, whichever comes first), so the time the leader sees is the real one and
+    a city that is down is not sent one push per entry per pass."""
+    if not entry_ids:
+        return
+    db.session.execute(
+        sa.update(OutboxEntry)
+        .where(OutboxEntry.id.in_(entry_ids))
+        .where(OutboxEntry.state.in_([OutboxState.WAITING, OutboxState.RETRYING]))
+        .where(OutboxEntry.next_attempt_at < until)
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def first_retrying() -> OutboxEntry | None:
+    """The oldest entry waiting on a retry: the one whose report the sender asks the city about to
+    learn whether the city answers again."""
+    return db.session.scalar(
+        db.select(OutboxEntry).filter_by(state=OutboxState.RETRYING).order_by(OutboxEntry.id).limit(1)
+    )
+
+
 def due_ids(now: dt.datetime) -> list[int]:
     table = OutboxEntry.__table__
     return list(

@@ -6,6 +6,7 @@ import io
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     g,
@@ -13,6 +14,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_babel import force_locale
@@ -33,7 +35,7 @@ from wardapp.pdf.service import (
     latest_revisions,
     month_pdf,
     range_zip,
-    revision_pdf,
+    signed_pdf_file,
 )
 from wardapp.reports.models import DailyReport
 from wardapp.signing.models import ReportRevision
@@ -46,6 +48,12 @@ MAX_RANGE_DAYS = 92
 
 def _pdf(data: bytes, name: str, inline: bool = True):
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=not inline)
+
+
+def _signed(revision: ReportRevision):
+    """A signed revision's PDF, read from the file kept at signing (never built here, but for a
+    revision signed before PDFs were kept: built once then)."""
+    return _pdf(signed_pdf_file(revision).read_bytes(), pdf_filename(revision.report_key))
 
 
 def _month(value: str) -> dt.date:
@@ -99,7 +107,7 @@ def daily(day: str):
     revision = latest_revisions(commune.id, date, date).get(date)
     with force_locale("vi"):
         if revision is not None:
-            return _pdf(revision_pdf(revision), pdf_filename(revision.report_key))
+            return _signed(revision)
         report = db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune.id, date=date))
         if report is None:
             abort(404)
@@ -122,7 +130,7 @@ def daily_revision(day: str, revision: int):
     if row is None:
         abort(404)
     with force_locale("vi"):
-        return _pdf(revision_pdf(row), pdf_filename(row.report_key))
+        return _signed(row)
 
 
 @bp.get("/pdf/range.zip")
@@ -131,13 +139,18 @@ def range_archive():
     start, end = _range()
     if (end - start).days >= MAX_RANGE_DAYS:
         abort(400)
-    with force_locale("vi"):
-        data = range_zip(current_commune().id, start, end)
-    return send_file(
-        io.BytesIO(data),
+    commune = current_commune()
+    name = f"{commune.code}_{start}_{end}.zip"
+
+    def archive():
+        with force_locale("vi"):  # a PDF still to build (signed before PDFs were kept) is in Vietnamese
+            yield from range_zip(commune.id, start, end)
+
+    # Streamed as it is written: one PDF in memory at a time, the first bytes out at once.
+    return Response(
+        stream_with_context(archive()),
         mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{current_commune().code}_{start}_{end}.zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -194,7 +207,7 @@ def api_daily(day: str):
     if revision is None:
         return {"error": "not_found", "detail": "no signed report for that day"}, 404
     with force_locale("vi"):
-        return _pdf(revision_pdf(revision), pdf_filename(revision.report_key))
+        return _signed(revision)
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

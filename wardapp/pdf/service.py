@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 import zipfile
+from collections.abc import Iterator
+from pathlib import Path
 
 from wardapp.commune.models import Commune
 from wardapp.core import clock, periods
@@ -14,7 +17,7 @@ from wardapp.delays.operations import late_by_officer
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 from wardapp.reports.operations import figures_between
-from wardapp.signing.documents import photo_images, revision_pdf, trend_for
+from wardapp.signing.documents import pdf_path, photo_images, revision_pdf, trend_for
 from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import build_document
 
@@ -46,12 +49,59 @@ def latest_revisions(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.d
     return {r.report.date: r for r in rows}
 
 
-def range_zip(commune_id: int, start: dt.date, end: dt.date) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
-        for _day, revision in sorted(latest_revisions(commune_id, start, end).items()):
-            archive.writestr(pdf_filename(revision.report_key), revision_pdf(revision))
-    return out.getvalue()
+def signed_pdf_file(revision: ReportRevision) -> Path:
+    """The stored signed PDF of a revision. Signing keeps it (``signing.documents.pdf_path``), so a
+    download only reads it; a revision signed before PDFs were kept at signing has its PDF built
+    and kept here, once."""
+    path = pdf_path(revision)
+    if not path.exists():
+        revision_pdf(revision)
+    return path
+
+
+class _Chunks(io.RawIOBase):
+    """A write-only stream that hands back what was written since the last ``take``: zipfile
+    writes the archive into it, the response sends each piece as soon as it is written. Not
+    seekable, so zipfile writes each member's sizes after its data (a data descriptor)."""
+
+    def __init__(self):
+        super().__init__()
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+def range_zip(commune_id: int, start: dt.date, end: dt.date) -> Iterator[bytes]:
+    """The signed PDFs of the days, as a ZIP streamed one PDF at a time (never the whole archive in
+    memory): call it inside the request's context (``stream_with_context``)."""
+    revisions = [revision for _day, revision in sorted(latest_revisions(commune_id, start, end).items())]
+    sink = _Chunks()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
+        for revision in revisions:
+            member = zipfile.ZipInfo(pdf_filename(revision.report_key), _zip_time(revision))
+            with signed_pdf_file(revision).open("rb") as source, archive.open(member, "w") as target:
+                shutil.copyfileobj(source, target, ZIP_CHUNK)
+            yield sink.take()  # the member's header, its PDF and its sizes
+    yield sink.take()  # the central directory
+
+
+ZIP_CHUNK = 256 * 1024
+
+
+def _zip_time(revision: ReportRevision) -> tuple[int, int, int, int, int, int]:
+    """The member's date: when it was signed (Vietnam time), so the same days give the same bytes."""
+    moment = clock.as_local(revision.signed_at).timetuple()
+    return (moment.tm_year, moment.tm_mon, moment.tm_mday, moment.tm_hour, moment.tm_min, moment.tm_sec)
 
 
 def month_pdf(commune: Commune, first: dt.date) -> bytes:

@@ -56,15 +56,19 @@ SIGNER_FIELD, ORGANISATION_FIELD = "ChuKyNguoiKy", "ChuKyCoQuan"
 FIELD = SIGNER_FIELD  # the first signature (older callers and tests name it so)
 
 
-def make_self_signed(folder: Path, commune_name: str, province_name: str, commune_code: str) -> None:
-    """A certificate for the commune's documents, valid ten years (replace it with a CA's)."""
+def make_self_signed(
+    folder: Path, commune_name: str, province_name: str, commune_code: str, *, organization: str | None = None
+) -> None:
+    """A self-signed certificate, valid ten years: the city department's (``organization``) for its
+    consolidated report, or a stranger's in tests. Communes use ``certificates`` (a local CA)."""
     key = ec.generate_private_key(ec.SECP256R1())
+    organization = organization or f"UBND {commune_name}"
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
             x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, province_name),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"UBND {commune_name}"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"UBND {commune_name} ({commune_code})"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{organization} ({commune_code})"),
         ]
     )
     now = dt.datetime.now(dt.UTC)
@@ -388,6 +392,52 @@ def sign_document(
     if signing.signed_at.tzinfo is None:
         raise ValueError("signed_at must be timezone-aware")
     return _outside_event_loop(asyncio.run, _sign_document(pdf, rect, signer, organisation, signing, services))
+
+
+def sign_pdf(
+    pdf: bytes,
+    folder: Path,
+    rect: tuple[float, float, float, float] | None,
+    *,
+    signer_name: str,
+    location: str,
+    reason: str,
+    local_time: str,
+) -> bytes:
+    """One PAdES signature with the certificate in ``folder`` (the city department's consolidated
+    report); the appearance goes in ``rect`` on the last page (invisible if None)."""
+    return _outside_event_loop(
+        _sign_pdf, pdf, folder, rect, signer_name=signer_name, location=location, reason=reason, local_time=local_time
+    )
+
+
+def _sign_pdf(
+    pdf: bytes,
+    folder: Path,
+    rect: tuple[float, float, float, float] | None,
+    *,
+    signer_name: str,
+    location: str,
+    reason: str,
+    local_time: str,
+) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    box = tuple(round(v) for v in rect) if rect else None
+    fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, on_page=-1, box=box))
+    metadata = signers.PdfSignatureMetadata(
+        field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, reason=reason, location=location, name=signer_name
+    )
+    style = TextStampStyle(
+        stamp_text="Ký số bởi: %(signer)s\nThời gian: %(local_time)s (giờ Việt Nam)",
+        text_box_style=TextBoxStyle(font=_InMemoryFontFactory(stamp_font()), font_size=7),
+        border_width=1,
+    )
+    with open_signer(folder) as signer:
+        reserved = _reserved_bytes(signer, Services())
+        out = signers.PdfSigner(metadata, signer=signer, stamp_style=style).sign_pdf(
+            writer, appearance_text_params={"local_time": local_time}, bytes_reserved=reserved
+        )
+    return out.getvalue()
 
 
 def placeholder_seal(organisation: str, size: int = 360) -> bytes:

@@ -1,0 +1,26 @@
+"""How gunicorn serves wardapp (``make run``, the README's deployment): read by gunicorn from the
+working directory, or with ``-c gunicorn.conf.py``. Command-line options override it.
+
+Threads, not sync workers: a reviewer pulling a 92-day ZIP or a photo being uploaded keeps one
+thread busy, while the other threads go on answering the pages staff are typing in (measured in
+docs/PERFORMANCE.md: with two sync workers one such download made every live check wait seconds,
+and a long ZIP was killed by the 30 s timeout). The app is thread-safe: a SQLAlchemy session per
+request, SQLite connections from the engine's pool, caches that only ever hold the same value, and
+pyHanko's event loop made per call (``wardapp/core/pdf/signature.py``).
+"""
+
+import os
+
+bind = os.environ.get("WARDAPP_BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("WARDAPP_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("WARDAPP_THREADS", "4"))
+# A ZIP of 92 days whose PDFs must still be built (signed before PDFs were kept) takes longer than
+# gunicorn's default 30 s on a busy machine; with threads the worker's heartbeat does not wait
+# for it, but the limit still bounds a request that hangs.
+timeout = 120
+graceful_timeout = 30
+keepalive = 5
+# gunicorn 27's control socket lives at one path per user (~/.gunicorn/gunicorn.ctl): two servers
+# on one machine (the commune app and the city intake, or tests) would fight over it; not needed.
+control_socket_disable = True

@@ -1,0 +1,160 @@
+"""The signed consolidated report, bulk enrolment (CLI and page), and the migration filling the new
+columns of reports received before it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from pypdf import PdfReader
+
+from tests.factories import figures
+from wardapp.city.extensions import city_db
+
+from . import support
+from .conftest import TODAY
+
+YESTERDAY = TODAY - dt.timedelta(days=1)
+A, B, C = support.Commune("20242"), support.Commune("20194"), support.Commune("20197")
+
+
+@pytest.fixture
+def reviewer(city):
+    support.enrol_all(city, [A, B, C])
+    client = city.test_client()
+    support.push(client, support.signed(A, YESTERDAY))
+    support.push(
+        client,
+        support.signed(
+            B,
+            YESTERDAY,
+            late=True,
+            figures_=figures(resolved_late=3, resolved_on_time=17),
+            explanations=[
+                {
+                    "item": "late_dossiers",
+                    "item_label": "Hồ sơ giải quyết quá hạn",
+                    "cause": "Chờ xác minh nguồn gốc đất",
+                    "remedy": "Đã phối hợp với Văn phòng đăng ký đất đai",
+                    "responsible": "Phó Chủ tịch Lê Thị Hằng",
+                }
+            ],
+        ),
+    )
+    support.make_user(city, "sokhcn")
+    return support.signed_in(city, "sokhcn")
+
+
+def test_the_consolidated_report_is_signed_by_the_department_and_says_who_was_late(city, reviewer):
+    from wardapp.city.consolidated import cert_dir
+    from wardapp.core.pdf import signature
+
+    response = reviewer.get(f"/consolidated.pdf?period=day&on={YESTERDAY}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "BÁO CÁO" in text and "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in text
+    assert "(13)" in text and "Tổng cộng" in text
+    assert "Phường Hải Vân (20194)" in text  # late
+    assert "Phường Liên Chiểu (20197)" in text  # missing
+    assert "Chờ xác minh nguồn gốc đất" in text and "Phó Chủ tịch Lê Thị Hằng" in text
+    with city.app_context():
+        folder = cert_dir()
+    certificate = signature.certificate(folder)
+    assert "Sở Khoa học và Công nghệ" in certificate.subject.rfc4514_string()
+    assert signature.verify_pdf(response.data, [certificate])
+    tampered = bytearray(response.data)
+    tampered[len(tampered) // 3] ^= 0x01  # one bit of the signed content
+    assert not signature.verify_pdf(bytes(tampered), [certificate])
+
+
+def test_bulk_enrolment_from_a_folder_reports_what_was_enrolled_or_refused(city, tmp_path):
+    good, hue = support.Commune("20242"), support.Commune("19753")
+    (tmp_path / "20242-hai-chau.jwk").write_text(json.dumps(good.key.as_dict(private=False)))
+    (tmp_path / "hue.json").write_text(json.dumps({**hue.key.as_dict(private=False), "code": "19753"}))
+    (tmp_path / "20194.json").write_text("{not json")
+    (tmp_path / "20197.jwk").write_text(json.dumps(support.Commune("20197").key.as_dict(private=True)))
+    (tmp_path / "notes.txt").write_text("ignored")
+
+    with city.app_context():
+        result = city.test_cli_runner().invoke(args=["city", "enrol-bulk", str(tmp_path)])
+    lines = result.output.splitlines()
+    assert result.exit_code == 1
+    assert any(line.startswith("enrolled\t20242-hai-chau.jwk\t20242") for line in lines)
+    assert any("hue.json\t19753" in line and "not in province 48" in line for line in lines)
+    assert any("20194.json" in line and "not a JWK file" in line for line in lines)
+    assert any("20197.jwk" in line and "private key" in line for line in lines)
+    assert lines[-1] == "1 enrolled, 3 refused"
+    with city.app_context():
+        from wardapp.city.models import CityKey
+
+        assert city_db.session.scalars(city_db.select(CityKey.commune_code)).all() == ["20242"]
+
+
+def test_bulk_enrolment_from_a_csv_on_the_page(city):
+    support.make_user(city, "admin", role="admin")
+    admin = support.signed_in(city, "admin")
+    one, two = support.Commune("20242"), support.Commune("20194")
+    csv_text = (
+        "code,x\n"
+        + f"20242,{one.key.as_dict(private=False)['x']}\n"
+        + f"20194,{two.key.as_dict(private=False)['x']}\n"
+        + "99999,abc\n"
+    )
+    response = admin.post(
+        "/communes", data={"csv": (io.BytesIO(csv_text.encode()), "keys.csv")}, content_type="multipart/form-data"
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "2 đã kết nối, 1 bị từ chối" in html
+    assert html.count('data-enrolled="yes"') == 2 and "99999 is not a commune code" in html
+    bad = admin.post(
+        "/communes", data={"csv": (io.BytesIO(b"a,b\n1,2\n"), "keys.csv")}, content_type="multipart/form-data"
+    )
+    assert bad.status_code == 422 and "code and jwk" in bad.get_data(as_text=True)
+
+
+def test_the_migration_fills_the_columns_of_reports_received_before_it(tmp_path):
+    """Reports stored by the previous schema get their figures, rates and current flag."""
+    import flask_migrate
+
+    from wardapp import ROOT
+    from wardapp.city.app import create_app
+    from wardapp.core import payload
+
+    app = create_app({"INSTANCE_PATH": tmp_path, "SECRET_KEY": "x"})
+    directory = str(ROOT / "migrations" / "city")
+    with app.app_context():
+        flask_migrate.upgrade(directory=directory, revision="e50993d43380")
+        engine = city_db.engine
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO city_communes (code, name, province_code) VALUES ('20242', 'Hải Châu', '48')"
+            )
+            for revision, online in ((1, 12), (2, 20)):
+                document = {
+                    "commune": {"code": "20242", "province_code": "48"},
+                    "signed_at": "2026-11-19T16:00:00+07:00",
+                    "figures": figures(received_online=online, online_full_process=7, online_partial=5),
+                    "tasks": [{"code": "T1", "title": "x", "percent": 10, "behind": True}],
+                    "explanations": [],
+                    "photos": [],
+                }
+                conn.exec_driver_sql(
+                    "INSERT INTO received_reports (report_id, commune_code, date, revision, payload,"
+                    " payload_sha256, jws, kid, late, receipt_id, received_at, state, comment, returned_by)"
+                    " VALUES (?, '20242', '2026-11-19', ?, ?, 'x', 'x', 'k', 0, ?, '2026-11-19 09:00:00',"
+                    " 'received', '', '')",
+                    (f"20242:2026-11-19:r{revision}", revision, payload.encode(document), f"R{revision}"),
+                )
+        flask_migrate.upgrade(directory=directory)
+        rows = city_db.session.execute(
+            city_db.text(
+                "SELECT revision, current, received_online, online_rate, province_code, tasks_behind"
+                " FROM received_figures ORDER BY revision"
+            )
+        ).all()
+        city_db.engine.dispose()
+    assert rows[0][:3] == (1, 0, 12) and rows[1][:3] == (2, 1, 20)
+    assert rows[1][3] == pytest.approx(20 / 38) and rows[1][4] == "48" and rows[1][5] == 1

@@ -1,0 +1,167 @@
+"""Served as the README serves it (gunicorn with ``gunicorn.conf.py``), a slow download does not
+hold up the pages staff type in.
+
+A real gunicorn, started here on a port the OS picks, with ONE worker so that nothing but its
+threads can answer the second client: a reviewer pulls a ZIP of days whose PDFs must still be
+built (signed before PDFs were kept at signing), and while the server is inside that ZIP a member
+of staff's live check is asked. The check must come back first. Asserted by the order in which the
+two finish, never by how long either took.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+
+from wardapp import ROOT
+from wardapp.extensions import db
+from wardapp.signing.operations import sign_report
+
+from . import factories
+from .helpers import TODAY
+from .sending import support
+
+DAYS = 12
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    support.use_quick_password_hashing(monkeypatch)
+
+
+class Gunicorn:
+    """gunicorn serving ``wsgi:app`` with the repository's ``gunicorn.conf.py`` on 127.0.0.1:0."""
+
+    def __init__(self, instance: Path, workers: int = 1):
+        env = {k: v for k, v in os.environ.items() if k not in ("WARDAPP_THREADS", "WARDAPP_WORKERS", "WARDAPP_BIND")}
+        env |= {"WARDAPP_INSTANCE_PATH": str(instance), "WARDAPP_SECRET_KEY": "test-secret"}
+        self.log = instance / "gunicorn.log"
+        self._log_file = self.log.open("wb")  # gunicorn's own log (stderr): the port, errors
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                "127.0.0.1:0",
+                "--workers",
+                str(workers),
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log_file,
+        )
+        self.url = f"http://127.0.0.1:{self._port()}"
+        self._ready()
+
+    def _port(self) -> int:
+        deadline = time.monotonic() + 120  # a generous bound on a busy machine, not a measurement
+        while time.monotonic() < deadline:
+            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", self.text())
+            if found:
+                return int(found.group(1))
+            assert self.process.poll() is None, self.text()
+            time.sleep(0.1)
+        raise AssertionError(f"gunicorn did not start:\n{self.text()}")
+
+    def _ready(self) -> None:
+        """Waits until the worker answers (importing the app takes a moment after the bind)."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=30).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise AssertionError(f"gunicorn's worker never answered:\n{self.text()}")
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log_file.close()
+
+
+def signed_in(url: str, username: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{url}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = session.post(
+        f"{url}/login",
+        data={"username": username, "password": factories.PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 303, f"could not sign in as {username}"
+    return session
+
+
+@pytest.fixture
+def served(app, commune, users, tmp_path):
+    """DAYS signed days whose PDFs are not kept yet, then the app served by gunicorn."""
+    first = TODAY - dt.timedelta(days=DAYS)
+    for back in range(DAYS):
+        report = support.ready_day(commune, users, first + dt.timedelta(days=back), photos=2)
+        sign_report(commune, report, users["leader"], "Chờ số liệu của bộ phận một cửa")
+    shutil.rmtree(tmp_path / "pdfs", ignore_errors=True)  # as if signed before PDFs were kept
+    db.session.remove()
+    db.engine.dispose()
+    server = Gunicorn(tmp_path)
+    yield server, first
+    server.stop()
+
+
+def test_a_live_check_answers_while_a_zip_of_unbuilt_pdfs_is_being_made(served, tmp_path):
+    server, first = served
+    reviewer, staff = signed_in(server.url, "reviewer"), signed_in(server.url, "staff")
+    finished: list[str] = []
+    answers: dict[str, requests.Response] = {}
+    last = first + dt.timedelta(days=DAYS - 1)
+
+    def pull_zip():
+        answers["zip"] = reviewer.get(f"{server.url}/pdf/range.zip?from={first}&to={last}", timeout=600)
+        finished.append("zip")
+
+    puller = threading.Thread(target=pull_zip)
+    puller.start()
+    deadline = time.monotonic() + 300
+    while not any((tmp_path / "pdfs").glob("*.pdf")):  # the server is inside the ZIP, building
+        assert time.monotonic() < deadline and puller.is_alive(), "the ZIP never started"
+        time.sleep(0.02)
+
+    answers["check"] = staff.get(
+        f"{server.url}/reports/{TODAY}/check", params={"received_in_person": "12"}, timeout=600
+    )
+    finished.append("check")
+    puller.join(timeout=600)
+
+    assert finished == ["check", "zip"], "the live check waited for the reviewer's ZIP"
+    assert answers["check"].status_code == 200
+    assert answers["zip"].status_code == 200
+    with zipfile.ZipFile(io.BytesIO(answers["zip"].content)) as archive:
+        assert archive.testzip() is None
+        assert len(archive.namelist()) == DAYS
+        for name in archive.namelist():
+            assert archive.read(name).startswith(b"%PDF-")

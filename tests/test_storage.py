@@ -1,0 +1,132 @@
+"""The photo and PDF store (core/storage.py): one contract, kept by the local folder and by a real
+S3 server (SeaweedFS on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from wardapp.core.storage import LocalStore, S3Store, StoreError, open_store
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, tmp_path):
+    if request.param == "local":
+        return LocalStore(tmp_path / "blobs")
+    s3 = request.getfixturevalue("s3_server")
+    settings = s3.settings(s3.bucket, prefix=f"contract-{secrets.token_hex(6)}")
+    return open_store(
+        settings["STORE_URL"],
+        default_root=tmp_path,
+        endpoint=settings["STORE_ENDPOINT"],
+        region=settings["STORE_REGION"],
+        access_key_id=settings["STORE_ACCESS_KEY_ID"],
+        secret_access_key=settings["STORE_SECRET_ACCESS_KEY"],
+    )
+
+
+def test_it_gives_back_what_was_put_and_nothing_for_an_unknown_key(store):
+    data = secrets.token_bytes(300_000)
+
+    store.put("photos/abc", data, "image/jpeg")
+
+    assert store.get("photos/abc") == data
+    assert store.get("photos/abd") is None
+
+
+def test_put_replaces_and_delete_removes(store):
+    store.put("rendered/20242_2026-11-21_r1.pdf", b"%PDF-1 old")
+    store.put("rendered/20242_2026-11-21_r1.pdf", b"%PDF-1 new")
+    assert store.get("rendered/20242_2026-11-21_r1.pdf") == b"%PDF-1 new"
+
+    store.delete("rendered/20242_2026-11-21_r1.pdf")
+    store.delete("rendered/never-there.pdf")
+
+    assert store.get("rendered/20242_2026-11-21_r1.pdf") is None
+
+
+def test_create_writes_once_and_keeps_the_first_content(store):
+    assert store.create("pdfs/a.pdf", b"first") is True
+    assert store.create("pdfs/a.pdf", b"second") is False
+    assert store.get("pdfs/a.pdf") == b"first"
+
+
+def test_of_many_writers_racing_for_one_key_exactly_one_wins_and_its_content_is_whole(store):
+    contents = [bytes([n]) * 200_000 for n in range(8)]
+    results = [None] * len(contents)
+    start = threading.Barrier(len(contents))
+
+    def write(n: int) -> None:
+        start.wait()
+        results[n] = store.create("photos/raced", contents[n])
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(len(contents))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert results.count(True) == 1
+    assert store.get("photos/raced") == contents[results.index(True)]
+
+
+@pytest.mark.parametrize("key", ["../secret", "/etc/passwd", "photos/../../x", "photos//x", "", "photos\\x", "./x"])
+def test_it_refuses_a_key_that_is_not_a_plain_relative_path(store, key):
+    with pytest.raises(StoreError):
+        store.put(key, b"x")
+    with pytest.raises(StoreError):
+        store.get(key)
+
+
+def test_local_writes_leave_no_temporary_file_behind(tmp_path):
+    store = LocalStore(tmp_path)
+    store.put("thumbs/a.jpg", b"one")
+    store.create("photos/a", b"two")
+    store.create("photos/a", b"three")
+
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
+        "photos/a",
+        "thumbs/a.jpg",
+    ]
+
+
+def test_the_s3_server_refuses_wrong_credentials(s3_server, tmp_path):
+    """The store really signs its requests: a wrong secret is refused, not silently ignored."""
+    store = S3Store(
+        s3_server.bucket,
+        "contract-wrong-key",
+        endpoint=s3_server.endpoint,
+        region=s3_server.REGION,
+        access_key_id=s3_server.access_key,
+        secret_access_key="not-the-secret",
+    )
+    with pytest.raises(ClientError):
+        store.put("photos/x", b"x")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("", ("local", "/srv/default")),
+        ("/var/lib/wardapp-city", ("local", "/var/lib/wardapp-city")),
+        ("file:///mnt/anh%20chup", ("local", "/mnt/anh chup")),
+        ("s3://wardapp-city/prod", ("s3", "wardapp-city", "prod")),
+        ("s3://wardapp-city", ("s3", "wardapp-city", "")),
+    ],
+)
+def test_the_store_url_names_the_backend(url, expected):
+    store = open_store(url, default_root=Path("/srv/default"), endpoint="http://127.0.0.1:1")
+    if expected[0] == "local":
+        assert isinstance(store, LocalStore) and store.root == Path(expected[1])
+    else:
+        assert isinstance(store, S3Store) and (store.bucket, store.prefix) == expected[1:]
+
+
+@pytest.mark.parametrize("url", ["ftp://host/x", "s3:///no-bucket", "https://bucket.example/x"])
+def test_an_unusable_store_url_stops_the_app_with_a_message(url):
+    with pytest.raises(StoreError):
+        open_store(url, default_root=Path("/srv"))

@@ -1,0 +1,178 @@
+"""The II.06a table as files: an Excel workbook laid out like the form, and a CSV.
+
+Both take the rows the page shows (``desk.Totals``) and write the same numbers; the workbook is
+written with XlsxWriter (merged two-level headings, numbered columns, number formats), the CSV
+with every text cell kept from being read as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import xlsxwriter
+
+from wardapp.city.desk import Totals
+from wardapp.core import ii06a
+from wardapp.core.i18n import fmt_date
+from wardapp.core.i18n import gettext as _
+from wardapp.core.i18n import lazy_gettext as _l
+
+# The rates shown beside the form's columns, in order: (rate name or "estimate_766", label).
+RATE_COLUMNS = (
+    ("on_time_rate", _l("Tỷ lệ đúng hạn")),
+    ("late_rate", _l("Tỷ lệ trễ hạn")),
+    ("online_rate", _l("Tỷ lệ trực tuyến")),
+    ("online_payment_rate", _l("Tỷ lệ thanh toán trực tuyến")),
+    ("digitization_rate", _l("Tỷ lệ số hóa")),
+    ("satisfaction_rate", _l("Tỷ lệ hài lòng")),
+    ("estimate_766", _l("Ước tính 766 (phần đo được)")),
+)
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text from a commune's payload, never read as a formula by a spreadsheet (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def rate_value(row: Totals, key: str) -> float | None:
+    return row.estimate if key == "estimate_766" else row.rates.get(key)
+
+
+def note(row: Totals) -> str:
+    """What a reader must know beside a row's numbers: days missing, not connected, returned."""
+    if not row.enrolled:
+        return _("Chưa kết nối")
+    parts = []
+    if row.days_missing:
+        parts.append(_("Thiếu %(n)s/%(total)s ngày", n=row.days_missing, total=row.days_expected))
+    if row.days_late:
+        parts.append(_("%(n)s ngày nộp muộn", n=row.days_late))
+    if row.days_returned:
+        parts.append(_("%(n)s báo cáo bị trả lại", n=row.days_returned))
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str  # e.g. "Tổng hợp tình hình giải quyết hồ sơ TTHC"
+    scope: str  # the province(s)
+    start: dt.date
+    end: dt.date
+    unit_label: str  # translated: "Xã/phường" or "Tỉnh/thành phố"
+    rows: list[Totals]
+    total: Totals
+
+
+def period_text(start: dt.date, end: dt.date) -> str:
+    if start == end:
+        return _("Ngày %(day)s", day=fmt_date(start))
+    return _("Từ ngày %(start)s đến ngày %(end)s", start=fmt_date(start), end=fmt_date(end))
+
+
+def xlsx(sheet: Sheet) -> bytes:
+    """The workbook: a title, the period, two heading rows (merged groups), the column numbers,
+    one row per unit, the total; counts as integers and rates as percentages."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book.set_properties({"title": sheet.title, "subject": period_text(sheet.start, sheet.end), "author": "wardapp"})
+    ws = book.add_worksheet("II.06a")
+    base = {"font_name": "Times New Roman", "font_size": 11, "valign": "vcenter"}
+    title = book.add_format({**base, "bold": True, "font_size": 13, "align": "center"})
+    centre = book.add_format({**base, "align": "center", "italic": True})
+    head = book.add_format(
+        {**base, "bold": True, "align": "center", "text_wrap": True, "border": 1, "bg_color": "#EEF1F5"}
+    )
+    number_head = book.add_format({**base, "italic": True, "align": "center", "border": 1})
+    text = book.add_format({**base, "border": 1, "text_wrap": True})
+    count = book.add_format({**base, "border": 1, "num_format": "#,##0"})
+    percent = book.add_format({**base, "border": 1, "num_format": "0.0%"})
+    bold_text = book.add_format({**base, "border": 1, "bold": True})
+    bold_count = book.add_format({**base, "border": 1, "bold": True, "num_format": "#,##0"})
+    bold_percent = book.add_format({**base, "border": 1, "bold": True, "num_format": "0.0%"})
+
+    counts = len(ii06a.COLUMNS)
+    last_col = 2 + counts + len(RATE_COLUMNS)  # TT, unit, (3)–(13), rates, note
+    ws.merge_range(0, 0, 0, last_col, sheet.title, title)
+    ws.merge_range(1, 0, 1, last_col, f"{sheet.scope} — {period_text(sheet.start, sheet.end)}", centre)
+    top, sub, numbers = 3, 4, 5
+    ws.merge_range(top, 0, sub, 0, _("TT"), head)
+    ws.merge_range(top, 1, sub, 1, sheet.unit_label, head)
+    col = 2
+    for group, span in ii06a.GROUPS:
+        ws.merge_range(top, col, top, col + span - 1, str(group), head)
+        col += span
+    for i, column in enumerate(ii06a.COLUMNS):
+        ws.write(sub, 2 + i, str(column.label), head)
+    ws.merge_range(top, 2 + counts, top, 1 + counts + len(RATE_COLUMNS), _("Tỷ lệ (tính từ số liệu)"), head)
+    for i, (_key, label) in enumerate(RATE_COLUMNS):
+        ws.write(sub, 2 + counts + i, str(label), head)
+    ws.merge_range(top, last_col, sub, last_col, _("Ghi chú"), head)
+    for i in range(2 + counts):
+        ws.write(numbers, i, f"({i + 1})", number_head)
+    for i in range(len(RATE_COLUMNS) + 1):
+        ws.write_blank(numbers, 2 + counts + i, None, number_head)
+
+    def write_row(r: int, tt: str, row: Totals, fmt_text, fmt_count, fmt_percent) -> None:
+        ws.write(r, 0, tt, fmt_text)
+        ws.write(r, 1, row.name, fmt_text)
+        columns = row.columns
+        for i in range(counts):
+            if columns is None:
+                ws.write_blank(r, 2 + i, None, fmt_count)
+            else:
+                ws.write_number(r, 2 + i, columns[i], fmt_count)
+        for i, (key, _label) in enumerate(RATE_COLUMNS):
+            value = rate_value(row, key)
+            if value is None:
+                ws.write_blank(r, 2 + counts + i, None, fmt_percent)
+            else:
+                ws.write_number(r, 2 + counts + i, value, fmt_percent)
+        ws.write(r, last_col, note(row), fmt_text)
+
+    r = numbers + 1
+    for n, row in enumerate(sheet.rows, start=1):
+        write_row(r, str(n), row, text, count, percent)
+        r += 1
+    write_row(r, "", sheet.total, bold_text, bold_count, bold_percent)
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, 30)
+    ws.set_column(2, 1 + counts, 11)
+    ws.set_column(2 + counts, 1 + counts + len(RATE_COLUMNS), 12)
+    ws.set_column(last_col, last_col, 28)
+    ws.set_row(sub, 45)
+    ws.freeze_panes(numbers + 1, 2)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(top, numbers)
+    book.close()
+    return out.getvalue()
+
+
+def csv_text(sheet: Sheet) -> str:
+    """The same table as CSV (UTF-8 with BOM for Excel), every text cell formula-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [_("TT"), _("Mã"), sheet.unit_label]
+        + [f"({c.number}) {c.group} - {c.label}" for c in ii06a.COLUMNS]
+        + [str(label) for _key, label in RATE_COLUMNS]
+        + [_("Ngày đã báo cáo"), _("Ngày phải báo cáo"), _("Ghi chú")]
+    )
+
+    def line(tt: str, row: Totals) -> list[object]:
+        columns = row.columns
+        values: list[object] = [tt, row.code, spreadsheet_text(row.name)]
+        values += ["" for _c in ii06a.COLUMNS] if columns is None else columns
+        for key, _label in RATE_COLUMNS:
+            value = rate_value(row, key)
+            values.append("" if value is None else round(value, 6))
+        return [*values, row.days_reported, row.days_expected, spreadsheet_text(note(row))]
+
+    for n, row in enumerate(sheet.rows, start=1):
+        writer.writerow(line(str(n), row))
+    writer.writerow(line("", sheet.total))
+    return "\ufeff" + out.getvalue()
