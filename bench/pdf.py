@@ -4,7 +4,7 @@ Builds a realistic signed payload (six 4000×3000 camera JPEGs made ready-sized 
 ``evidence.images.thumbnail``, a response team, tasks, explanations, late dossiers, a 30-day
 trend), then times, in the same process and interleaved round by round: the builder's input
 (``pdf.inputs.daily_input``), the unsigned build (``pdf.document.build_daily``), the PAdES
-signature (``pdf.signature.sign_pdf``, the commune's self-signed certificate) and the month
+signatures (``pdf.signature.sign_document``: the leader's then the commune's, local CA) and the month
 summary (``core.pdf.inputs.month_input`` + ``core.pdf.monthly.build_month``). Prints median and p95 and
 writes bench/out/pdf.json. No server, no database: these are the pure functions the routes call.
 
@@ -289,7 +289,7 @@ def main() -> int:
     from PIL import Image
 
     from wardapp.core import payload
-    from wardapp.core.pdf import document, inputs, monthly, signature
+    from wardapp.core.pdf import certificates, document, inputs, monthly, signature
     from wardapp.core.units import find
 
     day = dt.date(2026, 11, 20)
@@ -309,7 +309,12 @@ def main() -> int:
     payload_sha = payload.sha256(payload_bytes)
     workdir = Path(tempfile.mkdtemp(prefix="wardapp-bench-pdf-"))
     cert = workdir / "pdf-cert"
-    signature.make_self_signed(cert, unit.name, unit.province_name, unit.code)
+    now = dt.datetime.now(dt.UTC)
+    certificates.make_local_ca(cert / "ca", unit.province_name, unit.name, now)
+    certificates.issue(cert / "ca", cert, certificates.organisation_name(unit.name, unit.province_name, unit.code), now)
+    leader_cert = cert / "leader"
+    leader_name = certificates.person_name(doc["signed_by"]["full_name"], "", unit.name, unit.province_name)
+    certificates.issue(cert / "ca", leader_cert, leader_name, now)
     print(f"  ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
     def images(sha256: str):
@@ -333,15 +338,23 @@ def main() -> int:
         )
 
     def sign(built):
-        return signature.sign_pdf(
+        """Both signatures, as the leader's click makes them (signing.documents.build_signed_pdf)."""
+        organisation = f"UBND {unit.name}"
+        return signature.sign_document(
             built.data,
-            cert,
             built.signature_rect,
-            signer_name=doc["signed_by"]["full_name"],
-            location=f"{unit.name}, {unit.province_name}",
-            reason=f"Báo cáo ngày 20/11/2026 ({doc['report_id']})",
-            local_time="16:42:10 20/11/2026",
+            signer=signature.Party(leader_cert, doc["signed_by"]["full_name"], signature_image),
+            organisation=signature.Party(cert, organisation, seal_image),
+            signing=signature.Signing(
+                signed_at=dt.datetime(2026, 11, 20, 9, 42, 10, tzinfo=dt.UTC),
+                organisation=organisation,
+                location=f"{unit.name}, {unit.province_name}",
+                reason=f"Báo cáo ngày 20/11/2026 ({doc['report_id']})",
+            ),
         )
+
+    signature_image = signature.placeholder_signature(doc["signed_by"]["full_name"])
+    seal_image = signature.placeholder_seal(f"UBND {unit.name}")
 
     def month():
         data = inputs.month_input(
@@ -388,7 +401,7 @@ def main() -> int:
             ):
                 timings[name].append(value * 1000)
 
-    verified = signature.verify_pdf(signed, [signature.certificate(cert)])
+    verified = signature.verify_pdf(signed, [certificates.certificate(cert / "ca")])
     same = document.build_daily(daily_input()).data == built.data  # invariant mode: same input, same bytes
     summary = {
         name: {

@@ -152,6 +152,8 @@ CASES = (
     ),
     Case("signing.resend", "GET", "/outbox/{entry_id}/resend", everyone(NOT_ALLOWED)),
     Case("signing.resend", "POST", "/outbox/{entry_id}/resend", only(("leader", "admin"), DONE), changes_data=True),
+    Case("signing.certificates", "GET", "/admin/certificates", only(ADMIN, OK)),
+    Case("signing.certificates", "POST", "/admin/certificates", everyone(NOT_ALLOWED)),
     # PDFs, for everyone who reads reports; lists, archives and API tokens for reviewers and leaders.
     Case("pdf.daily", "GET", "/pdf/daily/{signed_day}.pdf", only(ROLES, OK)),
     Case("pdf.daily", "POST", "/pdf/daily/{signed_day}.pdf", everyone(NOT_ALLOWED)),

@@ -8,6 +8,7 @@ import secrets
 import signal
 
 import click
+from cryptography.hazmat.primitives import serialization
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
@@ -18,7 +19,7 @@ from wardapp.auth.operations import check_user_fields, create_user
 from wardapp.backup.cli import backup_cli
 from wardapp.commune.models import Commune
 from wardapp.core import clock, periods
-from wardapp.core.pdf.signature import import_pkcs12
+from wardapp.core.pdf import certificates
 from wardapp.delivery.sender import city_url, poll_statuses, run_forever, send_due
 from wardapp.demo.seed import seed
 from wardapp.extensions import db
@@ -26,8 +27,9 @@ from wardapp.outbox.models import OutboxEntry
 from wardapp.pdf.service import late_list_pdf, latest_revisions, month_pdf
 from wardapp.permissions import Role
 from wardapp.setup.operations import SetupError, set_up_commune
-from wardapp.signing import keys
-from wardapp.signing.documents import cert_dir, revision_pdf
+from wardapp.signing import documents, keys
+from wardapp.signing.documents import revision_pdf
+from wardapp.signing.models import ReportRevision
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 commune_cli = AppGroup("commune", help="Set up the commune of this installation.")
@@ -194,21 +196,33 @@ def pdf_month_command(month, output, late_list):
         _write_output((late_list_pdf if late_list else month_pdf)(commune, first), output)
 
 
+def _party_folder(leader: str | None):
+    """The commune's certificate folder, or a leader's (by username) with --leader."""
+    if leader is None:
+        return documents.cert_dir(), "commune"
+    user = db.session.scalar(db.select(User).filter_by(username=leader.strip().lower()))
+    if user is None or not user.may("sign"):
+        raise click.ClickException(f"{leader} is not a user who signs reports.")
+    return documents.leader_dir(user), user.username
+
+
 @cert_cli.command("import")
 @click.argument("pkcs12_file", type=click.File("rb"))
 @click.option("--password", default=None, help="The PKCS#12 password (prompted when the file needs one).")
-def pdf_cert_import_command(pkcs12_file, password):
-    """Sign PDFs with a certificate from a real CA (PKCS#12 file: .p12 / .pfx)."""
+@click.option("--leader", default=None, help="A leader's username: import that leader's personal certificate.")
+def pdf_cert_import_command(pkcs12_file, password, leader):
+    """Sign PDFs with a certificate from a real CA (PKCS#12 file: .p12 / .pfx), the commune's or a leader's."""
+    folder, party = _party_folder(leader)
     data = pkcs12_file.read()
     try:
-        cert = import_pkcs12(cert_dir(), data, password.encode() if password else None)
+        cert = certificates.import_pkcs12(folder, data, password.encode() if password else None)
     except ValueError as error:
         raise click.ClickException(f"Cannot use this file: {error}") from error
     record(
         "pdf_cert.imported",
         target_type="certificate",
         target_id=format(cert.serial_number, "x")[:64],
-        summary=cert.subject.rfc4514_string()[:300],
+        summary=f"{party}: {cert.subject.rfc4514_string()}"[:300],
     )
     db.session.commit()
     click.echo(f"Imported: {cert.subject.rfc4514_string()} (valid until {cert.not_valid_after_utc:%Y-%m-%d})")
@@ -225,6 +239,50 @@ def failures_command(limit: int) -> None:
         click.echo(f"{failure.at:%Y-%m-%d %H:%M:%S} {failure.kind:6} {failure.detail}")
     if not rows:
         click.echo("No failures recorded.")
+
+
+@cert_cli.command("use-token")
+@click.option("--module", required=True, type=click.Path(exists=True, dir_okay=False), help="The PKCS#11 library.")
+@click.option("--token-label", required=True)
+@click.option("--key-label", required=True, help="The label of the signing key (and its certificate) on the token.")
+@click.option("--cert-label", default=None, help="The certificate's label, when not the key's.")
+@click.option("--pin-env", default=None, help="An environment variable holding the user PIN (else none is stored).")
+@click.option("--chain", type=click.File("rb"), default=None, help="PEM of the issuing CA chain.")
+@click.option("--leader", default=None, help="A leader's username: that leader's token.")
+def pdf_cert_token_command(module, token_label, key_label, cert_label, pin_env, chain, leader):
+    """Sign with a key on a PKCS#11 token (a USB token): the key never leaves it."""
+    folder, party = _party_folder(leader)
+    config = certificates.TokenConfig(module, token_label, key_label, cert_label=cert_label, pin_env=pin_env)
+    certificates.use_token(folder, config)
+    if chain is not None:
+        (folder / certificates.CHAIN_FILE).write_bytes(chain.read())
+    record("pdf_cert.token", target_type="certificate", target_id=party, summary=f"{token_label}/{key_label}")
+    db.session.commit()
+    click.echo(f"{party} signs with key {key_label!r} on token {token_label!r}.")
+
+
+@cert_cli.command("export-roots")
+def pdf_cert_export_roots_command():
+    """Print the CA certificates this commune's PDF signatures chain to (for the city's enrolment)."""
+    _commune_or_exit()
+    roots = documents.trust_roots()
+    if not roots:
+        raise click.ClickException("No certificate yet: run 'flask --app wsgi commune setup CODE' first.")
+    click.echo(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in roots).decode(), nl=False)
+
+
+@pdf_cli.command("repair")
+def pdf_repair_command():
+    """Build the signed PDF of every revision that has none (signed before PDFs were built at
+    signing, or interrupted between the commit and the file's rename)."""
+    _commune_or_exit()
+    built = 0
+    with force_locale("vi"):
+        for revision in db.session.scalars(db.select(ReportRevision).order_by(ReportRevision.id)):
+            if not documents.pdf_path(revision).exists():
+                documents.repair_pdf(revision)
+                built += 1
+    click.echo(f"Built {built} PDF(s).")
 
 
 def register_cli(app: Flask) -> None:

@@ -49,6 +49,11 @@ class Defaults:
     OUTBOX_POLL_RECENT_SECONDS = 45
     OUTBOX_POLL_RECENT_DAYS = 3
     OUTBOX_POLL_ON_OPEN_SECONDS = 10  # a leader opening a day asks the city, at most this often
+    # PDF signatures: an RFC 3161 time-stamping URL adds a timestamp to each signature, and
+    # validation data on embeds the chains' OCSP/CRL answers (PAdES B-LT). Both need the service
+    # reachable when the leader signs; empty/off by default (WARDAPP_PDF_TSA_URL, ...).
+    PDF_TSA_URL = ""
+    PDF_VALIDATION_DATA = False
 
 
 def load(app: Flask, overrides: dict | None) -> None:

@@ -158,16 +158,21 @@ def live_city(tmp_path_factory, migrated_city_db, live_server):
     """The city intake served for real on 127.0.0.1 (its own database, CSRF on), with a reviewer
     (password ``factories.PASSWORD``) and the commune's active public key enrolled; the commune
     app's CITY_URL points at it."""
+    from cryptography.hazmat.primitives import serialization
+
     from wardapp.city.app import create_app as create_city_app
     from wardapp.city.extensions import city_db
     from wardapp.city.models import CityUser
-    from wardapp.city.operations import enrol
+    from wardapp.city.operations import enrol, enrol_ca
     from wardapp.commune.models import Commune
-    from wardapp.signing import keys
+    from wardapp.signing import documents, keys
 
-    with live_server.app.app_context():  # what `flask keys export` prints
-        code = db.session.get(Commune, live_server.commune_id).code
+    with live_server.app.app_context():  # what `flask keys export` and `flask pdf-cert export-roots` print
+        commune = db.session.get(Commune, live_server.commune_id)
+        code = commune.code
         jwk = dict(keys.ensure_key().public_jwk)
+        documents.ensure_certificate(commune)
+        ca_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in documents.trust_roots())
         db.session.commit()
         db.session.remove()
     instance = tmp_path_factory.mktemp("city")
@@ -178,6 +183,7 @@ def live_city(tmp_path_factory, migrated_city_db, live_server):
         reviewer.set_password(factories.PASSWORD)
         city_db.session.add(reviewer)
         enrol(code, jwk)
+        enrol_ca(code, ca_pem)
         city_db.session.commit()
         city_db.session.remove()
     server, thread = _serve(app)

@@ -4,6 +4,7 @@ time, and nothing rendered again on the next download."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import zipfile
 
@@ -16,11 +17,26 @@ YESTERDAY = TODAY - dt.timedelta(days=1)
 SENT, RENDERED = support.Commune("20242"), support.Commune("20194")
 
 
+def keep_as_sent_pdf(city, report_id: str, pdf: bytes) -> None:
+    """A PDF the intake accepted with the push (it now verifies one before keeping it, see
+    tests/pdf/test_intake_pdf.py): here only its keeping and serving matter."""
+    from wardapp.city.extensions import city_db
+    from wardapp.city.models import ReceivedReport
+
+    with city.app_context():
+        digest = hashlib.sha256(pdf).hexdigest()
+        blobs.store().create(blobs.sent_pdf_key(digest), pdf, "application/pdf")
+        row = city_db.session.scalar(city_db.select(ReceivedReport).filter_by(report_id=report_id))
+        row.pdf_sha256 = digest
+        city_db.session.commit()
+
+
 def test_the_day_zip_reads_kept_pdfs_and_renders_a_missing_one_once(city):
     support.enrol_all(city, [SENT, RENDERED])
     client = city.test_client()
     own_pdf = b"%PDF-1.7\n% the commune's own signed PDF\n%%EOF\n"
-    support.push(client, support.signed(SENT, YESTERDAY), pdf=own_pdf)
+    support.push(client, support.signed(SENT, YESTERDAY))
+    keep_as_sent_pdf(city, f"{SENT.code}:{YESTERDAY}:r1", own_pdf)
     support.push(client, support.signed(RENDERED, YESTERDAY))
     support.make_user(city, "sokhcn")
     reviewer = support.signed_in(city, "sokhcn")

@@ -107,7 +107,8 @@ def signature_fields(pdf: bytes) -> list[str]:
 
 
 def commune_certificate():
-    return signature.certificate(documents.cert_dir())
+    """The root the commune's documents chain to: the local CA made at set-up."""
+    return signature.certificate(documents.ca_dir())
 
 
 def first_page_stream_span(pdf: bytes) -> tuple[int, int]:

@@ -101,9 +101,13 @@ def test_it_writes_the_month_summary_and_the_late_list(app, signed, tmp_path):
     assert "DANH SÁCH Hồ sơ trễ hạn và giải trình" in late_text and "Nguyễn Thị Lan" in late_text
 
 
+def organisation_certificate():
+    return signature.certificate(documents.cert_dir())
+
+
 def test_it_signs_new_revisions_with_an_imported_certificate(app, commune, users, signed, tmp_path):
-    first_pdf = documents.revision_pdf(signed)  # signed with the self-signed certificate made at set-up
-    old = commune_certificate()
+    first_pdf = documents.revision_pdf(signed)  # signed with the certificates the local CA issued at set-up
+    local_ca = commune_certificate()
     key = ec.generate_private_key(ec.SECP256R1())
     new = certificate("UBND Phường Hải Châu (chứng thư thử nghiệm)", key)
 
@@ -111,13 +115,14 @@ def test_it_signs_new_revisions_with_an_imported_certificate(app, commune, users
 
     assert result.exit_code == 0, result.output
     assert "Imported:" in result.output
-    assert commune_certificate() == new
+    assert organisation_certificate() == new
     second = correct(commune, signed.report, users, "Sửa số liệu tiếp nhận trực tuyến.")
     second_pdf = documents.revision_pdf(second)
-    assert signature.verify_pdf(second_pdf, [new])
-    assert not signature.verify_pdf(second_pdf, [old])
+    # The leader still signs with the local CA's certificate, the commune now with the imported one.
+    assert signature.verify_pdf(second_pdf, [local_ca, new])
+    assert not signature.verify_pdf(second_pdf, [local_ca])
     assert documents.revision_pdf(signed) == first_pdf  # kept files stay as they were signed
-    assert signature.verify_pdf(first_pdf, [old]) and not signature.verify_pdf(first_pdf, [new])
+    assert signature.verify_pdf(first_pdf, [local_ca]) and not signature.verify_pdf(first_pdf, [new])
     assert "pdf_cert.imported" in db.session.scalars(db.select(AuditEvent.action)).all()
 
 
@@ -129,19 +134,21 @@ def test_it_signs_with_a_certificate_issued_by_a_ca_and_keeps_its_chain(app, com
     result = run(app, "pdf-cert", "import", str(pkcs12_file(tmp_path, key, leaf, [ca])), "--password", PASSWORD)
 
     assert result.exit_code == 0, result.output
-    assert commune_certificate() == leaf
+    assert organisation_certificate() == leaf
     chain = x509.load_pem_x509_certificates((documents.cert_dir() / signature.CHAIN_FILE).read_bytes())
     assert chain == [ca]
     second_pdf = documents.revision_pdf(correct(commune, signed.report, users, "Bổ sung ảnh quầy tiếp nhận."))
-    assert signature.verify_pdf(second_pdf, [ca])  # trusting the CA is enough
+    assert signature.verify_pdf(second_pdf, [commune_certificate(), ca])  # trusting the CAs is enough
     stranger = certificate("CA khác", ec.generate_private_key(ec.SECP256R1()), ca=True)
-    assert not signature.verify_pdf(second_pdf, [stranger])
+    assert not signature.verify_pdf(second_pdf, [commune_certificate(), stranger])
 
 
 def test_it_refuses_a_wrong_password_and_replaces_nothing(app, commune, signed, tmp_path):
     documents.revision_pdf(signed)
     folder = documents.cert_dir()
-    before = {name: (folder / name).read_bytes() for name in (signature.KEY_FILE, signature.CERT_FILE)}
+    before = {
+        name: (folder / name).read_bytes() for name in (signature.KEY_FILE, signature.CERT_FILE, signature.CHAIN_FILE)
+    }
     key = ec.generate_private_key(ec.SECP256R1())
     path = pkcs12_file(tmp_path, key, certificate("Chứng thư khác", key))
 
@@ -150,7 +157,6 @@ def test_it_refuses_a_wrong_password_and_replaces_nothing(app, commune, signed, 
     assert result.exit_code == 1
     assert "Cannot use this file" in result.output and "password" in result.output.lower()
     assert {name: (folder / name).read_bytes() for name in before} == before
-    assert not (folder / signature.CHAIN_FILE).exists()
     assert "pdf_cert.imported" not in db.session.scalars(db.select(AuditEvent.action)).all()
 
 

@@ -310,7 +310,7 @@ def test_it_serves_the_signed_pdf_instead_of_the_draft_once_the_day_is_signed(ap
 
     assert pdf == documents.revision_pdf(signed)
     assert "BẢN NHÁP" not in text_of(pdf)
-    assert signature_fields(pdf) == [signature.FIELD]
+    assert signature_fields(pdf) == [signature.SIGNER_FIELD, signature.ORGANISATION_FIELD]
     assert signature.verify_pdf(pdf, [commune_certificate()])
 
 

@@ -1,55 +1,124 @@
-"""The PAdES signature of the daily report: pyHanko validates it, and one changed byte breaks it."""
+"""The PAdES signatures of the daily report: the leader's then the commune's, both chained to the
+local CA, timed at the revision's ``signed_at``, made when the leader signs; one byte breaks them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 from pathlib import Path
 
 import pypdf
+import pytest
+from asn1crypto import x509 as asn1
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.generic import parse_pdf_date
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from wardapp.core.pdf import signature
+from wardapp.core.pdf import certificates, signature, verification
+from wardapp.extensions import db
+from wardapp.outbox.models import OutboxEntry
 from wardapp.signing import documents
+from wardapp.signing.models import ReportRevision
+from wardapp.signing.operations import CannotSign, sign_report
 
-from .conftest import commune_certificate, first_page_stream_span, signature_fields
+from ..helpers import TODAY
+from .conftest import (
+    LEADER_NAME,
+    client_as,
+    commune_certificate,
+    day_ready,
+    first_page_stream_span,
+    name_leader,
+    signature_fields,
+)
+
+BOTH = [signature.SIGNER_FIELD, signature.ORGANISATION_FIELD]
 
 
-def byte_range(pdf: bytes) -> list[int]:
-    field = pypdf.PdfReader(io.BytesIO(pdf)).get_fields()[signature.FIELD]
+def byte_range(pdf: bytes, name: str) -> list[int]:
+    field = pypdf.PdfReader(io.BytesIO(pdf)).get_fields()[name]
     return list(field["/V"]["/ByteRange"])
 
 
-def test_it_signs_the_report_so_that_pyhanko_validates_it_with_the_communes_certificate(signed):
+def statuses(pdf: bytes, roots: list[x509.Certificate]):
+    anchors = [asn1.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in roots]
+    reader = PdfFileReader(io.BytesIO(pdf))
+    return [
+        validate_pdf_signature(s, ValidationContext(trust_roots=anchors, allow_fetching=False))
+        for s in reader.embedded_signatures
+    ]
+
+
+def test_the_leader_then_the_commune_sign_and_pyhanko_validates_both_against_the_local_ca(signed):
     pdf = documents.revision_pdf(signed)
 
-    assert signature_fields(pdf) == [signature.FIELD]
+    assert signature_fields(pdf) == BOTH
+    leader, commune = statuses(pdf, [commune_certificate()])
+    for status in (leader, commune):
+        assert status.intact and status.valid and status.trusted and status.bottom_line
+    assert leader.signing_cert.subject.native["common_name"] == LEADER_NAME
+    assert commune.signing_cert.subject.native["common_name"].startswith("UBND Phường Hải Châu")
+    assert leader.coverage.name == "ENTIRE_REVISION" and leader.docmdp_ok  # only the second signature came after
+    assert commune.coverage.name == "ENTIRE_FILE"
+    # The chain goes through the development CA, named as such, not a self-signed leaf.
+    assert next(c.subject.native["common_name"] for c in leader.validation_path.iter_certs(include_root=True)) == (
+        certificates.DEVELOPMENT_LABEL
+    )
+    start, _length, rest, tail = byte_range(pdf, signature.ORGANISATION_FIELD)
+    assert start == 0 and rest + tail == len(pdf)
     assert signature.verify_pdf(pdf, [commune_certificate()])
-    start, _length, rest, tail = byte_range(pdf)
-    assert start == 0 and rest + tail == len(pdf)  # the signature covers the whole file but its own hex
 
 
-def test_it_fails_validation_once_one_byte_of_page_one_changes(signed):
+def test_every_time_in_the_signatures_is_the_revisions_signed_at(signed):
     pdf = documents.revision_pdf(signed)
-    _, signed_head, _, _ = byte_range(pdf)
+    signed_at = signed.signed_at.replace(tzinfo=dt.UTC)
+    assert signed_at == dt.datetime.fromisoformat(signed.document["signed_at"])
+
+    for status in statuses(pdf, [commune_certificate()]):
+        assert status.signer_reported_dt == signed_at  # the CMS signing-time
+    fields = pypdf.PdfReader(io.BytesIO(pdf)).get_fields()
+    for name in BOTH:
+        assert parse_pdf_date(fields[name]["/V"]["/M"]) == signed_at
+
+
+def test_the_certificates_are_a_ca_and_two_signing_certificates_valid_long_before_the_signed_days(signed):
+    ca = certificates.certificate(documents.ca_dir())
+    leader = certificates.certificate(documents.leader_dir(signed.signed_by))
+    commune = certificates.certificate(documents.cert_dir())
+
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert ca.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
+    for cert in (leader, commune):
+        assert cert.issuer == ca.subject
+        assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
+        # The demo signs 90 days of history: the certificates must already be valid then.
+        assert cert.not_valid_before_utc < dt.datetime.combine(TODAY - dt.timedelta(days=120), dt.time(), dt.UTC)
+    assert leader.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == LEADER_NAME
+
+
+def test_one_changed_byte_of_page_one_breaks_both_signatures(signed):
+    pdf = documents.revision_pdf(signed)
+    _, signed_head, _, _ = byte_range(pdf, signature.SIGNER_FIELD)
     begin, end = first_page_stream_span(pdf)
-    middle = (begin + end) // 2
-    assert end < signed_head  # page 1's content lies in the signed range, before the signature's hex
+    assert end < signed_head  # page 1's content lies in both signed ranges
 
     tampered = bytearray(pdf)
-    tampered[middle] ^= 0x01
+    tampered[(begin + end) // 2] ^= 0x01
     tampered = bytes(tampered)
 
-    assert len(tampered) == len(pdf) and tampered != pdf
     assert not signature.verify_pdf(tampered, [commune_certificate()])
-    # Not an accident of parsing: pyHanko reads the file and finds the digest no longer matches.
-    embedded = PdfFileReader(io.BytesIO(tampered)).embedded_signatures[0]
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[embedded.signer_cert]))
-    assert status.intact is False
+    checked = verification.check_pdf(tampered, [commune_certificate()])
+    assert len(checked.signatures) == 2 and not any(s.intact for s in checked.signatures)
 
 
-def test_it_does_not_validate_against_another_certificate(signed, tmp_path: Path):
+def test_it_does_not_validate_against_another_root(signed, tmp_path: Path):
     pdf = documents.revision_pdf(signed)
     signature.make_self_signed(tmp_path, "Phường Hải Vân", "Thành phố Đà Nẵng", "20194")
 
@@ -58,8 +127,73 @@ def test_it_does_not_validate_against_another_certificate(signed, tmp_path: Path
     assert signature.verify_pdf(pdf, [signature.certificate(tmp_path), commune_certificate()])
 
 
-def test_it_signs_a_revision_once_and_serves_that_same_file_ever_after(signed):
-    first = documents.revision_pdf(signed)
+def test_the_pdf_carries_the_signed_payload_and_jws(signed):
+    checked = verification.check_pdf(documents.revision_pdf(signed), [commune_certificate()])
 
-    assert documents.pdf_path(signed).read_bytes() == first
-    assert documents.revision_pdf(signed) == first  # an ECDSA signature differs at each signing: not signed again
+    assert checked.payload == signed.payload
+    assert checked.payload_sha256 == signed.payload_sha256
+    assert checked.jws == signed.jws
+    assert checked.report_id == json.loads(signed.payload)["report_id"]
+
+
+def test_signing_stores_the_pdf_and_downloading_never_builds_one(app, signed, monkeypatch):
+    stored = documents.pdf_path(signed)
+    assert stored.exists()  # written by the leader's signature itself
+    assert not list((stored.parent / ".pending").iterdir())
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("a download built a PDF")
+
+    monkeypatch.setattr(documents, "build_signed_pdf", no_building)
+    monkeypatch.setattr(signature, "sign_document", no_building)
+    client = client_as(app, "leader")
+    response = client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf")
+    assert response.status_code == 200
+    assert response.get_data() == stored.read_bytes()
+
+
+def test_a_pdf_that_cannot_be_built_refuses_the_signature_and_leaves_nothing(app, commune, users, monkeypatch):
+    name_leader(users)
+    report = day_ready(commune, users, TODAY)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(signature, "sign_document", broken)
+    with pytest.raises(CannotSign) as refusal:
+        sign_report(commune, report, users["leader"])
+    assert "PDF" in refusal.value.problems[0]
+
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(ReportRevision.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(OutboxEntry.id))) == 0
+    assert report.signed_revisions == 0 and not report.frozen
+    pdfs = Path(app.instance_path) / "pdfs"
+    assert not [p for p in pdfs.rglob("*") if p.is_file()]
+
+
+def test_a_revision_without_its_pdf_is_a_404_until_the_repair_command_builds_it(app, signed):
+    path = documents.pdf_path(signed)
+    path.unlink()
+    client = client_as(app, "leader")
+
+    assert client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").status_code == 404
+    assert not path.exists()  # the download built nothing
+
+    result = app.test_cli_runner().invoke(args=["pdf", "repair"])
+    assert result.exit_code == 0 and "Built 1 PDF(s)." in result.output, result.output
+    checked = verification.check_pdf(path.read_bytes(), [commune_certificate()])
+    assert checked.valid
+    assert {s.signing_time for s in checked.signatures} == {signed.signed_at.replace(tzinfo=dt.UTC)}
+    assert client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").get_data() == path.read_bytes()
+
+
+def test_the_certificates_page_shows_the_development_default_to_the_admin_only(app, signed):
+    page = client_as(app, "admin").get("/admin/certificates")
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="development-ca"' in html and "không có giá trị pháp lý" in html
+    assert 'data-party="commune"' in html and 'data-party="leader"' in html
+    assert html.count(certificates.DEVELOPMENT_LABEL) == 2  # the issuer of both certificates
+    assert client_as(app, "leader").get("/admin/certificates").status_code == 403

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import requests
+from cryptography.hazmat.primitives import serialization
 from joserfc import jws, jwt
 from joserfc.jwk import OKPKey
 from PIL import Image
@@ -29,7 +30,8 @@ from werkzeug.serving import make_server
 from wardapp.audit.models import AuditEvent
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityKey, CityUser, IntakeLog, ReceivedReport  # noqa: F401 (used by tests through support)
-from wardapp.city.operations import enrol
+from wardapp.city.operations import enrol, enrol_ca
+from wardapp.commune.models import Commune
 from wardapp.core import clock, payload
 from wardapp.delays.operations import add_late_dossier, explain
 from wardapp.delays.readiness import readiness
@@ -37,7 +39,7 @@ from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
-from wardapp.signing import keys
+from wardapp.signing import documents, keys
 from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import JWS_TYPE
 
@@ -125,9 +127,11 @@ class City(Served):
     def log(self) -> list[dict]:
         return self.rows(IntakeLog)
 
-    def enrol(self, code: str, jwk: dict) -> None:
+    def enrol(self, code: str, jwk: dict, ca_pem: bytes | None = None) -> None:
         with self.context() as session:
             enrol(code, jwk)
+            if ca_pem:
+                enrol_ca(code, ca_pem)
             session.commit()
 
     def make_user(self, username: str = "sokhcn", full_name: str = "Trần Văn Thẩm", role: str = "reviewer") -> None:
@@ -288,9 +292,11 @@ def public_jwk() -> dict:
 
 
 def enrol_commune(city: City, code: str = "20242") -> dict:
-    """The city enrols the commune's active public key (as `keys export` prints it)."""
+    """The city enrols the commune's active public key (as `keys export` prints it) and the CA
+    its PDF signatures chain to (as `pdf-cert export-roots` prints it)."""
     jwk = public_jwk()
-    city.enrol(code, jwk)
+    documents.ensure_certificate(Commune.installed())
+    city.enrol(code, jwk, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in documents.trust_roots()))
     return jwk
 
 

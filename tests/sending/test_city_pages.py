@@ -119,6 +119,9 @@ def test_it_logs_accepted_and_refused_requests(wired, delivered, reviewer):
         ("GET", "/communes"),
         ("POST", "/communes"),
         ("GET", "/log"),
+        ("GET", "/verify"),
+        ("POST", "/verify"),
+        ("GET", f"/verify/20242:{DAY}:r1?sha256={'0' * 64}"),
     ],
 )
 def test_it_sends_anonymous_visitors_to_the_login_page(city_app, method, url):

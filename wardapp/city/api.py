@@ -12,8 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
-from wardapp.city.operations import log_request, lookup_key, receipt, store
-from wardapp.core.verify import Refusal, Upload, check_push, protected_header
+from wardapp.city.operations import log_request, lookup_key, receipt, store, trust_roots
+from wardapp.core.verify import Refusal, Upload, check_pdf_part, check_push, protected_header
 
 bp = Blueprint("city_api", __name__, url_prefix="/api/v1/daily-reports")
 MAX_TOKEN_AGE = 300
@@ -41,6 +41,8 @@ def receive():
         # The photos (and the PDF) are read only once the signature has been checked.
         push = check_push(token, _read_photos, lookup_key)
         pdf = (b"%PDF-" + pdf_file.stream.read()) if pdf_file is not None else None
+        if pdf is not None:
+            check_pdf_part(pdf, push, trust_roots(push.commune_code))
         status, body = store(push, token, pdf)
         log_request(request, status, report_id=push.payload["report_id"], commune=push.commune_code)
         db.session.commit()

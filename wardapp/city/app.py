@@ -17,6 +17,7 @@ from sqlalchemy import event
 from wardapp import ROOT
 from wardapp.city import blobs, cli, models, requestlog, routing
 from wardapp.city.api import bp as api_bp
+from wardapp.city.checking import bp as verify_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.monitor import bp as desk_bp
 from wardapp.city.pages import bp as pages_bp
@@ -61,6 +62,7 @@ class CityDefaults:
     MAX_FORM_MEMORY_SIZE = 2 * 1000 * 1000  # one non-file field: the JWS of the largest report fits
     MAX_FORM_PARTS = 600  # the report, its PDF and up to 500 photos (the schema's limit)
     GRID_DAYS = 14
+    CITY_PDF_TRUST_DIR = ""  # roots for the communes' PDF signatures; empty: instance/pdf-trust
     # Photos and PDFs (core/storage.py): empty = this instance folder; or file:///folder, or
     # s3://bucket/prefix with the endpoint of any S3-compatible server (empty = AWS S3).
     STORE_URL = ""
@@ -111,7 +113,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.filters.update(core_i18n.FILTERS)
     requestlog.init_app(app)  # first before_request: every later line has the request id
     init_pages(app)
-    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp):
+    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp):
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)

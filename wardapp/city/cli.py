@@ -13,7 +13,7 @@ from wardapp.city import backup as city_backup
 from wardapp.city import scope
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityAudit, CityUser, IntakeLog
-from wardapp.city.operations import EnrolError, enrol, enrol_many, entries_from_csv, entries_from_folder
+from wardapp.city.operations import EnrolError, enrol, enrol_ca, enrol_many, entries_from_csv, entries_from_folder
 from wardapp.core.backup import BackupError
 from wardapp.core.backup import verify as verify_archive
 
@@ -24,14 +24,22 @@ city_cli = AppGroup("city", help="The city intake.")
 @click.argument("code")
 @click.argument("jwk_file", type=click.File("r"))
 @click.option("--add-key", is_flag=True, help="Add this key to a commune that already has one (e.g. after a rotation).")
-def enrol_command(code, jwk_file, add_key):
+@click.option(
+    "--ca-cert",
+    type=click.File("rb"),
+    help="PEM of the CA the commune's PDF signatures chain to (from `flask --app wsgi pdf-cert export-roots`).",
+)
+def enrol_command(code, jwk_file, add_key, ca_cert):
     """Enrol a commune by its 5-digit code and public JWK file (from `flask --app wsgi keys export`)."""
     try:
         row = enrol(code.strip(), json.load(jwk_file), actor="cli", confirmed=add_key)
+        roots = enrol_ca(code.strip(), ca_cert.read()) if ca_cert else []
     except (ValueError, EnrolError) as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Enrolled {code} with key {row.kid}")
+    for root in roots:
+        click.echo(f"Trusted for its PDFs: {root.subject.rfc4514_string()}")
 
 
 @city_cli.command("enrol-bulk")

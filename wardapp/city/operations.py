@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from flask import current_app
 from joserfc.jwk import OKPKey
 
 from wardapp.city import blobs, facts, scope, signin
@@ -22,6 +25,7 @@ from wardapp.city.models import (
     ReceivedReport,
 )
 from wardapp.core.clock import utcnow
+from wardapp.core.files import write_atomic
 from wardapp.core.units import all_units, find
 from wardapp.core.verify import Refusal, VerifiedPush
 
@@ -92,6 +96,45 @@ def enrol(
         actor=actor,
     )
     return row
+
+
+def trust_dir() -> Path:
+    """Roots the communes' PDF signatures chain to: ``*.pem`` here for every commune (a national
+    CA), ``<code>/*.pem`` for one commune only (its local CA, enrolled with its key)."""
+    configured = current_app.config.get("CITY_PDF_TRUST_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "pdf-trust"
+
+
+def trust_roots(commune_code: str) -> list[x509.Certificate]:
+    folder = trust_dir()
+    roots = []
+    for path in sorted([*folder.glob("*.pem"), *(folder / commune_code).glob("*.pem")]):
+        try:
+            roots.extend(x509.load_pem_x509_certificates(path.read_bytes()))
+        except ValueError:
+            current_app.logger.warning("not a PEM certificate file: %s", path)
+    return roots
+
+
+def enrol_ca(code: str, pem: bytes) -> list[x509.Certificate]:
+    """Trust ``pem`` (one or more CA certificates) for the PDFs of commune ``code``."""
+    try:
+        certs = x509.load_pem_x509_certificates(pem)
+    except ValueError as error:
+        raise EnrolError(f"not a PEM certificate: {error}") from error
+    for cert in certs:
+        try:
+            constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound:
+            constraints = None
+        if constraints is None or not constraints.ca:
+            raise EnrolError(f"{cert.subject.rfc4514_string()} is not a CA certificate")
+    folder = trust_dir() / code
+    folder.mkdir(parents=True, exist_ok=True)
+    for cert in certs:
+        name = cert.fingerprint(hashes.SHA256()).hex()[:32] + ".pem"
+        write_atomic(folder / name, cert.public_bytes(serialization.Encoding.PEM))
+    return certs
 
 
 def lookup_key(kid: str) -> tuple[OKPKey, str] | None:

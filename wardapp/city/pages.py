@@ -37,7 +37,7 @@ from wardapp.city.models import (
     ReceivedFigures,
     ReceivedReport,
 )
-from wardapp.city.operations import EnrolError, NeedsConfirmation, enrol, enrol_many, entries_from_csv, grid
+from wardapp.city.operations import EnrolError, NeedsConfirmation, enrol, enrol_ca, enrol_many, entries_from_csv, grid
 from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group
@@ -347,13 +347,11 @@ def communes():
                     signin.record("key.confirm_failed", request.form.get("code", "")[:5], actor=current_user.username)
                     db.session.commit()
                     raise EnrolError(_("Mật khẩu xác nhận không đúng."))
-                enrol(
-                    request.form.get("code", "").strip(),
-                    jwk,
-                    mine,
-                    actor=current_user.username,
-                    confirmed=confirmed,
-                )
+                code = request.form.get("code", "").strip()
+                enrol(code, jwk, mine, actor=current_user.username, confirmed=confirmed)
+                ca_pem = request.form.get("ca_pem", "").strip()
+                if ca_pem:  # the CA its PDF signatures chain to (`flask pdf-cert export-roots`)
+                    enrol_ca(code, ca_pem.encode())
                 db.session.commit()
                 flash(_("Đã kết nối xã/phường."), "success")
                 return redirect(url_for("city.communes"), code=303)

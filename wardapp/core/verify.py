@@ -15,12 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography import x509
 from joserfc import jws
 from joserfc.jwk import OKPKey
 from PIL import Image
 
 from wardapp.core import schema, units
 from wardapp.core.images import CONTENT_TYPES
+from wardapp.core.pdf import verification
+from wardapp.core.pdf.verification import SignatureCheck
 
 ACCEPTED_ALGS = ("Ed25519", "EdDSA")
 # As the commune refuses at upload: more is a decompression bomb (and would break the city's PDFs).
@@ -179,3 +182,33 @@ def image_type(data: bytes) -> str | None:
                 return CONTENT_TYPES.get(image.format or "")
         except Exception:
             return None
+
+
+PDF_ERROR = "bad_pdf"
+
+
+def check_pdf_part(pdf: bytes, push: VerifiedPush, trusted: list[x509.Certificate]) -> None:
+    """The push's ``pdf`` part must be the commune's signed copy of this very payload: every
+    signature intact, chained to the commune's enrolled roots and covering the whole file, and the
+    embedded payload byte for byte the JWS payload. Refusal(422, "bad_pdf") otherwise."""
+    checked = verification.check_pdf(pdf, trusted)
+    if not checked.signatures:
+        raise Refusal(422, PDF_ERROR, "the pdf part carries no signature")
+    for signature in checked.signatures:
+        if not signature.valid:
+            raise Refusal(422, PDF_ERROR, f"signature {signature.field} does not verify: {_why(signature)}")
+    if checked.payload is None:
+        raise Refusal(422, PDF_ERROR, f"the pdf part embeds no {verification.PAYLOAD_NAME}")
+    if checked.payload != push.payload_bytes:
+        digest = hashlib.sha256(checked.payload).hexdigest()
+        raise Refusal(422, PDF_ERROR, f"the pdf part embeds another payload (SHA-256 {digest[:16]}…)")
+
+
+def _why(signature: SignatureCheck) -> str:
+    if signature.error:
+        return signature.error
+    if not signature.intact:
+        return "the signed bytes were changed"
+    if not signature.trusted:
+        return "the certificate does not chain to the commune's enrolled CA"
+    return "the document was changed after it was signed"

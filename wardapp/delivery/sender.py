@@ -35,7 +35,7 @@ from wardapp.outbox.operations import (
     release_waiting,
 )
 from wardapp.signing import keys
-from wardapp.signing.documents import revision_pdf
+from wardapp.signing.documents import repair_pdf
 
 log = logging.getLogger(__name__)
 PUSH_PATH = "/api/v1/daily-reports"
@@ -59,9 +59,10 @@ def _files(entry: OutboxEntry) -> list[tuple[str, tuple[str, bytes, str]]]:
 
 
 def pdf_for(entry: OutboxEntry) -> bytes | None:
-    """The commune's signed PDF of the revision (the optional ``pdf`` part of the push)."""
+    """The commune's signed PDF of the revision (the optional ``pdf`` part of the push), stored when
+    the leader signed; the sender is the repair step that builds one a revision lacks."""
     try:
-        return revision_pdf(entry.revision)
+        return repair_pdf(entry.revision)
     except Exception:
         log.exception("could not build the PDF of %s; sending the report without it", entry.revision.report_key)
         return None

@@ -15,7 +15,7 @@ from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs, monthly
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
-from wardapp.signing.documents import pdf_path, photo_images, revision_pdf
+from wardapp.signing.documents import pdf_path, photo_images, repair_pdf
 from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import build_document
 
@@ -52,7 +52,7 @@ def signed_pdf_file(revision: ReportRevision) -> Path:
     and kept here, once."""
     path = pdf_path(revision)
     if not path.exists():
-        revision_pdf(revision)
+        repair_pdf(revision)
     return path
 
 

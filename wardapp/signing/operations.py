@@ -1,13 +1,17 @@
 """Signing a day's report and opening corrections: the multi-step rules of the heart of wardapp.
 
 Signing writes the revision (exact signed bytes, hash, signature), freezes the day and queues the
-outbox entry in one database transaction: either all of it happens or none of it.
+outbox entry in one database transaction, and builds and signs the day's PDF in the same operation
+(its signatures timed at the revision's ``signed_at``): either all of it happens or none of it. The
+PDF is written to a pending file before the commit and renamed into place after it; a failure to
+build it refuses the signature with a message and leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from joserfc import jws
@@ -26,7 +30,7 @@ from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
 from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.reports.operations import figures_between
-from wardapp.signing import keys
+from wardapp.signing import documents, keys
 from wardapp.signing.models import ReportRevision
 from wardapp.tasks.operations import task_states
 from wardapp.team.operations import team_of, team_state
@@ -185,7 +189,8 @@ def sign_report(
     state = readiness(commune, report, report.date)
     if not state.ready:
         raise CannotSign(state.blockers)
-    signed_at = signed_at or clock.now()
+    # Whole seconds: the payload, /M and the CMS signing-time all say this moment to the second.
+    signed_at = (signed_at or clock.now()).replace(microsecond=0)
     late_reason = " ".join((late_reason or "").split())[:REASON_MAX]
     if is_late(report.date, commune.deadline, signed_at) and not late_reason:
         raise CannotSign(
@@ -226,8 +231,10 @@ def sign_report(
         register_number=register_number,
         document_number=document["document_number"],
     )
+    revision.report, revision.signed_by = report, user
     db.session.add(revision)
     db.session.add(OutboxEntry(revision=revision))
+    pending = _prepare_pdf(revision)
     report.status = ReportStatus.SIGNED
     report.signed_revisions = revision.revision
     report.correction_reason = None
@@ -239,8 +246,32 @@ def sign_report(
         after={"payload_sha256": revision.payload_sha256, "late": revision.late, "kid": key_row.kid},
         summary=revision.late_reason[:300],
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:
+        documents.drop_pdf(pending)
+        raise
+    _keep_pdf(pending, revision)
     return revision
+
+
+def _prepare_pdf(revision: ReportRevision):
+    """The signed PDF, built before the commit: if it cannot be built, nothing is signed."""
+    try:
+        return documents.prepare_pdf(revision)
+    except Exception as error:
+        current_app.logger.exception("could not build the signed PDF of %s", revision.report_key)
+        message = _("Không tạo được bản PDF ký số (%(error)s); báo cáo chưa được ký.", error=type(error).__name__)
+        raise CannotSign([message]) from error
+
+
+def _keep_pdf(pending, revision: ReportRevision) -> None:
+    """After the commit the revision exists: put its PDF in place. Should the rename fail (a full
+    disk), the revision stays signed and ``flask pdf repair`` (or the sender) builds the PDF."""
+    try:
+        documents.keep_pdf(pending, revision)
+    except OSError:
+        current_app.logger.exception("could not keep the signed PDF of %s", revision.report_key)
 
 
 def open_correction(report: DailyReport, user, reason: str) -> None:

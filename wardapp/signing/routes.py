@@ -3,12 +3,12 @@ from __future__ import annotations
 import itertools
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from wardapp.auth.models import User
 from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.core.deadline import is_late
@@ -22,7 +22,7 @@ from wardapp.outbox.operations import request_resend
 from wardapp.reports.access import report_for_reading
 from wardapp.reports.models import FrozenReport
 from wardapp.signing.daystatus import pending_return, status_of, statuses_between
-from wardapp.signing.documents import revision_pdf
+from wardapp.signing.documents import certificate_rows
 from wardapp.signing.operations import (
     CannotSign,
     build_document,
@@ -86,7 +86,6 @@ def sign(day: str):
             db.session.rollback()
             raise FrozenReport(report) from None
         else:
-            _keep_pdf(revision)
             flash(_("Đã ký báo cáo %(id)s. Báo cáo đang được gửi lên thành phố.", id=revision.report_key), "success")
             return redirect(url_for("signing.revisions", day=report.date.isoformat()), code=303)
     if report.frozen and request.method == "GET":
@@ -106,16 +105,6 @@ def sign(day: str):
         error_field=error_field,
         late_reason=late_reason,
     ), (422 if errors else 200)
-
-
-def _keep_pdf(revision) -> None:
-    """Build and sign the revision's PDF now, so the first push can carry it. Never blocks signing:
-    the sender builds it later if this fails."""
-    try:
-        with force_locale("vi"):
-            revision_pdf(revision)
-    except Exception:
-        current_app.logger.exception("could not build the PDF of %s", revision.report_key)
 
 
 @bp.get("/reports/<day>/revisions")
@@ -163,3 +152,18 @@ def resend(entry_id: int):
     db.session.commit()
     flash(_("Đã xếp lịch gửi lại ngay."), "success")
     return redirect(url_for("signing.revisions", day=entry.revision.report.date.isoformat()), code=303)
+
+
+@bp.get("/admin/certificates")
+@allowed("administer")
+def certificates():
+    """The PDF signing certificates: the commune's and each leader's, and where their keys are."""
+    leaders = db.session.scalars(
+        db.select(User).filter_by(commune_id=current_commune().id, active=True).order_by(User.username)
+    )
+    return render_template(
+        "signing/certificates.html",
+        rows=certificate_rows([u for u in leaders if u.may("sign")]),
+        tsa_url=current_app.config.get("PDF_TSA_URL") or "",
+        validation_data=bool(current_app.config.get("PDF_VALIDATION_DATA")),
+    )

@@ -1,47 +1,66 @@
-"""The PAdES signature on the daily report PDF, with the commune's certificate.
+"""The PAdES signatures on a daily report PDF: the leader's, then the commune's.
 
-A self-signed certificate is made at set-up under ``instance/pdf-cert``; a certificate from a
-real CA can replace it (``flask --app wsgi pdf-cert import FILE``). Pure functions of bytes and
-file paths: no Flask.
+Both are incremental updates over the bytes the layout builder produced (so a PDF/A file stays
+PDF/A), and every time in them (the signature dictionary's /M and the CMS signing-time) is the
+revision's ``signed_at``, the moment the leader clicked. With a time-stamping URL each signature
+also gets an RFC 3161 timestamp; with validation data on, the chains' certificates and revocation
+data are embedded (PAdES B-LT). The keys come from ``certificates`` (a key file or a PKCS#11
+token). Pure functions of bytes and file paths: no Flask.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import io
 import os
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import aiohttp
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from PIL import Image
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.stamp import StaticStampStyle, TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
 from wardapp.core.files import write_atomic
-from wardapp.core.pdf import fonts
+from wardapp.core.pdf import certificates, fonts
+from wardapp.core.pdf.certificates import CERT_FILE, CHAIN_FILE, KEY_FILE, certificate, import_pkcs12
 
-KEY_FILE, CERT_FILE, CHAIN_FILE = "key.pem", "cert.pem", "chain.pem"
+__all__ = ["CERT_FILE", "CHAIN_FILE", "KEY_FILE", "certificate", "import_pkcs12"]
+
 # Every character a Vietnamese name, date or "Ký số bởi" can need in the signature appearance.
 VIETNAMESE = (
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-+/()'\"%_"
     "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
     "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴĐ"
 )
-FIELD = "ChuKyLanhDao"
+SIGNER_FIELD, ORGANISATION_FIELD = "ChuKyNguoiKy", "ChuKyCoQuan"
+FIELD = SIGNER_FIELD  # the first signature (older callers and tests name it so)
 
 
 def make_self_signed(
     folder: Path, commune_name: str, province_name: str, commune_code: str, *, organization: str | None = None
 ) -> None:
-    """A certificate for the commune's documents, valid ten years (replace it with a CA's).
-
-    ``organization`` names another signing body (the city's department); by default the commune's
-    People's Committee."""
+    """A self-signed certificate, valid ten years: the city department's (``organization``) for its
+    consolidated report, or a stranger's in tests. Communes use ``certificates`` (a local CA)."""
     key = ec.generate_private_key(ec.SECP256R1())
     organization = organization or f"UBND {commune_name}"
     name = x509.Name(
@@ -88,29 +107,6 @@ def make_self_signed(
     (folder / CHAIN_FILE).unlink(missing_ok=True)
 
 
-def import_pkcs12(folder: Path, data: bytes, password: bytes | None) -> x509.Certificate:
-    """Replace the commune's certificate with one from a PKCS#12 file (ValueError if unusable)."""
-    key, cert, chain = pkcs12.load_key_and_certificates(data, password)
-    if key is None or cert is None:
-        raise ValueError("the PKCS#12 file holds no private key and certificate")
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_atomic(
-        folder / KEY_FILE,
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-        mode=0o600,
-    )
-    write_atomic(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
-    if chain:
-        write_atomic(folder / CHAIN_FILE, b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
-    else:
-        (folder / CHAIN_FILE).unlink(missing_ok=True)
-    return cert
-
-
-def certificate(folder: Path) -> x509.Certificate:
-    return x509.load_pem_x509_certificate((folder / CERT_FILE).read_bytes())
-
-
 @cache
 def stamp_font() -> str:
     """The signature appearance's font, cut down to Vietnamese once per process.
@@ -143,29 +139,23 @@ def stamp_font() -> str:
     return str(target)
 
 
-@cache
-def _in_memory_font_factory() -> type:
+class _InMemoryFontFactory(GlyphAccumulatorFactory):
     """pyHanko's factory opens the font file and never closes it (a ResourceWarning at every
-    signature); this one hands it the bytes instead, which need no closing. Made at the first
-    signature because its base class is pyHanko's (see ``_pyhanko``)."""
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+    signature); this one hands it the bytes instead, which need no closing."""
 
-    class InMemoryFontFactory(GlyphAccumulatorFactory):
-        def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
-            if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
-                obj_stream = writer.prepare_object_stream()
-            return GlyphAccumulator(
-                writer=writer,
-                font_handle=io.BytesIO(_font_bytes(self.font_file)),
-                font_size=self.font_size,
-                ot_script_tag=self.ot_script_tag,
-                ot_language_tag=self.ot_language_tag,
-                writing_direction=self.writing_direction,
-                bcp47_lang_code=self.bcp47_lang_code,
-                obj_stream=obj_stream,
-            )
-
-    return InMemoryFontFactory
+    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=io.BytesIO(_font_bytes(self.font_file)),
+            font_size=self.font_size,
+            ot_script_tag=self.ot_script_tag,
+            ot_language_tag=self.ot_language_tag,
+            writing_direction=self.writing_direction,
+            bcp47_lang_code=self.bcp47_lang_code,
+            obj_stream=obj_stream,
+        )
 
 
 @cache
@@ -184,6 +174,230 @@ def _outside_event_loop(function, *args, **kwargs):
         return pool.submit(function, *args, **kwargs).result()
 
 
+@dataclass(frozen=True)
+class Party:
+    """One signing party: whose material (``certificates`` folder), the name shown, an image (the
+    signer's handwritten signature or the organisation's seal, PNG with transparency)."""
+
+    folder: Path
+    name: str
+    image: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Services:
+    """Optional online services for stronger signatures (configured by the admin)."""
+
+    tsa_url: str | None = None  # RFC 3161 time-stamping authority
+    embed_validation_info: bool = False  # PAdES B-LT: fetch OCSP/CRLs for the chains and embed them
+    extra_roots: tuple[x509.Certificate, ...] = field(default_factory=tuple)
+    timeout: int = 10
+
+
+@dataclass(frozen=True)
+class Signing:
+    """What both signatures say: when, where, why, in whose name."""
+
+    signed_at: dt.datetime  # aware; becomes /M and the CMS signing-time of both signatures
+    organisation: str
+    location: str
+    reason: str
+
+
+class _PinnedTimeSigner(signers.PdfSigner):
+    """pyHanko stamps its own clock into /M and the signing-time; a document signed when the leader
+    clicked must say that moment, whenever the bytes are produced."""
+
+    def __init__(self, *args, signing_time: dt.datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._signing_time = signing_time
+
+    def init_signing_session(self, pdf_out, existing_fields_only=False):
+        session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
+        session.system_time = self._signing_time
+        return session
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+@contextlib.contextmanager
+def open_signer(folder: Path) -> Iterator[signers.Signer]:
+    """The party's signer: a key file, or a session on its PKCS#11 token (closed afterwards)."""
+    token = certificates.token_config(folder)
+    ca_chain = [_asn1(c) for c in certificates.chain(folder)]
+    if token is None:
+        chain = folder / CHAIN_FILE
+        yield signers.SimpleSigner.load(
+            str(folder / KEY_FILE), str(folder / CERT_FILE), ca_chain_files=(str(chain),) if chain.exists() else ()
+        )
+        return
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign import pkcs11
+
+    session = pkcs11.open_pkcs11_session(
+        token.module, token_criteria=TokenCriteria(label=token.token_label), user_pin=token.user_pin()
+    )
+    try:
+        # Raw mechanisms (CKM_ECDSA, CKM_RSA_PKCS over a digest made here): every token has them,
+        # while hash-and-sign ones (CKM_ECDSA_SHA256) are missing on many, SoftHSM2 among them.
+        yield pkcs11.PKCS11Signer(
+            session,
+            key_label=token.key_label,
+            cert_label=token.cert_label or token.key_label,
+            ca_chain=ca_chain,
+            use_raw_mechanism=True,
+        )
+    finally:
+        session.close()
+
+
+def _roots(folder: Path, services: Services) -> list[asn1_x509.Certificate]:
+    """The trust anchors for the signer's own check before signing: its chain's self-signed top."""
+    roots = [c for c in certificates.chain(folder) if c.issuer == c.subject]
+    return [_asn1(c) for c in [*roots, *services.extra_roots]]
+
+
+def _image(png: bytes | None) -> PdfImage | None:
+    if not png:
+        return None
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return PdfImage(image.convert("RGBA"))
+
+
+def _seal_box(rect: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    """Decree 30, Appendix I: the organisation's seal covers about a third of the signer's signature
+    image, on its left. The seal is a square as tall as the signature box."""
+    x1, y1, _x2, y2 = rect
+    side = y2 - y1
+    left = max(x1 - side / 3, 0)
+    return round(left), round(y1), round(left + side), round(y2)
+
+
+def _reserved_bytes(signer: signers.Signer, services: Services) -> int | None:
+    """Room for the CMS signature container, in hex digits as the PDF holds it.
+
+    Left to itself pyHanko makes a whole dry-run signature first, only to measure the container:
+    about a quarter of the signing time (bench/pdf.py). The container is the certificates it
+    embeds (the signer's and the chain) plus the signed attributes and the signature value, which
+    take well under 2 KB even for RSA-4096; 4 KB of room covers them with margin. A timestamp
+    token carries the TSA's own certificates, of unknown size: let pyHanko measure then.
+    """
+    if services.tsa_url:
+        return None
+    certs = [signer.signing_cert, *signer.cert_registry]
+    return 2 * (sum(len(c.dump()) for c in certs if c is not None) + 4096)
+
+
+async def _sign_once(
+    pdf: bytes,
+    party: Party,
+    field_name: str,
+    box: tuple[int, int, int, int] | None,
+    style,
+    signing: Signing,
+    services: Services,
+    session: aiohttp.ClientSession,
+    text_params: dict | None,
+) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=-1, box=box))
+    validation = None
+    if services.embed_validation_info:
+        validation = ValidationContext(
+            trust_roots=_roots(party.folder, services),
+            allow_fetching=True,
+            revocation_mode="soft-fail",
+            fetcher_backend=AIOHttpFetcherBackend(session, per_request_timeout=services.timeout),
+        )
+    metadata = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=signing.reason,
+        location=signing.location,
+        name=party.name,
+        embed_validation_info=services.embed_validation_info,
+        validation_context=validation,
+    )
+    timestamper = (
+        HTTPTimeStamper(services.tsa_url, timeout=services.timeout, session=session) if services.tsa_url else None
+    )
+    with open_signer(party.folder) as signer:
+        pdf_signer = _PinnedTimeSigner(
+            metadata, signer=signer, stamp_style=style, timestamper=timestamper, signing_time=signing.signed_at
+        )
+        out = await pdf_signer.async_sign_pdf(
+            writer, appearance_text_params=text_params, bytes_reserved=_reserved_bytes(signer, services)
+        )
+    return out.getvalue()
+
+
+def _signer_style(image: PdfImage | None) -> TextStampStyle:
+    return TextStampStyle(
+        stamp_text="Ký bởi: %(signer)s\nCơ quan: %(organisation)s\nThời gian ký: %(iso_time)s",
+        text_box_style=TextBoxStyle(font=_InMemoryFontFactory(stamp_font()), font_size=7),
+        border_width=0,
+        background=image,
+        background_opacity=1.0,
+        # The handwritten signature above, the signature's details in small print below it.
+        background_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MAX, margins=Margins(2, 2, 2, 24)
+        ),
+        inner_content_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MIN, margins=Margins(2, 2, 1, 1)
+        ),
+    )
+
+
+async def _sign_document(
+    pdf: bytes,
+    rect: tuple[float, float, float, float] | None,
+    signer: Party,
+    organisation: Party,
+    signing: Signing,
+    services: Services,
+) -> bytes:
+    local = signing.signed_at.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    params = {"organisation": signing.organisation, "iso_time": local.isoformat(timespec="seconds")}
+    box = tuple(round(v) for v in rect) if rect else None
+    async with aiohttp.ClientSession() as session:
+        first = await _sign_once(
+            pdf, signer, SIGNER_FIELD, box, _signer_style(_image(signer.image)), signing, services, session, params
+        )
+        seal = _image(organisation.image)
+        style = StaticStampStyle(background=seal, border_width=0) if seal is not None else None
+        return await _sign_once(
+            first,
+            organisation,
+            ORGANISATION_FIELD,
+            _seal_box(rect) if rect and seal is not None else None,
+            style,
+            signing,
+            services,
+            session,
+            None,
+        )
+
+
+def sign_document(
+    pdf: bytes,
+    rect: tuple[float, float, float, float] | None,
+    *,
+    signer: Party,
+    organisation: Party,
+    signing: Signing,
+    services: Services = Services(),
+) -> bytes:
+    """Sign ``pdf`` twice, as Decree 30 describes: the leader (signer), then the commune
+    (organisation, its seal over the left third of the signer's appearance in ``rect`` on the last
+    page; invisible signatures when ``rect`` is None)."""
+    if signing.signed_at.tzinfo is None:
+        raise ValueError("signed_at must be timezone-aware")
+    return _outside_event_loop(asyncio.run, _sign_document(pdf, rect, signer, organisation, signing, services))
+
+
 def sign_pdf(
     pdf: bytes,
     folder: Path,
@@ -194,7 +408,8 @@ def sign_pdf(
     reason: str,
     local_time: str,
 ) -> bytes:
-    """Sign with PAdES; the appearance goes in ``rect`` on the last page (invisible if None)."""
+    """One PAdES signature with the certificate in ``folder`` (the city department's consolidated
+    report); the appearance goes in ``rect`` on the last page (invisible if None)."""
     return _outside_event_loop(
         _sign_pdf, pdf, folder, rect, signer_name=signer_name, location=location, reason=reason, local_time=local_time
     )
@@ -210,18 +425,6 @@ def _sign_pdf(
     reason: str,
     local_time: str,
 ) -> bytes:
-    # pyHanko (with aiohttp, fontTools, HarfBuzz and its certificate validator) is imported here,
-    # at the first signature, not when the app starts: it was about two thirds of the app's import
-    # time (python -X importtime, docs/PERFORMANCE.md), and most processes never sign.
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.sign import fields, signers
-    from pyhanko.stamp import TextStampStyle
-
-    chain = folder / CHAIN_FILE
-    signer = signers.SimpleSigner.load(
-        str(folder / KEY_FILE), str(folder / CERT_FILE), ca_chain_files=(str(chain),) if chain.exists() else ()
-    )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     box = tuple(round(v) for v in rect) if rect else None
     fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, on_page=-1, box=box))
@@ -230,50 +433,78 @@ def _sign_pdf(
     )
     style = TextStampStyle(
         stamp_text="Ký số bởi: %(signer)s\nThời gian: %(local_time)s (giờ Việt Nam)",
-        text_box_style=TextBoxStyle(font=_in_memory_font_factory()(stamp_font()), font_size=7),
+        text_box_style=TextBoxStyle(font=_InMemoryFontFactory(stamp_font()), font_size=7),
         border_width=1,
     )
-    out = signers.PdfSigner(metadata, signer=signer, stamp_style=style).sign_pdf(
-        writer, appearance_text_params={"local_time": local_time}, bytes_reserved=_reserved_bytes(signer)
-    )
+    with open_signer(folder) as signer:
+        reserved = _reserved_bytes(signer, Services())
+        out = signers.PdfSigner(metadata, signer=signer, stamp_style=style).sign_pdf(
+            writer, appearance_text_params={"local_time": local_time}, bytes_reserved=reserved
+        )
     return out.getvalue()
 
 
-def _reserved_bytes(signer) -> int:
-    """Room for the CMS signature container, in hex digits as the PDF holds it.
+def placeholder_seal(organisation: str, size: int = 360) -> bytes:
+    """A plain red seal (two rings, a star, the organisation's name) for a commune that has not
+    given the image of its real seal: PNG, transparent background, deterministic."""
+    from PIL import ImageDraw, ImageFont
 
-    Left to itself pyHanko makes a whole dry-run signature first, only to measure the container:
-    about a quarter of the signing time (bench/pdf.py). The container is the certificates it
-    embeds (the signer's and the chain) plus the signed attributes and the signature value, which
-    take well under 2 KB even for RSA-4096; 4 KB of room covers them with margin.
-    """
-    certificates = [signer.signing_cert, *signer.cert_registry]
-    return 2 * (sum(len(c.dump()) for c in certificates) + 4096)
+    red = (200, 16, 46, 255)
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((6, 6, size - 6, size - 6), outline=red, width=10)
+    draw.ellipse((40, 40, size - 40, size - 40), outline=red, width=4)
+    centre, radius = size / 2, size * 0.11
+    import math
+
+    points = [
+        (
+            centre + (radius if i % 2 == 0 else radius * 0.4) * math.sin(i * math.pi / 5),
+            centre * 0.78 - (radius if i % 2 == 0 else radius * 0.4) * math.cos(i * math.pi / 5),
+        )
+        for i in range(10)
+    ]
+    draw.polygon(points, fill=red)
+    font = ImageFont.truetype(stamp_font(), size // 14)
+    words = organisation.split()
+    lines = [" ".join(words[: len(words) // 2 + 1]), " ".join(words[len(words) // 2 + 1 :])]
+    for n, line in enumerate(filter(None, lines)):
+        draw.text((centre, size * 0.58 + n * size / 11), line, fill=red, font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+def placeholder_signature(full_name: str, size: tuple[int, int] = (480, 160)) -> bytes:
+    """A blue hand-like stroke for a leader who has not given a signature image: PNG, transparent
+    background, deterministic (the same name gives the same image)."""
+    import hashlib
+    import math
+
+    from PIL import ImageDraw
+
+    width, height = size
+    seed = hashlib.sha256(full_name.encode()).digest()
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    points = []
+    for i in range(120):
+        t = i / 119
+        wobble = (seed[i % 32] / 255 - 0.5) * 0.25
+        x = width * (0.08 + 0.84 * t)
+        y = height * (0.5 + (0.16 + wobble / 2) * math.sin(t * math.pi * (5 + seed[0] % 3)) * (1.2 - t))
+        points.append((x, y))
+    draw.line(points, fill=(20, 40, 160, 255), width=6, joint="curve")
+    draw.line([(width * 0.2, height * 0.82), (width * 0.85, height * 0.74)], fill=(20, 40, 160, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=False)
+    return out.getvalue()
 
 
 def verify_pdf(data: bytes, trusted: list[x509.Certificate]) -> bool:
-    return _outside_event_loop(_verify_pdf, data, trusted)
+    """True when the PDF holds signatures, each intact, chaining to ``trusted``, and the last one
+    covering the whole file (see ``verification`` for the details a person reads)."""
+    from wardapp.core.pdf import verification
 
-
-def _verify_pdf(data: bytes, trusted: list[x509.Certificate]) -> bool:
-    """True when the PDF holds a signature that is intact and chains to a trusted certificate.
-
-    pyHanko raises on some kinds of tampering: any exception means "not valid".
-    """
-    # pyHanko imported at first use, as in ``_sign_pdf`` (start-up time).
-    from asn1crypto import x509 as asn1_x509
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    try:
-        reader = PdfFileReader(io.BytesIO(data))
-        if not reader.embedded_signatures:
-            return False
-        roots = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in trusted]
-        status = validate_pdf_signature(reader.embedded_signatures[-1], ValidationContext(trust_roots=roots))
-        # "valid" is only the signature's mathematics; "trusted" is the chain to ``trusted``, which a
-        # self-signed certificate embedded by anyone has too: bottom_line requires all three.
-        return bool(status.bottom_line and status.coverage.name in ("ENTIRE_FILE", "ENTIRE_REVISION"))
-    except Exception:
-        return False
+    report = verification.check_pdf(data, trusted)
+    return report.valid

@@ -1,0 +1,144 @@
+"""The verification page: any logged-in reviewer drops a PDF, or opens the URL of a report's QR code
+(``/verify/<report_id>?sha256=<payload hash>``), and reads who signed it, when, through which
+chain, whether each signature is intact and covers the whole document, whether the document's
+payload is the one the city received, and whether that revision is current, superseded or returned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from flask import Blueprint, render_template, request
+
+from wardapp.city import blobs
+from wardapp.city.access import reviewer_required
+from wardapp.city.extensions import city_db as db
+from wardapp.city.models import ReceivedReport
+from wardapp.city.operations import trust_dir, trust_roots
+from wardapp.core import clock
+from wardapp.core.pdf import verification
+
+bp = Blueprint("city_verify", __name__)
+REPORT_ID = re.compile(r"\b(\d{5}:\d{4}-\d{2}-\d{2}:r\d+)\b")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+MAX_PDF = 50 * 1000 * 1000
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the page says about one document or one QR code."""
+
+    check: verification.PdfCheck | None  # the signatures, when a PDF was examined
+    report_id: str | None
+    received: ReceivedReport | None  # the revision as the city received it
+    payload_sha256: str | None  # the hash the PDF or the QR code claims
+    payload_matches: bool | None  # that hash is the received payload's
+    state: str  # current | superseded | returned | unknown
+    newer: ReceivedReport | None = None  # the revision that supersedes it
+
+
+def revision_state(received: ReceivedReport | None) -> tuple[str, ReceivedReport | None]:
+    if received is None:
+        return "unknown", None
+    newer = db.session.scalar(
+        db.select(ReceivedReport)
+        .filter(
+            ReceivedReport.commune_code == received.commune_code,
+            ReceivedReport.date == received.date,
+            ReceivedReport.revision > received.revision,
+        )
+        .order_by(ReceivedReport.revision.desc())
+        .limit(1)
+    )
+    if received.state == "returned":
+        return "returned", newer
+    return ("superseded" if newer else "current"), newer
+
+
+def _every_root() -> list[x509.Certificate]:
+    """For a PDF naming no commune: every enrolled root (a signature still has to chain to one)."""
+    folder = trust_dir()
+    codes = ["", *sorted(p.name for p in folder.glob("*") if p.is_dir())]
+    roots = {cert.fingerprint(hashes.SHA256()): cert for code in codes for cert in trust_roots(code)}
+    return list(roots.values())
+
+
+def _claimed_in_text(data: bytes) -> tuple[str | None, str | None]:
+    """A PDF made before payloads were embedded: the report id and the payload hash it prints."""
+    import io
+
+    import pypdf
+
+    try:
+        text = " ".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    except Exception:
+        return None, None
+    found = REPORT_ID.search(text)
+    compact = "".join(text.split()).lower()
+    digest = SHA256.search(compact)
+    return (found.group(1) if found else None), (digest.group(0) if digest else None)
+
+
+def examine_pdf(data: bytes) -> Finding:
+    embedded = verification.embedded_files(data)
+    report_id = None
+    if verification.PAYLOAD_NAME in embedded:
+        report_id = verification.PdfCheck(payload=embedded[verification.PAYLOAD_NAME]).report_id
+    claimed_sha = None
+    if report_id is None:
+        report_id, claimed_sha = _claimed_in_text(data)
+    roots = trust_roots(report_id.split(":", 1)[0]) if report_id else _every_root()
+    check = verification.check_pdf(data, roots)
+    received = _received(report_id)
+    sha = check.payload_sha256 or claimed_sha
+    state, newer = revision_state(received)
+    matches = None if received is None or sha is None else sha == received.payload_sha256
+    return Finding(check, report_id, received, sha, matches, state, newer)
+
+
+def examine_qr(report_id: str, sha256: str | None) -> Finding:
+    received = _received(report_id)
+    check = None
+    sent = blobs.store().get(blobs.sent_pdf_key(received.pdf_sha256)) if received and received.pdf_sha256 else None
+    if received is not None and sent is not None:
+        check = verification.check_pdf(sent, trust_roots(received.commune_code))
+    state, newer = revision_state(received)
+    matches = None if received is None or not sha256 else sha256.lower() == received.payload_sha256
+    return Finding(check, report_id, received, sha256, matches, state, newer)
+
+
+def _received(report_id: str | None) -> ReceivedReport | None:
+    if not report_id:
+        return None
+    return db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@reviewer_required
+def verify():
+    finding, error = None, None
+    if request.method == "POST":
+        upload = request.files.get("pdf")
+        data = upload.read(MAX_PDF + 1) if upload else b""
+        if not data:
+            error = "Chọn tệp PDF cần kiểm tra."
+        elif len(data) > MAX_PDF or not data.startswith(b"%PDF-"):
+            error = "Tệp này không phải là PDF (hoặc lớn hơn 50 MB)."
+        else:
+            finding = examine_pdf(data)
+    return render_template("city/verify.html", finding=finding, error=error, source="pdf", tz=clock.TZ), (
+        422 if error else 200
+    )
+
+
+@bp.get("/verify/<report_id>")
+@reviewer_required
+def verify_qr(report_id: str):
+    sha256 = request.args.get("sha256", "").strip().lower() or None
+    if sha256 is not None and not SHA256.fullmatch(sha256):
+        sha256 = None
+    finding = examine_qr(report_id, sha256)
+    return render_template("city/verify.html", finding=finding, error=None, source="qr", tz=clock.TZ)

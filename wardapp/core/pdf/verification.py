@@ -1,0 +1,182 @@
+"""Checking a signed report PDF from the file alone: who signed, when, through which chain, whether
+each signature is intact and covers the whole document, and which payload the document carries.
+
+The payload the leader signed travels inside the PDF as an embedded file (``payload.json``, with
+the compact JWS as ``report.jws``), so anyone can recompute its SHA-256 and compare it with the
+QR code and with what the city received. Pure functions of bytes: no Flask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+PAYLOAD_NAME, JWS_NAME = "payload.json", "report.jws"
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """One signature as a person reads it."""
+
+    field: str
+    signer: str  # the certificate's common name
+    organisation: str
+    signing_time: dt.datetime | None  # what the signer's CMS claims
+    chain: list[str]  # subjects from the signer up to the trust anchor (or as embedded when untrusted)
+    intact: bool  # the signed bytes are unchanged and the signature value is right
+    trusted: bool  # the certificate chains to a configured trust root
+    whole_document: bool  # nothing but later signatures and validation data was added after it
+    timestamp: dt.datetime | None = None  # an RFC 3161 timestamp's time, when there is one
+    timestamp_valid: bool | None = None
+    validation_data: bool = False  # the document has a DSS (PAdES B-LT)
+    error: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.intact and self.trusted and self.whole_document and self.error is None
+
+
+@dataclass(frozen=True)
+class PdfCheck:
+    signatures: list[SignatureCheck] = field(default_factory=list)
+    payload: bytes | None = None  # the embedded payload.json, when present
+    jws: str | None = None
+    error: str | None = None  # the file could not be read as a signed PDF at all
+
+    @property
+    def payload_sha256(self) -> str | None:
+        return hashlib.sha256(self.payload).hexdigest() if self.payload is not None else None
+
+    @property
+    def report_id(self) -> str | None:
+        try:
+            return json.loads(self.payload)["report_id"] if self.payload else None
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    @property
+    def valid(self) -> bool:
+        """Every signature valid, and at least one."""
+        return self.error is None and bool(self.signatures) and all(s.valid for s in self.signatures)
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _name(cert: Any, attribute: str) -> str:
+    try:
+        return str(cert.subject.native.get(attribute, ""))
+    except Exception:  # a malformed name in a hostile file
+        return ""
+
+
+def embedded_files(data: bytes) -> dict[str, bytes]:
+    """The PDF's embedded files by name (empty when it has none or cannot be read)."""
+    import pypdf
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        return {name: contents[0] for name, contents in reader.attachments.items() if contents}
+    except Exception:
+        return {}
+
+
+def attach_payload(pdf: bytes, payload: bytes, jws: str) -> bytes:
+    """Embed the signed payload and its JWS (as an incremental update) unless the builder already
+    did (the PDF/A builder carries them as associated files)."""
+    if PAYLOAD_NAME in embedded_files(pdf):
+        return pdf
+    from pyhanko.pdf_utils import embed
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    for name, data, mime, description in (
+        (PAYLOAD_NAME, payload, "application/json", "Nội dung báo cáo đã ký (JSON)"),
+        (JWS_NAME, jws.encode("ascii"), "application/jose", "Chữ ký JWS của nội dung"),
+    ):
+        spec = embed.FileSpec(
+            file_spec_string=name,
+            file_name=name,
+            embedded_data=embed.EmbeddedFileObject.from_file_data(writer, data=data, mime_type=mime),
+            description=description,
+        )
+        embed.embed_file(writer, spec)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def check_pdf(data: bytes, trusted: list[x509.Certificate]) -> PdfCheck:
+    """Every signature of ``data`` checked against ``trusted`` roots. Never raises: pyHanko raises
+    on some kinds of tampering, and an exception is "not valid" with its reason."""
+    from wardapp.core.pdf.signature import _outside_event_loop
+
+    result: PdfCheck = _outside_event_loop(_check_pdf, data, trusted)
+    return result
+
+
+def _check_pdf(data: bytes, trusted: list[x509.Certificate]) -> PdfCheck:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko_certvalidator import ValidationContext
+
+    files = embedded_files(data)
+    payload = files.get(PAYLOAD_NAME)
+    jws_bytes = files.get(JWS_NAME)
+    jws = jws_bytes.decode("ascii", "replace") if jws_bytes else None
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        embedded = list(reader.embedded_signatures)
+        has_dss = "/DSS" in reader.root
+    except Exception as error:
+        return PdfCheck([], payload, jws, error=f"{type(error).__name__}: {error}")
+    roots = [_asn1(c) for c in trusted]
+    checks = [_check_one(sig, roots, has_dss, ValidationContext) for sig in embedded]
+    return PdfCheck(checks, payload, jws, error=None if embedded else "no signature")
+
+
+def _check_one(sig: Any, roots: Any, has_dss: bool, context_type: Any) -> SignatureCheck:
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    name = str(sig.field_name)
+    try:
+        cert = sig.signer_cert
+        signer, organisation = _name(cert, "common_name"), _name(cert, "organization_name")
+    except Exception:
+        cert, signer, organisation = None, "", ""
+    try:
+        context = context_type(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+        status = validate_pdf_signature(sig, signer_validation_context=context)
+    except Exception as error:
+        return SignatureCheck(name, signer, organisation, None, [], False, False, False, error=_reason(error))
+    path = list(status.validation_path.iter_certs(include_root=True)) if status.validation_path else []
+    chain = [c.subject.human_friendly for c in reversed(path)] or ([cert.subject.human_friendly] if cert else [])
+    coverage = status.coverage.name if status.coverage else ""
+    whole = coverage == "ENTIRE_FILE" or (coverage == "ENTIRE_REVISION" and bool(status.docmdp_ok))
+    stamp = status.timestamp_validity
+    return SignatureCheck(
+        field=name,
+        signer=signer,
+        organisation=organisation,
+        signing_time=status.signer_reported_dt,
+        chain=chain,
+        intact=bool(status.intact and status.valid),
+        trusted=bool(status.trusted),
+        whole_document=whole,
+        timestamp=stamp.timestamp if stamp else None,
+        timestamp_valid=bool(stamp.intact and stamp.valid and stamp.trusted) if stamp else None,
+        validation_data=has_dss,
+    )
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text[:300]
