@@ -83,7 +83,12 @@ def migrated_city_postgres(postgres, tmp_path_factory) -> str:
     name = postgres.create_database("city_template")
     instance = tmp_path_factory.mktemp("city-migrated-pg")
     app = create_city_app(
-        {"INSTANCE_PATH": instance, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": postgres.url(name)}
+        {
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "test",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": postgres.url(name),
+        }
     )
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))

@@ -47,7 +47,9 @@ def test_the_commune_apps_migrations_go_up_down_and_up_again(tmp_path, empty_dat
 
 def test_the_city_intakes_migrations_go_up_down_and_up_again(tmp_path, empty_database):
     directory = str(ROOT / "migrations" / "city")
-    app = create_city_app({"INSTANCE_PATH": tmp_path, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": empty_database})
+    app = create_city_app(
+        {"INSTANCE_PATH": tmp_path, "SECRET_KEY": "test", "TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database}
+    )
     with app.app_context():
         try:
             flask_migrate.upgrade(directory=directory)

@@ -43,7 +43,7 @@ def city(tmp_path_factory, migrated_city_db, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: evening)
     instance = tmp_path_factory.mktemp("city-desk-browser")
     shutil.copy(migrated_city_db, instance / "city.sqlite3")
-    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "city-desk-browser"})
+    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "city-desk-browser", "TESTING": True})
     support.enrol_all(app, [REPORTED, SILENT, QUIET])
     client = app.test_client()
     for n in range(10):

@@ -43,17 +43,19 @@ class Screens:
 @pytest.fixture(scope="module")
 def screens(tmp_path_factory, migrated_db, migrated_city_db):
     """Both apps served for real, with the demo commune's history signed and sent to the city."""
+    from cryptography.hazmat.primitives import serialization
+
     from wardapp.auth.models import User
     from wardapp.city.app import create_app as create_city_app
     from wardapp.city.extensions import city_db
     from wardapp.city.models import CityUser
-    from wardapp.city.operations import enrol
+    from wardapp.city.operations import enrol, enrol_ca
     from wardapp.delays.models import LateDossier
     from wardapp.delivery.sender import send_due
     from wardapp.demo.seed import seed
     from wardapp.demo.signed import CORRECTED_DAY
     from wardapp.reports.models import DailyReport
-    from wardapp.signing import keys
+    from wardapp.signing import documents, keys
     from wardapp.signing.models import ReportRevision
     from wardapp.tasks.models import Task
 
@@ -67,6 +69,7 @@ def screens(tmp_path_factory, migrated_db, migrated_city_db):
     with app.app_context():
         seed(today, factories.PASSWORD, days=20)
         jwk = dict(keys.ensure_key().public_jwk)
+        ca_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in documents.trust_roots())
         db.session.commit()
         with city.app_context():
             for username, role in (("sokhcn", "reviewer"), ("cityadmin", "admin")):
@@ -74,6 +77,7 @@ def screens(tmp_path_factory, migrated_db, migrated_city_db):
                 user.set_password(factories.PASSWORD)
                 city_db.session.add(user)
             enrol("20242", jwk)
+            enrol_ca("20242", ca_pem)  # what `flask pdf-cert export-roots` prints: the city checks PDFs
             city_db.session.commit()
             city_db.session.remove()
         app.config["CITY_URL"] = city_url

@@ -29,7 +29,7 @@ def quick_password_hashing(monkeypatch):
 @pytest.fixture(scope="session")
 def migrated_city(tmp_path_factory) -> Path:
     instance = tmp_path_factory.mktemp("city-desk-migrated")
-    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test"})
+    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test", "TESTING": True})
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
         city_db.engine.dispose()

@@ -125,7 +125,7 @@ def test_the_migration_fills_the_columns_of_reports_received_before_it(tmp_path)
     from wardapp.city.app import create_app
     from wardapp.core import payload
 
-    app = create_app({"INSTANCE_PATH": tmp_path, "SECRET_KEY": "x"})
+    app = create_app({"INSTANCE_PATH": tmp_path, "SECRET_KEY": "x", "TESTING": True})
     directory = str(ROOT / "migrations" / "city")
     with app.app_context():
         flask_migrate.upgrade(directory=directory, revision="e50993d43380")
