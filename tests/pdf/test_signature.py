@@ -172,20 +172,23 @@ def test_a_pdf_that_cannot_be_built_refuses_the_signature_and_leaves_nothing(app
     assert not [p for p in pdfs.rglob("*") if p.is_file()]
 
 
-def test_a_revision_without_its_pdf_is_a_404_until_the_repair_command_builds_it(app, signed):
+def test_a_revision_signed_before_pdfs_were_kept_gets_its_pdf_built_once_timed_at_signing(app, signed):
+    """Revisions signed before the PDF was built at signing (or cut off between the commit and the
+    file's rename) have none: the repair command, or the first download, builds it once."""
     path = documents.pdf_path(signed)
     path.unlink()
-    client = client_as(app, "leader")
-
-    assert client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").status_code == 404
-    assert not path.exists()  # the download built nothing
-
     result = app.test_cli_runner().invoke(args=["pdf", "repair"])
     assert result.exit_code == 0 and "Built 1 PDF(s)." in result.output, result.output
     checked = verification.check_pdf(path.read_bytes(), [commune_certificate()])
     assert checked.valid
     assert {s.signing_time for s in checked.signatures} == {signed.signed_at.replace(tzinfo=dt.UTC)}
-    assert client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").get_data() == path.read_bytes()
+
+    path.unlink()
+    client = client_as(app, "leader")
+    first = client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").get_data()
+    assert path.read_bytes() == first  # built once and kept
+    assert client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").get_data() == first
+    assert verification.check_pdf(first, [commune_certificate()]).valid
 
 
 def test_the_certificates_page_shows_the_development_default_to_the_admin_only(app, signed):

@@ -84,6 +84,7 @@ def intake(postgres, s3_server, migrated_city_postgres, tmp_path):
     admin_app = create_city_app(
         {
             "INSTANCE_PATH": tmp_path / "admin",
+            "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": shared["CITY_DATABASE_URL"],
             "SECRET_KEY": shared["WARDAPP_CITY_SECRET_KEY"],
             **store,

@@ -85,8 +85,9 @@ def _claimed_in_text(data: bytes) -> tuple[str | None, str | None]:
 def examine_pdf(data: bytes) -> Finding:
     embedded = verification.embedded_files(data)
     report_id = None
-    if verification.PAYLOAD_NAME in embedded:
-        report_id = verification.PdfCheck(payload=embedded[verification.PAYLOAD_NAME]).report_id
+    payload = verification.signed_payload(embedded)
+    if payload is not None:
+        report_id = verification.PdfCheck(payload=payload).report_id
     claimed_sha = None
     if report_id is None:
         report_id, claimed_sha = _claimed_in_text(data)

@@ -90,10 +90,27 @@ def embedded_files(data: bytes) -> dict[str, bytes]:
         return {}
 
 
+def signed_payload(files: dict[str, bytes]) -> bytes | None:
+    """The embedded payload: ``payload.json``, or ``<report>.payload.json`` as the PDF/A builder
+    names its associated file."""
+    return _named(files, PAYLOAD_NAME, ".payload.json")
+
+
+def signed_jws(files: dict[str, bytes]) -> bytes | None:
+    return _named(files, JWS_NAME, ".jws")
+
+
+def _named(files: dict[str, bytes], exact: str, suffix: str) -> bytes | None:
+    if exact in files:
+        return files[exact]
+    found = [data for name, data in sorted(files.items()) if name.endswith(suffix)]
+    return found[0] if len(found) == 1 else None
+
+
 def attach_payload(pdf: bytes, payload: bytes, jws: str) -> bytes:
     """Embed the signed payload and its JWS (as an incremental update) unless the builder already
     did (the PDF/A builder carries them as associated files)."""
-    if PAYLOAD_NAME in embedded_files(pdf):
+    if signed_payload(embedded_files(pdf)) is not None:
         return pdf
     from pyhanko.pdf_utils import embed
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -129,8 +146,8 @@ def _check_pdf(data: bytes, trusted: list[x509.Certificate]) -> PdfCheck:
     from pyhanko_certvalidator import ValidationContext
 
     files = embedded_files(data)
-    payload = files.get(PAYLOAD_NAME)
-    jws_bytes = files.get(JWS_NAME)
+    payload = signed_payload(files)
+    jws_bytes = signed_jws(files)
     jws = jws_bytes.decode("ascii", "replace") if jws_bytes else None
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
