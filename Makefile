@@ -16,7 +16,7 @@ BROWSER ?= required
 # a machine without PostgreSQL.
 ENGINES ?= required
 
-.PHONY: run city test lint setup translations system bench clean
+.PHONY: run city test lint setup translations system system-runtime bench clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js translations
 
@@ -40,10 +40,14 @@ translations: $(VENV)/.installed
 system:
 	@.ci/ensure-system $(if $(filter optional,$(BROWSER) $(ENGINES)),optional,required)
 
+# `make run` needs the fonts, the colour profile and ICU too (documents, Vietnamese sorting).
+system-runtime:
+	@.ci/ensure-system optional
+
 # Set up, migrate, load the demo commune (once), then serve with gunicorn and run the outbox
 # sender beside it (stopped together). gunicorn.conf.py: threaded workers (gthread), so a long
 # download or upload never holds up the pages staff type in.
-run: setup
+run: system-runtime setup
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo --if-empty --password "$(DEMO_PASSWORD)"
 	@echo "wardapp on http://$(HOST):$(PORT)/  (demo users staff, leader, reviewer, admin; password $(DEMO_PASSWORD))"
@@ -55,7 +59,7 @@ run: setup
 
 # The city intake on its own port and database (instance/city), with a demo reviewer `city` and the
 # demo commune's key enrolled. Start `make run` first (it creates the demo commune and its key).
-city: setup
+city: system-runtime setup
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo --if-empty --password "$(DEMO_PASSWORD)"
 	$(BIN)/flask --app wardapp.city.app db upgrade
