@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from wardapp import ROOT, config, i18n, models, requestlog, routing, web
+from wardapp import ROOT, config, i18n, models, routing, web
 from wardapp.admin.routes import bp as admin_bp
 from wardapp.audit.routes import bp as audit_bp
 from wardapp.auth.routes import bp as auth_bp
@@ -22,6 +22,7 @@ from wardapp.evidence.operations import sweep_at_start
 from wardapp.evidence.routes import bp as evidence_bp
 from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.pdf.routes import bp as pdf_bp
+from wardapp.platform import requestlog
 from wardapp.reports.routes import bp as reports_bp
 from wardapp.setup.routes import bp as setup_bp
 from wardapp.signing.routes import bp as signing_bp
@@ -67,7 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     i18n.init_app(app)
-    requestlog.init_app(app)  # first before_request: every later line has the request id
+    requestlog.init_app(app, "wardapp.request")  # first before_request: every later line has the request id
     web.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -15,7 +15,7 @@ from flask_babel import gettext as babel_gettext
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import blobs, cli, models, requestlog, routing
+from wardapp.city import blobs, cli, models, routing
 from wardapp.city.api import bp as api_bp
 from wardapp.city.checking import bp as verify_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
@@ -25,6 +25,7 @@ from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
 from wardapp.core import i18n as core_i18n
 from wardapp.core import settings
+from wardapp.platform import requestlog
 
 assert models  # every model is imported, so Alembic sees the whole schema
 
@@ -111,7 +112,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     core_i18n.install(babel_gettext, _current_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(core_i18n.FILTERS)
-    requestlog.init_app(app)  # first before_request: every later line has the request id
+    requestlog.init_app(app, "wardapp.city.request")  # first before_request: every later line has the request id
     init_pages(app)
     for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp):
         app.register_blueprint(blueprint)

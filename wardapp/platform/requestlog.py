@@ -1,4 +1,4 @@
-"""One log line per request of the commune app, with its request id (core/logs)."""
+"""One log line per request, with its request id (core/logs), for either app."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from wardapp.core import logs
 
-log = logging.getLogger("wardapp.request")
 
-
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, logger_name: str) -> None:
+    """``wardapp.request`` for the commune app, ``wardapp.city.request`` for the city intake."""
+    log = logging.getLogger(logger_name)
     logs.install()
 
     @app.before_request
