@@ -9,7 +9,9 @@ sit at the top and in ``_heading``/``_signature`` so the official-document layou
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -57,7 +59,7 @@ class ConsolidatedInput:
     recipients: list[str] = field(default_factory=list)
 
 
-def _heading(data: ConsolidatedInput) -> list:
+def _heading(data: ConsolidatedInput) -> list[Any]:
     s = STYLES
     left = [
         Paragraph(esc(data.parent_authority.upper()), s["head_center"]),
@@ -109,7 +111,7 @@ def _ii06a(t: TableInput) -> Table:
     sub = ["", ""] + [Paragraph(esc(label), head) for label in t.labels[2:]]
     numbers = [Paragraph(esc(n), STYLES["tiny_center"]) for n in t.numbers]
 
-    def line(values: list[str]) -> list:
+    def line(values: list[str]) -> list[Any]:
         return [Paragraph(esc(v), STYLES["cell_num" if i >= 2 else "cell"]) for i, v in enumerate(values)]
 
     body = [top, sub, numbers] + [line(r) for r in t.rows] + [line(t.total)]
@@ -127,7 +129,7 @@ def _ii06a(t: TableInput) -> Table:
     return table
 
 
-def _signature(data: ConsolidatedInput, sink: dict) -> KeepTogether:
+def _signature(data: ConsolidatedInput, sink: dict[str, Any]) -> KeepTogether:
     left = [Paragraph("<b><i>Nơi nhận:</i></b>", STYLES["small"])]
     left += [Paragraph(f"- {esc(r)};", STYLES["small"]) for r in data.recipients]
     left.append(Paragraph(f"- Lưu: VT, {esc(data.authority)}.", STYLES["small"]))
@@ -151,7 +153,7 @@ def _signature(data: ConsolidatedInput, sink: dict) -> KeepTogether:
     return KeepTogether([Spacer(1, 5 * mm), table])
 
 
-def _story(data: ConsolidatedInput, sink: dict) -> list:
+def _story(data: ConsolidatedInput, sink: dict[str, Any]) -> list[Any]:
     story = _heading(data)
     story.append(_section("I. TÌNH HÌNH BÁO CÁO"))
     story += [Paragraph(esc(sentence), STYLES["body"]) for sentence in data.facts]
@@ -180,19 +182,19 @@ def _story(data: ConsolidatedInput, sink: dict) -> list:
 MARGIN = 18 * mm
 
 
-class _PagedCanvas(canvas_module.Canvas):
+class _PagedCanvas(canvas_module.Canvas):  # type: ignore[misc]  # ReportLab has no types
     """Holds every page until the end so each can say "Trang x/y" in a single layout pass."""
 
-    def __init__(self, *args, decorate=None, **kwargs):
+    def __init__(self, *args: Any, decorate: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
+        self._pages: list[dict[str, Any]] = []
         self._decorate = decorate
 
-    def showPage(self):
+    def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
-    def save(self):
+    def save(self) -> None:
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
@@ -201,10 +203,12 @@ class _PagedCanvas(canvas_module.Canvas):
         super().save()
 
 
-def _decorator_for(doc_id: str, *, draft: bool, page_width: float = PAGE[0], page_height: float = PAGE[1]):
+def _decorator_for(
+    doc_id: str, *, draft: bool, page_width: float = PAGE[0], page_height: float = PAGE[1]
+) -> Callable[[Any, int, int], None]:
     """Footer (document id, "Trang x/y") and, for drafts, the watermark."""
 
-    def decorate(canvas, page: int, total: int):
+    def decorate(canvas: Any, page: int, total: int) -> None:
         canvas.saveState()
         canvas.setFont(fonts.REGULAR, 7.5)
         canvas.setFillColor(colors.HexColor("#5b6675"))
@@ -224,7 +228,7 @@ def _decorator_for(doc_id: str, *, draft: bool, page_width: float = PAGE[0], pag
 def build_consolidated(data: ConsolidatedInput) -> BuiltPdf:
     """The consolidated report, unsigned; ``signature_rect`` says where the signature goes."""
     fonts.register()
-    sink: dict = {}
+    sink: dict[str, Any] = {}
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,

@@ -17,10 +17,11 @@ import datetime as dt
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiohttp
 from asn1crypto import x509 as asn1_x509
@@ -143,7 +144,7 @@ class _InMemoryFontFactory(GlyphAccumulatorFactory):
     """pyHanko's factory opens the font file and never closes it (a ResourceWarning at every
     signature); this one hands it the bytes instead, which need no closing."""
 
-    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
             obj_stream = writer.prepare_object_stream()
         return GlyphAccumulator(
@@ -158,12 +159,15 @@ class _InMemoryFontFactory(GlyphAccumulatorFactory):
         )
 
 
+T = TypeVar("T")
+
+
 @cache
 def _font_bytes(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
-def _outside_event_loop(function, *args, **kwargs):
+def _outside_event_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """pyHanko's synchronous API calls asyncio.run(), which fails in a thread whose event loop is
     running (an async server, or Playwright's sync API in tests): run it in a worker thread then."""
     try:
@@ -172,6 +176,14 @@ def _outside_event_loop(function, *args, **kwargs):
         return function(*args, **kwargs)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(function, *args, **kwargs).result()
+
+
+def _box(rect: tuple[float, float, float, float] | None) -> tuple[int, int, int, int] | None:
+    """A signature field's rectangle in whole points (pyHanko's field box)."""
+    if rect is None:
+        return None
+    x1, y1, x2, y2 = rect
+    return round(x1), round(y1), round(x2), round(y2)
 
 
 @dataclass(frozen=True)
@@ -208,11 +220,11 @@ class _PinnedTimeSigner(signers.PdfSigner):
     """pyHanko stamps its own clock into /M and the signing-time; a document signed when the leader
     clicked must say that moment, whenever the bytes are produced."""
 
-    def __init__(self, *args, signing_time: dt.datetime, **kwargs):
+    def __init__(self, *args: Any, signing_time: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._signing_time = signing_time
 
-    def init_signing_session(self, pdf_out, existing_fields_only=False):
+    def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False) -> Any:
         session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
         session.system_time = self._signing_time
         return session
@@ -296,11 +308,11 @@ async def _sign_once(
     party: Party,
     field_name: str,
     box: tuple[int, int, int, int] | None,
-    style,
+    style: Any,
     signing: Signing,
     services: Services,
     session: aiohttp.ClientSession,
-    text_params: dict | None,
+    text_params: dict[str, str] | None,
 ) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=-1, box=box))
@@ -331,7 +343,7 @@ async def _sign_once(
         out = await pdf_signer.async_sign_pdf(
             writer, appearance_text_params=text_params, bytes_reserved=_reserved_bytes(signer, services)
         )
-    return out.getvalue()
+    return bytes(out.getvalue())
 
 
 def _signer_style(image: PdfImage | None) -> TextStampStyle:
@@ -361,7 +373,7 @@ async def _sign_document(
 ) -> bytes:
     local = signing.signed_at.astimezone(dt.timezone(dt.timedelta(hours=7)))
     params = {"organisation": signing.organisation, "iso_time": local.isoformat(timespec="seconds")}
-    box = tuple(round(v) for v in rect) if rect else None
+    box = _box(rect)
     async with aiohttp.ClientSession() as session:
         first = await _sign_once(
             pdf, signer, SIGNER_FIELD, box, _signer_style(_image(signer.image)), signing, services, session, params
@@ -395,7 +407,8 @@ def sign_document(
     page; invisible signatures when ``rect`` is None)."""
     if signing.signed_at.tzinfo is None:
         raise ValueError("signed_at must be timezone-aware")
-    return _outside_event_loop(asyncio.run, _sign_document(pdf, rect, signer, organisation, signing, services))
+    signed: bytes = _outside_event_loop(asyncio.run, _sign_document(pdf, rect, signer, organisation, signing, services))
+    return signed
 
 
 def sign_pdf(
@@ -426,7 +439,7 @@ def _sign_pdf(
     local_time: str,
 ) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    box = tuple(round(v) for v in rect) if rect else None
+    box = _box(rect)
     fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, on_page=-1, box=box))
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, reason=reason, location=location, name=signer_name
@@ -441,7 +454,7 @@ def _sign_pdf(
         out = signers.PdfSigner(metadata, signer=signer, stamp_style=style).sign_pdf(
             writer, appearance_text_params={"local_time": local_time}, bytes_reserved=reserved
         )
-    return out.getvalue()
+    return bytes(out.getvalue())
 
 
 def placeholder_seal(organisation: str, size: int = 360) -> bytes:
