@@ -83,6 +83,7 @@ def test_signed_received_then_returned_every_screen_agrees(live_server, live_cit
     log_in(city, live_city.reviewer)
     city.goto(f"/reports/20242:{day}:r1")
     city.fill("#f-comment", COMMENT)
+    city.once("dialog", lambda dialog: dialog.accept())  # "Trả lại báo cáo này…?" asks first
     city.locator("#return-form button").click()
     expect(city.locator("#return-form")).to_have_count(0)
     city_watch.assert_clean()

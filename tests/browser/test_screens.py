@@ -167,10 +167,21 @@ def commune_visits(s: Screens) -> list[Visit]:
 
 def city_visits(s: Screens) -> list[Visit]:
     """Every page of the city intake each of its personas can open."""
-    pages = ["/", "/log", f"/reports/{s.report_id}", "/account/tokens", "/communes"]
+    pages = [
+        "/",  # the province overview
+        "/grid",
+        "/ii06a",
+        "/reminders",
+        "/verify",
+        "/log",
+        f"/reports/{s.report_id}",
+        "/account/tokens",
+        "/communes",
+    ]
     visits = [Visit("city", "", "/login")]
     for persona in CITY_PERSONAS:
         visits += [Visit("city", persona, path) for path in pages]
+    visits.append(Visit("city", "cityadmin", "/security"))
     return visits
 
 
