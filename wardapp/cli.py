@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
+from wardapp.admin.failures import last_failures
 from wardapp.audit.log import record
 from wardapp.auth.models import User
 from wardapp.auth.operations import check_user_fields, create_user
@@ -22,6 +23,7 @@ from wardapp.core import clock, periods
 from wardapp.core.pdf import certificates
 from wardapp.delivery.sender import city_url, poll_statuses, run_forever, send_due
 from wardapp.demo.seed import seed
+from wardapp.dossiers.cli import dossiers_cli
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
 from wardapp.pdf.service import late_list_pdf, latest_revisions, month_pdf
@@ -232,8 +234,6 @@ def pdf_cert_import_command(pkcs12_file, password, leader):
 @click.option("--limit", default=20, show_default=True, help="How many lines.")
 def failures_command(limit: int) -> None:
     """The last failed sends to the city and refused sign-ins, newest first (times in UTC)."""
-    from wardapp.admin.failures import last_failures
-
     rows = last_failures(limit)
     for failure in rows:
         click.echo(f"{failure.at:%Y-%m-%d %H:%M:%S} {failure.kind:6} {failure.detail}")
@@ -286,8 +286,6 @@ def pdf_repair_command():
 
 
 def register_cli(app: Flask) -> None:
-    from wardapp.dossiers.cli import dossiers_cli
-
     app.cli.add_command(dossiers_cli)
     app.cli.add_command(failures_command)
     app.cli.add_command(pdf_cli)

@@ -7,6 +7,7 @@ import functools
 from flask import abort
 from flask_login import current_user
 
+from wardapp.city import scope
 from wardapp.city.extensions import city_db as db
 from wardapp.city.extensions import city_login
 from wardapp.city.models import ReceivedReport
@@ -24,7 +25,6 @@ def reviewer_required(view):
 
 def report_or_404(report_id: str) -> ReceivedReport:
     """The report, if the signed-in user may see its province (404 otherwise, as if unknown)."""
-    from wardapp.city import scope
 
     report = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
     if report is None:

@@ -6,6 +6,7 @@ payload is the one the city received, and whether that revision is current, supe
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 
@@ -68,8 +69,6 @@ def _every_root() -> list[x509.Certificate]:
 
 def _claimed_in_text(data: bytes) -> tuple[str | None, str | None]:
     """A PDF made before payloads were embedded: the report id and the payload hash it prints."""
-    import io
-
     import pypdf
 
     try:

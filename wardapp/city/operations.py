@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
+import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -340,8 +343,6 @@ def _code_in(text: str) -> str:
 def entries_from_folder(folder: Path) -> list[tuple[str, str, object]]:
     """Every ``*.json``/``*.jwk`` file of a folder: the commune code from a ``code`` member, or the
     first 5-digit number in the file name (``20242.json``, ``20242-hai-chau.jwk``)."""
-    import json
-
     entries: list[tuple[str, str, object]] = []
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in (".json", ".jwk") and p.is_file()):
         try:
@@ -359,10 +360,6 @@ def entries_from_folder(folder: Path) -> list[tuple[str, str, object]]:
 def entries_from_csv(text: str) -> list[tuple[str, str, object]]:
     """A CSV with a header: ``code`` and either ``jwk`` (the JWK as JSON) or ``x`` (the Ed25519
     public key, base64url, as in the JWK)."""
-    import csv
-    import io
-    import json
-
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
     if "code" not in fields or not fields & {"jwk", "x"}:

@@ -15,6 +15,8 @@ import datetime as dt
 import random
 from collections.abc import Iterable
 
+from wardapp.demo.xlsx import spreadsheet
+
 # (procedure, field, time limit in working days, fee-bearing share)
 PROCEDURES = (
     ("Chứng thực bản sao từ bản chính giấy tờ, văn bản", "Chứng thực", 0, 1.0),
@@ -158,6 +160,4 @@ def generate_log(history: Iterable[tuple[dt.date, dict]], end: dt.date, seed: in
 
 def xlsx_bytes(rows: list[list], title: str = "SỔ THEO DÕI HỒ SƠ") -> bytes:
     """The rows as an Excel workbook, title block above the header as the one-stop system writes it."""
-    from wardapp.demo.xlsx import spreadsheet
-
     return spreadsheet(rows, HEADER, title=title)

@@ -10,9 +10,12 @@ from wardapp.auth.operations import create_user
 from wardapp.commune.models import Commune
 from wardapp.core.clock import utcnow
 from wardapp.core.rules import check_figures
+from wardapp.delays.models import LateDossier
+from wardapp.demo.dossiers import generate_log, xlsx_bytes
 from wardapp.demo.evidence import explain_behind_task, seed_evidence
 from wardapp.demo.history import generate
 from wardapp.demo.signed import seed_signatures
+from wardapp.dossiers.operations import import_file
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.setup.operations import set_up_commune
@@ -57,9 +60,6 @@ def seed(today: dt.date, password: str | None = None, days: int = 90) -> dict[st
 def seed_dossier_log(commune: Commune, staff: User, end: dt.date, days: int) -> None:
     """Import a generated dossier log through the real importer; the history's settlement figures
     then come from it (the importer refreshes every unsigned day), so history and log agree."""
-    from wardapp.delays.models import LateDossier
-    from wardapp.demo.dossiers import generate_log, xlsx_bytes
-    from wardapp.dossiers.operations import import_file
 
     history = [(day, figures) for day, figures, _narrative in generate(days, end)]
     data = xlsx_bytes(generate_log(history, end))

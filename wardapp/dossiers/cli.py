@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from wardapp.commune.models import Commune
+from wardapp.dossiers.operations import import_file
 
 dossiers_cli = AppGroup("dossiers", help="Import the one-stop dossier log.")
 
@@ -17,8 +18,6 @@ dossiers_cli = AppGroup("dossiers", help="Import the one-stop dossier log.")
 @click.option("--source", default="", help="Preset key or 'map:NAME' (default: recognised by its columns).")
 def import_command(file: Path, source: str) -> None:
     """Import FILE (.xlsx or .csv); nothing is stored when a row is bad."""
-    from wardapp.dossiers.operations import import_file
-
     commune = Commune.current()
     if commune is None:
         raise click.ClickException("No commune is set up yet: run 'flask --app wsgi commune setup CODE' first.")

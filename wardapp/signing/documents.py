@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from flask import current_app
 from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
@@ -122,8 +123,6 @@ def trust_roots() -> list[x509.Certificate]:
 
 
 def certificate_hash():
-    from cryptography.hazmat.primitives import hashes
-
     return hashes.SHA256()
 
 

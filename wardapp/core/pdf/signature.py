@@ -11,17 +11,18 @@ token). Pure functions of bytes and file paths: no Flask.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import datetime as dt
+import hashlib
 import io
+import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from asn1crypto import x509 as asn1_x509
@@ -29,7 +30,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -42,8 +43,9 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
 from wardapp.core.files import write_atomic
-from wardapp.core.pdf import certificates, fonts
+from wardapp.core.pdf import certificates, fonts, verification
 from wardapp.core.pdf.certificates import CERT_FILE, CHAIN_FILE, KEY_FILE, certificate, import_pkcs12
+from wardapp.core.pdf.threads import outside_event_loop as _outside_event_loop
 
 __all__ = ["CERT_FILE", "CHAIN_FILE", "KEY_FILE", "certificate", "import_pkcs12"]
 
@@ -159,23 +161,9 @@ class _InMemoryFontFactory(GlyphAccumulatorFactory):
         )
 
 
-T = TypeVar("T")
-
-
 @cache
 def _font_bytes(path: str) -> bytes:
     return Path(path).read_bytes()
-
-
-def _outside_event_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """pyHanko's synchronous API calls asyncio.run(), which fails in a thread whose event loop is
-    running (an async server, or Playwright's sync API in tests): run it in a worker thread then."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return function(*args, **kwargs)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args, **kwargs).result()
 
 
 def _box(rect: tuple[float, float, float, float] | None) -> tuple[int, int, int, int] | None:
@@ -460,7 +448,6 @@ def _sign_pdf(
 def placeholder_seal(organisation: str, size: int = 360) -> bytes:
     """A plain red seal (two rings, a star, the organisation's name) for a commune that has not
     given the image of its real seal: PNG, transparent background, deterministic."""
-    from PIL import ImageDraw, ImageFont
 
     red = (200, 16, 46, 255)
     image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
@@ -468,7 +455,6 @@ def placeholder_seal(organisation: str, size: int = 360) -> bytes:
     draw.ellipse((6, 6, size - 6, size - 6), outline=red, width=10)
     draw.ellipse((40, 40, size - 40, size - 40), outline=red, width=4)
     centre, radius = size / 2, size * 0.11
-    import math
 
     points = [
         (
@@ -491,10 +477,6 @@ def placeholder_seal(organisation: str, size: int = 360) -> bytes:
 def placeholder_signature(full_name: str, size: tuple[int, int] = (480, 160)) -> bytes:
     """A blue hand-like stroke for a leader who has not given a signature image: PNG, transparent
     background, deterministic (the same name gives the same image)."""
-    import hashlib
-    import math
-
-    from PIL import ImageDraw
 
     width, height = size
     seed = hashlib.sha256(full_name.encode()).digest()
@@ -517,7 +499,5 @@ def placeholder_signature(full_name: str, size: tuple[int, int] = (480, 160)) ->
 def verify_pdf(data: bytes, trusted: list[x509.Certificate]) -> bool:
     """True when the PDF holds signatures, each intact, chaining to ``trusted``, and the last one
     covering the whole file (see ``verification`` for the details a person reads)."""
-    from wardapp.core.pdf import verification
-
     report = verification.check_pdf(data, trusted)
     return report.valid

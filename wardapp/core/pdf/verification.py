@@ -19,6 +19,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from wardapp.core.pdf.threads import outside_event_loop
+
 PAYLOAD_NAME, JWS_NAME = "payload.json", "report.jws"
 
 
@@ -135,9 +137,7 @@ def attach_payload(pdf: bytes, payload: bytes, jws: str) -> bytes:
 def check_pdf(data: bytes, trusted: list[x509.Certificate]) -> PdfCheck:
     """Every signature of ``data`` checked against ``trusted`` roots. Never raises: pyHanko raises
     on some kinds of tampering, and an exception is "not valid" with its reason."""
-    from wardapp.core.pdf.signature import _outside_event_loop
-
-    result: PdfCheck = _outside_event_loop(_check_pdf, data, trusted)
+    result: PdfCheck = outside_event_loop(_check_pdf, data, trusted)
     return result
 
 
