@@ -7,15 +7,14 @@ import datetime as dt
 
 import pytest
 
-from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.delivery.sender import poll_statuses, send_due
 from wardapp.extensions import db
 from wardapp.signing.operations import sign_report
 
+from ..helpers import TODAY
 from . import support
 
-TODAY = clock.today()
 DAY = TODAY.isoformat()
 COMMENT = "Số hồ sơ trực tuyến không khớp với Cổng dịch vụ công, đề nghị kiểm tra lại."
 
