@@ -14,8 +14,7 @@ from wardapp.city import scope
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityAudit, CityUser, IntakeLog
 from wardapp.city.operations import EnrolError, enrol, enrol_ca, enrol_many, entries_from_csv, entries_from_folder
-from wardapp.core.backup import BackupError
-from wardapp.core.backup import verify as verify_archive
+from wardapp.platform.backup_cli import backup_group
 
 city_cli = AppGroup("city", help="The city intake.")
 
@@ -87,60 +86,13 @@ def create_user_command(username, full_name, role, provinces, password, if_missi
     click.echo(f"Created {username} ({role})" + ("" if password else f", password: {secret}"))
 
 
-backup_cli = AppGroup("backup", help="Back up and restore the intake's database and instance files.")
-
-
-@backup_cli.command("create")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def backup_create(file: Path) -> None:
-    """Write a consistent snapshot (safe while the intake runs) to FILE (.tar.gz)."""
-    try:
-        made = city_backup.create(file)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"Backup written: {made.path} ({made.files} files, {made.bytes} bytes)")
-
-
-@backup_cli.command("verify")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def backup_verify(file: Path) -> None:
-    """Check FILE against its manifest of SHA-256 hashes."""
-    try:
-        manifest, problems = verify_archive(file)
-    except (BackupError, OSError, ValueError) as error:
-        raise click.ClickException(f"not a readable backup: {error}") from error
-    for problem in problems:
-        click.echo(f"PROBLEM {problem}", err=True)
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) in {file}")
-    click.echo(f"OK: {len(manifest['files'])} files of the {manifest['app']} app, made {manifest['created_at']}")
-
-
-@backup_cli.command("restore")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--overwrite", is_flag=True, help="Replace an existing database (stop the intake first).")
-def backup_restore(file: Path, overwrite: bool) -> None:
-    """Restore FILE onto this instance (stop the intake first), then check it."""
-    try:
-        manifest = city_backup.restore(file, overwrite)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"Restored {len(manifest['files'])} files from the backup made {manifest['created_at']}")
-    _report(city_backup.check_instance())
-
-
-@backup_cli.command("check")
-def backup_check() -> None:
-    """Check this intake: every received report verifies, every photo matches its hash."""
-    _report(city_backup.check_instance())
-
-
-def _report(result) -> None:
-    for problem in result.problems:
-        click.echo(f"PROBLEM {problem}", err=True)
-    click.echo(f"{result.revisions} received reports and {result.photos} photos checked")
-    if result.problems:
-        raise click.ClickException(f"{len(result.problems)} problem(s)")
+backup_cli = backup_group(
+    create=city_backup.create,
+    restore=city_backup.restore,
+    check_instance=city_backup.check_instance,
+    server="intake",
+    revisions="received reports",
+)
 
 
 @city_cli.command("failures")

@@ -33,13 +33,7 @@ def _dummy_hash() -> str:
 
 
 def limits() -> throttle.Limits:
-    config = current_app.config
-    return throttle.Limits(
-        per_account=config["LOGIN_MAX_ATTEMPTS"],
-        per_address=config["LOGIN_MAX_PER_ADDRESS"],
-        window=dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
-        trusted_for=dt.timedelta(days=config["LOGIN_TRUSTED_DAYS"]),
-    )
+    return throttle.Limits.from_settings(current_app.config)
 
 
 def record(action: str, target: str = "", detail: str = "", actor: str = "") -> None:

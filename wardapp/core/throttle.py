@@ -14,9 +14,10 @@ checks a password. Two limits apply:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 FAILED = "failed"
 SUCCEEDED = "ok"
@@ -35,6 +36,16 @@ class Limits:
     per_address: int = 20
     window: dt.timedelta = dt.timedelta(minutes=15)
     trusted_for: dt.timedelta = dt.timedelta(days=30)
+
+    @classmethod
+    def from_settings(cls, config: Mapping[str, Any]) -> Limits:
+        """From either app's ``LOGIN_*`` settings."""
+        return cls(
+            per_account=config["LOGIN_MAX_ATTEMPTS"],
+            per_address=config["LOGIN_MAX_PER_ADDRESS"],
+            window=dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
+            trusted_for=dt.timedelta(days=config["LOGIN_TRUSTED_DAYS"]),
+        )
 
 
 @dataclass(frozen=True)
