@@ -92,8 +92,9 @@ def build(instance: Path, province: str, days: int, today: dt.date) -> tuple[int
     from wardapp.core.units import all_units
 
     started = time.perf_counter()
-    app = create_app({"INSTANCE_PATH": instance, "CITY_PROVINCE_CODES": province})
-    (instance / "config.py").write_text(f"CITY_PROVINCE_CODES = {province!r}\n")
+    public_url = "http://127.0.0.1"  # status tokens are checked against it; no push is made here
+    app = create_app({"INSTANCE_PATH": instance, "CITY_PROVINCE_CODES": province, "CITY_PUBLIC_URL": public_url})
+    (instance / "config.py").write_text(f"CITY_PROVINCE_CODES = {province!r}\nCITY_PUBLIC_URL = {public_url!r}\n")
     rng = random.Random(57)
     units = sorted((u for u in all_units().values() if u.province_code == province), key=lambda u: u.code)
     with app.app_context():

@@ -1,8 +1,9 @@
 """Benchmark: a commune's real day on the configuration the README runs (gunicorn.conf.py).
 
 Builds a throw-away instance (the demo commune, ``--days`` of history, the last 92 days before the
-demo's own signed week signed by the leader with six photos each, their PDFs not built yet, as for
-reports signed before PDFs were kept at signing), serves it with gunicorn, then:
+demo's own signed week signed by the leader with six photos each, their PDFs kept as signing keeps
+them; ``--unbuilt-pdfs`` deletes them, as for reports signed before PDFs were kept at signing, so the
+ZIPs build them), serves it with gunicorn, then:
 
 1. **alone**: one typing client for ``--alone-seconds``: opens today's form, sends the live check
    every 300 ms with a changed figure, saves after ten checks, again;
@@ -53,6 +54,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--alone-seconds", type=float, default=30, help="the one-client phase (default 30 s)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as `make run`)")
     parser.add_argument("--max-seconds", type=float, default=600, help="give up on the day after this long")
+    parser.add_argument(
+        "--unbuilt-pdfs",
+        action="store_true",
+        help="delete the signed days' PDFs first (days signed before PDFs were kept): the ZIPs build them",
+    )
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when the target is missed")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "load.json")
     return parser.parse_args()
@@ -61,7 +67,9 @@ def parse_args() -> argparse.Namespace:
 # --- the instance -------------------------------------------------------------------------------
 
 
-def build_instance(instance: Path, days: int, signed_days: int = SIGNED_DAYS) -> tuple[dict[str, str], dt.date]:
+def build_instance(
+    instance: Path, days: int, signed_days: int = SIGNED_DAYS, *, keep_pdfs: bool = True
+) -> tuple[dict[str, str], dt.date]:
     """The demo commune with ``days`` of history and ``signed_days`` more days signed with photos."""
     import flask_migrate
 
@@ -111,7 +119,8 @@ def build_instance(instance: Path, days: int, signed_days: int = SIGNED_DAYS) ->
                 db.session.rollback()
         db.session.remove()
         db.engine.dispose()
-    shutil.rmtree(instance / "pdfs", ignore_errors=True)  # as if signed before PDFs were kept
+    if not keep_pdfs:
+        shutil.rmtree(instance / "pdfs", ignore_errors=True)  # as if signed before PDFs were kept
     return passwords, today
 
 
@@ -238,7 +247,7 @@ def main() -> int:
     try:
         print(f"building the instance ({args.days} days, {SIGNED_DAYS} signed with photos)...", file=sys.stderr)
         started = time.perf_counter()
-        passwords, today = build_instance(instance, args.days)
+        passwords, today = build_instance(instance, args.days, keep_pdfs=not args.unbuilt_pdfs)
         photo = camera_photo()
         print(f"  built in {time.perf_counter() - started:.0f} s; photo {len(photo) / 1e6:.1f} MB", file=sys.stderr)
         port = pages.free_port()
@@ -298,6 +307,7 @@ def main() -> int:
             "machine": pages.machine(),
             "load_before": load_before,
             "load_after": load(),
+            "pdfs_kept_at_signing": not args.unbuilt_pdfs,
             "setup": {
                 "workers": args.workers,
                 "config": "gunicorn.conf.py (gthread)",

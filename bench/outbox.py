@@ -49,24 +49,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def keep_pdfs(instance: Path) -> int:
-    """Builds and keeps every signed revision's PDF, as signing does once PDFs are kept at signing
-    (the sender then only reads them); returns how many."""
-    from wardapp.app import create_app
-    from wardapp.extensions import db
-    from wardapp.signing.documents import revision_pdf
-    from wardapp.signing.models import ReportRevision
-
-    app = create_app({"INSTANCE_PATH": instance})
-    with app.app_context():
-        revisions = db.session.scalars(db.select(ReportRevision)).all()
-        for revision in revisions:
-            revision_pdf(revision)
-        db.session.remove()
-        db.engine.dispose()
-    return len(revisions)
-
-
 def flask(app: str, *args: str, env: dict) -> str:
     return subprocess.run(
         [str(BIN / "flask"), "--app", app, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
@@ -92,9 +74,7 @@ def main() -> int:
     worker = server = log = city_log = None
     try:
         print(f"building the commune ({args.signed} days signed besides the demo's)...", file=sys.stderr)
-        day_load.build_instance(commune, 60, signed_days=args.signed)
-        if not args.unbuilt_pdfs:
-            keep_pdfs(commune)
+        day_load.build_instance(commune, 60, signed_days=args.signed, keep_pdfs=not args.unbuilt_pdfs)
         flask("wardapp.city.app", "db", "upgrade", env=env)
         (city / "commune.jwk").write_text(flask("wsgi", "keys", "export", env=env))
         flask("wardapp.city.app", "city", "enrol", "20242", str(city / "commune.jwk"), env=env)

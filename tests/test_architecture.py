@@ -87,3 +87,19 @@ def test_every_figure_has_its_column_in_the_migrated_database(migrated_db: Path)
         engine.dispose()
     missing = [n for n in (*FIGURE_NAMES, *NARRATIVE_NAMES) if n not in columns]
     assert not missing, f"no migration adds these columns to daily_reports (flask db migrate): {missing}"
+
+
+# Loaded where they are used (docs/PERFORMANCE.md, start-up): every worker and every `flask …`
+# command pays for what the app imports at start, and these are most of a second together.
+HEAVY_ON_FIRST_USE = ("pyhanko", "fontTools", "aiohttp", "openpyxl", "xlsxwriter")
+
+
+@pytest.mark.parametrize("app_module", ["wardapp.app"])
+def test_starting_an_app_does_not_load_the_signing_and_spreadsheet_libraries(app_module):
+    probe = (
+        f"import sys, {app_module}\n"
+        f"{app_module}.create_app\n"
+        f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY_ON_FIRST_USE!r}))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == [], f"{app_module} loads at start: {result.stdout.split()}"

@@ -12,8 +12,6 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-import xlsxwriter
-
 from wardapp.city.desk import Totals
 from wardapp.core import ii06a
 from wardapp.core.i18n import fmt_date
@@ -76,6 +74,8 @@ def xlsx(sheet: Sheet) -> bytes:
     """The workbook: a title, the period, two heading rows (merged groups), the column numbers,
     one row per unit, the total; counts as integers and rates as percentages."""
     out = io.BytesIO()
+    import xlsxwriter  # loaded on the first export, not when a worker starts (docs/PERFORMANCE.md)
+
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     book.set_properties({"title": sheet.title, "subject": period_text(sheet.start, sheet.end), "author": "wardapp"})
     ws = book.add_worksheet("II.06a")

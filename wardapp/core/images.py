@@ -69,7 +69,7 @@ def check(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedPhoto:
     """Accept a photo that decodes completely and make its thumbnail, decoding it once.
 
     A JPEG is decoded at reduced size (libjpeg's DCT scaling through Pillow's ``draft``, to the
-    smallest of 1/2, 1/4, 1/8 still at least twice the thumbnail): every byte of the file is still
+    smallest of 1/2, 1/4, 1/8 still at least the thumbnail's size): every byte of the file is still
     read and entropy-decoded, so a truncated or corrupt file fails as before, but a 12-megapixel
     camera photo takes about 2 MB of pixels instead of 36 MB, twice over (docs/PERFORMANCE.md).
     """
@@ -181,11 +181,13 @@ def thumbnail(data: bytes) -> bytes:
 
 
 def _decode_small(image: Image.Image) -> None:
-    """Decode every pixel; a JPEG at the smallest DCT scale still twice the thumbnail's size (what
-    ``Image.thumbnail`` itself keeps to resample from), the others at full size."""
+    """Decode every pixel; a JPEG at the smallest DCT scale still at least the thumbnail's size, the
+    others at full size. libjpeg's 1/8 scale averages each 8×8 block (a clean box filter), so the
+    thumbnail resampled from it looks as good as from 1/4, and the inverse transforms cost an eighth
+    (docs/PERFORMANCE.md, uploads)."""
     if image.format == "JPEG":
         width, height = image.size
-        scale = min(THUMB_SIZE[0] / width, THUMB_SIZE[1] / height, 1.0) * 2
+        scale = min(THUMB_SIZE[0] / width, THUMB_SIZE[1] / height, 1.0)
         image.draft("RGB", (int(width * scale), int(height * scale)))
     image.load()
 

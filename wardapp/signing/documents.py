@@ -17,6 +17,8 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -30,11 +32,22 @@ from wardapp.commune.models import Commune
 from wardapp.core import clock
 from wardapp.core.files import write_atomic
 from wardapp.core.payload import pdf_filename
-from wardapp.core.pdf import certificates, document, inputs, signature, verification
+from wardapp.core.pdf import certificates, document, inputs, verification
 from wardapp.evidence import storage as photo_storage
 from wardapp.signing.models import ReportRevision
 
+if TYPE_CHECKING:
+    from wardapp.core.pdf import signature
+
 SEAL_FILE, SIGNATURE_IMAGE_FILE = "seal.png", "signature.png"
+
+
+def _signing() -> ModuleType:
+    """The signing module, imported when a document is first signed: it brings pyHanko, fontTools
+    and aiohttp, half a second of the app's start-up otherwise (docs/PERFORMANCE.md, start-up)."""
+    from wardapp.core.pdf import signature as module
+
+    return module
 
 
 class MissingPdf(NotFound):
@@ -90,7 +103,7 @@ def ensure_certificate(commune: Commune) -> Path:
             name = certificates.organisation_name(commune.name, commune.province_name, commune.code)
             certificates.issue(ca_dir(), folder, name, _now())
         if not (folder / SEAL_FILE).exists():
-            write_atomic(folder / SEAL_FILE, signature.placeholder_seal(f"UBND {commune.name}"))
+            write_atomic(folder / SEAL_FILE, _signing().placeholder_seal(f"UBND {commune.name}"))
     return folder
 
 
@@ -103,7 +116,7 @@ def ensure_leader_certificate(commune: Commune, user) -> Path:
             name = certificates.person_name(user.full_name, user.position or "", commune.name, commune.province_name)
             certificates.issue(ca_dir(), folder, name, _now())
         if not (folder / SIGNATURE_IMAGE_FILE).exists():
-            write_atomic(folder / SIGNATURE_IMAGE_FILE, signature.placeholder_signature(user.full_name))
+            write_atomic(folder / SIGNATURE_IMAGE_FILE, _signing().placeholder_signature(user.full_name))
     return folder
 
 
@@ -158,7 +171,7 @@ def pdf_path(revision: ReportRevision) -> Path:
 
 def signing_services() -> signature.Services:
     config = current_app.config
-    return signature.Services(
+    return _signing().Services(
         tsa_url=(config.get("PDF_TSA_URL") or "").strip() or None,
         embed_validation_info=bool(config.get("PDF_VALIDATION_DATA")),
     )
@@ -180,12 +193,13 @@ def build_signed_pdf(revision: ReportRevision) -> bytes:
     organisation = f"UBND {commune.name}"
     leader_folder = ensure_leader_certificate(commune, leader)
     commune_folder = ensure_certificate(commune)
-    return signature.sign_document(
+    pades = _signing()
+    return pades.sign_document(
         data,
         built.signature_rect,
-        signer=signature.Party(leader_folder, leader.full_name, _party_image(leader_folder, SIGNATURE_IMAGE_FILE)),
-        organisation=signature.Party(commune_folder, organisation, _party_image(commune_folder, SEAL_FILE)),
-        signing=signature.Signing(
+        signer=pades.Party(leader_folder, leader.full_name, _party_image(leader_folder, SIGNATURE_IMAGE_FILE)),
+        organisation=pades.Party(commune_folder, organisation, _party_image(commune_folder, SEAL_FILE)),
+        signing=pades.Signing(
             signed_at=revision.signed_at.replace(tzinfo=dt.UTC),
             organisation=organisation,
             location=f"{commune.name}, {commune.province_name}",
