@@ -19,6 +19,7 @@ import json
 import random
 import re
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -151,6 +152,29 @@ def routes(today: dt.date) -> dict[str, str]:
     }
 
 
+def measure(session, base: str, targets: dict[str, str], rounds: int, before_each=None) -> dict[str, list[float]]:
+    """Milliseconds per request, the routes in a new shuffled order each round."""
+    timings: dict[str, list[float]] = {name: [] for name in targets}
+    order = list(targets)
+    for _ in range(rounds):
+        random.shuffle(order)
+        for name in order:
+            if before_each is not None:
+                before_each()
+            started = time.perf_counter()
+            response = session.get(base + targets[name], timeout=60)
+            timings[name].append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                sys.exit(f"{name}: {response.status_code}")
+    return timings
+
+
+def move_revision(instance: Path) -> None:
+    """What a push does to the desk besides its rows: move its revision (wardapp/city/desk.py)."""
+    with sqlite3.connect(instance / "city.sqlite3") as connection:
+        connection.execute("UPDATE desk_revision SET n = n + 1 WHERE id = 1")
+
+
 def cpu_per_request(instance: Path, targets: dict[str, str], count: int) -> dict[str, dict[str, float]]:
     """The same routes answered in this process through Flask's test client, timed in CPU seconds
     of this process: what a request costs the server, much less sensitive than wall time to the
@@ -163,13 +187,18 @@ def cpu_per_request(instance: Path, targets: dict[str, str], count: int) -> dict
     out = {}
     for name, path in targets.items():
         client.get(path)
-        values = []
-        for _ in range(count):
-            started = time.process_time()
-            response = client.get(path)
-            values.append((time.process_time() - started) * 1000)
-            assert response.status_code == 200
-        out[name] = {"median_ms": round(statistics.median(values), 1), "p95_ms": round(percentile(values, 95), 1)}
+        out[name] = {}
+        for mode, before in (("", None), ("cold_", lambda: move_revision(instance))):
+            values = []
+            for _ in range(count):
+                if before is not None:
+                    before()
+                started = time.process_time()
+                response = client.get(path)
+                values.append((time.process_time() - started) * 1000)
+                assert response.status_code == 200
+            out[name][f"{mode}median_ms"] = round(statistics.median(values), 1)
+            out[name][f"{mode}p95_ms"] = round(percentile(values, 95), 1)
     return out
 
 
@@ -186,7 +215,7 @@ def main() -> int:
         print(f"built {rows:,} reports for province {args.province} in {build_seconds:.0f} s")
         port = free_port()
         log = workdir / "gunicorn.log"
-        server = start_server(instance, port, args.workers, log)
+        server = start_server(instance, port, args.workers, log, {"CITY_PROVINCE_CODES": args.province})
         base = f"http://{HOST}:{port}"
         wait_until_up(base, server, log)
         session = log_in(base)
@@ -198,16 +227,10 @@ def main() -> int:
                 if response.status_code != 200:
                     sys.exit(f"{name}: {response.status_code}")
             sizes[name] = len(response.content)
-        timings: dict[str, list[float]] = {name: [] for name in targets}
-        order = list(targets)
-        for _ in range(args.requests):
-            random.shuffle(order)
-            for name in order:
-                started = time.perf_counter()
-                response = session.get(base + targets[name], timeout=60)
-                timings[name].append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    sys.exit(f"{name}: {response.status_code}")
+        timings = measure(session, base, targets, args.requests)
+        # The worst case: a report arrives between every two page loads, so no worker can answer
+        # from what it remembered (the desk's revision moved) and every page adds up its periods.
+        cold = measure(session, base, targets, args.requests, before_each=lambda: move_revision(instance))
         result = {
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "machine": machine(),
@@ -219,28 +242,30 @@ def main() -> int:
             "routes": {},
         }
         met = True
-        print(f"{'route':<16}{'median ms':>11}{'p95 ms':>9}{'bytes':>10}  target")
-        for name, values in timings.items():
-            median, p95 = statistics.median(values), percentile(values, 95)
-            if name == "XLSX month":
-                ok, target = p95 / 1000 < TARGET_XLSX_S, f"< {TARGET_XLSX_S:.0f} s"
-            else:
-                ok, target = p95 < TARGET_P95_MS[name], f"p95 < {TARGET_P95_MS[name]} ms"
-            met &= ok
-            result["routes"][name] = {
-                "median_ms": round(median, 1),
-                "p95_ms": round(p95, 1),
-                "bytes": sizes[name],
-                "met": ok,
-            }
-            print(f"{name:<16}{median:>11.1f}{p95:>9.1f}{sizes[name]:>10}  {target} {'met' if ok else 'MISSED'}")
+        for mode, values_by_route in (("reviewing", timings), ("a report between every two pages", cold)):
+            print(f"{mode}:")
+            print(f"  {'route':<16}{'median ms':>11}{'p95 ms':>9}{'bytes':>10}  target")
+            result["routes" if mode == "reviewing" else "routes_cold"] = routes_result = {}
+            for name, values in values_by_route.items():
+                median, p95 = statistics.median(values), percentile(values, 95)
+                if name == "XLSX month":
+                    ok, target = p95 / 1000 < TARGET_XLSX_S, f"< {TARGET_XLSX_S:.0f} s"
+                else:
+                    ok, target = p95 < TARGET_P95_MS[name], f"p95 < {TARGET_P95_MS[name]} ms"
+                met &= ok
+                routes_result[name] = {"median_ms": round(median, 1), "p95_ms": round(p95, 1), "bytes": sizes[name]}
+                routes_result[name]["met"] = ok
+                verdict = "met" if ok else "MISSED"
+                print(f"  {name:<16}{median:>11.1f}{p95:>9.1f}{sizes[name]:>10}  {target} {verdict}")
         print(f"load average {' '.join(result['load_average'])}")
         stop_server(server)
         server = None
         result["cpu_in_process"] = cpu_per_request(instance, targets, max(20, args.requests // 3))
-        print(f"{'route':<16}{'CPU median ms':>14}{'CPU p95 ms':>12}   (in process, test client)")
-        for name, figures in result["cpu_in_process"].items():
-            print(f"{name:<16}{figures['median_ms']:>14.1f}{figures['p95_ms']:>12.1f}")
+        print(f"{'route':<16}{'CPU median / p95 ms':>20}{'cold: median / p95':>22}   (in process, test client)")
+        for name, f in result["cpu_in_process"].items():
+            steady = f"{f['median_ms']:.1f} / {f['p95_ms']:.1f}"
+            cold_ = f"{f['cold_median_ms']:.1f} / {f['cold_p95_ms']:.1f}"
+            print(f"{name:<16}{steady:>20}{cold_:>22}")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2))
         return 0 if met or not args.strict else 1

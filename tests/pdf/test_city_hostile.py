@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from joserfc.jwk import OKPKey
 
-from wardapp.city import facts
+from wardapp.city import desk, facts
 from wardapp.city.extensions import city_db
 from wardapp.city.models import ReceivedFigures, ReceivedReport
 from wardapp.core import payload as payload_module
@@ -125,6 +125,7 @@ def store_as_received_before_tightening(city, document: dict, kid: str) -> None:
                 **facts.columns(document),
             )
         )
+        desk.changed()
         session.commit()
 
 

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityCommune, CityProvince, ReceivedFigures
+from wardapp.city.models import CityCommune, CityProvince, DeskRevision, ReceivedFigures
 from wardapp.core import clock, ii06a, index766, rates
 from wardapp.core.deadline import deadline_moment
 from wardapp.core.figures import FIGURE_NAMES
 from wardapp.core.units import Unit, all_units
 
+T = TypeVar("T")
 R = ReceivedFigures  # every query here reads the narrow figures table
 DEFAULT_DEADLINE = dt.time(17, 0)
 # Stocks and levels are not added up over days (see rates.sum_figures); every other figure is a flow.
@@ -157,8 +160,82 @@ def _period_statement():
     )
 
 
-def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date):
+@dataclass(frozen=True)
+class PeriodRow:
+    """What the database adds up for one commune over a period (see ``_period_statement``)."""
+
+    code: str
+    days: int
+    late_days: int
+    returned_days: int
+    explanations: int
+    last_tasks_behind: int
+    figures: dict[str, int]
+
+
+# --- the desk's revision: remembered totals stay good until a report arrives or is returned ------
+
+PERIODS_KEPT = "wardapp.city.desk.periods"
+PERIODS_KEPT_MAX = 128  # periods per worker: a few pages' worth for every reviewer at once
+
+
+def changed() -> None:
+    """Call in every transaction that stores or changes a received report: it moves the desk's
+    revision, so every worker's remembered totals are dropped when (and only when) it commits."""
+    db.session.execute(db.update(DeskRevision).where(DeskRevision.id == 1).values(n=DeskRevision.n + 1))
+
+
+def revision() -> int | None:
+    """The desk's revision as this transaction sees it (one primary-key read, once per request);
+    None without its row (a schema not made by the migrations): then nothing is remembered."""
+    if has_request_context() and "desk_revision" in g:
+        return g.desk_revision
+    value = db.session.scalar(select(DeskRevision.n).where(DeskRevision.id == 1))
+    if has_request_context():
+        g.desk_revision = value
+    return value
+
+
+def remembered(name: str, key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()`` once per desk revision and ``key`` in this worker, then its answer again: the
+    overview alone asks for five periods, a reviewer reloads, and the answers change only when a
+    report arrives or is returned. Keyed by the revision read in the same transaction as the rows
+    it computes from, so a stale answer is never served. Answers are shared: never change one."""
+    at = revision()
+    if at is None:
+        return compute()
+    kept: dict[tuple, Any] = current_app.extensions.setdefault(PERIODS_KEPT, {})
+    full_key = (name, at, *key)
+    if full_key not in kept:
+        value = compute()
+        if len(kept) >= PERIODS_KEPT_MAX:
+            kept.clear()  # older revisions are dead anyway; refilling costs one statement each
+        kept[full_key] = value
+    return kept[full_key]
+
+
+def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> list[PeriodRow]:
+    return remembered(
+        "period",
+        (provinces, start, end),
+        lambda: [_period_row(row) for row in _query_period(provinces, start, end)],
+    )
+
+
+def _query_period(provinces: tuple[str, ...], start: dt.date, end: dt.date):
     return db.session.execute(_period_statement(), {"provinces": list(provinces), "start": start, "end": end}).all()
+
+
+def _period_row(row) -> PeriodRow:
+    return PeriodRow(
+        row.code,
+        row.days,
+        int(row.late_days or 0),
+        int(row.returned_days or 0),
+        int(row.explanations or 0),
+        int(row.last_tasks_behind or 0),
+        _figures_of(row),
+    )
 
 
 def _figures_of(row) -> dict[str, int]:
@@ -187,11 +264,11 @@ def period(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.d
         totals = Totals(unit.code, unit.name, unit.province_code, unit.code in enrolled or row is not None, expected)
         if row is not None:
             totals.days_reported = row.days
-            totals.days_late = int(row.late_days or 0)
-            totals.days_returned = int(row.returned_days or 0)
-            totals.explanations = int(row.explanations or 0)
-            totals.tasks_behind = int(row.last_tasks_behind or 0)
-            totals.figures = _figures_of(row)
+            totals.days_late = row.late_days
+            totals.days_returned = row.returned_days
+            totals.explanations = row.explanations
+            totals.tasks_behind = row.last_tasks_behind
+            totals.figures = dict(row.figures)  # a copy: the remembered row is shared
         out.append(totals.finish())
     return out
 

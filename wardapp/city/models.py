@@ -5,7 +5,7 @@ import functools
 import json
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, Time
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -120,6 +120,16 @@ class ReceivedFigures(CityModel):
     )
 
     report = relationship("ReceivedReport", back_populates="facts")
+
+
+class DeskRevision(CityModel):
+    """One row whose ``n`` moves with every change to the received reports (a push stored, a report
+    returned), in the same transaction: what the desk's remembered totals are checked against."""
+
+    __tablename__ = "desk_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class ReceivedPhoto(CityModel):

@@ -7,7 +7,9 @@ import datetime as dt
 import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from wardapp.city import consolidated, desk, exports, mailer, scope
 from wardapp.city.access import reviewer_required
@@ -139,8 +141,10 @@ def table():
     kind, start, end = _period_args()
     sheet, _communes = _sheet(provinces, start, end)
     sort = request.args.get("sort", "")
+    descending = request.args.get("dir", "desc" if sort else "asc") == "desc"
     return render_template(
         "city/ii06a.html",
+        body=_table_rows(sheet, kind, start, end, provinces, sort, descending),
         sheet=sheet,
         columns=ii06a.COLUMNS,
         groups=ii06a.GROUPS,
@@ -153,11 +157,43 @@ def table():
         periods=PERIOD_LABELS,
         ranks=RANK_LABELS,
         sort=sort,
-        descending=request.args.get("dir", "desc" if sort else "asc") == "desc",
+        descending=descending,
         ranked=sort in RANK_LABELS,
         national=len(provinces) > 1,
         args=_link_args(kind, start, end, provinces),
         **_province_context(provinces),
+    )
+
+
+def _table_rows(
+    sheet: exports.Sheet,
+    kind: str,
+    start: dt.date,
+    end: dt.date,
+    provinces: tuple[str, ...],
+    sort: str,
+    descending: bool,
+) -> Markup:
+    """The table's rows as markup, remembered until the desk's revision moves (or the day, the
+    connected communes, the order or the language change): writing them is most of the page."""
+    key = (kind, start, end, provinces, sort, descending, clock.today(), frozenset(desk.enrolled_codes(provinces)))
+    return desk.remembered(
+        "ii06a-rows",
+        (*key, str(get_locale())),
+        lambda: Markup(  # noqa: S704 - rendered by Jinja with autoescaping, kept as it came out
+            render_template(
+                "city/_ii06a_rows.html",
+                sheet=sheet,
+                columns=ii06a.COLUMNS,
+                rate_columns=exports.RATE_COLUMNS,
+                rate_value=exports.rate_value,
+                note=exports.note,
+                kind=kind,
+                start=start,
+                end=end,
+                national=len(provinces) > 1,
+            )
+        ),
     )
 
 

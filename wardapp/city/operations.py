@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from flask import current_app
 from joserfc.jwk import OKPKey
 
-from wardapp.city import blobs, facts, scope, signin
+from wardapp.city import blobs, desk, facts, scope, signin
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import (
     CityCommune,
@@ -200,6 +200,7 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
     )
     db.session.add(figures)
     figures.current = _becomes_current(figures)
+    desk.changed()
     for photo in push.payload["photos"]:
         db.session.add(
             ReceivedPhoto(

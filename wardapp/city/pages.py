@@ -20,10 +20,11 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup, escape
 
-from wardapp.city import blobs, scope, signin
+from wardapp.city import blobs, desk, scope, signin
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.exports import spreadsheet_text as _cell
 from wardapp.city.extensions import city_db as db
@@ -132,24 +133,34 @@ def _range() -> tuple[dt.date, dt.date]:
 def index():
     provinces = scope.chosen()
     start, end = _range()
-    rows = grid(provinces, start, end, clock.today())
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    # Only connected communes can be counted as missing a report.
-    counted = Counter(c.state for r in rows if r.enrolled for c in r.cells)
-    totals = {state: counted.get(state, 0) for state in STATE_LABELS}
+    today = clock.today()
+    enrolled = frozenset(desk.enrolled_codes(provinces))
+    key = (provinces, start, end, today, enrolled, str(get_locale()))
+    rows, cells, totals = desk.remembered("grid", key, lambda: _grid_view(provinces, start, end, today))
     return render_template(
         "city/grid.html",
         rows=rows,
-        days=days,
+        days=[start + dt.timedelta(days=i) for i in range((end - start).days + 1)],
         start=start,
         end=end,
         labels=STATE_LABELS,
         totals=totals,
         connected=sum(1 for r in rows if r.enrolled),
-        cells=_grid_cells(rows, days),
+        cells=cells,
         visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
         province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
     )
+
+
+def _grid_view(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.date):
+    """The grid's rows, their cells as markup and the count of each state (a 62-day grid of a
+    large province is ten thousand cells: remembered until the desk's revision moves)."""
+    rows = grid(provinces, start, end, today)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    # Only connected communes can be counted as missing a report.
+    counted = Counter(c.state for r in rows if r.enrolled for c in r.cells)
+    totals = {state: counted.get(state, 0) for state in STATE_LABELS}
+    return rows, _grid_cells(rows, days), totals
 
 
 _MARKS = {"on_time": "✓", "late": "M", "corrected": "S", "returned": "T"}
@@ -225,6 +236,7 @@ def return_report(report_id: str):
     report.comment = comment
     report.returned_at = utcnow()
     report.returned_by = current_user.full_name
+    desk.changed()
     db.session.add(
         IntakeLog(
             ip=request.remote_addr,

@@ -9,6 +9,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import cast
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Table, bindparam
 
@@ -296,6 +297,25 @@ class LogDay:
         return override.value if override is not None else self.counts[name]
 
 
+DAY_COUNTS = "wardapp.dossiers.day_counts"
+DAY_COUNTS_KEPT = 256  # commune-days per process: a month of days for every form open at once
+
+
+def _day_counts(commune_id: int, day: dt.date, latest_import: int) -> dict[str, int]:
+    """The log's counts for a day, computed once per import: the form's live check asks for them
+    several times a second while someone types, and only a new import changes them (dossiers are
+    written by imports alone). Kept per app, so one test's database never answers for another's."""
+    kept: dict[tuple[int, dt.date, int], dict[str, int]] = current_app.extensions.setdefault(DAY_COUNTS, {})
+    key = (commune_id, day, latest_import)
+    counts = kept.get(key)
+    if counts is None:
+        counts = count_day(dossiers_of_day(commune_id, day), day)
+        if len(kept) >= DAY_COUNTS_KEPT:
+            kept.clear()  # simpler than least-recently-used, and a refill costs one query per day
+        kept[key] = counts
+    return counts
+
+
 def log_day(commune_id: int, day: dt.date) -> LogDay | None:
     """The log's figures for a day, or None when no import covers the day yet."""
     imports = [i for i in imports_of(commune_id) if i.first_received is not None and i.first_received <= day]
@@ -303,7 +323,7 @@ def log_day(commune_id: int, day: dt.date) -> LogDay | None:
         return None
     fields = set().union(*(set(i.fields) for i in imports[:1]))
     names = computable(fields)
-    counts = count_day(dossiers_of_day(commune_id, day), day)
+    counts = _day_counts(commune_id, day, max(i.id for i in imports))
     overrides = {
         o.figure: o
         for o in db.session.scalars(db.select(FigureOverride).filter_by(commune_id=commune_id, date=day))
