@@ -176,7 +176,8 @@ class PeriodRow:
 # --- the desk's revision: remembered totals stay good until a report arrives or is returned ------
 
 PERIODS_KEPT = "wardapp.city.desk.periods"
-PERIODS_KEPT_MAX = 128  # periods per worker: a few pages' worth for every reviewer at once
+PERIODS_KEPT_MAX = 128
+_NOT_KEPT = object()  # periods per worker: a few pages' worth for every reviewer at once
 
 
 def changed() -> None:
@@ -206,12 +207,13 @@ def remembered(name: str, key: tuple, compute: Callable[[], T]) -> T:
         return compute()
     kept: dict[tuple, Any] = current_app.extensions.setdefault(PERIODS_KEPT, {})
     full_key = (name, at, *key)
-    if full_key not in kept:
+    value = kept.get(full_key, _NOT_KEPT)  # one read: another thread may clear the dict meanwhile
+    if value is _NOT_KEPT:
         value = compute()
         if len(kept) >= PERIODS_KEPT_MAX:
             kept.clear()  # older revisions are dead anyway; refilling costs one statement each
         kept[full_key] = value
-    return kept[full_key]
+    return value
 
 
 def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> list[PeriodRow]:
