@@ -15,9 +15,7 @@ from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityAudit, CityLoginAttempt, CityUser
 from wardapp.core import throttle
 from wardapp.core.clock import utcnow
-
-REFUSED = "Không đăng nhập được: sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang tạm khóa."
-THROTTLED = "Quá nhiều lần đăng nhập sai từ địa chỉ này. Thử lại sau {minutes} phút."
+from wardapp.core.i18n import gettext as _
 
 
 @dataclass
@@ -90,7 +88,14 @@ def authenticate(username: str, password: str, ip: str | None) -> SignIn:
         note_attempt(name, ip, throttle.FAILED, now)
         record("login.throttled", name)
         db.session.commit()
-        return SignIn(None, THROTTLED.format(minutes=current_app.config["LOGIN_LOCK_MINUTES"]), throttled=True)
+        return SignIn(
+            None,
+            _(
+                "Quá nhiều lần đăng nhập sai từ địa chỉ này. Thử lại sau %(minutes)s phút.",
+                minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+            ),
+            throttled=True,
+        )
     if user is None or not password_ok or not user.active or decision is throttle.Decision.ACCOUNT_LOCKED:
         note_attempt(name, ip, throttle.FAILED, now)
         reason = "failed"
@@ -98,7 +103,7 @@ def authenticate(username: str, password: str, ip: str | None) -> SignIn:
             reason = "refused_locked" if user.active else "refused_inactive"
         record(f"login.{reason}", name)
         db.session.commit()
-        return SignIn(None, REFUSED)
+        return SignIn(None, _("Không đăng nhập được: sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang tạm khóa."))
     note_attempt(name, ip, throttle.SUCCEEDED, now)
     record("login", name, actor=name)
     db.session.commit()
