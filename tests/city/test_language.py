@@ -4,6 +4,7 @@ switch in the header keeps the choice in the session); dates stay dd/mm/yyyy in 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html.parser import HTMLParser
 
@@ -196,3 +197,17 @@ def test_error_pages_read_in_the_readers_language(city, username, path, status, 
     assert Readable(by_default.get_data(as_text=True)).headings == [vietnamese]
     english_page = Readable(chosen.get_data(as_text=True))
     assert english_page.headings == [english] and english_page.vietnamese() == []
+
+
+def test_an_enrolment_refusal_reads_in_the_admins_language(city):
+    admin = support.signed_in(city, "quantri")
+    jwk = json.dumps(support.Commune("99999").key.as_dict(private=False))
+
+    by_default = admin.post("/communes", data={"code": "99999", "jwk": jwk})
+    chosen = in_english(admin).post("/communes", data={"code": "99999", "jwk": jwk})
+
+    assert by_default.status_code == chosen.status_code == 422
+    assert "99999 không phải mã xã/phường trong danh mục chính thức." in by_default.get_data(as_text=True)
+    page = Readable(chosen.get_data(as_text=True))
+    assert "99999 is not a commune/ward code of the official list." in page.words
+    assert page.vietnamese() == []

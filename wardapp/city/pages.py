@@ -372,9 +372,7 @@ def communes():
                 error = str(problem) if isinstance(problem, EnrolError) else _("Tệp CSV phải được mã hóa UTF-8.")
         else:
             try:
-                jwk = json.loads(request.form.get("jwk", "") or "{}")
-                if not isinstance(jwk, dict):
-                    raise EnrolError("not a JSON object")
+                jwk = _public_key(request.form.get("jwk", ""))
                 password = request.form.get("password", "")
                 confirmed = bool(password) and signin.confirm_password(current_user, password, request.remote_addr)
                 if password and not confirmed:
@@ -413,6 +411,17 @@ def communes():
         form=request.form,
         results=results,
     ), (422 if error or confirm else 200)
+
+
+def _public_key(text: str) -> dict:
+    """The pasted JWK as a JSON object, or why it is not one (in the reader's language)."""
+    try:
+        jwk = json.loads(text or "{}")
+    except ValueError as error:
+        raise EnrolError(_("Khóa công khai không phải JSON hợp lệ: %(error)s", error=error)) from error
+    if not isinstance(jwk, dict):
+        raise EnrolError(_("Khóa công khai phải là một đối tượng JSON (JWK)."))
+    return jwk
 
 
 @bp.route("/security", methods=["GET", "POST"])
