@@ -211,3 +211,14 @@ def test_an_enrolment_refusal_reads_in_the_admins_language(city):
     page = Readable(chosen.get_data(as_text=True))
     assert "99999 is not a commune/ward code of the official list." in page.words
     assert page.vietnamese() == []
+
+
+def test_the_security_log_names_actions_in_words(city):
+    city.test_client().post("/login", data={"username": "quantri", "password": "sai"})
+    admin = support.signed_in(city, "quantri")
+
+    def failed_sign_in(page: str) -> str:
+        return re.search(r'data-action="login.failed">([^<]*)<', page).group(1)
+
+    assert failed_sign_in(admin.get("/security").get_data(as_text=True)) == "Đăng nhập sai"
+    assert failed_sign_in(in_english(admin).get("/security").get_data(as_text=True)) == "Failed login"

@@ -437,7 +437,7 @@ def security():
         flash(_("Đã mở khóa đăng nhập cho %(name)s.", name=username), "success")
         return redirect(url_for("city.security"), code=303)
     entries = db.session.scalars(db.select(CityAudit).order_by(CityAudit.id.desc()).limit(200)).all()
-    return render_template("city/security.html", locks=signin.current_locks(), entries=entries)
+    return render_template("city/security.html", locks=signin.current_locks(), entries=entries, actions=signin.ACTIONS)
 
 
 @bp.get("/log")

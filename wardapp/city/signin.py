@@ -16,6 +16,21 @@ from wardapp.city.models import CityAudit, CityLoginAttempt, CityUser
 from wardapp.core import throttle
 from wardapp.core.clock import utcnow
 from wardapp.core.i18n import gettext as _
+from wardapp.core.i18n import lazy_gettext as _l
+
+# The audit's actions in the admin's words on the security page (the key is kept in the row).
+ACTIONS = {
+    "login": _l("Đăng nhập"),
+    "login.failed": _l("Đăng nhập sai"),
+    "login.refused_inactive": _l("Từ chối đăng nhập: tài khoản đã vô hiệu hóa"),
+    "login.refused_locked": _l("Từ chối đăng nhập: tài khoản tạm khóa"),
+    "login.throttled": _l("Chặn đăng nhập: quá nhiều lần sai từ một địa chỉ"),
+    "login.unlocked": _l("Mở khóa đăng nhập"),
+    "sessions.ended": _l("Kết thúc phiên đăng nhập"),
+    "commune.enrolled": _l("Xã/phường được kết nối"),
+    "key.added": _l("Thêm khóa cho xã/phường"),
+    "key.confirm_failed": _l("Xác nhận thêm khóa sai mật khẩu"),
+}
 
 
 @dataclass
