@@ -222,3 +222,20 @@ def test_the_security_log_names_actions_in_words(city):
 
     assert failed_sign_in(admin.get("/security").get_data(as_text=True)) == "Đăng nhập sai"
     assert failed_sign_in(in_english(admin).get("/security").get_data(as_text=True)) == "Failed login"
+
+
+def test_a_form_sent_after_its_session_changed_is_explained_in_the_readers_language(
+    tmp_path_factory, migrated_city, frozen
+):
+    app = make_city(tmp_path_factory, migrated_city, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+
+    answer = client.post("/login", data={"username": "quantri", "password": support.PASSWORD})
+
+    page = Readable(answer.get_data(as_text=True))
+    assert answer.status_code == 400
+    assert page.headings == ["Your session has expired"] and page.vietnamese() == []
+    with app.app_context():
+        city_db.engine.dispose()
