@@ -84,9 +84,9 @@ def test_bulk_enrolment_from_a_folder_reports_what_was_enrolled_or_refused(city,
     lines = result.output.splitlines()
     assert result.exit_code == 1
     assert any(line.startswith("enrolled\t20242-hai-chau.jwk\t20242") for line in lines)
-    assert any("hue.json\t19753" in line and "not in province 48" in line for line in lines)
-    assert any("20194.json" in line and "not a JWK file" in line for line in lines)
-    assert any("20197.jwk" in line and "private key" in line for line in lines)
+    assert any("hue.json\t19753" in line and "không thuộc tỉnh/thành phố 48" in line for line in lines)
+    assert any("20194.json" in line and "Không phải tệp JWK" in line for line in lines)
+    assert any("20197.jwk" in line and "khóa bí mật" in line for line in lines)
     assert lines[-1] == "1 enrolled, 3 refused"
     with city.app_context():
         from wardapp.city.models import CityKey
@@ -110,11 +110,11 @@ def test_bulk_enrolment_from_a_csv_on_the_page(city):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "2 đã kết nối, 1 bị từ chối" in html
-    assert html.count('data-enrolled="yes"') == 2 and "99999 is not a commune code" in html
+    assert html.count('data-enrolled="yes"') == 2 and "99999 không phải mã xã/phường" in html
     bad = admin.post(
         "/communes", data={"csv": (io.BytesIO(b"a,b\n1,2\n"), "keys.csv")}, content_type="multipart/form-data"
     )
-    assert bad.status_code == 422 and "code and jwk" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "cột code và jwk" in bad.get_data(as_text=True)
 
 
 def test_the_migration_fills_the_columns_of_reports_received_before_it(tmp_path):

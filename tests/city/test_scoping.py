@@ -151,7 +151,7 @@ def test_enrolment_is_limited_to_the_admins_provinces(city):
     answer = admin.post(
         "/communes", data={"code": other.code, "jwk": __import__("json").dumps(other.key.as_dict(private=False))}
     )
-    assert answer.status_code == 422 and "not in province 48" in answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "không thuộc tỉnh/thành phố 48" in answer.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

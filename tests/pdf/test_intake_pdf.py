@@ -90,7 +90,7 @@ def test_the_city_admin_enrols_the_communes_ca_on_the_page_and_its_pdfs_are_then
     admin = city.signed_in("quantri")
 
     not_a_ca = admin.post("/communes", data={"code": "20242", "jwk": jwk, "ca_pem": "-----BEGIN CERTIFICATE-----\nx"})
-    assert not_a_ca.status_code == 422 and "not a PEM certificate" in not_a_ca.get_data(as_text=True)
+    assert not_a_ca.status_code == 422 and "Không phải chứng thư PEM" in not_a_ca.get_data(as_text=True)
     page = admin.post("/communes", data={"code": "20242", "jwk": jwk, "ca_pem": pem.decode()})
     assert page.status_code == 303
 

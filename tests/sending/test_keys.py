@@ -82,7 +82,7 @@ def test_it_keeps_old_revisions_verifiable_at_the_city_after_a_rotation(app, wir
     with wired.app.app_context():
         refused = wired.app.test_cli_runner().invoke(args=["city", "enrol", "20242", str(jwk_file)])
         enrolled = wired.app.test_cli_runner().invoke(args=["city", "enrol", "20242", str(jwk_file), "--add-key"])
-    assert refused.exit_code != 0 and "already has 1 enrolled key" in refused.output
+    assert refused.exit_code != 0 and "đã có 1 khóa đang dùng" in refused.output
     assert enrolled.exit_code == 0 and new["kid"] in enrolled.output
 
     report = support.ready_day(commune, users, TODAY, photos=1)
@@ -117,7 +117,7 @@ def test_it_refuses_to_enrol_a_jwk_whose_kid_is_not_its_thumbprint(app, city, co
     with city.app.app_context():
         result = city.app.test_cli_runner().invoke(args=["city", "enrol", "20242", str(jwk_file)])
 
-    assert result.exit_code != 0 and "thumbprint" in result.output
+    assert result.exit_code != 0 and "dấu vân tay RFC 7638" in result.output
     assert city.rows(support.CityKey) == []
 
 
@@ -128,4 +128,4 @@ def test_it_refuses_to_enrol_a_commune_of_another_province(app, city, commune, t
     with city.app.app_context():
         result = city.app.test_cli_runner().invoke(args=["city", "enrol", "00004", str(jwk_file)])
 
-    assert result.exit_code != 0 and "province 48" in result.output
+    assert result.exit_code != 0 and "không thuộc tỉnh/thành phố 48" in result.output

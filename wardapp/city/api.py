@@ -10,6 +10,7 @@ from joserfc import jwt
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from wardapp.city import errors
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
 from wardapp.city.operations import log_request, lookup_key, receipt, store, trust_roots
@@ -61,9 +62,9 @@ def receive():
 @bp.app_errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     """Machines get JSON for every refusal, also those werkzeug makes while reading the request
-    (too large a body or field, too many parts); people's pages keep the HTML ones."""
+    (too large a body or field, too many parts); people get a page in their language."""
     if not request.path.startswith("/api/"):
-        return error
+        return errors.page(error)
     codes = {413: "too_large", 400: "malformed_request", 404: "not_found", 405: "method_not_allowed"}
     code = codes.get(error.code or 500, "refused")
     db.session.rollback()

@@ -35,6 +35,8 @@ class CityDefaults:
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
+    # The one catalog both apps share; Flask-Babel would look beside this module (wardapp/city).
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "wardapp" / "translations")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "wardapp_city_session"

@@ -29,6 +29,7 @@ from wardapp.city.models import (
 )
 from wardapp.core.clock import utcnow
 from wardapp.core.files import write_atomic
+from wardapp.core.i18n import gettext as _
 from wardapp.core.units import all_units, find
 from wardapp.core.verify import Refusal, VerifiedPush
 
@@ -44,8 +45,12 @@ class NeedsConfirmation(EnrolError):
     def __init__(self, code: str, keys: list[CityKey]):
         self.keys = keys
         super().__init__(
-            f"{code} already has {len(keys)} enrolled key(s); confirm to add another one "
-            "(it will be able to sign this commune's reports)"
+            _(
+                "%(code)s đã có %(n)s khóa đang dùng; hãy xác nhận để thêm khóa nữa "
+                "(khóa mới sẽ ký được báo cáo của xã/phường này).",
+                code=code,
+                n=len(keys),
+            )
         )
 
 
@@ -62,21 +67,30 @@ def enrol(
     commune needs ``confirmed`` (else :class:`NeedsConfirmation`)."""
     unit = find(code)
     if unit is None:
-        raise EnrolError(f"{code or '(none)'} is not a commune code of the official list")
+        raise EnrolError(_("%(code)s không phải mã xã/phường trong danh mục chính thức.", code=code or _("(trống)")))
     if "d" in jwk:
-        raise EnrolError("this is a private key: enrol the public key only (flask keys export)")
+        raise EnrolError(
+            _("Đây là khóa bí mật: chỉ kết nối khóa công khai (lệnh %(command)s).", command="flask keys export")
+        )
     allowed = provinces if provinces is not None else scope.served()
     if unit.province_code not in allowed:
-        raise EnrolError(f"{code} ({unit.name}) is not in province {', '.join(allowed) or '(none)'}")
+        raise EnrolError(
+            _(
+                "%(code)s (%(name)s) không thuộc tỉnh/thành phố %(provinces)s.",
+                code=code,
+                name=unit.name,
+                provinces=", ".join(allowed) or _("(trống)"),
+            )
+        )
     try:
         key = OKPKey.import_key({k: v for k, v in jwk.items() if k in ("kty", "crv", "x")})
     except Exception as error:  # joserfc raises several types for bad key material
-        raise EnrolError(f"not an Ed25519 public JWK: {error}") from error
+        raise EnrolError(_("Không phải khóa công khai Ed25519 dạng JWK: %(error)s", error=error)) from error
     if key.as_dict().get("crv") != "Ed25519":
-        raise EnrolError("the key must be an Ed25519 OKP key")
+        raise EnrolError(_("Khóa phải là khóa OKP Ed25519."))
     kid = key.thumbprint()
     if jwk.get("kid") not in (None, kid):
-        raise EnrolError("the JWK's kid is not its RFC 7638 thumbprint")
+        raise EnrolError(_("Mã kid của JWK không phải dấu vân tay RFC 7638 của khóa."))
     commune = db.session.get(CityCommune, code) or CityCommune(
         code=code, name=unit.name, province_code=unit.province_code
     )
@@ -85,7 +99,7 @@ def enrol(
     existing = db.session.scalar(db.select(CityKey).filter_by(kid=kid))
     if existing is not None:
         if existing.commune_code != code:
-            raise EnrolError("this key is already enrolled for another commune")
+            raise EnrolError(_("Khóa này đã được kết nối cho một xã/phường khác."))
         return existing
     others = db.session.scalars(db.select(CityKey).filter_by(commune_code=code).order_by(CityKey.id)).all()
     if others and not confirmed:
@@ -124,14 +138,14 @@ def enrol_ca(code: str, pem: bytes) -> list[x509.Certificate]:
     try:
         certs = x509.load_pem_x509_certificates(pem)
     except ValueError as error:
-        raise EnrolError(f"not a PEM certificate: {error}") from error
+        raise EnrolError(_("Không phải chứng thư PEM: %(error)s", error=error)) from error
     for cert in certs:
         try:
             constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
         except x509.ExtensionNotFound:
             constraints = None
         if constraints is None or not constraints.ca:
-            raise EnrolError(f"{cert.subject.rfc4514_string()} is not a CA certificate")
+            raise EnrolError(_("%(subject)s không phải chứng thư CA.", subject=cert.subject.rfc4514_string()))
     folder = trust_dir() / code
     folder.mkdir(parents=True, exist_ok=True)
     for cert in certs:
@@ -312,7 +326,7 @@ def grid(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.dat
 
 @dataclass(frozen=True)
 class EnrolResult:
-    source: str  # the file name or "line N"
+    source: str  # the file name or "dòng N" (line N)
     code: str
     enrolled: bool
     detail: str  # the key's kid, or why it was refused
@@ -349,9 +363,9 @@ def entries_from_folder(folder: Path) -> list[tuple[str, str, object]]:
         try:
             jwk = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(jwk, dict):
-                raise ValueError("not a JSON object")
+                raise ValueError(_("không phải đối tượng JSON"))
         except (ValueError, UnicodeDecodeError) as error:
-            entries.append((path.name, _code_in(path.stem), f"not a JWK file: {error}"))
+            entries.append((path.name, _code_in(path.stem), _("Không phải tệp JWK: %(error)s", error=error)))
             continue
         code = str(jwk.pop("commune_code", "") or jwk.pop("code", "") or _code_in(path.stem))
         entries.append((path.name, code, jwk))
@@ -364,7 +378,7 @@ def entries_from_csv(text: str) -> list[tuple[str, str, object]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
     if "code" not in fields or not fields & {"jwk", "x"}:
-        raise EnrolError("the CSV needs a header with the columns code and jwk (or x)")
+        raise EnrolError(_("Tệp CSV cần dòng tiêu đề có cột code và jwk (hoặc x)."))
     entries: list[tuple[str, str, object]] = []
     for number, raw in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
@@ -373,12 +387,12 @@ def entries_from_csv(text: str) -> list[tuple[str, str, object]]:
             try:
                 jwk: object = json.loads(row["jwk"])
                 if not isinstance(jwk, dict):
-                    raise ValueError("not a JSON object")
+                    raise ValueError(_("không phải đối tượng JSON"))
             except ValueError as error:
-                jwk = f"the jwk column is not a JWK: {error}"
+                jwk = _("Cột jwk không phải khóa JWK: %(error)s", error=error)
         elif row.get("x"):
             jwk = {"kty": "OKP", "crv": "Ed25519", "x": row["x"]}
         else:
-            jwk = "no key on this line"
-        entries.append((f"line {number}", code, jwk))
+            jwk = _("Dòng này không có khóa.")
+        entries.append((_("dòng %(n)s", n=number), code, jwk))
     return entries

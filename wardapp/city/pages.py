@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 from collections import Counter
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -18,6 +19,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -43,24 +45,26 @@ from wardapp.core import clock
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group
 from wardapp.core.i18n import gettext as _
+from wardapp.core.i18n import lazy_gettext as _l
 from wardapp.core.rates import RATES
 from wardapp.core.security import apply_headers
 from wardapp.core.units import all_units
 
 bp = Blueprint("city", __name__)
 STATE_LABELS = {
-    "on_time": "Đúng hạn",
-    "late": "Muộn",
-    "corrected": "Đã sửa đổi",
-    "returned": "Bị trả lại",
-    "missing": "Chưa báo cáo",
+    "on_time": _l("Đúng hạn"),
+    "late": _l("Muộn"),
+    "corrected": _l("Đã sửa đổi"),
+    "returned": _l("Bị trả lại"),
+    "missing": _l("Chưa báo cáo"),
     "future": "",
 }
 
 
 def init_app(app) -> None:
     city_login.login_view = "city.login"
-    city_login.login_message = "Vui lòng đăng nhập để tiếp tục."
+    city_login.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    city_login.localize_callback = str  # flashed in the reader's language, as a plain string
 
     @city_login.user_loader
     def load(user_id: str):
@@ -97,6 +101,24 @@ def login():
     return render_template("city/login.html", error=error), (401 if error else 200)
 
 
+@bp.post("/language")
+def language():
+    """Switch the interface language for this browser (kept in the session, through sign-in and
+    sign-out); the city's reviewers read Vietnamese unless they choose English."""
+    chosen = request.form.get("locale", "")
+    session["locale"] = (
+        chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+    return redirect(_same_site(request.form.get("next")), code=303)
+
+
+def _same_site(target: str | None) -> str:
+    """Only a path of this site: a crafted form must not send the reviewer elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and urlsplit(target).netloc == "":
+        return target
+    return url_for("desk.overview")
+
+
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
@@ -113,7 +135,7 @@ def sign_out_everywhere():
     signin.end_sessions(current_user, "sign out everywhere")
     db.session.commit()
     logout_user()
-    flash("Đã đăng xuất khỏi mọi thiết bị.", "success")
+    flash(_("Đã đăng xuất khỏi mọi thiết bị."), "success")
     return redirect(url_for("city.login"), code=303)
 
 
@@ -228,7 +250,7 @@ def return_report(report_id: str):
     report = report_or_404(report_id)
     comment = " ".join(request.form.get("comment", "").split())[:2000]
     if not comment:
-        flash("Hãy ghi ý kiến khi trả lại báo cáo.", "error")
+        flash(_("Hãy ghi ý kiến khi trả lại báo cáo."), "error")
         return redirect(url_for("city.report", report_id=report_id), code=303)
     report.state = "returned"
     if report.facts is not None:  # the desk's copy of the state
@@ -250,7 +272,7 @@ def return_report(report_id: str):
         )
     )
     db.session.commit()
-    flash("Đã trả lại báo cáo cho xã/phường.", "success")
+    flash(_("Đã trả lại báo cáo cho xã/phường."), "success")
     return redirect(url_for("city.report", report_id=report_id), code=303)
 
 
@@ -350,9 +372,7 @@ def communes():
                 error = str(problem) if isinstance(problem, EnrolError) else _("Tệp CSV phải được mã hóa UTF-8.")
         else:
             try:
-                jwk = json.loads(request.form.get("jwk", "") or "{}")
-                if not isinstance(jwk, dict):
-                    raise EnrolError("not a JSON object")
+                jwk = _public_key(request.form.get("jwk", ""))
                 password = request.form.get("password", "")
                 confirmed = bool(password) and signin.confirm_password(current_user, password, request.remote_addr)
                 if password and not confirmed:
@@ -393,6 +413,17 @@ def communes():
     ), (422 if error or confirm else 200)
 
 
+def _public_key(text: str) -> dict:
+    """The pasted JWK as a JSON object, or why it is not one (in the reader's language)."""
+    try:
+        jwk = json.loads(text or "{}")
+    except ValueError as error:
+        raise EnrolError(_("Khóa công khai không phải JSON hợp lệ: %(error)s", error=error)) from error
+    if not isinstance(jwk, dict):
+        raise EnrolError(_("Khóa công khai phải là một đối tượng JSON (JWK)."))
+    return jwk
+
+
 @bp.route("/security", methods=["GET", "POST"])
 @reviewer_required
 def security():
@@ -406,7 +437,7 @@ def security():
         flash(_("Đã mở khóa đăng nhập cho %(name)s.", name=username), "success")
         return redirect(url_for("city.security"), code=303)
     entries = db.session.scalars(db.select(CityAudit).order_by(CityAudit.id.desc()).limit(200)).all()
-    return render_template("city/security.html", locks=signin.current_locks(), entries=entries)
+    return render_template("city/security.html", locks=signin.current_locks(), entries=entries, actions=signin.ACTIONS)
 
 
 @bp.get("/log")

@@ -26,6 +26,7 @@ from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityApiToken, CityUser, ReceivedFigures, ReceivedReport
 from wardapp.core import clock, periods
 from wardapp.core.clock import utcnow
+from wardapp.core.i18n import gettext as _
 from wardapp.core.images import thumbnail
 from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs
@@ -173,7 +174,8 @@ def day_zip(day: str):
             try:
                 archive.writestr(pdf_filename(row.report_id), report_pdf(row))
             except Unrenderable as error:  # one bad report never hides the other communes'
-                note = f"Không dựng được PDF của báo cáo {row.report_id}:\n" + "\n".join(error.problems)
+                heading = _("Không dựng được PDF của báo cáo %(id)s:", id=row.report_id)
+                note = "\n".join([heading, *error.problems])
                 archive.writestr(f"{pdf_filename(row.report_id)}.LOI.txt", note)
     return _send(out.getvalue(), f"bao-cao-{day}.zip", "application/zip", attachment=True)
 

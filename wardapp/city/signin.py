@@ -15,9 +15,22 @@ from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityAudit, CityLoginAttempt, CityUser
 from wardapp.core import throttle
 from wardapp.core.clock import utcnow
+from wardapp.core.i18n import gettext as _
+from wardapp.core.i18n import lazy_gettext as _l
 
-REFUSED = "Không đăng nhập được: sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang tạm khóa."
-THROTTLED = "Quá nhiều lần đăng nhập sai từ địa chỉ này. Thử lại sau {minutes} phút."
+# The audit's actions in the admin's words on the security page (the key is kept in the row).
+ACTIONS = {
+    "login": _l("Đăng nhập"),
+    "login.failed": _l("Đăng nhập sai"),
+    "login.refused_inactive": _l("Từ chối đăng nhập: tài khoản đã vô hiệu hóa"),
+    "login.refused_locked": _l("Từ chối đăng nhập: tài khoản tạm khóa"),
+    "login.throttled": _l("Chặn đăng nhập: quá nhiều lần sai từ một địa chỉ"),
+    "login.unlocked": _l("Mở khóa đăng nhập"),
+    "sessions.ended": _l("Kết thúc phiên đăng nhập"),
+    "commune.enrolled": _l("Xã/phường được kết nối"),
+    "key.added": _l("Thêm khóa cho xã/phường"),
+    "key.confirm_failed": _l("Xác nhận thêm khóa sai mật khẩu"),
+}
 
 
 @dataclass
@@ -90,7 +103,14 @@ def authenticate(username: str, password: str, ip: str | None) -> SignIn:
         note_attempt(name, ip, throttle.FAILED, now)
         record("login.throttled", name)
         db.session.commit()
-        return SignIn(None, THROTTLED.format(minutes=current_app.config["LOGIN_LOCK_MINUTES"]), throttled=True)
+        return SignIn(
+            None,
+            _(
+                "Quá nhiều lần đăng nhập sai từ địa chỉ này. Thử lại sau %(minutes)s phút.",
+                minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+            ),
+            throttled=True,
+        )
     if user is None or not password_ok or not user.active or decision is throttle.Decision.ACCOUNT_LOCKED:
         note_attempt(name, ip, throttle.FAILED, now)
         reason = "failed"
@@ -98,7 +118,7 @@ def authenticate(username: str, password: str, ip: str | None) -> SignIn:
             reason = "refused_locked" if user.active else "refused_inactive"
         record(f"login.{reason}", name)
         db.session.commit()
-        return SignIn(None, REFUSED)
+        return SignIn(None, _("Không đăng nhập được: sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang tạm khóa."))
     note_attempt(name, ip, throttle.SUCCEEDED, now)
     record("login", name, actor=name)
     db.session.commit()
