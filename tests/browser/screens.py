@@ -99,12 +99,12 @@ _SMALL_TARGETS = r"""([comfort, minimum]) => {
     for (const label of (el.labels || [])) if (shown(label)) found.push(box(label.getBoundingClientRect()));
     return found;
   };
-  const isBlock = el => !getComputedStyle(el).display.startsWith('inline') && getComputedStyle(el).display !== 'contents';
+  const display = el => getComputedStyle(el).display;
+  const isBlock = el => !display(el).startsWith('inline') && display(el) !== 'contents';
   // A link in running text: shown inline, inside a block that has words of its own (two or more,
   // outside any target), as WCAG's "inline" exception allows.
   const inProse = el => {
-    if (el.tagName !== 'A' || !getComputedStyle(el).display.startsWith('inline')
-        || getComputedStyle(el).display === 'inline-block' || getComputedStyle(el).display === 'inline-flex') return false;
+    if (el.tagName !== 'A' || display(el) !== 'inline') return false;
     let block = el.parentElement;
     while (block && !isBlock(block)) block = block.parentElement;
     if (!block) return false;
@@ -118,10 +118,12 @@ _SMALL_TARGETS = r"""([comfort, minimum]) => {
   };
   const describe = el => {
     let name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '');
-    if (typeof el.className === 'string' && el.className.trim()) name += '.' + el.className.trim().split(/\s+/).join('.');
+    const classes = typeof el.className === 'string' ? el.className.trim() : '';
+    if (classes) name += '.' + classes.split(/\s+/).join('.');
     if (el.type && ['checkbox', 'radio', 'submit', 'file'].includes(el.type)) name += `[type=${el.type}]`;
     if (el.name) name += `[name=${el.name}]`;
-    const text = (el.getAttribute('aria-label') || el.innerText || el.value || el.title || '').trim().replace(/\s+/g, ' ');
+    const said = el.getAttribute('aria-label') || el.innerText || el.value || el.title || el.getAttribute('href');
+    const text = (said || '').trim().replace(/\s+/g, ' ');
     return text ? `${name} "${text.slice(0, 40)}"` : name;
   };
   const targets = all.map(el => ({el, areas: areas(el)})).filter(t => t.areas.length);
@@ -140,7 +142,9 @@ _SMALL_TARGETS = r"""([comfort, minimum]) => {
     const x = (area.left + area.right) / 2, y = (area.top + area.bottom) / 2;
     const near = targets.find(o => o !== t && !o.el.contains(t.el) && !t.el.contains(o.el)
       && o.areas.some(r => gap(x, y, r) < comfort / 2));
-    if (near) problems.push(`${describe(t.el)} is ${size} px, with ${describe(near.el)} within ${comfort / 2} px of its centre`);
+    if (near) {
+      problems.push(`${describe(t.el)} is ${size} px; ${describe(near.el)} is within ${comfort / 2} px of its centre`);
+    }
   }
   return problems;
 }"""
