@@ -87,6 +87,12 @@ class PhotoCategory(Model):
         else:
             period.retired_from = today
 
+    def ask_on_every_day(self, asked: bool) -> None:
+        """Required on every day, or on none: for set-up, demo data and tests, which describe a
+        checklist as it always was. The admin's screen goes through ``ask_from``/``retire_from``."""
+        self.required = asked
+        self.periods[:] = [PhotoCategoryPeriod(valid_from=None)] if asked and self.active else []
+
     def snapshot(self) -> dict:
         return {
             "key": self.key,
