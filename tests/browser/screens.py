@@ -87,6 +87,8 @@ _SMALL_TARGETS = r"""([comfort, minimum]) => {
   const shown = el => {
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || el.closest('[inert], [aria-hidden="true"]')) return false;
+    // Inside a closed <details> an element keeps a box but is not rendered (content-visibility).
+    if (!el.checkVisibility({visibilityProperty: true})) return false;
     const r = el.getBoundingClientRect();
     // Off the page (a skip link until it has the focus) or clipped to a pixel (screen readers only).
     if (r.bottom + scrollY <= 0 || r.right + scrollX <= 0) return false;
@@ -156,7 +158,8 @@ def small_targets(page) -> list[str]:
     A target is ``a[href]``, ``button``, ``input`` (not hidden), ``select``, ``textarea``,
     ``summary`` or ``[role=button]`` that has a box on the page (not ``display: none``, not
     ``visibility: hidden``, not inside ``[inert]``/``[aria-hidden]``, not clipped to 1 px for screen
-    readers, not placed off the page like a skip link before it has the focus). Its tap area is its
+    readers, not placed off the page like a skip link before it has the focus, not inside a closed
+    ``<details>``). Its tap area is its
     own box, or for a form control the largest of its own box and its labels' boxes (a wrapping
     ``<label>`` or ``<label for>``: tapping the label works the control). The rule:
 
