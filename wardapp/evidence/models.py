@@ -60,6 +60,14 @@ class PhotoCategory(Model):
             return None
         return max(p.retired_from for p in self.periods if p.retired_from is not None)
 
+    def follow_settings(self, today: dt.date) -> None:
+        """After the admin saved ``active`` and ``required``: ask for it from today, or stop from
+        today. Never before today: past days keep the checklist they had."""
+        if self.asked_for:
+            self.ask_from(today)
+        else:
+            self.retire_from(today)
+
     def ask_from(self, today: dt.date) -> None:
         """Ask for this category from ``today`` on (made required, or turned back on).
 

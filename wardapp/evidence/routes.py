@@ -166,11 +166,7 @@ def edit_categories():
             category.label = label[:120]
             category.required = form.get(f"required-{category.id}") == "1"
             category.active = form.get(f"active-{category.id}") == "1"
-            # From today on, never before: past days keep the checklist they had.
-            if category.asked_for:
-                category.ask_from(clock.today())
-            else:
-                category.retire_from(clock.today())
+            category.follow_settings(clock.today())
             old, new = audit.changes(before, category.snapshot())
             if new:
                 audit.record(
@@ -188,10 +184,10 @@ def edit_categories():
                 key=key,
                 label=new_label[:120],
                 required=form.get("new_required") == "1",
+                active=True,
                 position=len(existing),
             )
-            if category.required:  # a new requirement starts today: earlier days are not asked
-                category.ask_from(clock.today())
+            category.follow_settings(clock.today())  # required: from today, earlier days are not asked
             db.session.add(category)
             audit.record(
                 "photo_category.added",
