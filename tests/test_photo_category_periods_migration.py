@@ -60,7 +60,8 @@ def _insert_categories() -> dict[str, int]:
                 ),
                 {"key": key, "required": required, "position": position, "active": active, "valid_from": valid_from},
             )
-        return dict(connection.execute(sa.text("SELECT key, id FROM photo_categories")).tuples().all())
+        rows = connection.execute(sa.text("SELECT key, id FROM photo_categories"))
+        return {row.key: row.id for row in rows}
 
 
 def _periods(ids: dict[str, int]) -> dict[str, list[tuple]]:
