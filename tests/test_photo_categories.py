@@ -8,10 +8,12 @@ import datetime as dt
 import pytest
 
 from wardapp.audit.models import AuditEvent
+from wardapp.commune.models import Commune
 from wardapp.core import clock
 from wardapp.evidence.models import PhotoCategory
 from wardapp.extensions import db
 
+from . import factories
 from .helpers import (
     Page,
     isolated_client,
@@ -43,15 +45,136 @@ def test_a_photo_that_cannot_prove_its_day_does_not_tick_its_category(app, staff
     )
 
 
-def test_a_category_made_required_applies_from_that_day_not_before(app, admin, staff):
-    """Boundary: the day of the change has it; the day before does not (signed or not)."""
-    admin.post(SETTINGS, data=settings_form(required__counters=False))
+ONLINE = "Góc hỗ trợ dịch vụ công trực tuyến"
+
+
+def main_text(response) -> str:
+    return Page.of(response).find("main")[0].text
+
+
+def lines_about(label: str, staff, day: dt.date) -> list[str]:
+    return [line for line in checklist(photos_page(staff, day)) if label in line]
+
+
+def photo_items(day: dt.date) -> list[str]:
+    """What readiness (the panel, "ready to sign", the dashboard, the sign gate) asks photos for."""
+    from wardapp.commune.models import Commune
+    from wardapp.delays.readiness import readiness
+    from wardapp.reports.models import DailyReport
+
+    db.session.expire_all()
+    commune = db.session.scalar(db.select(Commune))
+    report = db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune.id, date=day))
+    return [item.label for item in readiness(commune, report, day).items if item.kind == "photo"]
+
+
+def test_a_category_turned_off_still_applies_to_the_days_before(app, admin, staff):
+    """Boundary: the day before the turn-off still needs the photo (checklist and readiness alike);
+    the day of the turn-off and later do not."""
     today = clock.today()
+    day_before = today - dt.timedelta(days=1)
+    factories.make_report(db.session.scalar(db.select(Commune)), day_before)
+    db.session.commit()
+
+    admin.post(SETTINGS, data=settings_form(active__online_corner=False))
+
+    assert lines_about(ONLINE, staff, day_before) == [f"✗ {ONLINE} — còn thiếu"]
+    assert f"Thiếu ảnh: {ONLINE}" in photo_items(day_before)
+    assert lines_about(ONLINE, staff, today) == []
+    assert f"Thiếu ảnh: {ONLINE}" not in photo_items(today)
+    # The day before can still be given its missing photo; today is no longer offered the kind.
+    assert ONLINE in category_options(photos_page(staff, day_before))
+    assert ONLINE not in category_options(photos_page(staff, today))
+    taken = jpeg(camera_exif(dt.datetime.combine(day_before, dt.time(9, 0))))
+    assert upload(staff, taken, category="online_corner", day=day_before).status_code == 303
+    assert upload(staff, taken, category="online_corner", day=today).status_code == 422
+    assert lines_about(ONLINE, staff, day_before) == [f"✓ {ONLINE} (1)"]
+
+
+def test_a_category_made_optional_still_applies_to_the_days_before(app, admin, staff):
+    today = clock.today()
+    admin.post(SETTINGS, data=settings_form(required__counters=False))
+
+    assert lines_about("Quầy tiếp nhận", staff, today - dt.timedelta(days=1)) != []
+    assert lines_about("Quầy tiếp nhận", staff, today) == []
+
+
+def test_a_signed_days_checklist_does_not_change_when_a_category_is_turned_off(app, admin, staff, users):
+    from wardapp.evidence.operations import add_photo, categories
+    from wardapp.signing.operations import sign_report
+
+    commune = db.session.scalar(db.select(Commune))
+    report = factories.make_report(
+        commune,
+        DAY,
+        users["staff"],
+        resolved_on_time=20,
+        resolved_late=0,
+        pending_within=12,
+        pending_overdue=0,
+        apology_letters=0,
+    )
+    for n, category in enumerate(categories(commune.id)):
+        photo = jpeg(camera_exif(dt.datetime.combine(DAY, dt.time(9, n))), size=(64 + n, 48))
+        add_photo(report, photo, f"IMG_{n}.jpg", category, category.label, users["staff"])
+    sign_report(commune, report, users["leader"], late_reason="Ký bổ sung sau hạn.")
+    db.session.commit()
+    signed = checklist(photos_page(staff, DAY))
+    assert f"✓ {ONLINE} (1)" in signed
+
+    admin.post(SETTINGS, data=settings_form(active__online_corner=False, required__counters=False))
+
+    assert checklist(photos_page(staff, DAY)) == signed
+
+
+def test_turning_a_category_back_on_the_same_day_changes_no_day(app, admin, staff):
+    today = clock.today()
+    admin.post(SETTINGS, data=settings_form(active__online_corner=False))
+    admin.post(SETTINGS, data=settings_form(active__online_corner=True))
+
+    for day in (today - dt.timedelta(days=30), today):
+        assert lines_about(ONLINE, staff, day) == [f"✗ {ONLINE} — còn thiếu"], day
+    category = db.session.get(PhotoCategory, category_ids()["online_corner"])
+    assert [(p.valid_from, p.retired_from) for p in category.periods] == [(None, None)]
+
+
+def test_turning_a_category_back_on_later_applies_from_that_day_and_keeps_the_gap(app, admin, staff, frozen_clock):
+    """Off on day T, on again on T+3: before T it applies, T..T+2 it does not, from T+3 it does."""
+    off = clock.today()
+    admin.post(SETTINGS, data=settings_form(active__online_corner=False))
+    frozen_clock.shift(dt.timedelta(days=3))
+    on = clock.today()
+    assert on == off + dt.timedelta(days=3)
+    admin.post(SETTINGS, data=settings_form(active__online_corner=True))
+
+    assert lines_about(ONLINE, staff, off - dt.timedelta(days=1)) != []
+    for gap_day in (off, off + dt.timedelta(days=1), on - dt.timedelta(days=1)):
+        assert lines_about(ONLINE, staff, gap_day) == [], gap_day
+    assert lines_about(ONLINE, staff, on) != []
+    assert "Áp dụng từ " + on.strftime("%d/%m/%Y") in main_text(admin.get(SETTINGS))
+
+
+def test_a_category_made_required_again_later_applies_from_that_day_not_in_between(app, admin, staff, frozen_clock):
+    made_optional = clock.today()
+    admin.post(SETTINGS, data=settings_form(required__counters=False))
+    frozen_clock.shift(dt.timedelta(days=2))
     admin.post(SETTINGS, data=settings_form(required__counters=True))
+    today = clock.today()
 
     assert "Quầy tiếp nhận và trả kết quả" in " ".join(checklist(photos_page(staff, today)))
     yesterday = today - dt.timedelta(days=1)
     assert "Quầy tiếp nhận và trả kết quả" not in " ".join(checklist(photos_page(staff, yesterday)))
+    before = made_optional - dt.timedelta(days=1)
+    assert "Quầy tiếp nhận và trả kết quả" in " ".join(checklist(photos_page(staff, before)))
+
+
+def test_the_settings_page_says_what_turning_off_does(app, admin):
+    admin.post(SETTINGS, data=settings_form(active__online_corner=False))
+
+    text = main_text(admin.get(SETTINGS))
+    when = clock.today().strftime("%d/%m/%Y")
+    assert f"Không áp dụng từ ngày {when}; các ngày trước vẫn cần ảnh này." in text
+    assert "Tắt một loại ảnh hoặc bỏ “Bắt buộc”: không áp dụng từ ngày tắt; các ngày trước vẫn cần ảnh này." in text
 
 
 def day_photo() -> bytes:
@@ -203,21 +326,30 @@ def test_it_lets_the_admin_rename_relax_retire_and_add_categories(app, admin, st
     assert response.headers["Location"] == SETTINGS
     assert Page.of(admin.get(SETTINGS)).flashes == ["Đã lưu danh mục ảnh."]
     page = photos_page(staff)
-    # The new category applies from today: the report's day (two days ago) keeps its checklist.
+    # Every change applies from today: the report's day (two days ago) keeps its checklist, the
+    # category relaxed and the one retired included; the new one does not reach back.
     assert checklist(page) == [
+        "✗ Mặt tiền và biển hiệu — còn thiếu",
+        "✗ Quầy tiếp nhận và trả kết quả — còn thiếu",
+        "✗ Khu vực chờ của người dân — còn thiếu",
+        "✗ Niêm yết công khai thủ tục hành chính — còn thiếu",
+        "✗ Góc hỗ trợ dịch vụ công trực tuyến — còn thiếu",
+        "✗ Tổ phản ứng nhanh đang hỗ trợ — còn thiếu",
+    ]
+    assert checklist(Page.of(staff.get(f"/reports/{clock.today().isoformat()}/photos"))) == [
         "✗ Mặt tiền và biển hiệu — còn thiếu",
         "✗ Khu vực chờ của người dân — còn thiếu",
         "✗ Niêm yết công khai thủ tục hành chính — còn thiếu",
         "✗ Tổ phản ứng nhanh đang hỗ trợ — còn thiếu",
+        "✗ Bảng điện tử lấy số thứ tự — còn thiếu",
     ]
-    assert checklist(Page.of(staff.get(f"/reports/{clock.today().isoformat()}/photos")))[-1] == (
-        "✗ Bảng điện tử lấy số thứ tự — còn thiếu"
-    )
+    # The retired kind is still offered for the day that still needs it.
     assert category_options(page) == [
         "Mặt tiền và biển hiệu",
         "Quầy tiếp nhận và trả kết quả",
         "Khu vực chờ của người dân",
         "Niêm yết công khai thủ tục hành chính",
+        "Góc hỗ trợ dịch vụ công trực tuyến",
         "Tổ phản ứng nhanh đang hỗ trợ",
         "Bảng điện tử lấy số thứ tự",
     ]
@@ -229,8 +361,20 @@ def test_it_lets_the_admin_rename_relax_retire_and_add_categories(app, admin, st
             {"label": "Mặt tiền và biển hiệu"},
             "admin",
         ),
-        ("photo_category.changed", "counters", {"required": True}, {"required": False}, "admin"),
-        ("photo_category.changed", "online_corner", {"active": True}, {"active": False}, "admin"),
+        (
+            "photo_category.changed",
+            "counters",
+            {"required": True, "retired_from": None},
+            {"required": False, "retired_from": clock.today().isoformat()},
+            "admin",
+        ),
+        (
+            "photo_category.changed",
+            "online_corner",
+            {"active": True, "retired_from": None},
+            {"active": False, "retired_from": clock.today().isoformat()},
+            "admin",
+        ),
         (
             "photo_category.added",
             "custom-7",

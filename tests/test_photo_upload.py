@@ -359,8 +359,10 @@ def test_it_requires_a_category(app, staff, tmp_path, category):
 
 
 def test_it_refuses_a_category_that_is_no_longer_in_use(app, staff, tmp_path):
+    """Turned off on the report's day: that day no longer needs it, so it is not offered either."""
     retired = db.session.scalar(db.select(PhotoCategory).filter_by(key="online_corner"))
     retired.active = False
+    retired.retire_from(DAY)
     db.session.commit()
 
     response = upload(staff, jpeg(), category=retired.id)

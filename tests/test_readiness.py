@@ -56,7 +56,7 @@ def client(app):
 def no_photo_required(commune):
     """The commune's photo checklist asks for nothing (other tests here are not about photos)."""
     for category in db.session.scalars(db.select(PhotoCategory).filter_by(commune_id=commune.id)):
-        category.required = False
+        category.ask_on_every_day(False)
     db.session.commit()
 
 
@@ -142,7 +142,7 @@ def late_group(commune, users, report) -> int:
 
 def missing_photo(commune, users, report) -> int:
     category = db.session.scalar(db.select(PhotoCategory).filter_by(commune_id=commune.id, key="exterior"))
-    category.required = True
+    category.ask_on_every_day(True)
     db.session.commit()
     return category.id
 

@@ -46,7 +46,7 @@ def _explain_and_get_ready(live_server) -> None:
     with live_server.app.app_context():
         commune = Commune.current()
         for category in db.session.scalars(db.select(PhotoCategory).filter_by(commune_id=commune.id)):
-            category.required = False
+            category.ask_on_every_day(False)
         commune.deadline = dt.time(0, 0)  # signing is late whatever the hour the test runs
         from wardapp.auth.models import User
 

@@ -48,7 +48,7 @@ def _no_photo_required(commune) -> None:
     from wardapp.evidence.models import PhotoCategory
 
     for category in db.session.scalars(db.select(PhotoCategory).filter_by(commune_id=commune.id)):
-        category.required = False
+        category.ask_on_every_day(False)
 
 
 def _task_behind(commune, day: dt.date, staff):

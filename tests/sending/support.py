@@ -236,7 +236,7 @@ def jpeg(taken: dt.datetime | None = None, size=(64, 48)) -> bytes:
 
 def no_photo_required(commune) -> None:
     for category in db.session.scalars(db.select(PhotoCategory).filter_by(commune_id=commune.id)):
-        category.required = False
+        category.ask_on_every_day(False)
     db.session.commit()
 
 

@@ -123,6 +123,8 @@ _FIELDS = {
     "title": _l("Tên nhiệm vụ"),
     "unit": _l("Đơn vị"),
     "username": _l("Tên đăng nhập"),
+    "valid_from": _l("Áp dụng từ ngày"),
+    "retired_from": _l("Không áp dụng từ ngày"),
 }
 
 _VALUES: dict[str, dict[str, object]] = {

@@ -10,7 +10,11 @@ from wardapp.extensions import Model
 
 
 class PhotoCategory(Model):
-    """A kind of photo the city asks for; ``required`` ones form the day's checklist."""
+    """A kind of photo the city asks for; ``required`` ones form the day's checklist.
+
+    Which days it is asked for is its ``periods``: the admin's changes open and close them, they
+    never rewrite one that is over, so a past day keeps the checklist it had (``in_force_on``).
+    """
 
     __tablename__ = "photo_categories"
     __table_args__ = (UniqueConstraint("commune_id", "key", name="uq_photo_categories_commune_key"),)
@@ -22,12 +26,80 @@ class PhotoCategory(Model):
     required: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
-    # The first day the category is asked for (None: from the start). A category added, or made
-    # required, applies from the day of the change: earlier days, signed or not, keep their checklist.
-    valid_from: Mapped[dt.date | None] = mapped_column()
 
-    def applies_on(self, day: dt.date) -> bool:
-        return self.valid_from is None or self.valid_from <= day
+    periods: Mapped[list[PhotoCategoryPeriod]] = relationship(
+        back_populates="category",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="PhotoCategoryPeriod.id",
+    )
+
+    @property
+    def asked_for(self) -> bool:
+        """The admin's current setting: in use and required."""
+        return self.active and self.required
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """The category belongs to ``day``'s checklist: one of its periods covers the day."""
+        return any(period.covers(day) for period in self.periods)
+
+    @property
+    def open_period(self) -> PhotoCategoryPeriod | None:
+        return next((p for p in self.periods if p.retired_from is None), None)
+
+    @property
+    def valid_from(self) -> dt.date | None:
+        """The first day of the period in force now (None: from the start, or not in force)."""
+        period = self.open_period
+        return period.valid_from if period else None
+
+    @property
+    def retired_from(self) -> dt.date | None:
+        """The first day it is no longer asked for, while it is not (None: it is, or never was)."""
+        if self.open_period is not None or not self.periods:
+            return None
+        return max(p.retired_from for p in self.periods if p.retired_from is not None)
+
+    def follow_settings(self, today: dt.date) -> None:
+        """After the admin saved ``active`` and ``required``: ask for it from today, or stop from
+        today. Never before today: past days keep the checklist they had."""
+        if self.asked_for:
+            self.ask_from(today)
+        else:
+            self.retire_from(today)
+
+    def ask_from(self, today: dt.date) -> None:
+        """Ask for this category from ``today`` on (made required, or turned back on).
+
+        Re-activation rule: turned back on the same day it was turned off (an undo), the period
+        that ended today goes on as if it had never ended. Turned back on a later day, a new
+        period starts today: the days in between stay without it, the days before the turn-off
+        keep it. No day before ``today`` changes its checklist either way.
+        """
+        if self.open_period is not None:
+            return
+        ended_today = next((p for p in self.periods if p.retired_from == today), None)
+        if ended_today is not None:
+            ended_today.retired_from = None
+        else:
+            self.periods.append(PhotoCategoryPeriod(valid_from=today))
+
+    def retire_from(self, today: dt.date) -> None:
+        """Stop asking for this category from ``today`` on (turned off, or made optional): days
+        before ``today`` still need it. A period that started today ends without a day: dropped."""
+        period = self.open_period
+        if period is None:
+            return
+        if period.valid_from == today:
+            self.periods.remove(period)
+        else:
+            period.retired_from = today
+
+    def ask_on_every_day(self, asked: bool) -> None:
+        """Required on every day, or on none: for set-up, demo data and tests, which describe a
+        checklist as it always was. The admin's screen goes through ``ask_from``/``retire_from``."""
+        self.required = asked
+        self.periods[:] = [PhotoCategoryPeriod(valid_from=None)] if asked and self.active else []
 
     def snapshot(self) -> dict:
         return {
@@ -36,7 +108,26 @@ class PhotoCategory(Model):
             "required": self.required,
             "active": self.active,
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "retired_from": self.retired_from.isoformat() if self.retired_from else None,
         }
+
+
+class PhotoCategoryPeriod(Model):
+    """Days a photo category is asked for: from ``valid_from`` (None: from the start) up to the
+    day before ``retired_from`` (None: still asked for). Closed periods are history: kept as they are."""
+
+    __tablename__ = "photo_category_periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("photo_categories.id"), index=True)
+    valid_from: Mapped[dt.date | None] = mapped_column()
+    retired_from: Mapped[dt.date | None] = mapped_column()
+
+    category: Mapped[PhotoCategory] = relationship(back_populates="periods")
+
+    def covers(self, day: dt.date) -> bool:
+        started = self.valid_from is None or self.valid_from <= day
+        return started and (self.retired_from is None or day < self.retired_from)
 
 
 class Photo(Model):

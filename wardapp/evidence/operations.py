@@ -16,7 +16,7 @@ from wardapp.core import images
 from wardapp.core.clock import utcnow
 from wardapp.evidence import storage
 from wardapp.evidence.defaults import DEFAULT_CATEGORIES
-from wardapp.evidence.models import Photo, PhotoCategory
+from wardapp.evidence.models import Photo, PhotoCategory, PhotoCategoryPeriod
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
@@ -24,8 +24,11 @@ log = logging.getLogger(__name__)
 
 
 def create_default_categories(commune_id: int) -> None:
+    """The city's usual checklist, asked for from the start (a period with no first day)."""
     for position, (key, label) in enumerate(DEFAULT_CATEGORIES):
-        db.session.add(PhotoCategory(commune_id=commune_id, key=key, label=label, required=True, position=position))
+        category = PhotoCategory(commune_id=commune_id, key=key, label=label, required=True, position=position)
+        category.periods.append(PhotoCategoryPeriod(valid_from=None))
+        db.session.add(category)
 
 
 def categories(commune_id: int, active_only: bool = True) -> list[PhotoCategory]:
@@ -33,6 +36,21 @@ def categories(commune_id: int, active_only: bool = True) -> list[PhotoCategory]
     if active_only:
         query = query.filter_by(active=True)
     return list(db.session.scalars(query.order_by(PhotoCategory.position, PhotoCategory.id)))
+
+
+def categories_in_force(commune_id: int, day: dt.date) -> list[PhotoCategory]:
+    """The checklist's rule, in one place: the categories asked for on ``day``, by the periods the
+    admin's changes left (a category added later does not reach back, one turned off later still
+    applies). The photos page, the readiness panel, "ready to sign", the dashboard and the sign
+    gate all read the checklist through here."""
+    return [c for c in categories(commune_id, active_only=False) if c.in_force_on(day)]
+
+
+def upload_choices(commune_id: int, day: dt.date) -> list[PhotoCategory]:
+    """What a photo of ``day`` may be filed under: the categories in use now, and any the day still
+    needs although it has since been turned off (so a past day's missing photo can be added)."""
+    needed = {c.id for c in categories_in_force(commune_id, day)}
+    return [c for c in categories(commune_id, active_only=False) if c.active or c.id in needed]
 
 
 def photos_of(report: DailyReport | None) -> list[Photo]:
@@ -57,9 +75,7 @@ def checklist(commune_id: int, photos: list[Photo], day: dt.date) -> list[Checkl
         bucket = counts if photo.verifiable else unverified
         bucket[photo.category_id] = bucket.get(photo.category_id, 0) + 1
     return [
-        ChecklistItem(c, counts.get(c.id, 0), unverified.get(c.id, 0))
-        for c in categories(commune_id)
-        if c.required and c.applies_on(day)
+        ChecklistItem(c, counts.get(c.id, 0), unverified.get(c.id, 0)) for c in categories_in_force(commune_id, day)
     ]
 
 

@@ -26,6 +26,7 @@ from wardapp.evidence.operations import (
     checklist,
     photos_of,
     remove_photo,
+    upload_choices,
 )
 from wardapp.extensions import db
 from wardapp.reports.access import report_for_reading, report_for_writing
@@ -53,7 +54,7 @@ def _context(day, report, errors=None, form=None) -> dict:
         "report": report,
         "photos": photos,
         "checklist": checklist(commune.id, photos, day),
-        "categories": categories(commune.id),
+        "categories": upload_choices(commune.id, day),
         "errors": errors or {},
         "form": form or {},
         "can_edit": current_user.may("edit_day") and not (report is not None and report.frozen),
@@ -79,7 +80,11 @@ def upload(day: str):
     form = request.form
     errors: dict[str, str] = {}
     category = db.session.get(PhotoCategory, form.get("category", type=int) or 0)
-    if category is None or category.commune_id != report.commune_id or not category.active:
+    if (
+        category is None
+        or category.commune_id != report.commune_id
+        or category not in upload_choices(report.commune_id, report.date)
+    ):
         errors["category"] = _("Chọn loại ảnh.")
     caption = " ".join(form.get("caption", "").split())
     if len(caption) > CAPTION_MAX:
@@ -159,11 +164,9 @@ def edit_categories():
                 continue
             before = category.snapshot()
             category.label = label[:120]
-            required = form.get(f"required-{category.id}") == "1"
-            if required and not category.required:
-                category.valid_from = clock.today()  # a new requirement starts today
-            category.required = required
+            category.required = form.get(f"required-{category.id}") == "1"
             category.active = form.get(f"active-{category.id}") == "1"
+            category.follow_settings(clock.today())
             old, new = audit.changes(before, category.snapshot())
             if new:
                 audit.record(
@@ -181,15 +184,20 @@ def edit_categories():
                 key=key,
                 label=new_label[:120],
                 required=form.get("new_required") == "1",
+                active=True,
                 position=len(existing),
-                valid_from=clock.today(),
             )
+            category.follow_settings(clock.today())  # required: from today, earlier days are not asked
             db.session.add(category)
             audit.record(
                 "photo_category.added",
                 target_type="photo_category",
                 target_id=key,
-                after={"label": category.label, "required": category.required, "valid_from": clock.today().isoformat()},
+                after={
+                    "label": category.label,
+                    "required": category.required,
+                    "valid_from": category.valid_from.isoformat() if category.valid_from else None,
+                },
             )
         if errors:
             db.session.rollback()
