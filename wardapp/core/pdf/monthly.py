@@ -32,6 +32,7 @@ class MonthInput:
     estimate_summary: str
     trend: charts.Trend | None
     overview: list[str]  # the opening paragraphs: days signed, late, corrected, missing, not yet due
+    draft: bool = False  # the commune's unsigned preview: watermarked, never PDF/A, never signed
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class LateListInput:
     commune_name: str
     month_text: str
     groups: list[tuple[str, list[list[str]]]]  # ("officer, unit (n hồ sơ)", rows)
+    draft: bool = False
 
 
 def _table(
@@ -126,8 +128,8 @@ def build_month(data: MonthInput) -> official.Built:
             STYLES["body"],
         ),
     ]
-    story.append(official.signature_flow(data.signer, sink, draft=False, tail=estimate))
-    return official.build(story, sink, meta=data.meta)
+    story.append(official.signature_flow(data.signer, sink, draft=data.draft, tail=estimate))
+    return official.build(story, sink, meta=data.meta, draft=data.draft)
 
 
 def build_late_list(data: LateListInput) -> official.Built:
@@ -155,5 +157,5 @@ def build_late_list(data: LateListInput) -> official.Built:
             ),
         ]
     closing = Paragraph("Danh sách này được công khai theo quy định./.", STYLES["body"])
-    story.append(official.signature_flow(data.signer, sink, draft=False, tail=[Spacer(1, 3 * mm), closing]))
-    return official.build(story, sink, meta=data.meta)
+    story.append(official.signature_flow(data.signer, sink, draft=data.draft, tail=[Spacer(1, 3 * mm), closing]))
+    return official.build(story, sink, meta=data.meta, draft=data.draft)
