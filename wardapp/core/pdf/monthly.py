@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table
 
 from wardapp.core.pdf import charts, official
 from wardapp.core.pdf.official import CONTENT_W
@@ -87,7 +87,11 @@ def build_month(data: MonthInput) -> official.Built:
     story = official.heading_flow(data.heading)
     story += [Paragraph(esc(line), STYLES["body"]) for line in data.overview]
     story += [
-        Paragraph("I. SỐ LIỆU THEO NGÀY", STYLES["section"]),
+        # The day table starts under the overview and runs on to page 2 (kept with its heading it
+        # would move whole to page 2 and leave page 1 mostly empty); the heading is never left
+        # alone at the foot of a page.
+        CondPageBreak(40 * mm),
+        Paragraph("I. SỐ LIỆU THEO NGÀY", STYLES["subsection"]),
         _table(
             data.header,
             [*data.rows, data.totals],
