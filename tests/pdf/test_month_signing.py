@@ -20,36 +20,25 @@ from wardapp.pdf import operations
 from wardapp.signing.models import MonthDocument, RegisterEntry
 
 from .conftest import (
+    LAST_MONTH,
+    LATE_REASON,
     LEADER_NAME,
+    MONTH,
+    TENTH,
+    THIRD,
     TODAY,
+    TWELFTH,
     client_as,
     commune_certificate,
     correct,
     day_ready,
     first_page_stream_span,
-    name_leader,
     sign,
     signature_fields,
     text_of,
 )
 from .test_access import issue_token, pull
 from .test_signature import BOTH, byte_range, statuses
-
-LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-MONTH = f"{LAST_MONTH:%Y-%m}"
-THIRD, TENTH, TWELFTH = (LAST_MONTH.replace(day=d) for d in (3, 10, 12))
-LATE_REASON = "Ký bổ sung báo cáo tháng trước."
-
-
-@pytest.fixture
-def month_days(app, commune, users):
-    """Last month: the 3rd and the 10th signed (late: signed this month; the 10th has a late dossier),
-    the 12th entered but never signed."""
-    name_leader(users)
-    third = sign(commune, day_ready(commune, users, THIRD), users, late_reason=LATE_REASON)
-    tenth = sign(commune, day_ready(commune, users, TENTH, late=1), users, late_reason=LATE_REASON)
-    day_ready(commune, users, TWELFTH)
-    return {THIRD: third, TENTH: tenth}
 
 
 def sign_month(app):
