@@ -244,7 +244,7 @@ def sign_report(
     )
     revision.report, revision.signed_by = report, user
     db.session.add(revision)
-    enter_register(register_year, register_number, "daily", revision.report_key, revision.document_number)
+    enter_register(register_year, register_number, "daily", revision.report_key, document["document_number"])
     db.session.add(OutboxEntry(revision=revision))
     pending = _prepare_pdf(revision)
     report.status = ReportStatus.SIGNED
