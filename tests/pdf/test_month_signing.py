@@ -184,7 +184,7 @@ def test_the_embedded_json_lists_exactly_the_signed_revisions(app, commune, user
     assert f"{TENTH:%d/%m} Ký muộn, bản 2" in text and f"{TWELFTH:%d/%m} Chưa báo cáo" in text
 
 
-def test_downloading_a_signed_month_reads_the_stored_file_and_never_builds(app, month_days, monkeypatch):
+def test_downloading_a_signed_month_reads_the_stored_file_and_never_builds(app, month_days, monkeypatch, tmp_path):
     sign_month(app)
     stored = {kind: operations.month_file(current(kind)).read_bytes() for kind in months.KINDS}
 
@@ -204,6 +204,11 @@ def test_downloading_a_signed_month_reads_the_stored_file_and_never_builds(app, 
     assert summary.status_code == 200 and summary.get_data() == stored[months.SUMMARY]
     assert late.status_code == 200 and late.get_data() == stored[months.LATE_LIST]
     assert pull(app, token, "/api/v1/months/2026-13.pdf").status_code == 400
+    # And so does `flask pdf month`.
+    out = tmp_path / "thang.pdf"
+    result = app.test_cli_runner().invoke(args=["pdf", "month", MONTH, "--late-list", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == stored[months.LATE_LIST]
 
 
 def test_the_api_serves_no_draft(app, month_days):

@@ -32,7 +32,7 @@ from wardapp.core.deadline import deadline_moment
 from wardapp.core.files import write_atomic
 from wardapp.core.pdf import archive, inputs, monthly, official
 from wardapp.extensions import db
-from wardapp.pdf.service import late_list_input, month_input, month_revisions
+from wardapp.pdf.service import late_list_input, late_list_pdf, month_input, month_pdf, month_revisions
 from wardapp.signing import documents
 from wardapp.signing.models import MonthDocument, ReportRevision
 from wardapp.signing.operations import enter_register, next_register_number
@@ -160,6 +160,17 @@ def stored_pdf(doc: MonthDocument) -> bytes:
         return month_file(doc).read_bytes()
     except FileNotFoundError:
         raise NotFound(_("Không tìm thấy tệp PDF đã ký của %(id)s.", id=doc.document_id)) from None
+
+
+def month_document_pdf(commune: Commune, first: dt.date, kind: str) -> tuple[bytes, str]:
+    """A month document and its file name: the stored signed file once the leader signed the month
+    (read, never rebuilt), otherwise the unsigned draft, watermarked "BẢN NHÁP"."""
+    signed = current_edition(commune.id, first, kind)
+    if signed is not None:
+        return stored_pdf(signed), months.filename(commune.code, first, kind, signed.edition)
+    with force_locale("vi"):
+        build = month_pdf if kind == months.SUMMARY else late_list_pdf
+        return build(commune, first), months.filename(commune.code, first, kind)
 
 
 def sign_month(commune: Commune, first: dt.date, user) -> list[MonthDocument]:

@@ -31,12 +31,17 @@ from wardapp.core.status import DayStatus, legend
 from wardapp.core.tokens import bearer, token_hash
 from wardapp.extensions import db
 from wardapp.pdf.models import ApiToken
-from wardapp.pdf.operations import CannotSignMonth, current_edition, month_state, sign_month, stored_pdf
+from wardapp.pdf.operations import (
+    CannotSignMonth,
+    current_edition,
+    month_document_pdf,
+    month_state,
+    sign_month,
+    stored_pdf,
+)
 from wardapp.pdf.service import (
     draft_pdf,
-    late_list_pdf,
     latest_revisions,
-    month_pdf,
     range_zip,
     signed_pdf_file,
 )
@@ -170,15 +175,8 @@ def range_archive():
 
 
 def _month_document(first: dt.date, kind: str):
-    """The month document: the stored signed file when the leader signed the month (read, never
-    rebuilt), otherwise the unsigned draft, watermarked "BẢN NHÁP"."""
-    commune = current_commune()
-    signed = current_edition(commune.id, first, kind)
-    if signed is not None:
-        return _pdf(stored_pdf(signed), months.filename(commune.code, first, kind, signed.edition))
-    with force_locale("vi"):
-        build = month_pdf if kind == months.SUMMARY else late_list_pdf
-        return _pdf(build(commune, first), months.filename(commune.code, first, kind))
+    """The signed month document when the leader signed the month, the draft otherwise."""
+    return _pdf(*month_document_pdf(current_commune(), first, kind))
 
 
 @bp.get("/pdf/month/<month>.pdf")
