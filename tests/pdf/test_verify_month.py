@@ -7,8 +7,12 @@ import re
 
 import pytest
 
-from wardapp.core import months
+from wardapp.commune.models import Commune
+from wardapp.core import clock, months, periods
+from wardapp.core.pdf import archive, inputs, monthly
 from wardapp.delivery.sender import send_due
+from wardapp.extensions import db
+from wardapp.pdf.service import month_input, month_revisions
 
 from .conftest import LATE_REASON, TENTH, THIRD, correct
 from .test_month_signing import current, downloaded, sign_month
@@ -73,3 +77,29 @@ def test_a_month_document_listing_days_the_city_never_received_says_so(app, wire
 
     assert verdicts(html) == {"signatures-valid", "month-not-held"}
     assert set(day_rows(html).values()) == {("no", "unknown")}
+
+
+def test_an_unsigned_pdf_carrying_a_month_json_is_shown_unsigned(app, wired, month_days):
+    """Someone lays out a month document with the embedded JSON but no signature: the page reads it
+    and says it is not signed (never an error page)."""
+    assert send_due() == {"accepted": 2}
+    sign_month(app)
+    genuine = current(months.SUMMARY)
+    start, end = periods.month_bounds(genuine.month)
+    latest, first_late = month_revisions(genuine.commune_id, start, end)
+    signing = inputs.MonthSigning(
+        number=genuine.document_number,
+        signer_name="Lê Thị Hằng",
+        signer_position="Phó Chủ tịch",
+        signed_at=clock.now(),
+        attachment=archive.Attachment(
+            months.embedded_name(genuine.document), genuine.payload, "application/json", "JSON"
+        ),
+    )
+    commune = db.session.get(Commune, genuine.commune_id)
+    forged = monthly.build_month(month_input(commune, genuine.month, latest, first_late, clock.now(), signing=signing))
+
+    page = drop(wired, forged.data)
+
+    assert page.status_code == 200
+    assert verdicts(page.get_data(as_text=True)) == {"unsigned", "month-current"}

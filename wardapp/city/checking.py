@@ -121,7 +121,7 @@ class MonthFinding:
 def examine_month(data: bytes, document: dict, payload_sha256: str) -> MonthFinding:
     """A month document: its signatures against the commune's roots, and each listed day against
     the revisions the city received."""
-    code = str(document.get("commune", {}).get("code", ""))
+    code = document["commune"]["code"]
     check = verification.check_pdf(data, trust_roots(code) if code.isdigit() else _every_root())
     days = []
     for listed in document["days"]:
@@ -132,7 +132,7 @@ def examine_month(data: bytes, document: dict, payload_sha256: str) -> MonthFind
             MonthDay(
                 listed["date"],
                 listed["report_id"],
-                int(listed.get("revision") or 0),
+                listed["revision"],
                 listed["payload_sha256"],
                 received,
                 held,

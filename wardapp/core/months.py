@@ -100,7 +100,7 @@ def embedded_name(document: Mapping[str, Any]) -> str:
 
 def parse(data: bytes | None) -> dict[str, Any] | None:
     """A month document's JSON read back from a PDF, or None when it is not one (a daily report's
-    payload, a hostile file): only the fields the verification page reads are checked."""
+    payload, a hostile file): every field the verification page reads has the type it expects."""
     if not data:
         return None
     try:
@@ -109,10 +109,28 @@ def parse(data: bytes | None) -> dict[str, Any] | None:
         return None
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         return None
-    days = document.get("days")
-    if not isinstance(days, list) or not all(isinstance(d, dict) for d in days):
+    strings = ("kind", "document_id", "month", "document_number", "signed_at")
+    if not all(isinstance(document.get(k), str) for k in strings) or not _is_int(document.get("edition")):
         return None
-    for day in days:
-        if not all(isinstance(day.get(k), str) for k in ("date", "report_id", "payload_sha256")):
-            return None
+    commune, days, missing = document.get("commune"), document.get("days"), document.get("missing")
+    if not isinstance(commune, dict) or not all(isinstance(commune.get(k), str) for k in ("code", "name")):
+        return None
+    if not isinstance(document.get("supersedes"), str | None):
+        return None
+    if not isinstance(missing, list) or not all(isinstance(d, str) for d in missing):
+        return None
+    if not isinstance(days, list) or not all(_is_day(d) for d in days):
+        return None
     return document
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_day(day: object) -> bool:
+    return (
+        isinstance(day, dict)
+        and all(isinstance(day.get(k), str) for k in ("date", "report_id", "payload_sha256"))
+        and _is_int(day.get("revision"))
+    )
