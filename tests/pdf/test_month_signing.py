@@ -248,7 +248,10 @@ def test_the_leaders_page_shows_what_will_be_signed(app, month_days):
     assert f"{TWELFTH:%d/%m/%Y}" in html.split('id="days-missing"')[1].split("</dd>")[0]
     assert re.search(r'id="late-dossiers">1<', html) and "Nguyễn Thị Lan" in html
     assert 'id="month-sign-form"' in html and 'id="month-unsigned"' in html
-    assert "Ký tài liệu tháng" in client_as(app, "leader").get("/pdf/").get_data(as_text=True)
+    # The PDF list links the leader to the last month that can be signed.
+    listing = client_as(app, "leader").get("/pdf/").get_data(as_text=True)
+    assert f'href="/pdf/month/{MONTH}/sign" id="month-sign-link">Ký tài liệu tháng {LAST_MONTH:%m/%Y}<' in listing
+    assert 'id="month-sign-link"' not in client_as(app, "reviewer").get("/pdf/").get_data(as_text=True)
 
 
 def test_the_current_month_cannot_be_signed(app, month_days):

@@ -35,6 +35,7 @@ from wardapp.pdf.operations import (
     CannotSignMonth,
     current_edition,
     month_document_pdf,
+    month_ended,
     month_state,
     sign_month,
     stored_pdf,
@@ -113,8 +114,14 @@ def index():
         clipped=clipped,
         max_days=MAX_RANGE_DAYS,
         too_long=(end - start).days >= MAX_RANGE_DAYS,
-        before=end.replace(day=1) - dt.timedelta(days=1),  # the month before: the one a leader signs
+        sign_month=_month_to_sign(commune, end),
     )
+
+
+def _month_to_sign(commune, day: dt.date) -> dt.date:
+    """The month a leader would sign from the list: ``day``'s if it has ended, else the one before."""
+    first = day.replace(day=1)
+    return first if month_ended(commune, first) else (first - dt.timedelta(days=1)).replace(day=1)
 
 
 @bp.get("/pdf/daily/<day>.pdf")
