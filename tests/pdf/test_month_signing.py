@@ -17,6 +17,7 @@ from wardapp.core import clock, months
 from wardapp.core.pdf import archive, monthly, signature, verification
 from wardapp.extensions import db
 from wardapp.pdf import operations
+from wardapp.signing import operations as signing_operations
 from wardapp.signing.models import MonthDocument, RegisterEntry
 
 from .conftest import (
@@ -342,3 +343,39 @@ def test_the_leaders_page_reads_in_english(app, month_days, users):
 
     assert f"Sign the documents of {LAST_MONTH:%m/%Y}" in html
     assert "Ký tài liệu tháng" not in html
+
+
+def test_a_day_whose_number_was_taken_meanwhile_is_not_signed_and_can_be_signed_again(
+    app, commune, users, month_days, monkeypatch
+):
+    """Two documents signed at the same moment read the same next number; the register's key lets one
+    through and the other is refused with a message (not mistaken for a double click)."""
+    assert sign_month(app).status_code == 303  # numbers 03 and 04
+    report = day_ready(commune, users, TODAY)
+    monkeypatch.setattr(signing_operations, "next_register_number", lambda year: 4)  # read before the month took it
+    leader = client_as(app, "leader")
+
+    refused = leader.post(f"/reports/{TODAY.isoformat()}/sign")
+
+    assert refused.status_code == 422 and "hãy bấm ký lại" in refused.get_data(as_text=True)
+    db.session.refresh(report)
+    assert not report.frozen and report.signed_revisions == 0
+    monkeypatch.undo()
+    assert leader.post(f"/reports/{TODAY.isoformat()}/sign").status_code == 303
+    db.session.refresh(report)
+    assert report.frozen
+
+
+def test_a_month_whose_number_was_taken_meanwhile_is_not_signed(app, commune, users, month_days, monkeypatch):
+    monkeypatch.setattr(operations, "next_register_number", lambda year: 2)  # read before the 10th took it
+
+    refused = sign_month(app)
+
+    assert refused.status_code == 409 and "hãy xem lại trang này rồi bấm ký lại" in refused.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(MonthDocument.id))) == 0
+    assert (
+        not [p for p in operations.month_dir().rglob("*") if p.is_file()] if operations.month_dir().exists() else True
+    )
+    monkeypatch.undo()
+    assert sign_month(app).status_code == 303
+    assert current(months.SUMMARY).document_number == "03/BC-UBND"

@@ -195,6 +195,13 @@ def sign_month(commune: Commune, first: dt.date, user) -> list[MonthDocument]:
     edition = max((doc.edition for doc in state.editions), default=0) + 1
     made: list[tuple[MonthDocument, Path]] = []
     try:
+        # The numbers first: one another signature took meanwhile fails here (IntegrityError),
+        # before any PDF is built.
+        for offset, kind in enumerate(months.KINDS):
+            document_id = months.document_id(commune.code, first, kind, edition)
+            document_number = official.document_number(number + offset, commune.document_symbol)
+            enter_register(year, number + offset, kind, document_id, document_number)
+        db.session.flush()
         for offset, kind in enumerate(months.KINDS):
             doc, pending = _sign_one(
                 commune, state, kind, edition, year, number + offset, previous.get(kind), signed_at, user
@@ -281,7 +288,6 @@ def _sign_one(
         signed_by_id=user.id,
     )
     db.session.add(doc)
-    enter_register(year, number, kind, doc.document_id, document_number)
     final = month_file(doc)
     pending = final.parent / ".pending" / f"{final.name}.{uuid.uuid4().hex}"
     write_atomic(pending, pdf)

@@ -211,9 +211,14 @@ def month_sign(month: str):
         except CannotSignMonth as refusal:
             errors = refusal.problems
         except IntegrityError:
-            # Another signature took the same register number (or a double click signed already).
+            # Another document took the same register number meanwhile (or a double click signed the month).
             db.session.rollback()
-            errors = [_("Tài liệu tháng vừa được ký ở một yêu cầu khác; xem lại trang này rồi ký lại nếu cần.")]
+            errors = [
+                _(
+                    "Số văn bản vừa được cấp cho một văn bản khác (hoặc tháng vừa được ký ở một yêu cầu khác); "
+                    "tài liệu tháng chưa được ký, hãy xem lại trang này rồi bấm ký lại."
+                )
+            ]
         else:
             numbers = ", ".join(doc.document_number for doc in signed)
             flash(

@@ -243,8 +243,11 @@ def sign_report(
         document_number=document["document_number"],
     )
     revision.report, revision.signed_by = report, user
-    db.session.add(revision)
+    # The number first: one another signature took meanwhile fails here (IntegrityError), before
+    # any PDF is built, and nothing is signed.
     enter_register(register_year, register_number, "daily", revision.report_key, document["document_number"])
+    db.session.flush()
+    db.session.add(revision)
     db.session.add(OutboxEntry(revision=revision))
     pending = _prepare_pdf(revision)
     report.status = ReportStatus.SIGNED
