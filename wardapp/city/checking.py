@@ -21,6 +21,7 @@ from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
 from wardapp.city.operations import trust_dir, trust_roots
 from wardapp.core import clock, months
+from wardapp.core.i18n import gettext as _
 from wardapp.core.pdf import verification
 
 bp = Blueprint("city_verify", __name__)
@@ -191,9 +192,9 @@ def verify():
         upload = request.files.get("pdf")
         data = upload.read(MAX_PDF + 1) if upload else b""
         if not data:
-            error = "Chọn tệp PDF cần kiểm tra."
+            error = _("Chọn tệp PDF cần kiểm tra.")
         elif len(data) > MAX_PDF or not data.startswith(b"%PDF-"):
-            error = "Tệp này không phải là PDF (hoặc lớn hơn 50 MB)."
+            error = _("Tệp này không phải là PDF (hoặc lớn hơn 50 MB).")
         else:
             finding = examine_pdf(data)
     month = finding if isinstance(finding, MonthFinding) else None

@@ -11,7 +11,7 @@ Nothing existing changes; downgrade drops both tables (the daily numbers stay on
 Plain CREATE TABLE and INSERT … SELECT: the same on SQLite and PostgreSQL.
 
 Revision ID: 6d2a1f0b8c31
-Revises: 5c1f0e9a7d21
+Revises: 7e3b2a1c9d42
 Create Date: 2026-11-30 15:10:00
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "6d2a1f0b8c31"
-down_revision = "5c1f0e9a7d21"
+down_revision = "7e3b2a1c9d42"  # after the photo category periods (both were made from 0008)
 branch_labels = None
 depends_on = None
 
