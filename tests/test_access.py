@@ -167,8 +167,15 @@ CASES = (
     Case("pdf.month", "POST", "/pdf/month/{this_month}.pdf", everyone(NOT_ALLOWED)),
     Case("pdf.month_late", "GET", "/pdf/month/{this_month}/late.pdf", only(PULLERS, OK)),
     Case("pdf.month_late", "POST", "/pdf/month/{this_month}/late.pdf", everyone(NOT_ALLOWED)),
+    # Signing a month's documents: the leader's, like signing a day.
+    Case("pdf.month_sign", "GET", "/pdf/month/{last_month}/sign", only(LEADER, OK)),
+    Case("pdf.month_sign", "POST", "/pdf/month/{last_month}/sign", only(LEADER, DONE), changes_data=True),
     Case("pdf.api_daily", "GET", "/api/v1/reports/{signed_day}.pdf", everyone(UNAUTHORIZED)),  # tokens: below
     Case("pdf.api_daily", "POST", "/api/v1/reports/{signed_day}.pdf", everyone(NOT_ALLOWED)),
+    Case("pdf.api_month", "GET", "/api/v1/months/{last_month}.pdf", everyone(UNAUTHORIZED)),
+    Case("pdf.api_month", "POST", "/api/v1/months/{last_month}.pdf", everyone(NOT_ALLOWED)),
+    Case("pdf.api_month_late", "GET", "/api/v1/months/{last_month}/late.pdf", everyone(UNAUTHORIZED)),
+    Case("pdf.api_month_late", "POST", "/api/v1/months/{last_month}/late.pdf", everyone(NOT_ALLOWED)),
     Case("pdf.tokens", "GET", "/account/tokens", only(PULLERS, OK)),
     Case("pdf.tokens", "POST", "/account/tokens", only(PULLERS, OK), "token", changes_data=True),
     Case("pdf.revoke_token", "GET", "/account/tokens/{token_id}/revoke", everyone(NOT_ALLOWED)),
@@ -390,6 +397,10 @@ class World:
     @property
     def this_month(self) -> str:
         return clock.today().strftime("%Y-%m")
+
+    @property
+    def last_month(self) -> str:
+        return (clock.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
     @functools.cached_property
     def token_id(self) -> int:

@@ -21,7 +21,7 @@ PYTHON_CALLS = {"_", "_l", "gettext", "lazy_gettext", "ngettext"}
 # The switch back to Vietnamese names the language in its own words, whatever the page's language.
 LANGUAGE_NAME = re.compile(r'lang="vi">Tiếng Việt<')
 # Being rewritten on another branch; the lead translates it after the merge (then drop it here).
-PENDING_TEMPLATES = {"city/verify.html"}
+PENDING_TEMPLATES: set[str] = set()
 # Where Vietnamese is the point, by module and the function or class holding the text ("*": all).
 VIETNAMESE_ON_PURPOSE = {
     # The settings of the official consolidated report (department, signer's position) and the
@@ -31,8 +31,6 @@ VIETNAMESE_ON_PURPOSE = {
     "consolidated.py": {"*"},
     # The note printed on a PDF rebuilt from a verified report: part of the document, kept once.
     "pdfs.py": {"report_pdf"},
-    # The verify page, rewritten on another branch with verify.html (see PENDING_TEMPLATES).
-    "checking.py": {"verify"},
 }
 
 

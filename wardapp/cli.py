@@ -19,14 +19,15 @@ from wardapp.auth.models import User
 from wardapp.auth.operations import check_user_fields, create_user
 from wardapp.backup.cli import backup_cli
 from wardapp.commune.models import Commune
-from wardapp.core import clock, periods
+from wardapp.core import clock, months, periods
 from wardapp.core.pdf import certificates
 from wardapp.delivery.sender import city_url, poll_statuses, run_forever, send_due
 from wardapp.demo.seed import seed
 from wardapp.dossiers.cli import dossiers_cli
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
-from wardapp.pdf.service import late_list_pdf, latest_revisions, month_pdf
+from wardapp.pdf.operations import month_document_pdf
+from wardapp.pdf.service import latest_revisions
 from wardapp.permissions import Role
 from wardapp.setup.operations import SetupError, set_up_commune
 from wardapp.signing import documents, keys
@@ -189,13 +190,14 @@ def pdf_daily_command(day, output):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @click.option("--late-list", is_flag=True, help="The month's late dossiers and explanations instead.")
 def pdf_month_command(month, output, late_list):
-    """The month summary (or, with --late-list, the late dossiers) of YYYY-MM."""
+    """The month summary (or, with --late-list, the late dossiers) of YYYY-MM: the signed file once
+    the leader signed the month, the draft before."""
     first = periods.parse_month(month)
     if first is None:
         raise click.BadParameter("use YYYY-MM", param_hint="MONTH")
     commune = _commune_or_exit()
-    with force_locale("vi"):
-        _write_output((late_list_pdf if late_list else month_pdf)(commune, first), output)
+    data, _name = month_document_pdf(commune, first, months.LATE_LIST if late_list else months.SUMMARY)
+    _write_output(data, output)
 
 
 def _party_folder(leader: str | None):

@@ -155,7 +155,13 @@ def commune_visits(s: Screens) -> list[Visit]:
     ]
     per_role = {
         "staff": everyone + editors,
-        "leader": everyone + editors + pdf_readers + [f"/reports/{(s.today - dt.timedelta(days=1)).isoformat()}/sign"],
+        "leader": everyone
+        + editors
+        + pdf_readers
+        + [
+            f"/reports/{(s.today - dt.timedelta(days=1)).isoformat()}/sign",
+            f"/pdf/month/{(s.today.replace(day=1) - dt.timedelta(days=1)):%Y-%m}/sign",  # signing a month
+        ],
         "reviewer": everyone + pdf_readers,
         "admin": everyone + pdf_readers + admin,
     }

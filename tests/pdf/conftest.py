@@ -209,6 +209,25 @@ def signed(app, commune, users):
     return sign(commune, day_ready(commune, users, TODAY, photos=2, late=1), users)
 
 
+# --- A month to sign ---------------------------------------------------------------------------
+
+LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+MONTH = f"{LAST_MONTH:%Y-%m}"
+THIRD, TENTH, TWELFTH = (LAST_MONTH.replace(day=d) for d in (3, 10, 12))
+LATE_REASON = "Ký bổ sung báo cáo tháng trước."
+
+
+@pytest.fixture
+def month_days(app, commune, users):
+    """Last month: the 3rd and the 10th signed (late: signed this month; the 10th has a late dossier),
+    the 12th entered but never signed."""
+    name_leader(users)
+    third = sign(commune, day_ready(commune, users, THIRD), users, late_reason=LATE_REASON)
+    tenth = sign(commune, day_ready(commune, users, TENTH, late=1), users, late_reason=LATE_REASON)
+    day_ready(commune, users, TWELFTH)
+    return {THIRD: third, TENTH: tenth}
+
+
 def client_as(app, username: str):
     return support.signed_in(app, username)
 

@@ -98,7 +98,7 @@ def test_it_writes_the_month_summary_and_the_late_list(app, signed, tmp_path):
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
     summary_text, late_text = text_of(summary.read_bytes()), text_of(late.read_bytes())
     assert "Tổng hợp tình hình hoạt động" in summary_text and f"{TODAY:%d/%m} Đã ký" in summary_text
-    assert "DANH SÁCH Hồ sơ trễ hạn và giải trình" in late_text and "Nguyễn Thị Lan" in late_text
+    assert "BÁO CÁO Danh sách hồ sơ trễ hạn và giải trình" in late_text and "Nguyễn Thị Lan" in late_text
 
 
 def organisation_certificate():

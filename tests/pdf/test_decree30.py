@@ -46,8 +46,14 @@ def chars_of(pdf: bytes) -> list[list[dict]]:
 
 
 def lines_of(pdf: bytes) -> list[list[str]]:
+    """The lines of each page as a person reads them: a draft's diagonal "BẢN NHÁP" watermark (72 pt,
+    far above any size the decree allows) is not part of any line."""
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        return [[flat(line["text"]) for line in page.extract_text_lines()] for page in doc.pages]
+        return [[flat(line["text"]) for line in page.filter(_not_watermark).extract_text_lines()] for page in doc.pages]
+
+
+def _not_watermark(obj: dict) -> bool:
+    return obj.get("object_type") != "char" or obj.get("size", 0) < 40
 
 
 def line_chars(chars: list[dict], text: str) -> list[dict]:

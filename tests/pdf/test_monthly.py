@@ -143,7 +143,7 @@ def test_it_lists_late_dossiers_by_officer_and_unit_with_the_leaders_explanation
 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = text_of(response.get_data())
-    assert f"DANH SÁCH Hồ sơ trễ hạn và giải trình tháng {LAST_MONTH:%m/%Y}" in text
+    assert f"BÁO CÁO Danh sách hồ sơ trễ hạn và giải trình tháng {LAST_MONTH:%m/%Y}" in text
     (lan, lan_unit), (binh, binh_unit) = OFFICERS[0], OFFICERS[1]
     new_date = f"{TODAY + dt.timedelta(days=3):%d/%m/%Y}"
     order = [

@@ -6,6 +6,7 @@ payload is the one the city received, and whether that revision is current, supe
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from wardapp.city.access import reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
 from wardapp.city.operations import trust_dir, trust_roots
-from wardapp.core import clock
+from wardapp.core import clock, months
+from wardapp.core.i18n import gettext as _
 from wardapp.core.pdf import verification
 
 bp = Blueprint("city_verify", __name__)
@@ -81,8 +83,73 @@ def _claimed_in_text(data: bytes) -> tuple[str | None, str | None]:
     return (found.group(1) if found else None), (digest.group(0) if digest else None)
 
 
-def examine_pdf(data: bytes) -> Finding:
+@dataclass(frozen=True)
+class MonthDay:
+    """One day a signed month document says it summarises, against what the city holds."""
+
+    date: str
+    report_id: str
+    revision: int
+    payload_sha256: str
+    received: ReceivedReport | None  # the city's copy of that report_id
+    held: bool  # the city holds exactly that revision (same payload SHA-256)
+    state: str  # current | superseded | returned | unknown
+    newer: ReceivedReport | None
+
+
+@dataclass(frozen=True)
+class MonthFinding:
+    """What the page says about a month summary or late-dossier list."""
+
+    check: verification.PdfCheck
+    document: dict
+    payload_sha256: str
+    days: list[MonthDay]
+
+    @property
+    def verdict(self) -> str:
+        """all-current | superseded (a listed revision has a newer one) | returned | not-held"""
+        states = {d.state for d in self.days}
+        if not all(d.held for d in self.days):
+            return "not-held"
+        if "returned" in states:
+            return "returned"
+        if "superseded" in states:
+            return "superseded"
+        return "all-current"
+
+
+def examine_month(data: bytes, document: dict, payload_sha256: str) -> MonthFinding:
+    """A month document: its signatures against the commune's roots, and each listed day against
+    the revisions the city received."""
+    code = document["commune"]["code"]
+    check = verification.check_pdf(data, trust_roots(code) if code.isdigit() else _every_root())
+    days = []
+    for listed in document["days"]:
+        received = _received(listed["report_id"])
+        state, newer = revision_state(received)
+        held = received is not None and received.payload_sha256 == listed["payload_sha256"]
+        days.append(
+            MonthDay(
+                listed["date"],
+                listed["report_id"],
+                listed["revision"],
+                listed["payload_sha256"],
+                received,
+                held,
+                state,
+                newer,
+            )
+        )
+    return MonthFinding(check, document, payload_sha256, days)
+
+
+def examine_pdf(data: bytes) -> Finding | MonthFinding:
     embedded = verification.embedded_files(data)
+    month_bytes = verification.month_document(embedded)
+    month = months.parse(month_bytes)
+    if month is not None and month_bytes is not None:
+        return examine_month(data, month, hashlib.sha256(month_bytes).hexdigest())
     report_id = None
     payload = verification.signed_payload(embedded)
     if payload is not None:
@@ -119,17 +186,20 @@ def _received(report_id: str | None) -> ReceivedReport | None:
 @bp.route("/verify", methods=["GET", "POST"])
 @reviewer_required
 def verify():
-    finding, error = None, None
+    finding: Finding | MonthFinding | None = None
+    error = None
     if request.method == "POST":
         upload = request.files.get("pdf")
         data = upload.read(MAX_PDF + 1) if upload else b""
         if not data:
-            error = "Chọn tệp PDF cần kiểm tra."
+            error = _("Chọn tệp PDF cần kiểm tra.")
         elif len(data) > MAX_PDF or not data.startswith(b"%PDF-"):
-            error = "Tệp này không phải là PDF (hoặc lớn hơn 50 MB)."
+            error = _("Tệp này không phải là PDF (hoặc lớn hơn 50 MB).")
         else:
             finding = examine_pdf(data)
-    return render_template("city/verify.html", finding=finding, error=error, source="pdf", tz=clock.TZ), (
+    month = finding if isinstance(finding, MonthFinding) else None
+    day = finding if isinstance(finding, Finding) else None
+    return render_template("city/verify.html", finding=day, month=month, error=error, source="pdf", tz=clock.TZ), (
         422 if error else 200
     )
 
@@ -141,4 +211,4 @@ def verify_qr(report_id: str):
     if sha256 is not None and not SHA256.fullmatch(sha256):
         sha256 = None
     finding = examine_qr(report_id, sha256)
-    return render_template("city/verify.html", finding=finding, error=None, source="qr", tz=clock.TZ)
+    return render_template("city/verify.html", finding=finding, month=None, error=None, source="qr", tz=clock.TZ)

@@ -20,21 +20,29 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from wardapp.audit import log as audit
 from wardapp.commune.access import current_commune
-from wardapp.core import clock, inputs, periods
+from wardapp.core import clock, inputs, months, periods
 from wardapp.core.clock import utcnow
 from wardapp.core.payload import pdf_filename
 from wardapp.core.status import DayStatus, legend
 from wardapp.core.tokens import bearer, token_hash
 from wardapp.extensions import db
 from wardapp.pdf.models import ApiToken
+from wardapp.pdf.operations import (
+    CannotSignMonth,
+    current_edition,
+    month_document_pdf,
+    month_ended,
+    month_state,
+    sign_month,
+    stored_pdf,
+)
 from wardapp.pdf.service import (
     draft_pdf,
-    late_list_pdf,
     latest_revisions,
-    month_pdf,
     range_zip,
     signed_pdf_file,
 )
@@ -106,7 +114,14 @@ def index():
         clipped=clipped,
         max_days=MAX_RANGE_DAYS,
         too_long=(end - start).days >= MAX_RANGE_DAYS,
+        sign_month=_month_to_sign(commune, end),
     )
+
+
+def _month_to_sign(commune, day: dt.date) -> dt.date:
+    """The month a leader would sign from the list: ``day``'s if it has ended, else the one before."""
+    first = day.replace(day=1)
+    return first if month_ended(commune, first) else (first - dt.timedelta(days=1)).replace(day=1)
 
 
 @bp.get("/pdf/daily/<day>.pdf")
@@ -166,20 +181,54 @@ def range_archive():
     )
 
 
+def _month_document(first: dt.date, kind: str):
+    """The signed month document when the leader signed the month, the draft otherwise."""
+    return _pdf(*month_document_pdf(current_commune(), first, kind))
+
+
 @bp.get("/pdf/month/<month>.pdf")
 @allowed("pull_pdfs")
 def month(month: str):
-    first = _month(month)
-    with force_locale("vi"):
-        return _pdf(month_pdf(current_commune(), first), f"{current_commune().code}_{month}_tong-hop.pdf")
+    return _month_document(_month(month), months.SUMMARY)
 
 
 @bp.get("/pdf/month/<month>/late.pdf")
 @allowed("pull_pdfs")
 def month_late(month: str):
+    return _month_document(_month(month), months.LATE_LIST)
+
+
+@bp.route("/pdf/month/<month>/sign", methods=["GET", "POST"])
+@allowed("sign")
+def month_sign(month: str):
+    """The leader's page: what the month's documents will say, then signing them."""
     first = _month(month)
-    with force_locale("vi"):
-        return _pdf(late_list_pdf(current_commune(), first), f"{current_commune().code}_{month}_tre-han.pdf")
+    commune = current_commune()
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            signed = sign_month(commune, first, current_user)
+        except CannotSignMonth as refusal:
+            errors = refusal.problems
+        except IntegrityError:
+            # Another document took the same register number meanwhile (or a double click signed the month).
+            db.session.rollback()
+            errors = [
+                _(
+                    "Số văn bản vừa được cấp cho một văn bản khác (hoặc tháng vừa được ký ở một yêu cầu khác); "
+                    "tài liệu tháng chưa được ký, hãy xem lại trang này rồi bấm ký lại."
+                )
+            ]
+        else:
+            numbers = ", ".join(doc.document_number for doc in signed)
+            flash(
+                _("Đã ký tài liệu tháng %(m)s: số %(numbers)s.", m=first.strftime("%m/%Y"), numbers=numbers), "success"
+            )
+            return redirect(url_for("pdf.month_sign", month=month), code=303)
+    state = month_state(commune, first)
+    return render_template(
+        "pdf/month_sign.html", state=state, month=month, m=first.strftime("%m/%Y"), errors=errors, months=months
+    ), (409 if errors else 200)
 
 
 # --- automated pulls with a per-reviewer token -------------------------------------------------
@@ -220,6 +269,29 @@ def api_daily(day: str):
         return {"error": "not_found", "detail": "no signed report for that day"}, 404
     with force_locale("vi"):
         return _signed(revision)
+
+
+@bp.get("/api/v1/months/<month>.pdf")
+@token_required
+def api_month(month: str):
+    return _api_month(month, months.SUMMARY)
+
+
+@bp.get("/api/v1/months/<month>/late.pdf")
+@token_required
+def api_month_late(month: str):
+    return _api_month(month, months.LATE_LIST)
+
+
+def _api_month(month: str, kind: str):
+    """A signed month document for an automated pull; only signed ones (a draft is for people)."""
+    first = periods.parse_month(month)
+    if first is None:
+        return {"error": "bad_month", "detail": "use YYYY-MM"}, 400
+    signed = current_edition(current_commune().id, first, kind)
+    if signed is None:
+        return {"error": "not_found", "detail": "the leader has not signed that month's documents"}, 404
+    return _pdf(stored_pdf(signed), months.filename(current_commune().code, first, kind, signed.edition))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

@@ -101,45 +101,94 @@ def _zip_time(revision: ReportRevision) -> tuple[int, int, int, int, int, int]:
     return (moment.tm_year, moment.tm_mon, moment.tm_mday, moment.tm_hour, moment.tm_min, moment.tm_sec)
 
 
-def signed_days(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, inputs.SignedDay]:
-    """Each signed day's latest figures, whether its first signature was late, its revision."""
+def month_revisions(
+    commune_id: int, start: dt.date, end: dt.date
+) -> tuple[dict[dt.date, ReportRevision], dict[dt.date, bool]]:
+    """Each signed day's latest revision, and whether that day's first signature was late."""
     rows = db.session.scalars(
         db.select(ReportRevision)
         .join(DailyReport)
         .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
         .order_by(ReportRevision.revision)
     ).all()
-    first: dict[dt.date, ReportRevision] = {}
+    first_late: dict[dt.date, bool] = {}
     latest: dict[dt.date, ReportRevision] = {}
     for row in rows:
-        first.setdefault(row.report.date, row)
+        first_late.setdefault(row.report.date, row.late)
         latest[row.report.date] = row
+    return latest, first_late
+
+
+def as_signed_days(
+    latest: dict[dt.date, ReportRevision], first_late: dict[dt.date, bool]
+) -> dict[dt.date, inputs.SignedDay]:
     return {
-        day: inputs.SignedDay(row.document["figures"], first[day].late, row.revision) for day, row in latest.items()
+        day: inputs.SignedDay(row.document["figures"], first_late[day], row.revision) for day, row in latest.items()
     }
 
 
-def month_pdf(commune: Commune, first: dt.date) -> bytes:
-    """The month summary from signed revisions only (a draft day is "not reported")."""
-    start, end = periods.month_bounds(first)
-    data = inputs.month_input(
+def signed_days(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, inputs.SignedDay]:
+    """Each signed day's latest figures, whether its first signature was late, its revision."""
+    return as_signed_days(*month_revisions(commune_id, start, end))
+
+
+def month_input(
+    commune: Commune,
+    first: dt.date,
+    latest: dict[dt.date, ReportRevision],
+    first_late: dict[dt.date, bool],
+    now: dt.datetime,
+    *,
+    signing: inputs.MonthSigning | None = None,
+) -> monthly.MonthInput:
+    """The month summary of these signed revisions: a draft unless ``signing`` signs it."""
+    return inputs.month_input(
         commune.name,
         commune.province_name,
         commune.code,
         first,
-        signed_days(commune.id, start, end),
-        clock.now(),
+        as_signed_days(latest, first_late),
+        now,
         commune.deadline,
         symbol=commune.document_symbol,
+        signing=signing,
+        draft=signing is None,
     )
-    return monthly.build_month(data).data
+
+
+def late_list_input(
+    commune: Commune,
+    first: dt.date,
+    latest: dict[dt.date, ReportRevision],
+    now: dt.datetime,
+    *,
+    signing: inputs.MonthSigning | None = None,
+) -> monthly.LateListInput:
+    """The late-dossier list of these signed revisions: a draft unless ``signing`` signs it."""
+    docs = {day: revision.document for day, revision in latest.items()}
+    return inputs.late_list_input(
+        commune.name,
+        commune.province_name,
+        commune.code,
+        first,
+        inputs.late_groups(docs),
+        now,
+        symbol=commune.document_symbol,
+        signing=signing,
+        draft=signing is None,
+    )
+
+
+def month_pdf(commune: Commune, first: dt.date) -> bytes:
+    """The month summary's unsigned draft, from signed revisions only (a draft day is "not
+    reported"), watermarked "BẢN NHÁP": the signed one is built once, when the leader signs it."""
+    start, end = periods.month_bounds(first)
+    latest, first_late = month_revisions(commune.id, start, end)
+    return monthly.build_month(month_input(commune, first, latest, first_late, clock.now())).data
 
 
 def late_list_pdf(commune: Commune, first: dt.date) -> bytes:
-    """The month's late dossiers and explanations, from the latest signed revision of each day."""
+    """The late-dossier list's unsigned draft, from the latest signed revision of each day."""
     start, end = periods.month_bounds(first)
-    docs = {day: revision.document for day, revision in latest_revisions(commune.id, start, end).items()}
-    data = inputs.late_list_input(
-        commune.name, commune.province_name, commune.code, first, inputs.late_groups(docs), clock.now()
-    )
-    return monthly.build_late_list(data).data
+    latest, _first_late = month_revisions(commune.id, start, end)
+    return monthly.build_late_list(late_list_input(commune, first, latest, clock.now())).data

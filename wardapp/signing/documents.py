@@ -185,25 +185,38 @@ def _party_image(folder: Path, name: str) -> bytes | None:
 def build_signed_pdf(revision: ReportRevision) -> bytes:
     """Lay out the revision, embed its payload and JWS, and sign it as the leader, then as the
     commune; every time in the signatures is the revision's ``signed_at``."""
-    commune = Commune.installed()
-    leader = revision.signed_by
     with force_locale("vi"):
         built = document.build_daily(revision_input(revision))
     data = verification.attach_payload(built.data, revision.payload, revision.jws)
+    return sign_twice(
+        data,
+        built.signature_rect,
+        leader=revision.signed_by,
+        signed_at=revision.signed_at.replace(tzinfo=dt.UTC),
+        reason=f"Báo cáo ngày {revision.report.date:%d/%m/%Y} ({revision.report_key})",
+    )
+
+
+def sign_twice(
+    data: bytes, rect: tuple[float, float, float, float] | None, *, leader, signed_at: dt.datetime, reason: str
+) -> bytes:
+    """The two PAdES signatures of a commune document: ``leader``'s certificate, then the commune's
+    (its seal over the left third of the leader's appearance), both timed at ``signed_at``."""
+    commune = Commune.installed()
     organisation = f"UBND {commune.name}"
     leader_folder = ensure_leader_certificate(commune, leader)
     commune_folder = ensure_certificate(commune)
     pades = _signing()
     return pades.sign_document(
         data,
-        built.signature_rect,
+        rect,
         signer=pades.Party(leader_folder, leader.full_name, _party_image(leader_folder, SIGNATURE_IMAGE_FILE)),
         organisation=pades.Party(commune_folder, organisation, _party_image(commune_folder, SEAL_FILE)),
         signing=pades.Signing(
-            signed_at=revision.signed_at.replace(tzinfo=dt.UTC),
+            signed_at=signed_at,
             organisation=organisation,
             location=f"{commune.name}, {commune.province_name}",
-            reason=f"Báo cáo ngày {revision.report.date:%d/%m/%Y} ({revision.report_key})",
+            reason=reason,
         ),
         services=signing_services(),
     )

@@ -67,3 +67,58 @@ class ReportRevision(Model):
     @property
     def document(self) -> dict:
         return json.loads(self.payload)
+
+
+class RegisterEntry(Model):
+    """The "BC" document register: one row per number given in a calendar year, whichever document
+    took it (a daily report's revision, a month summary, a late-dossier list). The primary key is
+    what makes "a number is never given twice in a year" hold across all of them, even when two
+    signatures race."""
+
+    __tablename__ = "register_entries"
+
+    register_year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    register_number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20))  # daily | month_summary | late_list
+    document_id: Mapped[str] = mapped_column(String(60))  # report_key or the month document's id
+    document_number: Mapped[str] = mapped_column(String(40))  # "07/BC-UBND", as printed
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MonthDocument(Model):
+    """One signed edition of a month document (the summary or the late-dossier list): the JSON it
+    embeds (which signed revisions it summarises), its register number and the stored PDF's hash.
+    A later edition (a day corrected after signing) supersedes it; both are kept."""
+
+    __tablename__ = "month_documents"
+    __table_args__ = (
+        UniqueConstraint("commune_id", "month", "kind", "edition", name="uq_month_documents_edition"),
+        UniqueConstraint("register_year", "register_number", name="uq_month_documents_register"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    month: Mapped[dt.date] = mapped_column()  # the first day of the month
+    kind: Mapped[str] = mapped_column(String(20))  # core.months.SUMMARY | LATE_LIST
+    edition: Mapped[int] = mapped_column()
+    document_id: Mapped[str] = mapped_column(String(60), unique=True)  # "20242:2026-10:tong-hop:b1"
+    register_year: Mapped[int] = mapped_column()
+    register_number: Mapped[int] = mapped_column()
+    document_number: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the embedded JSON, exactly
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column()  # UTC, naive, whole seconds
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    superseded_at: Mapped[dt.datetime | None] = mapped_column()
+    superseded_by: Mapped[str | None] = mapped_column(String(60))  # the newer edition's document_id
+
+    signed_by = relationship("User")
+
+    @property
+    def document(self) -> dict:
+        return json.loads(self.payload)
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_at is None

@@ -31,7 +31,7 @@ from wardapp.outbox.models import OutboxEntry
 from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.reports.operations import figures_between
 from wardapp.signing import documents, keys
-from wardapp.signing.models import ReportRevision
+from wardapp.signing.models import RegisterEntry, ReportRevision
 from wardapp.tasks.operations import task_states
 from wardapp.team.operations import team_of, team_state
 
@@ -170,11 +170,22 @@ def build_document(commune: Commune, report: DailyReport, signer, signed_at, lat
 
 
 def next_register_number(year: int) -> int:
-    """The next number of the year's register (Decree 30: numbering restarts each 1 January)."""
+    """The next number of the year's BC register (Decree 30: numbering restarts each 1 January),
+    shared by daily reports and month documents."""
     last = db.session.scalar(
-        db.select(db.func.max(ReportRevision.register_number)).filter(ReportRevision.register_year == year)
+        db.select(db.func.max(RegisterEntry.register_number)).filter(RegisterEntry.register_year == year)
     )
     return (last or 0) + 1
+
+
+def enter_register(year: int, number: int, kind: str, document_id: str, document_number: str) -> RegisterEntry:
+    """Take ``number`` in the register, in the caller's transaction: its primary key refuses the
+    commit should another signature have taken the same number meanwhile."""
+    entry = RegisterEntry(
+        register_year=year, register_number=number, kind=kind, document_id=document_id, document_number=document_number
+    )
+    db.session.add(entry)
+    return entry
 
 
 def sign_report(
@@ -232,6 +243,10 @@ def sign_report(
         document_number=document["document_number"],
     )
     revision.report, revision.signed_by = report, user
+    # The number first: one another signature took meanwhile fails here (IntegrityError), before
+    # any PDF is built, and nothing is signed.
+    enter_register(register_year, register_number, "daily", revision.report_key, document["document_number"])
+    db.session.flush()
     db.session.add(revision)
     db.session.add(OutboxEntry(revision=revision))
     pending = _prepare_pdf(revision)

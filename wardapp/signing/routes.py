@@ -82,9 +82,13 @@ def sign(day: str):
             db.session.rollback()
             errors, error_field = refusal.problems, refusal.field
         except (IntegrityError, StaleDataError):
-            # Two sign requests at once (a double click): the other one signed; this one changes nothing.
             db.session.rollback()
-            raise FrozenReport(report) from None
+            db.session.refresh(report)
+            if report.frozen:
+                # Two sign requests at once (a double click): the other one signed; this one changes nothing.
+                raise FrozenReport(report) from None
+            # Another document (another day's, or a month's) took the same register number meanwhile.
+            errors = [_("Số văn bản vừa được cấp cho một văn bản khác; báo cáo chưa được ký, hãy bấm ký lại.")]
         else:
             flash(_("Đã ký báo cáo %(id)s. Báo cáo đang được gửi lên thành phố.", id=revision.report_key), "success")
             return redirect(url_for("signing.revisions", day=report.date.isoformat()), code=303)

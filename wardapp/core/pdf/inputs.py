@@ -363,12 +363,12 @@ def day_state(day: dt.date, signed: SignedDay | None, now: dt.datetime, deadline
 
 
 def month_heading(
-    commune_name: str, first: dt.date, now: dt.datetime, doc_type: str, summary: str, symbol: str
+    commune_name: str, first: dt.date, now: dt.datetime, doc_type: str, summary: str, symbol: str, number: str = ""
 ) -> official.Heading:
     return official.Heading(
         issuer=official.issuer_of(commune_name),
-        number="",  # numbered in the register when the month document is signed
-        symbol=symbol,
+        number=number,  # "" until the register numbers the document when the leader signs it
+        symbol=number.split("/", 1)[1] if "/" in number else symbol,
         place_date=official.place_date_line(official.place_name(commune_name), now.date()),
         doc_type=doc_type,
         summary=summary,
@@ -384,6 +384,29 @@ def unsigned_signer(province_name: str) -> official.Signer:
     )
 
 
+@dataclass(frozen=True)
+class MonthSigning:
+    """What a signed month document adds to the draft: its register number, its signer (the slot
+    the PAdES signatures fill) and the JSON it embeds; the heading's date is ``signed_at``'s."""
+
+    number: str  # "07/BC-UBND"
+    signer_name: str
+    signer_position: str
+    signed_at: dt.datetime  # aware
+    attachment: archive.Attachment
+
+
+def month_signer(province_name: str, signing: MonthSigning | None) -> official.Signer:
+    if signing is None:
+        return unsigned_signer(province_name)
+    return official.Signer(
+        titles=official.signer_titles(signing.signer_position),
+        name=signing.signer_name,
+        recipients=recipients(province_name),
+        archive_line=ARCHIVE_LINE,
+    )
+
+
 def month_input(
     commune_name: str,
     province_name: str,
@@ -394,8 +417,12 @@ def month_input(
     deadline: dt.time,
     *,
     symbol: str = DEFAULT_SYMBOL,
+    signing: MonthSigning | None = None,
+    draft: bool = False,
 ) -> MonthInput:
-    """Shared by the commune app and the city intake; ``days`` holds signed revisions only."""
+    """Shared by the commune app and the city intake; ``days`` holds signed revisions only.
+    ``signing`` numbers, dates and signs it (then ``now`` is its ``signed_at``); ``draft`` marks the
+    commune's unsigned preview as such."""
     start, end = periods.month_bounds(first)
     today = now.date()
     header = [
@@ -499,14 +526,17 @@ def month_input(
             "BÁO CÁO",
             f"Tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính công tháng {month_text}",
             symbol,
+            signing.number if signing else "",
         ),
-        signer=unsigned_signer(province_name),
+        signer=month_signer(province_name, signing),
         meta=official.Archival(
             title=f"Báo cáo tổng hợp tháng {month_text} — {commune_name}",
             author=f"Ủy ban nhân dân {commune_name}",
             subject=f"{code}:{first:%Y-%m}",
-            issued_at=now,
+            issued_at=signing.signed_at if signing else now,
+            attachments=(signing.attachment,) if signing else (),
         ),
+        draft=draft,
         commune_name=commune_name,
         month_text=month_text,
         header=header,
@@ -559,20 +589,33 @@ def late_list_input(
     groups: list[tuple[str, list[list[str]]]],
     now: dt.datetime,
     *,
-    symbol: str = "DS-UBND",
+    symbol: str = DEFAULT_SYMBOL,
+    signing: MonthSigning | None = None,
+    draft: bool = False,
 ) -> LateListInput:
+    """The month's late dossiers as a report ("BÁO CÁO", numbered in the same BC register as the
+    daily reports and the month summary): Decree 30 has no "danh sách" document type, and an
+    appendix (phụ lục) has no number of its own to be filed under."""
     month_text = first.strftime("%m/%Y")
     return LateListInput(
         heading=month_heading(
-            commune_name, first, now, "DANH SÁCH", f"Hồ sơ trễ hạn và giải trình tháng {month_text}", symbol
+            commune_name,
+            first,
+            now,
+            "BÁO CÁO",
+            f"Danh sách hồ sơ trễ hạn và giải trình tháng {month_text}",
+            symbol,
+            signing.number if signing else "",
         ),
-        signer=unsigned_signer(province_name),
+        signer=month_signer(province_name, signing),
         meta=official.Archival(
             title=f"Danh sách hồ sơ trễ hạn tháng {month_text} — {commune_name}",
             author=f"Ủy ban nhân dân {commune_name}",
             subject=f"{code}:{first:%Y-%m}:tre-han",
-            issued_at=now,
+            issued_at=signing.signed_at if signing else now,
+            attachments=(signing.attachment,) if signing else (),
         ),
+        draft=draft,
         commune_name=commune_name,
         month_text=month_text,
         groups=groups,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table
 
 from wardapp.core.pdf import charts, official
 from wardapp.core.pdf.official import CONTENT_W
@@ -32,6 +32,7 @@ class MonthInput:
     estimate_summary: str
     trend: charts.Trend | None
     overview: list[str]  # the opening paragraphs: days signed, late, corrected, missing, not yet due
+    draft: bool = False  # the commune's unsigned preview: watermarked, never PDF/A, never signed
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class LateListInput:
     commune_name: str
     month_text: str
     groups: list[tuple[str, list[list[str]]]]  # ("officer, unit (n hồ sơ)", rows)
+    draft: bool = False
 
 
 def _table(
@@ -85,7 +87,11 @@ def build_month(data: MonthInput) -> official.Built:
     story = official.heading_flow(data.heading)
     story += [Paragraph(esc(line), STYLES["body"]) for line in data.overview]
     story += [
-        Paragraph("I. SỐ LIỆU THEO NGÀY", STYLES["section"]),
+        # The day table starts under the overview and runs on to page 2 (kept with its heading it
+        # would move whole to page 2 and leave page 1 mostly empty); the heading is never left
+        # alone at the foot of a page.
+        CondPageBreak(40 * mm),
+        Paragraph("I. SỐ LIỆU THEO NGÀY", STYLES["subsection"]),
         _table(
             data.header,
             [*data.rows, data.totals],
@@ -126,8 +132,8 @@ def build_month(data: MonthInput) -> official.Built:
             STYLES["body"],
         ),
     ]
-    story.append(official.signature_flow(data.signer, sink, draft=False, tail=estimate))
-    return official.build(story, sink, meta=data.meta)
+    story.append(official.signature_flow(data.signer, sink, draft=data.draft, tail=estimate))
+    return official.build(story, sink, meta=data.meta, draft=data.draft)
 
 
 def build_late_list(data: LateListInput) -> official.Built:
@@ -155,5 +161,5 @@ def build_late_list(data: LateListInput) -> official.Built:
             ),
         ]
     closing = Paragraph("Danh sách này được công khai theo quy định./.", STYLES["body"])
-    story.append(official.signature_flow(data.signer, sink, draft=False, tail=[Spacer(1, 3 * mm), closing]))
-    return official.build(story, sink, meta=data.meta)
+    story.append(official.signature_flow(data.signer, sink, draft=data.draft, tail=[Spacer(1, 3 * mm), closing]))
+    return official.build(story, sink, meta=data.meta, draft=data.draft)

@@ -19,6 +19,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from wardapp.core.months import SUFFIX as MONTH_SUFFIX
 from wardapp.core.pdf.threads import outside_event_loop
 
 PAYLOAD_NAME, JWS_NAME = "payload.json", "report.jws"
@@ -96,6 +97,12 @@ def signed_payload(files: dict[str, bytes]) -> bytes | None:
     """The embedded payload: ``payload.json``, or ``<report>.payload.json`` as the PDF/A builder
     names its associated file."""
     return _named(files, PAYLOAD_NAME, ".payload.json")
+
+
+def month_document(files: dict[str, bytes]) -> bytes | None:
+    """The JSON a signed month document embeds (``core.months``): which signed days it summarises."""
+    found = [data for name, data in sorted(files.items()) if name.endswith(MONTH_SUFFIX)]
+    return found[0] if len(found) == 1 else None
 
 
 def signed_jws(files: dict[str, bytes]) -> bytes | None:
