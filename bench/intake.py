@@ -81,6 +81,11 @@ def parse_args() -> argparse.Namespace:
         default="s3",
         help="photos and PDFs: S3 (SeaweedFS) or a folder (default s3)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the workers under cProfile (CPU time) and print where their CPU went (slower)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when the target is missed")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "intake.json")
     return parser.parse_args()
@@ -277,16 +282,22 @@ def check_one_in_process(first: Prepared, keys: dict, code: str) -> None:
 # --- the server ---------------------------------------------------------------------------------
 
 
-def start_server(instance: Path, port: int, workers: int, log: Path, config: dict) -> subprocess.Popen:
+def start_server(
+    instance: Path, port: int, workers: int, log: Path, config: dict, profile_dir: Path | None = None
+) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARDAPP_CITY_")}  # only what we set
     env.pop("CITY_DATABASE_URL", None)
     env["WARDAPP_CITY_INSTANCE_PATH"] = str(instance)
     env["WARDAPP_CITY_CITY_PUBLIC_URL"] = f"http://{HOST}:{port}"
     env.update({f"WARDAPP_CITY_{name}": str(value) for name, value in config.items()})
+    command = [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers)]
+    if profile_dir is not None:
+        env["WARDAPP_BENCH_PROFILE_DIR"] = str(profile_dir)
+        command += ["--config", str(ROOT / "bench" / "gunicorn_profile.py")]
     with open(log, "w") as out:
         return subprocess.Popen(
-            [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers), "wardapp.city.app:create_app()"],
+            [*command, "wardapp.city.app:create_app()"],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -307,6 +318,19 @@ def wait_until_up(base: str, server: subprocess.Popen, log: Path, timeout: float
             pass
         time.sleep(0.2)
     sys.exit(f"gunicorn did not answer within {timeout:.0f} s:\n{log.read_text()}")
+
+
+def wait_until_idle(pid: int, timeout: float = 120) -> None:
+    """Until the server's processes stop using CPU: a worker still importing and warming up when
+    the clock starts would count its boot as the pushes' cost."""
+    deadline = time.monotonic() + timeout
+    before = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - before < 0.02:
+            return
+        before = now
 
 
 def cpu_seconds(pid: int) -> float:
@@ -366,6 +390,35 @@ def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: floa
             results.append(future.result())
     seconds = time.perf_counter() - origin
     return seconds, [(s, ms, at) for s, ms, at, _ in results], [d for *_, d in results if d]
+
+
+def print_profile(folder: Path, reports: int) -> None:
+    """Where the workers' CPU went (all workers together, from boot to exit), per report: by
+    package, then the functions with the most cumulative time."""
+    import pstats
+    from collections import Counter
+
+    files = sorted(folder.glob("worker-*.prof"))
+    if not files:
+        print("no worker profile was written", file=sys.stderr)
+        return
+    stats = pstats.Stats(*[str(f) for f in files])
+    packages: Counter[str] = Counter()
+    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if "site-packages/" in filename:
+            where = filename.split("site-packages/", 1)[1].split("/", 1)[0]
+        elif "/wardapp/" in filename:
+            where = "wardapp/" + filename.split("/wardapp/", 1)[1]
+        elif filename == "~":
+            where = name
+        else:
+            where = "python: " + Path(filename).name
+        packages[where] += own
+    total = sum(packages.values())
+    print(f"\nworkers' CPU under cProfile: {total:.1f} s, {total / reports * 1000:.1f} ms per report; by package:")
+    for where, own in packages.most_common(20):
+        print(f"  {own / reports * 1000:7.2f} ms  {own / total:6.1%}  {where}")
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 def stored(instance: Path, config: dict, s3) -> dict[str, int]:
@@ -469,9 +522,12 @@ def main() -> int:
         port = free_port()
         base = f"http://{HOST}:{port}"
         log = workdir / "gunicorn.log"
-        server = start_server(instance, port, args.workers, log, config)
+        profile_dir = workdir / "profiles" if args.profile else None
+        if profile_dir is not None:
+            profile_dir.mkdir()
+        server = start_server(instance, port, args.workers, log, config, profile_dir)
         wait_until_up(base, server, log)
-        time.sleep(1)  # let every worker finish booting (create_app) before the clock starts
+        wait_until_idle(server.pid)  # every worker booted (create_app, its warm-up) before the clock starts
         load_before = os.getloadavg()[0]
         print(f"pushing from {args.threads} clients to {base} ({args.workers} gunicorn workers) ...", file=sys.stderr)
         service_pids = {name: pid for name, pid in service_processes(running).items() if pid}
@@ -482,6 +538,8 @@ def main() -> int:
         services_cpu = {name: cpu_seconds(pid) - services_cpu[name] for name, pid in service_pids.items()}
         stop_server(server)
         server = None
+        if profile_dir is not None:
+            print_profile(profile_dir, len(reports))
 
         counts = stored(instance, config, s3)
         statuses: dict[str, int] = {}

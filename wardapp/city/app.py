@@ -7,9 +7,11 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
+from tempfile import SpooledTemporaryFile
+from typing import IO
 
 import click
-from flask import Flask, g, has_request_context, session
+from flask import Flask, Request, g, has_request_context, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
 from sqlalchemy import event
@@ -24,7 +26,7 @@ from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
 from wardapp.core import i18n as core_i18n
-from wardapp.core import settings
+from wardapp.core import schema, settings, units
 from wardapp.platform import requestlog
 
 assert models  # every model is imported, so Alembic sees the whole schema
@@ -79,6 +81,22 @@ class CityDefaults:
     LOGIN_TRUSTED_DAYS = 30  # an address with a success this recent is the owner's usual place
 
 
+# A file part up to this size stays in memory while the request is read (a photo of a push is read
+# whole anyway, to hash and store it); a larger one is spooled to a temporary file.
+PART_IN_MEMORY = 16 * 1000 * 1000
+
+
+class CityRequest(Request):
+    """Werkzeug writes every file part of a request over 500 KB to a temporary file on disk; a push
+    (three 300 KB photos) then costs three files created, written, read back and deleted before
+    anything is checked. Here a part stays in memory up to ``PART_IN_MEMORY``."""
+
+    def _get_file_stream(
+        self, total_content_length: int | None, content_type: str | None, filename=None, content_length=None
+    ) -> IO[bytes]:
+        return SpooledTemporaryFile(max_size=PART_IN_MEMORY, mode="rb+")  # the request closes it
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     instance = (
         (overrides or {}).get("INSTANCE_PATH")
@@ -92,6 +110,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.request_class = CityRequest
     routing.install(app.url_map)  # before any route: ids beyond 64 bits are 404s
     instance_dir = Path(app.instance_path)
     instance_dir.mkdir(parents=True, exist_ok=True)
@@ -120,7 +139,27 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)
+    if _serving(app):
+        _warm_up(app)
     return app
+
+
+def _serving(app: Flask) -> bool:
+    """A server process (gunicorn's worker), not a test app or a ``flask`` command."""
+    return not (app.testing or app.debug) and click.get_current_context(silent=True) is None
+
+
+def _warm_up(app: Flask) -> None:
+    """Load, as the worker boots, what the first push would otherwise load while a commune waits:
+    the official list of units, the compiled JSON Schema, Pillow's image formats and the store's
+    client (boto3's import and its client take about 0.5 s of CPU; measured, docs/PERFORMANCE.md)."""
+    from PIL import Image
+
+    units.all_units()
+    schema.validator()
+    Image.init()
+    with app.app_context():
+        blobs.store().warm_up()
 
 
 def _secret_key(config: dict, instance_dir: Path) -> str:

@@ -45,6 +45,9 @@ class Store(Protocol):
     def describe(self) -> str:
         """Where the blobs are, for logs and messages (never a secret)."""
 
+    def warm_up(self) -> None:
+        """Make what the first request would make (a server calls it as it boots)."""
+
 
 def check_key(key: str) -> str:
     """A relative, normalised POSIX path: no ``..``, no leading slash, no empty part."""
@@ -79,6 +82,9 @@ class LocalStore:
 
     def describe(self) -> str:
         return f"folder {self.root}"
+
+    def warm_up(self) -> None:
+        pass
 
 
 class S3Store:
@@ -168,6 +174,9 @@ class S3Store:
 
     def delete(self, key: str) -> None:
         self.client().delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def warm_up(self) -> None:
+        self.client()  # imports boto3 and builds its client (no request is sent)
 
     def describe(self) -> str:
         where = self.endpoint or "AWS S3"
