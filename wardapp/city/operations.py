@@ -229,27 +229,28 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         "pdf_sha256": pdf_sha256,
     }
     # A second push of the same report id racing this one fails here (unique report_id): the
-    # caller answers it from the row that won.
-    report_pk = db.session.execute(insert(ReceivedReport).values(row).returning(ReceivedReport.id)).scalar_one()
-    db.session.execute(
-        insert(ReceivedFigures).values(
-            report_pk=report_pk,
-            report_id=report_id,
-            commune_code=push.commune_code,
-            date=day,
-            revision=revision,
-            late=row["late"],
-            returned=False,
-            current=_becomes_current(push.commune_code, day, revision),
-            **facts.columns(push.payload),
-        )
-    )
+    # caller answers it from the row that won. Values go as parameters of constant statements
+    # (compiled once per process), not into the statement itself.
+    reports, figures = ReceivedReport.__table__, ReceivedFigures.__table__
+    report_pk = db.session.execute(insert(reports).returning(reports.c.id), row).scalar_one()
+    figures_row = {
+        "report_pk": report_pk,
+        "report_id": report_id,
+        "commune_code": push.commune_code,
+        "date": day,
+        "revision": revision,
+        "late": row["late"],
+        "returned": False,
+        "current": _becomes_current(push.commune_code, day, revision),
+        **facts.columns(push.payload),
+    }
+    db.session.execute(insert(figures), figures_row)
     photos = [
         {"report_pk": report_pk, "sha256": p["sha256"], "content_type": p["content_type"], "bytes": p["bytes"]}
         for p in push.payload["photos"]
     ]
     if photos:
-        db.session.execute(insert(ReceivedPhoto), photos)  # one executemany
+        db.session.execute(insert(ReceivedPhoto.__table__), photos)  # one executemany
     # Last: the desk's revision row is one row every push updates, locked until the commit.
     desk.changed()
     return 201, receipt(Stored(row["receipt_id"], report_id, now, push.payload_sha256))
@@ -273,16 +274,18 @@ def _becomes_current(commune_code: str, day: dt.date, revision: int) -> bool:
 
 def log_request(request, status: int, error: str = "", detail: str = "", report_id=None, commune=None) -> None:
     db.session.execute(
-        insert(IntakeLog).values(
-            ip=request.remote_addr,
-            method=request.method,
-            path=request.path[:200],
-            status=status,
-            error=error,
-            detail=detail[:2000],
-            report_id=report_id,
-            commune_code=commune,
-        )
+        insert(IntakeLog.__table__),
+        {
+            "at": utcnow(),
+            "ip": request.remote_addr,
+            "method": request.method,
+            "path": request.path[:200],
+            "status": status,
+            "error": error,
+            "detail": detail[:2000],
+            "report_id": report_id,
+            "commune_code": commune,
+        },
     )
 
 
