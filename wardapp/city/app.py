@@ -67,7 +67,14 @@ class CityDefaults:
     MAX_FORM_MEMORY_SIZE = 2 * 1000 * 1000  # one non-file field: the JWS of the largest report fits
     MAX_FORM_PARTS = 600  # the report, its PDF and up to 500 photos (the schema's limit)
     GRID_DAYS = 14
-    CITY_PDF_TRUST_DIR = ""  # roots for the communes' PDF signatures; empty: instance/pdf-trust
+    # National roots for the communes' PDF signatures (*.pem, the same files on every server); empty:
+    # instance/pdf-trust. A commune's own CA, enrolled with its key, is kept in the database.
+    CITY_PDF_TRUST_DIR = ""
+    # The department's signing key is kept in the database, encrypted with this passphrase (the same
+    # on every server; empty: derived from SECRET_KEY). Or a PKCS#11 token: CITY_SIGNING_FOLDER, a
+    # folder with its pkcs11.json on every server. See wardapp/city/signing.py.
+    CITY_SIGNING_KEY_PASSPHRASE = ""
+    CITY_SIGNING_FOLDER = ""
     # Photos and PDFs (core/storage.py): empty = this instance folder; or file:///folder, or
     # s3://bucket/prefix with the endpoint of any S3-compatible server (empty = AWS S3).
     STORE_URL = ""

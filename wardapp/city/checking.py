@@ -10,15 +10,13 @@ import io
 import re
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from flask import Blueprint, render_template, request
 
 from wardapp.city import blobs
 from wardapp.city.access import reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
-from wardapp.city.operations import trust_dir, trust_roots
+from wardapp.city.operations import every_root, trust_roots
 from wardapp.core import clock
 from wardapp.core.pdf import verification
 
@@ -59,14 +57,6 @@ def revision_state(received: ReceivedReport | None) -> tuple[str, ReceivedReport
     return ("superseded" if newer else "current"), newer
 
 
-def _every_root() -> list[x509.Certificate]:
-    """For a PDF naming no commune: every enrolled root (a signature still has to chain to one)."""
-    folder = trust_dir()
-    codes = ["", *sorted(p.name for p in folder.glob("*") if p.is_dir())]
-    roots = {cert.fingerprint(hashes.SHA256()): cert for code in codes for cert in trust_roots(code)}
-    return list(roots.values())
-
-
 def _claimed_in_text(data: bytes) -> tuple[str | None, str | None]:
     """A PDF made before payloads were embedded: the report id and the payload hash it prints."""
     import pypdf
@@ -90,7 +80,7 @@ def examine_pdf(data: bytes) -> Finding:
     claimed_sha = None
     if report_id is None:
         report_id, claimed_sha = _claimed_in_text(data)
-    roots = trust_roots(report_id.split(":", 1)[0]) if report_id else _every_root()
+    roots = trust_roots(report_id.split(":", 1)[0]) if report_id else every_root()
     check = verification.check_pdf(data, roots)
     received = _received(report_id)
     sha = check.payload_sha256 or claimed_sha

@@ -23,13 +23,13 @@ from wardapp.city.extensions import city_db as db
 from wardapp.city.models import (
     CityCommune,
     CityKey,
+    CityTrustedCA,
     IntakeLog,
     ReceivedFigures,
     ReceivedPhoto,
     ReceivedReport,
 )
 from wardapp.core.clock import utcnow
-from wardapp.core.files import write_atomic
 from wardapp.core.i18n import gettext as _
 from wardapp.core.units import all_units, find
 from wardapp.core.verify import Refusal, VerifiedPush
@@ -117,13 +117,15 @@ def enrol(
 
 
 def trust_dir() -> Path:
-    """Roots the communes' PDF signatures chain to: ``*.pem`` here for every commune (a national
-    CA), ``<code>/*.pem`` for one commune only (its local CA, enrolled with its key)."""
+    """National roots the communes' PDF signatures may chain to: ``*.pem`` here, configuration (the
+    same files on every server). Older intakes also kept each commune's CA here, in ``<code>/``:
+    still read. A commune's CA enrolled now is kept in the database (``enrol_ca``)."""
     configured = current_app.config.get("CITY_PDF_TRUST_DIR")
     return Path(configured) if configured else Path(current_app.instance_path) / "pdf-trust"
 
 
 def trust_roots(commune_code: str) -> list[x509.Certificate]:
+    """The roots a commune's PDF signatures may chain to: its enrolled CAs and the national ones."""
     folder = trust_dir()
     roots = []
     for path in sorted([*folder.glob("*.pem"), *(folder / commune_code).glob("*.pem")]):
@@ -131,11 +133,25 @@ def trust_roots(commune_code: str) -> list[x509.Certificate]:
             roots.extend(x509.load_pem_x509_certificates(path.read_bytes()))
         except ValueError:
             current_app.logger.warning("not a PEM certificate file: %s", path)
+    stored = db.session.scalars(
+        select(CityTrustedCA.pem).where(CityTrustedCA.commune_code == commune_code).order_by(CityTrustedCA.id)
+    )
+    roots.extend(x509.load_pem_x509_certificate(pem.encode("ascii")) for pem in stored)
     return roots
 
 
+def every_root() -> list[x509.Certificate]:
+    """For a PDF naming no commune: every root, national, enrolled or in the legacy folders."""
+    folder = trust_dir()
+    codes = {"", *(p.name for p in folder.glob("*") if p.is_dir())}
+    codes |= set(db.session.scalars(select(CityTrustedCA.commune_code).distinct()))
+    roots = {cert.fingerprint(hashes.SHA256()): cert for code in sorted(codes) for cert in trust_roots(code)}
+    return list(roots.values())
+
+
 def enrol_ca(code: str, pem: bytes) -> list[x509.Certificate]:
-    """Trust ``pem`` (one or more CA certificates) for the PDFs of commune ``code``."""
+    """Trust ``pem`` (one or more CA certificates) for the PDFs of commune ``code`` (the caller
+    commits)."""
     try:
         certs = x509.load_pem_x509_certificates(pem)
     except ValueError as error:
@@ -147,11 +163,13 @@ def enrol_ca(code: str, pem: bytes) -> list[x509.Certificate]:
             constraints = None
         if constraints is None or not constraints.ca:
             raise EnrolError(_("%(subject)s không phải chứng thư CA.", subject=cert.subject.rfc4514_string()))
-    folder = trust_dir() / code
-    folder.mkdir(parents=True, exist_ok=True)
     for cert in certs:
-        name = cert.fingerprint(hashes.SHA256()).hex()[:32] + ".pem"
-        write_atomic(folder / name, cert.public_bytes(serialization.Encoding.PEM))
+        fingerprint = cert.fingerprint(hashes.SHA256()).hex()
+        known = db.session.scalar(select(CityTrustedCA.id).filter_by(commune_code=code, fingerprint=fingerprint))
+        if known is None:
+            text = cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+            db.session.add(CityTrustedCA(commune_code=code, fingerprint=fingerprint, pem=text))
+    db.session.flush()
     return certs
 
 
