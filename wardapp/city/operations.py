@@ -10,13 +10,13 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from flask import current_app
 from joserfc.jwk import OKPKey
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 
 from wardapp.city import blobs, desk, facts, scope, signin
 from wardapp.city.extensions import city_db as db
@@ -217,7 +217,7 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
     existing = db.session.execute(select(*RECEIPT_COLUMNS).where(ReceivedReport.report_id == report_id)).first()
     if existing is not None:
         if existing.payload_sha256 == push.payload_sha256:
-            return 200, receipt(existing)
+            return 200, receipt(Stored(*existing))
         raise Refusal(409, "conflict", f"{report_id} was already received with other content")
     # Files first, then the row: a row never names a file that is not there. Both are
     # content-addressed, so a push that loses the race for the row leaves nothing wrong behind.
@@ -249,7 +249,7 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
     # A second push of the same report id racing this one fails here (unique report_id): the
     # caller answers it from the row that won. Values go as parameters of constant statements
     # (compiled once per process), not into the statement itself.
-    reports, figures = ReceivedReport.__table__, ReceivedFigures.__table__
+    reports, figures = _table(ReceivedReport), _table(ReceivedFigures)
     report_pk = db.session.execute(insert(reports).returning(reports.c.id), row).scalar_one()
     figures_row = {
         "report_pk": report_pk,
@@ -268,10 +268,15 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         for p in push.payload["photos"]
     ]
     if photos:
-        db.session.execute(insert(ReceivedPhoto.__table__), photos)  # one executemany
+        db.session.execute(insert(_table(ReceivedPhoto)), photos)  # one executemany
     # Last: the desk's revision row is one row every push updates, locked until the commit.
     desk.changed()
     return 201, receipt(Stored(row["receipt_id"], report_id, now, push.payload_sha256))
+
+
+def _table(model: type) -> Table:
+    """A model's table, for plain INSERTs (Core, not the ORM's unit of work)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def _becomes_current(commune_code: str, day: dt.date, revision: int) -> bool:
@@ -292,7 +297,7 @@ def _becomes_current(commune_code: str, day: dt.date, revision: int) -> bool:
 
 def log_request(request, status: int, error: str = "", detail: str = "", report_id=None, commune=None) -> None:
     db.session.execute(
-        insert(IntakeLog.__table__),
+        insert(_table(IntakeLog)),
         {
             "at": utcnow(),
             "ip": request.remote_addr,
