@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import hmac
 import http.client
+import os
 import re
 import ssl
 import threading
@@ -152,7 +153,7 @@ class SignedPut:
             connection = self._idle.pop() if self._idle else None
         if connection is None:
             connection = (
-                http.client.HTTPSConnection(self.host, self.port, timeout=60, context=ssl.create_default_context())
+                http.client.HTTPSConnection(self.host, self.port, timeout=60, context=_tls_context())
                 if self.https
                 else http.client.HTTPConnection(self.host, self.port, timeout=60)
             )
@@ -211,6 +212,11 @@ class SignedPut:
                 key = hmac.new(key, part.encode(), hashlib.sha256).digest()
             self._keys = {day: key}
         return key
+
+
+def _tls_context() -> ssl.SSLContext:
+    """The system's CAs, or ``AWS_CA_BUNDLE`` when set (as boto3 reads it for the same server)."""
+    return ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
 
 
 def _close_all(connections: list[http.client.HTTPConnection]) -> None:
