@@ -14,6 +14,7 @@ import click
 from flask import Flask, Request, g, has_request_context, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
+from PIL import Image
 from sqlalchemy import event
 
 from wardapp import ROOT
@@ -160,8 +161,6 @@ def _warm_up(app: Flask) -> None:
     """Load, as the worker boots, what the first push would otherwise load while a commune waits:
     the official list of units, the compiled JSON Schema, Pillow's image formats and the store's
     client (boto3's import and its client take about 0.5 s of CPU; measured, docs/PERFORMANCE.md)."""
-    from PIL import Image
-
     units.all_units()
     schema.validator()
     Image.init()
