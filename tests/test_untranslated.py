@@ -33,6 +33,9 @@ VIETNAMESE_ON_PURPOSE = {
     "pdfs.py": {"report_pdf"},
     # The verify page, rewritten on another branch with verify.html (see PENDING_TEMPLATES).
     "checking.py": {"verify"},
+    # The department's certificate names its province (or the country) in Vietnamese, as the
+    # consolidated report it signs does.
+    "signing.py": {"_create"},
 }
 
 
