@@ -190,3 +190,43 @@ def test_what_one_server_enrols_or_signs_with_is_the_other_servers_too(tmp_path)
         assert trust_roots("20194") == []
         assert signing.department_key().certificate() == legacy_cert
     assert not (tmp_path / "one" / "pdf-trust").exists() and not (tmp_path / "two" / "pdf-trust").exists()
+
+
+def test_a_cas_certificate_imported_by_command_signs_the_next_consolidated_report(city, reviewer, tmp_path):
+    """`city signing-key import FILE.p12` replaces the department's key (kept encrypted in the
+    database); the next consolidated report is signed with it, and `show` names it."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from wardapp.city import signing
+    from wardapp.core.pdf import signature
+
+    key, cert = signature.self_signed("Sở Khoa học và Công nghệ (CA thật)", "Thành phố Đà Nẵng", "48")
+    bundle = pkcs12.serialize_key_and_certificates(
+        b"so-khcn", key, cert, None, serialization.BestAvailableEncryption(b"mat-khau-p12")
+    )
+    (tmp_path / "so.p12").write_bytes(bundle)
+    runner = city.test_cli_runner()
+    wrong = runner.invoke(
+        args=["city", "signing-key", "import", str(tmp_path / "so.p12"), "--password-env", "P12"],
+        env={"P12": "sai"},
+    )
+    assert wrong.exit_code != 0 and "cannot read this PKCS#12" in wrong.output
+    done = runner.invoke(
+        args=["city", "signing-key", "import", str(tmp_path / "so.p12"), "--password-env", "P12"],
+        env={"P12": "mat-khau-p12"},
+    )
+    assert done.exit_code == 0, done.output
+    shown = runner.invoke(args=["city", "signing-key", "show"])
+    assert "CA thật" in shown.output and cert.fingerprint(hashes.SHA256()).hex() in shown.output
+
+    response = reviewer.get(f"/consolidated.pdf?period=day&on={YESTERDAY}")
+    assert response.status_code == 200
+    assert signature.verify_pdf(response.data, [cert])
+    with city.app_context():
+        assert signing.department_certificate() == cert
+        stored = city_db.session.scalar(city_db.select(signing.CitySigningKey.pkcs12))
+    assert (
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        not in stored
+    )  # the key is stored encrypted
