@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import http.client
 import io
 import json
 import os
@@ -31,11 +32,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -79,6 +80,11 @@ def parse_args() -> argparse.Namespace:
         choices=("s3", "local"),
         default="s3",
         help="photos and PDFs: S3 (SeaweedFS) or a folder (default s3)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the workers under cProfile (CPU time) and print where their CPU went (slower)",
     )
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when the target is missed")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "intake.json")
@@ -141,7 +147,24 @@ def unique_jpeg(base: bytes, label: str, size: int) -> bytes:
 class Prepared:
     report_id: str
     token: str
-    photos: list[tuple[str, bytes, str]]  # (filename, data, content type), as the sender sends them
+    photos: list[tuple[str, bytes, str]]  # (filename, data, content type): the first report's only
+    content_type: str = ""  # the multipart body, made once before the clock starts (multipart_body)
+    body: bytes = b""
+
+
+def multipart_body(token: str, photos: list[tuple[str, bytes, str]]) -> tuple[str, bytes]:
+    """The push as the outbox sender sends it (a ``report`` field, then one ``photos`` part per
+    photo), encoded once: the client is not what is measured, so it does no work while pushing."""
+    boundary = secrets.token_hex(16)
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="report"\r\n\r\n{token}\r\n'.encode("ascii")]
+    for filename, data, content_type in photos:
+        head = (
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{filename}\"\r\n"
+            f"Content-Type: {content_type}\r\n\r\n"
+        )
+        parts += [head.encode("ascii"), data, b"\r\n"]
+    parts.append(f"--{boundary}--\r\n".encode("ascii"))
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
 
 
 def build_city(instance: Path, units, config: dict) -> tuple[dict, float]:
@@ -236,7 +259,10 @@ def prepare_reports(units, keys: dict, day: dt.date, photos: int, photo_bytes: i
         token = jws.serialize_compact(
             {"alg": "Ed25519", "kid": kid, "typ": JWS_TYPE}, payload.encode(document), key, algorithms=["Ed25519"]
         )
-        prepared.append(Prepared(document["report_id"], token, files))
+        content_type, body = multipart_body(token, files)
+        # The photos are kept once, in the body (3 GB for the country); the first push's also apart
+        # for check_one_in_process.
+        prepared.append(Prepared(document["report_id"], token, files if n == 0 else [], content_type, body))
     return prepared
 
 
@@ -256,16 +282,22 @@ def check_one_in_process(first: Prepared, keys: dict, code: str) -> None:
 # --- the server ---------------------------------------------------------------------------------
 
 
-def start_server(instance: Path, port: int, workers: int, log: Path, config: dict) -> subprocess.Popen:
+def start_server(
+    instance: Path, port: int, workers: int, log: Path, config: dict, profile_dir: Path | None = None
+) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARDAPP_CITY_")}  # only what we set
     env.pop("CITY_DATABASE_URL", None)
     env["WARDAPP_CITY_INSTANCE_PATH"] = str(instance)
     env["WARDAPP_CITY_CITY_PUBLIC_URL"] = f"http://{HOST}:{port}"
     env.update({f"WARDAPP_CITY_{name}": str(value) for name, value in config.items()})
+    command = [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers)]
+    if profile_dir is not None:
+        env["WARDAPP_BENCH_PROFILE_DIR"] = str(profile_dir)
+        command += ["--config", str(ROOT / "bench" / "gunicorn_profile.py")]
     with open(log, "w") as out:
         return subprocess.Popen(
-            [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers), "wardapp.city.app:create_app()"],
+            [*command, "wardapp.city.app:create_app()"],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -288,6 +320,19 @@ def wait_until_up(base: str, server: subprocess.Popen, log: Path, timeout: float
     sys.exit(f"gunicorn did not answer within {timeout:.0f} s:\n{log.read_text()}")
 
 
+def wait_until_idle(pid: int, timeout: float = 120) -> None:
+    """Until the server's processes stop using CPU: a worker still importing and warming up when
+    the clock starts would count its boot as the pushes' cost."""
+    deadline = time.monotonic() + timeout
+    before = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - before < 0.02:
+            return
+        before = now
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and all its descendants alive now (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -308,37 +353,36 @@ def cpu_seconds(pid: int) -> float:
 
 
 def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: float):
-    """Every report once, from ``threads`` clients.
+    """Every report once, from ``threads`` clients, each body sent as prepared (``http.client``: the
+    lean client keeps the client's CPU, which shares the machine with the intake, small).
 
     Returns (seconds, [(status, ms, seconds since the start when sent)], errors)."""
-    local = threading.local()
+    host, port = urlsplit(base).hostname, urlsplit(base).port
     deadline = time.monotonic() + max_seconds
     origin = time.perf_counter()
 
     def send(item: Prepared) -> tuple[int, float, float, str]:
         if time.monotonic() > deadline:
             return 0, 0.0, time.perf_counter() - origin, "not sent: --max-seconds reached"
-        session = getattr(local, "session", None)
-        if session is None:
-            session = local.session = requests.Session()
-        files = [("photos", photo) for photo in item.photos]
         started = time.perf_counter()
+        # A new connection per push: gunicorn's sync workers close each one after the answer.
+        connection = http.client.HTTPConnection(host, port, timeout=60)
         try:
-            response = session.post(base + PUSH_PATH, data={"report": item.token}, files=files, timeout=60)
-        except requests.RequestException as error:
-            return (
-                -1,
-                (time.perf_counter() - started) * 1000,
-                started - origin,
-                f"{item.report_id}: {type(error).__name__}",
+            connection.request(
+                "POST",
+                PUSH_PATH,
+                body=item.body,
+                headers={"Content-Type": item.content_type, "Content-Length": str(len(item.body))},
             )
+            response = connection.getresponse()
+            status, text = response.status, response.read()
+        except (OSError, http.client.HTTPException) as error:
+            return -1, (time.perf_counter() - started) * 1000, started - origin, f"{item.report_id}: {error!r}"
+        finally:
+            connection.close()
         elapsed = (time.perf_counter() - started) * 1000
-        detail = (
-            ""
-            if response.status_code == 201
-            else f"{item.report_id}: HTTP {response.status_code} {response.text[:200]}"
-        )
-        return response.status_code, elapsed, started - origin, detail
+        detail = "" if status == 201 else f"{item.report_id}: HTTP {status} {text[:200]!r}"
+        return status, elapsed, started - origin, detail
 
     results = []
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="client") as pool:
@@ -346,6 +390,35 @@ def push_all(base: str, reports: list[Prepared], threads: int, max_seconds: floa
             results.append(future.result())
     seconds = time.perf_counter() - origin
     return seconds, [(s, ms, at) for s, ms, at, _ in results], [d for *_, d in results if d]
+
+
+def print_profile(folder: Path, reports: int) -> None:
+    """Where the workers' CPU went (all workers together, from boot to exit), per report: by
+    package, then the functions with the most cumulative time."""
+    import pstats
+    from collections import Counter
+
+    files = sorted(folder.glob("worker-*.prof"))
+    if not files:
+        print("no worker profile was written", file=sys.stderr)
+        return
+    stats = pstats.Stats(*[str(f) for f in files])
+    packages: Counter[str] = Counter()
+    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if "site-packages/" in filename:
+            where = filename.split("site-packages/", 1)[1].split("/", 1)[0]
+        elif "/wardapp/" in filename:
+            where = "wardapp/" + filename.split("/wardapp/", 1)[1]
+        elif filename == "~":
+            where = name
+        else:
+            where = "python: " + Path(filename).name
+        packages[where] += own
+    total = sum(packages.values())
+    print(f"\nworkers' CPU under cProfile: {total:.1f} s, {total / reports * 1000:.1f} ms per report; by package:")
+    for where, own in packages.most_common(20):
+        print(f"  {own / reports * 1000:7.2f} ms  {own / total:6.1%}  {where}")
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 def stored(instance: Path, config: dict, s3) -> dict[str, int]:
@@ -439,7 +512,7 @@ def main() -> int:
         reports = prepare_reports(units, keys, day, args.photos, args.photo_bytes)
         check_one_in_process(reports[0], keys, units[0].code)
         prepare_seconds = time.perf_counter() - started
-        upload_bytes = sum(len(r.token) + sum(len(d) for _, d, _ in r.photos) for r in reports)
+        upload_bytes = sum(len(r.body) for r in reports)
         print(
             f"  {len(reports)} reports signed, {len(reports) * args.photos} photos made "
             f"({upload_bytes / 1e9:.2f} GB to send) in {prepare_seconds:.1f} s",
@@ -449,9 +522,12 @@ def main() -> int:
         port = free_port()
         base = f"http://{HOST}:{port}"
         log = workdir / "gunicorn.log"
-        server = start_server(instance, port, args.workers, log, config)
+        profile_dir = workdir / "profiles" if args.profile else None
+        if profile_dir is not None:
+            profile_dir.mkdir()
+        server = start_server(instance, port, args.workers, log, config, profile_dir)
         wait_until_up(base, server, log)
-        time.sleep(1)  # let every worker finish booting (create_app) before the clock starts
+        wait_until_idle(server.pid)  # every worker booted (create_app, its warm-up) before the clock starts
         load_before = os.getloadavg()[0]
         print(f"pushing from {args.threads} clients to {base} ({args.workers} gunicorn workers) ...", file=sys.stderr)
         service_pids = {name: pid for name, pid in service_processes(running).items() if pid}
@@ -462,6 +538,8 @@ def main() -> int:
         services_cpu = {name: cpu_seconds(pid) - services_cpu[name] for name, pid in service_pids.items()}
         stop_server(server)
         server = None
+        if profile_dir is not None:
+            print_profile(profile_dir, len(reports))
 
         counts = stored(instance, config, s3)
         statuses: dict[str, int] = {}

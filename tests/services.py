@@ -399,8 +399,9 @@ class Gunicorn:
 def sign_s3_requests_with_the_real_clock() -> None:
     """The tests run the app at a frozen moment (time-machine, ``helpers.TEST_NOW``), but an S3
     server refuses a request signed more than 15 minutes away from its own clock, as AWS does.
-    botocore reads the time for its SigV4 signature through one function: give it the machine's
-    real clock, as every production intake has. Nothing else changes."""
+    botocore reads the time for its SigV4 signature through one function (the store's own signed
+    PUT through ``storage.signing_time``): give them the machine's real clock, as every production
+    intake has. Nothing else changes."""
     import datetime as dt
 
     import botocore.auth
@@ -413,3 +414,7 @@ def sign_s3_requests_with_the_real_clock() -> None:
 
     botocore.auth.get_current_datetime = real_now
     botocore.utils.get_current_datetime = real_now
+
+    import wardapp.core.storage  # the intake's own signed PUT, likewise
+
+    wardapp.core.storage.signing_time = lambda: real_now(remove_tzinfo=False)

@@ -110,6 +110,14 @@ def test_text_checks_find_bidi_and_controls_but_keep_line_breaks():
     assert text.forbidden_characters("Dòng 1\nDòng 2\tcột") == []
 
 
+def test_every_forbidden_character_is_unprintable_so_printable_text_is_passed_quickly():
+    """forbidden_characters skips the look at each character for printable text: that is right
+    only while no forbidden character of any code point is printable (checked over all of them)."""
+    sneaky = [chr(cp) for cp in range(0x110000) if chr(cp).isprintable() and text.forbidden_characters("\n" + chr(cp))]
+    assert sneaky == []
+    assert text.forbidden_characters("Nguyễn Văn A \u202e") == ["U+202E"]
+
+
 def test_a_bidi_override_in_a_name_is_refused_and_what_was_typed_is_kept(app, users, monkeypatch):
     use_quick_password_hashing(monkeypatch)
     admin = isolated_client(app)

@@ -13,13 +13,15 @@ from botocore.exceptions import ClientError
 from wardapp.core.storage import LocalStore, S3Store, StoreError, open_store
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", "s3", "s3-boto3-writes"])
 def store(request, tmp_path):
+    """The folder, S3 as the intake uses it on a self-hosted server (writes as signed PUTs of its
+    own, reads through boto3), and S3 with every write through boto3 (as on AWS S3 itself)."""
     if request.param == "local":
         return LocalStore(tmp_path / "blobs")
     s3 = request.getfixturevalue("s3_server")
     settings = s3.settings(s3.bucket, prefix=f"contract-{secrets.token_hex(6)}")
-    return open_store(
+    store = open_store(
         settings["STORE_URL"],
         default_root=tmp_path,
         endpoint=settings["STORE_ENDPOINT"],
@@ -27,6 +29,30 @@ def store(request, tmp_path):
         access_key_id=settings["STORE_ACCESS_KEY_ID"],
         secret_access_key=settings["STORE_SECRET_ACCESS_KEY"],
     )
+    assert isinstance(store, S3Store) and store.signed_put is not None
+    if request.param == "s3-boto3-writes":
+        store.signed_put = None
+    return store
+
+
+def test_what_the_signed_put_writes_is_read_back_whole_by_boto3_with_its_type(s3_server):
+    """The intake's own signed PUT and boto3 agree: the bytes, the content type, and a key with
+    characters a URL must escape."""
+    store = S3Store(
+        s3_server.bucket,
+        f"signed-{secrets.token_hex(4)}",
+        endpoint=s3_server.endpoint,
+        region=s3_server.REGION,
+        access_key_id=s3_server.access_key,
+        secret_access_key=s3_server.secret_key,
+    )
+    data = secrets.token_bytes(300_000)
+    assert store.create("rendered/20242_2026-11-21_r1 bản.pdf", data, "application/pdf") is True
+    answer = store.client().get_object(Bucket=store.bucket, Key=store._name("rendered/20242_2026-11-21_r1 bản.pdf"))
+    assert answer["Body"].read() == data and answer["ContentType"] == "application/pdf"
+    for _ in range(3):  # on the kept-alive connection
+        store.put("thumbs/a.jpg", data[:1000], "image/jpeg")
+    assert store.get("thumbs/a.jpg") == data[:1000]
 
 
 def test_it_gives_back_what_was_put_and_nothing_for_an_unknown_key(store):
@@ -104,6 +130,10 @@ def test_the_s3_server_refuses_wrong_credentials(s3_server, tmp_path):
         access_key_id=s3_server.access_key,
         secret_access_key="not-the-secret",
     )
+    with pytest.raises(ClientError) as refused:
+        store.put("photos/x", b"x")
+    assert refused.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    store.signed_put = None  # and through boto3
     with pytest.raises(ClientError):
         store.put("photos/x", b"x")
 

@@ -31,6 +31,9 @@ VIETNAMESE_ON_PURPOSE = {
     "consolidated.py": {"*"},
     # The note printed on a PDF rebuilt from a verified report: part of the document, kept once.
     "pdfs.py": {"report_pdf"},
+    # The department's certificate names its province (or the country) in Vietnamese, as the
+    # consolidated report it signs does.
+    "signing.py": {"_create"},
 }
 
 

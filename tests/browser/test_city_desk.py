@@ -120,9 +120,10 @@ def test_the_reviewer_follows_a_missing_commune_and_downloads_the_months_reports
             page.locator("#export-pdf").click()
         pdf = info.value.path().read_bytes()
         assert pdf.startswith(b"%PDF-")
-        from wardapp.city.consolidated import CERT_DIR
+        from wardapp.city import signing
 
-        certificate = signature.certificate(__import__("pathlib").Path(app.instance_path) / CERT_DIR)
+        with app.app_context():
+            certificate = signing.department_certificate()
         assert signature.verify_pdf(pdf, [certificate])
         from pypdf import PdfReader
 

@@ -48,7 +48,7 @@ def reviewer(city):
 
 
 def test_the_consolidated_report_is_signed_by_the_department_and_says_who_was_late(city, reviewer):
-    from wardapp.city.consolidated import cert_dir
+    from wardapp.city import signing
     from wardapp.core.pdf import signature
 
     response = reviewer.get(f"/consolidated.pdf?period=day&on={YESTERDAY}")
@@ -62,8 +62,7 @@ def test_the_consolidated_report_is_signed_by_the_department_and_says_who_was_la
     assert "Phường Liên Chiểu (20197)" in text  # missing
     assert "Chờ xác minh nguồn gốc đất" in text and "Phó Chủ tịch Lê Thị Hằng" in text
     with city.app_context():
-        folder = cert_dir()
-    certificate = signature.certificate(folder)
+        certificate = signing.department_certificate()
     assert "Sở Khoa học và Công nghệ" in certificate.subject.rfc4514_string()
     assert signature.verify_pdf(response.data, [certificate])
     tampered = bytearray(response.data)
@@ -160,3 +159,74 @@ def test_the_migration_fills_the_columns_of_reports_received_before_it(tmp_path)
         city_db.engine.dispose()
     assert rows[0][:3] == (1, 0, 12) and rows[1][:3] == (2, 1, 20)
     assert rows[1][3] == pytest.approx(20 / 38) and rows[1][4] == "48" and rows[1][5] == 1
+
+
+def test_what_one_server_enrols_or_signs_with_is_the_other_servers_too(tmp_path):
+    """Two intake servers share a database, each with an instance folder of its own: a commune's
+    CA enrolled through one is trusted by the other, and the department's key made by one signs
+    on the other (an older intake's key folder is taken over once, with its certificate)."""
+    import flask_migrate
+
+    from wardapp import ROOT
+    from wardapp.city import signing
+    from wardapp.city.app import create_app
+    from wardapp.city.operations import enrol_ca, trust_roots
+    from wardapp.core.pdf import certificates, signature
+
+    shared = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'city.sqlite3'}", "SECRET_KEY": "x", "TESTING": True}
+    older = tmp_path / "one"
+    signature.make_self_signed(older / signing.LEGACY_FOLDER, "Sở KH&CN", "Thành phố Đà Nẵng", "48")
+    legacy_cert = certificates.certificate(older / signing.LEGACY_FOLDER)
+    one = create_app({**shared, "INSTANCE_PATH": older})
+    two = create_app({**shared, "INSTANCE_PATH": tmp_path / "two"})
+    ca = certificates.make_local_ca(tmp_path / "ca", "Thành phố Đà Nẵng", "Phường Hải Châu", dt.datetime.now(dt.UTC))
+    with one.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
+        enrol_ca("20242", (tmp_path / "ca" / certificates.CERT_FILE).read_bytes())
+        city_db.session.commit()
+        assert signing.department_certificate() == legacy_cert  # the older intake's, taken over
+    with two.app_context():
+        assert trust_roots("20242") == [ca]
+        assert trust_roots("20194") == []
+        assert signing.department_key().certificate() == legacy_cert
+    assert not (tmp_path / "one" / "pdf-trust").exists() and not (tmp_path / "two" / "pdf-trust").exists()
+
+
+def test_a_cas_certificate_imported_by_command_signs_the_next_consolidated_report(city, reviewer, tmp_path):
+    """`city signing-key import FILE.p12` replaces the department's key (kept encrypted in the
+    database); the next consolidated report is signed with it, and `show` names it."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from wardapp.city import signing
+    from wardapp.core.pdf import signature
+
+    key, cert = signature.self_signed("Sở Khoa học và Công nghệ (CA thật)", "Thành phố Đà Nẵng", "48")
+    bundle = pkcs12.serialize_key_and_certificates(
+        b"so-khcn", key, cert, None, serialization.BestAvailableEncryption(b"mat-khau-p12")
+    )
+    (tmp_path / "so.p12").write_bytes(bundle)
+    runner = city.test_cli_runner()
+    wrong = runner.invoke(
+        args=["city", "signing-key", "import", str(tmp_path / "so.p12"), "--password-env", "P12"],
+        env={"P12": "sai"},
+    )
+    assert wrong.exit_code != 0 and "cannot read this PKCS#12" in wrong.output
+    done = runner.invoke(
+        args=["city", "signing-key", "import", str(tmp_path / "so.p12"), "--password-env", "P12"],
+        env={"P12": "mat-khau-p12"},
+    )
+    assert done.exit_code == 0, done.output
+    shown = runner.invoke(args=["city", "signing-key", "show"])
+    assert "CA thật" in shown.output and cert.fingerprint(hashes.SHA256()).hex() in shown.output
+
+    response = reviewer.get(f"/consolidated.pdf?period=day&on={YESTERDAY}")
+    assert response.status_code == 200
+    assert signature.verify_pdf(response.data, [cert])
+    with city.app_context():
+        assert signing.department_certificate() == cert
+        stored = city_db.session.scalar(city_db.select(signing.CitySigningKey.pkcs12))
+    assert (
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        not in stored
+    )  # the key is stored encrypted

@@ -33,6 +33,7 @@ from . import support
 DAY = clock.today()
 PUBLIC_URL = "https://giamsat.danang.example"  # what the reverse proxy in front of both answers as
 REVIEWER_PASSWORD = "tham-dinh-2-may"
+SIGNING_PASSPHRASE = "khoa-ky-cua-so-" + secrets.token_hex(8)
 
 
 class Intake:
@@ -68,6 +69,7 @@ def intake(postgres, s3_server, migrated_city_postgres, tmp_path):
     shared = {
         "CITY_DATABASE_URL": postgres.url(database),
         "WARDAPP_CITY_SECRET_KEY": secrets.token_hex(32),
+        "WARDAPP_CITY_CITY_SIGNING_KEY_PASSPHRASE": SIGNING_PASSPHRASE,
         "WARDAPP_CITY_CITY_PUBLIC_URL": PUBLIC_URL,
         **{f"WARDAPP_CITY_{name}": value for name, value in store.items()},
     }
@@ -87,6 +89,7 @@ def intake(postgres, s3_server, migrated_city_postgres, tmp_path):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": shared["CITY_DATABASE_URL"],
             "SECRET_KEY": shared["WARDAPP_CITY_SECRET_KEY"],
+            "CITY_SIGNING_KEY_PASSPHRASE": SIGNING_PASSPHRASE,
             **store,
         }
     )
@@ -237,6 +240,72 @@ def test_either_server_answers_the_status_and_serves_photos_and_pdfs(intake, com
     assert all(f"thumbs/{support.payload.sha256(data)}.jpg" in objects for data in photos)
 
     # Nothing of it on either server's own disk.
+    for server in intake.servers:
+        instance = Path(server.env["WARDAPP_CITY_INSTANCE_PATH"])
+        assert sorted(p.name for p in instance.iterdir()) == []
+
+
+def signed_in_reviewer(sign_in_at: str) -> requests.Session:
+    reviewer = requests.Session()
+    page = reviewer.get(f"{sign_in_at}/login", timeout=10).text
+    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    answer = reviewer.post(
+        f"{sign_in_at}/login",
+        data={"csrf_token": csrf, "username": "sokhcn", "password": REVIEWER_PASSWORD},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 303, answer.text
+    return reviewer
+
+
+def signer_certificates(pdf: bytes) -> list[bytes]:
+    """The DER of each signature's signing certificate, as a verifier reads it from the file."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return [s.signer_cert.dump() for s in PdfFileReader(io.BytesIO(pdf)).embedded_signatures]
+
+
+def test_a_consolidated_report_signed_through_either_server_carries_the_same_department_certificate(intake, communes):
+    from wardapp.city import signing
+    from wardapp.core.pdf import signature
+
+    a, b = intake.urls
+    unit, key = communes[0]
+    made = support.make_push(unit, key, DAY, [support.jpeg(size=(320, 240))])
+    assert support.push(b, made.token, made.photos).status_code == 201
+
+    # Signed in on A; the session works on both servers. Both are asked for the first consolidated
+    # report at the same moment, before any key exists: each would make one, one is kept.
+    reviewer = signed_in_reviewer(a)
+    start = threading.Barrier(2)
+
+    def consolidated(url: str) -> requests.Response:
+        start.wait()
+        return reviewer.get(f"{url}/consolidated.pdf", params={"period": "day", "on": DAY.isoformat()}, timeout=120)
+
+    with ThreadPoolExecutor(2) as pool:
+        from_a, from_b = pool.map(consolidated, (a, b))
+    assert from_a.status_code == from_b.status_code == 200, (from_a.text[:300], from_b.text[:300])
+    assert from_a.content.startswith(b"%PDF-") and from_b.content.startswith(b"%PDF-")
+    later_from_b = reviewer.get(f"{b}/consolidated.pdf", params={"period": "day", "on": DAY.isoformat()}, timeout=120)
+    assert later_from_b.status_code == 200
+
+    [cert_a], [cert_b], [cert_later] = (signer_certificates(r.content) for r in (from_a, from_b, later_from_b))
+    assert cert_a == cert_b == cert_later
+    with intake.admin_app.app_context():
+        department = signing.department_certificate()
+    assert "Sở Khoa học và Công nghệ" in department.subject.rfc4514_string()
+    assert all(signature.verify_pdf(r.content, [department]) for r in (from_a, from_b, later_from_b))
+
+    # The key is in the shared database, encrypted: a server given another passphrase cannot use
+    # it (and says so), and nothing of it is on either server's disk.
+    with intake.admin_app.app_context():
+        intake.admin_app.config["CITY_SIGNING_KEY_PASSPHRASE"] = "another passphrase"
+        with pytest.raises(signing.SigningKeyError, match="CITY_SIGNING_KEY_PASSPHRASE"):
+            signing.department_key()
+        intake.admin_app.config["CITY_SIGNING_KEY_PASSPHRASE"] = SIGNING_PASSPHRASE
+        assert signing.department_key().certificate() == department
     for server in intake.servers:
         instance = Path(server.env["WARDAPP_CITY_INSTANCE_PATH"])
         assert sorted(p.name for p in instance.iterdir()) == []

@@ -74,7 +74,11 @@ def _http_error(error: HTTPException):
 
 
 def _read_photos() -> list[Upload]:
-    return [Upload(f.filename or "", f.mimetype or "", f.read()) for f in request.files.getlist("photos")]
+    uploads = []
+    for part in request.files.getlist("photos"):
+        uploads.append(Upload(part.filename or "", part.mimetype or "", part.read()))
+        part.close()  # its buffer (in memory up to app.PART_IN_MEMORY) is not kept beside the copy
+    return uploads
 
 
 def _audience() -> str:

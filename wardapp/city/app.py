@@ -7,11 +7,14 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
+from tempfile import SpooledTemporaryFile
+from typing import IO
 
 import click
-from flask import Flask, g, has_request_context, session
+from flask import Flask, Request, g, has_request_context, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
+from PIL import Image
 from sqlalchemy import event
 
 from wardapp import ROOT
@@ -24,7 +27,7 @@ from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
 from wardapp.core import i18n as core_i18n
-from wardapp.core import settings
+from wardapp.core import schema, settings, units
 from wardapp.platform import requestlog
 
 assert models  # every model is imported, so Alembic sees the whole schema
@@ -65,7 +68,14 @@ class CityDefaults:
     MAX_FORM_MEMORY_SIZE = 2 * 1000 * 1000  # one non-file field: the JWS of the largest report fits
     MAX_FORM_PARTS = 600  # the report, its PDF and up to 500 photos (the schema's limit)
     GRID_DAYS = 14
-    CITY_PDF_TRUST_DIR = ""  # roots for the communes' PDF signatures; empty: instance/pdf-trust
+    # National roots for the communes' PDF signatures (*.pem, the same files on every server); empty:
+    # instance/pdf-trust. A commune's own CA, enrolled with its key, is kept in the database.
+    CITY_PDF_TRUST_DIR = ""
+    # The department's signing key is kept in the database, encrypted with this passphrase (the same
+    # on every server; empty: derived from SECRET_KEY). Or a PKCS#11 token: CITY_SIGNING_FOLDER, a
+    # folder with its pkcs11.json on every server. See wardapp/city/signing.py.
+    CITY_SIGNING_KEY_PASSPHRASE = ""
+    CITY_SIGNING_FOLDER = ""
     # Photos and PDFs (core/storage.py): empty = this instance folder; or file:///folder, or
     # s3://bucket/prefix with the endpoint of any S3-compatible server (empty = AWS S3).
     STORE_URL = ""
@@ -77,6 +87,22 @@ class CityDefaults:
     LOGIN_LOCK_MINUTES = 15  # the window failures are counted in
     LOGIN_MAX_PER_ADDRESS = 20  # failures from one client address (any username) per window
     LOGIN_TRUSTED_DAYS = 30  # an address with a success this recent is the owner's usual place
+
+
+# A file part up to this size stays in memory while the request is read (a photo of a push is read
+# whole anyway, to hash and store it); a larger one is spooled to a temporary file.
+PART_IN_MEMORY = 16 * 1000 * 1000
+
+
+class CityRequest(Request):
+    """Werkzeug writes every file part of a request over 500 KB to a temporary file on disk; a push
+    (three 300 KB photos) then costs three files created, written, read back and deleted before
+    anything is checked. Here a part stays in memory up to ``PART_IN_MEMORY``."""
+
+    def _get_file_stream(
+        self, total_content_length: int | None, content_type: str | None, filename=None, content_length=None
+    ) -> IO[bytes]:
+        return SpooledTemporaryFile(max_size=PART_IN_MEMORY, mode="rb+")  # the request closes it
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -92,6 +118,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.request_class = CityRequest
     routing.install(app.url_map)  # before any route: ids beyond 64 bits are 404s
     instance_dir = Path(app.instance_path)
     instance_dir.mkdir(parents=True, exist_ok=True)
@@ -120,7 +147,25 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)
+    if _serving(app):
+        _warm_up(app)
     return app
+
+
+def _serving(app: Flask) -> bool:
+    """A server process (gunicorn's worker), not a test app or a ``flask`` command."""
+    return not (app.testing or app.debug) and click.get_current_context(silent=True) is None
+
+
+def _warm_up(app: Flask) -> None:
+    """Load, as the worker boots, what the first push would otherwise load while a commune waits:
+    the official list of units, the compiled JSON Schema, Pillow's image formats and the store's
+    client (boto3's import and its client take about 0.5 s of CPU; measured, docs/PERFORMANCE.md)."""
+    units.all_units()
+    schema.validator()
+    Image.init()
+    with app.app_context():
+        blobs.store().warm_up()
 
 
 def _secret_key(config: dict, instance_dir: Path) -> str:

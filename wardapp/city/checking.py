@@ -11,15 +11,13 @@ import io
 import re
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from flask import Blueprint, render_template, request
 
 from wardapp.city import blobs
 from wardapp.city.access import reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
-from wardapp.city.operations import trust_dir, trust_roots
+from wardapp.city.operations import every_root, trust_roots
 from wardapp.core import clock, months
 from wardapp.core.i18n import gettext as _
 from wardapp.core.pdf import verification
@@ -59,14 +57,6 @@ def revision_state(received: ReceivedReport | None) -> tuple[str, ReceivedReport
     if received.state == "returned":
         return "returned", newer
     return ("superseded" if newer else "current"), newer
-
-
-def _every_root() -> list[x509.Certificate]:
-    """For a PDF naming no commune: every enrolled root (a signature still has to chain to one)."""
-    folder = trust_dir()
-    codes = ["", *sorted(p.name for p in folder.glob("*") if p.is_dir())]
-    roots = {cert.fingerprint(hashes.SHA256()): cert for code in codes for cert in trust_roots(code)}
-    return list(roots.values())
 
 
 def _claimed_in_text(data: bytes) -> tuple[str | None, str | None]:
@@ -123,7 +113,7 @@ def examine_month(data: bytes, document: dict, payload_sha256: str) -> MonthFind
     """A month document: its signatures against the commune's roots, and each listed day against
     the revisions the city received."""
     code = document["commune"]["code"]
-    check = verification.check_pdf(data, trust_roots(code) if code.isdigit() else _every_root())
+    check = verification.check_pdf(data, trust_roots(code) if code.isdigit() else every_root())
     days = []
     for listed in document["days"]:
         received = _received(listed["report_id"])
@@ -157,7 +147,7 @@ def examine_pdf(data: bytes) -> Finding | MonthFinding:
     claimed_sha = None
     if report_id is None:
         report_id, claimed_sha = _claimed_in_text(data)
-    roots = trust_roots(report_id.split(":", 1)[0]) if report_id else _every_root()
+    roots = trust_roots(report_id.split(":", 1)[0]) if report_id else every_root()
     check = verification.check_pdf(data, roots)
     received = _received(report_id)
     sha = check.payload_sha256 or claimed_sha

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives import hashes, serialization
 from flask.cli import AppGroup
 
 from wardapp.city import backup as city_backup
-from wardapp.city import scope
+from wardapp.city import scope, signing
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityAudit, CityUser, IntakeLog
 from wardapp.city.operations import EnrolError, enrol, enrol_ca, enrol_many, entries_from_csv, entries_from_folder
@@ -117,6 +119,34 @@ def failures_command(limit: int) -> None:
         click.echo(f"{at:%Y-%m-%d %H:%M:%S} {kind:6} {detail}")
     if not rows:
         click.echo("No failures recorded.")
+
+
+signing_cli = AppGroup("signing-key", help="The department's key for the consolidated report (in the database).")
+city_cli.add_command(signing_cli)
+
+
+@signing_cli.command("import")
+@click.argument("pkcs12_file", type=click.File("rb"))
+@click.option("--password-env", default="", help="Read the file's password from this environment variable.")
+def signing_import_command(pkcs12_file, password_env: str) -> None:
+    """Sign consolidated reports with a CA's certificate from now on (a .p12/.pfx file).
+
+    The key is stored in the database, encrypted with this server's CITY_SIGNING_KEY_PASSPHRASE
+    (or its secret key): every intake server with the same settings then signs with it."""
+    password = os.environ.get(password_env, "") if password_env else click.prompt("Password", hide_input=True)
+    try:
+        cert = signing.import_pkcs12(pkcs12_file.read(), password.encode() or None, actor="cli")
+    except ValueError as error:
+        raise click.ClickException(f"cannot read this PKCS#12 with that password: {error}") from error
+    click.echo(f"Consolidated reports are signed by: {cert.subject.rfc4514_string()}")
+
+
+@signing_cli.command("show")
+def signing_show_command() -> None:
+    """The department's certificate (PEM) and its SHA-256 fingerprint."""
+    cert = signing.department_certificate()
+    click.echo(f"{cert.subject.rfc4514_string()}\nSHA-256 {cert.fingerprint(hashes.SHA256()).hex()}")
+    click.echo(cert.public_bytes(serialization.Encoding.PEM).decode("ascii"), nl=False)
 
 
 def register(app) -> None:

@@ -1,20 +1,16 @@
 """The consolidated report the city's department sends upward, for a period and its provinces:
 gathered from the desk's figures, laid out by ``core.pdf.consolidated`` and signed with the
-department's certificate (made at set-up under ``instance/city-pdf-cert``, replaceable by a CA's)."""
+department's key, which every intake server shares through the database (``city/signing.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
-from wardapp.city import desk, scope
+from wardapp.city import desk, scope, signing
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedFigures, ReceivedReport
 from wardapp.core import clock, ii06a
@@ -23,7 +19,6 @@ from wardapp.core.pdf import signature
 from wardapp.core.pdf.consolidated import ConsolidatedInput, TableInput, build_consolidated
 from wardapp.core.rates import RATES_BY_NAME
 
-CERT_DIR = "city-pdf-cert"
 SHOWN_RATES = (
     "on_time_rate",
     "late_rate",
@@ -36,33 +31,6 @@ SHOWN_RATES = (
     "satisfaction_rate",
     "feedback_on_time_rate",
 )
-
-
-def cert_dir() -> Path:
-    return Path(current_app.instance_path) / CERT_DIR
-
-
-def ensure_certificate() -> Path:
-    """The department's key and certificate, made once. Built in a temporary folder and renamed
-    into place, so two workers starting together never pair one's key with the other's certificate."""
-    folder = cert_dir()
-    if (folder / signature.CERT_FILE).exists():
-        return folder
-    config = current_app.config
-    provinces = scope.served()
-    staging = Path(tempfile.mkdtemp(prefix=".city-cert-", dir=current_app.instance_path))
-    signature.make_self_signed(
-        staging,
-        config["CITY_DEPARTMENT_NAME"],
-        ", ".join(scope.province_name(p) for p in provinces) or "Việt Nam",
-        "-".join(provinces),
-        organization=config["CITY_DEPARTMENT_NAME"],
-    )
-    try:
-        os.rename(staging, folder)
-    except OSError:  # another worker's is already there: keep it
-        shutil.rmtree(staging, ignore_errors=True)
-    return folder
 
 
 def _explanations(provinces: tuple[str, ...], start: dt.date, end: dt.date, names: dict[str, str]) -> list[list[str]]:
@@ -186,7 +154,7 @@ def signed_pdf(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> byte
     config = current_app.config
     return signature.sign_pdf(
         built.data,
-        ensure_certificate(),
+        signing.department_key(),
         built.signature_rect,
         signer_name=config["CITY_SIGNER_NAME"] or config["CITY_DEPARTMENT_NAME"],
         location=data.place_date_line.split(",")[0],

@@ -5,7 +5,19 @@ import functools
 import json
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, Time
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -244,3 +256,34 @@ class CityAudit(CityModel):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(80), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class CitySigningKey(CityModel):
+    """The key a party of the intake signs with (today only ``department``: the consolidated
+    report), kept in the shared database so that every intake server signs with the same
+    certificate. The key is in an encrypted PKCS#12; its passphrase is configuration, never here
+    (wardapp/city/signing.py)."""
+
+    __tablename__ = "city_signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), unique=True)
+    pkcs12: Mapped[bytes] = mapped_column(LargeBinary)
+    certificate: Mapped[str] = mapped_column(Text)  # PEM, public: shown and checked without the passphrase
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CityTrustedCA(CityModel):
+    """A CA a commune's PDF signatures may chain to, enrolled with its key (``city enrol
+    --ca-cert``): in the shared database, so that every intake server checks the same roots."""
+
+    __tablename__ = "city_trusted_cas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(5), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the DER, hex
+    pem: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("commune_code", "fingerprint"),)

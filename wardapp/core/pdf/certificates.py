@@ -167,6 +167,34 @@ def import_pkcs12(folder: Path, data: bytes, password: bytes | None) -> x509.Cer
 
 
 @dataclass(frozen=True)
+class Pkcs12:
+    """Key material held in memory as one encrypted PKCS#12 (the city department's, kept in its
+    shared database): decrypted only while a document is signed."""
+
+    data: bytes
+    passphrase: bytes
+
+    def certificate(self) -> x509.Certificate:
+        _key, cert, _chain = self.load()
+        return cert
+
+    def load(self) -> tuple[Any, x509.Certificate, list[x509.Certificate]]:
+        """(private key, certificate, chain); ValueError when the passphrase is not the one it was
+        encrypted with, or the data is no PKCS#12 with a key and a certificate."""
+        key, cert, chain = pkcs12.load_key_and_certificates(self.data, self.passphrase)
+        if key is None or cert is None:
+            raise ValueError("the PKCS#12 holds no private key and certificate")
+        return key, cert, list(chain)
+
+
+def encrypted_pkcs12(key: Any, cert: x509.Certificate, chain: list[x509.Certificate], passphrase: bytes) -> bytes:
+    """``key``, ``cert`` and ``chain`` as one PKCS#12 encrypted with ``passphrase`` (AES-256)."""
+    return pkcs12.serialize_key_and_certificates(
+        b"wardapp", key, cert, chain or None, serialization.BestAvailableEncryption(passphrase)
+    )
+
+
+@dataclass(frozen=True)
 class TokenConfig:
     """Where a key on a PKCS#11 token is. The PIN comes from ``pin_env`` (an environment variable)
     or from ``pin`` in the file (which is then kept 0600 like a key file)."""

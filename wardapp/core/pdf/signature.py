@@ -62,8 +62,24 @@ FIELD = SIGNER_FIELD  # the first signature (older callers and tests name it so)
 def make_self_signed(
     folder: Path, commune_name: str, province_name: str, commune_code: str, *, organization: str | None = None
 ) -> None:
-    """A self-signed certificate, valid ten years: the city department's (``organization``) for its
-    consolidated report, or a stranger's in tests. Communes use ``certificates`` (a local CA)."""
+    """A self-signed certificate, valid ten years, and its key written to ``folder``: a stranger's
+    in tests. Communes use ``certificates`` (a local CA)."""
+    key, cert = self_signed(commune_name, province_name, commune_code, organization=organization)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_atomic(
+        folder / KEY_FILE,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        mode=0o600,
+    )
+    write_atomic(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
+    (folder / CHAIN_FILE).unlink(missing_ok=True)
+
+
+def self_signed(
+    commune_name: str, province_name: str, commune_code: str, *, organization: str | None = None
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A new key and its self-signed certificate, valid ten years: the city department's
+    (``organization``) for its consolidated report, until a CA's replaces it."""
     key = ec.generate_private_key(ec.SECP256R1())
     organization = organization or f"UBND {commune_name}"
     name = x509.Name(
@@ -100,14 +116,7 @@ def make_self_signed(
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_atomic(
-        folder / KEY_FILE,
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-        mode=0o600,
-    )
-    write_atomic(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
-    (folder / CHAIN_FILE).unlink(missing_ok=True)
+    return key, cert
 
 
 @cache
@@ -223,8 +232,12 @@ def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 @contextlib.contextmanager
-def open_signer(folder: Path) -> Iterator[signers.Signer]:
-    """The party's signer: a key file, or a session on its PKCS#11 token (closed afterwards)."""
+def open_signer(folder: Path | certificates.Pkcs12) -> Iterator[signers.Signer]:
+    """The party's signer: a key file, or a session on its PKCS#11 token (closed afterwards), or
+    an encrypted PKCS#12 held in memory."""
+    if isinstance(folder, certificates.Pkcs12):
+        yield signers.SimpleSigner.load_pkcs12_data(folder.data, [], folder.passphrase)
+        return
     token = certificates.token_config(folder)
     ca_chain = [_asn1(c) for c in certificates.chain(folder)]
     if token is None:
@@ -401,7 +414,7 @@ def sign_document(
 
 def sign_pdf(
     pdf: bytes,
-    folder: Path,
+    folder: Path | certificates.Pkcs12,
     rect: tuple[float, float, float, float] | None,
     *,
     signer_name: str,
@@ -409,8 +422,8 @@ def sign_pdf(
     reason: str,
     local_time: str,
 ) -> bytes:
-    """One PAdES signature with the certificate in ``folder`` (the city department's consolidated
-    report); the appearance goes in ``rect`` on the last page (invisible if None)."""
+    """One PAdES signature with the certificate in ``folder`` or the in-memory PKCS#12 (the city
+    department's consolidated report); the appearance goes in ``rect`` on the last page (invisible if None)."""
     return _outside_event_loop(
         _sign_pdf, pdf, folder, rect, signer_name=signer_name, location=location, reason=reason, local_time=local_time
     )
@@ -418,7 +431,7 @@ def sign_pdf(
 
 def _sign_pdf(
     pdf: bytes,
-    folder: Path,
+    folder: Path | certificates.Pkcs12,
     rect: tuple[float, float, float, float] | None,
     *,
     signer_name: str,
