@@ -200,3 +200,20 @@ def test_the_certificates_page_shows_the_development_default_to_the_admin_only(a
     assert 'data-party="commune"' in html and 'data-party="leader"' in html
     assert html.count(certificates.DEVELOPMENT_LABEL) == 2  # the issuer of both certificates
     assert client_as(app, "leader").get("/admin/certificates").status_code == 403
+
+
+def test_the_stamps_letters_are_as_wide_as_the_font_draws_them(app, signed):
+    """The visible signatures' font tells the reader each letter's width in thousandths of an em,
+    as PDF counts them: given in the font's own units (2,048 per em for Liberation Serif), every
+    letter of "Ký bởi: …" stood a letter apart and the lines ran out of the stamp (seen rendered)."""
+    import pikepdf
+
+    widths = {}
+    with pikepdf.open(io.BytesIO(documents.revision_pdf(signed))) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/CIDFontType2" and "/W" in obj:
+                numbers = [float(w) for entry in obj.W if isinstance(entry, pikepdf.Array) for w in entry]
+                widths[str(obj.BaseFont)] = max(numbers)
+    assert widths, "no embedded CID font with widths (the stamp's text)"
+    # The widest letter of a Times-metric serif (W, M, Đ...) is under one em.
+    assert all(widest <= 1000 for widest in widths.values()), widths

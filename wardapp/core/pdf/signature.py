@@ -128,10 +128,12 @@ def stamp_font() -> str:
     (Liberation Serif or Tinos), embedded like every other font of the PDF/A file.
     """
     from fontTools import subset
+    from fontTools.ttLib.scaleUpem import scale_upem
 
     source = fonts.font_path("Regular")
     # Named after the source font: a cache made from another font is never picked up.
-    target = Path(tempfile.gettempdir()) / f"wardapp-stamp-{os.getuid()}-{source.stem}-{len(VIETNAMESE)}-nohint.ttf"
+    name = f"wardapp-stamp-{os.getuid()}-{source.stem}-{len(VIETNAMESE)}-nohint-upm{PDF_GLYPH_UNITS}.ttf"
+    target = Path(tempfile.gettempdir()) / name
     if not target.exists():
         options = subset.Options()
         options.layout_features = []
@@ -143,12 +145,26 @@ def stamp_font() -> str:
             subsetter = subset.Subsetter(options)
             subsetter.populate(text=VIETNAMESE)
             subsetter.subset(font)
+            # pyHanko writes each glyph's advance into the PDF's widths (/W) as the font states it,
+            # but PDF widths are thousandths of an em: with Liberation Serif's 2,048 units per em
+            # every letter of the stamp stood a letter apart and its lines ran out of the box.
+            scale_upem(font, PDF_GLYPH_UNITS)
             out = io.BytesIO()
             subset.save_font(font, out, options)
         finally:
             font.close()
         write_atomic(target, out.getvalue(), durable=False)  # a cache: rebuilt if lost
     return str(target)
+
+
+STAMP_FONT_SIZE = 7
+PDF_GLYPH_UNITS = 1000  # a PDF font's widths are in thousandths of an em
+
+
+def _stamp_text_style() -> TextBoxStyle:
+    """The stamp's text at one size: pyHanko shapes the glyphs at the font engine's size and draws
+    them at the text box's, so the two must be the same (pyHanko issue 733)."""
+    return TextBoxStyle(font=_InMemoryFontFactory(stamp_font(), font_size=STAMP_FONT_SIZE), font_size=STAMP_FONT_SIZE)
 
 
 class _InMemoryFontFactory(GlyphAccumulatorFactory):
@@ -350,7 +366,7 @@ async def _sign_once(
 def _signer_style(image: PdfImage | None) -> TextStampStyle:
     return TextStampStyle(
         stamp_text="Ký bởi: %(signer)s\nCơ quan: %(organisation)s\nThời gian ký: %(iso_time)s",
-        text_box_style=TextBoxStyle(font=_InMemoryFontFactory(stamp_font()), font_size=7),
+        text_box_style=_stamp_text_style(),
         border_width=0,
         background=image,
         background_opacity=1.0,
@@ -447,7 +463,7 @@ def _sign_pdf(
     )
     style = TextStampStyle(
         stamp_text="Ký số bởi: %(signer)s\nThời gian: %(local_time)s (giờ Việt Nam)",
-        text_box_style=TextBoxStyle(font=_InMemoryFontFactory(stamp_font()), font_size=7),
+        text_box_style=_stamp_text_style(),
         border_width=1,
     )
     with open_signer(folder) as signer:
