@@ -89,6 +89,7 @@ bench: setup
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/city_desk.py
+	$(BIN)/python bench/city_desk.py --engine postgresql
 	$(BIN)/python bench/dossiers.py
 
 clean:

@@ -75,10 +75,10 @@ def year_history(end: dt.date, per_day: int, seed: int = 7) -> list[tuple[dt.dat
 def main() -> int:
     args = parse_args()
     from wardapp.app import create_app
-    from wardapp.commune.operations import set_up_commune
     from wardapp.demo.dossiers import generate_log, xlsx_bytes
     from wardapp.dossiers.operations import import_file, log_day
     from wardapp.extensions import db
+    from wardapp.setup.operations import set_up_commune
 
     end = dt.date(2026, 11, 29)
     print("generating the export…", flush=True)

@@ -70,7 +70,7 @@ def main() -> int:
     city_url = f"http://{pages.HOST}:{port}"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"WARDAPP_INSTANCE_PATH": str(commune), "WARDAPP_CITY_INSTANCE_PATH": str(city)}
-    env |= {"WARDAPP_CITY_URL": city_url}
+    env |= {"WARDAPP_CITY_URL": city_url, "WARDAPP_CITY_CITY_PUBLIC_URL": city_url}
     worker = server = log = city_log = None
     try:
         print(f"building the commune ({args.signed} days signed besides the demo's)...", file=sys.stderr)
@@ -112,6 +112,8 @@ def main() -> int:
             start_new_session=True,
         )
         while True:  # the city's return: its first answer
+            if server.poll() is not None:
+                sys.exit(f"the city exited with status {server.returncode}:\n{(workdir / 'city.log').read_text()}")
             try:
                 if requests.get(f"{city_url}/healthz", timeout=5).status_code < 500:
                     break
