@@ -77,7 +77,12 @@ def main() -> int:
         day_load.build_instance(commune, 60, signed_days=args.signed, keep_pdfs=not args.unbuilt_pdfs)
         flask("wardapp.city.app", "db", "upgrade", env=env)
         (city / "commune.jwk").write_text(flask("wsgi", "keys", "export", env=env))
-        flask("wardapp.city.app", "city", "enrol", "20242", str(city / "commune.jwk"), env=env)
+        # The commune's key for its JWS, and its CA for the signatures of the PDFs it sends with them
+        # (the intake refuses a PDF that does not chain to the commune's enrolled CA: 422 bad_pdf).
+        ca_cert = commune / "pdf-cert" / "ca" / "cert.pem"
+        flask(
+            "wardapp.city.app", "city", "enrol", "20242", str(city / "commune.jwk"), "--ca-cert", str(ca_cert), env=env
+        )
         database = commune / "wardapp.sqlite3"
         entries = sum(outbox_states(database).values())
         print(f"  {entries} entries in the outbox; the city is down for {args.outage:.0f} s", file=sys.stderr)
