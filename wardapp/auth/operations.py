@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import re
-import secrets
 from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from wardapp.audit import log as audit
 from wardapp.auth.models import LoginAttempt, User
@@ -19,6 +16,7 @@ from wardapp.core.clock import utcnow
 from wardapp.core.text import problem as hidden_characters
 from wardapp.extensions import db
 from wardapp.permissions import Role
+from wardapp.platform.signin import AttemptLog, Lock, dummy_hash
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
 MIN_PASSWORD = 8
@@ -31,37 +29,11 @@ class LoginResult:
     throttled: bool = False
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """A hash to check when there is no account, so every answer costs one hash check."""
-    return generate_password_hash(secrets.token_urlsafe(16))
+ATTEMPTS = AttemptLog(db.session, LoginAttempt)
 
 
 def limits() -> throttle.Limits:
     return throttle.Limits.from_settings(current_app.config)
-
-
-def account_history(username: str, now: dt.datetime, rules: throttle.Limits) -> list[throttle.Attempt]:
-    rows = db.session.execute(
-        db.select(LoginAttempt.at, LoginAttempt.ip, LoginAttempt.outcome).filter(
-            LoginAttempt.username == username, LoginAttempt.at >= now - rules.trusted_for
-        )
-    ).all()
-    return [throttle.Attempt(at, ip, outcome) for at, ip, outcome in rows]
-
-
-def address_failures(ip: str | None, now: dt.datetime, rules: throttle.Limits) -> int:
-    if ip is None:
-        return 0
-    return db.session.scalar(
-        db.select(db.func.count(LoginAttempt.id)).filter(
-            LoginAttempt.ip == ip, LoginAttempt.outcome == throttle.FAILED, LoginAttempt.at >= now - rules.window
-        )
-    )
-
-
-def _note(username: str, ip: str | None, outcome: str, now: dt.datetime) -> None:
-    db.session.add(LoginAttempt(at=now, username=username, ip=ip, outcome=outcome))
 
 
 def authenticate(username: str, password: str, ip: str | None = None) -> LoginResult:
@@ -73,11 +45,11 @@ def authenticate(username: str, password: str, ip: str | None = None) -> LoginRe
     now = utcnow()
     rules = limits()
     name = throttle.normalise_username(username)
-    decision = throttle.decide(account_history(name, now, rules), address_failures(ip, now, rules), ip, now, rules)
+    decision = ATTEMPTS.decide(name, ip, now, rules)
     user = db.session.scalar(db.select(User).filter_by(username=name)) if name else None
-    password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    password_ok = check_password_hash(user.password_hash if user else dummy_hash(), password)
     if decision is throttle.Decision.ADDRESS_THROTTLED:
-        _note(name, ip, throttle.FAILED, now)
+        ATTEMPTS.note(name, ip, throttle.FAILED, now)
         audit.record("login.throttled", summary=f"{ip}: {name[:40]!r}")
         db.session.commit()
         return LoginResult(
@@ -89,7 +61,7 @@ def authenticate(username: str, password: str, ip: str | None = None) -> LoginRe
             throttled=True,
         )
     if user is None or not password_ok or not user.active or decision is throttle.Decision.ACCOUNT_LOCKED:
-        _note(name, ip, throttle.FAILED, now)
+        ATTEMPTS.note(name, ip, throttle.FAILED, now)
         action = "login.failed"
         if user is not None and password_ok:
             action = "login.refused_locked" if user.active else "login.refused_inactive"
@@ -102,7 +74,7 @@ def authenticate(username: str, password: str, ip: str | None = None) -> LoginRe
         )
         db.session.commit()
         return LoginResult(None, refused_message())
-    _note(name, ip, throttle.SUCCEEDED, now)
+    ATTEMPTS.note(name, ip, throttle.SUCCEEDED, now)
     user.last_login_at = now
     audit.record("login", target_type="user", target_id=user.id, actor=user)
     db.session.commit()
@@ -117,38 +89,15 @@ def refused_message() -> str:
     )
 
 
-@dataclass(frozen=True)
-class Lock:
-    username: str
-    failures: int
-    addresses: list[str]
-    last_at: dt.datetime
-
-
 def current_locks(usernames: list[str]) -> list[Lock]:
     """The accounts among ``usernames`` locked right now, with the addresses the failures came from."""
-    now = utcnow()
-    rules = limits()
-    locks = []
-    for name in usernames:
-        history = account_history(name, now, rules)
-        if not throttle.is_locked(history, now, rules):
-            continue
-        failures = [a for a in history if a.outcome == throttle.FAILED and a.at >= now - rules.window]
-        locks.append(
-            Lock(
-                username=name,
-                failures=throttle.recent_failures(history, now, rules),
-                addresses=sorted({a.ip or "?" for a in failures}),
-                last_at=max(a.at for a in failures),
-            )
-        )
-    return locks
+    now, rules = utcnow(), limits()
+    return [lock for name in usernames if (lock := ATTEMPTS.lock_of(name, now, rules)) is not None]
 
 
 def unlock(user: User, actor=None) -> None:
     """An admin lets the account in again (failures before now stop counting)."""
-    _note(user.username, None, throttle.UNLOCKED, utcnow())
+    ATTEMPTS.note(user.username, None, throttle.UNLOCKED, utcnow())
     audit.record("user.unlocked", target_type="user", target_id=user.id, actor=actor, summary=user.username)
 
 
@@ -229,7 +178,7 @@ def update_user(user: User, data: dict, actor=None) -> None:
     if data.get("password"):
         user.set_password(data["password"])
         user.end_sessions()
-        _note(user.username, None, throttle.UNLOCKED, utcnow())  # a new password lifts a lock
+        ATTEMPTS.note(user.username, None, throttle.UNLOCKED, utcnow())  # a new password lifts a lock
     if not user.active and before["active"]:
         user.end_sessions()
     old, new = audit.changes(before, user.snapshot())

@@ -4,12 +4,10 @@ one answer for every refusal, sessions that end on the server, and the city's au
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import secrets
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityAudit, CityLoginAttempt, CityUser
@@ -17,6 +15,7 @@ from wardapp.core import throttle
 from wardapp.core.clock import utcnow
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
+from wardapp.platform.signin import AttemptLog, Lock, dummy_hash
 
 # The audit's actions in the admin's words on the security page (the key is kept in the row).
 ACTIONS = {
@@ -40,9 +39,7 @@ class SignIn:
     throttled: bool = False
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(16))
+ATTEMPTS = AttemptLog(db.session, CityLoginAttempt)
 
 
 def limits() -> throttle.Limits:
@@ -63,29 +60,8 @@ def record(action: str, target: str = "", detail: str = "", actor: str = "") -> 
     )
 
 
-def account_history(username: str, now: dt.datetime, rules: throttle.Limits) -> list[throttle.Attempt]:
-    rows = db.session.execute(
-        db.select(CityLoginAttempt.at, CityLoginAttempt.ip, CityLoginAttempt.outcome).filter(
-            CityLoginAttempt.username == username, CityLoginAttempt.at >= now - rules.trusted_for
-        )
-    ).all()
-    return [throttle.Attempt(at, ip, outcome) for at, ip, outcome in rows]
-
-
-def address_failures(ip: str | None, now: dt.datetime, rules: throttle.Limits) -> int:
-    if ip is None:
-        return 0
-    return db.session.scalar(
-        db.select(db.func.count(CityLoginAttempt.id)).filter(
-            CityLoginAttempt.ip == ip,
-            CityLoginAttempt.outcome == throttle.FAILED,
-            CityLoginAttempt.at >= now - rules.window,
-        )
-    )
-
-
 def note_attempt(username: str, ip: str | None, outcome: str, now: dt.datetime | None = None) -> None:
-    db.session.add(CityLoginAttempt(at=now or utcnow(), username=username, ip=ip, outcome=outcome))
+    ATTEMPTS.note(username, ip, outcome, now or utcnow())
 
 
 def authenticate(username: str, password: str, ip: str | None) -> SignIn:
@@ -96,9 +72,9 @@ def authenticate(username: str, password: str, ip: str | None) -> SignIn:
     now = utcnow()
     rules = limits()
     name = throttle.normalise_username(username)
-    decision = throttle.decide(account_history(name, now, rules), address_failures(ip, now, rules), ip, now, rules)
+    decision = ATTEMPTS.decide(name, ip, now, rules)
     user = db.session.scalar(db.select(CityUser).filter_by(username=name)) if name else None
-    password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    password_ok = check_password_hash(user.password_hash if user else dummy_hash(), password)
     if decision is throttle.Decision.ADDRESS_THROTTLED:
         note_attempt(name, ip, throttle.FAILED, now)
         record("login.throttled", name)
@@ -130,22 +106,11 @@ def confirm_password(user: CityUser, password: str, ip: str | None) -> bool:
     A wrong one counts as a failed sign-in (so it cannot be guessed at leisure)."""
     now = utcnow()
     rules = limits()
-    allowed = (
-        throttle.decide(account_history(user.username, now, rules), address_failures(ip, now, rules), ip, now, rules)
-        is throttle.Decision.ALLOW
-    )
+    allowed = ATTEMPTS.decide(user.username, ip, now, rules) is throttle.Decision.ALLOW
     ok = check_password_hash(user.password_hash, password) and allowed
     if not ok:
         note_attempt(user.username, ip, throttle.FAILED, now)
     return ok
-
-
-@dataclass(frozen=True)
-class Lock:
-    username: str
-    failures: int
-    addresses: list[str]
-    last_at: dt.datetime
 
 
 def current_locks() -> list[Lock]:
@@ -157,20 +122,7 @@ def current_locks() -> list[Lock]:
         .filter(CityLoginAttempt.outcome == throttle.FAILED, CityLoginAttempt.at >= now - rules.window)
         .distinct()
     ).all()
-    locks = []
-    for name in sorted(names):
-        history = account_history(name, now, rules)
-        if throttle.is_locked(history, now, rules):
-            failures = [a for a in history if a.outcome == throttle.FAILED and a.at >= now - rules.window]
-            locks.append(
-                Lock(
-                    name,
-                    throttle.recent_failures(history, now, rules),
-                    sorted({a.ip or "?" for a in failures}),
-                    max(a.at for a in failures),
-                )
-            )
-    return locks
+    return [lock for name in sorted(names) if (lock := ATTEMPTS.lock_of(name, now, rules)) is not None]
 
 
 def unlock(username: str, actor: str) -> None:
