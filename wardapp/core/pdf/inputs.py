@@ -407,6 +407,20 @@ def month_signer(province_name: str, signing: MonthSigning | None) -> official.S
     )
 
 
+def month_archival(
+    title: str, commune_name: str, subject: str, now: dt.datetime, signing: MonthSigning | None
+) -> official.Archival:
+    """A month document's PDF/A identification: issued when signed (with the days it lists
+    attached), or now for a draft."""
+    return official.Archival(
+        title=title,
+        author=f"Ủy ban nhân dân {commune_name}",
+        subject=subject,
+        issued_at=signing.signed_at if signing else now,
+        attachments=(signing.attachment,) if signing else (),
+    )
+
+
 def month_input(
     commune_name: str,
     province_name: str,
@@ -529,12 +543,8 @@ def month_input(
             signing.number if signing else "",
         ),
         signer=month_signer(province_name, signing),
-        meta=official.Archival(
-            title=f"Báo cáo tổng hợp tháng {month_text} — {commune_name}",
-            author=f"Ủy ban nhân dân {commune_name}",
-            subject=f"{code}:{first:%Y-%m}",
-            issued_at=signing.signed_at if signing else now,
-            attachments=(signing.attachment,) if signing else (),
+        meta=month_archival(
+            f"Báo cáo tổng hợp tháng {month_text} — {commune_name}", commune_name, f"{code}:{first:%Y-%m}", now, signing
         ),
         draft=draft,
         commune_name=commune_name,
@@ -608,12 +618,12 @@ def late_list_input(
             signing.number if signing else "",
         ),
         signer=month_signer(province_name, signing),
-        meta=official.Archival(
-            title=f"Danh sách hồ sơ trễ hạn tháng {month_text} — {commune_name}",
-            author=f"Ủy ban nhân dân {commune_name}",
-            subject=f"{code}:{first:%Y-%m}:tre-han",
-            issued_at=signing.signed_at if signing else now,
-            attachments=(signing.attachment,) if signing else (),
+        meta=month_archival(
+            f"Danh sách hồ sơ trễ hạn tháng {month_text} — {commune_name}",
+            commune_name,
+            f"{code}:{first:%Y-%m}:tre-han",
+            now,
+            signing,
         ),
         draft=draft,
         commune_name=commune_name,
