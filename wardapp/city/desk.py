@@ -12,9 +12,9 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 
@@ -24,6 +24,7 @@ from wardapp.core import clock, ii06a, index766, rates
 from wardapp.core.deadline import deadline_moment
 from wardapp.core.figures import FIGURE_NAMES
 from wardapp.core.units import Unit, all_units
+from wardapp.platform import memo
 
 T = TypeVar("T")
 R = ReceivedFigures  # every query here reads the narrow figures table
@@ -175,9 +176,7 @@ class PeriodRow:
 
 # --- the desk's revision: remembered totals stay good until a report arrives or is returned ------
 
-PERIODS_KEPT = "wardapp.city.desk.periods"
-PERIODS_KEPT_MAX = 128
-_NOT_KEPT = object()  # periods per worker: a few pages' worth for every reviewer at once
+PERIODS_KEPT_MAX = 128  # answers per worker: a few pages' worth for every reviewer at once
 
 
 def changed() -> None:
@@ -205,15 +204,7 @@ def remembered(name: str, key: tuple, compute: Callable[[], T]) -> T:
     at = revision()
     if at is None:
         return compute()
-    kept: dict[tuple, Any] = current_app.extensions.setdefault(PERIODS_KEPT, {})
-    full_key = (name, at, *key)
-    value = kept.get(full_key, _NOT_KEPT)  # one read: another thread may clear the dict meanwhile
-    if value is _NOT_KEPT:
-        value = compute()
-        if len(kept) >= PERIODS_KEPT_MAX:
-            kept.clear()  # older revisions are dead anyway; refilling costs one statement each
-        kept[full_key] = value
-    return value
+    return memo.kept("wardapp.city.desk", (name, at, *key), compute, limit=PERIODS_KEPT_MAX)
 
 
 def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> list[PeriodRow]:

@@ -9,7 +9,6 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import cast
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Table, bindparam
 
@@ -31,6 +30,7 @@ from wardapp.delays.models import LateDossier
 from wardapp.dossiers import importer
 from wardapp.dossiers.models import ColumnMapping, Dossier, DossierImport, FigureOverride
 from wardapp.extensions import db
+from wardapp.platform import memo
 from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.reports.operations import FixedFigure, register_after_save, register_fixed_source
 
@@ -297,23 +297,19 @@ class LogDay:
         return override.value if override is not None else self.counts[name]
 
 
-DAY_COUNTS = "wardapp.dossiers.day_counts"
-DAY_COUNTS_KEPT = 256  # commune-days per process: a month of days for every form open at once
+DAY_COUNTS_KEPT = 256  # commune-days per worker: a month of days for every form open at once
 
 
 def _day_counts(commune_id: int, day: dt.date, latest_import: int) -> dict[str, int]:
     """The log's counts for a day, computed once per import: the form's live check asks for them
     several times a second while someone types, and only a new import changes them (dossiers are
-    written by imports alone). Kept per app, so one test's database never answers for another's."""
-    kept: dict[tuple[int, dt.date, int], dict[str, int]] = current_app.extensions.setdefault(DAY_COUNTS, {})
-    key = (commune_id, day, latest_import)
-    counts = kept.get(key)
-    if counts is None:
-        counts = count_day(dossiers_of_day(commune_id, day), day)
-        if len(kept) >= DAY_COUNTS_KEPT:
-            kept.clear()  # simpler than least-recently-used, and a refill costs one query per day
-        kept[key] = counts
-    return counts
+    written by imports alone)."""
+    return memo.kept(
+        "wardapp.dossiers.day_counts",
+        (commune_id, day, latest_import),
+        lambda: count_day(dossiers_of_day(commune_id, day), day),
+        limit=DAY_COUNTS_KEPT,
+    )
 
 
 def log_day(commune_id: int, day: dt.date) -> LogDay | None:

@@ -1,0 +1,29 @@
+"""Answers a worker keeps for one app until what they were computed from changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+def kept(store: str, key: Hashable, compute: Callable[[], T], *, limit: int) -> T:
+    """``compute()`` once for ``key`` in this app and worker, then the same answer again.
+
+    The caller puts into ``key`` whatever says the answer still holds (the city desk's revision, the
+    latest dossier import). At ``limit`` entries the store is emptied: older keys are dead anyway,
+    and that is simpler than least-recently-used. Kept in ``app.extensions``, so one app (one test's
+    database) never answers for another. Answers are shared between threads: never change one.
+    """
+    entries: dict[Hashable, Any] = current_app.extensions.setdefault(store, {})
+    value = entries.get(key, _MISSING)  # one read: another thread may empty the store meanwhile
+    if value is _MISSING:
+        value = compute()
+        if len(entries) >= limit:
+            entries.clear()
+        entries[key] = value
+    return value
