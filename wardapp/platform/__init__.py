@@ -1,2 +1,3 @@
-"""Flask-level plumbing both apps share (request logging): above the kernel, beside both apps, and
+"""Flask-level plumbing both apps share (request logging, backup commands, sign-in attempts,
+answers a worker keeps until their source changes): above the kernel, beside both apps, and
 importing neither (an import-linter contract)."""
