@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from flask import current_app
 from joserfc.jwk import OKPKey
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, exists, insert, select, update
 
 from wardapp.city import blobs, desk, facts, scope, signin
 from wardapp.city.extensions import city_db as db
@@ -173,8 +173,36 @@ def enrol_ca(code: str, pem: bytes) -> list[x509.Certificate]:
     return certs
 
 
+def _table(model: type) -> Table:
+    """A model's table, for the push's plain statements (Core, not the ORM's unit of work)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+# The push's statements, built once: every push runs them with its values as parameters, so
+# SQLAlchemy neither rebuilds nor re-keys them (measured: about a third of the intake's database
+# CPU went to building statements and the ORM's bookkeeping, docs/PERFORMANCE.md).
+_KEYS, _REPORTS, _FIGURES = _table(CityKey), _table(ReceivedReport), _table(ReceivedFigures)
+KEY_BY_KID = select(_KEYS.c.jwk, _KEYS.c.commune_code).where(_KEYS.c.kid == bindparam("kid"))
+RECEIPT_BY_REPORT_ID = select(
+    _REPORTS.c.receipt_id, _REPORTS.c.report_id, _REPORTS.c.received_at, _REPORTS.c.payload_sha256
+).where(_REPORTS.c.report_id == bindparam("report_id"))
+_SAME_DAY = (_FIGURES.c.commune_code == bindparam("of_commune"), _FIGURES.c.date == bindparam("of_day"))
+NEWER_REVISION_HERE = select(
+    exists().where(*_SAME_DAY, _FIGURES.c.revision > bindparam("of_revision"))
+)
+NO_LONGER_CURRENT = (
+    update(_FIGURES)
+    .where(*_SAME_DAY, _FIGURES.c.revision < bindparam("of_revision"), _FIGURES.c.current.is_(True))
+    .values(current=False)
+)
+INSERT_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
+INSERT_FIGURES = insert(_FIGURES)
+INSERT_PHOTOS = insert(_table(ReceivedPhoto))
+INSERT_LOG = insert(_table(IntakeLog))
+
+
 def lookup_key(kid: str) -> tuple[OKPKey, str] | None:
-    row = db.session.execute(select(CityKey.jwk, CityKey.commune_code).where(CityKey.kid == kid)).first()
+    row = db.session.execute(KEY_BY_KID, {"kid": kid}).first()
     return None if row is None else (OKPKey.import_key(row.jwk), row.commune_code)
 
 
@@ -197,14 +225,6 @@ def receipt(report: ReceivedReport | Stored) -> dict:
     }
 
 
-RECEIPT_COLUMNS = (
-    ReceivedReport.receipt_id,
-    ReceivedReport.report_id,
-    ReceivedReport.received_at,
-    ReceivedReport.payload_sha256,
-)
-
-
 def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]:
     """Store a verified push once; an identical resend gets the same receipt (200).
 
@@ -214,7 +234,7 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
     unit of work was a fifth of the intake's CPU per push (measured, docs/PERFORMANCE.md).
     """
     report_id = push.payload["report_id"]
-    existing = db.session.execute(select(*RECEIPT_COLUMNS).where(ReceivedReport.report_id == report_id)).first()
+    existing = db.session.execute(RECEIPT_BY_REPORT_ID, {"report_id": report_id}).first()
     if existing is not None:
         if existing.payload_sha256 == push.payload_sha256:
             return 200, receipt(Stored(*existing))
@@ -249,8 +269,7 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
     # A second push of the same report id racing this one fails here (unique report_id): the
     # caller answers it from the row that won. Values go as parameters of constant statements
     # (compiled once per process), not into the statement itself.
-    reports, figures = _table(ReceivedReport), _table(ReceivedFigures)
-    report_pk = db.session.execute(insert(reports).returning(reports.c.id), row).scalar_one()
+    report_pk = db.session.execute(INSERT_REPORT, row).scalar_one()
     figures_row = {
         "report_pk": report_pk,
         "report_id": report_id,
@@ -262,21 +281,16 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         "current": _becomes_current(push.commune_code, day, revision),
         **facts.columns(push.payload),
     }
-    db.session.execute(insert(figures), figures_row)
+    db.session.execute(INSERT_FIGURES, figures_row)
     photos = [
         {"report_pk": report_pk, "sha256": p["sha256"], "content_type": p["content_type"], "bytes": p["bytes"]}
         for p in push.payload["photos"]
     ]
     if photos:
-        db.session.execute(insert(_table(ReceivedPhoto)), photos)  # one executemany
+        db.session.execute(INSERT_PHOTOS, photos)  # one executemany
     # Last: the desk's revision row is one row every push updates, locked until the commit.
     desk.changed()
     return 201, receipt(Stored(row["receipt_id"], report_id, now, push.payload_sha256))
-
-
-def _table(model: type) -> Table:
-    """A model's table, for plain INSERTs (Core, not the ORM's unit of work)."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def _becomes_current(commune_code: str, day: dt.date, revision: int) -> bool:
@@ -286,18 +300,16 @@ def _becomes_current(commune_code: str, day: dt.date, revision: int) -> bool:
     Corrections supersede: older revisions stop being current but stay stored and visible (a
     returned one keeps its state and comment). Revisions can arrive out of order after an outage.
     """
-    F = ReceivedFigures
-    same_day = (F.commune_code == commune_code, F.date == day)
-    newer = db.session.scalar(select(func.count()).select_from(F).filter(*same_day, F.revision > revision))
-    if newer:
+    values = {"of_commune": commune_code, "of_day": day, "of_revision": revision}
+    if db.session.execute(NEWER_REVISION_HERE, values).scalar():
         return False
-    db.session.execute(update(F).where(*same_day, F.revision < revision, F.current.is_(True)).values(current=False))
+    db.session.execute(NO_LONGER_CURRENT, values)
     return True
 
 
 def log_request(request, status: int, error: str = "", detail: str = "", report_id=None, commune=None) -> None:
     db.session.execute(
-        insert(_table(IntakeLog)),
+        INSERT_LOG,
         {
             "at": utcnow(),
             "ip": request.remote_addr,
