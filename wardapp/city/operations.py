@@ -187,9 +187,7 @@ RECEIPT_BY_REPORT_ID = select(
     _REPORTS.c.receipt_id, _REPORTS.c.report_id, _REPORTS.c.received_at, _REPORTS.c.payload_sha256
 ).where(_REPORTS.c.report_id == bindparam("report_id"))
 _SAME_DAY = (_FIGURES.c.commune_code == bindparam("of_commune"), _FIGURES.c.date == bindparam("of_day"))
-NEWER_REVISION_HERE = select(
-    exists().where(*_SAME_DAY, _FIGURES.c.revision > bindparam("of_revision"))
-)
+NEWER_REVISION_HERE = select(exists().where(*_SAME_DAY, _FIGURES.c.revision > bindparam("of_revision")))
 NO_LONGER_CURRENT = (
     update(_FIGURES)
     .where(*_SAME_DAY, _FIGURES.c.revision < bindparam("of_revision"), _FIGURES.c.current.is_(True))
