@@ -11,7 +11,7 @@ from tempfile import SpooledTemporaryFile
 from typing import IO
 
 import click
-from flask import Flask, Request, g, has_request_context, session
+from flask import Flask, g, has_request_context, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
 from PIL import Image
@@ -28,7 +28,7 @@ from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
 from wardapp.core import i18n as core_i18n
 from wardapp.core import schema, settings, units
-from wardapp.platform import requestlog
+from wardapp.platform import forms, requestlog
 
 assert models  # every model is imported, so Alembic sees the whole schema
 
@@ -94,7 +94,7 @@ class CityDefaults:
 PART_IN_MEMORY = 16 * 1000 * 1000
 
 
-class CityRequest(Request):
+class CityRequest(forms.FastFormRequest):
     """Werkzeug writes every file part of a request over 500 KB to a temporary file on disk; a push
     (three 300 KB photos) then costs three files created, written, read back and deleted before
     anything is checked. Here a part stays in memory up to ``PART_IN_MEMORY``."""
