@@ -55,6 +55,26 @@ def test_what_the_signed_put_writes_is_read_back_whole_by_boto3_with_its_type(s3
     assert store.get("thumbs/a.jpg") == data[:1000]
 
 
+def test_a_write_given_its_hash_by_the_caller_stores_the_body_whole(s3_server):
+    """The intake hands over the photo's SHA-256 it has just verified, so the signed PUT does not
+    hash the photo again. (AWS S3 compares the signed hash with the body; SeaweedFS does not, so
+    the caller's hash must be the body's: the intake's comes from ``verify``.)"""
+    import hashlib
+
+    store = S3Store(
+        s3_server.bucket,
+        f"hashed-{secrets.token_hex(4)}",
+        endpoint=s3_server.endpoint,
+        region=s3_server.REGION,
+        access_key_id=s3_server.access_key,
+        secret_access_key=s3_server.secret_key,
+    )
+    data = secrets.token_bytes(300_000)
+    assert store.create("photos/a", data, "image/jpeg", sha256=hashlib.sha256(data).hexdigest()) is True
+    assert store.get("photos/a") == data
+    assert store.create("photos/a", data, "image/jpeg", sha256=hashlib.sha256(data).hexdigest()) is False
+
+
 def test_it_gives_back_what_was_put_and_nothing_for_an_unknown_key(store):
     data = secrets.token_bytes(300_000)
 

@@ -241,11 +241,11 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
     # content-addressed, so a push that loses the race for the row leaves nothing wrong behind.
     files = blobs.store()
     for sha, upload in push.photos.items():
-        files.create(blobs.photo_key(sha), upload.data, upload.content_type)
+        files.create(blobs.photo_key(sha), upload.data, upload.content_type, sha256=sha)  # checked in verify
     pdf_sha256 = None
     if pdf is not None:
         pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-        files.create(blobs.sent_pdf_key(pdf_sha256), pdf, "application/pdf")
+        files.create(blobs.sent_pdf_key(pdf_sha256), pdf, "application/pdf", sha256=pdf_sha256)
     now = utcnow()
     day = dt.date.fromisoformat(push.payload["date"])
     revision = push.payload["revision"]

@@ -45,8 +45,12 @@ class Store(Protocol):
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """Write ``data`` under ``key``, replacing what was there."""
 
-    def create(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> bool:
-        """Write ``data`` under ``key`` unless the key exists; True when this call wrote it."""
+    def create(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream", *, sha256: str | None = None
+    ) -> bool:
+        """Write ``data`` under ``key`` unless the key exists; True when this call wrote it.
+        ``sha256``: the data's SHA-256 (hex) when the caller has already computed it (a store that
+        signs or checks the body's hash uses it instead of hashing the data again)."""
 
     def get(self, key: str) -> bytes | None:
         """The blob under ``key``, or None."""
@@ -80,7 +84,9 @@ class LocalStore:
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         write_atomic(self._path(key), data)
 
-    def create(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> bool:
+    def create(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream", *, sha256: str | None = None
+    ) -> bool:
         return write_once(self._path(key), data)
 
     def get(self, key: str) -> bytes | None:
@@ -130,10 +136,14 @@ class SignedPut:
         weakref.finalize(self, _close_all, self._idle)
         self._keys: dict[str, bytes] = {}  # the day's signing key, by date
 
-    def put(self, bucket: str, name: str, data: bytes, content_type: str, *, if_none_match: bool) -> None:
+    def put(
+        self, bucket: str, name: str, data: bytes, content_type: str, *, if_none_match: bool, sha256: str | None = None
+    ) -> None:
+        """``sha256``: the body's SHA-256 if the caller has it (the server checks it against the body)."""
         path = "/" + quote(bucket, safe="") + "/" + quote(name, safe="/~")
+        body_sha256 = sha256 or hashlib.sha256(data).hexdigest()
         for attempt in range(self.ATTEMPTS):
-            headers = self._signed(path, data, content_type, if_none_match)
+            headers = self._signed(path, body_sha256, len(data), content_type, if_none_match)
             try:
                 status, body = self._send(path, data, headers)
             except (ConnectionError, http.client.HTTPException, TimeoutError):
@@ -171,13 +181,15 @@ class SignedPut:
                 self._idle.append(connection)
         return response.status, body
 
-    def _signed(self, path: str, data: bytes, content_type: str, if_none_match: bool) -> dict[str, str]:
+    def _signed(
+        self, path: str, body_sha256: str, length: int, content_type: str, if_none_match: bool
+    ) -> dict[str, str]:
         now = signing_time()
         stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         headers = {
             "content-type": content_type,
             "host": self.host_header,
-            "x-amz-content-sha256": hashlib.sha256(data).hexdigest(),
+            "x-amz-content-sha256": body_sha256,
             "x-amz-date": stamp,
         }
         if if_none_match:
@@ -201,7 +213,7 @@ class SignedPut:
             f"AWS4-HMAC-SHA256 Credential={self.access_key_id}/{scope}, "
             f"SignedHeaders={';'.join(names)}, Signature={signature}"
         )
-        headers["content-length"] = str(len(data))
+        headers["content-length"] = str(length)
         return headers
 
     def _key(self, day: str) -> bytes:
@@ -304,12 +316,14 @@ class S3Store:
             return
         self.client().put_object(Bucket=self.bucket, Key=self._name(key), Body=data, ContentType=content_type)
 
-    def create(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> bool:
+    def create(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream", *, sha256: str | None = None
+    ) -> bool:
         from botocore.exceptions import ClientError
 
         try:
             if self.signed_put is not None:
-                self.signed_put.put(self.bucket, self._name(key), data, content_type, if_none_match=True)
+                self.signed_put.put(self.bucket, self._name(key), data, content_type, if_none_match=True, sha256=sha256)
             else:
                 self.client().put_object(
                     Bucket=self.bucket, Key=self._name(key), Body=data, ContentType=content_type, IfNoneMatch="*"
