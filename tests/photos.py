@@ -131,8 +131,11 @@ def upload(
     caption: str = "",
     htmx: bool = False,
     day: dt.date = DAY,
+    settle: bool = True,
 ):
     """POST the upload form as a browser (or htmx, with ``htmx=True``) sends it.
+
+    ``settle=False`` leaves the response open: the step after the answer has not run yet.
 
     ``category`` is a category key, or the raw value to send. The body is encoded in memory: the
     test client would spool a big one to a temporary file it never closes.
@@ -146,12 +149,18 @@ def upload(
     }
     boundary, body = encode_multipart(fields)
     headers = {"HX-Request": "true"} if htmx else {}
-    return client.post(
+    response = client.post(
         f"/reports/{day.isoformat()}/photos",
         data=body,
         headers=headers,
         content_type=f"multipart/form-data; boundary={boundary}",
     )
+    if settle:
+        # A server closes the response once it is sent, which runs the step after the answer (a
+        # JPEG's decode and thumbnail); the test client runs it when the response is closed.
+        response.get_data()
+        response.close()
+    return response
 
 
 def fetch(client, url: str, **kwargs):
