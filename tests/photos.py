@@ -135,7 +135,8 @@ def upload(
 ):
     """POST the upload form as a browser (or htmx, with ``htmx=True``) sends it.
 
-    ``settle=False`` leaves the response open: the step after the answer has not run yet.
+    ``settle=False`` never closes the response, so the step after the answer never runs: as if
+    the worker were killed right after answering.
 
     ``category`` is a category key, or the raw value to send. The body is encoded in memory: the
     test client would spool a big one to a temporary file it never closes.
@@ -149,18 +150,15 @@ def upload(
     }
     boundary, body = encode_multipart(fields)
     headers = {"HX-Request": "true"} if htmx else {}
-    response = client.post(
+    return client.post(
         f"/reports/{day.isoformat()}/photos",
         data=body,
         headers=headers,
         content_type=f"multipart/form-data; boundary={boundary}",
+        # A server closes the response once it has sent it, which runs the step after the answer
+        # (a JPEG's decode): the buffered test client does that too; unbuffered, it never runs.
+        buffered=settle,
     )
-    if settle:
-        # A server closes the response once it is sent, which runs the step after the answer (a
-        # JPEG's decode and thumbnail); the test client runs it when the response is closed.
-        response.get_data()
-        response.close()
-    return response
 
 
 def fetch(client, url: str, **kwargs):
