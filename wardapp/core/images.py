@@ -169,7 +169,9 @@ def _jpeg_complete(data: bytes) -> bool:
             return False
         framed = framed or marker in _SOF_MARKERS
         if marker == _SOS:
-            return framed and data.find(b"\xff\xd9", position + 2 + length) != -1
+            # Searched from the end: a whole file ends with it (or a little after), so this is
+            # immediate; entropy-coded data is full of 0xFF bytes, which slow a forward search.
+            return framed and data.rfind(b"\xff\xd9", position + 2 + length) != -1
         position += 2 + length
     return False
 
