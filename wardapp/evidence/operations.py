@@ -6,9 +6,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 
 from wardapp.audit import log as audit
@@ -188,12 +190,13 @@ def settle(photo: Photo) -> str:
 
 
 def _mark(photo: Photo, state: PixelState, error: str = "") -> None:
-    changed = db.session.execute(
+    result = db.session.execute(
         db.update(Photo)
         .where(Photo.id == photo.id, Photo.pixels != PixelState.UNREADABLE, Photo.pixels != state)
         .values(pixels=state)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    changed = cast(CursorResult, result).rowcount  # an UPDATE's result: how many rows it changed
     if changed and state == PixelState.UNREADABLE:
         log.warning("photo %s (%s) does not decode: %s", photo.id, photo.sha256[:12], error)
         audit.record(
