@@ -15,7 +15,7 @@ from wardapp.signing.operations import CannotSign
 
 from ..helpers import TODAY
 from ..test_photo_decode_later import camera_jpeg, corrupt_jpeg
-from .conftest import day_ready, image_count, name_leader, sign, text_of
+from .conftest import client_as, day_ready, image_count, name_leader, sign, text_of
 
 DAMAGED_CAPTION = "Khu vực chờ lúc đông người"
 
@@ -108,3 +108,17 @@ def test_a_signed_photos_lost_thumbnail_is_made_again_when_the_pdf_is_rebuilt(ap
 
     assert image_count(pdf) == 2
     assert all(storage.has_thumbnail(p.sha256) for p in photos())
+
+
+def test_the_signing_preview_shows_what_will_be_signed_without_a_damaged_photo(app, commune, users):
+    name_leader(users)
+    report = day_ready(commune, users, TODAY, photos=1)
+    add_undecoded(report, corrupt_jpeg(), "counters", DAMAGED_CAPTION, users)
+
+    page = client_as(app, "leader").get(f"/reports/{TODAY.isoformat()}/sign")
+
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Quầy số 1: người dân chờ tiếp nhận hồ sơ" in text
+    assert DAMAGED_CAPTION not in text
+    assert [p.pixels for p in photos()] == [PixelState.READABLE, PixelState.UNREADABLE]

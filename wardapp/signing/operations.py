@@ -197,7 +197,7 @@ def sign_report(
     """
     if report.frozen:
         raise CannotSign([_("Báo cáo này đã được ký. Mở bản sửa đổi nếu cần thay đổi.")])
-    _check_photos(report)
+    check_photos(report)
     state = readiness(commune, report, report.date)
     if not state.ready:
         raise CannotSign(state.blockers)
@@ -271,10 +271,11 @@ def sign_report(
     return revision
 
 
-def _check_photos(report: DailyReport) -> None:
-    """The sign gate's first step: every photo of the day decoded (a JPEG is decoded just after its
-    upload's answer; should that not have run, it happens here), so a photo found corrupt stops
-    counting before the checklist is read and none is signed undecoded."""
+def check_photos(report: DailyReport) -> None:
+    """The sign gate's first step, and the preview's (so that it shows what will be signed): every
+    photo of the day decoded (a JPEG is decoded just after its upload's answer; should that not
+    have run, it happens here), so a photo found corrupt stops counting before the checklist is
+    read and none is signed undecoded."""
     try:
         settle_photos(report)
     except PhotosNotChecked as error:
