@@ -78,7 +78,7 @@ def check(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedPhoto:
     try:
         small = thumbnail(data)
     except PhotoUnreadable:
-        raise PhotoRejected(_unreadable_message()) from None
+        raise PhotoRejected(unreadable_message()) from None
     return CheckedPhoto(facts, small)
 
 
@@ -113,14 +113,14 @@ def check_header(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
                 if width * height > max_pixels:
                     raise PhotoRejected(_bomb_message(width, height))
                 if kind == "JPEG" and not _jpeg_complete(data):
-                    raise PhotoRejected(_unreadable_message())
+                    raise PhotoRejected(unreadable_message())
                 exif = image.getexif()
         except PhotoRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PhotoRejected(_("Ảnh có số điểm ảnh bất thường, bị từ chối để bảo vệ máy chủ.")) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise PhotoRejected(_unreadable_message()) from None
+            raise PhotoRejected(unreadable_message()) from None
     return ImageFacts(
         sha256=hashlib.sha256(data).hexdigest(),
         content_type=CONTENT_TYPES[kind],
@@ -133,7 +133,7 @@ def check_header(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
     )
 
 
-def _unreadable_message() -> str:
+def unreadable_message() -> str:
     return _("Tệp này không phải ảnh JPEG, PNG, WebP hoặc HEIC đọc được.")
 
 

@@ -166,7 +166,7 @@ def _thumbnail_now(data: bytes) -> bytes:
     try:
         return images.thumbnail(data)
     except images.PhotoUnreadable:
-        raise images.PhotoRejected(_("Tệp này không phải ảnh JPEG, PNG, WebP hoặc HEIC đọc được.")) from None
+        raise images.PhotoRejected(images.unreadable_message()) from None
 
 
 def settle(photo: Photo) -> str:
