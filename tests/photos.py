@@ -131,8 +131,12 @@ def upload(
     caption: str = "",
     htmx: bool = False,
     day: dt.date = DAY,
+    settle: bool = True,
 ):
     """POST the upload form as a browser (or htmx, with ``htmx=True``) sends it.
+
+    ``settle=False`` never closes the response, so the step after the answer never runs: as if
+    the worker were killed right after answering.
 
     ``category`` is a category key, or the raw value to send. The body is encoded in memory: the
     test client would spool a big one to a temporary file it never closes.
@@ -151,6 +155,9 @@ def upload(
         data=body,
         headers=headers,
         content_type=f"multipart/form-data; boundary={boundary}",
+        # A server closes the response once it has sent it, which runs the step after the answer
+        # (a JPEG's decode): the buffered test client does that too; unbuffered, it never runs.
+        buffered=settle,
     )
 
 

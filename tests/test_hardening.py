@@ -335,7 +335,7 @@ def test_kill_9_during_an_upload_leaves_no_orphan_after_the_sweep(app, commune, 
 
     assert child.returncode == -9, child.stderr.decode()[-2000:]
     left = [p for p in (Path(app.instance_path) / "photos").rglob("*") if p.is_file()]
-    assert len(left) == 3  # the original and its thumbnail, with no row, and the stray temp file
+    assert len(left) == 2  # the original with no row (a JPEG's thumbnail comes after the answer), the stray
     assert db.session.scalar(db.select(db.func.count(Photo.id))) == 0
 
     # The tests' clock is frozen (time-machine); the files carry the real time of their writing.
@@ -345,3 +345,71 @@ def test_kill_9_during_an_upload_leaves_no_orphan_after_the_sweep(app, commune, 
 
     assert sorted(removed) == sorted(left)
     assert [p for p in (Path(app.instance_path) / "photos").rglob("*") if p.is_file()] == []
+
+
+KILLED_AFTER_THE_ANSWER = """
+import os, signal, sys
+from wardapp.app import create_app
+from wardapp.extensions import db
+from wardapp.evidence.models import PhotoCategory
+from wardapp.evidence.operations import add_photo
+from wardapp.reports.models import DailyReport
+from wardapp.auth.models import User
+
+app = create_app({"INSTANCE_PATH": sys.argv[1], "TESTING": True, "SECRET_KEY": "x"})
+with app.app_context():
+    report = db.session.get(DailyReport, int(sys.argv[2]))
+    user = db.session.get(User, int(sys.argv[3]))
+    category = db.session.scalar(db.select(PhotoCategory))
+    add_photo(report, open(sys.argv[4], "rb").read(), "quay.jpg", category, "", user)
+    # The moment of the attack: the uploader has the answer, the decode has not run.
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_kill_9_between_the_answer_and_the_thumbnail_loses_nothing(app, commune, users, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from wardapp import ROOT
+    from wardapp.evidence import storage
+    from wardapp.evidence.models import Photo, PixelState
+    from wardapp.evidence.operations import sweep_at_start
+
+    from .photos import jpeg
+
+    report = factories.make_report(commune, clock.today(), users["staff"])
+    db.session.commit()
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(jpeg())
+
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            KILLED_AFTER_THE_ANSWER,
+            app.instance_path,
+            str(report.id),
+            str(users["staff"].id),
+            str(photo),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
+
+    assert child.returncode == -9, child.stderr.decode()[-2000:]
+    [kept] = db.session.scalars(db.select(Photo))
+    assert kept.pixels == PixelState.PENDING
+    assert storage.original_path(kept.sha256).read_bytes() == photo.read_bytes()
+    assert not storage.has_thumbnail(kept.sha256)
+
+    monkeypatch.setattr(app, "testing", False)  # start-up work is skipped in tests otherwise
+    sweep_at_start(app)  # the next worker to start
+
+    db.session.expire_all()
+    assert kept.pixels == PixelState.READABLE
+    assert storage.has_thumbnail(kept.sha256)
+    files = sorted(p for p in (Path(app.instance_path) / "photos").rglob("*") if p.is_file())
+    assert files == sorted([storage.original_path(kept.sha256), storage.thumbnail_path(kept.sha256)])

@@ -10,6 +10,8 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
+from tests.test_photo_decode_later import corrupt_jpeg
+
 from .conftest import DESKTOP, PHONE, assert_fits, log_in, shoot
 
 pytestmark = pytest.mark.browser
@@ -130,4 +132,40 @@ def test_staff_upload_a_photo_and_see_its_thumbnail_category_and_capture_time(li
     expect(card.locator(".photo-taken")).to_be_visible()
     shoot(page, "phone-photos")
     assert_fits(page, "the photos page")
+    watch.assert_clean()
+
+
+def test_a_photo_damaged_inside_is_accepted_then_shown_as_damaged_and_not_counted(live_server, open_page, tmp_path):
+    day = live_server.today
+    photo = tmp_path / "mat-tien.jpg"
+    photo.write_bytes(corrupt_jpeg())  # header and end marker whole, garbage in the middle of the scan
+    page, watch = open_page(viewport=DESKTOP)
+    log_in(page, "staff")
+    page.goto(f"/reports/{day.isoformat()}/photos")
+    exterior = page.locator('#photo-checklist li[data-category="exterior"]')
+    expect(exterior).to_have_class("missing")
+
+    page.select_option("#f-category", label="Mặt tiền, biển hiệu Trung tâm")
+    page.fill("#f-caption", "Mặt tiền sáng nay")
+    page.set_input_files("#f-photo", photo)
+    watch.provoked(404, "/photos/1/thumb")  # the thumbnail asked for while the card still waits
+    page.get_by_role("button", name="Tải ảnh lên").click()
+
+    # Accepted at once (its header and structure are whole), then the card reads itself again
+    # once the decode after the answer has found the damage: no reload needed.
+    card = page.locator("#photo-grid figure.photo")
+    expect(card).to_have_count(1)
+    expect(page.locator("#err-photo")).to_be_empty()
+    expect(card.locator(".photo-unreadable")).to_have_text(
+        "Ảnh bị hỏng, không đọc được: hãy gỡ ảnh này và tải lại.", timeout=20_000
+    )
+    expect(card.locator("img")).to_have_count(0)
+    expect(exterior).to_have_class("missing")
+    expect(exterior).to_contain_text("1 ảnh bị hỏng, không tính")
+    shoot(page, "desktop-photo-damaged")
+    watch.assert_clean()
+
+    page.reload()  # the same after a reload
+    expect(card.locator(".photo-unreadable")).to_be_visible()
+    expect(exterior).to_contain_text("còn thiếu")
     watch.assert_clean()

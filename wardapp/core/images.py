@@ -60,18 +60,34 @@ class CheckedPhoto:
     thumbnail: bytes  # a small upright JPEG for lists and the PDF grid
 
 
+# The formats whose full decode may wait until after the uploader's answer: their structure is
+# checked at once (``_jpeg_complete``), so the common failure, a truncated upload, is still refused
+# then. The others are decoded in the request (``check``): no cheap structural check covers them.
+DECODED_LATER = frozenset({"image/jpeg"})
+
+
 def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
     """Accept a JPEG, PNG, WebP or HEIC photo that decodes completely, or raise PhotoRejected."""
     return check(data, max_bytes=max_bytes, max_pixels=max_pixels).facts
 
 
 def check(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedPhoto:
-    """Accept a photo that decodes completely and make its thumbnail, decoding it once.
+    """Accept a photo that decodes completely and make its thumbnail: ``check_header`` then
+    ``thumbnail``, everything before an answer."""
+    facts = check_header(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    try:
+        small = thumbnail(data)
+    except PhotoUnreadable:
+        raise PhotoRejected(unreadable_message()) from None
+    return CheckedPhoto(facts, small)
 
-    A JPEG is decoded at reduced size (libjpeg's DCT scaling through Pillow's ``draft``, to the
-    smallest of 1/2, 1/4, 1/8 still at least the thumbnail's size): every byte of the file is still
-    read and entropy-decoded, so a truncated or corrupt file fails as before, but a 12-megapixel
-    camera photo takes about 2 MB of pixels instead of 36 MB, twice over (docs/PERFORMANCE.md).
+
+def check_header(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
+    """What an upload's answer must know at once, without decoding a pixel: the size limit, the
+    format (by content), the dimensions against the pixel limit, the EXIF facts, the SHA-256, and
+    for a JPEG that its structure is complete (a truncated upload is refused here).
+
+    A photo that passes may still hold corrupt data in the middle: ``thumbnail`` finds that.
     """
     if not data:
         raise PhotoRejected(_("Tệp rỗng: không có ảnh nào được gửi lên."))
@@ -96,16 +112,16 @@ def check(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedPhoto:
                 width, height = image.size
                 if width * height > max_pixels:
                     raise PhotoRejected(_bomb_message(width, height))
-                _decode_small(image)  # decode every pixel: a truncated or corrupt file fails here
+                if kind == "JPEG" and not _jpeg_complete(data):
+                    raise PhotoRejected(unreadable_message())
                 exif = image.getexif()
-                small = _thumbnail_of(image)
         except PhotoRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PhotoRejected(_("Ảnh có số điểm ảnh bất thường, bị từ chối để bảo vệ máy chủ.")) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise PhotoRejected(_("Tệp này không phải ảnh JPEG, PNG, WebP hoặc HEIC đọc được.")) from None
-    facts = ImageFacts(
+            raise PhotoRejected(unreadable_message()) from None
+    return ImageFacts(
         sha256=hashlib.sha256(data).hexdigest(),
         content_type=CONTENT_TYPES[kind],
         bytes=len(data),
@@ -115,7 +131,49 @@ def check(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedPhoto:
         camera=camera_name(exif),
         gps=gps_position(exif),
     )
-    return CheckedPhoto(facts, small)
+
+
+def unreadable_message() -> str:
+    return _("Tệp này không phải ảnh JPEG, PNG, WebP hoặc HEIC đọc được.")
+
+
+# Start-of-frame markers (SOF0–SOF15 without DHT C4, JPG C8 and DAC CC): the frame header.
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_SOI, _EOI, _SOS = 0xD8, 0xD9, 0xDA
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    """A JPEG's structure without decoding it: the start-of-image marker first, then marker
+    segments (each with its length) with a frame header before the first start-of-scan, and an
+    end-of-image marker after that scan.
+
+    Inside entropy-coded data a 0xFF byte is always followed by 0x00 or a restart marker, so
+    ``FF D9`` after the scan is the end of the image: a truncated upload has none. Bytes after
+    it (zero padding, the video a "motion photo" camera appends) are allowed, as the decoder
+    stops at the end-of-image marker too. Corrupt data inside a scan is not seen here.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        return False
+    position, framed, size = 2, False, len(data)
+    while position + 4 <= size:
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+            continue
+        if marker in (_SOI, _EOI) or 0xD0 <= marker <= 0xD7:  # no segment may start here
+            return False
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        if length < 2:
+            return False
+        framed = framed or marker in _SOF_MARKERS
+        if marker == _SOS:
+            # Searched from the end: a whole file ends with it (or a little after), so this is
+            # immediate; entropy-coded data is full of 0xFF bytes, which slow a forward search.
+            return framed and data.rfind(b"\xff\xd9", position + 2 + length) != -1
+        position += 2 + length
+    return False
 
 
 def _bomb_message(width: int, height: int) -> str:
@@ -173,11 +231,22 @@ def gps_position(exif: Image.Exif) -> tuple[float, float] | None:
     return round(lat, 6), round(lon, 6)
 
 
+class PhotoUnreadable(ValueError):
+    """A stored photo whose pixels cannot be decoded (corrupt data inside the file)."""
+
+
 def thumbnail(data: bytes) -> bytes:
-    """A small upright JPEG for lists and the PDF grid (of a photo already accepted)."""
-    with Image.open(io.BytesIO(data)) as image:
-        _decode_small(image)
-        return _thumbnail_of(image)
+    """Decode every byte of a photo (at reduced size, ``_decode_small``) and make its small upright
+    JPEG for lists and the PDF grid; PhotoUnreadable if the decode fails. No limit is checked here:
+    ``check_header`` did that when the photo was accepted."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                _decode_small(image)
+                return _thumbnail_of(image)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+            raise PhotoUnreadable(str(error)) from None
 
 
 def _decode_small(image: Image.Image) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -130,6 +131,15 @@ class PhotoCategoryPeriod(Model):
         return started and (self.retired_from is None or day < self.retired_from)
 
 
+class PixelState(StrEnum):
+    """Whether a photo's pixels were decoded (its thumbnail made). A JPEG is accepted on its header
+    and structure and decoded right after the uploader's answer (``evidence.operations.settle``)."""
+
+    PENDING = "pending"  # accepted, not decoded yet
+    READABLE = "readable"  # decoded completely: its thumbnail was made
+    UNREADABLE = "unreadable"  # corrupt inside: shown with a message, never counted, never signed
+
+
 class Photo(Model):
     """A photo of the center attached to a day's report. The file is named by its SHA-256."""
 
@@ -154,6 +164,7 @@ class Photo(Model):
     uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[dt.datetime | None] = mapped_column()
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    pixels: Mapped[str] = mapped_column(String(12), default=PixelState.READABLE, server_default="readable")
 
     category = relationship("PhotoCategory", lazy="joined")
     report = relationship("DailyReport")
@@ -163,6 +174,14 @@ class Photo(Model):
     def verifiable(self) -> bool:
         """Taken on the report's day, by the camera's own clock."""
         return self.taken_at is not None and self.taken_at.date() == self.report.date
+
+    @property
+    def unreadable(self) -> bool:
+        return self.pixels == PixelState.UNREADABLE
+
+    @property
+    def pending(self) -> bool:
+        return self.pixels == PixelState.PENDING
 
     def snapshot(self) -> dict:
         return {

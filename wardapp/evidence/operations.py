@@ -6,9 +6,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 
 from wardapp.audit import log as audit
@@ -16,7 +18,7 @@ from wardapp.core import images
 from wardapp.core.clock import utcnow
 from wardapp.evidence import storage
 from wardapp.evidence.defaults import DEFAULT_CATEGORIES
-from wardapp.evidence.models import Photo, PhotoCategory, PhotoCategoryPeriod
+from wardapp.evidence.models import Photo, PhotoCategory, PhotoCategoryPeriod, PixelState
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
@@ -59,23 +61,34 @@ def photos_of(report: DailyReport | None) -> list[Photo]:
     return list(db.session.scalars(db.select(Photo).filter_by(report_id=report.id, removed_at=None).order_by(Photo.id)))
 
 
+def readable_photos_of(report: DailyReport | None) -> list[Photo]:
+    """The photos a signature may carry: all but those found corrupt (``settle_photos`` first, so
+    that none is still waiting for its decode)."""
+    return [p for p in photos_of(report) if not p.unreadable]
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     category: PhotoCategory
     count: int  # verifiable photos: taken that day by the camera's clock
     unverified: int = 0  # photos that cannot prove the day: shown, never counted
+    unreadable: int = 0  # photos found corrupt after their upload: shown, never counted
 
 
 def checklist(commune_id: int, photos: list[Photo], day: dt.date) -> list[ChecklistItem]:
     """The required categories in force on ``day``, each with its verifiable photos. A photo that
-    cannot be shown to be of that day does not tick its category."""
+    cannot be shown to be of that day, or whose pixels turned out corrupt, does not tick its
+    category. One still waiting for its decode (a moment after its upload) counts: the sign gate
+    decodes it before anything is signed (``settle_photos``)."""
     counts: dict[int, int] = {}
     unverified: dict[int, int] = {}
+    unreadable: dict[int, int] = {}
     for photo in photos:
-        bucket = counts if photo.verifiable else unverified
+        bucket = unreadable if photo.unreadable else counts if photo.verifiable else unverified
         bucket[photo.category_id] = bucket.get(photo.category_id, 0) + 1
     return [
-        ChecklistItem(c, counts.get(c.id, 0), unverified.get(c.id, 0)) for c in categories_in_force(commune_id, day)
+        ChecklistItem(c, counts.get(c.id, 0), unverified.get(c.id, 0), unreadable.get(c.id, 0))
+        for c in categories_in_force(commune_id, day)
     ]
 
 
@@ -86,17 +99,24 @@ def missing_categories(commune_id: int, report: DailyReport | None, day: dt.date
 def add_photo(
     report: DailyReport, data: bytes, filename: str | None, category: PhotoCategory, caption: str, user
 ) -> Photo:
-    """Inspect, store and record a photo; refusals (PhotoRejected) leave nothing behind."""
+    """Inspect, store and record a photo; refusals (PhotoRejected) leave nothing behind.
+
+    What the answer must know is checked here (``images.check_header``: limits, format, EXIF, and
+    a JPEG's structure, so a truncated one is refused at once). A JPEG's pixels are decoded after
+    the answer (``settle``: the route schedules it, and whoever needs them first does it); other
+    formats are decoded here, as no cheap structural check covers them.
+    """
     config = current_app.config
-    checked = images.check(data, max_bytes=config["PHOTO_MAX_BYTES"], max_pixels=config["PHOTO_MAX_PIXELS"])
-    facts = checked.facts
+    facts = images.check_header(data, max_bytes=config["PHOTO_MAX_BYTES"], max_pixels=config["PHOTO_MAX_PIXELS"])
+    later = facts.content_type in images.DECODED_LATER
+    thumb = None if later else _thumbnail_now(data)
     duplicate = db.session.scalar(
         db.select(Photo.id).filter_by(report_id=report.id, sha256=facts.sha256, removed_at=None)
     )
     if duplicate:
         raise images.PhotoRejected(_("Ảnh này đã có trong báo cáo của ngày."))
     try:
-        created = storage.store(facts.sha256, data, checked.thumbnail)
+        created = storage.store(facts.sha256, data, thumb)
     except OSError as error:  # a read-only or full disk: say what failed, keep what was typed
         log.error("could not store photo %s: %s", facts.sha256[:12], error)
         raise images.PhotoRejected(
@@ -121,6 +141,7 @@ def add_photo(
             gps_lat=facts.gps[0] if facts.gps else None,
             gps_lon=facts.gps[1] if facts.gps else None,
             uploaded_by_id=user.id,
+            pixels=PixelState.PENDING if later else PixelState.READABLE,
         )
         db.session.add(photo)
         report.touch(user)
@@ -139,6 +160,109 @@ def add_photo(
         storage.undo(created)  # only files this upload created; a same-content photo elsewhere stays
         raise
     return photo
+
+
+def _thumbnail_now(data: bytes) -> bytes:
+    try:
+        return images.thumbnail(data)
+    except images.PhotoUnreadable:
+        raise images.PhotoRejected(images.unreadable_message()) from None
+
+
+def settle(photo: Photo) -> str:
+    """Make sure a photo's pixels were decoded and its thumbnail exists; returns its PixelState.
+
+    Idempotent, and safe when two workers do it at once: the thumbnail is written once,
+    atomically, and the state changes by a conditional UPDATE, so a photo found corrupt is marked
+    and audited exactly once. A corrupt one is marked unreadable (it then ticks nothing and is
+    never signed). A missing original (OSError) is raised and changes nothing.
+    """
+    if photo.unreadable:
+        return photo.pixels
+    try:
+        storage.ensure_thumbnail(photo.sha256)
+    except images.PhotoUnreadable as error:
+        _mark(photo, PixelState.UNREADABLE, str(error))
+    else:
+        if photo.pending:
+            _mark(photo, PixelState.READABLE)
+    return photo.pixels
+
+
+def _mark(photo: Photo, state: PixelState, error: str = "") -> None:
+    result = db.session.execute(
+        db.update(Photo)
+        .where(Photo.id == photo.id, Photo.pixels != PixelState.UNREADABLE, Photo.pixels != state)
+        .values(pixels=state)
+        .execution_options(synchronize_session=False)
+    )
+    changed = cast(CursorResult, result).rowcount  # an UPDATE's result: how many rows it changed
+    if changed and state == PixelState.UNREADABLE:
+        log.warning("photo %s (%s) does not decode: %s", photo.id, photo.sha256[:12], error)
+        audit.record(
+            "photo.unreadable",
+            target_type="report",
+            target_id=photo.report.date.isoformat(),
+            after=photo.snapshot() | {"error": error[:200]},
+            summary=f"{photo.category.label}: {photo.caption}"[:300],
+            actor=photo.uploaded_by,  # the outcome of their upload, wherever it was found
+        )
+    db.session.commit()
+    db.session.refresh(photo)
+
+
+def settle_after_answer(app, photo_id: int) -> None:
+    """The upload's second half, run by the worker once the uploader has the answer (the route
+    hands it to ``response.call_on_close``). Nothing depends on it having run: whoever needs the
+    pixels first settles the photo, and start-up settles any still pending (a kill -9 here)."""
+    with app.app_context():
+        try:
+            photo = db.session.get(Photo, photo_id)
+            if photo is not None:
+                settle(photo)
+        except Exception:  # never into the server: the photo stays pending for the next one
+            log.exception("could not decode photo %s after its upload", photo_id)
+            db.session.rollback()
+
+
+class PhotosNotChecked(Exception):
+    """Photos of a day whose pixels could not be decoded yet (their original cannot be read)."""
+
+    def __init__(self, photos: list[Photo]):
+        super().__init__(", ".join(p.sha256[:12] for p in photos))
+        self.photos = photos
+
+
+def settle_photos(report: DailyReport | None) -> None:
+    """The sign gate's first step: every photo of the day decoded, so none is signed undecoded and
+    a corrupt one is marked (and no longer counted) before the checklist is read. Raises
+    PhotosNotChecked if some photo's pixels cannot be read at all."""
+    stuck = []
+    for photo in photos_of(report):
+        if photo.unreadable or (not photo.pending and storage.has_thumbnail(photo.sha256)):
+            continue
+        try:
+            settle(photo)
+        except OSError as error:
+            log.error("could not read photo %s to decode it: %s", photo.sha256[:12], error)
+            if photo.pending:
+                stuck.append(photo)
+    if stuck:
+        raise PhotosNotChecked(stuck)
+
+
+def settle_pending() -> int:
+    """Decode the photos an interrupted worker left pending (killed between its answer and the
+    decode); returns how many were settled."""
+    pending = db.session.scalars(db.select(Photo).filter_by(pixels=PixelState.PENDING).order_by(Photo.id))
+    settled = 0
+    for photo in list(pending):
+        try:
+            settle(photo)
+            settled += 1
+        except OSError as error:
+            log.error("could not read pending photo %s: %s", photo.sha256[:12], error)
+    return settled
 
 
 def remove_photo(photo: Photo, user) -> None:
@@ -170,12 +294,14 @@ def sweep_orphans() -> list[Path]:
 
 
 def sweep_at_start(app) -> None:
-    """At start-up (each worker): sweep, unless the database is not migrated yet or in tests."""
+    """At start-up (each worker): sweep, then decode the photos left pending, unless the database
+    is not migrated yet or in tests."""
     if app.testing:
         return
     with app.app_context():
         try:
             sweep_orphans()
+            settle_pending()
         except SQLAlchemyError as error:  # e.g. before the first `flask db upgrade`
             log.warning("photo sweep skipped: %s", type(error).__name__)
         finally:

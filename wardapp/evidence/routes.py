@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import functools
+
 from flask import (
     Blueprint,
     abort,
+    after_this_request,
     current_app,
     flash,
     redirect,
@@ -26,6 +29,8 @@ from wardapp.evidence.operations import (
     checklist,
     photos_of,
     remove_photo,
+    settle,
+    settle_after_answer,
     upload_choices,
 )
 from wardapp.extensions import db
@@ -94,9 +99,12 @@ def upload(day: str):
         errors["photo"] = _("Chọn hoặc chụp một ảnh.")
     if not errors and category is not None and upload is not None:
         try:
-            add_photo(report, upload.read(), upload.filename or "", category, caption, current_user)
+            photo = add_photo(report, upload.read(), upload.filename or "", category, caption, current_user)
         except PhotoRejected as refusal:
             errors["photo"] = str(refusal)
+        else:
+            if photo.pending:
+                _decode_after_answer(photo.id)
     if errors or category is None:
         # Read before the rollback: a row created for this upload is gone after it.
         date, commune_id = report.date, report.commune_id
@@ -106,6 +114,18 @@ def upload(day: str):
         flash(_("Đã thêm ảnh."), "success")
         return redirect(url_for("evidence.photos", day=report.date.isoformat()), code=303)
     return _render(_context(report.date, report, form={"category": str(category.id)}))
+
+
+def _decode_after_answer(photo_id: int) -> None:
+    """Decode the photo and make its thumbnail once the answer has gone out: the WSGI server
+    closes the response after sending it, in this same worker, and the uploader is not kept
+    waiting for the decode (docs/PERFORMANCE.md, uploads)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @after_this_request
+    def schedule(response):
+        response.call_on_close(functools.partial(settle_after_answer, app, photo_id))
+        return response
 
 
 @bp.post("/reports/<day>/photos/<int:photo_id>/remove")
@@ -144,7 +164,16 @@ def original(photo_id: int):
 @bp.get("/photos/<int:photo_id>/thumb")
 @login_required
 def thumb(photo_id: int):
+    """The thumbnail, made now if the step after the upload's answer has not made it yet."""
     photo = _photo_or_404(photo_id)
+    if photo.pending or not storage.has_thumbnail(photo.sha256):
+        try:
+            settle(photo)
+        except OSError:  # the original is gone too (a database restored without its photos)
+            current_app.logger.warning("Photo file missing: %s", photo.sha256)
+            abort(404)
+    if photo.unreadable:
+        abort(404)
     return _send(storage.thumbnail_path(photo.sha256), mimetype="image/jpeg")
 
 

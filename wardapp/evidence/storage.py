@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from wardapp.core import images
 from wardapp.core.files import write_once
 
 
@@ -22,13 +23,32 @@ def thumbnail_path(sha256: str) -> Path:
     return root() / "thumbs" / f"{sha256}.jpg"
 
 
-def store(sha256: str, original: bytes, thumb: bytes) -> list[Path]:
-    """Store a photo and its thumbnail; returns the paths this call created (to undo on failure)."""
+def store(sha256: str, original: bytes, thumb: bytes | None) -> list[Path]:
+    """Store a photo and, when it is made already, its thumbnail (a JPEG's is made after the
+    answer: ``ensure_thumbnail``); returns the paths this call created (to undo on failure)."""
     created = []
     for path, data in ((original_path(sha256), original), (thumbnail_path(sha256), thumb)):
-        if write_once(path, data):
+        if data is not None and write_once(path, data):
             created.append(path)
     return created
+
+
+def has_thumbnail(sha256: str) -> bool:
+    return thumbnail_path(sha256).is_file()
+
+
+def ensure_thumbnail(sha256: str) -> Path:
+    """The thumbnail of a stored original, made now if it is missing (decoding every byte).
+
+    Idempotent and safe to run twice at once (the after-answer step, the thumbnail route, the sign
+    gate, another worker): the file is content-addressed and written once, atomically, so a
+    reader sees a whole thumbnail or none. Raises ``images.PhotoUnreadable`` if the original does
+    not decode, FileNotFoundError if it is gone (a database restored without its photos).
+    """
+    path = thumbnail_path(sha256)
+    if not path.is_file():
+        write_once(path, images.thumbnail(original_path(sha256).read_bytes()))
+    return path
 
 
 def undo(paths: list[Path]) -> None:

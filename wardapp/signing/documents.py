@@ -29,7 +29,7 @@ from PIL import Image
 from werkzeug.exceptions import NotFound
 
 from wardapp.commune.models import Commune
-from wardapp.core import clock
+from wardapp.core import clock, images
 from wardapp.core.files import write_atomic
 from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import certificates, document, inputs, verification
@@ -140,8 +140,11 @@ def certificate_hash():
 
 
 def photo_images(sha256: str) -> tuple[bytes, int, int] | None:
-    path = photo_storage.thumbnail_path(sha256)
-    if not path.exists():
+    """A signed photo's thumbnail for the PDF grid, made if it is missing (the sign gate decoded
+    every photo it signed; a thumbnail lost since is made again from the original)."""
+    try:
+        path = photo_storage.ensure_thumbnail(sha256)
+    except (OSError, images.PhotoUnreadable):
         return None
     data = path.read_bytes()
     with Image.open(io.BytesIO(data)) as image:

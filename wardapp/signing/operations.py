@@ -25,7 +25,7 @@ from wardapp.core.pdf import official
 from wardapp.core.pdf.inputs import trend_payload
 from wardapp.delays.readiness import current_explanations, late_dossiers_of, readiness
 from wardapp.dossiers.operations import figure_sources
-from wardapp.evidence.operations import photos_of
+from wardapp.evidence.operations import PhotosNotChecked, readable_photos_of, settle_photos
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
 from wardapp.reports.models import DailyReport, ReportStatus
@@ -77,7 +77,7 @@ def _photos(report: DailyReport) -> list[dict]:
             "taken_at": p.taken_at.replace(tzinfo=clock.TZ).isoformat(timespec="seconds") if p.taken_at else None,
             "verifiable": p.verifiable,
         }
-        for p in photos_of(report)
+        for p in readable_photos_of(report)  # a photo found corrupt is never signed
     ]
 
 
@@ -197,6 +197,7 @@ def sign_report(
     """
     if report.frozen:
         raise CannotSign([_("Báo cáo này đã được ký. Mở bản sửa đổi nếu cần thay đổi.")])
+    check_photos(report)
     state = readiness(commune, report, report.date)
     if not state.ready:
         raise CannotSign(state.blockers)
@@ -268,6 +269,20 @@ def sign_report(
         raise
     _keep_pdf(pending, revision)
     return revision
+
+
+def check_photos(report: DailyReport) -> None:
+    """The sign gate's first step, and the preview's (so that it shows what will be signed): every
+    photo of the day decoded (a JPEG is decoded just after its upload's answer; should that not
+    have run, it happens here), so a photo found corrupt stops counting before the checklist is
+    read and none is signed undecoded."""
+    try:
+        settle_photos(report)
+    except PhotosNotChecked as error:
+        names = ", ".join(p.original_name or p.sha256[:12] for p in error.photos)
+        raise CannotSign(
+            [_("Không đọc được tệp ảnh %(names)s để kiểm tra; báo cáo chưa được ký.", names=names)]
+        ) from error
 
 
 def _prepare_pdf(revision: ReportRevision):

@@ -27,6 +27,7 @@ from wardapp.signing.operations import (
     CannotSign,
     build_document,
     changes_between,
+    check_photos,
     open_correction,
     revisions_of,
     sign_report,
@@ -94,6 +95,12 @@ def sign(day: str):
             return redirect(url_for("signing.revisions", day=report.date.isoformat()), code=303)
     if report.frozen and request.method == "GET":
         return redirect(url_for("signing.revisions", day=report.date.isoformat()))
+    if request.method == "GET":
+        try:
+            check_photos(report)  # a photo not decoded yet is decoded now: the preview is what gets signed
+        except CannotSign as refusal:
+            db.session.rollback()
+            errors = refusal.problems
     now = clock.now()
     document = build_document(commune, report, current_user, now, late_reason or None)
     return render_template(
