@@ -35,17 +35,22 @@ def store(request, tmp_path):
     return store
 
 
-def test_what_the_signed_put_writes_is_read_back_whole_by_boto3_with_its_type(s3_server):
-    """The intake's own signed PUT and boto3 agree: the bytes, the content type, and a key with
-    characters a URL must escape."""
-    store = S3Store(
+def signed_put_store(s3_server, name: str) -> S3Store:
+    """A store on the test server writing with its own signed PUTs, under a prefix of its own."""
+    return S3Store(
         s3_server.bucket,
-        f"signed-{secrets.token_hex(4)}",
+        f"{name}-{secrets.token_hex(4)}",
         endpoint=s3_server.endpoint,
         region=s3_server.REGION,
         access_key_id=s3_server.access_key,
         secret_access_key=s3_server.secret_key,
     )
+
+
+def test_what_the_signed_put_writes_is_read_back_whole_by_boto3_with_its_type(s3_server):
+    """The intake's own signed PUT and boto3 agree: the bytes, the content type, and a key with
+    characters a URL must escape."""
+    store = signed_put_store(s3_server, "signed")
     data = secrets.token_bytes(300_000)
     assert store.create("rendered/20242_2026-11-21_r1 bản.pdf", data, "application/pdf") is True
     answer = store.client().get_object(Bucket=store.bucket, Key=store._name("rendered/20242_2026-11-21_r1 bản.pdf"))
@@ -61,14 +66,7 @@ def test_a_write_given_its_hash_by_the_caller_stores_the_body_whole(s3_server):
     the caller's hash must be the body's: the intake's comes from ``verify``.)"""
     import hashlib
 
-    store = S3Store(
-        s3_server.bucket,
-        f"hashed-{secrets.token_hex(4)}",
-        endpoint=s3_server.endpoint,
-        region=s3_server.REGION,
-        access_key_id=s3_server.access_key,
-        secret_access_key=s3_server.secret_key,
-    )
+    store = signed_put_store(s3_server, "hashed")
     data = secrets.token_bytes(300_000)
     assert store.create("photos/a", data, "image/jpeg", sha256=hashlib.sha256(data).hexdigest()) is True
     assert store.get("photos/a") == data
