@@ -21,7 +21,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +260,11 @@ class Services:
     extra_roots: tuple[x509.Certificate, ...] = field(default_factory=tuple)
     timeout: int = 10
 
+    @property
+    def online(self) -> bool:
+        """Whether signing talks to a server (a TSA, OCSP responders, CRL distribution points)."""
+        return bool(self.tsa_url) or self.embed_validation_info
+
 
 @dataclass(frozen=True)
 class Signing:
@@ -330,12 +335,67 @@ def _roots(folder: Path, services: Services) -> list[asn1_x509.Certificate]:
     return [_asn1(c) for c in [*roots, *services.extra_roots]]
 
 
+@dataclass(frozen=True)
+class _Bitmap:
+    """A signature or seal image decoded and compressed as pyHanko embeds it: its colour and, as a
+    soft mask, its transparency, each a Flate stream of 8-bit samples."""
+
+    image: Image.Image  # RGBA
+    colour: bytes
+    alpha: bytes
+
+
+@lru_cache(maxsize=32)
+def _bitmap(png: bytes) -> _Bitmap:
+    """Once per process for each image: a commune's seal and its leader's signature are the same on
+    every day's report, and pyHanko decoded and compressed them again at every signature."""
+    with Image.open(io.BytesIO(png)) as opened:
+        image = opened.convert("RGBA")
+    colour = zlib.compress(image.convert("RGB").tobytes())
+    alpha = zlib.compress(image.getchannel("A").tobytes())
+    return _Bitmap(image, colour, alpha)
+
+
+class _StampImage(PdfImage):  # type: ignore[misc]  # pyHanko's content classes are untyped
+    """pyHanko's image in a stamp, written from the compressed samples of ``_bitmap``: the same
+    image XObject with its soft mask that ``pyhanko.pdf_utils.images.pil_image`` writes."""
+
+    def __init__(self, bitmap: _Bitmap):
+        super().__init__(bitmap.image)
+        self.bitmap = bitmap
+
+    @property
+    def image_ref(self) -> generic.IndirectObject:
+        reference = self._image_ref
+        if reference is None or reference.get_pdf_handler() is not self.writer:
+            self._image_ref = reference = self._write()
+        return reference
+
+    def _write(self) -> generic.IndirectObject:
+        def samples(colour_space: str, data: bytes, **extra: Any) -> generic.StreamObject:
+            name = generic.pdf_name
+            return generic.StreamObject(
+                {
+                    name("/Type"): name("/XObject"),
+                    name("/Subtype"): name("/Image"),
+                    name("/Width"): generic.NumberObject(self.bitmap.image.width),
+                    name("/Height"): generic.NumberObject(self.bitmap.image.height),
+                    **extra,
+                    name("/ColorSpace"): name(colour_space),
+                    name("/BitsPerComponent"): generic.NumberObject(8),
+                    name("/Filter"): name("/FlateDecode"),
+                },
+                encoded_data=data,
+            )
+
+        mask = self.writer.add_object(samples("/DeviceGray", self.bitmap.alpha))
+        return self.writer.add_object(samples("/DeviceRGB", self.bitmap.colour, **{generic.pdf_name("/SMask"): mask}))
+
+
 def _image(png: bytes | None) -> PdfImage | None:
     if not png:
         return None
-    image = Image.open(io.BytesIO(png))
-    image.load()
-    return PdfImage(image.convert("RGBA"))
+    return _StampImage(_bitmap(png))
 
 
 def _seal_box(rect: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
@@ -370,7 +430,7 @@ async def _sign_once(
     style: Any,
     signing: Signing,
     services: Services,
-    session: aiohttp.ClientSession,
+    session: aiohttp.ClientSession | None,
     text_params: dict[str, str] | None,
 ) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
@@ -429,17 +489,19 @@ async def _sign_document(
     organisation: Party,
     signing: Signing,
     services: Services,
-) -> bytes:
+) -> io.BytesIO:
     local = signing.signed_at.astimezone(dt.timezone(dt.timedelta(hours=7)))
     params = {"organisation": signing.organisation, "iso_time": local.isoformat(timespec="seconds")}
     box = _box(rect)
-    async with aiohttp.ClientSession() as session:
+    async with contextlib.AsyncExitStack() as stack:
+        # An HTTP session only for a signature that talks to a server (a TSA, revocation data).
+        session = await stack.enter_async_context(aiohttp.ClientSession()) if services.online else None
         first = await _sign_once(
             pdf, signer, SIGNER_FIELD, box, _signer_style(_image(signer.image)), signing, services, session, params
         )
         seal = _image(organisation.image)
         style = StaticStampStyle(background=seal, border_width=0) if seal is not None else None
-        return await _sign_once(
+        second = await _sign_once(
             first,
             organisation,
             ORGANISATION_FIELD,
@@ -450,6 +512,10 @@ async def _sign_document(
             session,
             None,
         )
+    # Not the bytes themselves: asyncio.run ends by looking up the SIGINT handler, whose failed
+    # lookup formats the main task's repr, result included, and the repr of some 400 KB of bytes
+    # cost about 3 ms twice per document (bench/pdf.py). A BytesIO's repr is one line.
+    return io.BytesIO(second)
 
 
 def sign_document(
@@ -466,8 +532,10 @@ def sign_document(
     page; invisible signatures when ``rect`` is None)."""
     if signing.signed_at.tzinfo is None:
         raise ValueError("signed_at must be timezone-aware")
-    signed: bytes = _outside_event_loop(asyncio.run, _sign_document(pdf, rect, signer, organisation, signing, services))
-    return signed
+    signed: io.BytesIO = _outside_event_loop(
+        asyncio.run, _sign_document(pdf, rect, signer, organisation, signing, services)
+    )
+    return signed.getvalue()
 
 
 def sign_pdf(
