@@ -105,7 +105,7 @@ def _ii06a(t: TableInput) -> Table:
     rest = len(t.labels) - 2 - t.counts
     widths = [0.035, 0.16] + [0.047] * t.counts + [(1 - 0.195 - 0.047 * t.counts) / rest] * rest
     head = STYLES["cell_head"]
-    top = [Para(esc(t.labels[0]), head), Para(esc(t.labels[1]), head)]
+    top: list[Any] = [Para(esc(t.labels[0]), head), Para(esc(t.labels[1]), head)]
     for label, span in t.groups:
         top += [Para(esc(label), head)] + [""] * (span - 1)
     top += [Para("Tỷ lệ (tính từ số liệu)", head)] + [""] * (rest - 1)

@@ -208,7 +208,7 @@ class _StampFontEngine(GlyphAccumulator):
         """Nothing to cut: see the class."""
 
 
-class _WholeStampFont(CIDFontType2):  # type: ignore[misc]  # pyHanko's font classes are untyped
+class _WholeStampFont(CIDFontType2):
     def set_font_file(self, writer: Any) -> generic.IndirectObject:
         program = _font_bytes(stamp_font())
         stream = generic.StreamObject(
@@ -218,7 +218,7 @@ class _WholeStampFont(CIDFontType2):  # type: ignore[misc]  # pyHanko's font cla
             },
             encoded_data=_font_flate(stamp_font()),
         )
-        reference = writer.add_object(stream)
+        reference: generic.IndirectObject = writer.add_object(stream)
         self._font_descriptor[generic.pdf_name("/FontFile2")] = reference
         return reference
 
@@ -302,7 +302,6 @@ def open_signer(folder: Path | certificates.Pkcs12) -> Iterator[signers.Signer]:
         yield signers.SimpleSigner.load_pkcs12_data(folder.data, [], folder.passphrase)
         return
     token = certificates.token_config(folder)
-    ca_chain = [_asn1(c) for c in certificates.chain(folder)]
     if token is None:
         chain = folder / CHAIN_FILE
         yield signers.SimpleSigner.load(
@@ -312,6 +311,7 @@ def open_signer(folder: Path | certificates.Pkcs12) -> Iterator[signers.Signer]:
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign import pkcs11
 
+    ca_chain = [_asn1(c) for c in certificates.chain(folder)]
     session = pkcs11.open_pkcs11_session(
         token.module, token_criteria=TokenCriteria(label=token.token_label), user_pin=token.user_pin()
     )
@@ -356,7 +356,7 @@ def _bitmap(png: bytes) -> _Bitmap:
     return _Bitmap(image, colour, alpha)
 
 
-class _StampImage(PdfImage):  # type: ignore[misc]  # pyHanko's content classes are untyped
+class _StampImage(PdfImage):
     """pyHanko's image in a stamp, written from the compressed samples of ``_bitmap``: the same
     image XObject with its soft mask that ``pyhanko.pdf_utils.images.pil_image`` writes."""
 
@@ -388,8 +388,10 @@ class _StampImage(PdfImage):  # type: ignore[misc]  # pyHanko's content classes 
                 encoded_data=data,
             )
 
-        mask = self.writer.add_object(samples("/DeviceGray", self.bitmap.alpha))
-        return self.writer.add_object(samples("/DeviceRGB", self.bitmap.colour, **{generic.pdf_name("/SMask"): mask}))
+        writer = self.writer
+        assert writer is not None  # pyHanko sets the writer before it asks for the image
+        mask = writer.add_object(samples("/DeviceGray", self.bitmap.alpha))
+        return writer.add_object(samples("/DeviceRGB", self.bitmap.colour, **{generic.pdf_name("/SMask"): mask}))
 
 
 def _image(png: bytes | None) -> PdfImage | None:
