@@ -115,3 +115,16 @@ def test_a_table_breaks_each_cell_into_lines_once(monkeypatch):
 
     assert sorted(broken) == sorted(p.text for row in cells for p in row)
     assert all(p.height > STYLES["cell"].leading for row in cells for p in row)  # several lines each
+
+
+def test_a_width_too_narrow_to_break_lines_is_not_remembered():
+    fonts.register()
+    cell = Para(f"Ô: {LONG[:120]}", STYLES["cell"])
+    theirs = Paragraph(f"Ô: {LONG[:120]}", STYLES["cell"])
+
+    assert cell.wrap(150, 500) == theirs.wrap(150, 500)
+    assert cell.wrap(0, 500) == theirs.wrap(0, 500) == (0, 0x7FFFFFFF)  # ReportLab's "cannot fit here"
+    assert cell.wrap(0, 500) == (0, 0x7FFFFFFF)  # asked again: still no lines
+    assert cell.wrap(90, 500) == theirs.wrap(90, 500)
+    assert cell.wrap(150, 500) == theirs.wrap(150, 500)
+    assert len(cell.blPara.lines) == len(theirs.blPara.lines) > 1

@@ -15,12 +15,14 @@ The bytes of the documents are unchanged (tests/pdf/test_paragraphs.py builds bo
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 from reportlab.platypus.paraparser import ParaParser
+from reportlab.rl_config import _FUZZ  # the width below which ReportLab breaks no lines
 
 _MARKUP = ("<", "&")  # a tag or an entity: the parser's work
 _SAME_WIDTH = 1e-6  # points
@@ -28,7 +30,8 @@ _SAME_WIDTH = 1e-6  # points
 
 def _template(style: ParagraphStyle) -> Any:
     """The fragment ReportLab's parser makes for plain text in ``style``, parsed once per style
-    (the styles are module constants; a fragment says font, size and colour, not the text)."""
+    (a fragment says font, size and colour, not the text). Held as long as the style is: the
+    documents' styles are module constants, and a style made per call leaves with its call."""
     template = _templates.get(style)
     if template is None:
         _style, frags, _bullets = ParaParser().parse("x", style)
@@ -36,7 +39,7 @@ def _template(style: ParagraphStyle) -> Any:
     return template
 
 
-_templates: dict[ParagraphStyle, Any] = {}
+_templates: weakref.WeakKeyDictionary[ParagraphStyle, Any] = weakref.WeakKeyDictionary()
 
 
 def _transforms(style: ParagraphStyle) -> bool:
@@ -50,7 +53,7 @@ class Para(Paragraph):  # type: ignore[misc]  # ReportLab is untyped
 
     def __init__(self, text: str | None, style: ParagraphStyle, bulletText: Any = None, frags: Any = None, **kw: Any):
         self._lines_by_width: dict[float, tuple[float, Any, list[float]]] = {}
-        if frags is None and isinstance(text, str) and not kw and bulletText is None:
+        if frags is None and isinstance(text, str) and style is not None and not kw and bulletText is None:
             plain = cleanBlockQuotedText(text)
             if plain and not any(mark in plain for mark in _MARKUP) and not _transforms(style):
                 # A fresh copy of the lists a fragment carries (links, underlines), as the parser makes.
@@ -67,6 +70,7 @@ class Para(Paragraph):  # type: ignore[misc]  # ReportLab is untyped
                     self.width, self.height, self.blPara, self._wrapWidths = availWidth, height, lines, widths
                     return availWidth, height
         width, height = super().wrap(availWidth, availHeight)
-        if hasattr(self, "blPara") and not getattr(self, "_splitpara", 0):
+        # Kept only when lines were broken at this width (ReportLab gives up below a hair's width).
+        if availWidth >= _FUZZ and not getattr(self, "_splitpara", 0):
             self._lines_by_width[availWidth] = (self.height, self.blPara, self._wrapWidths)
         return width, height
