@@ -197,7 +197,7 @@ class _StampFontEngine(GlyphAccumulator):
 
     At every signature pyHanko cut the font down to the glyphs the stamp draws and wrote the cut
     font out with fontTools: about a fifth of a signature's time (bench/pdf.py). The stamp font is
-    already a subset, cut to Vietnamese once per process (``stamp_font``, some 13 KB), so it goes
+    already a subset, cut to Vietnamese once per process (``stamp_font``, some 15 KB), so it goes
     in whole, compressed once per process. The glyph ids drawn are the font's own (pyHanko keeps
     them and maps CIDs to glyphs by /Identity); the widths (/W) list only the glyphs drawn.
     """
@@ -212,6 +212,9 @@ class _StampFontEngine(GlyphAccumulator):
 
 
 class _WholeStampFont(CIDFontType2):
+    """The stamp font's program embedded as made (see ``_StampFontEngine``), from bytes compressed
+    once per process."""
+
     def set_font_file(self, writer: Any) -> generic.IndirectObject:
         program = _font_bytes(stamp_font())
         stream = generic.StreamObject(
