@@ -5,8 +5,11 @@ Builds a realistic signed payload (six 4000×3000 camera JPEGs made ready-sized 
 trend), then times, in the same process and interleaved round by round: the builder's input
 (``pdf.inputs.daily_input``), the unsigned build (``pdf.document.build_daily``), the PAdES
 signatures (``pdf.signature.sign_document``: the leader's then the commune's, local CA) and the month
-summary (``core.pdf.inputs.month_input`` + ``core.pdf.monthly.build_month``). Prints median and p95 and
-writes bench/out/pdf.json. No server, no database: these are the pure functions the routes call.
+summary (``core.pdf.inputs.month_input`` + ``core.pdf.monthly.build_month``), and the floor: ReportLab
+placing the same photos with a few paragraphs, pyHanko signing a small PDF once, and signing it twice
+(the document carries two signatures). Each part is timed by the clock and by the process's CPU time
+(what a shared machine's load disturbs least). Prints median and p95, the signed PDF against both
+floors, and writes bench/out/pdf.json. No server, no database: these are the pure functions the routes call.
 
     .venv/bin/python bench/pdf.py                 # or: make bench (runs all benchmarks)
     .venv/bin/python bench/pdf.py --rounds 30 --profile
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -55,6 +59,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured rounds first (default 3)")
     parser.add_argument("--photos", type=int, default=6, help="photos in the daily report (default 6)")
     parser.add_argument("--profile", action="store_true", help="then profile the signed daily PDF (cProfile)")
+    parser.add_argument(
+        "--no-freeze",
+        dest="freeze",
+        action="store_false",
+        help="leave the start-up heap to the garbage collector (gunicorn.conf.py's workers freeze it)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when the target is missed")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "pdf.json")
     return parser.parse_args()
@@ -149,17 +159,23 @@ def small_pdf() -> bytes:
     return out.getvalue()
 
 
-def floor_sign(pdf: bytes, cert: Path) -> bytes:
+def floor_sign(pdf: bytes, cert: Path, field: str = "Signature") -> bytes:
     """The floor of the signature: pyHanko signing a small PDF with the same key, invisibly, with
     room reserved for the container as the app does (no dry run: pyHanko at its cheapest)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
     signer = signers.SimpleSigner.load(str(cert / "key.pem"), str(cert / "cert.pem"))
-    metadata = signers.PdfSignatureMetadata(field_name="Signature")
+    metadata = signers.PdfSignatureMetadata(field_name=field)
     room = 2 * (len(signer.signing_cert.dump()) + 4096)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     return signers.sign_pdf(writer, metadata, signer=signer, bytes_reserved=room).getvalue()
+
+
+def floor_sign_twice(pdf: bytes, cert: Path) -> bytes:
+    """The floor of a document that must carry two signatures (the leader's, then the commune's, by
+    the official-documents issue): the small PDF signed, then its signed bytes signed again."""
+    return floor_sign(floor_sign(pdf, cert, "Signature1"), cert, "Signature2")
 
 
 def day_figures(day: dt.date) -> dict[str, int]:
@@ -316,6 +332,11 @@ def main() -> int:
     leader_name = certificates.person_name(doc["signed_by"]["full_name"], "", unit.name, unit.province_name)
     certificates.issue(cert / "ca", leader_cert, leader_name, now)
     print(f"  ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    if args.freeze:
+        # As a served worker does once the app is loaded (gunicorn.conf.py, post_worker_init): the
+        # heap of the imports is out of the cyclic collector's walks. The floor runs in the same
+        # process, so both sides are measured alike.
+        gc.freeze()
 
     def images(sha256: str):
         """As pdf.service.photo_images: the thumbnail's bytes and its size read by Pillow."""
@@ -362,59 +383,87 @@ def main() -> int:
         )
         return monthly.build_month(data).data
 
-    timings: dict[str, list[float]] = {
-        "input": [],
-        "build": [],
-        "sign": [],
-        "signed daily (total)": [],
-        "month summary": [],
-        "floor: ReportLab placing the photos": [],
-        "floor: pyHanko signing a small PDF": [],
-        "floor (total)": [],
-    }
+    names = (
+        "input",
+        "build",
+        "sign",
+        "signed daily (total)",
+        "month summary",
+        "floor: ReportLab placing the photos",
+        "floor: pyHanko signing a small PDF",
+        "floor: pyHanko signing it twice",
+        "floor (total)",
+        "floor signing twice (total)",
+    )
+    timings: dict[str, list[float]] = {name: [] for name in names}  # wall clock
+    cpu: dict[str, list[float]] = {name: [] for name in names}  # this process's CPU time
     tiny = small_pdf()
     signed = month_pdf = built = None
+
+    def now() -> tuple[float, float]:
+        return time.perf_counter(), time.process_time()
+
     for n in range(args.warmup + args.rounds):
-        t0 = time.perf_counter()
+        t0 = now()
         data = daily_input()
-        t1 = time.perf_counter()
+        t1 = now()
         built = document.build_daily(data)
-        t2 = time.perf_counter()
+        t2 = now()
         signed = sign(built)
-        t3 = time.perf_counter()
+        t3 = now()
         month_pdf = month()
-        t4 = time.perf_counter()
+        t4 = now()
         floor_pdf(thumbs)
-        t5 = time.perf_counter()
+        t5 = now()
         floor_sign(tiny, cert)
-        t6 = time.perf_counter()
+        t6 = now()
+        floor_sign_twice(tiny, cert)
+        t7 = now()
         if n >= args.warmup:
-            for name, value in (
-                ("input", t1 - t0),
-                ("build", t2 - t1),
-                ("sign", t3 - t2),
-                ("signed daily (total)", t3 - t0),
-                ("month summary", t4 - t3),
-                ("floor: ReportLab placing the photos", t5 - t4),
-                ("floor: pyHanko signing a small PDF", t6 - t5),
-                ("floor (total)", t6 - t4),
-            ):
-                timings[name].append(value * 1000)
+            spans = (
+                ("input", t0, t1),
+                ("build", t1, t2),
+                ("sign", t2, t3),
+                ("signed daily (total)", t0, t3),
+                ("month summary", t3, t4),
+                ("floor: ReportLab placing the photos", t4, t5),
+                ("floor: pyHanko signing a small PDF", t5, t6),
+                ("floor: pyHanko signing it twice", t6, t7),
+            )
+            for clock, series in ((0, timings), (1, cpu)):
+                for name, start, end in spans:
+                    series[name].append((end[clock] - start[clock]) * 1000)
+                placing = t5[clock] - t4[clock]
+                series["floor (total)"].append((placing + t6[clock] - t5[clock]) * 1000)
+                series["floor signing twice (total)"].append((placing + t7[clock] - t6[clock]) * 1000)
 
     verified = signature.verify_pdf(signed, [certificates.certificate(cert / "ca")])
     same = document.build_daily(daily_input()).data == built.data  # invariant mode: same input, same bytes
-    summary = {
-        name: {
-            "n": len(v),
-            "median_ms": round(statistics.median(v), 1),
-            "p95_ms": round(percentile(v, 95), 1),
-            "min_ms": round(min(v), 1),
-            "max_ms": round(max(v), 1),
+
+    def summarise(series: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+        return {
+            name: {
+                "n": len(v),
+                "median_ms": round(statistics.median(v), 1),
+                "p95_ms": round(percentile(v, 95), 1),
+                "min_ms": round(min(v), 1),
+                "max_ms": round(max(v), 1),
+            }
+            for name, v in series.items()
         }
-        for name, v in timings.items()
-    }
+
+    def ratios(series: dict[str, list[float]]) -> dict[str, float]:
+        """The signed daily PDF against each floor, medians over medians (unrounded medians)."""
+        total = statistics.median(series["signed daily (total)"])
+        return {
+            "one_signature": round(total / statistics.median(series["floor (total)"]), 2),
+            "two_signatures": round(total / statistics.median(series["floor signing twice (total)"]), 2),
+        }
+
+    summary, cpu_summary = summarise(timings), summarise(cpu)
+    wall_ratios, cpu_ratios = ratios(timings), ratios(cpu)
     median_total = summary["signed daily (total)"]["median_ms"]
-    floor_ratio = median_total / summary["floor (total)"]["median_ms"]
+    floor_ratio = wall_ratios["one_signature"]
     met = median_total < TARGET_MS and floor_ratio <= TARGET_FLOOR_RATIO and verified
     result = {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -444,16 +493,31 @@ def main() -> int:
             "deterministic": same,
         },
         "timings": summary,
-        "floor_ratio": round(floor_ratio, 2),
+        "cpu_timings": cpu_summary,
+        # The issue's floor signs once; the document must carry two signatures (official documents).
+        "floor_ratio": floor_ratio,
+        "floor_ratio_two_signatures": wall_ratios["two_signatures"],
+        "cpu_floor_ratio": cpu_ratios["one_signature"],
+        "cpu_floor_ratio_two_signatures": cpu_ratios["two_signatures"],
         "rl_accel": _rl_accel(),
-        "target": {"signed_daily_median_ms": TARGET_MS, "floor_ratio": TARGET_FLOOR_RATIO, "met": met},
+        "gc_frozen_objects": gc.get_freeze_count(),
+        "target": {
+            "signed_daily_median_ms": TARGET_MS,
+            "floor_ratio": TARGET_FLOOR_RATIO,
+            "met": met,
+            "met_against_two_signatures": median_total < TARGET_MS
+            and wall_ratios["two_signatures"] <= TARGET_FLOOR_RATIO
+            and verified,
+        },
         "raw_ms": {name: [round(v, 2) for v in values] for name, values in timings.items()},
+        "raw_cpu_ms": {name: [round(v, 2) for v in values] for name, values in cpu.items()},
     }
     m = result["machine"]
     print(f"\nwardapp PDF benchmark, {result['date']}")
     print(
         f"machine: {m['nproc']} CPU ({m['cpu']}), Python {m['python']}, {m['system']}, load average "
-        f"{result['load_average']:.1f}; ReportLab {m['reportlab']}, pyHanko {m['pyhanko']}"
+        f"{result['load_average']:.1f}; ReportLab {m['reportlab']}, pyHanko {m['pyhanko']}; "
+        f"start-up heap frozen: {gc.get_freeze_count():,} objects"
     )
     s = result["setup"]
     print(
@@ -462,15 +526,20 @@ def main() -> int:
         f"a late dossier, 30-day trend -> {built.pages} pages, {len(signed) / 1e3:.0f} KB signed "
         f"(signature valid: {verified}); month summary {len(signed_days)} days, {len(month_pdf) / 1e3:.0f} KB"
     )
-    print(f"{'':<24}{'n':>4}{'median ms':>11}{'p95 ms':>9}{'min ms':>9}{'max ms':>9}")
+    print(f"{'':<38}{'n':>4}{'median ms':>11}{'p95 ms':>9}{'min ms':>9}{'max ms':>9}{'CPU ms':>9}")
     for name, row in summary.items():
         print(
-            f"{name:<24}{row['n']:>4}{row['median_ms']:>11.1f}{row['p95_ms']:>9.1f}{row['min_ms']:>9.1f}"
-            f"{row['max_ms']:>9.1f}"
+            f"{name:<38}{row['n']:>4}{row['median_ms']:>11.1f}{row['p95_ms']:>9.1f}{row['min_ms']:>9.1f}"
+            f"{row['max_ms']:>9.1f}{cpu_summary[name]['median_ms']:>9.1f}"
         )
     print(
         f"signed daily PDF / its floor (ReportLab placing the photos + pyHanko signing a small PDF), medians: "
-        f"{floor_ratio:.2f}× (target ≤ {TARGET_FLOOR_RATIO}×); rl-accel: {result['rl_accel']}"
+        f"{floor_ratio:.2f}× wall, {cpu_ratios['one_signature']:.2f}× CPU (target ≤ {TARGET_FLOOR_RATIO}×); "
+        f"rl-accel: {result['rl_accel']}"
+    )
+    print(
+        f"signed daily PDF / a floor that signs twice as the document must, medians: "
+        f"{wall_ratios['two_signatures']:.2f}× wall, {cpu_ratios['two_signatures']:.2f}× CPU"
     )
     print(
         f"target: signed daily PDF under {TARGET_MS:.0f} ms (median) and within {TARGET_FLOOR_RATIO}× its floor: "

@@ -11,9 +11,11 @@ two finish, never by how long either took.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -165,3 +167,15 @@ def test_a_live_check_answers_while_a_zip_of_unbuilt_pdfs_is_being_made(served, 
         assert len(archive.namelist()) == DAYS
         for name in archive.namelist():
             assert archive.read(name).startswith(b"%PDF-")
+
+
+def test_a_worker_keeps_its_start_up_heap_out_of_the_garbage_collectors_walks():
+    """gunicorn.conf.py's post_worker_init freezes what the worker built while starting, so that a
+    full collection during a request walks only what requests made."""
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    before = gc.get_freeze_count()
+    try:
+        hooks["post_worker_init"](None)
+        assert gc.get_freeze_count() > before + 10_000  # the test process's own imports, at least
+    finally:
+        gc.unfreeze()

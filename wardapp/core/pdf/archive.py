@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -50,6 +51,19 @@ def srgb_profile() -> bytes:
         "No sRGB ICC profile found for PDF/A: install Debian's icc-profiles-free "
         "(`apt-get install icc-profiles-free`) or set WARDAPP_SRGB_ICC to an sRGB .icc file."
     )
+
+
+@cache
+def _srgb_flate() -> bytes:
+    """The sRGB profile compressed once per process (the same in every document)."""
+    return zlib.compress(srgb_profile())
+
+
+def _flate_stream(pdf: pikepdf.Pdf, data: bytes) -> pikepdf.Stream:
+    """A stream holding ``data`` compressed (the file is saved without recompressing anything)."""
+    stream = pikepdf.Stream(pdf, b"")
+    stream.write(data, filter=pikepdf.Name.FlateDecode)
+    return stream
 
 
 def pdf_date(moment: dt.datetime) -> str:
@@ -98,7 +112,7 @@ def _xmp(title: str, author: str, subject: str, created: dt.datetime, producer: 
 
 
 def _embedded_file(pdf: pikepdf.Pdf, item: Attachment, moment: str) -> pikepdf.Dictionary:
-    stream = pikepdf.Stream(pdf, item.data)
+    stream = _flate_stream(pdf, zlib.compress(item.data))
     stream.Type = pikepdf.Name.EmbeddedFile
     stream.Subtype = pikepdf.Name("/" + item.mime.replace("/", "#2F"))
     stream.Params = pikepdf.Dictionary(
@@ -133,7 +147,7 @@ def to_pdfa3(
     moment = pdf_date(created)
     with pikepdf.open(io.BytesIO(data)) as pdf:
         root = pdf.Root
-        icc = pikepdf.Stream(pdf, srgb_profile())
+        icc = _flate_stream(pdf, _srgb_flate())
         icc.N = 3
         root.OutputIntents = pikepdf.Array(
             [
@@ -174,7 +188,17 @@ def to_pdfa3(
             root.Names = pikepdf.Dictionary(EmbeddedFiles=pikepdf.Dictionary(Names=names))
             root.AF = pikepdf.Array([spec for _, spec in specs])
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, fix_metadata_version=False, min_version="1.7")
+        # ReportLab's streams are compressed already and the new ones were compressed above: left to
+        # itself qpdf would decompress and recompress every one of them (three quarters of this
+        # pass, bench/pdf.py). The XMP metadata stays uncompressed, readable by any tool.
+        pdf.save(
+            out,
+            deterministic_id=True,
+            fix_metadata_version=False,
+            min_version="1.7",
+            compress_streams=False,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
     return out.getvalue()
 
 

@@ -23,6 +23,7 @@ from reportlab.platypus.doctemplate import LayoutError
 from wardapp.core.pdf import fonts
 from wardapp.core.pdf.official import Built as BuiltPdf
 from wardapp.core.pdf.official import SignatureSlot
+from wardapp.core.pdf.paragraphs import Para
 from wardapp.core.pdf.style import STYLES, esc, grid_style
 
 PAGE = landscape(A4)  # the II.06a table needs the width
@@ -62,37 +63,37 @@ class ConsolidatedInput:
 def _heading(data: ConsolidatedInput) -> list[Any]:
     s = STYLES
     left = [
-        Paragraph(esc(data.parent_authority.upper()), s["head_center"]),
-        Paragraph(f"<b>{esc(data.authority.upper())}</b>", s["head_center"]),
-        Paragraph(esc(data.number_line), s["small_center"]),
+        Para(esc(data.parent_authority.upper()), s["head_center"]),
+        Para(f"<b>{esc(data.authority.upper())}</b>", s["head_center"]),
+        Para(esc(data.number_line), s["small_center"]),
     ]
     right = [
-        Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", s["head_center"]),
-        Paragraph("<b><u>Độc lập - Tự do - Hạnh phúc</u></b>", s["head_center"]),
-        Paragraph(f"<i>{esc(data.place_date_line)}</i>", s["small_center"]),
+        Para("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", s["head_center"]),
+        Para("<b><u>Độc lập - Tự do - Hạnh phúc</u></b>", s["head_center"]),
+        Para(f"<i>{esc(data.place_date_line)}</i>", s["small_center"]),
     ]
     table = Table([[left, right]], colWidths=[CONTENT_W * 0.42, CONTENT_W * 0.58])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return [
         table,
         Spacer(1, 5 * mm),
-        Paragraph("BÁO CÁO", s["title"]),
-        Paragraph(f"<b>{esc(data.summary_line)}</b>", s["subtitle"]),
+        Para("BÁO CÁO", s["title"]),
+        Para(f"<b>{esc(data.summary_line)}</b>", s["subtitle"]),
         Spacer(1, 3 * mm),
     ]
 
 
 def _section(title: str) -> Paragraph:
-    return Paragraph(esc(title), STYLES["section"])
+    return Para(esc(title), STYLES["section"])
 
 
 def _grid(header: list[str], rows: list[list[str]], widths: list[float], numeric: tuple[int, ...] = ()) -> Table:
     """A simple grid; the ``numeric`` columns are right-aligned so digits line up."""
 
     def cell(text: str, column: int) -> Paragraph:
-        return Paragraph(esc(text), STYLES["cell_num" if column in numeric else "cell"])
+        return Para(esc(text), STYLES["cell_num" if column in numeric else "cell"])
 
-    body = [[Paragraph(esc(h), STYLES["cell_head"]) for h in header]]
+    body = [[Para(esc(h), STYLES["cell_head"]) for h in header]]
     body += [[cell(c, i) for i, c in enumerate(row)] for row in rows]
     table = Table(body, colWidths=[w * CONTENT_W for w in widths], repeatRows=1, hAlign="LEFT")
     table.setStyle(grid_style(1))
@@ -104,15 +105,15 @@ def _ii06a(t: TableInput) -> Table:
     rest = len(t.labels) - 2 - t.counts
     widths = [0.035, 0.16] + [0.047] * t.counts + [(1 - 0.195 - 0.047 * t.counts) / rest] * rest
     head = STYLES["cell_head"]
-    top = [Paragraph(esc(t.labels[0]), head), Paragraph(esc(t.labels[1]), head)]
+    top: list[Any] = [Para(esc(t.labels[0]), head), Para(esc(t.labels[1]), head)]
     for label, span in t.groups:
-        top += [Paragraph(esc(label), head)] + [""] * (span - 1)
-    top += [Paragraph("Tỷ lệ (tính từ số liệu)", head)] + [""] * (rest - 1)
-    sub = ["", ""] + [Paragraph(esc(label), head) for label in t.labels[2:]]
-    numbers = [Paragraph(esc(n), STYLES["tiny_center"]) for n in t.numbers]
+        top += [Para(esc(label), head)] + [""] * (span - 1)
+    top += [Para("Tỷ lệ (tính từ số liệu)", head)] + [""] * (rest - 1)
+    sub = ["", ""] + [Para(esc(label), head) for label in t.labels[2:]]
+    numbers = [Para(esc(n), STYLES["tiny_center"]) for n in t.numbers]
 
     def line(values: list[str]) -> list[Any]:
-        return [Paragraph(esc(v), STYLES["cell_num" if i >= 2 else "cell"]) for i, v in enumerate(values)]
+        return [Para(esc(v), STYLES["cell_num" if i >= 2 else "cell"]) for i, v in enumerate(values)]
 
     body = [top, sub, numbers] + [line(r) for r in t.rows] + [line(t.total)]
     table = Table(body, colWidths=[w * CONTENT_W for w in widths], repeatRows=3, hAlign="LEFT")
@@ -130,15 +131,15 @@ def _ii06a(t: TableInput) -> Table:
 
 
 def _signature(data: ConsolidatedInput, sink: dict[str, Any]) -> KeepTogether:
-    left = [Paragraph("<b><i>Nơi nhận:</i></b>", STYLES["small"])]
-    left += [Paragraph(f"- {esc(r)};", STYLES["small"]) for r in data.recipients]
-    left.append(Paragraph(f"- Lưu: VT, {esc(data.authority)}.", STYLES["small"]))
+    left = [Para("<b><i>Nơi nhận:</i></b>", STYLES["small"])]
+    left += [Para(f"- {esc(r)};", STYLES["small"]) for r in data.recipients]
+    left.append(Para(f"- Lưu: VT, {esc(data.authority)}.", STYLES["small"]))
     right = [
-        Paragraph(f"<b>{esc(data.signer_position.upper())}</b>", STYLES["sign_center"]),
-        Paragraph("(Đã ký số)", STYLES["small_center"]),
+        Para(f"<b>{esc(data.signer_position.upper())}</b>", STYLES["sign_center"]),
+        Para("(Đã ký số)", STYLES["small_center"]),
         SignatureSlot(*SIGNATURE_BOX, sink),
         Spacer(1, 1.5 * mm),
-        Paragraph(f"<b>{esc(data.signer_name)}</b>", STYLES["sign_center"]),
+        Para(f"<b>{esc(data.signer_name)}</b>", STYLES["sign_center"]),
     ]
     table = Table([[left, right]], colWidths=[CONTENT_W * 0.5, CONTENT_W * 0.5])
     table.setStyle(
@@ -156,7 +157,7 @@ def _signature(data: ConsolidatedInput, sink: dict[str, Any]) -> KeepTogether:
 def _story(data: ConsolidatedInput, sink: dict[str, Any]) -> list[Any]:
     story = _heading(data)
     story.append(_section("I. TÌNH HÌNH BÁO CÁO"))
-    story += [Paragraph(esc(sentence), STYLES["body"]) for sentence in data.facts]
+    story += [Para(esc(sentence), STYLES["body"]) for sentence in data.facts]
     story.append(_section("II. CÁC TỶ LỆ CỦA TOÀN ĐỊA BÀN"))
     story.append(_grid(["Chỉ tiêu", "Kết quả", "Cách tính"], [list(r) for r in data.rates], [0.3, 0.12, 0.58], (1,)))
     story.append(_section("III. TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH (MẪU II.06a)"))
@@ -166,13 +167,13 @@ def _story(data: ConsolidatedInput, sink: dict[str, Any]) -> list[Any]:
         header = ["TT", "Đơn vị", "Số ngày chưa báo cáo", "Số ngày nộp muộn", "Số báo cáo bị trả lại"]
         story.append(_grid(header, data.late_or_missing, [0.05, 0.41, 0.18, 0.18, 0.18], (2, 3, 4)))
     else:
-        story.append(Paragraph("Mọi đơn vị đã báo cáo đúng hạn trong kỳ.", STYLES["body"]))
+        story.append(Para("Mọi đơn vị đã báo cáo đúng hạn trong kỳ.", STYLES["body"]))
     story.append(_section("V. GIẢI TRÌNH CỦA LÃNH ĐẠO CÁC ĐƠN VỊ"))
     if data.explanations:
         header = ["Đơn vị", "Ngày", "Nội dung chậm", "Nguyên nhân", "Biện pháp khắc phục", "Người chịu trách nhiệm"]
         story.append(_grid(header, data.explanations, [0.16, 0.08, 0.2, 0.2, 0.2, 0.16]))
     else:
-        story.append(Paragraph("Không có giải trình trong kỳ.", STYLES["body"]))
+        story.append(Para("Không có giải trình trong kỳ.", STYLES["body"]))
     story.append(_signature(data, sink))
     return story
 

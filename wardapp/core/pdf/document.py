@@ -20,6 +20,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from wardapp.core.pdf import charts, fonts, official
 from wardapp.core.pdf.official import CONTENT_W, PAGE_H, PAGE_W, SIGNATURE_BOX, Sink, Story  # noqa: F401 (re-exported)
+from wardapp.core.pdf.paragraphs import Para
 from wardapp.core.pdf.style import STYLES, esc, grid_style
 
 
@@ -140,7 +141,7 @@ def _opening(data: DailyInput) -> Story:
     """The first paragraph says what the document reports on and, when so, that it corrects an
     earlier revision or was signed after the deadline."""
     flow = [
-        Paragraph(
+        Para(
             f"Ủy ban nhân dân {esc(data.commune_name)} báo cáo tình hình hoạt động của Trung tâm Phục vụ "
             f"hành chính công ngày {esc(data.date_text)} như sau:",
             STYLES["body"],
@@ -148,30 +149,30 @@ def _opening(data: DailyInput) -> Story:
     ]
     if data.supersedes:
         flow.append(
-            Paragraph(
+            Para(
                 f"Báo cáo này là bản sửa đổi lần {data.revision - 1}, thay thế bản {esc(data.supersedes)}. "
                 f"Lý do sửa đổi: {esc(data.correction_reason)}",
                 STYLES["note"],
             )
         )
     if data.late and not data.draft:
-        flow.append(Paragraph(f"Ký sau hạn báo cáo. Lý do: {esc(data.late_reason)}", STYLES["late"]))
+        flow.append(Para(f"Ký sau hạn báo cáo. Lý do: {esc(data.late_reason)}", STYLES["late"]))
     if data.draft:
-        flow.append(Paragraph("BẢN NHÁP — CHƯA KÝ, KHÔNG CÓ GIÁ TRỊ BÁO CÁO", STYLES["late"]))
+        flow.append(Para("BẢN NHÁP — CHƯA KÝ, KHÔNG CÓ GIÁ TRỊ BÁO CÁO", STYLES["late"]))
     return flow
 
 
 def _section(title: str) -> Paragraph:
-    return Paragraph(esc(title), STYLES["section"])
+    return Para(esc(title), STYLES["section"])
 
 
 def _summary(data: DailyInput) -> Table:
     """Form II.06a with its numbered columns: group heads, column heads, (1)…(11), values."""
     widths = [CONTENT_W / 11] * 11
     heads = data.summary_table[:-2]
-    rows = [[Paragraph(esc(c), STYLES["cell_head"]) if c else "" for c in row] for row in heads]
-    rows.append([Paragraph(esc(c), STYLES["cell_index"]) for c in data.summary_table[-2]])
-    rows.append([Paragraph(esc(c), STYLES["cell_num"]) for c in data.summary_table[-1]])
+    rows = [[Para(esc(c), STYLES["cell_head"]) if c else "" for c in row] for row in heads]
+    rows.append([Para(esc(c), STYLES["cell_index"]) for c in data.summary_table[-2]])
+    rows.append([Para(esc(c), STYLES["cell_num"]) for c in data.summary_table[-1]])
     table = Table(rows, colWidths=widths, repeatRows=len(rows) - 1)
     style = grid_style()
     style.add("SPAN", (0, 0), (3, 0))
@@ -187,18 +188,16 @@ def _pairs_table(groups: list[tuple[str, list[tuple[str, str]]]]) -> Table:
     style = grid_style()
     for group, pairs in groups:
         style.add("SPAN", (0, len(rows)), (1, len(rows)))
-        rows.append([Paragraph(f"<b>{esc(group)}</b>", STYLES["cell"]), ""])
-        rows += [
-            [Paragraph(esc(label), STYLES["cell"]), Paragraph(esc(value), STYLES["cell_num"])] for label, value in pairs
-        ]
+        rows.append([Para(f"<b>{esc(group)}</b>", STYLES["cell"]), ""])
+        rows += [[Para(esc(label), STYLES["cell"]), Para(esc(value), STYLES["cell_num"])] for label, value in pairs]
     table = Table(rows, colWidths=[CONTENT_W * 0.74, CONTENT_W * 0.26])
     table.setStyle(style)
     return table
 
 
 def _rows_table(header: list[str], rows: list[list[str]], widths: list[float]) -> Table:
-    body = [[Paragraph(esc(h), STYLES["cell_head"]) for h in header]]
-    body += [[Paragraph(esc(c), STYLES["cell"]) for c in row] for row in rows]
+    body = [[Para(esc(h), STYLES["cell_head"]) for h in header]]
+    body += [[Para(esc(c), STYLES["cell"]) for c in row] for row in rows]
     table = Table(body, colWidths=[w * CONTENT_W for w in widths], repeatRows=1)
     table.setStyle(grid_style())
     return table
@@ -216,14 +215,14 @@ def _photos(photos: list[PhotoInput]) -> Story:
                 Photo(photo.jpeg, width=height * photo.width / photo.height if photo.height else cell_w, height=height)
             )
         else:
-            parts.append(Paragraph("(không có tệp ảnh)", STYLES["small"]))
-        parts.append(Paragraph(f"<b>{esc(photo.category)}</b>", STYLES["cell"]))
+            parts.append(Para("(không có tệp ảnh)", STYLES["small"]))
+        parts.append(Para(f"<b>{esc(photo.category)}</b>", STYLES["cell"]))
         if photo.caption:
-            parts.append(Paragraph(esc(photo.caption), STYLES["cell"]))
+            parts.append(Para(esc(photo.caption), STYLES["cell"]))
         taken = f"Chụp lúc {esc(photo.taken_at)}" if photo.taken_at else "Không có thời điểm chụp"
-        parts.append(Paragraph(taken, STYLES["small"]))
+        parts.append(Para(taken, STYLES["small"]))
         if not photo.verifiable:
-            parts.append(Paragraph("KHÔNG XÁC THỰC ĐƯỢC: không chụp trong ngày báo cáo", STYLES["flag"]))
+            parts.append(Para("KHÔNG XÁC THỰC ĐƯỢC: không chụp trong ngày báo cáo", STYLES["flag"]))
         cells.append(parts)
     if len(cells) % 2:
         cells.append("")
@@ -250,7 +249,7 @@ def verification_flow(target: str, report_id: str, payload_sha256: str) -> Table
         lines = f"Kiểm tra văn bản này tại:<br/>{esc(target)}"
     else:
         lines = "Kiểm tra: mã SHA-256 dưới đây phải bằng mã của tệp nội dung đính kèm văn bản."
-    text = Paragraph(
+    text = Para(
         f"{lines}<br/>Mã báo cáo: {esc(report_id)}<br/>SHA-256 nội dung: {esc(payload_sha256)}", STYLES["verify"]
     )
     table = Table([[QrCode(target, 28 * mm), text]], colWidths=[31 * mm, CONTENT_W - 31 * mm])
@@ -271,29 +270,29 @@ def _story(data: DailyInput, sink: Sink) -> Story:
     story += _opening(data)
     story += [
         _section("I. KẾT QUẢ TIẾP NHẬN VÀ GIẢI QUYẾT HỒ SƠ"),
-        Paragraph("1. Tổng hợp theo mẫu II.06a", STYLES["subsection"]),
+        Para("1. Tổng hợp theo mẫu II.06a", STYLES["subsection"]),
         _summary(data),
-        Paragraph("2. Các số liệu khác", STYLES["subsection"]),
+        Para("2. Các số liệu khác", STYLES["subsection"]),
         _pairs_table(data.other_figures),
     ]
     if data.figure_sources:
-        story.append(Paragraph("Nguồn số liệu", STYLES["subsection"]))
-        story += [Paragraph(esc(line), STYLES["indent"]) for line in data.figure_sources]
+        story.append(Para("Nguồn số liệu", STYLES["subsection"]))
+        story += [Para(esc(line), STYLES["indent"]) for line in data.figure_sources]
     story += [_section("II. CÁC TỶ LỆ (TÍNH TỪ SỐ LIỆU)"), _pairs_table([("Tỷ lệ", data.rates)])]
     if data.trend is not None:
         # The trend the signed payload carries (what the leader saw when signing), nothing live.
         story.append(
             KeepTogether(
                 [
-                    Paragraph("Xu hướng 30 ngày (theo số liệu đã ký)", STYLES["caption"]),
+                    Para("Xu hướng 30 ngày (theo số liệu đã ký)", STYLES["caption"]),
                     charts.trend_drawing(data.trend, CONTENT_W, 48 * mm),
                 ]
             )
         )
     story.append(_section(f"III. HÌNH ẢNH TRUNG TÂM ({len(data.photos)} ảnh)"))
-    story += _photos(data.photos) if data.photos else [Paragraph("Không có ảnh.", STYLES["body"])]
+    story += _photos(data.photos) if data.photos else [Para("Không có ảnh.", STYLES["body"])]
     story.append(_section("IV. TỔ PHẢN ỨNG NHANH VỀ CÔNG NGHỆ VÀ CHUYÊN MÔN"))
-    story += [Paragraph(esc(line), STYLES["body"]) for line in data.team_lines]
+    story += [Para(esc(line), STYLES["body"]) for line in data.team_lines]
     if data.team_members:
         story.append(
             _rows_table(["Họ và tên", "Chức vụ", "Đơn vị", "Lĩnh vực"], data.team_members, [0.28, 0.3, 0.24, 0.18])
@@ -302,7 +301,7 @@ def _story(data: DailyInput, sink: Sink) -> Story:
     story.append(
         _rows_table(["Mã", "Nhiệm vụ", "Hạn", "Tiến độ", "Tình trạng"], data.tasks, [0.1, 0.46, 0.15, 0.11, 0.18])
         if data.tasks
-        else Paragraph("Không có nhiệm vụ.", STYLES["body"])
+        else Para("Không có nhiệm vụ.", STYLES["body"])
     )
     explanations_heading = _section("VI. GIẢI TRÌNH CỦA LÃNH ĐẠO")
     if data.explanations:
@@ -312,10 +311,10 @@ def _story(data: DailyInput, sink: Sink) -> Story:
                 KeepTogether(
                     [explanations_heading] * (index == 0)
                     + [
-                        Paragraph(f"<b>{index + 1}. {esc(item)}</b>", STYLES["item"]),
-                        Paragraph(f"- Nguyên nhân: {esc(cause)}", STYLES["indent"]),
-                        Paragraph(f"- Biện pháp khắc phục: {esc(remedy)}", STYLES["indent"]),
-                        Paragraph(
+                        Para(f"<b>{index + 1}. {esc(item)}</b>", STYLES["item"]),
+                        Para(f"- Nguyên nhân: {esc(cause)}", STYLES["indent"]),
+                        Para(f"- Biện pháp khắc phục: {esc(remedy)}", STYLES["indent"]),
+                        Para(
                             f"- Thời hạn mới: {esc(new_date)}; người chịu trách nhiệm: {esc(responsible)}.",
                             STYLES["indent"],
                         ),
@@ -323,10 +322,10 @@ def _story(data: DailyInput, sink: Sink) -> Story:
                 )
             )
     else:
-        story += [explanations_heading, Paragraph("Không có việc chậm tiến độ cần giải trình.", STYLES["body"])]
+        story += [explanations_heading, Para("Không có việc chậm tiến độ cần giải trình.", STYLES["body"])]
     if data.late_dossiers:
         story += [
-            Paragraph("Hồ sơ trễ hạn", STYLES["subsection"]),
+            Para("Hồ sơ trễ hạn", STYLES["subsection"]),
             _rows_table(
                 ["Loại", "Số HS", "Thủ tục", "Cán bộ, đơn vị", "Nguyên nhân", "Thư xin lỗi"],
                 data.late_dossiers,
@@ -334,8 +333,8 @@ def _story(data: DailyInput, sink: Sink) -> Story:
             ),
         ]
     story.append(_section("VII. TÌNH HÌNH, KHÓ KHĂN, ĐỀ XUẤT"))
-    body = [Paragraph(f"<b>{esc(heading)}:</b> {esc(text) or '—'}", STYLES["body"]) for heading, text in data.narrative]
-    closing = Paragraph(
+    body = [Para(f"<b>{esc(heading)}:</b> {esc(text) or '—'}", STYLES["body"]) for heading, text in data.narrative]
+    closing = Para(
         f"Trên đây là báo cáo ngày {esc(data.date_text)} của Ủy ban nhân dân {esc(data.commune_name)}./.",
         STYLES["body"],
     )

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, KeepTogether, Spacer, Table
 
 from wardapp.core.pdf import charts, official
 from wardapp.core.pdf.official import CONTENT_W
+from wardapp.core.pdf.paragraphs import Para
 from wardapp.core.pdf.style import STYLES, esc, grid_style
 
 
@@ -60,10 +61,10 @@ def _table(
     def style(column: int) -> ParagraphStyle:
         return STYLES["cell_num"] if numbers_from is not None and column >= numbers_from else STYLES["cell"]
 
-    body = [[Paragraph(esc(h), STYLES["cell_head"]) for h in header]]
-    body += [[Paragraph(esc(c), style(i)) for i, c in enumerate(row)] for row in rows]
+    body = [[Para(esc(h), STYLES["cell_head"]) for h in header]]
+    body += [[Para(esc(c), style(i)) for i, c in enumerate(row)] for row in rows]
     if bold_last:
-        body[-1] = [Paragraph(f"<b>{esc(c)}</b>", style(i)) for i, c in enumerate(rows[-1])]
+        body[-1] = [Para(f"<b>{esc(c)}</b>", style(i)) for i, c in enumerate(rows[-1])]
     table = Table(body, colWidths=[w * width for w in widths], repeatRows=1, hAlign="LEFT")
     grid = grid_style()
     if small:
@@ -85,13 +86,13 @@ def build_month(data: MonthInput) -> official.Built:
     the 766 estimate kept with the signature block (no page holds the signature alone)."""
     sink: official.Sink = {}
     story = official.heading_flow(data.heading)
-    story += [Paragraph(esc(line), STYLES["body"]) for line in data.overview]
+    story += [Para(esc(line), STYLES["body"]) for line in data.overview]
     story += [
         # The day table starts under the overview and runs on to page 2 (kept with its heading it
         # would move whole to page 2 and leave page 1 mostly empty); the heading is never left
         # alone at the foot of a page.
         CondPageBreak(40 * mm),
-        Paragraph("I. SỐ LIỆU THEO NGÀY", STYLES["subsection"]),
+        Para("I. SỐ LIỆU THEO NGÀY", STYLES["subsection"]),
         _table(
             data.header,
             [*data.rows, data.totals],
@@ -101,7 +102,7 @@ def build_month(data: MonthInput) -> official.Built:
             numbers_from=2,
             small=True,
         ),
-        Paragraph("II. TỶ LỆ CỦA THÁNG (TÍNH TRÊN TỔNG SỐ LIỆU CÁC NGÀY ĐÃ KÝ)", STYLES["section"]),
+        Para("II. TỶ LỆ CỦA THÁNG (TÍNH TRÊN TỔNG SỐ LIỆU CÁC NGÀY ĐÃ KÝ)", STYLES["section"]),
         _table(["Chỉ tiêu", "Tỷ lệ"], [list(r) for r in data.rates], [0.72, 0.28], CONTENT_W, numbers_from=1),
     ]
     if data.trend is not None:
@@ -109,24 +110,24 @@ def build_month(data: MonthInput) -> official.Built:
             KeepTogether(
                 [
                     Spacer(1, 3 * mm),
-                    Paragraph("Xu hướng trong tháng (các ngày đã ký)", STYLES["caption"]),
+                    Para("Xu hướng trong tháng (các ngày đã ký)", STYLES["caption"]),
                     charts.trend_drawing(data.trend, CONTENT_W, 48 * mm),
                 ]
             )
         )
     estimate = [
-        Paragraph("III. ƯỚC TÍNH BỘ CHỈ SỐ 766 (PHẦN ĐO ĐƯỢC)", STYLES["section"]),
-        Paragraph(esc(data.estimate_summary), STYLES["body"]),
+        Para("III. ƯỚC TÍNH BỘ CHỈ SỐ 766 (PHẦN ĐO ĐƯỢC)", STYLES["section"]),
+        Para(esc(data.estimate_summary), STYLES["body"]),
         _table(
             ["Nhóm", "Chỉ tiêu", "Tỷ lệ", "Điểm"], data.estimate_rows, [0.2, 0.5, 0.13, 0.17], CONTENT_W, numbers_from=2
         ),
         Spacer(1, 2 * mm),
-        Paragraph(
+        Para(
             "Đây là ước tính phần đo được từ số liệu hằng ngày đã ký của xã/phường, không phải điểm chính thức "
             "do Cổng Dịch vụ công quốc gia công bố. (*) trọng số là giả định của ứng dụng.",
             STYLES["note"],
         ),
-        Paragraph(
+        Para(
             f"Trên đây là báo cáo tổng hợp tháng {esc(data.month_text)} của Ủy ban nhân dân "
             f"{esc(data.commune_name)}./.",
             STYLES["body"],
@@ -140,7 +141,7 @@ def build_late_list(data: LateListInput) -> official.Built:
     sink: official.Sink = {}
     story = official.heading_flow(data.heading)
     story.append(
-        Paragraph(
+        Para(
             f"Ủy ban nhân dân {esc(data.commune_name)} công khai danh sách hồ sơ trễ hạn trong tháng "
             f"{esc(data.month_text)} theo cán bộ, đơn vị, cùng giải trình của lãnh đạo, từ các báo cáo ngày đã ký, "
             "như sau:",
@@ -148,10 +149,10 @@ def build_late_list(data: LateListInput) -> official.Built:
         )
     )
     if not data.groups:
-        story.append(Paragraph("Trong tháng không có hồ sơ trễ hạn.", STYLES["body"]))
+        story.append(Para("Trong tháng không có hồ sơ trễ hạn.", STYLES["body"]))
     for index, (heading, rows) in enumerate(data.groups, start=1):
         story += [
-            Paragraph(f"{index}. {esc(heading)}", STYLES["subsection"]),
+            Para(f"{index}. {esc(heading)}", STYLES["subsection"]),
             _table(
                 ["Ngày", "Loại", "Số HS", "Thủ tục", "Nguyên nhân", "Giải trình của lãnh đạo"],
                 rows,
@@ -160,6 +161,6 @@ def build_late_list(data: LateListInput) -> official.Built:
                 small=True,
             ),
         ]
-    closing = Paragraph("Danh sách này được công khai theo quy định./.", STYLES["body"])
+    closing = Para("Danh sách này được công khai theo quy định./.", STYLES["body"])
     story.append(official.signature_flow(data.signer, sink, draft=data.draft, tail=[Spacer(1, 3 * mm), closing]))
     return official.build(story, sink, meta=data.meta, draft=data.draft)

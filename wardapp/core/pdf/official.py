@@ -24,7 +24,6 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -33,6 +32,7 @@ from reportlab.platypus.doctemplate import BaseDocTemplate, LayoutError
 from reportlab.platypus.frames import Frame
 
 from wardapp.core.pdf import archive, fonts
+from wardapp.core.pdf.paragraphs import Para
 from wardapp.core.pdf.style import STYLES, esc
 
 # Binary streams instead of ASCII85: ReportLab's ASCII85 encoder is pure Python here and was
@@ -265,8 +265,8 @@ def heading_flow(heading: Heading, width: float = CONTENT_W) -> Story:
     return [
         HeadBlock(heading, width),
         Spacer(1, 8 * mm),
-        Paragraph(esc(heading.doc_type), STYLES["title"]),
-        Paragraph(esc(heading.summary), STYLES["summary"]),
+        Para(esc(heading.doc_type), STYLES["title"]),
+        Para(esc(heading.summary), STYLES["summary"]),
         Rule(42 * mm, width, space_before=4),
         Spacer(1, 4 * mm),
     ]
@@ -283,20 +283,20 @@ def signature_flow(
 ) -> KeepTogether:
     """ "Nơi nhận" on the left and the signer on the right, kept with the body's last lines so that
     no page holds the signature block alone."""
-    recipients = [Paragraph("<b><i>Nơi nhận:</i></b>", STYLES["recipients_head"])]
+    recipients = [Para("<b><i>Nơi nhận:</i></b>", STYLES["recipients_head"])]
     lines = [f"- {r};" for r in signer.recipients] + [f"- {signer.archive_line}."]
-    recipients += [Paragraph(esc(line), STYLES["recipients"]) for line in lines]
-    right: Story = [Paragraph(f"<b>{esc(t)}</b>", STYLES["sign"]) for t in signer.titles]
+    recipients += [Para(esc(line), STYLES["recipients"]) for line in lines]
+    right: Story = [Para(f"<b>{esc(t)}</b>", STYLES["sign"]) for t in signer.titles]
     if draft:
-        right += [Spacer(1, 6 * mm), Paragraph("<b>BẢN NHÁP — CHƯA KÝ</b>", STYLES["sign"])]
+        right += [Spacer(1, 6 * mm), Para("<b>BẢN NHÁP — CHƯA KÝ</b>", STYLES["sign"])]
     elif signer.note:
-        right += [Spacer(1, 2 * mm), Paragraph(esc(signer.note), STYLES["sign_note"]), Spacer(1, 2 * mm)]
+        right += [Spacer(1, 2 * mm), Para(esc(signer.note), STYLES["sign_note"]), Spacer(1, 2 * mm)]
     elif signer.name:
         right.append(SignatureSlot(*SIGNATURE_BOX, sink))
     else:  # not signed yet: the space a signature takes
         right.append(Spacer(1, SIGNATURE_BOX[1]))
     if signer.name:
-        right.append(Paragraph(f"<b>{esc(signer.name)}</b>", STYLES["sign"]))
+        right.append(Para(f"<b>{esc(signer.name)}</b>", STYLES["sign"]))
     table = Table([[recipients, right]], colWidths=[width * 0.45, width * 0.55])
     table.setStyle(
         TableStyle(
