@@ -13,9 +13,15 @@ import gc
 import os
 
 bind = os.environ.get("WARDAPP_BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("WARDAPP_WORKERS", "2"))
+# Four processes of two threads rather than two of four: the same eight requests at once, but
+# the operating system, not Python's GIL, shares the 2 CPUs between a live check and a photo
+# being decoded or a ZIP being written (a thread waiting for the GIL behind a busy one waits up to
+# 5 ms each time it gets it back). Measured with bench/load.py on 2 CPUs: live-check p95 during
+# the day 35 ms (2.7× one typist's) against 43–48 ms (3.3–3.6×), more uploads and ZIPs served,
+# about 175 MB per worker (docs/PERFORMANCE.md, "A day's load").
+workers = int(os.environ.get("WARDAPP_WORKERS", "4"))
 worker_class = "gthread"
-threads = int(os.environ.get("WARDAPP_THREADS", "4"))
+threads = int(os.environ.get("WARDAPP_THREADS", "2"))
 # A ZIP of 92 days whose PDFs must still be built (signed before PDFs were kept) takes longer than
 # gunicorn's default 30 s on a busy machine; with threads the worker's heartbeat does not wait
 # for it, but the limit still bounds a request that hangs.

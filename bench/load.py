@@ -52,7 +52,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=400, help="days of demo history (default 400)")
     parser.add_argument("--typists", type=int, default=10, help="typing clients during the day (default 10)")
     parser.add_argument("--alone-seconds", type=float, default=30, help="the one-client phase (default 30 s)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as `make run`)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4, as `make run`)")
     parser.add_argument("--max-seconds", type=float, default=600, help="give up on the day after this long")
     parser.add_argument("--day-seconds", type=float, default=60, help="the day lasts at least this long (default 60 s)")
     parser.add_argument(

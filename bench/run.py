@@ -43,7 +43,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=300, help="measured requests per route (default 300)")
     parser.add_argument("--warmup", type=int, default=30, help="unmeasured requests per route first (default 30)")
     parser.add_argument("--days", type=int, default=1100, help="days of demo history (default 1100, about 3 years)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as `make run`)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4, as `make run`)")
     parser.add_argument("--max-seconds", type=float, default=180, help="stop measuring after this long (default 180)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when the target is missed")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "latest.json")
