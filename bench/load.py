@@ -9,9 +9,7 @@ ZIPs build them), serves it with gunicorn, then:
    every 300 ms with a changed figure, saves after ten checks, again;
 2. **the day**: ten such typing clients at once, plus a reviewer pulling the 30-day ZIP then the
    92-day ZIP (and again), plus an uploader sending 10 MB camera photos one after the other, for
-   ``--day-seconds`` and at least until the reviewer has both ZIPs once. The typists are threads
-   of this process; the reviewer and the uploader each have a process of their own (they sit at
-   other machines, and their clients' Python work must not hold the typists' GIL here).
+   ``--day-seconds`` and at least until the reviewer has both ZIPs once.
 
 Target (issue 14): the live check's p95 during the day within 3× its p95 alone, measured in the
 same run; no answer 5xx. Prints a table and writes bench/out/load.json.
@@ -24,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import multiprocessing
 import random
 import re
 import shutil
@@ -144,20 +141,6 @@ class Recorder:
             counts = self.statuses.setdefault(kind, {})
             counts[status] = counts.get(status, 0) + 1
 
-    def merge(self, times: dict, statuses: dict, sizes: dict) -> None:
-        """What another process's recorder saw (the reviewer's, the uploader's)."""
-        with self.lock:
-            for kind, values in times.items():
-                self.times.setdefault(kind, []).extend(values)
-            for kind, counts in statuses.items():
-                mine = self.statuses.setdefault(kind, {})
-                for status, n in counts.items():
-                    mine[status] = mine.get(status, 0) + n
-            self.sizes.update(sizes)
-
-    def collected(self) -> tuple[dict, dict, dict]:
-        return self.times, self.statuses, self.sizes
-
     def timed(self, kind: str, call, *args, **kwargs) -> requests.Response:
         started = time.perf_counter()
         try:
@@ -242,22 +225,6 @@ def uploader(base: str, session: requests.Session, day: dt.date, rec: Recorder, 
         )
 
 
-def reviewer_apart(results, base: str, password: str, today: dt.date, done, stop) -> None:
-    rec = Recorder()
-    try:
-        reviewer(base, log_in(base, "reviewer", password), today, rec, done, stop)
-    finally:
-        results.put(rec.collected())
-
-
-def uploader_apart(results, base: str, password: str, day: dt.date, stop, photo: bytes) -> None:
-    rec = Recorder()
-    try:
-        uploader(base, log_in(base, "staff", password), day, rec, stop, photo)
-    finally:
-        results.put(rec.collected())
-
-
 # --- the run ------------------------------------------------------------------------------------
 
 
@@ -308,23 +275,24 @@ def main() -> int:
         one.join()
 
         day = Recorder()
-        # The reviewer and the uploader each in a process of their own, as they sit at other
-        # machines: as threads beside the typists, their Python work (a 10 MB body encoded, 45 MB of
-        # ZIPs read) held the typists' GIL in this process, and the typists' timings counted it.
-        apart = multiprocessing.get_context("fork")
-        stop, done, results = apart.Event(), apart.Event(), apart.Queue()
-        upload_day = today - dt.timedelta(days=1)
-        people = [
-            apart.Process(target=reviewer_apart, args=(results, base, passwords["reviewer"], today, done, stop)),
-            apart.Process(target=uploader_apart, args=(results, base, passwords["staff"], upload_day, stop, photo)),
-        ]
+        stop, done = threading.Event(), threading.Event()
         threads = [
             threading.Thread(target=typist, args=(base, log_in(base, "staff", passwords["staff"]), today, day, stop, i))
             for i in range(args.typists)
         ]
+        threads.append(
+            threading.Thread(
+                target=reviewer,
+                args=(base, log_in(base, "reviewer", passwords["reviewer"]), today, day, done, stop),
+            )
+        )
+        upload_day = today - dt.timedelta(days=1)
+        threads.append(
+            threading.Thread(
+                target=uploader, args=(base, log_in(base, "staff", passwords["staff"]), upload_day, day, stop, photo)
+            )
+        )
         day_started = time.perf_counter()
-        for person in people:  # forked before this process starts any thread
-            person.start()
         for thread in threads:
             thread.start()
         done.wait(args.max_seconds)
@@ -333,10 +301,6 @@ def main() -> int:
         stop.set()
         for thread in threads:
             thread.join(timeout=600)
-        for _ in people:
-            day.merge(*results.get(timeout=600))
-        for person in people:
-            person.join(timeout=60)
 
         alone_p95 = pages.percentile(alone.times["live check"], 95)
         day_p95 = pages.percentile(day.times["live check"], 95)
