@@ -16,9 +16,9 @@ bind = os.environ.get("WARDAPP_BIND", "127.0.0.1:5000")
 # Four processes of two threads rather than two of four: the same eight requests at once, but
 # the operating system, not Python's GIL, shares the 2 CPUs between a live check and a photo
 # being decoded or a ZIP being written (a thread waiting for the GIL behind a busy one waits up to
-# 5 ms each time it gets it back). Measured with bench/load.py on 2 CPUs: live-check p95 during
-# the day 35 ms (2.7× one typist's) against 43–48 ms (3.3–3.6×), more uploads and ZIPs served,
-# about 175 MB per worker (docs/PERFORMANCE.md, "A day's load").
+# 5 ms each time it gets it back). Measured with bench/load.py on 2 CPUs: the day's live checks
+# p95 35–47 ms against 43–48 ms, 10–20% more uploads and ZIPs served; about 175 MB per worker
+# (docs/PERFORMANCE.md, "The day's load again").
 workers = int(os.environ.get("WARDAPP_WORKERS", "4"))
 worker_class = "gthread"
 threads = int(os.environ.get("WARDAPP_THREADS", "2"))
