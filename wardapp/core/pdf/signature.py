@@ -475,7 +475,7 @@ async def _sign_once(
 
 def _signer_style(image: PdfImage | None) -> TextStampStyle:
     return TextStampStyle(
-        stamp_text="Ký bởi: %(signer)s\nCơ quan: %(organisation)s\nThời gian ký: %(iso_time)s",
+        stamp_text="Ký bởi: %(signer)s\nCơ quan: %(organisation)s\nThời gian ký: %(signed_time)s",
         text_box_style=_stamp_text_style(),
         border_width=0,
         background=image,
@@ -499,7 +499,8 @@ async def _sign_document(
     services: Services,
 ) -> io.BytesIO:
     local = signing.signed_at.astimezone(dt.timezone(dt.timedelta(hours=7)))
-    params = {"organisation": signing.organisation, "iso_time": local.isoformat(timespec="seconds")}
+    # Printed as Vietnamese documents print a moment (dd/mm/yyyy, 24-hour clock), with the offset.
+    params = {"organisation": signing.organisation, "signed_time": f"{local:%d/%m/%Y %H:%M:%S} +07:00"}
     box = _box(rect)
     async with contextlib.AsyncExitStack() as stack:
         # An HTTP session only for a signature that talks to a server (a TSA, revocation data).
