@@ -66,20 +66,20 @@ class CheckedPhoto:
 DECODED_LATER = frozenset({"image/jpeg"})
 
 
-def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
-    """Accept a JPEG, PNG, WebP or HEIC photo that decodes completely, or raise PhotoRejected."""
-    return check(data, max_bytes=max_bytes, max_pixels=max_pixels).facts
-
-
 def check(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedPhoto:
     """Accept a photo that decodes completely and make its thumbnail: ``check_header`` then
     ``thumbnail``, everything before an answer."""
     facts = check_header(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    return CheckedPhoto(facts, thumbnail_now(data))
+
+
+def thumbnail_now(data: bytes) -> bytes:
+    """The thumbnail, made before the answer: a photo that does not decode is refused
+    (PhotoRejected, with the message shown next to the file field)."""
     try:
-        small = thumbnail(data)
+        return thumbnail(data)
     except PhotoUnreadable:
         raise PhotoRejected(unreadable_message()) from None
-    return CheckedPhoto(facts, small)
 
 
 def check_header(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:

@@ -109,7 +109,7 @@ def add_photo(
     config = current_app.config
     facts = images.check_header(data, max_bytes=config["PHOTO_MAX_BYTES"], max_pixels=config["PHOTO_MAX_PIXELS"])
     later = facts.content_type in images.DECODED_LATER
-    thumb = None if later else _thumbnail_now(data)
+    thumb = None if later else images.thumbnail_now(data)
     duplicate = db.session.scalar(
         db.select(Photo.id).filter_by(report_id=report.id, sha256=facts.sha256, removed_at=None)
     )
@@ -160,13 +160,6 @@ def add_photo(
         storage.undo(created)  # only files this upload created; a same-content photo elsewhere stays
         raise
     return photo
-
-
-def _thumbnail_now(data: bytes) -> bytes:
-    try:
-        return images.thumbnail(data)
-    except images.PhotoUnreadable:
-        raise images.PhotoRejected(images.unreadable_message()) from None
 
 
 def settle(photo: Photo) -> str:
@@ -239,10 +232,8 @@ def settle_photos(report: DailyReport | None) -> None:
     PhotosNotChecked if some photo's pixels cannot be read at all."""
     stuck = []
     for photo in photos_of(report):
-        if photo.unreadable or (not photo.pending and storage.has_thumbnail(photo.sha256)):
-            continue
         try:
-            settle(photo)
+            settle(photo)  # nothing to do for a photo decoded already, or found corrupt
         except OSError as error:
             log.error("could not read photo %s to decode it: %s", photo.sha256[:12], error)
             if photo.pending:

@@ -166,12 +166,11 @@ def original(photo_id: int):
 def thumb(photo_id: int):
     """The thumbnail, made now if the step after the upload's answer has not made it yet."""
     photo = _photo_or_404(photo_id)
-    if photo.pending or not storage.has_thumbnail(photo.sha256):
-        try:
-            settle(photo)
-        except OSError:  # the original is gone too (a database restored without its photos)
-            current_app.logger.warning("Photo file missing: %s", photo.sha256)
-            abort(404)
+    try:
+        settle(photo)  # a stat when the thumbnail is there already
+    except OSError:  # the original is gone too (a database restored without its photos)
+        current_app.logger.warning("Photo file missing: %s", photo.sha256)
+        abort(404)
     if photo.unreadable:
         abort(404)
     return _send(storage.thumbnail_path(photo.sha256), mimetype="image/jpeg")
