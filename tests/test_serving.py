@@ -46,9 +46,10 @@ def quick_password_hashing(monkeypatch):
 class Gunicorn:
     """gunicorn serving ``wsgi:app`` with the repository's ``gunicorn.conf.py`` on 127.0.0.1:0."""
 
-    def __init__(self, instance: Path, workers: int = 1):
+    def __init__(self, instance: Path, workers: int = 1, **settings: str):
         env = {k: v for k, v in os.environ.items() if k not in ("WARDAPP_THREADS", "WARDAPP_WORKERS", "WARDAPP_BIND")}
         env |= {"WARDAPP_INSTANCE_PATH": str(instance), "WARDAPP_SECRET_KEY": "test-secret"}
+        env |= {f"WARDAPP_{name}": value for name, value in settings.items()}
         self.log = instance / "gunicorn.log"
         self._log_file = self.log.open("wb")  # gunicorn's own log (stderr): the port, errors
         self.process = subprocess.Popen(
@@ -179,3 +180,67 @@ def test_a_worker_keeps_its_start_up_heap_out_of_the_garbage_collectors_walks():
         assert gc.get_freeze_count() > before + 10_000  # the test process's own imports, at least
     finally:
         gc.unfreeze()
+
+
+def waited_on(lock: Path) -> bool:
+    """Whether some process is blocked waiting for the flock on ``lock``: Linux lists a waiting
+    request in /proc/locks with ``->`` before it, and the file as major:minor:inode."""
+    inode = str(lock.stat().st_ino)
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "->" and fields[2] == "FLOCK" and fields[6].rsplit(":", 1)[-1] == inode:
+            return True
+    return False
+
+
+def test_an_upload_waits_in_the_heavy_lane_while_a_live_check_does_not(app, commune, users, tmp_path):
+    """The lane's one slot held here (as another worker's ZIP would hold it): a photo sent to the
+    server waits for it, inside the server, and meanwhile a member of staff's live check answers;
+    once the slot is let go the photo is stored. Order of completion, not time."""
+    from wardapp.platform.lanes import HeavyLane
+
+    from .photos import at, camera_exif, category_ids, encode, picture
+
+    category = category_ids(commune.id)["exterior"]
+    db.session.remove()
+    db.engine.dispose()
+    server = Gunicorn(tmp_path, HEAVY_LANES="1")
+    try:
+        uploader, staff = signed_in(server.url, "staff"), signed_in(server.url, "staff")
+        page = uploader.get(f"{server.url}/reports/{TODAY}/photos", timeout=60).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        photo = encode(picture((640, 480)), "JPEG", exif=camera_exif(at(9, 30, day=TODAY)))
+        lane = HeavyLane(tmp_path / "lanes", 1)
+        finished: list[str] = []
+        answers: dict[str, requests.Response] = {}
+
+        def send_photo():
+            answers["upload"] = uploader.post(
+                f"{server.url}/reports/{TODAY}/photos",
+                data={"csrf_token": token, "category": str(category), "caption": "Mặt tiền"},
+                files={"photo": ("mat-tien.jpg", photo, "image/jpeg")},
+                allow_redirects=False,
+                timeout=600,
+            )
+            finished.append("upload")
+
+        with lane.hold():
+            sender = threading.Thread(target=send_photo)
+            sender.start()
+            deadline = time.monotonic() + 120  # a bound on a busy machine, not a measurement
+            while not waited_on(lane.slots[0]):
+                assert time.monotonic() < deadline and sender.is_alive(), "the upload never waited for the lane"
+                time.sleep(0.02)
+            answers["check"] = staff.get(
+                f"{server.url}/reports/{TODAY}/check", params={"received_in_person": "12"}, timeout=600
+            )
+            finished.append("check")
+            assert sender.is_alive()
+        sender.join(timeout=600)
+
+        assert finished == ["check", "upload"]
+        assert answers["check"].status_code == 200
+        assert answers["upload"].status_code == 303, server.text()
+        assert "Mặt tiền" in uploader.get(f"{server.url}/reports/{TODAY}/photos", timeout=60).text
+    finally:
+        server.stop()

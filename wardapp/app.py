@@ -22,7 +22,7 @@ from wardapp.evidence.operations import sweep_at_start
 from wardapp.evidence.routes import bp as evidence_bp
 from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.pdf.routes import bp as pdf_bp
-from wardapp.platform import requestlog
+from wardapp.platform import lanes, requestlog
 from wardapp.reports.routes import bp as reports_bp
 from wardapp.setup.routes import bp as setup_bp
 from wardapp.signing.routes import bp as signing_bp
@@ -65,6 +65,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    lanes.init_app(app, app.config["HEAVY_LANES"])  # before CSRF: its form parsing is heavy work
     csrf.init_app(app)
     htmx.init_app(app)
     i18n.init_app(app)

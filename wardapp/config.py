@@ -36,6 +36,9 @@ class Defaults:
     AUDIT_PAGE_SIZE = 50
     PHOTO_MAX_BYTES = 15 * 1000 * 1000
     PHOTO_MAX_PIXELS = 100_000_000  # a 100-megapixel photo; more is a decompression bomb
+    # Heavy work (uploads and their decode, a ZIP's PDFs, a dossier import) at most this many at
+    # once on the machine; 0: one fewer than the CPUs (wardapp/platform/lanes.py).
+    HEAVY_LANES = 0
     CITY_URL = ""  # the city monitoring system, e.g. https://giamsat.danang.gov.vn (WARDAPP_CITY_URL)
     OUTBOX_TIMEOUT = 20  # seconds for one push
     OUTBOX_LEASE_SECONDS = 120  # a claimed entry not answered by then is due again

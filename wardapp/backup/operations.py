@@ -18,8 +18,9 @@ from wardapp.signing import keys
 from wardapp.signing.models import ReportRevision, SigningKey
 
 APP = "commune"
-# The city intake's instance sits inside the commune's by default: it has its own backup.
-EXCLUDE = frozenset({"city"})
+# The city intake's instance sits inside the commune's by default: it has its own backup. The
+# heavy lane's lock files (wardapp/platform/lanes.py) are the running server's, not data.
+EXCLUDE = frozenset({"city", "lanes"})
 
 
 @dataclass

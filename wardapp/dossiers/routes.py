@@ -25,6 +25,7 @@ from wardapp.dossiers.operations import (
     sources,
 )
 from wardapp.extensions import db
+from wardapp.platform.lanes import heavy
 from wardapp.reports.access import parse_day
 from wardapp.reports.models import ensure_editable
 from wardapp.reports.operations import get_report
@@ -44,6 +45,7 @@ def _upload() -> tuple[str, bytes] | None:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@heavy
 @allowed("import_dossiers")
 def index():
     """The import page: upload the day's export; the history of imports below."""
@@ -91,6 +93,7 @@ def index():
 
 
 @bp.route("/mapping", methods=["GET", "POST"])
+@heavy
 @allowed("administer")
 def mapping():
     """Map another export's columns: upload a sample, see its first rows, pick a column per field."""

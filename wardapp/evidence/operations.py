@@ -20,6 +20,7 @@ from wardapp.evidence import storage
 from wardapp.evidence.defaults import DEFAULT_CATEGORIES
 from wardapp.evidence.models import Photo, PhotoCategory, PhotoCategoryPeriod, PixelState
 from wardapp.extensions import db
+from wardapp.platform import lanes
 from wardapp.reports.models import DailyReport
 
 log = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ def settle_after_answer(app, photo_id: int) -> None:
     """The upload's second half, run by the worker once the uploader has the answer (the route
     hands it to ``response.call_on_close``). Nothing depends on it having run: whoever needs the
     pixels first settles the photo, and start-up settles any still pending (a kill -9 here)."""
-    with app.app_context():
+    with app.app_context(), lanes.of(app).hold():
         try:
             photo = db.session.get(Photo, photo_id)
             if photo is not None:

@@ -34,6 +34,7 @@ from wardapp.evidence.operations import (
     upload_choices,
 )
 from wardapp.extensions import db
+from wardapp.platform.lanes import heavy
 from wardapp.reports.access import report_for_reading, report_for_writing
 from wardapp.reports.operations import get_report
 from wardapp.web import allowed, login_required, page_or_partial
@@ -79,6 +80,7 @@ def photos(day: str):
 
 
 @bp.post("/reports/<day>/photos")
+@heavy
 @login_required
 def upload(day: str):
     report = report_for_writing(day)

@@ -46,6 +46,7 @@ from wardapp.pdf.service import (
     range_zip,
     signed_pdf_file,
 )
+from wardapp.platform import lanes
 from wardapp.reports.models import DailyReport
 from wardapp.signing.daystatus import statuses_between
 from wardapp.signing.models import ReportRevision
@@ -171,9 +172,10 @@ def range_archive():
 
     def archive():
         with force_locale("vi"):  # a PDF still to build (signed before PDFs were kept) is in Vietnamese
-            yield from range_zip(commune.id, start, end)
+            yield from lanes.of().pieces(range_zip(commune.id, start, end))
 
-    # Streamed as it is written: one PDF in memory at a time, the first bytes out at once.
+    # Streamed as it is written: one PDF in memory at a time, the first bytes out at once. Each
+    # PDF is read (or built) in the heavy lane and sent outside it.
     return Response(
         stream_with_context(archive()),
         mimetype="application/zip",
