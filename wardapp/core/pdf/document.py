@@ -8,10 +8,12 @@ bytes, so a signed revision's document can be rebuilt at any time and compared.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -107,6 +109,19 @@ class Photo(Flowable):  # type: ignore[misc]
 
 
 QR_MASK = 0
+
+
+def _keep_qr_generator_polynomials() -> None:
+    """ReportLab's QR encoder rebuilds the Reed-Solomon generator polynomial, a product of as
+    many factors as error-correction codewords, for every block of every code: a third of the
+    code's time (about 0.9 ms per PDF). It depends on the codeword count alone and is never
+    changed once made (its arithmetic makes new polynomials), so each is made once per process."""
+    util = qrencoder.QRUtil
+    if not hasattr(util.getErrorCorrectPolynomial, "cache_info"):
+        util.getErrorCorrectPolynomial = staticmethod(functools.cache(util.getErrorCorrectPolynomial))
+
+
+_keep_qr_generator_polynomials()
 
 
 class QrCode(Flowable):  # type: ignore[misc]
