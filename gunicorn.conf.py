@@ -18,7 +18,8 @@ bind = os.environ.get("WARDAPP_BIND", "127.0.0.1:5000")
 # being decoded or a ZIP being written (a thread waiting for the GIL behind a busy one waits up to
 # 5 ms each time it gets it back). Measured with bench/load.py on 2 CPUs: the day's live checks
 # p95 35–47 ms against 43–48 ms, 10–20% more uploads and ZIPs served; about 175 MB per worker
-# (docs/PERFORMANCE.md, "The day's load again").
+# (docs/PERFORMANCE.md, "The day's load again"). Heavy requests also wait their turn in the app's
+# heavy lane (wardapp/platform/lanes.py), one fewer than the CPUs at once across all workers.
 workers = int(os.environ.get("WARDAPP_WORKERS", "4"))
 worker_class = "gthread"
 threads = int(os.environ.get("WARDAPP_THREADS", "2"))

@@ -232,3 +232,38 @@ def test_the_stamp_says_when_it_was_signed_as_vietnamese_documents_write_a_momen
     moment = signed.signed_at.replace(tzinfo=dt.UTC).astimezone(clock.TZ)
     assert f"Thời gian ký: {moment:%d/%m/%Y %H:%M:%S} +07:00" in text
     assert "Ký bởi: " in text and f"T{moment:%H:%M:%S}" not in text
+
+
+def test_the_kept_signed_attributes_are_the_bytes_pyhanko_makes_for_every_document(tmp_path):
+    """The signer keeps a plain PAdES signature's attributes encoded and puts in each document's
+    digest (signature._KeptAttributes): what it signs must be exactly what pyHanko would sign."""
+    import asyncio
+    import hashlib
+
+    from pyhanko.sign import signers
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    now = dt.datetime.now(dt.UTC)
+    certificates.make_local_ca(tmp_path / "ca", "Đà Nẵng", "Hải Châu", now)
+    certificates.issue(tmp_path / "ca", tmp_path, certificates.organisation_name("Hải Châu", "Đà Nẵng", "20242"), now)
+    stock = signers.SimpleSigner.load(str(tmp_path / "key.pem"), str(tmp_path / "cert.pem"))
+    ours = signature._keeping_attributes(stock)
+    signature._kept_attributes.clear()
+
+    def both(digest: bytes, settings=None, **options) -> tuple[bytes, bytes]:
+        settings = settings or PdfCMSSignedAttributes()
+        made = [asyncio.run(s.signed_attrs(digest, "sha256", settings, **options)).dump() for s in (ours, stock)]
+        return made[0], made[1]
+
+    for text in (b"the first document", b"the second", b"a third, longer document"):
+        mine, theirs = both(hashlib.sha256(text).digest(), use_pades=True)
+        assert mine == theirs
+    assert len(signature._kept_attributes) == 1, "the attributes were not kept after the first signature"
+
+    # Not a plain PAdES signature (a CMS signing time, different for each): pyHanko's own attributes.
+    for moment in (now, now + dt.timedelta(seconds=7)):
+        settings = PdfCMSSignedAttributes(signing_time=moment)
+        mine, theirs = both(hashlib.sha256(b"the first document").digest(), settings, use_pades=False)
+        assert mine == theirs
+        assert b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x09\x05" in mine  # the signing-time attribute
+    assert len(signature._kept_attributes) == 1

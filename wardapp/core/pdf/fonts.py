@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,7 @@ _KEPT_SUBSETS = 16  # per face: a few documents' worth, should some text leave t
 _keeping = threading.Lock()  # PDFs are built in several threads of a worker
 
 
-def _keep(kept: dict, key: Any, make: Any) -> Any:
+def _keep(kept: dict[Any, bytes], key: Any, make: Callable[[], bytes]) -> bytes:
     """``kept[key]``, made with ``make()`` the first time; the oldest entries make room."""
     with _keeping:
         done = kept.get(key)
@@ -104,7 +105,7 @@ class _Font(TTFont):  # type: ignore[misc]  # ReportLab is untyped
         self.face.__class__ = _Face
         self.face._subsets = {}
 
-    def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
+    def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> Any:
         state = self._assignState(doc)
         if not getattr(state, "alphabet", False):
             state.alphabet = True
@@ -116,7 +117,7 @@ class _Face(TTFontFace):  # type: ignore[misc]  # ReportLab is untyped
     """A font face that keeps the subsets it made, and their compressed bytes, for reuse."""
 
     def makeSubset(self, subset: list[int]) -> bytes:
-        return _keep(self._subsets, tuple(subset), lambda: super(_Face, self).makeSubset(subset))
+        return _keep(self._subsets, tuple(subset), lambda: bytes(super(_Face, self).makeSubset(subset)))
 
     def addSubsetObjects(self, doc: Any, fontname: str, subset: list[int]) -> Any:
         descriptor = super().addSubsetObjects(doc, fontname, subset)
@@ -135,8 +136,8 @@ class _KeptFlate(pdfdoc.PDFStreamFilterZCompress):  # type: ignore[misc]
 
     def encode(self, text: bytes | str) -> bytes:
         if not isinstance(text, bytes):
-            return super().encode(text)
-        return _keep(self._kept, text, lambda: super(_KeptFlate, self).encode(text))
+            return bytes(super().encode(text))
+        return _keep(self._kept, text, lambda: bytes(super(_KeptFlate, self).encode(text)))
 
 
 _KEPT_FLATE = _KeptFlate()
