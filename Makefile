@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 4
-THREADS ?= 2
+THREADS ?= 4
 DEMO_PASSWORD ?= demo-wardapp
 CITY_PORT ?= 5001
 # Where the commune pushes signed reports; by default the demo city intake of `make city`.

@@ -13,16 +13,18 @@ import gc
 import os
 
 bind = os.environ.get("WARDAPP_BIND", "127.0.0.1:5000")
-# Four processes of two threads rather than two of four: the same eight requests at once, but
-# the operating system, not Python's GIL, shares the 2 CPUs between a live check and a photo
-# being decoded or a ZIP being written (a thread waiting for the GIL behind a busy one waits up to
-# 5 ms each time it gets it back). Measured with bench/load.py on 2 CPUs: the day's live checks
-# p95 35–47 ms against 43–48 ms, 10–20% more uploads and ZIPs served; about 175 MB per worker
-# (docs/PERFORMANCE.md, "The day's load again"). Heavy requests also wait their turn in the app's
-# heavy lane (wardapp/platform/lanes.py), one fewer than the CPUs at once across all workers.
+# Several processes rather than a few threads in one: the operating system, not Python's GIL,
+# shares the 2 CPUs between a live check and a photo being decoded or a ZIP being written (a
+# thread waiting for the GIL behind a busy one waits up to 5 ms each time it gets it back).
+# Heavy requests also wait their turn in the app's heavy lane (wardapp/platform/lanes.py, one
+# fewer than the CPUs at once across all workers), and a request waiting there keeps its thread:
+# four threads per worker, so that a worker holding both an upload and a ZIP still has threads for
+# the pages staff type in (with two, such a worker made its typists wait: live-check p95 160 ms in
+# one run of three). Measured with bench/load.py on 2 CPUs (docs/PERFORMANCE.md, "A lane for
+# heavy work"): the day's live-check p95 31–32 ms, 2.25–2.56× one typist's; about 175 MB per worker.
 workers = int(os.environ.get("WARDAPP_WORKERS", "4"))
 worker_class = "gthread"
-threads = int(os.environ.get("WARDAPP_THREADS", "2"))
+threads = int(os.environ.get("WARDAPP_THREADS", "4"))
 # A ZIP of 92 days whose PDFs must still be built (signed before PDFs were kept) takes longer than
 # gunicorn's default 30 s on a busy machine; with threads the worker's heartbeat does not wait
 # for it, but the limit still bounds a request that hangs.

@@ -155,9 +155,9 @@ def test_the_default_keeps_one_cpu_for_the_pages_staff_type_in(app):
     assert len(lanes.of(app).slots) == lanes.default_slots()
 
 
-def test_the_lane_is_entered_before_the_csrf_check_parses_the_form(app):
+def test_the_lane_is_entered_before_the_csrf_check_parses_the_form_and_after_the_request_is_logged(app):
     names = [f.__name__ for f in app.before_request_funcs[None]]
-    assert names.index("_enter_for_a_heavy_view") < names.index("csrf_protect")
+    assert names.index("_start") < names.index("_enter_for_a_heavy_view") < names.index("csrf_protect")
 
 
 # --- what runs in it -------------------------------------------------------------------------

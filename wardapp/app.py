@@ -65,11 +65,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    requestlog.init_app(app, "wardapp.request")  # first before_request: every later line has the request id
     lanes.init_app(app, app.config["HEAVY_LANES"])  # before CSRF: its form parsing is heavy work
     csrf.init_app(app)
     htmx.init_app(app)
     i18n.init_app(app)
-    requestlog.init_app(app, "wardapp.request")  # first before_request: every later line has the request id
     web.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -209,11 +209,12 @@ def settle_after_answer(app, photo_id: int) -> None:
     """The upload's second half, run by the worker once the uploader has the answer (the route
     hands it to ``response.call_on_close``). Nothing depends on it having run: whoever needs the
     pixels first settles the photo, and start-up settles any still pending (a kill -9 here)."""
-    with app.app_context(), lanes.of(app).hold():
+    with app.app_context():
         try:
-            photo = db.session.get(Photo, photo_id)
-            if photo is not None:
-                settle(photo)
+            with lanes.of(app).hold():
+                photo = db.session.get(Photo, photo_id)
+                if photo is not None:
+                    settle(photo)
         except Exception:  # never into the server: the photo stays pending for the next one
             log.exception("could not decode photo %s after its upload", photo_id)
             db.session.rollback()

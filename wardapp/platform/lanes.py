@@ -22,6 +22,7 @@ outside (:meth:`HeavyLane.pieces`), so a slow reader does not keep the lane eith
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -32,6 +33,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, g, request
 
+log = logging.getLogger(__name__)
 View = TypeVar("View", bound=Callable)
 _END = object()
 QUEUE_POLL_SECONDS = 0.005  # heavy work takes 50–500 ms: a few ms more wait is nothing
@@ -52,10 +54,13 @@ class HeavyLane:
     def __init__(self, directory: Path, slots: int):
         if slots < 1:
             raise ValueError("a lane needs at least one slot")
-        directory.mkdir(parents=True, exist_ok=True)
         self.slots = [directory / f"heavy-{i}.lock" for i in range(slots)]
-        for path in [*self.slots, self._queue_path()]:  # made at start, not in a request
-            path.touch(mode=0o600, exist_ok=True)
+        try:  # made at start, not in a request; readable by all, as a lock needs no more
+            directory.mkdir(parents=True, exist_ok=True)
+            for path in [*self.slots, self._queue_path()]:
+                path.touch(mode=0o644, exist_ok=True)
+        except OSError as error:  # e.g. made by another user (a root shell's `flask` command)
+            log.warning("heavy lane: cannot prepare %s (%s); each slot is opened when used", directory, error)
         self._held = threading.local()
 
     @contextmanager
@@ -130,7 +135,8 @@ class HeavyLane:
 
     @staticmethod
     def _open(path: Path) -> int:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        # Read-only: flock(2) needs no more, and a file another user made stays usable.
+        return os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
 
 
 def heavy(view: View) -> View:

@@ -336,19 +336,22 @@ def open_signer(folder: Path | certificates.Pkcs12) -> Iterator[signers.Signer]:
         session.close()
 
 
-def _file_version(path: Path) -> tuple[str, int, int] | None:
-    """A file as the signer cache knows it: its path and, when it exists, when and how it last
-    changed (a renewed key or certificate is a new entry)."""
+def _file_version(path: Path) -> tuple[str, int, int, int, int] | None:
+    """A file as the signer cache knows it: its path and, when it exists, which file it is and
+    when and how it last changed (a renewed key or certificate, written to a new file and renamed
+    over the old, is a new entry)."""
     try:
         stat = path.stat()
     except FileNotFoundError:
         return None
-    return str(path), stat.st_mtime_ns, stat.st_size
+    return str(path), stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size
 
 
 @lru_cache(maxsize=32)
 def _file_signer(
-    key: tuple[str, int, int] | None, cert: tuple[str, int, int] | None, chain: tuple[str, int, int] | None
+    key: tuple[str, int, int, int, int] | None,
+    cert: tuple[str, int, int, int, int] | None,
+    chain: tuple[str, int, int, int, int] | None,
 ) -> signers.SimpleSigner:
     """The signer of a key file, its certificate and chain, read once per version of the files:
     reading and parsing them took 1.3 ms of each signature (bench/pdf.py). A SimpleSigner keeps no
