@@ -286,7 +286,8 @@ def test_an_unwritable_photo_folder_says_what_failed_and_keeps_the_caption(app, 
 # --- Item 10: kill -9 during an upload leaves nothing behind after the start-up sweep -----------
 
 
-KILLED_UPLOAD = """
+# A child process that stores a photo as the upload route does, and is killed at one step of it.
+UPLOAD_IN_A_CHILD = """
 import os, signal, sys
 from wardapp.app import create_app
 from wardapp.extensions import db
@@ -300,10 +301,15 @@ with app.app_context():
     report = db.session.get(DailyReport, int(sys.argv[2]))
     user = db.session.get(User, int(sys.argv[3]))
     category = db.session.scalar(db.select(PhotoCategory))
-    # The moment of the attack: the files are written, the row not yet committed.
+"""
+
+KILLED_UPLOAD = (
+    UPLOAD_IN_A_CHILD
+    + """    # The moment of the attack: the files are written, the row not yet committed.
     db.session.commit = lambda: os.kill(os.getpid(), signal.SIGKILL)
     add_photo(report, open(sys.argv[4], "rb").read(), "quay.jpg", category, "", user)
 """
+)
 
 
 def test_kill_9_during_an_upload_leaves_no_orphan_after_the_sweep(app, commune, users, tmp_path):
@@ -347,24 +353,13 @@ def test_kill_9_during_an_upload_leaves_no_orphan_after_the_sweep(app, commune, 
     assert [p for p in (Path(app.instance_path) / "photos").rglob("*") if p.is_file()] == []
 
 
-KILLED_AFTER_THE_ANSWER = """
-import os, signal, sys
-from wardapp.app import create_app
-from wardapp.extensions import db
-from wardapp.evidence.models import PhotoCategory
-from wardapp.evidence.operations import add_photo
-from wardapp.reports.models import DailyReport
-from wardapp.auth.models import User
-
-app = create_app({"INSTANCE_PATH": sys.argv[1], "TESTING": True, "SECRET_KEY": "x"})
-with app.app_context():
-    report = db.session.get(DailyReport, int(sys.argv[2]))
-    user = db.session.get(User, int(sys.argv[3]))
-    category = db.session.scalar(db.select(PhotoCategory))
-    add_photo(report, open(sys.argv[4], "rb").read(), "quay.jpg", category, "", user)
+KILLED_AFTER_THE_ANSWER = (
+    UPLOAD_IN_A_CHILD
+    + """    add_photo(report, open(sys.argv[4], "rb").read(), "quay.jpg", category, "", user)
     # The moment of the attack: the uploader has the answer, the decode has not run.
     os.kill(os.getpid(), signal.SIGKILL)
 """
+)
 
 
 def test_kill_9_between_the_answer_and_the_thumbnail_loses_nothing(app, commune, users, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import subprocess
 import sys
 import threading
@@ -28,7 +29,7 @@ from wardapp.platform.lanes import HeavyLane
 from wardapp.signing.operations import sign_report
 
 from .helpers import TODAY, use_quick_password_hashing
-from .photos import DAY, at, camera_exif, encode, picture, signed_in, stored_photos, upload
+from .photos import DAY, at, camera_exif, jpeg, signed_in, stored_photos, upload
 from .sending import support
 
 HOLD_IN_A_CHILD = """
@@ -151,7 +152,7 @@ def test_a_streamed_answer_makes_each_piece_in_the_lane_and_hands_it_on_outside(
 
 
 def test_the_default_keeps_one_cpu_for_the_pages_staff_type_in(app):
-    assert lanes.default_slots() == max(1, len(__import__("os").sched_getaffinity(0)) - 1)
+    assert lanes.default_slots() == max(1, len(os.sched_getaffinity(0)) - 1)
     assert len(lanes.of(app).slots) == lanes.default_slots()
 
 
@@ -166,10 +167,6 @@ def test_the_lane_is_entered_before_the_csrf_check_parses_the_form_and_after_the
 @pytest.fixture(autouse=True)
 def quick_password_hashing(monkeypatch):
     use_quick_password_hashing(monkeypatch)
-
-
-def camera_photo() -> bytes:
-    return encode(picture((640, 480)), "JPEG", exif=camera_exif(at(9, 30)))
 
 
 def test_an_upload_is_read_off_the_network_first_then_parsed_and_stored_in_the_lane(app, users, monkeypatch):
@@ -191,7 +188,7 @@ def test_an_upload_is_read_off_the_network_first_then_parsed_and_stored_in_the_l
 
     monkeypatch.setattr(lane, "hold", hold)
     monkeypatch.setattr(evidence_routes, "add_photo", add_photo)
-    response = upload(staff, camera_photo(), settle=False)
+    response = upload(staff, jpeg(camera_exif(at(9, 30)), size=(640, 480)), settle=False)
     assert response.status_code == 303
     assert seen == {"body read before": True, "form parsed before": False, "stored in the lane": True}
     assert not lane.taken(), "the lane was kept after the answer"
@@ -208,7 +205,7 @@ def test_the_decode_after_the_answer_runs_in_the_lane(app, users, monkeypatch):
         return real_settle(photo)
 
     monkeypatch.setattr(evidence_operations, "settle", settle)
-    assert upload(staff, camera_photo()).status_code == 303
+    assert upload(staff, jpeg(camera_exif(at(9, 30)), size=(640, 480))).status_code == 303
     assert decoded_in_lane == [True]
     assert [p.pixels for p in stored_photos()] == ["readable"]
     assert not lane.taken()

@@ -199,7 +199,7 @@ def test_an_upload_waits_in_the_heavy_lane_while_a_live_check_does_not(app, comm
     once the slot is let go the photo is stored. Order of completion, not time."""
     from wardapp.platform.lanes import HeavyLane
 
-    from .photos import at, camera_exif, category_ids, encode, picture
+    from .photos import at, camera_exif, category_ids, jpeg
 
     category = category_ids(commune.id)["exterior"]
     db.session.remove()
@@ -209,7 +209,7 @@ def test_an_upload_waits_in_the_heavy_lane_while_a_live_check_does_not(app, comm
         uploader, staff = signed_in(server.url, "staff"), signed_in(server.url, "staff")
         page = uploader.get(f"{server.url}/reports/{TODAY}/photos", timeout=60).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        photo = encode(picture((640, 480)), "JPEG", exif=camera_exif(at(9, 30, day=TODAY)))
+        photo = jpeg(camera_exif(at(9, 30, day=TODAY)), size=(640, 480))
         lane = HeavyLane(tmp_path / "lanes", 1)
         finished: list[str] = []
         answers: dict[str, requests.Response] = {}

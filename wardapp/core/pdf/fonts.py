@@ -121,6 +121,8 @@ class _Face(TTFontFace):  # type: ignore[misc]  # ReportLab is untyped
 
     def addSubsetObjects(self, doc: Any, fontname: str, subset: list[int]) -> Any:
         descriptor = super().addSubsetObjects(doc, fontname, subset)
+        # The font file's stream, under the name ReportLab's addSubsetObjects gives it; were that
+        # name to change, the subset would only be compressed anew each time, as before.
         stream = doc.idToObject.get(f"fontFile:{self.filename}({fontname})")
         if stream is not None and stream.filters:
             stream.filters = [_KEPT_FLATE]
