@@ -10,6 +10,8 @@ DEMO_PASSWORD ?= demo-wardapp
 CITY_PORT ?= 5001
 # Where the commune pushes signed reports; by default the demo city intake of `make city`.
 CITY_URL ?= http://127.0.0.1:$(CITY_PORT)
+# Where the city keeps its files (the app's own default, or WARDAPP_CITY_INSTANCE_PATH).
+CITY_INSTANCE = $(or $(WARDAPP_CITY_INSTANCE_PATH),instance/city)
 # Browser tests must run; `make test BROWSER=optional` lets them skip on a machine without Chromium.
 BROWSER ?= required
 # The PostgreSQL and object-store (S3) tests must run; `make test ENGINES=optional` lets them skip on
@@ -58,14 +60,17 @@ run: system-runtime setup
 	  $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --access-logfile - wsgi:app
 
 # The city intake on its own port and database (instance/city), with a demo reviewer `city` and the
-# demo commune's key enrolled. Start `make run` first (it creates the demo commune and its key).
+# demo commune enrolled from its enrolment file (its key and the CA its PDFs chain to), as a city
+# enrols any commune. Start it before or after `make run`: the commune's outbox sends as soon as
+# the city answers.
 city: system-runtime setup
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo --if-empty --password "$(DEMO_PASSWORD)"
 	$(BIN)/flask --app wardapp.city.app db upgrade
 	$(BIN)/flask --app wardapp.city.app city create-user --username city --full-name "Cán bộ Sở Khoa học và Công nghệ" --role admin --password "$(DEMO_PASSWORD)" --if-missing
-	$(BIN)/flask --app wsgi keys export > instance/city/demo-commune.jwk
-	$(BIN)/flask --app wardapp.city.app city enrol 20242 instance/city/demo-commune.jwk
+	mkdir -p "$(CITY_INSTANCE)"
+	$(BIN)/flask --app wsgi keys export > "$(CITY_INSTANCE)/demo-commune.json"
+	$(BIN)/flask --app wardapp.city.app city enrol "$(CITY_INSTANCE)/demo-commune.json"
 	@echo "city intake on http://$(HOST):$(CITY_PORT)/  (reviewer city, password $(DEMO_PASSWORD))"
 	WARDAPP_CITY_CITY_PUBLIC_URL="$(CITY_URL)" $(BIN)/gunicorn --bind $(HOST):$(CITY_PORT) --workers $(WORKERS) --access-logfile - "wardapp.city.app:create_app()"
 

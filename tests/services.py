@@ -357,9 +357,9 @@ class Gunicorn:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, ready_path: str = "/login", timeout: float = 90) -> Gunicorn:
+    def start(self, ready_path: str = "/login", timeout: float = 90, port: int | None = None) -> Gunicorn:
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        self.port = free_port()
+        self.port = port or free_port()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [str(gunicorn), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), self.app_spec],

@@ -32,6 +32,7 @@ from wardapp.permissions import Role
 from wardapp.setup.operations import SetupError, set_up_commune
 from wardapp.signing import documents, keys
 from wardapp.signing.documents import revision_pdf
+from wardapp.signing.enrolment import enrolment_file
 from wardapp.signing.models import ReportRevision
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -112,11 +113,19 @@ outbox_cli = AppGroup("outbox", help="Signed reports on their way to the city.")
 
 
 @keys_cli.command("export")
-def export_key_command():
-    """Print the active public key as a JWK (kid = RFC 7638 thumbprint)."""
-    row = keys.ensure_key()
+@click.option("--key-only", is_flag=True, help="Only the public key as a JWK (the older format, without the CA).")
+def export_key_command(key_only):
+    """Print the enrolment file to give the city: the commune's code, its public signing key and the
+    CA its PDF signatures chain to, bound together by the key (`city enrol FILE` at the city)."""
+    if key_only:
+        row = keys.ensure_key()
+        db.session.commit()
+        click.echo(json.dumps(row.public_jwk, indent=2))
+        return
+    commune = _commune_or_exit()
+    document = enrolment_file(commune)
     db.session.commit()
-    click.echo(json.dumps(row.public_jwk, indent=2))
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 @keys_cli.command("rotate")

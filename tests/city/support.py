@@ -13,7 +13,7 @@ from tests.factories import figures
 from wardapp.city import desk
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityUser, ReceivedReport
-from wardapp.city.operations import enrol
+from wardapp.city.enrolment import enrol
 from wardapp.core import clock, payload
 from wardapp.core.units import find
 

@@ -84,7 +84,7 @@ def test_bulk_enrolment_from_a_folder_reports_what_was_enrolled_or_refused(city,
     assert result.exit_code == 1
     assert any(line.startswith("enrolled\t20242-hai-chau.jwk\t20242") for line in lines)
     assert any("hue.json\t19753" in line and "không thuộc tỉnh/thành phố 48" in line for line in lines)
-    assert any("20194.json" in line and "Không phải tệp JWK" in line for line in lines)
+    assert any("20194.json" in line and "không phải JSON hợp lệ" in line for line in lines)
     assert any("20197.jwk" in line and "khóa bí mật" in line for line in lines)
     assert lines[-1] == "1 enrolled, 3 refused"
     with city.app_context():
@@ -101,7 +101,7 @@ def test_bulk_enrolment_from_a_csv_on_the_page(city):
         "code,x\n"
         + f"20242,{one.key.as_dict(private=False)['x']}\n"
         + f"20194,{two.key.as_dict(private=False)['x']}\n"
-        + "99999,abc\n"
+        + f"99999,{support.Commune('20197').key.as_dict(private=False)['x']}\n"
     )
     response = admin.post(
         "/communes", data={"csv": (io.BytesIO(csv_text.encode()), "keys.csv")}, content_type="multipart/form-data"
@@ -170,7 +170,8 @@ def test_what_one_server_enrols_or_signs_with_is_the_other_servers_too(tmp_path)
     from wardapp import ROOT
     from wardapp.city import signing
     from wardapp.city.app import create_app
-    from wardapp.city.operations import enrol_ca, trust_roots
+    from wardapp.city.enrolment import enrol_ca
+    from wardapp.city.operations import trust_roots
     from wardapp.core.pdf import certificates, signature
 
     shared = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'city.sqlite3'}", "SECRET_KEY": "x", "TESTING": True}

@@ -22,7 +22,7 @@ from wardapp import ROOT
 from wardapp.city.app import create_app as create_city_app
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityUser, ReceivedReport
-from wardapp.city.operations import enrol
+from wardapp.city.enrolment import enrol
 from wardapp.core import clock
 from wardapp.core.settings import SettingError
 from wardapp.core.units import all_units

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from pathlib import Path
@@ -13,46 +12,71 @@ from flask.cli import AppGroup
 
 from wardapp.city import backup as city_backup
 from wardapp.city import scope, signing
+from wardapp.city.enrolment import (
+    EnrolError,
+    enrol_ca,
+    enrol_file,
+    enrol_many,
+    entries_from_csv,
+    entries_from_folder,
+    read_file,
+)
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityAudit, CityUser, IntakeLog
-from wardapp.city.operations import EnrolError, enrol, enrol_ca, enrol_many, entries_from_csv, entries_from_folder
 from wardapp.platform.backup_cli import backup_group
 
 city_cli = AppGroup("city", help="The city intake.")
 
 
 @city_cli.command("enrol")
-@click.argument("code")
-@click.argument("jwk_file", type=click.File("r"))
-@click.option("--add-key", is_flag=True, help="Add this key to a commune that already has one (e.g. after a rotation).")
+@click.argument("code_or_file")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--confirm",
+    "--add-key",
+    "confirm",
+    is_flag=True,
+    help="Add this key or CA to a commune that already has one (e.g. after a rotation or a new CA).",
+)
 @click.option(
     "--ca-cert",
     type=click.File("rb"),
-    help="PEM of the CA the commune's PDF signatures chain to (from `flask --app wsgi pdf-cert export-roots`).",
+    help="PEM of the CA, for an older key-only file (a file from `keys export` carries its CA).",
 )
-def enrol_command(code, jwk_file, add_key, ca_cert):
-    """Enrol a commune by its 5-digit code and public JWK file (from `flask --app wsgi keys export`)."""
+def enrol_command(code_or_file, file, confirm, ca_cert):
+    """Enrol a commune from its enrolment file: `city enrol FILE` (the output of
+    `flask --app wsgi keys export` at the commune: its code, its public key and the CA its PDF
+    signatures chain to). `city enrol CODE FILE` also takes an older key-only JWK file."""
+    code, path = (code_or_file.strip(), file) if file is not None else (None, Path(code_or_file))
+    if not path.is_file():
+        raise click.ClickException(f"no such file: {path}")
     try:
-        row = enrol(code.strip(), json.load(jwk_file), actor="cli", confirmed=add_key)
-        roots = enrol_ca(code.strip(), ca_cert.read()) if ca_cert else []
-    except (ValueError, EnrolError) as error:
+        done = enrol_file(read_file(path.read_bytes()), code, actor="cli", confirmed=confirm)
+        roots = done.new_cas
+        if ca_cert is not None:
+            roots += enrol_ca(done.code, ca_cert.read(), actor="cli", confirmed=True)
+            done.warnings.clear()
+    except EnrolError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"Enrolled {code} with key {row.kid}")
+    click.echo(f"Enrolled {done.code} with key {done.key.kid}")
     for root in roots:
         click.echo(f"Trusted for its PDFs: {root.subject.rfc4514_string()}")
+    for warning in done.warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @city_cli.command("enrol-bulk")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 def enrol_bulk_command(source: Path):
-    """Enrol many communes: a folder of JWK files (the code in the file name or a "code" member)
-    or a CSV with the columns code and jwk (or x). Prints what was enrolled and what was refused."""
+    """Enrol many communes: a folder of enrolment files (or older JWK files, the code in the file
+    name or a "code" member) or a CSV with the columns code and jwk (or x). Prints what was
+    enrolled and what was refused."""
     try:
         entries = entries_from_folder(source) if source.is_dir() else entries_from_csv(source.read_text("utf-8-sig"))
     except (EnrolError, UnicodeDecodeError) as error:
         raise click.ClickException(str(error)) from error
-    results = enrol_many(entries, scope.served())
+    results = enrol_many(entries, scope.served(), actor="cli")
     db.session.commit()
     for r in results:
         click.echo(f"{'enrolled' if r.enrolled else 'REFUSED '}\t{r.source}\t{r.code}\t{r.detail}")

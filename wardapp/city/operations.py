@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
-import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, cast
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from flask import current_app
 from joserfc.jwk import OKPKey
 from sqlalchemy import Table, bindparam, exists, insert, select, update
 
-from wardapp.city import blobs, desk, facts, scope, signin
+from wardapp.city import blobs, desk, facts
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import (
     CityCommune,
@@ -30,90 +27,8 @@ from wardapp.city.models import (
     ReceivedReport,
 )
 from wardapp.core.clock import utcnow
-from wardapp.core.i18n import gettext as _
-from wardapp.core.units import all_units, find
+from wardapp.core.units import all_units
 from wardapp.core.verify import Refusal, VerifiedPush
-
-
-class EnrolError(ValueError):
-    pass
-
-
-class NeedsConfirmation(EnrolError):
-    """Another key for a commune that already has one: whoever holds it can sign its reports, so
-    adding it takes a deliberate second step (the admin's password again, or --add-key)."""
-
-    def __init__(self, code: str, keys: list[CityKey]):
-        self.keys = keys
-        super().__init__(
-            _(
-                "%(code)s đã có %(n)s khóa đang dùng; hãy xác nhận để thêm khóa nữa "
-                "(khóa mới sẽ ký được báo cáo của xã/phường này).",
-                code=code,
-                n=len(keys),
-            )
-        )
-
-
-def enrol(
-    code: str,
-    jwk: dict,
-    provinces: tuple[str, ...] | None = None,
-    *,
-    actor: str = "",
-    confirmed: bool = False,
-) -> CityKey:
-    """Register a commune's public key (its thumbprint must be its kid). Audited. ``provinces``
-    narrows the served provinces to those the enrolling user may see; a further key for an enrolled
-    commune needs ``confirmed`` (else :class:`NeedsConfirmation`)."""
-    unit = find(code)
-    if unit is None:
-        raise EnrolError(_("%(code)s không phải mã xã/phường trong danh mục chính thức.", code=code or _("(trống)")))
-    if "d" in jwk:
-        raise EnrolError(
-            _("Đây là khóa bí mật: chỉ kết nối khóa công khai (lệnh %(command)s).", command="flask keys export")
-        )
-    allowed = provinces if provinces is not None else scope.served()
-    if unit.province_code not in allowed:
-        raise EnrolError(
-            _(
-                "%(code)s (%(name)s) không thuộc tỉnh/thành phố %(provinces)s.",
-                code=code,
-                name=unit.name,
-                provinces=", ".join(allowed) or _("(trống)"),
-            )
-        )
-    try:
-        key = OKPKey.import_key({k: v for k, v in jwk.items() if k in ("kty", "crv", "x")})
-    except Exception as error:  # joserfc raises several types for bad key material
-        raise EnrolError(_("Không phải khóa công khai Ed25519 dạng JWK: %(error)s", error=error)) from error
-    if key.as_dict().get("crv") != "Ed25519":
-        raise EnrolError(_("Khóa phải là khóa OKP Ed25519."))
-    kid = key.thumbprint()
-    if jwk.get("kid") not in (None, kid):
-        raise EnrolError(_("Mã kid của JWK không phải dấu vân tay RFC 7638 của khóa."))
-    commune = db.session.get(CityCommune, code) or CityCommune(
-        code=code, name=unit.name, province_code=unit.province_code
-    )
-    commune.enrolled_at = commune.enrolled_at or utcnow()
-    db.session.add(commune)
-    existing = db.session.scalar(db.select(CityKey).filter_by(kid=kid))
-    if existing is not None:
-        if existing.commune_code != code:
-            raise EnrolError(_("Khóa này đã được kết nối cho một xã/phường khác."))
-        return existing
-    others = db.session.scalars(db.select(CityKey).filter_by(commune_code=code).order_by(CityKey.id)).all()
-    if others and not confirmed:
-        raise NeedsConfirmation(code, list(others))
-    row = CityKey(kid=kid, commune_code=code, jwk=key.as_dict(), enrolled_at=utcnow(), enrolled_by=actor[:64])
-    db.session.add(row)
-    signin.record(
-        "key.added" if others else "commune.enrolled",
-        f"{code} {unit.name}",
-        f"kid {kid}" + (f"; the commune already had {len(others)} key(s)" if others else ""),
-        actor=actor,
-    )
-    return row
 
 
 def trust_dir() -> Path:
@@ -147,30 +62,6 @@ def every_root() -> list[x509.Certificate]:
     codes |= set(db.session.scalars(select(CityTrustedCA.commune_code).distinct()))
     roots = {cert.fingerprint(hashes.SHA256()): cert for code in sorted(codes) for cert in trust_roots(code)}
     return list(roots.values())
-
-
-def enrol_ca(code: str, pem: bytes) -> list[x509.Certificate]:
-    """Trust ``pem`` (one or more CA certificates) for the PDFs of commune ``code`` (the caller
-    commits)."""
-    try:
-        certs = x509.load_pem_x509_certificates(pem)
-    except ValueError as error:
-        raise EnrolError(_("Không phải chứng thư PEM: %(error)s", error=error)) from error
-    for cert in certs:
-        try:
-            constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-        except x509.ExtensionNotFound:
-            constraints = None
-        if constraints is None or not constraints.ca:
-            raise EnrolError(_("%(subject)s không phải chứng thư CA.", subject=cert.subject.rfc4514_string()))
-    for cert in certs:
-        fingerprint = cert.fingerprint(hashes.SHA256()).hex()
-        known = db.session.scalar(select(CityTrustedCA.id).filter_by(commune_code=code, fingerprint=fingerprint))
-        if known is None:
-            text = cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
-            db.session.add(CityTrustedCA(commune_code=code, fingerprint=fingerprint, pem=text))
-    db.session.flush()
-    return certs
 
 
 def _table(model: type) -> Table:
@@ -385,80 +276,3 @@ def grid(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.dat
                 cells.append(Cell(d, found[1], found[0]))
         rows.append(Row(unit.code, unit.name, unit.code in enrolled, cells))
     return rows
-
-
-# --- bulk enrolment -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EnrolResult:
-    source: str  # the file name or "dòng N" (line N)
-    code: str
-    enrolled: bool
-    detail: str  # the key's kid, or why it was refused
-
-
-def enrol_many(entries: list[tuple[str, str, object]], provinces: tuple[str, ...]) -> list[EnrolResult]:
-    """Enrol each (source, code, jwk) on its own: a refused one leaves the others enrolled.
-
-    ``jwk`` is a dict, or a string that failed to parse (refused with its reason)."""
-    results = []
-    for source, code, jwk in entries:
-        if not isinstance(jwk, dict):
-            results.append(EnrolResult(source, code, False, str(jwk)))
-            continue
-        try:
-            with db.session.begin_nested():
-                row = enrol(code, jwk, provinces)
-            results.append(EnrolResult(source, code, True, row.kid))
-        except EnrolError as error:
-            results.append(EnrolResult(source, code, False, str(error)))
-    return results
-
-
-def _code_in(text: str) -> str:
-    digits = "".join(ch if ch.isdigit() else " " for ch in text).split()
-    return next((d for d in digits if len(d) == 5), "")
-
-
-def entries_from_folder(folder: Path) -> list[tuple[str, str, object]]:
-    """Every ``*.json``/``*.jwk`` file of a folder: the commune code from a ``code`` member, or the
-    first 5-digit number in the file name (``20242.json``, ``20242-hai-chau.jwk``)."""
-    entries: list[tuple[str, str, object]] = []
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in (".json", ".jwk") and p.is_file()):
-        try:
-            jwk = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(jwk, dict):
-                raise ValueError(_("không phải đối tượng JSON"))
-        except (ValueError, UnicodeDecodeError) as error:
-            entries.append((path.name, _code_in(path.stem), _("Không phải tệp JWK: %(error)s", error=error)))
-            continue
-        code = str(jwk.pop("commune_code", "") or jwk.pop("code", "") or _code_in(path.stem))
-        entries.append((path.name, code, jwk))
-    return entries
-
-
-def entries_from_csv(text: str) -> list[tuple[str, str, object]]:
-    """A CSV with a header: ``code`` and either ``jwk`` (the JWK as JSON) or ``x`` (the Ed25519
-    public key, base64url, as in the JWK)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
-    if "code" not in fields or not fields & {"jwk", "x"}:
-        raise EnrolError(_("Tệp CSV cần dòng tiêu đề có cột code và jwk (hoặc x)."))
-    entries: list[tuple[str, str, object]] = []
-    for number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        code = row.get("code", "")
-        if row.get("jwk"):
-            try:
-                jwk: object = json.loads(row["jwk"])
-                if not isinstance(jwk, dict):
-                    raise ValueError(_("không phải đối tượng JSON"))
-            except ValueError as error:
-                jwk = _("Cột jwk không phải khóa JWK: %(error)s", error=error)
-        elif row.get("x"):
-            jwk = {"kty": "OKP", "crv": "Ed25519", "x": row["x"]}
-        else:
-            jwk = _("Dòng này không có khóa.")
-        entries.append((_("dòng %(n)s", n=number), code, jwk))
-    return entries

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -28,6 +27,16 @@ from markupsafe import Markup, escape
 
 from wardapp.city import blobs, desk, scope, signin
 from wardapp.city.access import report_or_404, reviewer_required
+from wardapp.city.enrolment import (
+    EnrolError,
+    Enrolled,
+    NeedsConfirmation,
+    enrol_ca,
+    enrol_file,
+    enrol_many,
+    entries_from_csv,
+    read_file,
+)
 from wardapp.city.exports import spreadsheet_text as _cell
 from wardapp.city.extensions import city_db as db
 from wardapp.city.extensions import city_login
@@ -35,13 +44,14 @@ from wardapp.city.models import (
     CityAudit,
     CityCommune,
     CityKey,
+    CityTrustedCA,
     CityUser,
     IntakeLog,
     ReceivedFigures,
     ReceivedReport,
 )
-from wardapp.city.operations import EnrolError, NeedsConfirmation, enrol, enrol_ca, enrol_many, entries_from_csv, grid
-from wardapp.core import clock
+from wardapp.city.operations import grid
+from wardapp.core import clock, enrolment
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group
 from wardapp.core.i18n import gettext as _
@@ -350,47 +360,40 @@ def export_csv():
 @bp.route("/communes", methods=["GET", "POST"])
 @reviewer_required
 def communes():
-    """Enrol a commune: its code and its public JWK (the output of `flask keys export`); or many
-    at once from a CSV of public keys, with a report of what was enrolled or refused.
+    """Enrol a commune from its enrolment file (the output of `flask --app wsgi keys export`:
+    its code, key and PDF CA, uploaded or pasted); or many at once from enrolment files or a CSV of
+    public keys, with a report of what was enrolled or refused.
 
-    A further key for an enrolled commune takes a second step: the page shows the keys it already
-    has and asks the admin's password again; the addition is audited either way."""
+    A further key or CA for an enrolled commune takes a second step: the page shows what the
+    commune already has and asks the admin's password again; the addition is audited either way."""
     error = None
     results = None
     confirm: NeedsConfirmation | None = None
     mine = scope.visible()
+    form = request.form.to_dict()
     if request.method == "POST":
         if current_user.role != "admin":
             abort(403)
-        upload = request.files.get("csv")
-        if upload is not None and upload.filename:
+        if request.form.get("bulk") or request.files.get("csv"):
             try:
-                results = enrol_many(entries_from_csv(upload.read().decode("utf-8-sig")), mine)
+                results = enrol_many(_bulk_entries(), mine, actor=current_user.username)
                 db.session.commit()
             except (UnicodeDecodeError, EnrolError) as problem:
                 db.session.rollback()
                 error = str(problem) if isinstance(problem, EnrolError) else _("Tệp CSV phải được mã hóa UTF-8.")
         else:
             try:
-                jwk = _public_key(request.form.get("jwk", ""))
-                password = request.form.get("password", "")
-                confirmed = bool(password) and signin.confirm_password(current_user, password, request.remote_addr)
-                if password and not confirmed:
-                    signin.record("key.confirm_failed", request.form.get("code", "")[:5], actor=current_user.username)
-                    db.session.commit()
-                    raise EnrolError(_("Mật khẩu xác nhận không đúng."))
-                code = request.form.get("code", "").strip()
-                enrol(code, jwk, mine, actor=current_user.username, confirmed=confirmed)
-                ca_pem = request.form.get("ca_pem", "").strip()
-                if ca_pem:  # the CA its PDF signatures chain to (`flask pdf-cert export-roots`)
-                    enrol_ca(code, ca_pem.encode())
+                form["jwk"] = _enrolment_text(form.get("jwk", ""))
+                done = _enrol_one(form, mine)
                 db.session.commit()
-                flash(_("Đã kết nối xã/phường."), "success")
+                flash(_("Đã kết nối xã/phường %(code)s.", code=done.code), "success")
+                for warning in done.warnings:
+                    flash(warning, "warning")
                 return redirect(url_for("city.communes"), code=303)
             except NeedsConfirmation as needed:
                 db.session.rollback()
                 confirm = needed
-            except (ValueError, EnrolError) as problem:
+            except EnrolError as problem:
                 db.session.rollback()
                 error = str(problem)
     enrolled = db.session.scalars(
@@ -402,26 +405,69 @@ def communes():
         .filter(CityCommune.province_code.in_(mine))
         .order_by(CityKey.commune_code, CityKey.id)
     ).all()
+    with_ca = set(db.session.scalars(db.select(CityTrustedCA.commune_code).distinct()))
     return render_template(
         "city/communes.html",
         enrolled=enrolled,
         keys=keys,
+        with_ca=with_ca,
         error=error,
         confirm=confirm,
-        form=request.form,
+        form=form,
         results=results,
     ), (422 if error or confirm else 200)
 
 
-def _public_key(text: str) -> dict:
-    """The pasted JWK as a JSON object, or why it is not one (in the reader's language)."""
-    try:
-        jwk = json.loads(text or "{}")
-    except ValueError as error:
-        raise EnrolError(_("Khóa công khai không phải JSON hợp lệ: %(error)s", error=error)) from error
-    if not isinstance(jwk, dict):
-        raise EnrolError(_("Khóa công khai phải là một đối tượng JSON (JWK)."))
-    return jwk
+def _enrolment_text(pasted: str) -> str:
+    """The enrolment file's text: the uploaded file when one was chosen, else what was pasted (kept
+    in the form either way, so a confirmation step or an error loses nothing)."""
+    upload = request.files.get("enrolment_file")
+    if upload is not None and upload.filename:
+        data = upload.read(enrolment.MAX_BYTES + 1)
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise EnrolError(_("Tệp kết nối phải là văn bản UTF-8.")) from error
+    return pasted
+
+
+def _enrol_one(form: dict[str, str], mine: tuple[str, ...]) -> Enrolled:
+    """One enrolment from the form; a confirmation must carry the admin's password, checked (and
+    a wrong one written to the security log) before anything is added."""
+    file = read_file(form.get("jwk", ""))
+    password = form.get("password", "")
+    confirmed = bool(password) and signin.confirm_password(current_user, password, request.remote_addr)
+    if password and not confirmed:
+        signin.record("key.confirm_failed", (form.get("code") or file.code)[:5], actor=current_user.username)
+        db.session.commit()
+        raise EnrolError(_("Mật khẩu xác nhận không đúng."))
+    code = form.get("code", "").strip() or None
+    done = enrol_file(file, code, mine, actor=current_user.username, confirmed=confirmed)
+    ca_pem = form.get("ca_pem", "").strip()
+    if ca_pem:  # an older key-only file's CA, pasted beside it
+        done.new_cas += enrol_ca(done.code, ca_pem.encode(), actor=current_user.username, confirmed=confirmed)
+        done.warnings.clear()
+    return done
+
+
+def _bulk_entries() -> list:
+    """The bulk form's files: enrolment files (JSON or JWK), each on its own, or one CSV of keys."""
+    entries: list = []
+    for upload in [*request.files.getlist("files"), *request.files.getlist("csv")]:
+        if not upload.filename:
+            continue
+        data = upload.read(enrolment.MAX_BYTES + 1)
+        if upload.filename.lower().endswith(".csv"):
+            entries += entries_from_csv(data.decode("utf-8-sig"))
+            continue
+        try:
+            file = read_file(data)
+            entries.append((upload.filename, file.code, file))
+        except EnrolError as problem:
+            entries.append((upload.filename, "", str(problem)))
+    if not entries:
+        raise EnrolError(_("Hãy chọn ít nhất một tệp kết nối hoặc một tệp CSV."))
+    return entries
 
 
 @bp.route("/security", methods=["GET", "POST"])
