@@ -47,9 +47,9 @@ def screens(tmp_path_factory, migrated_db, migrated_city_db):
 
     from wardapp.auth.models import User
     from wardapp.city.app import create_app as create_city_app
+    from wardapp.city.enrolment import enrol, enrol_ca
     from wardapp.city.extensions import city_db
     from wardapp.city.models import CityUser
-    from wardapp.city.enrolment import enrol, enrol_ca
     from wardapp.delays.models import LateDossier
     from wardapp.delivery.sender import send_due
     from wardapp.demo.seed import seed

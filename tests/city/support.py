@@ -11,9 +11,9 @@ from joserfc.jwk import OKPKey
 
 from tests.factories import figures
 from wardapp.city import desk
+from wardapp.city.enrolment import enrol
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityUser, ReceivedReport
-from wardapp.city.enrolment import enrol
 from wardapp.core import clock, payload
 from wardapp.core.units import find
 

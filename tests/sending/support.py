@@ -28,9 +28,9 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from wardapp.audit.models import AuditEvent
+from wardapp.city.enrolment import enrol, enrol_ca
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityKey, CityUser, IntakeLog, ReceivedReport  # noqa: F401 (used by tests through support)
-from wardapp.city.enrolment import enrol, enrol_ca
 from wardapp.commune.models import Commune
 from wardapp.core import clock, payload
 from wardapp.delays.operations import add_late_dossier, explain

@@ -20,9 +20,9 @@ from joserfc.jwk import OKPKey
 
 from wardapp import ROOT
 from wardapp.city.app import create_app as create_city_app
+from wardapp.city.enrolment import enrol
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityUser, ReceivedReport
-from wardapp.city.enrolment import enrol
 from wardapp.core import clock
 from wardapp.core.settings import SettingError
 from wardapp.core.units import all_units
