@@ -26,6 +26,8 @@ from wardapp.demo.seed import seed
 from wardapp.dossiers.cli import dossiers_cli
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
+from wardapp.outbox.operations import resend_refused
+from wardapp.outbox.refusals import AT_CITY
 from wardapp.pdf.operations import month_document_pdf
 from wardapp.pdf.service import latest_revisions
 from wardapp.permissions import Role
@@ -148,13 +150,23 @@ def outbox_send_command():
 
 @outbox_cli.command("status")
 def outbox_status_command():
-    """List outbox entries with their state."""
+    """List outbox entries with their state (times in Vietnam time)."""
     for entry in db.session.scalars(db.select(OutboxEntry).order_by(OutboxEntry.id)):
-        when = entry.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if entry.state == "retrying" else ""
+        when = ""
+        if entry.state == "retrying" or (entry.state == "rejected" and entry.refusal in AT_CITY):
+            when = clock.as_local(entry.next_attempt_at).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(
             f"{entry.revision.report_key}\t{entry.state}\tattempts={entry.attempts}\t"
-            f"{entry.receipt_id or ''}\t{when}\t{entry.last_error[:80]}"
+            f"{entry.receipt_id or ''}\t{when}\t{entry.refusal or ''}\t{entry.last_error[:80]}"
         )
+
+
+@outbox_cli.command("resend-refused")
+def outbox_resend_refused_command():
+    """Send every refused day again now (once the cause at the city or here is fixed)."""
+    count = resend_refused(None)
+    db.session.commit()
+    click.echo(f"{count} refused report(s) will be sent again now.")
 
 
 @outbox_cli.command("worker")

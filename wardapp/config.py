@@ -43,6 +43,10 @@ class Defaults:
     OUTBOX_TIMEOUT = 20  # seconds for one push
     OUTBOX_LEASE_SECONDS = 120  # a claimed entry not answered by then is due again
     OUTBOX_BACKOFF = (15, 60, 300, 900, 1800, 3600)
+    # A refusal whose cause is at the city (the commune's key or CA not enrolled yet, a proxy's size
+    # limit) heals when the city's IT acts: retried on this slow schedule for OUTBOX_REFUSED_DAYS.
+    OUTBOX_REFUSED_BACKOFF = (1800, 3600, 3 * 3600, 6 * 3600)
+    OUTBOX_REFUSED_DAYS = 7
     OUTBOX_INTERVAL = 5  # seconds between worker passes
     OUTBOX_PROBE_TIMEOUT = 5  # seconds for the status probe that tells the city is back
     OUTBOX_POLL_SECONDS = 300  # how often to ask the city about a sent report

@@ -27,7 +27,10 @@ def _refuse(refusal: Refusal, report_id=None, commune=None):
     db.session.rollback()
     log_request(request, refusal.status, refusal.error, refusal.detail, report_id, commune)
     db.session.commit()
-    return jsonify({"error": refusal.error, "detail": refusal.detail}), refusal.status
+    body = {"error": refusal.error, "detail": refusal.detail}
+    if refusal.reason:
+        body["reason"] = refusal.reason
+    return jsonify(body), refusal.status
 
 
 @bp.post("")

@@ -33,11 +33,15 @@ MAX_REVISION = 999_999
 
 
 class Refusal(Exception):
-    def __init__(self, status: int, error: str, detail: str):
+    """A push refused with PROTOCOL's status and error code; ``reason`` (additive) narrows the code
+    where the cure differs, e.g. ``bad_pdf`` because only the commune's CA is not enrolled."""
+
+    def __init__(self, status: int, error: str, detail: str, reason: str | None = None):
         super().__init__(f"{status} {error}: {detail}")
         self.status = status
         self.error = error
         self.detail = detail
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,9 @@ def image_type(data: bytes) -> str | None:
 
 
 PDF_ERROR = "bad_pdf"
+# The one bad_pdf whose cure is at the city: intact signatures over the whole file, but the city has
+# not enrolled the CA they chain to (the commune resends nothing; the city enrols the CA).
+UNTRUSTED_CA = "untrusted_ca"
 
 
 def check_pdf_part(pdf: bytes, push: VerifiedPush, trusted: list[x509.Certificate]) -> None:
@@ -196,7 +203,13 @@ def check_pdf_part(pdf: bytes, push: VerifiedPush, trusted: list[x509.Certificat
         raise Refusal(422, PDF_ERROR, "the pdf part carries no signature")
     for signature in checked.signatures:
         if not signature.valid:
-            raise Refusal(422, PDF_ERROR, f"signature {signature.field} does not verify: {_why(signature)}")
+            only_trust = signature.intact and signature.whole_document and not signature.error
+            raise Refusal(
+                422,
+                PDF_ERROR,
+                f"signature {signature.field} does not verify: {_why(signature)}",
+                UNTRUSTED_CA if only_trust and not signature.trusted else None,
+            )
     if checked.payload is None:
         raise Refusal(422, PDF_ERROR, f"the pdf part embeds no {verification.PAYLOAD_NAME}")
     if checked.payload != push.payload_bytes:

@@ -82,8 +82,21 @@ def _reason(response: requests.Response) -> str:
     try:
         body = response.json()
         return f"{body.get('error', '')}: {body.get('detail', '')}".strip(": ")
-    except ValueError:
+    except (ValueError, AttributeError):
         return response.text[:300]
+
+
+def refusal_code(response: requests.Response) -> str:
+    """PROTOCOL's error code of a refusal, with its additive ``reason`` (``bad_pdf/untrusted_ca``);
+    ``http_<status>`` when the answer is not the city's JSON (a proxy's page, say)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return f"http_{response.status_code}"
+    reason = body.get("reason")
+    return body["error"] + (f"/{reason}" if isinstance(reason, str) and reason else "")
 
 
 def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datetime) -> str:
@@ -121,7 +134,14 @@ def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datet
             delay = max(delay, wait)
         mark_retry(entry, status, _reason(response) or f"HTTP {status}", now, delay)
         return "retry"
-    mark_rejected(entry, status, _reason(response) or f"HTTP {status}")
+    mark_rejected(
+        entry,
+        status,
+        _reason(response) or f"HTTP {status}",
+        "too_large" if status == 413 else refusal_code(response),
+        now,
+        current_app.config["OUTBOX_REFUSED_BACKOFF"],
+    )
     return "rejected"
 
 
@@ -130,7 +150,7 @@ def send_entry(entry_id: int) -> str:
     config = current_app.config
     url = city_url()
     now = utcnow()
-    if url is None or not claim(entry_id, now, config["OUTBOX_LEASE_SECONDS"]):
+    if url is None or not claim(entry_id, now, config["OUTBOX_LEASE_SECONDS"], config["OUTBOX_REFUSED_DAYS"]):
         return "skipped"
     entry = db.session.get(OutboxEntry, entry_id)
     if entry is None:  # claimed a moment ago: it exists
@@ -161,7 +181,7 @@ def _attempt(entry: OutboxEntry, url: str, config) -> str:
         return "retry"
     except OSError as error:  # a photo file missing on disk: a human must look
         log.error("outbox %s attempt %s: rejected, local error: %s", key, entry.attempts, error)
-        mark_rejected(entry, 0, f"local error: {error}")
+        mark_rejected(entry, 0, f"local error: {error}", "local", utcnow(), config["OUTBOX_REFUSED_BACKOFF"])
         db.session.commit()
         return "rejected"
     outcome = record_answer(entry, response, utcnow())
@@ -184,10 +204,11 @@ def send_due() -> dict[str, int]:
     if city_url() is None:
         return counts
     tried: set[int] = set()
-    pending = due_ids(utcnow())
+    refused_days = current_app.config["OUTBOX_REFUSED_DAYS"]
+    pending = due_ids(utcnow(), refused_days)
     if not pending and city_answers_again():
         release_waiting(utcnow())
-        pending = due_ids(utcnow())
+        pending = due_ids(utcnow(), refused_days)
     while pending:
         entry_id = pending.pop(0)
         tried.add(entry_id)
@@ -198,8 +219,10 @@ def send_due() -> dict[str, int]:
             if failed is not None:
                 hold_behind(pending, failed.next_attempt_at)
             break
-        if outcome in ("accepted", "rejected") and release_waiting(utcnow()):
-            pending = [i for i in due_ids(utcnow()) if i not in tried]
+        # An answer means the city is up; an acceptance also that it has what a refusal at the city
+        # lacked (the commune's key and CA): those refused days go again at once.
+        if outcome in ("accepted", "rejected") and release_waiting(utcnow(), refused_at_city=outcome == "accepted"):
+            pending = [i for i in due_ids(utcnow(), refused_days) if i not in tried]
     return counts
 
 

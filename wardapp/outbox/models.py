@@ -50,6 +50,10 @@ class OutboxEntry(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_polled_at: Mapped[dt.datetime | None] = mapped_column()
+    # The city's last refusal as PROTOCOL codes it ("bad_pdf/untrusted_ca": code/reason), and the
+    # first refusal of this run: a refusal whose cause is at the city is retried for some days.
+    refusal: Mapped[str | None] = mapped_column(String(64))
+    refused_since: Mapped[dt.datetime | None] = mapped_column()
 
     revision = relationship("ReportRevision", back_populates="outbox")
     attempts_log = relationship("SendAttempt", order_by="SendAttempt.id.desc()", back_populates="entry")
