@@ -152,6 +152,17 @@ CASES = (
     ),
     Case("signing.resend", "GET", "/outbox/{entry_id}/resend", everyone(NOT_ALLOWED)),
     Case("signing.resend", "POST", "/outbox/{entry_id}/resend", only(("leader", "admin"), DONE), changes_data=True),
+    Case("signing.delivery", "GET", "/reports/{signed_day}/revisions/1/delivery", only(ROLES, OK)),
+    Case("signing.delivery", "POST", "/reports/{signed_day}/revisions/1/delivery", everyone(NOT_ALLOWED)),
+    Case("signing.day_status_badge", "GET", "/reports/{signed_day}/status", only(ROLES, OK)),
+    Case("signing.day_status_badge", "POST", "/reports/{signed_day}/status", everyone(NOT_ALLOWED)),
+    Case("signing.resend_all_refused", "GET", "/outbox/resend-refused", everyone(NOT_ALLOWED)),
+    Case(
+        "signing.resend_all_refused",
+        "POST",
+        "/outbox/resend-refused",
+        only(("leader", "admin"), DONE),  # nothing refused in this history: nothing changes
+    ),
     Case("signing.certificates", "GET", "/admin/certificates", only(ADMIN, OK)),
     Case("signing.certificates", "POST", "/admin/certificates", everyone(NOT_ALLOWED)),
     # PDFs, for everyone who reads reports; lists, archives and API tokens for reviewers and leaders.

@@ -256,10 +256,10 @@ def pdf_cert_import_command(pkcs12_file, password, leader):
 @click.command("failures")
 @click.option("--limit", default=20, show_default=True, help="How many lines.")
 def failures_command(limit: int) -> None:
-    """The last failed sends to the city and refused sign-ins, newest first (times in UTC)."""
+    """The last failed sends to the city and refused sign-ins, newest first (times in Vietnam time)."""
     rows = last_failures(limit)
     for failure in rows:
-        click.echo(f"{failure.at:%Y-%m-%d %H:%M:%S} {failure.kind:6} {failure.detail}")
+        click.echo(f"{clock.as_local(failure.at):%Y-%m-%d %H:%M:%S} {failure.kind:6} {failure.detail}")
     if not rows:
         click.echo("No failures recorded.")
 

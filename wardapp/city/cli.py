@@ -23,6 +23,7 @@ from wardapp.city.enrolment import (
 )
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityAudit, CityUser, IntakeLog
+from wardapp.core.clock import as_local
 from wardapp.platform.backup_cli import backup_group
 
 city_cli = AppGroup("city", help="The city intake.")
@@ -124,7 +125,7 @@ backup_cli = backup_group(
 @city_cli.command("failures")
 @click.option("--limit", default=20, show_default=True, help="How many lines.")
 def failures_command(limit: int) -> None:
-    """The last refused pushes and sign-ins, newest first (times in UTC)."""
+    """The last refused pushes and sign-ins, newest first (times in Vietnam time)."""
     refused = db.session.scalars(
         db.select(IntakeLog).filter(IntakeLog.status >= 400).order_by(IntakeLog.id.desc()).limit(limit)
     ).all()
@@ -140,7 +141,7 @@ def failures_command(limit: int) -> None:
     ).all()
     rows += [(a.at, "login", f"{a.action} {a.target or '-'} from {a.ip or '-'}") for a in logins]
     for at, kind, detail in sorted(rows, key=lambda r: r[0], reverse=True)[:limit]:
-        click.echo(f"{at:%Y-%m-%d %H:%M:%S} {kind:6} {detail}")
+        click.echo(f"{as_local(at):%Y-%m-%d %H:%M:%S} {kind:6} {detail}")
     if not rows:
         click.echo("No failures recorded.")
 

@@ -26,7 +26,7 @@ from wardapp.city.models import (
     ReceivedPhoto,
     ReceivedReport,
 )
-from wardapp.core.clock import utcnow
+from wardapp.core.clock import as_local, utcnow
 from wardapp.core.units import all_units
 from wardapp.core.verify import Refusal, VerifiedPush
 
@@ -151,7 +151,9 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         "jws": token,
         "kid": push.kid,
         "late": push.payload["late"],
-        "receipt_id": f"{now:%Y%m%d}-{push.commune_code}-{secrets.token_hex(4).upper()}",
+        # The receipt number carries the day as a Vietnamese reader counts it (00:30 on 08/12 in
+        # Hà Nội is still 07/12 in UTC).
+        "receipt_id": f"{as_local(now):%Y%m%d}-{push.commune_code}-{secrets.token_hex(4).upper()}",
         "received_at": now,
         "pdf_sha256": pdf_sha256,
     }

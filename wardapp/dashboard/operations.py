@@ -8,7 +8,8 @@ import json
 from dataclasses import dataclass
 
 from wardapp.core import index766, periods, rates
-from wardapp.core.status import DayStatus
+from wardapp.core.deadline import deadline_moment
+from wardapp.core.status import DayStatus, is_editable
 from wardapp.core.trends import last_days, rate_series
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
@@ -42,9 +43,52 @@ def month_calendar(commune_id: int, first: dt.date, today: dt.date) -> list[list
     return weeks
 
 
-def missing_days(weeks: list[list[Day]], today: dt.date) -> list[dt.date]:
-    """Past days of the month with no figures at all (today is still open)."""
-    return [d.date for week in weeks for d in week if d.status == DayStatus.NO_FIGURES and d.date < today]
+def missing_days(weeks: list[list[Day]], now: dt.datetime, deadline: dt.time, since: dt.date | None) -> list[dt.date]:
+    """Days of the month whose deadline has passed without a signed report: figures typed but not
+    signed count as missing, as the city sees them. Today is missing only after its deadline;
+    days before the commune's first report (``since``; none: no report yet) were before it used
+    the app and are not counted."""
+    if since is None:
+        return []
+    return [
+        d.date
+        for week in weeks
+        for d in week
+        if d.status is not None
+        and is_editable(d.status)
+        and d.date >= since
+        and deadline_moment(d.date, deadline) <= now
+    ]
+
+
+def first_report_day(commune_id: int) -> dt.date | None:
+    """The first day the commune reported on: the app's records begin there."""
+    return db.session.scalar(db.select(db.func.min(DailyReport.date)).filter(DailyReport.commune_id == commune_id))
+
+
+# How far back the leader's list of days awaiting them reaches (a month and a bit).
+AWAITING_DAYS = 31
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A day that waits for the leader: to explain what is behind schedule, or to sign."""
+
+    date: dt.date
+    status: DayStatus
+
+    @property
+    def to_sign(self) -> bool:
+        return self.status == DayStatus.READY
+
+
+def awaiting_the_leader(commune_id: int, today: dt.date) -> list[Awaiting]:
+    """Days whose figures are complete but that are not signed: ready ones await the signature,
+    the others the leader's explanations. Oldest first: the most overdue comes first."""
+    start = today - dt.timedelta(days=AWAITING_DAYS)
+    statuses = statuses_between(commune_id, start, today)
+    waiting = (DayStatus.COMPLETE, DayStatus.READY)
+    return [Awaiting(day, status) for day, status in sorted(statuses.items()) if status in waiting]
 
 
 @dataclass(frozen=True)

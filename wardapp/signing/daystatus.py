@@ -13,7 +13,8 @@ from sqlalchemy import and_
 
 from wardapp.core.status import DayFacts, DayStatus, day_status
 from wardapp.extensions import db
-from wardapp.outbox.models import OutboxEntry
+from wardapp.outbox.models import OutboxEntry, OutboxState
+from wardapp.outbox.refusals import Explanation, explain
 from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.signing.models import ReportRevision
 
@@ -93,3 +94,72 @@ def returns_between(commune_id: int, start: dt.date, end: dt.date) -> list[Retur
         .order_by(DailyReport.date.desc())
     ).all()
     return [Return(day, r.city_comment, r.returned_by, r.returned_at, r.revision) for day, r in rows]
+
+
+def revision_status(revision: ReportRevision) -> DayStatus:
+    """The one delivery state of a signed revision (never "received" beside "returned")."""
+    entry = revision.outbox
+    facts = DayFacts(
+        signed=True, outbox=entry.state if entry else None, city_returned=revision.city_state == "returned"
+    )
+    return day_status(facts)
+
+
+def delivery_pending(revision: ReportRevision, city_configured: bool) -> bool:
+    """Something will still happen to this revision's delivery by itself (worth watching)."""
+    entry = revision.outbox
+    if entry is None or not city_configured:
+        return False
+    return entry.state in (OutboxState.WAITING, OutboxState.SENDING, OutboxState.RETRYING)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The city's refusal of a day's latest signed revision, explained."""
+
+    day: dt.date
+    revision: int
+    explanation: Explanation
+    detail: str  # the city's own words, for IT
+    status: int | None
+    retry_at: dt.datetime | None  # the next automatic try, when the cause is at the city
+
+
+def refusal_of(revision: ReportRevision | None) -> Refusal | None:
+    entry = revision.outbox if revision is not None else None
+    if revision is None or entry is None or entry.state != OutboxState.REJECTED:
+        return None
+    explanation = explain(entry.refusal)
+    retry_at = entry.next_attempt_at if explanation.at_city else None
+    return Refusal(revision.report.date, revision.revision, explanation, entry.last_error, entry.last_status, retry_at)
+
+
+def refusals_between(commune_id: int, start: dt.date, end: dt.date) -> list[Refusal]:
+    """Days whose latest signed revision the city refused, newest first (the dashboard's banner)."""
+    latest = and_(ReportRevision.report_id == DailyReport.id, ReportRevision.revision == DailyReport.signed_revisions)
+    revisions = db.session.scalars(
+        db.select(ReportRevision)
+        .join(DailyReport, latest)
+        .join(OutboxEntry, OutboxEntry.revision_id == ReportRevision.id)
+        .filter(
+            DailyReport.commune_id == commune_id,
+            DailyReport.date.between(start, end),
+            DailyReport.status == ReportStatus.SIGNED,
+            OutboxEntry.state == OutboxState.REJECTED,
+        )
+        .order_by(DailyReport.date.desc())
+    ).all()
+    return [r for r in map(refusal_of, revisions) if r is not None]
+
+
+def correcting_return(report: DailyReport | None) -> Return | None:
+    """The city's return a correction in progress answers: shown on every page of the correction
+    until it is signed."""
+    if report is None or report.status == ReportStatus.SIGNED or not report.signed_revisions:
+        return None
+    revision = db.session.scalar(
+        db.select(ReportRevision).filter_by(report_id=report.id, revision=report.signed_revisions)
+    )
+    if revision is None or revision.city_state != "returned":
+        return None
+    return Return(report.date, revision.city_comment, revision.returned_by, revision.returned_at, revision.revision)

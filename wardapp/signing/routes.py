@@ -18,10 +18,18 @@ from wardapp.core.rates import RATES
 from wardapp.core.status import DayStatus, legend
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
-from wardapp.outbox.operations import request_resend
+from wardapp.outbox.operations import request_resend, resend_refused
 from wardapp.reports.access import report_for_reading
 from wardapp.reports.models import FrozenReport
-from wardapp.signing.daystatus import pending_return, status_of, statuses_between
+from wardapp.signing.daystatus import (
+    correcting_return,
+    delivery_pending,
+    pending_return,
+    refusal_of,
+    revision_status,
+    status_of,
+    statuses_between,
+)
 from wardapp.signing.documents import certificate_rows
 from wardapp.signing.operations import (
     CannotSign,
@@ -48,12 +56,31 @@ def _day_status_helpers() -> dict:
         """Day → status for the commune's days between ``first`` and ``last`` (missing days absent)."""
         return statuses_between(current_commune().id, first, last)
 
+    def day_pending(report) -> bool:
+        """The day's delivery will still move by itself: its status is worth watching."""
+        return day_status(report) in (DayStatus.SIGNED, DayStatus.SENDING) and bool(current_app.config["CITY_URL"])
+
+    def latest_refusal(report):
+        if report is None or not report.frozen:
+            return None
+        return refusal_of(_latest_revision(report))
+
     return {
         "day_status": day_status,
         "day_statuses": day_statuses,
+        "day_pending": day_pending,
         "pending_return": pending_return,
+        "correcting_return": correcting_return,
+        "latest_refusal": latest_refusal,
+        "revision_status": revision_status,
+        "delivery_pending": lambda revision: delivery_pending(revision, bool(current_app.config["CITY_URL"])),
+        "refusal_of": refusal_of,
         "status_legend": legend,
     }
+
+
+def _latest_revision(report):
+    return next(iter(revisions_of(report)), None)
 
 
 def _signable_report(day: str):
@@ -151,6 +178,36 @@ def correct(day: str):
         return redirect(url_for("signing.revisions", day=report.date.isoformat()), code=303)
     flash(_("Đã mở bản sửa đổi. Sửa nội dung rồi ký lại để gửi phiên bản mới."), "success")
     return redirect(url_for("reports.edit", day=report.date.isoformat()), code=303)
+
+
+@bp.get("/reports/<day>/revisions/<int:number>/delivery")
+@login_required
+def delivery(day: str, number: int):
+    """One revision's delivery state (htmx polls it while something is pending, then stops)."""
+    _date, report = report_for_reading(day)
+    revision = next((r for r in revisions_of(report) if r.revision == number), None)
+    if revision is None:
+        abort(404)
+    return render_template("signing/_delivery.html", rev=revision, day=revision.report.date)
+
+
+@bp.get("/reports/<day>/status")
+@login_required
+def day_status_badge(day: str):
+    """The day's one status (htmx polls it on the dashboard and the day's pages while the signed
+    day is on its way to the city, then stops)."""
+    date, report = report_for_reading(day)
+    return render_template("signing/_day_status.html", day=date, report=report, badge_id=request.args.get("id", ""))
+
+
+@bp.post("/outbox/resend-refused")
+@allowed("resend")
+def resend_all_refused():
+    """Every refused day goes again now: the one action once the cause (at the city or here) is fixed."""
+    count = resend_refused(current_user)
+    db.session.commit()
+    flash(_("Đã xếp lịch gửi lại ngay %(n)s báo cáo bị từ chối.", n=count), "success")
+    return redirect(url_for("dashboard.index"), code=303)
 
 
 @bp.post("/outbox/<int:entry_id>/resend")
