@@ -8,12 +8,9 @@ beyond its header, so it cannot reach the database (Decree 13/2023 on personal d
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -21,9 +18,9 @@ from wardapp.core import clock
 from wardapp.core.dossier_counts import Channel, State
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
+from wardapp.dossiers import sheets
 
 MAX_ERRORS_LISTED = 200
-HEADER_SEARCH_ROWS = 20  # exports put a title block above the header row
 
 # The dossier fields a column can be mapped to, in the order the mapping page shows them.
 FIELD_LABELS: dict[str, object] = {
@@ -149,78 +146,11 @@ def looks_personal(header: object) -> bool:
     return any(word in name for word in PERSONAL_DATA_WORDS)
 
 
-# --- reading the file ---------------------------------------------------------------------------
+# --- reading the file: wardapp.dossiers.sheets, at a bounded cost ------------------------------
 
-
-class FileProblem(Exception):
-    """The whole file cannot be read (not a spreadsheet, no header, missing columns)."""
-
-
-@dataclass
-class Sheet:
-    rows: list[tuple[int, list]]  # (line number as the spreadsheet shows it, cells)
-
-
-def read_sheet(filename: str, data: bytes) -> Sheet:
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(data)
-    if name.endswith((".csv", ".txt")):
-        return _read_csv(data)
-    raise FileProblem(_("Chỉ nhận tệp .xlsx (Excel, LibreOffice) hoặc .csv."))
-
-
-def _read_xlsx(data: bytes) -> Sheet:
-    from openpyxl import load_workbook
-
-    try:
-        # Exports from other software often lack a default style or carry extensions openpyxl
-        # does not know; it warns and reads them fine.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
-        raise FileProblem(_("Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx.")) from error
-    try:
-        sheet = book.worksheets[0]
-        # Some writers leave out or misstate the sheet's size; read every row there is.
-        sheet.reset_dimensions()
-        rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    finally:
-        book.close()
-    return Sheet(rows)
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1258, composed to NFC.
-
-    Windows-1258 writes Vietnamese tone marks as separate combining characters, so text decoded
-    from it must be composed before comparing headers or storing names.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", errors="strict")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("cp1258", errors="replace")
-    return unicodedata.normalize("NFC", text)
-
-
-def _read_csv(data: bytes) -> Sheet:
-    try:
-        text = decode_csv(data)
-    except UnicodeDecodeError as error:
-        raise FileProblem(_("Tệp CSV có BOM UTF-8 nhưng nội dung không phải UTF-8.")) from error
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    line = 1
-    for cells in reader:
-        rows.append((line, cells))
-        line = reader.line_num + 1
-    return Sheet(rows)
+FileProblem = sheets.FileProblem
+Sheet = sheets.Sheet
+read_sheet = sheets.read_sheet
 
 
 # --- finding the columns ----------------------------------------------------------------------
@@ -237,7 +167,7 @@ def find_columns(sheet: Sheet, aliases: Mapping[str, Iterable[str]]) -> Columns:
     """The header row (the first that names the required columns) and where each field is."""
     wanted = {f: {normalize_header(a) for a in names} for f, names in aliases.items()}
     best: tuple[int, int, dict[str, int], list] | None = None
-    for line, cells in sheet.rows[:HEADER_SEARCH_ROWS]:
+    for line, cells in sheet.head:
         headers = [normalize_header(c) for c in cells]
         index = {}
         for f, names in wanted.items():
@@ -404,7 +334,7 @@ def parse(sheet: Sheet, aliases: Mapping[str, Iterable[str]]) -> Parsed:
     columns = find_columns(sheet, aliases)
     result = Parsed(fields=tuple(columns.index), dropped=columns.dropped, header_line=columns.header_line)
     seen: dict[str, int] = {}
-    for line, cells in sheet.rows:
+    for line, cells in sheet.rows():
         if line <= columns.header_line or all(c is None or str(c).strip() == "" for c in cells):
             continue
         dossier = _parse_row(result, line, cells, columns.index)

@@ -112,7 +112,7 @@ def mapping():
             except importer.FileProblem as problem:
                 errors["file"], status = str(problem), 422
             else:
-                rows = [cells for _line, cells in sheet.rows if any(c not in (None, "") for c in cells)]
+                rows = [cells for _line, cells in sheet.head if any(c not in (None, "") for c in cells)]
                 headers = [str(c) for c in rows[0] if c not in (None, "")] if rows else []
                 preview = rows[1 : PREVIEW_ROWS + 1]
         else:
