@@ -173,7 +173,7 @@ _HOSTILE_PARTS = {
         '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
     ),
 }
-_HEADER_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>Mã hồ sơ</t></is></c><c r="B1" t="inlineStr"><is><t>Ngày tiếp nhận</t></is></c></row>'
+HEADER_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>Mã hồ sơ</t></is></c><c r="B1" t="inlineStr"><is><t>Ngày tiếp nhận</t></is></c></row>'
 
 
 def hostile_xlsx(sheet_data: object = "", shared_strings: object = "") -> bytes:
@@ -209,22 +209,22 @@ def _repeated(text: str, times: int, per_chunk: int = 1 << 20):
 
 def row_two_million_xlsx() -> bytes:
     """A 2 KB workbook whose only data row is numbered 2,000,000."""
-    return hostile_xlsx(_HEADER_ROW + '<row r="2000000"><c r="A2000000" t="inlineStr"><is><t>H1</t></is></c></row>')
+    return hostile_xlsx(HEADER_ROW + '<row r="2000000"><c r="A2000000" t="inlineStr"><is><t>H1</t></is></c></row>')
 
 
 def whitespace_bomb_xlsx(megabytes: int = 200) -> bytes:
     """About 200 KB on disk: 200 MB of whitespace between the sheet's rows."""
-    return hostile_xlsx([_HEADER_ROW, *_repeated(" ", megabytes << 20)])
+    return hostile_xlsx([HEADER_ROW, *_repeated(" ", megabytes << 20)])
 
 
 def huge_shared_string_xlsx(megabytes: int = 48) -> bytes:
     """About 50 KB on disk: one shared string of 48 MB (under the table's 64 MB), used by the first cell."""
     strings = ["<si><t>", *_repeated("A", megabytes << 20), "</t></si>"]
-    return hostile_xlsx(_HEADER_ROW + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>', strings)
+    return hostile_xlsx(HEADER_ROW + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>', strings)
 
 
 def column_xfd_xlsx(rows: int = 2000) -> bytes:
     """2,000 rows with one cell each in column XFD (the 16,384th, the last Excel has)."""
     return hostile_xlsx(
-        [_HEADER_ROW, *(f'<row r="{r}"><c r="XFD{r}"><v>{r}</v></c></row>' for r in range(2, rows + 2))]
+        [HEADER_ROW, *(f'<row r="{r}"><c r="XFD{r}"><v>{r}</v></c></row>' for r in range(2, rows + 2))]
     )

@@ -3,6 +3,7 @@ clear message (422), never a 500; dates, text and column mappings follow the app
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
@@ -12,11 +13,24 @@ from pathlib import Path
 import pytest
 
 from wardapp import ROOT
-from wardapp.dossiers.models import Dossier, DossierImport
+from wardapp.audit.models import AuditEvent
+from wardapp.dossiers.models import ColumnMapping, Dossier, DossierImport
 from wardapp.extensions import db
+from wardapp.reports.models import DailyReport
 
-from .dossier_files import column_xfd_xlsx, huge_shared_string_xlsx, row_two_million_xlsx, whitespace_bomb_xlsx
-from .helpers import Page
+from . import factories
+from .dossier_files import (
+    HEADER_ROW,
+    column_xfd_xlsx,
+    csv_bytes,
+    excel_xlsx,
+    hostile_xlsx,
+    huge_shared_string_xlsx,
+    row,
+    row_two_million_xlsx,
+    whitespace_bomb_xlsx,
+)
+from .helpers import TODAY, Page
 
 # --- High 1: what one import may cost --------------------------------------------------------
 
@@ -107,3 +121,216 @@ def test_the_import_page_names_the_limit_a_hostile_workbook_crossed(client, staf
     make, message = HOSTILE[name]
     assert message in refusal(upload(client, "so.xlsx", make()))
     assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
+
+
+# --- Low 9: malformed files and dates are a 422 with the reason, never a 500 ---------------------
+
+
+def csv_file(*rows: list) -> bytes:
+    return csv_bytes([row(*r) for r in rows], "utf-8")
+
+
+MALFORMED = {
+    "cell-ref-ZZZZ2": (
+        "so.xlsx",
+        lambda: hostile_xlsx(HEADER_ROW + '<row r="2"><c r="ZZZZ2" t="inlineStr"><is><t>H1</t></is></c></row>'),
+        "Tệp Excel có ô «ZZZZ2» không hợp lệ.",
+    ),
+    "shared-string-past-the-table": (
+        "so.xlsx",
+        lambda: hostile_xlsx(HEADER_ROW + '<row r="2"><c r="A2" t="s"><v>7</v></c></row>', "<si><t>H1</t></si>"),
+        "Ô A2 trỏ tới chuỗi văn bản số 7, tệp chỉ có 1: tệp hỏng.",
+    ),
+    "csv-field-over-131072": (
+        "so.csv",
+        lambda: csv_bytes([row("H1", "20/11/2026 08:00", note="x" * 140_000)], "utf-8"),
+        "Dòng 2 của tệp CSV không đọc được (ô dài quá 32.767 ký tự",
+    ),
+    "received-01/01/0001": (
+        "so.csv",
+        lambda: csv_file(["H1", "01/01/0001"]),
+        f"Dòng 2: Ngày tiếp nhận 01/01/0001 nằm ngoài khoảng cho phép (01/01/2000 – 31/12/{TODAY.year + 1}).",
+    ),
+    "iso-offset-before-year-1": (
+        "so.csv",
+        lambda: csv_file(["H1", "0001-01-01T03:00:00+09:00"]),
+        "Dòng 2: Ngày tiếp nhận «0001-01-01T03:00:00+09:00» không phải ngày",
+    ),
+    "iso-offset-past-9999": (
+        "so.csv",
+        lambda: csv_file(["H1", "2026-11-20T08:00:00+07:00", "9999-12-31T23:00:00-05:00"]),
+        "Dòng 2: Ngày hẹn trả «9999-12-31T23:00:00-05:00» không phải ngày",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_a_malformed_file_is_refused_with_its_reason(client, staff, name):
+    filename, make, message = MALFORMED[name]
+    assert message in refusal(upload(client, filename, make()))
+    assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
+
+
+# --- High 2: dates outside a sane window; what absurd dates already stored cannot break ----------
+
+
+def test_dates_outside_the_window_are_refused_with_the_row_named(client, staff):
+    page = refusal(
+        upload(
+            client,
+            "so.csv",
+            csv_file(
+                ["H1", "20/11/2026 08:00", "21/11/2026"],
+                ["H2", "05/01/2099 08:00", "06/01/2099", "31/12/9999 10:00"],
+                ["H3", "31/12/1999 16:00", "04/01/2000"],
+                ["H4", "20/11/2026 08:00", "21/11/2026", "19/11/2026 10:00"],
+            ),
+        )
+    )
+    assert f"Dòng 3: Ngày tiếp nhận 05/01/2099 nằm ngoài khoảng cho phép (01/01/2000 – 31/12/{TODAY.year + 1})." in page
+    assert "Dòng 3: Ngày có kết quả (kết thúc xử lý) 31/12/9999 nằm ngoài khoảng cho phép" in page
+    assert "Dòng 4: Ngày tiếp nhận 31/12/1999 nằm ngoài khoảng cho phép" in page
+    assert "Dòng 5: ngày có kết quả trước ngày tiếp nhận." in page
+    assert "Dòng 2" not in page
+
+
+def test_absurd_dates_stored_before_the_check_break_neither_the_days_form_nor_the_next_import(
+    client, commune, staff
+):
+    """As an import of 2099 → 9999 left the log before dates were checked."""
+    received, finished = dt.datetime(2099, 1, 5, 8), dt.datetime(9999, 12, 31, 23, 59, 59)
+    bad = DossierImport(
+        commune_id=commune.id,
+        source="so-theo-doi",
+        filename="bad.csv",
+        sha256="0" * 64,
+        rows=1,
+        fields=["channel", "due_at", "finished_at"],
+        first_received=received.date(),
+        last_received=received.date(),
+        longest_days=(finished - received).days + 1,
+    )
+    db.session.add(bad)
+    db.session.flush()
+    db.session.add(
+        Dossier(commune_id=commune.id, code="H-9999", received_at=received, finished_at=finished, import_id=bad.id)
+    )
+    db.session.commit()
+
+    today, yesterday = f"{TODAY:%d/%m/%Y}", f"{TODAY - dt.timedelta(days=1):%d/%m/%Y}"
+    good = csv_file(["H1", f"{today} 08:00", f"{today} 17:00"], ["H2", f"{yesterday} 08:00", f"{today} 17:00"])
+    assert upload(client, "so.csv", good).status_code == 303
+    form = client.get(f"/reports/{TODAY.isoformat()}")
+    assert form.status_code == 200
+    assert Page.of(form).field("received_in_person").attrs.get("value") == "1"
+
+
+# --- Low 11: the app's text rule at import -------------------------------------------------------
+
+HIDDEN = {
+    "NUL in the officer": (dict(officer="Trần\x00Hoa"), "Cán bộ xử lý: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+0000)"),
+    "U+202E in the procedure": (
+        dict(procedure="Chứng thực \u202ecopy"),
+        "Thủ tục hành chính: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+202E)",
+    ),
+    "U+202C in the unit": (dict(unit="Một cửa\u202c"), "Đơn vị xử lý: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+202C)"),
+    "U+200B in the field": (dict(field="Hộ\u200btịch"), "Lĩnh vực: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+200B)"),
+}
+
+
+@pytest.mark.parametrize("name", HIDDEN)
+def test_a_hidden_character_in_a_field_is_refused_with_the_row_and_column_named(client, staff, name):
+    values, message = HIDDEN[name]
+    data = csv_bytes([row("H1", "20/11/2026 08:00"), row("H2", "20/11/2026 09:00", **values)], "utf-8")
+    assert f"Dòng 3: {message}" in refusal(upload(client, "so.csv", data))
+    assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
+
+
+def test_codes_differing_only_by_a_zero_width_space_never_become_two_dossiers(client, staff):
+    first = csv_bytes([row("H-0001", "20/11/2026 08:00")], "utf-8")
+    assert upload(client, "so.csv", first).status_code == 303
+    again = csv_bytes([row("H-\u200b0001", "20/11/2026 08:00")], "utf-8")
+    assert "Dòng 2: Mã hồ sơ: Có ký tự ẩn" in refusal(upload(client, "so2.csv", again))
+    again_xlsx = excel_xlsx([row("H-\u200b0001", dt.datetime(2026, 11, 20, 8))])
+    assert "Dòng 4: Mã hồ sơ: Có ký tự ẩn" in refusal(upload(client, "so2.xlsx", again_xlsx))
+    assert [d.code for d in db.session.scalars(db.select(Dossier))] == ["H-0001"]
+
+
+@pytest.mark.parametrize("filename", ["so-theo-doi\u202excsl.csv", "so\u0007.csv"])
+def test_a_hidden_character_in_the_file_name_is_refused(client, staff, filename):
+    data = csv_bytes([row("H1", "20/11/2026 08:00")], "utf-8")
+    assert "Tên tệp: Có ký tự ẩn hoặc ký tự đảo chiều văn bản" in refusal(upload(client, filename, data))
+    assert db.session.scalar(db.select(db.func.count(DossierImport.id))) == 0
+
+
+# --- Low 13: the personal-data guard on column mappings ---------------------------------------
+
+PERSONAL_HEADERS = ["Ho ten nguoi nop", "HoTenNguoiNop", "So dien thoai", "Dia chi thuong tru", "Phone number"]
+MAPPED_HEADER = ["Số biên nhận", "Thời điểm nộp", *PERSONAL_HEADERS]
+MAPPED_ROWS = [["BN-1", "20/11/2026 08:05", "Đỗ Thị Hạnh", "DoThiHanh", "0905000111", "12 Lê Lợi", "0905000222"]]
+
+
+@pytest.mark.parametrize("header", PERSONAL_HEADERS)
+def test_a_mapping_routing_a_personal_column_into_a_stored_field_is_refused(client, users, auth, header):
+    auth.login("admin")
+    sample = csv_bytes(MAPPED_ROWS, "utf-8", header=MAPPED_HEADER)
+    preview = client.post(
+        "/dossiers/mapping", data={"file": (io.BytesIO(sample), "khac.csv")}, content_type="multipart/form-data"
+    )
+    assert f"{header} <small>(dữ liệu cá nhân, bỏ qua)</small>" in preview.get_data(as_text=True)
+    form = {"header": MAPPED_HEADER, "name": "Phần mềm cũ", "save": "1"}
+    form |= {"col_code": "Số biên nhận", "col_received_at": "Thời điểm nộp", "col_procedure": header}
+    refused = client.post("/dossiers/mapping", data=form)
+    assert refused.status_code == 422
+    assert "Cột chứa dữ liệu cá nhân không được ghép (Nghị định 13/2023/NĐ-CP)." in refused.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(ColumnMapping.id))) == 0
+
+
+def test_a_mapping_saved_before_the_guard_cannot_import_a_personal_column(client, commune, staff):
+    db.session.add(
+        ColumnMapping(
+            commune_id=commune.id,
+            name="Cũ",
+            columns={"code": "Số biên nhận", "received_at": "Thời điểm nộp", "officer": "HoTenNguoiNop"},
+        )
+    )
+    db.session.commit()
+    page = refusal(upload(client, "khac.csv", csv_bytes(MAPPED_ROWS, "utf-8", header=MAPPED_HEADER), "map:Cũ"))
+    assert "Cột «HoTenNguoiNop» chứa dữ liệu cá nhân, không được ghép vào «Cán bộ xử lý»" in page
+    assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
+
+
+# --- Low 16: the CLI import that changes an open day; auto-detection drops nothing ----------------
+
+
+def test_the_cli_import_that_changes_an_open_days_figures_is_audited_as_the_command_line(app, commune, users, tmp_path):
+    report = factories.make_report(commune, TODAY, users["staff"])
+    db.session.commit()
+    path = tmp_path / "so.csv"
+    today = f"{TODAY:%d/%m/%Y}"
+    path.write_bytes(csv_file(["H1", f"{today} 08:00", f"{today} 17:00"]))
+
+    result = app.test_cli_runner().invoke(args=["dossiers", "import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(DailyReport, report.id).received_in_person == 1
+    actors = {e.action: e.actor_username for e in db.session.scalars(db.select(AuditEvent))}
+    assert actors["dossiers.imported"] == "cli" and actors["report.updated"] == "cli"
+
+
+def test_auto_detection_prefers_the_source_that_reads_every_column(client, commune, staff):
+    """A saved mapping naming only the preset's code and date columns must not win over the preset."""
+    db.session.add(
+        ColumnMapping(commune_id=commune.id, name="Tối thiểu", columns={"code": "Mã hồ sơ", "received_at": "Ngày, giờ nhận"})
+    )
+    db.session.commit()
+    data = csv_file(["H1", "20/11/2026 08:00", "21/11/2026", "20/11/2026 15:00", "Trực tuyến"])
+    assert upload(client, "so.csv", data).status_code == 303
+    dossier = db.session.scalar(db.select(Dossier))
+    assert (dossier.channel, dossier.due_at, dossier.finished_at) == (
+        2,
+        dt.datetime(2026, 11, 21, 23, 59, 59),
+        dt.datetime(2026, 11, 20, 15, 0),
+    )
+    assert db.session.scalar(db.select(DossierImport)).source == "so-theo-doi"

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from wardapp.audit.log import COMMAND_LINE
 from wardapp.commune.models import Commune
 from wardapp.dossiers.operations import import_file
 
@@ -21,7 +22,7 @@ def import_command(file: Path, source: str) -> None:
     commune = Commune.current()
     if commune is None:
         raise click.ClickException("No commune is set up yet: run 'flask --app wsgi commune setup CODE' first.")
-    outcome = import_file(commune.id, file.name, file.read_bytes(), None, source)
+    outcome = import_file(commune.id, file.name, file.read_bytes(), COMMAND_LINE, source)
     if not outcome.ok:
         for line in outcome.errors:
             click.echo(line, err=True)

@@ -14,6 +14,7 @@ from sqlalchemy import Table, bindparam
 
 from wardapp.audit import log as audit
 from wardapp.core import clock
+from wardapp.core import text as text_rules
 from wardapp.core.dossier_counts import (
     LOG_FIGURES,
     Channel,
@@ -58,15 +59,19 @@ def aliases_for(commune_id: int, source: str) -> dict[str, tuple[str, ...]] | No
 
 
 def detect_source(commune_id: int, sheet: importer.Sheet) -> str | None:
-    """The first source whose required columns the file has (saved mappings first: they are specific)."""
-    keys = [k for k, _label in sources(commune_id)]
-    for key in [k for k in keys if k.startswith("map:")] + [k for k in keys if not k.startswith("map:")]:
+    """The source that reads the most of the file's columns, among those whose required columns it
+    has; a saved mapping wins a tie (it is specific). A mapping that reads only a preset's code and
+    date columns once won outright, and the file's channel and other dates were silently dropped."""
+    best: tuple[int, bool, str] | None = None
+    for key, _label in sources(commune_id):
         try:
-            importer.find_columns(sheet, aliases_for(commune_id, key) or {})
+            columns = importer.find_columns(sheet, aliases_for(commune_id, key) or {})
         except importer.FileProblem:
             continue
-        return key
-    return None
+        rank = (len(columns.index), key.startswith("map:"), key)
+        if best is None or rank[:2] > best[:2]:
+            best = rank
+    return None if best is None else best[2]
 
 
 def mapping_problems(form_columns: dict[str, str], headers: list[str]) -> dict[str, str]:
@@ -110,6 +115,8 @@ class ImportOutcome:
 
 def import_file(commune_id: int, filename: str, data: bytes, user, source: str = "") -> ImportOutcome:
     """Read a whole export and store it, or store nothing and say what is wrong with every bad row."""
+    if problem := text_rules.problem(filename):
+        return ImportOutcome([_("Tên tệp: %(problem)s", problem=problem)], 1)
     try:
         sheet = importer.read_sheet(filename, data)
         source = source or detect_source(commune_id, sheet) or importer.PRESETS[0].key
@@ -247,11 +254,20 @@ def dossiers_of_day(commune_id: int, day: dt.date) -> list[DossierFacts]:
     longest = db.session.scalar(
         db.select(db.func.max(DossierImport.longest_days)).filter(DossierImport.commune_id == commune_id)
     )
-    earliest = start - dt.timedelta(days=(longest or 0) + 1)
+    earliest = _days_before(start, (longest or 0) + 1)
     base = db.select(*_FACT_COLUMNS).filter(Dossier.commune_id == commune_id, Dossier.received_at < end)
     open_rows = db.session.execute(base.filter(Dossier.finished_at.is_(None)))
     finished_rows = db.session.execute(base.filter(Dossier.received_at >= earliest, Dossier.finished_at >= start))
     return [_facts(row) for rows in (open_rows, finished_rows) for row in rows]
+
+
+def _days_before(moment: dt.datetime, days: int) -> dt.datetime:
+    """``moment`` less ``days``, or the first moment there is: a log stored before dates were
+    checked may say a dossier took thousands of years, and that must not stop every day's form."""
+    try:
+        return moment - dt.timedelta(days=days)
+    except OverflowError:
+        return dt.datetime.min
 
 
 def _facts(row) -> DossierFacts:

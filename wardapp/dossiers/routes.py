@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from wardapp.commune.access import current_commune
+from wardapp.core import text as text_rules
 from wardapp.core.figures import BY_NAME
 from wardapp.dossiers import importer
 from wardapp.dossiers.operations import (
@@ -121,6 +122,8 @@ def mapping():
             errors = mapping_problems(chosen, headers)
             if not name:
                 errors["name"] = _("Đặt tên cho cách ghép cột này (ví dụ: tên phần mềm xuất tệp).")
+            elif problem := text_rules.problem(name):
+                errors["name"] = problem
             if not errors:
                 save_mapping(commune.id, name, chosen, current_user)
                 flash(_("Đã lưu cách ghép cột «%(name)s».", name=name), "success")
