@@ -194,9 +194,7 @@ def test_dates_outside_the_window_are_refused_with_the_row_named(client, staff):
     assert "Dòng 2" not in page
 
 
-def test_absurd_dates_stored_before_the_check_break_neither_the_days_form_nor_the_next_import(
-    client, commune, staff
-):
+def test_absurd_dates_stored_before_the_check_break_neither_the_days_form_nor_the_next_import(client, commune, staff):
     """As an import of 2099 → 9999 left the log before dates were checked."""
     received, finished = dt.datetime(2099, 1, 5, 8), dt.datetime(9999, 12, 31, 23, 59, 59)
     bad = DossierImport(
@@ -228,12 +226,18 @@ def test_absurd_dates_stored_before_the_check_break_neither_the_days_form_nor_th
 # --- Low 11: the app's text rule at import -------------------------------------------------------
 
 HIDDEN = {
-    "NUL in the officer": (dict(officer="Trần\x00Hoa"), "Cán bộ xử lý: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+0000)"),
+    "NUL in the officer": (
+        dict(officer="Trần\x00Hoa"),
+        "Cán bộ xử lý: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+0000)",
+    ),
     "U+202E in the procedure": (
         dict(procedure="Chứng thực \u202ecopy"),
         "Thủ tục hành chính: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+202E)",
     ),
-    "U+202C in the unit": (dict(unit="Một cửa\u202c"), "Đơn vị xử lý: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+202C)"),
+    "U+202C in the unit": (
+        dict(unit="Một cửa\u202c"),
+        "Đơn vị xử lý: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+202C)",
+    ),
     "U+200B in the field": (dict(field="Hộ\u200btịch"), "Lĩnh vực: Có ký tự ẩn hoặc ký tự đảo chiều văn bản (U+200B)"),
 }
 
@@ -322,7 +326,9 @@ def test_the_cli_import_that_changes_an_open_days_figures_is_audited_as_the_comm
 def test_auto_detection_prefers_the_source_that_reads_every_column(client, commune, staff):
     """A saved mapping naming only the preset's code and date columns must not win over the preset."""
     db.session.add(
-        ColumnMapping(commune_id=commune.id, name="Tối thiểu", columns={"code": "Mã hồ sơ", "received_at": "Ngày, giờ nhận"})
+        ColumnMapping(
+            commune_id=commune.id, name="Tối thiểu", columns={"code": "Mã hồ sơ", "received_at": "Ngày, giờ nhận"}
+        )
     )
     db.session.commit()
     data = csv_file(["H1", "20/11/2026 08:00", "21/11/2026", "20/11/2026 15:00", "Trực tuyến"])
@@ -334,3 +340,86 @@ def test_auto_detection_prefers_the_source_that_reads_every_column(client, commu
         dt.datetime(2026, 11, 20, 15, 0),
     )
     assert db.session.scalar(db.select(DossierImport)).source == "so-theo-doi"
+
+
+# --- High 2: an import can be withdrawn by an admin, audited, and the days counted again ----------
+
+
+def day_file(*rows: list) -> bytes:
+    """Rows of (code, received, due, finished, channel) relative to TODAY, as dd/mm/yyyy hh:mm."""
+
+    def moment(days: int, hour: int) -> str:
+        return f"{TODAY + dt.timedelta(days=days):%d/%m/%Y} {hour:02d}:00"
+
+    return csv_file(
+        *(
+            [code, moment(*received), moment(*due), finished and moment(*finished), channel]
+            for code, received, due, finished, channel in rows
+        )
+    )
+
+
+FIRST = day_file(("H1", (0, 8), (2, 17), None, "Trực tiếp"), ("H2", (0, 9), (1, 17), None, "Trực tuyến"))
+# The wrong file: H1 marked finished, H3 added, both in person.
+WRONG = day_file(("H1", (0, 8), (2, 17), (0, 10), "Trực tiếp"), ("H3", (0, 9), (1, 17), None, "Trực tiếp"))
+
+
+def figures_of_today(client) -> dict[str, str]:
+    page = Page.of(client.get(f"/reports/{TODAY.isoformat()}"))
+    return {n: page.field(n).attrs.get("value") for n in ("received_in_person", "received_online", "resolved_early")}
+
+
+def test_an_admin_withdraws_a_wrong_import_and_the_day_is_counted_again(client, commune, users, auth):
+    factories.make_report(commune, TODAY, users["staff"])
+    db.session.commit()
+    auth.login("staff")
+    assert upload(client, "dung.csv", FIRST).status_code == 303
+    assert upload(client, "nham.csv", WRONG).status_code == 303
+    assert figures_of_today(client) == {"received_in_person": "2", "received_online": "1", "resolved_early": "1"}
+    wrong = db.session.scalars(db.select(DossierImport).order_by(DossierImport.id.desc())).first()
+    assert client.get(f"/dossiers/imports/{wrong.id}/withdraw").status_code == 403  # staff may not
+    auth.logout()
+
+    auth.login("admin")
+    listing = Page.of(client.get("/dossiers/"))
+    link = [a for a in listing.find("a") if a.attrs.get("href") == f"/dossiers/imports/{wrong.id}/withdraw"]
+    assert link and link[0].text == "Rút lần nhập"
+    assert client.post(f"/dossiers/imports/{wrong.id}/withdraw", data={"reason": " "}).status_code == 422
+    done = client.post(f"/dossiers/imports/{wrong.id}/withdraw", data={"reason": "Nhầm tệp của phường khác."})
+    assert done.status_code == 303
+
+    assert "Đã rút lần nhập: 1 hồ sơ bị xóa, 1 hồ sơ trở lại như trước." in client.get("/dossiers/").get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    stored = {d.code: d for d in db.session.scalars(db.select(Dossier))}
+    assert set(stored) == {"H1", "H2"} and stored["H1"].finished_at is None and stored["H1"].channel == 1
+    assert figures_of_today(client) == {"received_in_person": "1", "received_online": "1", "resolved_early": "0"}
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="dossiers.import_withdrawn"))
+    assert event.actor_username == "admin" and event.after == {
+        "removed": 1,
+        "restored": 1,
+        "reason": "Nhầm tệp của phường khác.",
+    }
+    assert "Đã rút: Nhầm tệp của phường khác." in client.get("/dossiers/").get_data(as_text=True)
+    assert client.post(f"/dossiers/imports/{wrong.id}/withdraw", data={"reason": "lần nữa"}).status_code == 404
+
+
+def test_the_cli_withdraws_the_only_import_and_the_days_figures_go_back_to_be_typed(app, client, commune, users, auth):
+    factories.make_report(commune, TODAY, users["staff"])
+    db.session.commit()
+    auth.login("staff")
+    assert upload(client, "nham.csv", WRONG).status_code == 303
+    record = db.session.scalar(db.select(DossierImport))
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["dossiers", "withdraw", str(record.id)]).exit_code != 0  # a reason is required
+    result = runner.invoke(args=["dossiers", "withdraw", str(record.id), "--reason", "Nhầm tệp"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Withdrew import {record.id}: 2 dossiers removed, 0 restored." in result.output
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
+    assert figures_of_today(client) == {"received_in_person": "0", "received_online": "0", "resolved_early": "0"}
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="dossiers.import_withdrawn"))
+    assert event.actor_username == "cli"

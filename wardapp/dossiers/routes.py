@@ -13,9 +13,11 @@ from wardapp.dossiers import importer
 from wardapp.dossiers.operations import (
     LateDetailsProblem,
     OverrideProblem,
+    WithdrawProblem,
     clear_override,
     complete_late_dossier,
     import_file,
+    import_of_commune,
     imports_of,
     late_dossier_of_commune,
     log_day,
@@ -24,6 +26,7 @@ from wardapp.dossiers.operations import (
     save_mapping,
     set_override,
     sources,
+    withdraw_import,
 )
 from wardapp.extensions import db
 from wardapp.platform.lanes import heavy
@@ -140,6 +143,36 @@ def mapping():
         name=name,
         errors=errors,
     ), status
+
+
+@bp.route("/imports/<int:import_id>/withdraw", methods=["GET", "POST"])
+@allowed("administer")
+def withdraw(import_id: int):
+    """An admin takes a wrong import back, with a reason; the unsigned days are counted again."""
+    record = import_of_commune(import_id, current_commune().id)
+    if record is None or not record.active:
+        abort(404)
+    reason, error = request.form.get("reason", ""), None
+    if request.method == "POST":
+        try:
+            done = withdraw_import(record, reason, current_user)
+        except WithdrawProblem as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            flash(
+                _(
+                    "Đã rút lần nhập: %(removed)s hồ sơ bị xóa, %(restored)s hồ sơ trở lại như trước. "
+                    "Số liệu các ngày chưa ký đã được tính lại.",
+                    removed=done.removed,
+                    restored=done.restored,
+                ),
+                "success",
+            )
+            return redirect(url_for("dossiers.index"), code=303)
+    return render_template("dossiers/withdraw.html", record=record, reason=reason, error=error), (
+        422 if error else 200
+    )
 
 
 @bp.route("/day/<day>/override/<figure>", methods=["GET", "POST"])
