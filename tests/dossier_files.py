@@ -173,7 +173,10 @@ _HOSTILE_PARTS = {
         '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
     ),
 }
-HEADER_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>Mã hồ sơ</t></is></c><c r="B1" t="inlineStr"><is><t>Ngày tiếp nhận</t></is></c></row>'
+HEADER_ROW = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>Mã hồ sơ</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t>Ngày tiếp nhận</t></is></c></row>'
+)
 
 
 def hostile_xlsx(sheet_data: object = "", shared_strings: object = "") -> bytes:
@@ -225,6 +228,4 @@ def huge_shared_string_xlsx(megabytes: int = 48) -> bytes:
 
 def column_xfd_xlsx(rows: int = 2000) -> bytes:
     """2,000 rows with one cell each in column XFD (the 16,384th, the last Excel has)."""
-    return hostile_xlsx(
-        [HEADER_ROW, *(f'<row r="{r}"><c r="XFD{r}"><v>{r}</v></c></row>' for r in range(2, rows + 2))]
-    )
+    return hostile_xlsx([HEADER_ROW, *(f'<row r="{r}"><c r="XFD{r}"><v>{r}</v></c></row>' for r in range(2, rows + 2))])

@@ -423,3 +423,86 @@ def test_the_cli_withdraws_the_only_import_and_the_days_figures_go_back_to_be_ty
     assert figures_of_today(client) == {"received_in_person": "0", "received_online": "0", "resolved_early": "0"}
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="dossiers.import_withdrawn"))
     assert event.actor_username == "cli"
+
+
+# --- Also: a chunked upload over the size limit is a 413 naming the size, not "session expired" ---
+
+
+def chunked_post(url: str, path: str, cookies: str, fields: dict[str, str], file_bytes: int) -> tuple[int, str]:
+    """POST a multipart form with Transfer-Encoding: chunked (no Content-Length), as a client
+    streaming a file of unknown size does; the file part is ``file_bytes`` of CSV-looking data."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    boundary = "wardapp-chunked-boundary"
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()
+    )
+    head += f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="so.csv"\r\n'
+    head += "Content-Type: text/csv\r\n\r\n"
+
+    def body():
+        yield head.encode()
+        line = b"H1,20/11/2026 08:00," + b"x" * 1000 + b"\r\n"
+        chunk = line * 1024
+        sent = 0
+        while sent < file_bytes:
+            yield chunk
+            sent += len(chunk)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    try:
+        connection.putrequest("POST", path)
+        connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.putheader("Cookie", cookies)
+        connection.putheader("Origin", url)
+        connection.endheaders()
+        try:
+            for piece in body():
+                connection.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+            connection.send(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered before reading it all, as it should
+        response = connection.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def gunicorn(app, commune, users, tmp_path, monkeypatch):
+    from .sending import support
+    from .test_serving import Gunicorn
+
+    support.use_quick_password_hashing(monkeypatch)
+    db.session.commit()
+    db.session.remove()
+    db.engine.dispose()
+    server = Gunicorn(tmp_path)
+    yield server
+    server.stop()
+
+
+def test_a_chunked_upload_over_the_limit_is_refused_413_with_the_size_named(gunicorn):
+    import re
+
+    from .test_serving import signed_in
+
+    session = signed_in(gunicorn.url, "staff")
+    page = session.get(f"{gunicorn.url}/dossiers/", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+
+    status, text = chunked_post(gunicorn.url, "/dossiers/", cookies, {"csrf_token": token}, 60 * 1024 * 1024)
+
+    assert status == 413, text[:2000]
+    assert "Tệp quá lớn: tối đa 50 MB." in text
+
+
+def test_a_dossier_log_larger_than_a_photo_is_not_refused_for_its_size(client, staff):
+    """The app's body limit is a photo's (15 MB); the import page says 50 MB, and keeps its word."""
+    data = (b"x" * 999 + b"\n") * 20_000  # 20 MB, no header row
+    assert "Thiếu cột bắt buộc" in refusal(upload(client, "so.csv", data))

@@ -29,9 +29,7 @@ def upgrade():
         batch_op.add_column(sa.Column("withdrawn_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("withdrawn_reason", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("replaced", sa.JSON(), nullable=True))
-        batch_op.create_foreign_key(
-            "fk_dossier_imports_withdrawn_by_id_users", "users", ["withdrawn_by_id"], ["id"]
-        )
+        batch_op.create_foreign_key("fk_dossier_imports_withdrawn_by_id_users", "users", ["withdrawn_by_id"], ["id"])
 
 
 def downgrade():

@@ -29,7 +29,7 @@ from wardapp.dossiers.operations import (
     withdraw_import,
 )
 from wardapp.extensions import db
-from wardapp.platform.lanes import heavy
+from wardapp.platform.lanes import body_limit, heavy
 from wardapp.reports.access import parse_day
 from wardapp.reports.models import ensure_editable
 from wardapp.reports.operations import get_report
@@ -38,6 +38,7 @@ from wardapp.web import allowed
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_BODY_BYTES = MAX_FILE_BYTES + 1_000_000  # the file and the form's other fields
 PREVIEW_ROWS = 8
 
 
@@ -48,8 +49,26 @@ def _upload() -> tuple[str, bytes] | None:
     return upload.filename, upload.read(MAX_FILE_BYTES + 1)
 
 
+@bp.errorhandler(413)
+def too_large(error):
+    """A body over the limit (the whole request is refused before it is parsed): say the limit."""
+    message = _("Tệp quá lớn: tối đa 50 MB.")
+    if request.endpoint == "dossiers.index" and current_user.is_authenticated:
+        commune = current_commune()
+        return render_template(
+            "dossiers/index.html",
+            outcome=None,
+            error=message,
+            sources=sources(commune.id),
+            source="",
+            imports=imports_of(commune.id),
+        ), 413
+    return render_template("error.html", code=413, title=_("Tệp quá lớn"), message=message), 413
+
+
 @bp.route("/", methods=["GET", "POST"])
 @heavy
+@body_limit(MAX_BODY_BYTES)
 @allowed("import_dossiers")
 def index():
     """The import page: upload the day's export; the history of imports below."""
@@ -98,6 +117,7 @@ def index():
 
 @bp.route("/mapping", methods=["GET", "POST"])
 @heavy
+@body_limit(MAX_BODY_BYTES)
 @allowed("administer")
 def mapping():
     """Map another export's columns: upload a sample, see its first rows, pick a column per field."""
@@ -125,8 +145,8 @@ def mapping():
             errors = mapping_problems(chosen, headers)
             if not name:
                 errors["name"] = _("Đặt tên cho cách ghép cột này (ví dụ: tên phần mềm xuất tệp).")
-            elif problem := text_rules.problem(name):
-                errors["name"] = problem
+            elif hidden := text_rules.problem(name):
+                errors["name"] = hidden
             if not errors:
                 save_mapping(commune.id, name, chosen, current_user)
                 flash(_("Đã lưu cách ghép cột «%(name)s».", name=name), "success")
@@ -170,9 +190,7 @@ def withdraw(import_id: int):
                 "success",
             )
             return redirect(url_for("dossiers.index"), code=303)
-    return render_template("dossiers/withdraw.html", record=record, reason=reason, error=error), (
-        422 if error else 200
-    )
+    return render_template("dossiers/withdraw.html", record=record, reason=reason, error=error), (422 if error else 200)
 
 
 @bp.route("/day/<day>/override/<figure>", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ columns, an 8 MB workbook) and far below what would hurt the machine.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -343,10 +344,8 @@ def _date_styles(archive: zipfile.ZipFile, part: str | None) -> set[int]:
     def start(name: str, attrs: dict[str, str]) -> None:
         local = _local(name)
         if local == "numFmt":
-            try:
+            with contextlib.suppress(ValueError):
                 custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
-            except ValueError:
-                pass
         elif local == "cellXfs":
             depth["cellXfs"] = True
         elif local == "xf" and depth["cellXfs"]:
@@ -495,12 +494,12 @@ class _SheetReader:
             number: float | int = float(text) if any(c in text for c in ".eEnN") else int(text)
         except ValueError:
             return text  # not a number after all: let the column's rule say what is wrong
-        if isinstance(style, str) and style.isdigit() and int(style) in self.date_styles:
-            if 0 <= number < EXCEL_DATE_LIMIT:
-                try:
-                    return from_excel(number, self.epoch)
-                except (OverflowError, ValueError):
-                    return number
+        dated = isinstance(style, str) and style.isdigit() and int(style) in self.date_styles
+        if dated and 0 <= number < EXCEL_DATE_LIMIT:
+            try:
+                return from_excel(number, self.epoch)
+            except (OverflowError, ValueError):
+                return number
         return number
 
 
