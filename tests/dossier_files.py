@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import unicodedata
+import zipfile
 
 from openpyxl import Workbook
 
@@ -134,3 +135,97 @@ def csv_bytes(rows: list[list], encoding: str, header: list[str] = SO_THEO_DOI_H
     if encoding == "cp1258":
         return to_cp1258(text)
     return text.encode(encoding)
+
+
+# --- hostile workbooks: a few KB on disk, hundreds of MB for a reader that trusts them ------------
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_HOSTILE_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.sharedStrings+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS} '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+}
+HEADER_ROW = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>Mã hồ sơ</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t>Ngày tiếp nhận</t></is></c></row>'
+)
+
+
+def hostile_xlsx(sheet_data: object = "", shared_strings: object = "") -> bytes:
+    """A workbook with the given ``<sheetData>`` content and shared-string items; either may be
+    an iterable of chunks, written as they come (a bomb is never held whole in the test)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, part in _HOSTILE_PARTS.items():
+            archive.writestr(name, part)
+        for name, opening, content, closing in (
+            ("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8"?><sst {_NS}>', shared_strings, "</sst>"),
+            (
+                "xl/worksheets/sheet1.xml",
+                f'<?xml version="1.0" encoding="UTF-8"?><worksheet {_NS}><sheetData>',
+                sheet_data,
+                "</sheetData></worksheet>",
+            ),
+        ):
+            with archive.open(name, "w", force_zip64=False) as part:
+                part.write(opening.encode())
+                for chunk in [content] if isinstance(content, str) else content:
+                    part.write(chunk.encode())
+                part.write(closing.encode())
+    return out.getvalue()
+
+
+def _repeated(text: str, times: int, per_chunk: int = 1 << 20):
+    while times > 0:
+        n = min(times, per_chunk)
+        yield text * n
+        times -= n
+
+
+def row_two_million_xlsx() -> bytes:
+    """A 2 KB workbook whose only data row is numbered 2,000,000."""
+    return hostile_xlsx(HEADER_ROW + '<row r="2000000"><c r="A2000000" t="inlineStr"><is><t>H1</t></is></c></row>')
+
+
+def whitespace_bomb_xlsx(megabytes: int = 200) -> bytes:
+    """About 200 KB on disk: 200 MB of whitespace between the sheet's rows."""
+    return hostile_xlsx([HEADER_ROW, *_repeated(" ", megabytes << 20)])
+
+
+def huge_shared_string_xlsx(megabytes: int = 48) -> bytes:
+    """About 50 KB on disk: one shared string of 48 MB (under the table's 64 MB), used by the first cell."""
+    strings = ["<si><t>", *_repeated("A", megabytes << 20), "</t></si>"]
+    return hostile_xlsx(HEADER_ROW + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>', strings)
+
+
+def column_xfd_xlsx(rows: int = 2000) -> bytes:
+    """2,000 rows with one cell each in column XFD (the 16,384th, the last Excel has)."""
+    return hostile_xlsx([HEADER_ROW, *(f'<row r="{r}"><c r="XFD{r}"><v>{r}</v></c></row>' for r in range(2, rows + 2))])

@@ -21,6 +21,7 @@ from wardapp.commune.models import Commune
 from wardapp.core import clock
 from wardapp.delays.models import LateDossier
 from wardapp.delays.operations import add_late_dossier, parse_late_dossier
+from wardapp.dossiers.models import DossierImport
 from wardapp.dossiers.operations import import_file
 from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo, categories
@@ -202,6 +203,15 @@ CASES = (
     Case("dossiers.index", "POST", "/dossiers/", only(UPLOADERS, DONE), "dossier_log", changes_data=True),
     Case("dossiers.mapping", "GET", "/dossiers/mapping", only(ADMIN, OK)),
     Case("dossiers.mapping", "POST", "/dossiers/mapping", only(ADMIN, OK), "dossier_log"),  # the preview
+    Case("dossiers.withdraw", "GET", "/dossiers/imports/{log_import_id}/withdraw", only(ADMIN, OK)),
+    Case(
+        "dossiers.withdraw",
+        "POST",
+        "/dossiers/imports/{log_import_id}/withdraw",
+        only(ADMIN, DONE),
+        "withdraw",
+        changes_data=True,
+    ),
     Case("dossiers.override", "GET", "/dossiers/day/{log_day}/override/resolved_late", only(EDITORS, OK)),
     Case(
         "dossiers.override",
@@ -345,6 +355,11 @@ class World:
         return self.yesterday
 
     @functools.cached_property
+    def log_import_id(self) -> int:
+        assert self.log_day
+        return db.session.scalars(db.select(DossierImport.id)).one()
+
+    @functools.cached_property
     def log_late_id(self) -> int:
         assert self.log_day
         return db.session.scalars(db.select(LateDossier.id).filter_by(dossier_code="LOG-1")).one()
@@ -483,6 +498,7 @@ POST_DATA = {
     "dossier_log": lambda w: {"file": (io.BytesIO(dossier_log_csv()), "so-theo-doi.csv")},
     "override": lambda w: {"value": "0", "reason": "Hồ sơ LOG-1 được gia hạn hợp lệ, sổ chưa cập nhật."},
     "late_details": lambda w: {"cause": "Chờ xác minh với cấp trên.", "apology_issued": "1"},
+    "withdraw": lambda w: {"reason": "Nhầm tệp của tháng trước."},
     "correction": lambda w: {"reason": "Nhập nhầm số hồ sơ tiếp nhận trực tuyến."},
     "token": lambda w: {"name": "Máy chủ Sở KH&CN"},
     "task": lambda w: {

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import has_request_context, request
 from flask_login import current_user
 
 from wardapp.audit.models import AuditEvent
 from wardapp.extensions import db
+
+
+@dataclass(frozen=True)
+class CommandLineActor:
+    """Who changes things from the server's command line (``flask --app wsgi ...``): no user row,
+    so ``id`` is None, but the audit log names the command line rather than leaving the actor empty."""
+
+    id: None = None
+    username: str = "cli"
+
+
+COMMAND_LINE = CommandLineActor()
 
 
 def record(

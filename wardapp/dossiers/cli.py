@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from wardapp.audit.log import COMMAND_LINE
 from wardapp.commune.models import Commune
-from wardapp.dossiers.operations import import_file
+from wardapp.dossiers.operations import WithdrawProblem, import_file, import_of_commune, withdraw_import
 
 dossiers_cli = AppGroup("dossiers", help="Import the one-stop dossier log.")
 
@@ -21,7 +22,7 @@ def import_command(file: Path, source: str) -> None:
     commune = Commune.current()
     if commune is None:
         raise click.ClickException("No commune is set up yet: run 'flask --app wsgi commune setup CODE' first.")
-    outcome = import_file(commune.id, file.name, file.read_bytes(), None, source)
+    outcome = import_file(commune.id, file.name, file.read_bytes(), COMMAND_LINE, source)
     if not outcome.ok:
         for line in outcome.errors:
             click.echo(line, err=True)
@@ -29,7 +30,24 @@ def import_command(file: Path, source: str) -> None:
     record = outcome.record
     assert record is not None  # ok means stored
     click.echo(
-        f"Imported {record.rows} dossiers ({record.created} new, {record.updated} updated), sha256 {record.sha256}."
+        f"Imported {record.rows} dossiers ({record.created} new, {record.updated} updated) as import {record.id},"
+        f" sha256 {record.sha256}."
     )
     if outcome.dropped:
         click.echo("Columns not read (personal data is never stored): " + ", ".join(outcome.dropped))
+
+
+@dossiers_cli.command("withdraw")
+@click.argument("import_id", type=int)
+@click.option("--reason", required=True, help="Why the import is taken back (kept in the audit log).")
+def withdraw_command(import_id: int, reason: str) -> None:
+    """Withdraw import IMPORT_ID (the number the import page lists): its dossiers are taken back out."""
+    commune = Commune.current()
+    record = None if commune is None else import_of_commune(import_id, commune.id)
+    if record is None:
+        raise click.ClickException(f"No import {import_id}.")
+    try:
+        done = withdraw_import(record, reason, COMMAND_LINE)
+    except WithdrawProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"Withdrew import {import_id}: {done.removed} dossiers removed, {done.restored} restored.")

@@ -8,22 +8,20 @@ beyond its header, so it cannot reach the database (Decree 13/2023 on personal d
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from wardapp.core import clock
+from wardapp.core import text as text_rules
 from wardapp.core.dossier_counts import Channel, State
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
+from wardapp.dossiers import sheets
 
 MAX_ERRORS_LISTED = 200
-HEADER_SEARCH_ROWS = 20  # exports put a title block above the header row
 
 # The dossier fields a column can be mapped to, in the order the mapping page shows them.
 FIELD_LABELS: dict[str, object] = {
@@ -108,33 +106,43 @@ PRESETS = (
 )
 PRESETS_BY_KEY = {p.key: p for p in PRESETS}
 
-# Headers that name personal data: never mappable, reported as dropped on the import page.
+# Headers that name personal data: never mappable, reported as dropped on the import page. Written
+# folded (no diacritics, lower case, words spaced); a header matches as words ("Số điện thoại",
+# "So dien thoai") or run together ("SoDienThoai", "HoTenNguoiNop").
 PERSONAL_DATA_WORDS = (
-    "họ tên",
-    "họ và tên",
-    "tên người",
-    "người nộp",
-    "đứng tên",
-    "người yêu cầu",
-    "công dân",
-    "số giấy tờ",
-    "chủ hồ sơ",
-    "chuhoso",
-    "tổ chức, cá nhân",
-    "địa chỉ",
-    "diachi",
-    "điện thoại",
-    "dienthoai",
-    "sodienthoai",
+    "ho ten",
+    "ho va ten",
+    "ten nguoi",
+    "nguoi nop",
+    "dung ten",
+    "nguoi yeu cau",
+    "cong dan",
+    "so giay to",
+    "chu ho so",
+    "to chuc ca nhan",
+    "dia chi",
+    "dien thoai",
     "email",
+    "e mail",
     "cmnd",
     "cccd",
-    "căn cước",
-    "định danh",
-    "dinhdanh",
-    "hộ chiếu",
-    "ngày sinh",
-    "ngaysinh",
+    "can cuoc",
+    "dinh danh",
+    "ho chieu",
+    "ngay sinh",
+    "nam sinh",
+    "gioi tinh",
+    # English exports
+    "phone",
+    "mobile",
+    "address",
+    "full name",
+    "applicant",
+    "citizen",
+    "birth",
+    "passport",
+    "identity",
+    "id number",
 )
 
 
@@ -144,83 +152,28 @@ def normalize_header(text: object) -> str:
     return " ".join(value.split()).rstrip(":* ")
 
 
+def fold(text: object) -> str:
+    """Lower case without diacritics (đ → d), every run of other characters one space."""
+    decomposed = unicodedata.normalize("NFD", str(text or "").replace("đ", "d").replace("Đ", "D"))
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", letters).split())
+
+
+_PERSONAL_SPACED = tuple(f" {word} " for word in PERSONAL_DATA_WORDS)
+_PERSONAL_JOINED = tuple(word.replace(" ", "") for word in PERSONAL_DATA_WORDS)
+
+
 def looks_personal(header: object) -> bool:
-    name = normalize_header(header)
-    return any(word in name for word in PERSONAL_DATA_WORDS)
+    folded = fold(header)
+    spaced, joined = f" {folded} ", folded.replace(" ", "")
+    return any(word in spaced for word in _PERSONAL_SPACED) or any(word in joined for word in _PERSONAL_JOINED)
 
 
-# --- reading the file ---------------------------------------------------------------------------
+# --- reading the file: wardapp.dossiers.sheets, at a bounded cost ------------------------------
 
-
-class FileProblem(Exception):
-    """The whole file cannot be read (not a spreadsheet, no header, missing columns)."""
-
-
-@dataclass
-class Sheet:
-    rows: list[tuple[int, list]]  # (line number as the spreadsheet shows it, cells)
-
-
-def read_sheet(filename: str, data: bytes) -> Sheet:
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(data)
-    if name.endswith((".csv", ".txt")):
-        return _read_csv(data)
-    raise FileProblem(_("Chỉ nhận tệp .xlsx (Excel, LibreOffice) hoặc .csv."))
-
-
-def _read_xlsx(data: bytes) -> Sheet:
-    from openpyxl import load_workbook
-
-    try:
-        # Exports from other software often lack a default style or carry extensions openpyxl
-        # does not know; it warns and reads them fine.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
-        raise FileProblem(_("Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx.")) from error
-    try:
-        sheet = book.worksheets[0]
-        # Some writers leave out or misstate the sheet's size; read every row there is.
-        sheet.reset_dimensions()
-        rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    finally:
-        book.close()
-    return Sheet(rows)
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1258, composed to NFC.
-
-    Windows-1258 writes Vietnamese tone marks as separate combining characters, so text decoded
-    from it must be composed before comparing headers or storing names.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", errors="strict")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("cp1258", errors="replace")
-    return unicodedata.normalize("NFC", text)
-
-
-def _read_csv(data: bytes) -> Sheet:
-    try:
-        text = decode_csv(data)
-    except UnicodeDecodeError as error:
-        raise FileProblem(_("Tệp CSV có BOM UTF-8 nhưng nội dung không phải UTF-8.")) from error
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    line = 1
-    for cells in reader:
-        rows.append((line, cells))
-        line = reader.line_num + 1
-    return Sheet(rows)
+FileProblem = sheets.FileProblem
+Sheet = sheets.Sheet
+read_sheet = sheets.read_sheet
 
 
 # --- finding the columns ----------------------------------------------------------------------
@@ -237,7 +190,7 @@ def find_columns(sheet: Sheet, aliases: Mapping[str, Iterable[str]]) -> Columns:
     """The header row (the first that names the required columns) and where each field is."""
     wanted = {f: {normalize_header(a) for a in names} for f, names in aliases.items()}
     best: tuple[int, int, dict[str, int], list] | None = None
-    for line, cells in sheet.rows[:HEADER_SEARCH_ROWS]:
+    for line, cells in sheet.head:
         headers = [normalize_header(c) for c in cells]
         index = {}
         for f, names in wanted.items():
@@ -245,6 +198,7 @@ def find_columns(sheet: Sheet, aliases: Mapping[str, Iterable[str]]) -> Columns:
                 if header in names and f not in index:
                     index[f] = position
         if all(f in index for f in REQUIRED):
+            _refuse_personal(cells, index)
             dropped = [str(c) for i, c in enumerate(cells) if c not in (None, "") and i not in index.values()]
             return Columns(line, index, dropped)
         if best is None or len(index) > best[1]:
@@ -259,6 +213,21 @@ def find_columns(sheet: Sheet, aliases: Mapping[str, Iterable[str]]) -> Columns:
     )
 
 
+def _refuse_personal(cells: list, index: Mapping[str, int]) -> None:
+    """A mapping (saved before this check, or a preset's alias) may never route a personal column
+    into a stored field."""
+    for name, position in index.items():
+        if looks_personal(cells[position]):
+            raise FileProblem(
+                _(
+                    "Cột «%(header)s» chứa dữ liệu cá nhân, không được ghép vào «%(field)s» "
+                    "(Nghị định 13/2023/NĐ-CP). Sửa cách ghép cột.",
+                    header=str(cells[position])[:80],
+                    field=FIELD_LABELS[name],
+                )
+            )
+
+
 # --- reading values -------------------------------------------------------------------------
 
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2})[:hH](\d{2})(?::(\d{2}))?)?$")
@@ -268,6 +237,16 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 class BadValue(ValueError):
     pass
+
+
+EARLIEST_DAY = dt.date(2000, 1, 1)  # before any province's one-stop system kept an electronic log
+
+
+def date_window(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The moments a dossier's dates may hold: from 2000 to the end of next year (an appointment
+    made in December falls in January). Anything else is a typing or export error, and one such
+    date once made every day's counting fail."""
+    return dt.datetime.combine(EARLIEST_DAY, dt.time()), dt.datetime(today.year + 1, 12, 31, 23, 59, 59)
 
 
 def parse_moment(value: object, *, end_of_day: bool = False) -> dt.datetime | None:
@@ -311,7 +290,7 @@ def parse_moment(value: object, *, end_of_day: bool = False) -> dt.datetime | No
             if len(text) == 10:
                 return _day_moment(dt.date.fromisoformat(text), end_of_day)
             return _local(dt.datetime.fromisoformat(text.replace(" ", "T", 1).replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):  # no such day; an offset that carries past year 1 or 9999
         pass
     raise BadValue(text)
 
@@ -404,7 +383,7 @@ def parse(sheet: Sheet, aliases: Mapping[str, Iterable[str]]) -> Parsed:
     columns = find_columns(sheet, aliases)
     result = Parsed(fields=tuple(columns.index), dropped=columns.dropped, header_line=columns.header_line)
     seen: dict[str, int] = {}
-    for line, cells in sheet.rows:
+    for line, cells in sheet.rows():
         if line <= columns.header_line or all(c is None or str(c).strip() == "" for c in cells):
             continue
         dossier = _parse_row(result, line, cells, columns.index)
@@ -427,8 +406,37 @@ def _cell(cells: list, index: Mapping[str, int], name: str):
     return value.strip() if isinstance(value, str) else value
 
 
+def _hidden_characters(cells: list, index: Mapping[str, int]) -> list[str]:
+    """The app's one text rule (``core.text``) on every text the import stores: a direction
+    override or an invisible character would be signed with the day's late list, and two codes
+    differing by a zero-width space would be two dossiers."""
+    problems = []
+    for name in TEXT_LIMITS:
+        value = _cell(cells, index, name)
+        if isinstance(value, str) and (problem := text_rules.problem(value)):
+            problems.append(_("%(column)s: %(problem)s", column=FIELD_LABELS[name], problem=problem))
+    return problems
+
+
+def _outside_window(row: Mapping[str, object]) -> list[str]:
+    earliest, latest = date_window(clock.today())
+    problems = []
+    for name in DATE_FIELDS:
+        moment = row.get(name)
+        if isinstance(moment, dt.datetime) and not earliest <= moment <= latest:
+            problems.append(
+                _(
+                    "%(column)s %(value)s nằm ngoài khoảng cho phép (01/01/2000 – 31/12/%(year)s).",
+                    column=FIELD_LABELS[name],
+                    value=f"{moment.day:02d}/{moment.month:02d}/{moment.year:04d}",
+                    year=latest.year,
+                )
+            )
+    return problems
+
+
 def _parse_row(result: Parsed, line: int, cells: list, index: Mapping[str, int]) -> dict | None:
-    problems: list[str] = []
+    problems: list[str] = _hidden_characters(cells, index)
     row: dict = {"code": _text(_cell(cells, index, "code"), TEXT_LIMITS["code"])}
     if not row["code"]:
         problems.append(_("thiếu mã hồ sơ."))
@@ -449,6 +457,7 @@ def _parse_row(result: Parsed, line: int, cells: list, index: Mapping[str, int])
             row[name] = None
     if row["received_at"] is None and _cell(cells, index, "received_at") in (None, ""):
         problems.append(_("thiếu ngày tiếp nhận."))
+    problems += _outside_window(row)
     try:
         row["channel"] = parse_channel(_cell(cells, index, "channel"))
     except BadValue as bad:

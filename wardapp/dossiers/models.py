@@ -33,7 +33,19 @@ class DossierImport(Model):
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    imported_by = relationship("User")
+    # Withdrawn by an admin (a wrong file): its dossiers are taken back out, its figures no longer count.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # For each dossier it updated, what it overwrote: {code: {"import_id": .., column: old value}}.
+    replaced: Mapped[dict | None] = mapped_column(JSON)
+
+    imported_by = relationship("User", foreign_keys=[imported_by_id])
+    withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
 
     def snapshot(self) -> dict:
         return {

@@ -14,6 +14,7 @@ from sqlalchemy import Table, bindparam
 
 from wardapp.audit import log as audit
 from wardapp.core import clock
+from wardapp.core import text as text_rules
 from wardapp.core.dossier_counts import (
     LOG_FIGURES,
     Channel,
@@ -58,15 +59,19 @@ def aliases_for(commune_id: int, source: str) -> dict[str, tuple[str, ...]] | No
 
 
 def detect_source(commune_id: int, sheet: importer.Sheet) -> str | None:
-    """The first source whose required columns the file has (saved mappings first: they are specific)."""
-    keys = [k for k, _label in sources(commune_id)]
-    for key in [k for k in keys if k.startswith("map:")] + [k for k in keys if not k.startswith("map:")]:
+    """The source that reads the most of the file's columns, among those whose required columns it
+    has; a saved mapping wins a tie (it is specific). A mapping that reads only a preset's code and
+    date columns once won outright, and the file's channel and other dates were silently dropped."""
+    best: tuple[int, bool, str] | None = None
+    for key, _label in sources(commune_id):
         try:
-            importer.find_columns(sheet, aliases_for(commune_id, key) or {})
+            columns = importer.find_columns(sheet, aliases_for(commune_id, key) or {})
         except importer.FileProblem:
             continue
-        return key
-    return None
+        rank = (len(columns.index), key.startswith("map:"), key)
+        if best is None or rank[:2] > best[:2]:
+            best = rank
+    return None if best is None else best[2]
 
 
 def mapping_problems(form_columns: dict[str, str], headers: list[str]) -> dict[str, str]:
@@ -110,6 +115,8 @@ class ImportOutcome:
 
 def import_file(commune_id: int, filename: str, data: bytes, user, source: str = "") -> ImportOutcome:
     """Read a whole export and store it, or store nothing and say what is wrong with every bad row."""
+    if problem := text_rules.problem(filename):
+        return ImportOutcome([_("Tên tệp: %(problem)s", problem=problem)], 1)
     try:
         sheet = importer.read_sheet(filename, data)
         source = source or detect_source(commune_id, sheet) or importer.PRESETS[0].key
@@ -153,20 +160,111 @@ def import_file(commune_id: int, filename: str, data: bytes, user, source: str =
     return ImportOutcome(record=record, dropped=parsed.dropped)
 
 
+class WithdrawProblem(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    removed: int  # dossiers the import had created
+    restored: int  # dossiers it had updated, put back as they were
+
+
+def import_of_commune(import_id: int, commune_id: int) -> DossierImport | None:
+    record = db.session.get(DossierImport, import_id)
+    return record if record is not None and record.commune_id == commune_id else None
+
+
+def withdraw_import(record: DossierImport, reason: str, user) -> Withdrawal:
+    """Take an import back: the dossiers it created go, those it updated get back what it
+    overwrote (unless a later import has written them since: that one holds them), its figures
+    stop counting, and every unsigned day from its first dossier is counted again."""
+    reason = " ".join((reason or "").split())[:REASON_MAX]
+    if not record.active:
+        raise WithdrawProblem(_("Lần nhập này đã được rút."))
+    if not reason:
+        raise WithdrawProblem(_("Nêu lý do rút lần nhập này."))
+    if problem := text_rules.problem(reason):
+        raise WithdrawProblem(problem)
+    record.withdrawn_at, record.withdrawn_by_id, record.withdrawn_reason = clock.utcnow(), user.id, reason
+    db.session.flush()
+    removed = restored = 0
+    for dossier in db.session.scalars(db.select(Dossier).filter_by(commune_id=record.commune_id, import_id=record.id)):
+        previous = _before(dossier.code, record)
+        if previous is None:
+            db.session.delete(dossier)
+            removed += 1
+        else:
+            for column, value in previous.items():
+                setattr(dossier, column, _restored_value(column, value))
+            restored += 1
+    audit.record(
+        "dossiers.import_withdrawn",
+        target_type="dossier_import",
+        target_id=record.id,
+        before=record.snapshot(),
+        after={"removed": removed, "restored": restored, "reason": reason},
+        summary=reason[:300],
+        actor=user,
+    )
+    db.session.flush()
+    refresh_open_reports(
+        record.commune_id,
+        record.first_received,
+        user,
+        withdrawn=frozenset(record.fields),
+        summary=_("Rút lần nhập sổ theo dõi hồ sơ «%(file)s»", file=record.filename),
+    )
+    db.session.commit()
+    return Withdrawal(removed, restored)
+
+
+def _before(code: str, record: DossierImport) -> dict | None:
+    """What a dossier was before ``record`` wrote it, going back past withdrawn imports; None when
+    no active import had it (the dossier goes)."""
+    merged: dict = {}
+    while True:
+        previous = (record.replaced or {}).get(code)
+        if previous is None:
+            return None
+        merged.update(previous)  # an older import's values under a newer one's
+        earlier = db.session.get(DossierImport, previous["import_id"])
+        if earlier is None:
+            return None
+        if earlier.active:
+            return merged
+        record = earlier
+
+
+def _restored_value(column: str, value: object) -> object:
+    if column in importer.DATE_FIELDS and isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
 def _upsert(commune_id: int, import_id: int, rows: list[dict], present: set[str]) -> tuple[int, int]:
     """Insert new codes and update known ones in bulk; a column the file lacks keeps its stored value."""
-    existing = dict(
-        db.session.execute(db.select(Dossier.code, Dossier.id).filter(Dossier.commune_id == commune_id)).all()
-    )
+    existing = {
+        stored.code: stored
+        for stored in db.session.execute(db.select(*Dossier.__table__.columns).filter(Dossier.commune_id == commune_id))
+    }
     keep = {"code"} | present | ({"state"} if "status" in present else set())
     inserts, updates = [], []
+    replaced: dict[str, dict] = {}
     for row in rows:
         values = {"commune_id": commune_id, "import_id": import_id, **row}
         known = existing.get(row["code"])
         if known is None:
             inserts.append(values)
         else:
-            updates.append({"id": known, "import_id": import_id} | {k: v for k, v in row.items() if k in keep})
+            changed = {k: v for k, v in row.items() if k in keep}
+            updates.append({"id": known.id, "import_id": import_id} | changed)
+            replaced[row["code"]] = {"import_id": known.import_id} | {
+                k: _stored_value(getattr(known, k)) for k in changed if k != "code"
+            }
+    record = db.session.get(DossierImport, import_id)
+    assert record is not None
+    record.replaced = replaced
     # Core statements, executemany: the ORM's bulk paths cost several times more per row.
     table = cast(Table, Dossier.__table__)
     for start in range(0, len(inserts), UPSERT_BATCH):
@@ -186,6 +284,10 @@ def _upsert(commune_id: int, import_id: int, rows: list[dict], present: set[str]
                 ],
             )
     return len(inserts), len(updates)
+
+
+def _stored_value(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
 _INSERT_DEFAULTS = {"procedure": "", "field": "", "officer": "", "unit": "", "state": State.NORMAL.value}
@@ -245,13 +347,24 @@ def dossiers_of_day(commune_id: int, day: dt.date) -> list[DossierFacts]:
     """
     start, end = day_bounds(day)
     longest = db.session.scalar(
-        db.select(db.func.max(DossierImport.longest_days)).filter(DossierImport.commune_id == commune_id)
+        db.select(db.func.max(DossierImport.longest_days)).filter(
+            DossierImport.commune_id == commune_id, DossierImport.withdrawn_at.is_(None)
+        )
     )
-    earliest = start - dt.timedelta(days=(longest or 0) + 1)
+    earliest = _days_before(start, (longest or 0) + 1)
     base = db.select(*_FACT_COLUMNS).filter(Dossier.commune_id == commune_id, Dossier.received_at < end)
     open_rows = db.session.execute(base.filter(Dossier.finished_at.is_(None)))
     finished_rows = db.session.execute(base.filter(Dossier.received_at >= earliest, Dossier.finished_at >= start))
     return [_facts(row) for rows in (open_rows, finished_rows) for row in rows]
+
+
+def _days_before(moment: dt.datetime, days: int) -> dt.datetime:
+    """``moment`` less ``days``, or the first moment there is: a log stored before dates were
+    checked may say a dossier took thousands of years, and that must not stop every day's form."""
+    try:
+        return moment - dt.timedelta(days=days)
+    except OverflowError:
+        return dt.datetime.min
 
 
 def _facts(row) -> DossierFacts:
@@ -300,7 +413,7 @@ class LogDay:
 DAY_COUNTS_KEPT = 256  # commune-days per worker: a month of days for every form open at once
 
 
-def _day_counts(commune_id: int, day: dt.date, latest_import: int) -> dict[str, int]:
+def _day_counts(commune_id: int, day: dt.date, latest_import: tuple[int, ...]) -> dict[str, int]:
     """The log's counts for a day, computed once per import: the form's live check asks for them
     several times a second while someone types, and only a new import changes them (dossiers are
     written by imports alone)."""
@@ -314,12 +427,15 @@ def _day_counts(commune_id: int, day: dt.date, latest_import: int) -> dict[str, 
 
 def log_day(commune_id: int, day: dt.date) -> LogDay | None:
     """The log's figures for a day, or None when no import covers the day yet."""
-    imports = [i for i in imports_of(commune_id) if i.first_received is not None and i.first_received <= day]
+    every = imports_of(commune_id)
+    imports = [i for i in every if i.active and i.first_received is not None and i.first_received <= day]
     if not imports:
         return None
     fields = set().union(*(set(i.fields) for i in imports[:1]))
     names = computable(fields)
-    counts = _day_counts(commune_id, day, max(i.id for i in imports))
+    # The dossiers change with each import and each withdrawal: both are in the key.
+    generation = (max(i.id for i in imports), *sorted(i.id for i in every if not i.active))
+    counts = _day_counts(commune_id, day, generation)
     overrides = {
         o.figure: o
         for o in db.session.scalars(db.select(FigureOverride).filter_by(commune_id=commune_id, date=day))
@@ -363,8 +479,14 @@ def figure_sources(commune_id: int, day: dt.date, figures: Mapping[str, int], de
     }
 
 
-def refresh_open_reports(commune_id: int, since: dt.date | None, user) -> int:
-    """Write the log's figures into every unsigned report from ``since``: they fill themselves."""
+def refresh_open_reports(
+    commune_id: int, since: dt.date | None, user, withdrawn: frozenset[str] = frozenset(), summary: str = ""
+) -> int:
+    """Write the log's figures into every unsigned report from ``since``: they fill themselves.
+
+    ``withdrawn`` names the figures a withdrawn import gave: a day no other import covers any more
+    has them put back to zero for staff to type, rather than keeping counts from a file taken back.
+    """
     if since is None:
         return 0
     reports = db.session.scalars(
@@ -377,10 +499,13 @@ def refresh_open_reports(commune_id: int, since: dt.date | None, user) -> int:
     changed = 0
     for report in reports:
         day_log = log_day(commune_id, report.date)
-        if day_log is None:
+        if day_log is not None:
+            fill_late_dossiers(report, user)
+            new = {name: day_log.value(name) for name in day_log.counts}
+        elif withdrawn:
+            new = dict.fromkeys(computable(withdrawn), 0)
+        else:
             continue
-        fill_late_dossiers(report, user)
-        new = {name: day_log.value(name) for name in day_log.counts}
         if all(getattr(report, n) == v for n, v in new.items()):
             continue
         before = report.snapshot()
@@ -395,7 +520,7 @@ def refresh_open_reports(commune_id: int, since: dt.date | None, user) -> int:
             target_id=report.date.isoformat(),
             before=old,
             after=after,
-            summary=_("Cập nhật từ sổ theo dõi hồ sơ"),
+            summary=summary or _("Cập nhật từ sổ theo dõi hồ sơ"),
             actor=user,
         )
         changed += 1

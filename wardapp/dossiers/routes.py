@@ -7,14 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from wardapp.commune.access import current_commune
+from wardapp.core import text as text_rules
 from wardapp.core.figures import BY_NAME
 from wardapp.dossiers import importer
 from wardapp.dossiers.operations import (
     LateDetailsProblem,
     OverrideProblem,
+    WithdrawProblem,
     clear_override,
     complete_late_dossier,
     import_file,
+    import_of_commune,
     imports_of,
     late_dossier_of_commune,
     log_day,
@@ -23,9 +26,10 @@ from wardapp.dossiers.operations import (
     save_mapping,
     set_override,
     sources,
+    withdraw_import,
 )
 from wardapp.extensions import db
-from wardapp.platform.lanes import heavy
+from wardapp.platform.lanes import body_limit, heavy
 from wardapp.reports.access import parse_day
 from wardapp.reports.models import ensure_editable
 from wardapp.reports.operations import get_report
@@ -34,6 +38,7 @@ from wardapp.web import allowed
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_BODY_BYTES = MAX_FILE_BYTES + 1_000_000  # the file and the form's other fields
 PREVIEW_ROWS = 8
 
 
@@ -44,8 +49,26 @@ def _upload() -> tuple[str, bytes] | None:
     return upload.filename, upload.read(MAX_FILE_BYTES + 1)
 
 
+@bp.errorhandler(413)
+def too_large(error):
+    """A body over the limit (the whole request is refused before it is parsed): say the limit."""
+    message = _("Tệp quá lớn: tối đa 50 MB.")
+    if request.endpoint == "dossiers.index" and current_user.is_authenticated:
+        commune = current_commune()
+        return render_template(
+            "dossiers/index.html",
+            outcome=None,
+            error=message,
+            sources=sources(commune.id),
+            source="",
+            imports=imports_of(commune.id),
+        ), 413
+    return render_template("error.html", code=413, title=_("Tệp quá lớn"), message=message), 413
+
+
 @bp.route("/", methods=["GET", "POST"])
 @heavy
+@body_limit(MAX_BODY_BYTES)
 @allowed("import_dossiers")
 def index():
     """The import page: upload the day's export; the history of imports below."""
@@ -94,6 +117,7 @@ def index():
 
 @bp.route("/mapping", methods=["GET", "POST"])
 @heavy
+@body_limit(MAX_BODY_BYTES)
 @allowed("administer")
 def mapping():
     """Map another export's columns: upload a sample, see its first rows, pick a column per field."""
@@ -112,7 +136,7 @@ def mapping():
             except importer.FileProblem as problem:
                 errors["file"], status = str(problem), 422
             else:
-                rows = [cells for _line, cells in sheet.rows if any(c not in (None, "") for c in cells)]
+                rows = [cells for _line, cells in sheet.head if any(c not in (None, "") for c in cells)]
                 headers = [str(c) for c in rows[0] if c not in (None, "")] if rows else []
                 preview = rows[1 : PREVIEW_ROWS + 1]
         else:
@@ -121,6 +145,8 @@ def mapping():
             errors = mapping_problems(chosen, headers)
             if not name:
                 errors["name"] = _("Đặt tên cho cách ghép cột này (ví dụ: tên phần mềm xuất tệp).")
+            elif hidden := text_rules.problem(name):
+                errors["name"] = hidden
             if not errors:
                 save_mapping(commune.id, name, chosen, current_user)
                 flash(_("Đã lưu cách ghép cột «%(name)s».", name=name), "success")
@@ -137,6 +163,34 @@ def mapping():
         name=name,
         errors=errors,
     ), status
+
+
+@bp.route("/imports/<int:import_id>/withdraw", methods=["GET", "POST"])
+@allowed("administer")
+def withdraw(import_id: int):
+    """An admin takes a wrong import back, with a reason; the unsigned days are counted again."""
+    record = import_of_commune(import_id, current_commune().id)
+    if record is None or not record.active:
+        abort(404)
+    reason, error = request.form.get("reason", ""), None
+    if request.method == "POST":
+        try:
+            done = withdraw_import(record, reason, current_user)
+        except WithdrawProblem as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            flash(
+                _(
+                    "Đã rút lần nhập: %(removed)s hồ sơ bị xóa, %(restored)s hồ sơ trở lại như trước. "
+                    "Số liệu các ngày chưa ký đã được tính lại.",
+                    removed=done.removed,
+                    restored=done.restored,
+                ),
+                "success",
+            )
+            return redirect(url_for("dossiers.index"), code=303)
+    return render_template("dossiers/withdraw.html", record=record, reason=reason, error=error), (422 if error else 200)
 
 
 @bp.route("/day/<day>/override/<figure>", methods=["GET", "POST"])

@@ -146,6 +146,25 @@ def heavy(view: View) -> View:
     return view
 
 
+def body_limit(limit: int) -> Callable[[View], View]:
+    """Marks a heavy view whose requests may carry up to ``limit`` bytes (instead of the app's
+    ``MAX_CONTENT_LENGTH``): a dossier log is larger than a photo."""
+
+    def mark(view: View) -> View:
+        view.max_body_bytes = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def refuse_a_cut_body() -> None:
+    """A body sent without Content-Length (chunked) is read up to the limit and no further, and
+    Werkzeug's read-it-all stops there silently: the form parsed later is cut off, its CSRF token
+    lost, and the answer was "session expired". One more read past the limit raises the 413 it is."""
+    if request.content_length is None and request.max_content_length is not None:
+        request.stream.read(1)
+
+
 def init_app(app: Flask, slots: int = 0) -> HeavyLane:
     """The app's lane (``slots`` 0: one fewer than the CPUs). Call it before CSRFProtect's
     ``init_app``: before-request functions run in the order they were registered, and the CSRF
@@ -158,7 +177,11 @@ def init_app(app: Flask, slots: int = 0) -> HeavyLane:
         view = app.view_functions.get(request.endpoint or "")
         if request.method in ("GET", "HEAD", "OPTIONS") or not getattr(view, "heavy_lane", False):
             return
+        limit = getattr(view, "max_body_bytes", None)
+        if limit is not None:
+            request.max_content_length = limit
         request.get_data(cache=True, parse_form_data=False)  # off the network first; parsed later
+        refuse_a_cut_body()
         stack = ExitStack()
         stack.enter_context(lane.hold())
         g.heavy_lane = stack
