@@ -9,7 +9,7 @@ Batch mode for SQLite (a table copy); plain ALTER TABLE on PostgreSQL. Downgrade
 columns: withdrawn imports then count again.
 
 Revision ID: 3c7d9e1a2b40
-Revises: 8b4e6c2d1f57
+Revises: 2c7d9e4f1a63
 Create Date: 2026-12-02 10:00:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "3c7d9e1a2b40"
-down_revision = "8b4e6c2d1f57"  # after the photos' pixel state
+down_revision = "2c7d9e4f1a63"  # after the outbox refusals
 branch_labels = None
 depends_on = None
 
