@@ -11,6 +11,7 @@ from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
 from wardapp.core import inputs
 from wardapp.core.clock import parse_iso_date
+from wardapp.core.text import form_problems
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -28,7 +29,7 @@ SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9-]{0,18}")
 def parse_settings(form) -> tuple[dict, dict[str, str]]:
     """The settings form → (values, field errors)."""
     values: dict = {}
-    errors: dict[str, str] = {}
+    errors = form_problems(form)
     values["deadline"], error = parse_deadline(form.get("deadline", ""))
     if error:
         errors["deadline"] = error
