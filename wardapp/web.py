@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, attributes
 from wardapp.core import text
 from wardapp.core.history import field_label
 from wardapp.core.security import apply_headers
-from wardapp.extensions import Base, db, login_manager
+from wardapp.extensions import db, login_manager
 from wardapp.permissions import Action, may
 
 # Tables whose text never reaches a signed report and may hold what someone else sent: the audit
@@ -104,7 +104,7 @@ def _refuse_hidden_text(session: Session, _context, _instances) -> None:
     the whole day, every day). Forms check first and show the message beside the field; this
     answers 422 (``hidden_text_refused``) for one that did not, and nothing is written."""
     for row, new in [(r, True) for r in session.new] + [(r, False) for r in session.dirty]:
-        if not isinstance(row, Base) or row.__tablename__ in UNGUARDED_TABLES:
+        if not isinstance(row, db.Model) or row.__tablename__ in UNGUARDED_TABLES:
             continue
         for column, value in _changed_text(row, new):
             if codes := text.forbidden_characters(value):

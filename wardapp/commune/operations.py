@@ -29,7 +29,7 @@ SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9-]{0,18}")
 def parse_settings(form) -> tuple[dict, dict[str, str]]:
     """The settings form → (values, field errors)."""
     values: dict = {}
-    errors = form_problems(form)
+    errors: dict[str, str] = {}
     values["deadline"], error = parse_deadline(form.get("deadline", ""))
     if error:
         errors["deadline"] = error
@@ -52,7 +52,7 @@ def parse_settings(form) -> tuple[dict, dict[str, str]]:
             values["behind_tolerance"] = tolerance
         else:
             errors["behind_tolerance"] = _("Nhập một số nguyên từ 0 đến 100 (điểm phần trăm).")
-    return values, errors
+    return values, errors | form_problems(form)  # last: the hidden character is what to fix first
 
 
 def change_settings(commune: Commune, values: dict, actor=None) -> None:
