@@ -85,7 +85,14 @@ FORMS = [
         "goal",
         setup=a_task,
     ),
-    Form("tasks.progress", "staff", "/tasks/{task}/progress", {"percent": "40", "note": "Đã{c} làm"}, "note", setup=a_task),
+    Form(
+        "tasks.progress",
+        "staff",
+        "/tasks/{task}/progress",
+        {"percent": "40", "note": "Đã{c} làm"},
+        "note",
+        setup=a_task,
+    ),
     Form(
         "team.save",
         "admin",

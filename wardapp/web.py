@@ -104,11 +104,12 @@ def _refuse_hidden_text(session: Session, _context, _instances) -> None:
     the whole day, every day). Forms check first and show the message beside the field; this
     answers 422 (``hidden_text_refused``) for one that did not, and nothing is written."""
     for row, new in [(r, True) for r in session.new] + [(r, False) for r in session.dirty]:
-        if not isinstance(row, db.Model) or row.__tablename__ in UNGUARDED_TABLES:
+        table = getattr(row, "__tablename__", "")
+        if not isinstance(row, db.Model) or table in UNGUARDED_TABLES:
             continue
         for column, value in _changed_text(row, new):
             if codes := text.forbidden_characters(value):
-                raise HiddenTextRefused(row.__tablename__, column.key, codes)
+                raise HiddenTextRefused(table, column.key, codes)
 
 
 def guard_stored_text() -> None:

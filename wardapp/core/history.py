@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from wardapp.core import figures
 from wardapp.core.i18n import fmt_date, fmt_datetime, fmt_number
@@ -225,9 +225,8 @@ def _payload_field(key: str | int) -> str:
 
 def _item(document: Mapping[str, Any], section: str, index: int) -> Mapping[str, Any]:
     items = document.get(section)
-    if isinstance(items, list) and 0 <= index < len(items) and isinstance(items[index], Mapping):
-        return items[index]
-    return {}
+    item = items[index] if isinstance(items, list) and 0 <= index < len(items) else None
+    return cast(Mapping[str, Any], item) if isinstance(item, Mapping) else {}
 
 
 def _shown(value: object) -> str:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from wardapp.core import text
 from wardapp.core.clock import TZ
 from wardapp.core.i18n import fmt_number
 from wardapp.core.i18n import gettext as _
-from wardapp.core import text
 from wardapp.core.inputs import FIRST_DAY, LAST_DAY
 
 pillow_heif.register_heif_opener()  # HEIC/HEIF from iPhones

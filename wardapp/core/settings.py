@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-
 # Booleans Flask leaves None by default (None: "decide from DEBUG") and the extensions' own, so
 # their types are known: ``WARDAPP_DEBUG=false`` must not turn the debugger on.
 BOOLEAN_DEFAULTS: dict[str, Any] = {

@@ -8,8 +8,8 @@ hide text. Line breaks and tabs stay allowed (the narrative has paragraphs).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
 from wardapp.core.i18n import gettext
 
@@ -63,19 +63,13 @@ def without_forbidden(text: str) -> str:
     return "".join(char for char in text if char not in bad)
 
 
-class Form(Protocol):
-    def keys(self) -> Iterable[str]: ...
-
-    def get(self, key: str, default: Any = None) -> Any: ...
-
-
-def form_problems(form: Form) -> dict[str, str]:
+def form_problems(form: Mapping[str, Any]) -> dict[str, str]:
     """The one text rule of every form: {field name: message} for each submitted field holding a
     forbidden character (every value of a repeated field is looked at). A form's own checks come
     after; what was typed is kept, so the form is shown again with the message beside the field."""
     found: dict[str, str] = {}
     getlist = getattr(form, "getlist", None)
-    for name in form.keys():
+    for name in form:
         values = getlist(name) if getlist is not None else [form.get(name)]
         for value in values:
             if isinstance(value, str) and (message := problem(value)):

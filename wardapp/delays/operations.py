@@ -113,7 +113,11 @@ def parse_explanation(form, today) -> tuple[dict, dict[str, str]]:
 def explain(report: DailyReport, item: Item, values: dict, user) -> Explanation:
     """Add the leader's explanation; an earlier one for the same item stays as history."""
     explanation = Explanation(
-        report_id=report.id, item_key=item.key, item_label=without_forbidden(item.label)[:300], author_id=user.id, **values
+        report_id=report.id,
+        item_key=item.key,
+        item_label=without_forbidden(item.label)[:300],
+        author_id=user.id,
+        **values,
     )
     db.session.add(explanation)
     db.session.flush()

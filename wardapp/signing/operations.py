@@ -229,8 +229,8 @@ def sign_report(
     register_year = signed_at.astimezone(clock.TZ).year
     register_number = next_register_number(register_year)
     document["document_number"] = official.document_number(register_number, commune.document_symbol)
-    if hidden := hidden_text_problems(document):
-        raise CannotSign(hidden)
+    if places := hidden_text_problems(document):
+        raise CannotSign(places)
     problems = schema.problems(document)
     if problems:  # a bug, never the user's fault: refuse rather than sign something malformed
         raise CannotSign([_("Dữ liệu ký không hợp lệ: %(p)s", p="; ".join(problems))])
@@ -349,9 +349,9 @@ def changes_between(older: dict, newer: dict) -> list[tuple[str, object, object]
     for name, value in newer["figures"].items():
         if older["figures"].get(name) != value:
             diff.append((name, older["figures"].get(name), value))
-    for name, text in newer["narrative"].items():
-        if older["narrative"].get(name) != text:
-            diff.append((name, older["narrative"].get(name), text))
+    for name, words in newer["narrative"].items():
+        if older["narrative"].get(name) != words:
+            diff.append((name, older["narrative"].get(name), words))
     old_photos = {p["sha256"] for p in older["photos"]}
     new_photos = {p["sha256"] for p in newer["photos"]}
     if old_photos != new_photos:

@@ -130,10 +130,7 @@ def import_tasks(commune_id: int, data: bytes, today: dt.date, user) -> ImportRe
         for row in result.rows:
             create_task(
                 commune_id,
-                {
-                    k: row.get(k, "")
-                    for k in STORED
-                },
+                {k: row.get(k, "") for k in STORED},
                 user,
             )
         audit.record("task.imported", target_type="task", summary=f"{len(result.rows)} tasks", actor=user)
