@@ -21,6 +21,10 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     SESSION_COOKIE_HTTPONLY = True
+    # On behind HTTPS (WARDAPP_SESSION_COOKIE_SECURE=true); off by default: a commune's intranet is
+    # often plain HTTP, where a Secure cookie is never sent back and nobody could sign in.
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     # Staff keep the day's form open for hours: a CSRF token that expired after an hour would
@@ -69,7 +73,7 @@ def load(app: Flask, overrides: dict | None) -> None:
     env = dict(os.environ)
     if env.get("DATABASE_URL"):
         env["WARDAPP_SQLALCHEMY_DATABASE_URI"] = env["DATABASE_URL"]
-    app.config.update(settings.load(Defaults, instance, "WARDAPP", overrides, env))
+    app.config.update(settings.load(Defaults, instance, "WARDAPP", overrides, env, base=app.config))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'wardapp.sqlite3'}"
     if not app.config.get("MAX_CONTENT_LENGTH"):

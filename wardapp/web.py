@@ -11,10 +11,34 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from htmx_flask import request
+from sqlalchemy import String, event
+from sqlalchemy import inspect as inspect_row
+from sqlalchemy.orm import Session, attributes
 
+from wardapp.core import text
+from wardapp.core.history import field_label
 from wardapp.core.security import apply_headers
-from wardapp.extensions import login_manager
+from wardapp.extensions import db, login_manager
 from wardapp.permissions import Action, may
+
+# Tables whose text never reaches a signed report and may hold what someone else sent: the audit
+# log and sign-in attempts (what was typed at the login form), the outbox's answers from the city,
+# the signed revisions themselves, and the imported dossier log (checked by its own importer).
+UNGUARDED_TABLES = frozenset(
+    {
+        "audit_events",
+        "login_attempts",
+        "outbox_entries",
+        "send_attempts",
+        "report_revisions",
+        "signing_keys",
+        "register_entries",
+        "month_documents",
+        "dossier_imports",
+        "dossiers",
+        "dossier_column_mappings",
+    }
+)
 
 
 def allowed(action: Action):
@@ -51,6 +75,48 @@ def error_page(code: int, title: str, message: str):
     return render_template("error.html", code=code, title=title, message=message), code
 
 
+class HiddenTextRefused(Exception):
+    """Text with a forbidden character (core/text) about to be stored: refused at the flush."""
+
+    def __init__(self, table: str, column: str, codes: list[str]):
+        super().__init__(f"{table}.{column}: {', '.join(codes)}")
+        self.table, self.column, self.codes = table, column, codes
+
+
+def _changed_text(row: object, new: bool):
+    """(column, value) of every text column of ``row`` being written by this flush."""
+    state = inspect_row(row)
+    for column in state.mapper.columns:
+        if not isinstance(column.type, String) or column.key not in state.mapper.column_attrs:
+            continue
+        if new:
+            values = [getattr(row, column.key)]
+        else:
+            values = list(attributes.get_history(row, column.key).added or ())
+        for value in values:
+            if isinstance(value, str):
+                yield column, value
+
+
+def _refuse_hidden_text(session: Session, _context, _instances) -> None:
+    """The backstop of the one text rule: whatever form or operation forgot to check, no text
+    with a forbidden character is stored where a signed report reads it (signing would then refuse
+    the whole day, every day). Forms check first and show the message beside the field; this
+    answers 422 (``hidden_text_refused``) for one that did not, and nothing is written."""
+    for row, new in [(r, True) for r in session.new] + [(r, False) for r in session.dirty]:
+        table = getattr(row, "__tablename__", "")
+        if not isinstance(row, db.Model) or table in UNGUARDED_TABLES:
+            continue
+        for column, value in _changed_text(row, new):
+            if codes := text.forbidden_characters(value):
+                raise HiddenTextRefused(table, column.key, codes)
+
+
+def guard_stored_text() -> None:
+    if not event.contains(db.session, "before_flush", _refuse_hidden_text):
+        event.listen(db.session, "before_flush", _refuse_hidden_text)
+
+
 def _headers(response):
     signed_in = bool(current_user and current_user.is_authenticated) or "Authorization" in request.headers
     apply_headers(response.headers, logged_in=signed_in)
@@ -81,6 +147,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
     app.after_request(_headers)
+    guard_stored_text()
 
     @app.get("/healthz")
     def healthz():
@@ -99,6 +166,20 @@ def init_app(app: Flask) -> None:
             400,
             _("Phiên làm việc đã hết hạn"),
             _("Biểu mẫu không được gửi vì phiên làm việc đã thay đổi. Hãy quay lại, tải lại trang và gửi lại."),
+        )
+
+    @app.errorhandler(HiddenTextRefused)
+    def hidden_text_refused(error: HiddenTextRefused):
+        db.session.rollback()
+        return error_page(
+            422,
+            _("Chưa lưu: có ký tự ẩn"),
+            _(
+                "Mục “%(field)s” có ký tự ẩn hoặc ký tự đảo chiều văn bản (%(codes)s), thường do dán từ nơi khác. "
+                "Chưa có gì được lưu: hãy quay lại, xóa và gõ lại đoạn đó rồi gửi lại.",
+                field=field_label(error.column),
+                codes=", ".join(error.codes[:3]),
+            ),
         )
 
     @app.errorhandler(403)

@@ -43,6 +43,7 @@ class CityDefaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "wardapp_city_session"
+    SESSION_COOKIE_SECURE = False  # WARDAPP_CITY_SESSION_COOKIE_SECURE=true behind HTTPS
     WTF_CSRF_TIME_LIMIT = None
     CITY_PROVINCE_CODE = "48"  # the province whose communes this intake expects (Đà Nẵng)
     # Several provinces, "48,46", or "all" for the country; when empty CITY_PROVINCE_CODE is used.
@@ -125,7 +126,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     env = dict(os.environ)
     if env.get("CITY_DATABASE_URL"):
         env["WARDAPP_CITY_SQLALCHEMY_DATABASE_URI"] = env["CITY_DATABASE_URL"]
-    app.config.update(settings.load(CityDefaults, instance_dir, "WARDAPP_CITY", overrides, env))
+    app.config.update(settings.load(CityDefaults, instance_dir, "WARDAPP_CITY", overrides, env, base=app.config))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_dir / 'city.sqlite3'}"
     app.config["SECRET_KEY"] = _secret_key(app.config, instance_dir)

@@ -11,6 +11,7 @@ from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
 from wardapp.core import inputs
 from wardapp.core.clock import parse_iso_date
+from wardapp.core.text import form_problems
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -51,7 +52,7 @@ def parse_settings(form) -> tuple[dict, dict[str, str]]:
             values["behind_tolerance"] = tolerance
         else:
             errors["behind_tolerance"] = _("Nhập một số nguyên từ 0 đến 100 (điểm phần trăm).")
-    return values, errors
+    return values, errors | form_problems(form)  # last: the hidden character is what to fix first
 
 
 def change_settings(commune: Commune, values: dict, actor=None) -> None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from wardapp.core import figures
 from wardapp.core.i18n import fmt_date, fmt_datetime, fmt_number
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
+from wardapp.core.text import without_forbidden
 
 ACTIONS = {
     "commune.set_up": _l("Thiết lập xã/phường"),
@@ -201,3 +204,67 @@ def changed_rows(before: dict[str, object] | None, after: dict[str, object] | No
         (field_label(k), show_value(k, before.get(k)) if before else "", show_value(k, after.get(k)) if after else "")
         for k in keys
     ]
+
+
+_PAYLOAD_FIELDS = {
+    "correction_reason": _l("Lý do sửa đổi"),
+    "late_reason": _l("Lý do ký muộn"),
+    "category_label": _l("Tên loại ảnh"),
+    "filename": _l("Tên tệp"),
+    "item_label": _l("Nội dung cần giải trình"),
+    "author": _l("Người giải trình"),
+    "leader": _l("Tổ trưởng"),
+    "state": _l("Trạng thái"),
+}
+
+
+def _payload_field(key: str | int) -> str:
+    label = _PAYLOAD_FIELDS.get(str(key))
+    return str(label) if label is not None else field_label(str(key))
+
+
+def _item(document: Mapping[str, Any], section: str, index: int) -> Mapping[str, Any]:
+    items = document.get(section)
+    item = items[index] if isinstance(items, list) and 0 <= index < len(items) else None
+    return cast(Mapping[str, Any], item) if isinstance(item, Mapping) else {}
+
+
+def _shown(value: object) -> str:
+    """A stored name shown in a message: its own hidden characters out (they would reorder it)."""
+    return without_forbidden(str(value or "")).strip()
+
+
+def payload_place(document: Mapping[str, Any], path: Sequence[str | int]) -> str:
+    """Where a value of a daily report's payload comes from, in the reader's words, naming the item
+    ("Nhiệm vụ NV-01 – Tên nhiệm vụ") so the person knows which screen to correct it on."""
+    head, rest = (path[0], list(path[1:])) if path else ("", [])
+    index = rest[0] if rest and isinstance(rest[0], int) else None
+    last = _payload_field(path[-1]) if path else ""
+    if head == "tasks" and index is not None:
+        return _("Nhiệm vụ %(code)s – %(field)s", code=_shown(_item(document, "tasks", index).get("code")), field=last)
+    if head == "response_team" and rest[:1] == ["members"] and len(rest) > 1 and isinstance(rest[1], int):
+        team = document.get("response_team") or {}
+        members = team.get("members") if isinstance(team, Mapping) else None
+        member = members[rest[1]] if isinstance(members, list) and rest[1] < len(members) else {}
+        name = _shown(member.get("name") if isinstance(member, Mapping) else "")
+        return _("Tổ phản ứng nhanh, thành viên %(name)s – %(field)s", name=name, field=last)
+    if head == "response_team":
+        return _("Tổ phản ứng nhanh – %(field)s", field=last)
+    if head == "photos" and index is not None:
+        label = _shown(_item(document, "photos", index).get("category_label"))
+        return _("Ảnh %(n)s (%(category)s) – %(field)s", n=index + 1, category=label, field=last)
+    if head == "explanations" and index is not None:
+        label = _shown(_item(document, "explanations", index).get("item_label"))
+        return _("Giải trình “%(item)s” – %(field)s", item=label, field=last)
+    if head == "late_dossiers" and index is not None:
+        procedure = _shown(_item(document, "late_dossiers", index).get("procedure"))
+        return _("Hồ sơ trễ hạn %(n)s (%(procedure)s) – %(field)s", n=index + 1, procedure=procedure, field=last)
+    if head == "signed_by":
+        return _("Tài khoản người ký – %(field)s", field=last)
+    if head == "commune":
+        return _("Tên xã/phường")
+    if head == "figure_sources" and len(rest) >= 2 and rest[0] == "figures":
+        return _("Nguồn số liệu “%(figure)s” – %(field)s", figure=field_label(str(rest[1])), field=last)
+    if head in ("narrative", "late_reason", "correction_reason"):
+        return last
+    return "/".join(str(part) for part in path)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from wardapp.core import text
 from wardapp.core.clock import TZ
 from wardapp.core.i18n import fmt_number
 from wardapp.core.i18n import gettext as _
@@ -207,7 +208,8 @@ def camera_name(exif: Image.Exif) -> str:
     model = str(exif.get(ExifTags.Base.Model, "") or "").strip("\x00 ")
     if make and model.lower().startswith(make.lower()):
         make = ""
-    return " ".join(p for p in (make, model) if p)[:120]
+    # Written by the camera, not typed: its hidden characters are dropped (core/text), not refused.
+    return text.without_forbidden(" ".join(p for p in (make, model) if p))[:120]
 
 
 def _degrees(value: tuple[float, float, float]) -> float:

@@ -2,7 +2,10 @@
 
 Both apps load their settings here. An environment variable ``<PREFIX>_<NAME>`` is read as the type
 of the default it replaces: ``WARDAPP_CITY_CITY_PROVINCE_CODE=79`` stays the string "79" that
-commune codes are compared with, ``WARDAPP_LOGIN_MAX_ATTEMPTS=5`` becomes the integer 5.
+commune codes are compared with, ``WARDAPP_LOGIN_MAX_ATTEMPTS=5`` becomes the integer 5. A setting
+the app does not declare is typed by Flask's own default (``base``, the app's config before loading)
+or by :data:`BOOLEAN_DEFAULTS`: ``WARDAPP_SESSION_COOKIE_SECURE=false`` is False, never the string
+"false" (a browser reads any ``Secure`` attribute as on).
 """
 
 from __future__ import annotations
@@ -13,6 +16,24 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+# Booleans Flask leaves None by default (None: "decide from DEBUG") and the extensions' own, so
+# their types are known: ``WARDAPP_DEBUG=false`` must not turn the debugger on.
+BOOLEAN_DEFAULTS: dict[str, Any] = {
+    "DEBUG": False,  # Flask
+    "PROPAGATE_EXCEPTIONS": False,
+    "TRAP_BAD_REQUEST_ERRORS": False,
+    "TEMPLATES_AUTO_RELOAD": False,
+    "REMEMBER_COOKIE_SECURE": False,  # Flask-Login
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
+    "WTF_CSRF_ENABLED": True,  # Flask-WTF
+    "WTF_CSRF_CHECK_DEFAULT": True,
+    "WTF_CSRF_SSL_STRICT": True,
+    "SQLALCHEMY_ECHO": False,  # Flask-SQLAlchemy
+    "SQLALCHEMY_RECORD_QUERIES": False,
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+}
 
 
 class SettingError(ValueError):
@@ -25,16 +46,20 @@ def load(
     env_prefix: str,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    base: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Every upper-case setting, from the three sources in order, then ``overrides``."""
+    """Every upper-case setting, from the three sources in order, then ``overrides``; ``base`` (the
+    framework's defaults) only gives an undeclared setting its type."""
     environ = os.environ if environ is None else environ
+    known = {**(base or {}), **BOOLEAN_DEFAULTS}
     values: dict[str, Any] = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
     values.update(_from_pyfile(instance / "config.py"))
     prefix = env_prefix + "_"
     for key in sorted(environ):
         if key.startswith(prefix) and key[len(prefix) :].isupper():
             name = key[len(prefix) :]
-            values[name] = _typed(name, environ[key], values.get(name))
+            default = values.get(name)
+            values[name] = _typed(name, environ[key], known.get(name) if default is None else default)
     values.update(overrides or {})
     return values
 

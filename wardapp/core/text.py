@@ -8,6 +8,8 @@ hide text. Line breaks and tabs stay allowed (the narrative has paragraphs).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from wardapp.core.i18n import gettext
 
@@ -50,3 +52,27 @@ def problem(text: str) -> str | None:
         "Có ký tự ẩn hoặc ký tự đảo chiều văn bản (%(codes)s), thường do dán từ nơi khác: hãy xóa và gõ lại đoạn đó.",
         codes=", ".join(bad[:3]),
     )
+
+
+def without_forbidden(text: str) -> str:
+    """``text`` with its forbidden characters taken out: for what nobody typed (an uploaded file's
+    name) and for repairing text stored before the forms checked it."""
+    if text.isprintable():
+        return text
+    bad = {chr(int(code[2:], 16)) for code in forbidden_characters(text)}
+    return "".join(char for char in text if char not in bad)
+
+
+def form_problems(form: Mapping[str, Any]) -> dict[str, str]:
+    """The one text rule of every form: {field name: message} for each submitted field holding a
+    forbidden character (every value of a repeated field is looked at). A form's own checks come
+    after; what was typed is kept, so the form is shown again with the message beside the field."""
+    found: dict[str, str] = {}
+    getlist = getattr(form, "getlist", None)
+    for name in form:
+        values = getlist(name) if getlist is not None else [form.get(name)]
+        for value in values:
+            if isinstance(value, str) and (message := problem(value)):
+                found[name] = message
+                break
+    return found

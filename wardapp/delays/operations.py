@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from wardapp.audit import log as audit
 from wardapp.core import collation, inputs, periods
 from wardapp.core.clock import parse_iso_date, utcnow
+from wardapp.core.text import form_problems, without_forbidden
 from wardapp.delays.models import Explanation, LateDossier, LateKind
 from wardapp.delays.readiness import Item, readiness
 from wardapp.extensions import db
@@ -35,7 +36,7 @@ def parse_late_dossier(form) -> tuple[dict, dict[str, str]]:
         "cause": form.get("cause", "").strip()[:2000],
         "apology_issued": form.get("apology_issued") == "1",
     }
-    errors: dict[str, str] = {}
+    errors = form_problems(form)
     if values["kind"] not in [k.value for k in LateKind]:
         errors["kind"] = _("Chọn loại trễ hạn.")
     raw = form.get("count", "1").strip()
@@ -91,7 +92,7 @@ def parse_explanation(form, today) -> tuple[dict, dict[str, str]]:
         "remedy": form.get("remedy", "").strip()[:2000],
         "responsible": _text(form, "responsible", 120),
     }
-    errors: dict[str, str] = {}
+    errors = form_problems(form)
     if not values["cause"]:
         errors["cause"] = _("Nêu nguyên nhân.")
     if not values["remedy"]:
@@ -112,7 +113,11 @@ def parse_explanation(form, today) -> tuple[dict, dict[str, str]]:
 def explain(report: DailyReport, item: Item, values: dict, user) -> Explanation:
     """Add the leader's explanation; an earlier one for the same item stays as history."""
     explanation = Explanation(
-        report_id=report.id, item_key=item.key, item_label=item.label[:300], author_id=user.id, **values
+        report_id=report.id,
+        item_key=item.key,
+        item_label=without_forbidden(item.label)[:300],
+        author_id=user.id,
+        **values,
     )
     db.session.add(explanation)
     db.session.flush()

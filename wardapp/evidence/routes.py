@@ -21,6 +21,7 @@ from wardapp.audit import log as audit
 from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.core.images import EXTENSIONS, PhotoRejected, megabytes
+from wardapp.core.text import form_problems
 from wardapp.evidence import storage
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.evidence.operations import (
@@ -85,7 +86,7 @@ def photos(day: str):
 def upload(day: str):
     report = report_for_writing(day)
     form = request.form
-    errors: dict[str, str] = {}
+    errors = form_problems(form)
     category = db.session.get(PhotoCategory, form.get("category", type=int) or 0)
     if (
         category is None
@@ -187,8 +188,11 @@ def edit_categories():
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
+        errors = form_problems(form)
         for category in existing:
             label = " ".join(form.get(f"label-{category.id}", category.label).split())
+            if f"label-{category.id}" in errors:
+                continue
             if not label:
                 errors[f"label-{category.id}"] = _("Nhập tên loại ảnh.")
                 continue
@@ -207,7 +211,7 @@ def edit_categories():
                     after=new,
                 )
         new_label = " ".join(form.get("new_label", "").split())
-        if new_label:
+        if new_label and "new_label" not in errors:
             key = f"custom-{len(existing) + 1}"
             category = PhotoCategory(
                 commune_id=commune.id,

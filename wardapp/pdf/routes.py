@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wardapp.audit import log as audit
 from wardapp.commune.access import current_commune
-from wardapp.core import clock, inputs, months, periods
+from wardapp.core import clock, inputs, months, periods, text
 from wardapp.core.clock import utcnow
 from wardapp.core.payload import pdf_filename
 from wardapp.core.status import DayStatus, legend
@@ -305,6 +305,8 @@ def tokens():
         name = " ".join(request.form.get("name", "").split())[:80]
         if not name:
             error = _("Đặt tên cho mã truy cập (ví dụ: máy chủ Sở KH&CN).")
+        elif hidden := text.problem(name):
+            error = hidden
         else:
             row, new_token = ApiToken.issue(current_user, name)
             db.session.add(row)

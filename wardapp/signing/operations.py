@@ -18,7 +18,7 @@ from joserfc import jws
 
 from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
-from wardapp.core import clock, payload, schema
+from wardapp.core import clock, history, payload, schema, text
 from wardapp.core.deadline import is_late
 from wardapp.core.images import EXTENSIONS
 from wardapp.core.pdf import official
@@ -188,6 +188,19 @@ def enter_register(year: int, number: int, kind: str, document_id: str, document
     return entry
 
 
+def hidden_text_problems(document: dict) -> list[str]:
+    """One message per stored text the signed report would carry with a forbidden character (text
+    stored before every form checked it), each naming the item to correct, all of them."""
+    return [
+        _(
+            "%(place)s: có ký tự ẩn hoặc ký tự đảo chiều văn bản (%(codes)s). Hãy sửa mục này rồi ký lại.",
+            place=history.payload_place(document, path),
+            codes=", ".join(codes[:3]),
+        )
+        for path, codes in schema.hidden_text(document)
+    ]
+
+
 def sign_report(
     commune: Commune, report: DailyReport, user, late_reason: str = "", *, signed_at: dt.datetime | None = None
 ) -> ReportRevision:
@@ -204,6 +217,8 @@ def sign_report(
     # Whole seconds: the payload, /M and the CMS signing-time all say this moment to the second.
     signed_at = (signed_at or clock.now()).replace(microsecond=0)
     late_reason = " ".join((late_reason or "").split())[:REASON_MAX]
+    if hidden := text.problem(late_reason):
+        raise CannotSign([hidden], field="late_reason")
     if is_late(report.date, commune.deadline, signed_at) and not late_reason:
         raise CannotSign(
             [_("Ký sau hạn %(time)s: hãy nêu lý do ký muộn.", time=commune.deadline.strftime("%H:%M"))],
@@ -214,9 +229,11 @@ def sign_report(
     register_year = signed_at.astimezone(clock.TZ).year
     register_number = next_register_number(register_year)
     document["document_number"] = official.document_number(register_number, commune.document_symbol)
+    if places := hidden_text_problems(document):
+        raise CannotSign(places)
     problems = schema.problems(document)
     if problems:  # a bug, never the user's fault: refuse rather than sign something malformed
-        raise CannotSign([_("Dữ liệu ký không hợp lệ: %(p)s", p="; ".join(problems[:3]))])
+        raise CannotSign([_("Dữ liệu ký không hợp lệ: %(p)s", p="; ".join(problems))])
     signed_bytes = payload.encode(document)
     key_row = keys.ensure_key(user)
     token = jws.serialize_compact(
@@ -311,6 +328,8 @@ def open_correction(report: DailyReport, user, reason: str) -> None:
         raise CannotSign([_("Chỉ mở bản sửa đổi cho báo cáo đã ký.")])
     if not reason:
         raise CannotSign([_("Nêu lý do sửa đổi.")], field="reason")
+    if hidden := text.problem(reason):
+        raise CannotSign([_("Lý do sửa đổi: %(problem)s", problem=hidden)], field="reason")
     report.correction_reason = reason
     report.status = ReportStatus.COMPLETE
     report.touch(user)
@@ -330,9 +349,9 @@ def changes_between(older: dict, newer: dict) -> list[tuple[str, object, object]
     for name, value in newer["figures"].items():
         if older["figures"].get(name) != value:
             diff.append((name, older["figures"].get(name), value))
-    for name, text in newer["narrative"].items():
-        if older["narrative"].get(name) != text:
-            diff.append((name, older["narrative"].get(name), text))
+    for name, words in newer["narrative"].items():
+        if older["narrative"].get(name) != words:
+            diff.append((name, older["narrative"].get(name), words))
     old_photos = {p["sha256"] for p in older["photos"]}
     new_photos = {p["sha256"] for p in newer["photos"]}
     if old_photos != new_photos:

@@ -36,6 +36,7 @@ from wardapp.signing.operations import (
     build_document,
     changes_between,
     check_photos,
+    hidden_text_problems,
     open_correction,
     revisions_of,
     sign_report,
@@ -130,6 +131,8 @@ def sign(day: str):
             errors = refusal.problems
     now = clock.now()
     document = build_document(commune, report, current_user, now, late_reason or None)
+    if request.method == "GET":
+        errors += hidden_text_problems(document)  # said before the leader tries: each item to correct
     return render_template(
         "signing/confirm.html",
         day=report.date,

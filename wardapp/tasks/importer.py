@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from wardapp.core.history import field_label
+from wardapp.core.text import problem as hidden_characters
+
 # Column names the city may use (English keys or Vietnamese headers), lower case, trimmed.
 ALIASES = {
     "code": "code",
@@ -38,6 +41,7 @@ ALIASES = {
     "văn bản nguồn": "source_document",
 }
 REQUIRED = ("code", "title", "deadline")
+STORED = ("code", "title", "goal", "expected_output", "start_date", "deadline", "responsible", "source_document")
 LIMITS = {"code": 40, "title": 300, "responsible": 120, "source_document": 200}
 MAX_BYTES = 2_000_000
 
@@ -135,6 +139,9 @@ def _check_row(row: dict, seen: set[str], existing: set[str], today: dt.date) ->
     for name in REQUIRED:
         if not row.get(name):
             problems.append(_("Thiếu %(column)s.", column=name))
+    for name in STORED:  # the rule every form applies: these go into every signed report
+        if hidden := hidden_characters(row.get(name) or ""):
+            problems.append(f"{field_label(name)}: {hidden}")
     for name, limit in LIMITS.items():
         if len(row.get(name, "")) > limit:
             problems.append(_("%(column)s dài quá %(n)s ký tự.", column=name, n=limit))

@@ -12,8 +12,9 @@ from sqlalchemy import func
 from wardapp.audit import log as audit
 from wardapp.core.clock import parse_iso_date
 from wardapp.core.schedule import Schedule, schedule
+from wardapp.core.text import form_problems
 from wardapp.extensions import db
-from wardapp.tasks.importer import ImportResult, parse_date, read_csv
+from wardapp.tasks.importer import STORED, ImportResult, parse_date, read_csv
 from wardapp.tasks.models import Task, TaskProgress
 
 TEXT_LIMITS = {"code": 40, "title": 300, "responsible": 120, "source_document": 200}
@@ -64,7 +65,7 @@ def parse_task_form(form, commune_id: int, task: Task | None = None) -> tuple[di
     }
     values["goal"] = form.get("goal", "").strip()
     values["expected_output"] = form.get("expected_output", "").strip()
-    errors: dict[str, str] = {}
+    errors = form_problems(form)
     for name in ("code", "title"):
         if not values[name]:
             errors[name] = _("Bắt buộc.")
@@ -129,19 +130,7 @@ def import_tasks(commune_id: int, data: bytes, today: dt.date, user) -> ImportRe
         for row in result.rows:
             create_task(
                 commune_id,
-                {
-                    k: row.get(k, "")
-                    for k in (
-                        "code",
-                        "title",
-                        "goal",
-                        "expected_output",
-                        "start_date",
-                        "deadline",
-                        "responsible",
-                        "source_document",
-                    )
-                },
+                {k: row.get(k, "") for k in STORED},
                 user,
             )
         audit.record("task.imported", target_type="task", summary=f"{len(result.rows)} tasks", actor=user)

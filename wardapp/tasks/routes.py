@@ -7,6 +7,7 @@ from flask_login import current_user
 from wardapp.commune.access import current_commune
 from wardapp.core import clock, inputs
 from wardapp.core.schedule import schedule
+from wardapp.core.text import form_problems
 from wardapp.extensions import db
 from wardapp.tasks.models import Task, TaskProgress
 from wardapp.tasks.operations import (
@@ -108,7 +109,7 @@ def progress(task_id: int):
     task = _task_or_404(task_id)
     raw = request.form.get("percent", "").strip()
     note = request.form.get("note", "").strip()
-    errors = {}
+    errors = form_problems(request.form)
     percent = inputs.parse_int(raw, 0, 100)
     if percent is None:
         errors["percent"] = _("Nhập tiến độ là số nguyên từ 0 đến 100.")

@@ -10,6 +10,7 @@ from wardapp.audit import log as audit
 from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.core.clock import utcnow
+from wardapp.core.text import form_problems
 from wardapp.extensions import db
 from wardapp.reports.models import ensure_editable
 from wardapp.reports.operations import get_report
@@ -56,7 +57,7 @@ def _page(errors: dict | None = None, form=None, status: int = 200):
 @allowed("manage_team")
 def save():
     form = request.form
-    errors = {}
+    errors = form_problems(form)
     values = {
         "decision_number": _clean(form, "decision_number", 60),
         "decision_signer": _clean(form, "decision_signer", 120),
@@ -82,7 +83,7 @@ def save():
 @allowed("manage_team")
 def add_member():
     form = request.form
-    errors = {}
+    errors = form_problems(form)
     member = TeamMember(
         name=_clean(form, "name", 120),
         position=_clean(form, "position", 120),
@@ -136,6 +137,7 @@ def cases():
         if not current_user.may("edit_day"):
             abort(403)
         ensure_editable(get_report(commune.id, day))  # the count is part of a signed report
+        errors = form_problems(form)
         team = team_of(commune.id)
         member_id = form.get("member", type=int)
         member = db.session.get(TeamMember, member_id) if member_id else None

@@ -65,3 +65,25 @@ def problems(payload: object) -> list[str]:
         f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
         for error in sorted(validator().iter_errors(payload), key=lambda e: list(e.absolute_path))
     ] + _value_problems(payload)
+
+
+def hidden_text(payload: object) -> list[tuple[list[str | int], list[str]]]:
+    """Every string of the payload holding a forbidden character: (its path, the characters), all
+    of them, in the payload's order (a key's own characters are reported at the key's path)."""
+    found: list[tuple[list[str | int], list[str]]] = []
+
+    def walk(value: object, path: list[str | int]) -> None:
+        if isinstance(value, str):
+            if bad := text.forbidden_characters(value):
+                found.append((path, bad))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and (bad := text.forbidden_characters(key)):
+                    found.append(([*path, key], bad))
+                walk(item, [*path, key])
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, [*path, index])
+
+    walk(payload, [])
+    return found
