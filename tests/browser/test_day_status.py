@@ -50,10 +50,12 @@ def test_signed_received_then_returned_every_screen_agrees(live_server, live_cit
     page, watch = open_page(viewport=PHONE, is_mobile=True, has_touch=True)
     log_in(page, "leader")
 
-    # Ready: the dashboard's one action is to sign.
+    # Ready: the leader's list of days awaiting them has today to sign; the main action is the
+    # oldest day awaiting them (yesterday's complete figures, still to be explained and signed).
+    yesterday = live_server.today - dt.timedelta(days=1)
     expect(page.locator("#today-status")).to_have_text("Sẵn sàng ký")
-    expect(page.locator("#today-action")).to_have_text("Ký và gửi")
-    page.locator("#today-action").click()
+    expect(page.locator("#today-action")).to_have_text(f"Giải trình báo cáo ngày {yesterday:%d/%m/%Y}")
+    page.locator("#awaiting-leader").get_by_role("link", name=f"{dmy}: chờ ký").click()
     page.wait_for_url(f"**/reports/{day}/sign")
     if page.locator("#f-late_reason").count():  # the test ran after the commune's deadline
         page.fill("#f-late_reason", "Chờ số liệu của bộ phận Tư pháp")
@@ -65,7 +67,7 @@ def test_signed_received_then_returned_every_screen_agrees(live_server, live_cit
 
     page.goto("/")
     expect(page.locator("#today-status")).to_have_text("Thành phố đã nhận")
-    expect(page.locator("#today-action")).to_have_text("Xem báo cáo hôm nay")  # no "enter today's figures"
+    expect(page.locator("#today-action")).to_have_text(f"Giải trình báo cáo ngày {yesterday:%d/%m/%Y}")
     expect(page.locator("#today-missing")).to_have_count(0)
     cell = page.locator(f'table.cal td[data-date="{day}"]')
     expect(cell).to_have_attribute("data-state", "received")
@@ -116,6 +118,11 @@ def test_signed_received_then_returned_every_screen_agrees(live_server, live_cit
     page.wait_for_url(f"**/reports/{day}")
     expect(page.locator("#day-status")).to_have_text("Đủ số liệu")
     expect(page.locator(".return-banner")).to_have_count(0)
+    # The city's comment stays beside the figures, and on every page of the correction until it is signed.
+    for path in (f"/reports/{day}", f"/reports/{day}/photos", f"/reports/{day}/explain"):
+        if path != f"/reports/{day}":
+            page.goto(path)
+        expect(page.locator(".correction-banner .city-comment")).to_have_text(COMMENT)
     watch.assert_clean()
 
 

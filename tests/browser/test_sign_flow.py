@@ -260,10 +260,13 @@ def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(liv
     expect(revision.locator("dl.facts")).to_contain_text(
         "Mất điện tại Trung tâm từ 16:00, hệ thống hoạt động lại lúc 19:30"
     )
-    expect(revision.locator(".outbox-state")).to_contain_text("Đang chờ gửi")
+    delivery = revision.locator(".delivery")
+    expect(delivery).to_have_attribute("data-state", "signed")
+    expect(delivery).to_contain_text("Đang chờ gửi lên thành phố")
     watch.assert_clean()
 
-    # The sender's pass (the worker beside the web server does this every few seconds).
+    # The sender's pass (the worker beside the web server does this every few seconds); the page,
+    # left as it is, shows the city's receipt by itself (htmx asks while the delivery is pending).
     with live_server.app.app_context():
         assert send_due() == {"accepted": 1}
         entry = db.session.scalar(db.select(OutboxEntry))
@@ -271,12 +274,14 @@ def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(liv
         db.session.remove()
     assert receipt and received
 
+    expect(delivery).to_have_attribute("data-state", "received", timeout=15_000)
+    expect(delivery.locator(".badge")).to_have_text("Thành phố đã nhận")
+    expect(page.locator("#day-status")).to_have_text("Thành phố đã nhận", timeout=15_000)
+    # The city's receipt time, in Vietnam time as every moment in the app; nothing polls any more.
+    expect(delivery).to_contain_text(f"biên nhận {receipt} lúc {received:%H:%M %d/%m/%Y}")
+    expect(page.locator("[hx-trigger]")).to_have_count(0)
     page.reload()
     expect(revision).to_have_attribute("data-state", "accepted")
-    state = revision.locator(".outbox-state")
-    expect(state.locator("strong")).to_have_text("Thành phố đã nhận")
-    # The city's receipt time, in Vietnam time as every moment in the app.
-    expect(state).to_contain_text(f"biên nhận {receipt} lúc {received:%H:%M %d/%m/%Y}")
     revision.get_by_text("Các lần gửi (1)").click()
     expect(revision.locator(".attempts li")).to_have_text(re.compile(r"· Thành phố đã nhận · HTTP 201$"))
     expect(revision.get_by_role("button", name="Gửi lại ngay")).to_have_count(0)

@@ -131,7 +131,7 @@ class City(Served):
         with self.context() as session:
             enrol(code, jwk)
             if ca_pem:
-                enrol_ca(code, ca_pem)
+                enrol_ca(code, ca_pem, confirmed=True)
             session.commit()
 
     def make_user(self, username: str = "sokhcn", full_name: str = "Trần Văn Thẩm", role: str = "reviewer") -> None:
@@ -289,6 +289,12 @@ def public_jwk() -> dict:
     row = keys.ensure_key()
     db.session.commit()
     return dict(row.public_jwk)
+
+
+def ca_pem() -> bytes:
+    """The CA the commune's PDF signatures chain to, as its enrolment file carries it."""
+    documents.ensure_certificate(Commune.installed())
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in documents.trust_roots())
 
 
 def enrol_commune(city: City, code: str = "20242") -> dict:
