@@ -254,6 +254,9 @@ CASES = (
         changes_data=True,
     ),
     Case("audit.index", "GET", "/admin/audit/", only(ADMIN, OK)),
+    # The archival hand-over package: the admin's.
+    Case("handover.index", "GET", "/admin/archive/", only(ADMIN, OK)),
+    Case("handover.download", "POST", "/admin/archive/", only(ADMIN, OK), "archive_year", changes_data=True),
     Case("audit.index", "POST", "/admin/audit/", everyone(NOT_ALLOWED)),
     # Signing in and out, and the language, work for everyone.
     Case("auth.login", "GET", "/login", signed_in(HOME, anonymous=OK)),
@@ -441,6 +444,7 @@ def in_a_month(w: World) -> str:
 
 
 POST_DATA = {
+    "archive_year": lambda w: {"year": str(clock.today().year)},
     "password": lambda w: {
         "current_password": factories.PASSWORD,
         "new_password": "a-new-password-7",

@@ -25,6 +25,7 @@ from wardapp.delivery.sender import city_url, poll_statuses, run_forever, send_d
 from wardapp.demo.seed import seed
 from wardapp.dossiers.cli import dossiers_cli
 from wardapp.extensions import db
+from wardapp.handover.cli import archive_cli
 from wardapp.outbox.models import OutboxEntry
 from wardapp.pdf.operations import month_document_pdf
 from wardapp.pdf.service import latest_revisions
@@ -298,3 +299,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(archive_cli)
