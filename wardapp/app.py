@@ -24,6 +24,7 @@ from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.handover.routes import bp as handover_bp
 from wardapp.pdf.routes import bp as pdf_bp
 from wardapp.platform import lanes, requestlog
+from wardapp.privacy.routes import bp as privacy_bp
 from wardapp.reports.routes import bp as reports_bp
 from wardapp.setup.routes import bp as setup_bp
 from wardapp.signing.routes import bp as signing_bp
@@ -47,6 +48,7 @@ BLUEPRINTS = (
     audit_bp,
     delivery_bp,
     handover_bp,
+    privacy_bp,
 )
 assert models  # every model is imported, so Alembic and the shell see the whole schema
 

@@ -30,6 +30,7 @@ from wardapp.outbox.models import OutboxEntry
 from wardapp.pdf.operations import month_document_pdf
 from wardapp.pdf.service import latest_revisions
 from wardapp.permissions import Role
+from wardapp.retention.cli import retention_cli
 from wardapp.setup.operations import SetupError, set_up_commune
 from wardapp.signing import documents, keys
 from wardapp.signing.documents import revision_pdf
@@ -300,3 +301,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(archive_cli)
+    app.cli.add_command(retention_cli)

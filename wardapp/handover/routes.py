@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from wardapp.audit.access import PACKAGE, record_access
 from wardapp.commune.access import current_commune
 from wardapp.core import clock, handover
 from wardapp.core.inputs import parse_int
@@ -54,6 +55,7 @@ def download():
         errors = {"year": _("Chưa lập được gói: %(reason)s", reason=str(error))}
         return render_template("handover/index.html", years=_years(), errors=errors, form=request.form), 422
     db.session.commit()
+    record_access(PACKAGE, f"{commune.code}:{year}")
     stream = path.open("rb")
     path.unlink()  # the open file is read to its end; nothing is left in the instance
     return send_file(
