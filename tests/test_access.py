@@ -114,9 +114,9 @@ CASES = (
         only(EDITORS, DONE),
         changes_data=True,
     ),
-    Case("evidence.original", "GET", "/photos/{photo_id}", only(ROLES, OK)),
+    Case("evidence.original", "GET", "/photos/{photo_id}", only(EDITORS, OK)),
     Case("evidence.original", "POST", "/photos/{photo_id}", everyone(NOT_ALLOWED)),
-    Case("evidence.thumb", "GET", "/photos/{photo_id}/thumb", only(ROLES, OK)),
+    Case("evidence.thumb", "GET", "/photos/{photo_id}/thumb", only(EDITORS, OK)),
     Case("evidence.thumb", "POST", "/photos/{photo_id}/thumb", everyone(NOT_ALLOWED)),
     # Late dossiers and the leader's explanations.
     Case("delays.month", "GET", "/delays", only(ROLES, OK)),
@@ -275,6 +275,14 @@ CASES = (
         changes_data=True,
     ),
     Case("audit.index", "GET", "/admin/audit/", only(ADMIN, OK)),
+    Case("audit.access", "GET", "/admin/audit/access", only(ADMIN, OK)),
+    Case("audit.access", "POST", "/admin/audit/access", everyone(NOT_ALLOWED)),
+    # The personal-data notice: anyone, signed in or not.
+    Case("privacy.notice", "GET", "/privacy", everyone(OK)),
+    Case("privacy.notice", "POST", "/privacy", everyone(NOT_ALLOWED)),
+    # The archival hand-over package: the admin's.
+    Case("handover.index", "GET", "/admin/archive/", only(ADMIN, OK)),
+    Case("handover.download", "POST", "/admin/archive/", only(ADMIN, OK), "archive_year", changes_data=True),
     Case("audit.index", "POST", "/admin/audit/", everyone(NOT_ALLOWED)),
     # Signing in and out, and the language, work for everyone.
     Case("auth.login", "GET", "/login", signed_in(HOME, anonymous=OK)),
@@ -467,6 +475,7 @@ def in_a_month(w: World) -> str:
 
 
 POST_DATA = {
+    "archive_year": lambda w: {"year": str(clock.today().year)},
     "password": lambda w: {
         "current_password": factories.PASSWORD,
         "new_password": "a-new-password-7",

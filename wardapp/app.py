@@ -21,8 +21,10 @@ from wardapp.dossiers.routes import bp as dossiers_bp
 from wardapp.evidence.operations import sweep_at_start
 from wardapp.evidence.routes import bp as evidence_bp
 from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
+from wardapp.handover.routes import bp as handover_bp
 from wardapp.pdf.routes import bp as pdf_bp
 from wardapp.platform import lanes, requestlog
+from wardapp.privacy.routes import bp as privacy_bp
 from wardapp.reports.routes import bp as reports_bp
 from wardapp.setup.routes import bp as setup_bp
 from wardapp.signing.routes import bp as signing_bp
@@ -45,6 +47,8 @@ BLUEPRINTS = (
     admin_bp,
     audit_bp,
     delivery_bp,
+    handover_bp,
+    privacy_bp,
 )
 assert models  # every model is imported, so Alembic and the shell see the whole schema
 

@@ -25,12 +25,14 @@ from wardapp.delivery.sender import city_url, poll_statuses, run_forever, send_d
 from wardapp.demo.seed import seed
 from wardapp.dossiers.cli import dossiers_cli
 from wardapp.extensions import db
+from wardapp.handover.cli import archive_cli
 from wardapp.outbox.models import OutboxEntry
 from wardapp.outbox.operations import resend_refused
 from wardapp.outbox.refusals import AT_CITY
 from wardapp.pdf.operations import month_document_pdf
 from wardapp.pdf.service import latest_revisions
 from wardapp.permissions import Role
+from wardapp.retention.cli import retention_cli
 from wardapp.setup.operations import SetupError, set_up_commune
 from wardapp.signing import documents, keys
 from wardapp.signing.documents import revision_pdf
@@ -319,3 +321,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(archive_cli)
+    app.cli.add_command(retention_cli)

@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and the shell see the whole schema."""
 
-from wardapp.audit.models import AuditEvent
+from wardapp.audit.models import AccessRecord, AuditEvent
 from wardapp.auth.models import User
 from wardapp.commune.models import Commune
 from wardapp.delays.models import Explanation, LateDossier
@@ -16,6 +16,7 @@ from wardapp.tasks.models import Task, TaskProgress
 from wardapp.team.models import ResponseTeam, TeamMember
 
 __all__ = [
+    "AccessRecord",
     "ApiToken",
     "AuditEvent",
     "ColumnMapping",

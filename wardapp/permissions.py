@@ -31,7 +31,16 @@ ROLE_LABELS = {
 }
 
 Action = Literal[
-    "read", "edit_day", "explain", "sign", "resend", "manage_team", "pull_pdfs", "administer", "import_dossiers"
+    "read",
+    "edit_day",
+    "explain",
+    "sign",
+    "resend",
+    "manage_team",
+    "pull_pdfs",
+    "administer",
+    "import_dossiers",
+    "see_photos",
 ]
 
 MAY: dict[str, frozenset[Role]] = {
@@ -52,6 +61,11 @@ MAY: dict[str, frozenset[Role]] = {
     "administer": frozenset({Role.ADMIN}),
     # Importing the one-stop dossier log: the center's people, and the admin who runs the exports.
     "import_dossiers": frozenset({Role.STAFF, Role.LEADER, Role.ADMIN}),
+    # Opening a photo of the center (it shows citizens at the counter: personal data, Law
+    # 91/2025/QH15): the staff who take them and the leader who signs them. Reviewers read the
+    # signed PDF (its thumbnails are part of the signed document) and the city checks the photos'
+    # hashes; the admin runs the system without looking at them. Every opening is recorded.
+    "see_photos": frozenset({Role.STAFF, Role.LEADER}),
 }
 
 

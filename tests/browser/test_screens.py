@@ -142,6 +142,7 @@ def commune_visits(s: Screens) -> list[Visit]:
         "/team/cases",
         "/delays",
         "/account",
+        "/privacy",
     ]
     editors = ["/reports/new", "/tasks/new", "/tasks/import", f"/tasks/{s.task_id}/edit"]
     pdf_readers = ["/pdf/", "/account/tokens"]
@@ -152,6 +153,8 @@ def commune_visits(s: Screens) -> list[Visit]:
         "/settings",
         "/settings/photo-categories",
         "/admin/audit/",
+        "/admin/audit/access",
+        "/admin/archive/",
     ]
     per_role = {
         "staff": everyone + editors,

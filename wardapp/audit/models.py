@@ -37,3 +37,19 @@ class AppendOnlyError(RuntimeError):
 def _refuse_rewrite(mapper, connection, target):
     # The migration also installs database triggers; this catches it earlier, in Python.
     raise AppendOnlyError("the audit log is append-only")
+
+
+class AccessRecord(Model):
+    """One opening of personal data or a signed document: a photo, a thumbnail, a PDF, a package.
+    Not part of the append-only audit log: it is purged after the log retention period."""
+
+    __tablename__ = "access_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(64))  # copied, as in the audit log
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # photo | thumbnail | pdf | package
+    target: Mapped[str] = mapped_column(String(120))  # a photo's hash, a report id, a year
+    ip: Mapped[str | None] = mapped_column(String(45))

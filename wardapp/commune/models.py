@@ -26,6 +26,10 @@ class Commune(Model):
     behind_tolerance: Mapped[int] = mapped_column(default=20)
     # The symbol after the register number of the daily report: "05/BC-UBND" (Decree 30, II.3).
     document_symbol: Mapped[str] = mapped_column(String(20), default="BC-UBND", server_default="BC-UBND")
+    # Retention (issue 26; the floors are in retention/rules.py): a photo's bytes are kept this many
+    # years after its day is signed; sign-in attempts and the access record this many months.
+    photo_retention_years: Mapped[int] = mapped_column(default=5, server_default="5")
+    log_retention_months: Mapped[int] = mapped_column(default=12, server_default="12")
 
     def settings_snapshot(self) -> dict:
         return {
@@ -33,6 +37,8 @@ class Commune(Model):
             "team_deadline": self.team_deadline.isoformat() if self.team_deadline else None,
             "behind_tolerance": self.behind_tolerance,
             "document_symbol": self.document_symbol,
+            "photo_retention_years": self.photo_retention_years,
+            "log_retention_months": self.log_retention_months,
         }
 
     @classmethod

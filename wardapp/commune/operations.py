@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
-from wardapp.core import inputs
+from wardapp.core import inputs, retention
 from wardapp.core.clock import parse_iso_date
 from wardapp.core.text import form_problems
 
@@ -52,7 +52,32 @@ def parse_settings(form) -> tuple[dict, dict[str, str]]:
             values["behind_tolerance"] = tolerance
         else:
             errors["behind_tolerance"] = _("Nhập một số nguyên từ 0 đến 100 (điểm phần trăm).")
+    _parse_retention(form, values, errors)
     return values, errors | form_problems(form)  # last: the hidden character is what to fix first
+
+
+def _parse_retention(form, values: dict, errors: dict[str, str]) -> None:
+    """The retention periods, never below the floors of core/retention.py."""
+    if "photo_retention_years" in form:
+        years = inputs.parse_int(
+            form.get("photo_retention_years"), retention.PHOTO_YEARS_MIN, retention.PHOTO_YEARS_MAX
+        )
+        if years is None:
+            errors["photo_retention_years"] = _(
+                "Nhập số năm từ %(min)s đến %(max)s.", min=retention.PHOTO_YEARS_MIN, max=retention.PHOTO_YEARS_MAX
+            )
+        else:
+            values["photo_retention_years"] = years
+    if "log_retention_months" in form:
+        months = inputs.parse_int(form.get("log_retention_months"), retention.LOG_MONTHS_MIN, retention.LOG_MONTHS_MAX)
+        if months is None:
+            errors["log_retention_months"] = _(
+                "Nhập số tháng từ %(min)s đến %(max)s: nhật ký phải được giữ ít nhất %(min)s tháng.",
+                min=retention.LOG_MONTHS_MIN,
+                max=retention.LOG_MONTHS_MAX,
+            )
+        else:
+            values["log_retention_months"] = months
 
 
 def change_settings(commune: Commune, values: dict, actor=None) -> None:

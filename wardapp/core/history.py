@@ -59,6 +59,9 @@ ACTIONS = {
     "token.created": _l("Tạo mã truy cập"),
     "token.revoked": _l("Thu hồi mã truy cập"),
     "pdf_cert.imported": _l("Nhập chứng thư ký PDF"),
+    "archive.exported": _l("Lập gói bàn giao lưu trữ"),
+    "retention.photos_purged": _l("Xóa ảnh hết thời hạn lưu giữ"),
+    "retention.logs_purged": _l("Xóa nhật ký hết thời hạn lưu giữ"),
 }
 
 _FIELDS = {
@@ -122,6 +125,8 @@ _FIELDS = {
     "status": _l("Trạng thái"),
     "taken_at": _l("Thời điểm chụp"),
     "team_deadline": _l("Hạn thành lập tổ phản ứng nhanh"),
+    "photo_retention_years": _l("Thời hạn lưu giữ ảnh (năm)"),
+    "log_retention_months": _l("Thời hạn lưu giữ nhật ký (tháng)"),
     "time": _l("Thời gian"),
     "title": _l("Tên nhiệm vụ"),
     "unit": _l("Đơn vị"),

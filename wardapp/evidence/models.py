@@ -165,6 +165,8 @@ class Photo(Model):
     removed_at: Mapped[dt.datetime | None] = mapped_column()
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     pixels: Mapped[str] = mapped_column(String(12), default=PixelState.READABLE, server_default="readable")
+    # When the retention command deleted its bytes (the row stays: its hash is in the signed payload).
+    purged_at: Mapped[dt.datetime | None] = mapped_column()
 
     category = relationship("PhotoCategory", lazy="joined")
     report = relationship("DailyReport")

@@ -18,6 +18,7 @@ from flask_login import current_user
 from htmx_flask import request
 
 from wardapp.audit import log as audit
+from wardapp.audit.access import PHOTO, THUMBNAIL, record_access
 from wardapp.commune.access import current_commune
 from wardapp.core import clock
 from wardapp.core.images import EXTENSIONS, PhotoRejected, megabytes
@@ -50,6 +51,8 @@ def _photo_or_404(photo_id: int) -> Photo:
     photo = db.session.get(Photo, photo_id)
     if photo is None or photo.removed_at is not None or photo.report.commune_id != current_commune().id:
         abort(404)
+    if photo.purged_at is not None:
+        abort(404)  # its bytes were deleted at the end of the retention period
     return photo
 
 
@@ -154,9 +157,10 @@ def _send(path, **kwargs):
 
 
 @bp.get("/photos/<int:photo_id>")
-@login_required
+@allowed("see_photos")
 def original(photo_id: int):
     photo = _photo_or_404(photo_id)
+    record_access(PHOTO, photo.sha256)
     return _send(
         storage.original_path(photo.sha256),
         mimetype=photo.content_type,
@@ -165,10 +169,11 @@ def original(photo_id: int):
 
 
 @bp.get("/photos/<int:photo_id>/thumb")
-@login_required
+@allowed("see_photos")
 def thumb(photo_id: int):
     """The thumbnail, made now if the step after the upload's answer has not made it yet."""
     photo = _photo_or_404(photo_id)
+    record_access(THUMBNAIL, photo.sha256)
     try:
         settle(photo)  # a stat when the thumbnail is there already
     except OSError:  # the original is gone too (a database restored without its photos)

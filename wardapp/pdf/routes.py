@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from wardapp.audit import log as audit
+from wardapp.audit.access import PDF, record_access
 from wardapp.commune.access import current_commune
 from wardapp.core import clock, inputs, months, periods, text
 from wardapp.core.clock import utcnow
@@ -58,6 +59,8 @@ MAX_RANGE_DAYS = 92
 
 
 def _pdf(data: bytes, name: str, inline: bool = True):
+    """A PDF for a person or a token; every one handed out is on the access record."""
+    record_access(PDF, name, user=g.get("token_user"))
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=not inline)
 
 
@@ -168,11 +171,12 @@ def range_archive():
     if clipped:
         abort(400)
     commune = current_commune()
-    name = f"{commune.code}_{start}_{end}.zip"
+    name, commune_id = f"{commune.code}_{start}_{end}.zip", commune.id
+    record_access(PDF, name)  # commits: read what the stream needs before
 
     def archive():
         with force_locale("vi"):  # a PDF still to build (signed before PDFs were kept) is in Vietnamese
-            yield from lanes.of().pieces(range_zip(commune.id, start, end))
+            yield from lanes.of().pieces(range_zip(commune_id, start, end))
 
     # Streamed as it is written: one PDF in memory at a time, the first bytes out at once. Each
     # PDF is read (or built) in the heavy lane and sent outside it.

@@ -1,0 +1,461 @@
+"""The archival hand-over package: a period's signed documents as a BagIt bag (RFC 8493, made and
+checked by the ``bagit`` library) in one ZIP file, with their archival metadata (pure: no Flask, no
+database session; docs/ARCHIVES.md says which rules the fields follow).
+
+Inside the bag (``data/`` is its payload; every file is listed with its SHA-256 in
+``manifest-sha256.txt``, the tag files in ``tagmanifest-sha256.txt``)::
+
+    data/ho-so.csv, data/ho-so.xml          the case file and its list of documents (mục lục văn bản)
+    data/van-ban/<NNNN>_<id>/               one folder per signed document:
+        <file>.pdf                          the stored signed PDF, as it was signed
+        noi-dung.json                       the signed payload (the JSON the PDF embeds)
+        chu-ky.jws                          its JWS (daily reports)
+        dac-ta.csv, dac-ta.xml              the document's metadata
+    data/anh/<sha256>.<ext>                 the signed photos still kept (their hashes are signed)
+    data/xac-thuc/goc-*.pem                 the roots the PDFs' signatures chain to
+    data/xac-thuc/khoa-jws.json             the public keys of the JWS signatures
+
+Everything is read from stored files and streamed: a file is hard-linked (or copied) into a work
+folder beside the output, hashed by ``bagit`` block by block, and written into the ZIP the same
+way, so a year of photos never sits in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import bagit
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from joserfc import jws
+from joserfc.jwk import OKPKey
+
+from wardapp.core.pdf import verification
+
+FORMAT = "wardapp-handover/1"
+DOCUMENTS, PHOTOS, TRUST = "van-ban", "anh", "xac-thuc"
+PAYLOAD_FILE, JWS_FILE = "noi-dung.json", "chu-ky.jws"
+METADATA_STEM, CASE_FILE_STEM = "dac-ta", "ho-so"
+KEYS_FILE = "khoa-jws.json"
+# Already compressed: stored as they are in the ZIP (deflating them only costs time).
+STORED_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
+
+# The metadata of one document, in the order the CSV columns and XML elements take. The names
+# follow the document fields of Circular 02/2019/TT-BNV's Appendix I (kept by Circular
+# 05/2025/TT-BNV's data of an archival document), plus what the issue asks (signer, retention,
+# security level) and what proves the file (name, format, size, SHA-256, signing time).
+DOCUMENT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("ma_dinh_danh", "Mã định danh văn bản"),
+    ("ma_ho_so", "Mã hồ sơ"),
+    ("so_thu_tu", "Số thứ tự văn bản trong hồ sơ"),
+    ("ten_loai", "Tên loại văn bản"),
+    ("so", "Số của văn bản"),
+    ("ky_hieu", "Ký hiệu của văn bản"),
+    ("ngay", "Ngày, tháng, năm văn bản"),
+    ("co_quan_ban_hanh", "Tên cơ quan, tổ chức ban hành văn bản"),
+    ("trich_yeu", "Trích yếu nội dung"),
+    ("ngon_ngu", "Ngôn ngữ"),
+    ("so_trang", "Số lượng trang"),
+    ("nguoi_ky", "Người ký"),
+    ("chuc_vu_nguoi_ky", "Chức vụ người ký"),
+    ("thoi_diem_ky", "Thời điểm ký số"),
+    ("thoi_han_bao_quan", "Thời hạn bảo quản"),
+    ("che_do_su_dung", "Chế độ sử dụng"),
+    ("do_mat", "Độ mật"),
+    ("muc_do_tin_cay", "Mức độ tin cậy"),
+    ("ky_hieu_thong_tin", "Ký hiệu thông tin"),
+    ("tu_khoa", "Từ khóa"),
+    ("ten_tep", "Tên tệp"),
+    ("dinh_dang", "Định dạng"),
+    ("dung_luong", "Dung lượng (byte)"),
+    ("sha256", "Mã băm SHA-256 của tệp"),
+    ("ghi_chu", "Ghi chú"),
+)
+
+# The case file (hồ sơ): the fields of a case file in the same rules.
+CASE_FILE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("ma_ho_so", "Mã hồ sơ"),
+    ("tieu_de_ho_so", "Tiêu đề hồ sơ"),
+    ("co_quan", "Tên cơ quan, tổ chức lập hồ sơ"),
+    ("ma_co_quan", "Mã đơn vị hành chính"),
+    ("thoi_han_bao_quan", "Thời hạn bảo quản"),
+    ("che_do_su_dung", "Chế độ sử dụng"),
+    ("ngon_ngu", "Ngôn ngữ"),
+    ("thoi_gian_bat_dau", "Thời gian bắt đầu"),
+    ("thoi_gian_ket_thuc", "Thời gian kết thúc"),
+    ("tong_so_van_ban", "Tổng số văn bản trong hồ sơ"),
+    ("so_luong_trang", "Số lượng trang"),
+    ("tu_khoa", "Từ khóa"),
+    ("ngay_lap_goi", "Ngày lập gói bàn giao"),
+    ("ghi_chu", "Ghi chú"),
+)
+
+
+class HandoverError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PackedFile:
+    """One file of the package: a stored file (``source``) or a few bytes made for it (``data``)."""
+
+    name: str
+    source: Path | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """One signed document: its folder name, its metadata (DOCUMENT_FIELDS keys) and its files."""
+
+    folder: str
+    metadata: Mapping[str, str]
+    files: Sequence[PackedFile]
+
+
+@dataclass
+class Exported:
+    path: Path
+    documents: int = 0
+    photos: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class Verified:
+    documents: int = 0
+    photos: int = 0
+    problems: list[str] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)  # "subject (SHA-256 fingerprint)" of each root
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --- Metadata files ---------------------------------------------------------------------------
+
+
+def write_csv(path: Path, fields: Sequence[tuple[str, str]], rows: Iterable[Mapping[str, str]]) -> None:
+    """A CSV with the Vietnamese labels as its header, UTF-8 with a BOM (so a spreadsheet opens the
+    accents right)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([label for _key, label in fields])
+        for row in rows:
+            writer.writerow([row.get(key, "") for key, _label in fields])
+
+
+def _element(tag: str, fields: Sequence[tuple[str, str]], values: Mapping[str, str]) -> ET.Element:
+    node = ET.Element(tag)
+    for key, label in fields:
+        child = ET.SubElement(node, key, {"nhan": label})
+        child.text = str(values.get(key, ""))
+    return node
+
+
+def document_xml(metadata: Mapping[str, str]) -> bytes:
+    root = _element("van_ban", DOCUMENT_FIELDS, metadata)
+    root.set("dinh_dang_goi", FORMAT)
+    return _xml_bytes(root)
+
+
+def case_file_xml(case_file: Mapping[str, str], documents: Sequence[Mapping[str, str]]) -> bytes:
+    root = _element("ho_so", CASE_FILE_FIELDS, case_file)
+    root.set("dinh_dang_goi", FORMAT)
+    listing = ET.SubElement(root, "muc_luc_van_ban")
+    for metadata in documents:
+        listing.append(_element("van_ban", DOCUMENT_FIELDS, metadata))
+    return _xml_bytes(root)
+
+
+def _xml_bytes(root: ET.Element) -> bytes:
+    ET.indent(root)
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data
+
+
+# --- Making the package -----------------------------------------------------------------------
+
+
+def _place(target: Path, item: PackedFile) -> None:
+    """Put a file into the work folder: a hard link when the store is on the same disk (no copy at
+    all), otherwise a copy made block by block."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if item.data is not None:
+        target.write_bytes(item.data)
+        return
+    if item.source is None:
+        raise HandoverError(f"{item.name}: neither a stored file nor data")
+    try:
+        os.link(item.source, target)
+    except OSError:
+        shutil.copyfile(item.source, target)
+
+
+def export(
+    output: Path,
+    *,
+    bag_name: str,
+    case_file: Callable[[int], Mapping[str, str]],
+    documents: Iterable[Document],
+    photos: Iterable[PackedFile],
+    trust: Iterable[PackedFile],
+    bag_info: Mapping[str, str],
+) -> Exported:
+    """Write the package to ``output`` (a ZIP holding the bag in ``bag_name/``), atomically: a
+        half-written package never has the final name. ``documents`` and ``photos`` are consumed once,
+        one at a time; ``case_file`` is asked for the case file's fields with the number of documents,
+    after they are all written."""
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    result = Exported(output)
+    with tempfile.TemporaryDirectory(prefix=".handover-", dir=output.parent) as work:
+        bag_dir = Path(work) / bag_name
+        listed: list[Mapping[str, str]] = []
+        for document in documents:
+            folder = bag_dir / DOCUMENTS / document.folder
+            for item in document.files:
+                _place(folder / item.name, item)
+            write_csv(folder / f"{METADATA_STEM}.csv", DOCUMENT_FIELDS, [document.metadata])
+            (folder / f"{METADATA_STEM}.xml").write_bytes(document_xml(document.metadata))
+            listed.append(document.metadata)
+        for photo in photos:
+            _place(bag_dir / PHOTOS / photo.name, photo)
+            result.photos += 1
+        for item in trust:
+            _place(bag_dir / TRUST / item.name, item)
+        write_csv(bag_dir / f"{CASE_FILE_STEM}.csv", DOCUMENT_FIELDS, listed)
+        (bag_dir / f"{CASE_FILE_STEM}.xml").write_bytes(case_file_xml(case_file(len(listed)), listed))
+        result.documents = len(listed)
+        # bagit moves everything into data/ and hashes it file by file, in this process.
+        bagit.make_bag(str(bag_dir), dict(bag_info), processes=1, checksums=["sha256"])
+        partial = output.with_name(output.name + ".part")
+        _zip_folder(bag_dir, partial)
+        partial.replace(output)
+    result.bytes = output.stat().st_size
+    return result
+
+
+def _zip_folder(folder: Path, target: Path) -> None:
+    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = f"{folder.name}/{path.relative_to(folder).as_posix()}"
+            kind = zipfile.ZIP_STORED if path.suffix.lower() in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
+            archive.write(path, name, compress_type=kind)
+
+
+# --- Checking a package -----------------------------------------------------------------------
+
+
+def verify(path: Path) -> Verified:
+    """Check a package (the ZIP, or its unpacked folder) offline: the bag (every file listed, none
+    added, each SHA-256 as in the manifest), then every PDF's signatures against the roots the
+    package carries, the payload each PDF embeds, and each JWS with the package's public keys."""
+    if path.is_dir():
+        return _verify_folder(path)
+    if not zipfile.is_zipfile(path):
+        return Verified(problems=[f"{path.name}: neither a ZIP file nor a folder"])
+    with tempfile.TemporaryDirectory(prefix=".handover-check-") as work:
+        _unzip(path, Path(work))
+        return _verify_folder(Path(work))
+
+
+def _unzip(path: Path, target: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            parts = Path(info.filename).parts
+            if info.filename.startswith("/") or ".." in parts:
+                raise HandoverError(f"{info.filename}: an unsafe name in the ZIP")
+            if info.is_dir():
+                continue
+            destination = target / info.filename
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as source, destination.open("wb") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
+
+
+def bag_root(folder: Path) -> Path | None:
+    """The folder holding ``bagit.txt``: the given one, or its only sub-folder (an unpacked ZIP)."""
+    if (folder / "bagit.txt").is_file():
+        return folder
+    found = [child for child in folder.iterdir() if child.is_dir() and (child / "bagit.txt").is_file()]
+    return found[0] if len(found) == 1 else None
+
+
+def _verify_folder(folder: Path) -> Verified:
+    result = Verified()
+    root = bag_root(folder)
+    if root is None:
+        result.problems.append(f"{folder}: no bagit.txt: not a BagIt package")
+        return result
+    try:
+        bag = bagit.Bag(str(root))
+    except bagit.BagError as error:
+        result.problems.append(f"not a valid BagIt package: {error}")
+        return result
+    result.problems += bag_problems(bag)
+    _check_documents(root / "data", result)
+    return result
+
+
+def bag_problems(bag: Any) -> list[str]:
+    """What ``bagit`` finds wrong, each file named. bagit's own ``validate`` stops at the first
+    failed step (the file count and size of Payload-Oxum, before naming any file), so the names
+    come from the manifest compared with the files and each listed file's hash recomputed."""
+    try:
+        bag.validate(processes=1)
+        return []
+    except bagit.BagValidationError as error:
+        summary = str(error.message)
+    root = Path(bag.path)
+    only_listed, only_present = bag.compare_manifests_with_fs()
+    problems = [f"{name}: missing (listed in the manifest, not in the package)" for name in sorted(only_listed)]
+    problems += [f"{name}: added (in the package, not in the manifest)" for name in sorted(only_present)]
+    missing = set(only_listed)
+    for name, digests in sorted(bag.entries.items()):
+        expected = digests.get("sha256")
+        if name in missing or expected is None or not (root / name).is_file():
+            continue
+        if _sha256(root / name) != expected.lower():
+            problems.append(f"{name}: altered (its SHA-256 differs from the manifest)")
+    return problems or [f"the bag does not validate: {summary}"]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _roots(folder: Path, result: Verified) -> list[x509.Certificate]:
+    roots = []
+    for pem in sorted(folder.glob("*.pem")):
+        try:
+            cert = x509.load_pem_x509_certificate(pem.read_bytes())
+        except ValueError:
+            result.problems.append(f"data/{TRUST}/{pem.name}: not a PEM certificate")
+            continue
+        roots.append(cert)
+        result.roots.append(f"{cert.subject.rfc4514_string()} (SHA-256 {cert.fingerprint(hashes.SHA256()).hex()})")
+    return roots
+
+
+def _public_keys(folder: Path, result: Verified) -> dict[str, OKPKey]:
+    try:
+        listed = json.loads((folder / KEYS_FILE).read_text(encoding="utf-8"))
+        return {kid: OKPKey.import_key({k: v for k, v in jwk.items() if k != "kid"}) for kid, jwk in listed.items()}
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        result.problems.append(f"data/{TRUST}/{KEYS_FILE}: public keys unreadable ({type(error).__name__})")
+        return {}
+
+
+def _check_documents(data: Path, result: Verified) -> None:
+    roots = _roots(data / TRUST, result)
+    keys = _public_keys(data / TRUST, result)
+    folders = sorted(p for p in (data / DOCUMENTS).iterdir() if p.is_dir()) if (data / DOCUMENTS).is_dir() else []
+    for folder in folders:
+        result.documents += 1
+        result.problems += check_document(folder, f"data/{DOCUMENTS}/{folder.name}", roots, keys)
+    if (data / PHOTOS).is_dir():
+        result.photos = sum(1 for p in (data / PHOTOS).iterdir() if p.is_file())
+
+
+def check_document(folder: Path, shown: str, roots: list[x509.Certificate], keys: Mapping[str, OKPKey]) -> list[str]:
+    """One document folder: its PDF's signatures, the payload it embeds against ``noi-dung.json``,
+    and the JWS (when there is one) against the same payload."""
+    pdfs = sorted(folder.glob("*.pdf"))
+    if len(pdfs) != 1:
+        return [f"{shown}: {len(pdfs)} PDF files instead of one"]
+    pdf = pdfs[0]
+    problems = []
+    check = verification.check_pdf(pdf.read_bytes(), roots)
+    if not check.valid:
+        problems.append(f"{shown}/{pdf.name}: signature does not verify ({_why(check)})")
+    payload_path = folder / PAYLOAD_FILE
+    payload = payload_path.read_bytes() if payload_path.is_file() else None
+    embedded = check.payload
+    if embedded is None:
+        embedded = verification.month_document(verification.embedded_files(pdf.read_bytes()))
+    if payload is not None and embedded is not None and embedded != payload:
+        problems.append(f"{shown}/{PAYLOAD_FILE}: differs from the payload the signed PDF carries")
+    jws_path = folder / JWS_FILE
+    if jws_path.is_file() and payload is not None:
+        problem = _check_jws(jws_path.read_text(encoding="ascii", errors="replace").strip(), payload, keys)
+        if problem:
+            problems.append(f"{shown}/{JWS_FILE}: {problem}")
+    return problems
+
+
+def _why(check: verification.PdfCheck) -> str:
+    if check.error:
+        return check.error
+    reasons = []
+    for signature in check.signatures:
+        if not signature.intact:
+            reasons.append(f"{signature.field}: not intact")
+        elif not signature.trusted:
+            reasons.append(f"{signature.field}: not trusted")
+        elif not signature.whole_document:
+            reasons.append(f"{signature.field}: does not cover the whole file")
+        elif signature.error:
+            reasons.append(f"{signature.field}: {signature.error}")
+    return "; ".join(reasons) or "invalid"
+
+
+def _check_jws(token: str, payload: bytes, keys: Mapping[str, OKPKey]) -> str | None:
+    try:
+        header = json.loads(_b64(token.split(".", 1)[0]))
+        key = keys.get(str(header.get("kid")))
+        if key is None:
+            return f"signed with key {header.get('kid')!r}, which the package does not carry"
+        verified = jws.deserialize_compact(token, key, algorithms=["Ed25519", "EdDSA"])
+    except Exception as error:  # joserfc raises several types for a bad token
+        return f"does not verify ({type(error).__name__})"
+    if verified.payload != payload:
+        return f"signs other bytes than {PAYLOAD_FILE}"
+    return None
+
+
+def _b64(part: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+# --- Small helpers for the apps ---------------------------------------------------------------
+
+
+def public_keys_file(keys: Mapping[str, Mapping[str, Any]]) -> PackedFile:
+    return PackedFile(KEYS_FILE, data=json.dumps(dict(keys), indent=1, sort_keys=True).encode())
+
+
+def root_file(cert: x509.Certificate) -> PackedFile:
+    from cryptography.hazmat.primitives import serialization
+
+    name = f"goc-{cert.fingerprint(hashes.SHA256()).hex()[:16]}.pem"
+    return PackedFile(name, data=cert.public_bytes(serialization.Encoding.PEM))
+
+
+def vn_date(value: dt.date) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+def numbered(documents: Iterable[Document]) -> Iterator[Document]:
+    """The same documents, each folder prefixed with its place in the case file (0001_...)."""
+    for index, document in enumerate(documents, start=1):
+        yield Document(f"{index:04d}_{document.folder}", {**document.metadata, "so_thu_tu": str(index)}, document.files)

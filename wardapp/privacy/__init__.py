@@ -1,0 +1,1 @@
+"""What personal data the app keeps, why, how long and who may see it (issue 26)."""
