@@ -95,7 +95,7 @@ def test_each_refusal_reads_in_vietnamese_for_the_person_who_must_act(
         assert body["detail"] in html, f"{path}: and still there for IT"
         assert "cần xử lý" in seen  # who must act
     dashboard = _visible(leader.get("/").get_data(as_text=True))
-    assert "Thành phố từ chối báo cáo 1 ngày" in dashboard
+    assert "Thành phố từ chối báo cáo 1 ngày:" in dashboard
 
 
 def test_a_day_refused_for_a_missing_ca_reaches_the_city_once_the_ca_is_enrolled(
@@ -114,7 +114,7 @@ def test_a_day_refused_for_a_missing_ca_reaches_the_city_once_the_ca_is_enrolled
     refused = support.outbox_entry()
     assert refused.refusal == "bad_pdf/untrusted_ca"
     banner = _visible(leader.get("/").get_data(as_text=True))
-    assert "Thành phố từ chối báo cáo 2 ngày" in banner
+    assert "Thành phố từ chối báo cáo 2 ngày:" in banner
     assert "sẽ tự gửi lại" in banner
 
     assert send_due() == {}  # refused, and not hammered: the next try is half an hour away

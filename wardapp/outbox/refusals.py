@@ -34,8 +34,8 @@ class Explanation:
 
 
 _WHO = {
-    CITY: _l("Bộ phận công nghệ thông tin của thành phố cần xử lý"),
-    COMMUNE: _l("Cán bộ kỹ thuật của xã/phường cần xử lý"),
+    CITY: _l("Bộ phận công nghệ thông tin của thành phố"),
+    COMMUNE: _l("Cán bộ kỹ thuật của xã/phường"),
 }
 
 EXPLANATIONS: dict[str, Explanation] = {
@@ -45,50 +45,44 @@ EXPLANATIONS: dict[str, Explanation] = {
             "unknown_key",
             _l("Thành phố chưa kết nối khóa ký của xã/phường nên chưa nhận báo cáo."),
             _l(
-                "Gửi tệp kết nối của xã/phường (cán bộ kỹ thuật xuất bằng lệnh flask --app wsgi keys export) cho "
-                "bộ phận công nghệ thông tin của thành phố để kết nối."
+                "Kết nối tệp kết nối của xã/phường (nếu thành phố chưa có, cán bộ kỹ thuật của xã/phường xuất tệp"
+                " bằng lệnh flask --app wsgi keys export và gửi cho thành phố)."
             ),
             CITY,
         ),
         Explanation(
             "bad_pdf/untrusted_ca",
             _l("Thành phố chưa tin cậy chứng thư ký văn bản PDF của xã/phường nên từ chối bản PDF đã ký."),
-            _l(
-                "Bộ phận công nghệ thông tin của thành phố cần kết nối lại tệp kết nối mới nhất của xã/phường "
-                "(tệp này có chứng thư CA ký văn bản)."
-            ),
+            _l("Kết nối lại tệp kết nối mới nhất của xã/phường: tệp này có chứng thư CA ký văn bản PDF."),
             CITY,
         ),
         Explanation(
             "too_large",
             _l("Báo cáo (kèm ảnh và bản PDF) lớn hơn mức máy chủ của thành phố cho phép nhận."),
-            _l("Bộ phận công nghệ thông tin của thành phố cần nâng giới hạn dung lượng nhận (ví dụ 200 MB)."),
+            _l("Nâng giới hạn dung lượng nhận của máy chủ thành phố (ví dụ 200 MB)."),
             CITY,
         ),
         Explanation(
             "bad_pdf",
             _l("Bản PDF đã ký của báo cáo không kiểm tra được ở thành phố (chữ ký không còn nguyên vẹn)."),
             _l(
-                "Cán bộ kỹ thuật của xã/phường kiểm tra chứng thư ký số và tệp PDF của ngày này, rồi liên hệ "
-                "bộ phận công nghệ thông tin của thành phố."
+                "Kiểm tra chứng thư ký số và tệp PDF của ngày này, rồi liên hệ bộ phận công nghệ thông tin của "
+                "thành phố."
             ),
             COMMUNE,
         ),
         Explanation(
             "bad_signature",
             _l("Chữ ký số của báo cáo không khớp với khóa thành phố đã kết nối cho xã/phường."),
-            _l(
-                "Cán bộ kỹ thuật của xã/phường gửi lại tệp kết nối mới nhất cho thành phố (có thể khóa ký đã "
-                "được đổi), rồi bấm gửi lại."
-            ),
+            _l("Gửi tệp kết nối mới nhất cho thành phố (có thể khóa ký đã được đổi), rồi bấm gửi lại."),
             COMMUNE,
         ),
         Explanation(
             "schema_violation",
             _l("Nội dung báo cáo không đúng định dạng thành phố chấp nhận."),
             _l(
-                "Cán bộ kỹ thuật của xã/phường kiểm tra phiên bản phần mềm (xã/phường và thành phố cần cùng "
-                "phiên bản giao thức) và liên hệ bộ phận công nghệ thông tin của thành phố."
+                "Kiểm tra phiên bản phần mềm (xã/phường và thành phố cần cùng phiên bản giao thức) và liên hệ bộ "
+                "phận công nghệ thông tin của thành phố."
             ),
             COMMUNE,
         ),
@@ -96,49 +90,42 @@ EXPLANATIONS: dict[str, Explanation] = {
             "commune_mismatch",
             _l("Mã, tên hoặc tỉnh của xã/phường trong báo cáo không khớp với xã/phường thành phố đã kết nối."),
             _l(
-                "Cán bộ kỹ thuật của xã/phường kiểm tra mã xã/phường đã cài đặt, rồi cùng bộ phận công nghệ "
-                "thông tin của thành phố kiểm tra tệp kết nối."
+                "Kiểm tra mã xã/phường đã cài đặt, rồi cùng bộ phận công nghệ thông tin của thành phố kiểm tra "
+                "tệp kết nối."
             ),
             COMMUNE,
         ),
         Explanation(
             "photo_missing",
             _l("Thành phố không nhận được một ảnh có trong báo cáo."),
-            _l(
-                "Cán bộ kỹ thuật của xã/phường kiểm tra các tệp ảnh trên máy chủ (có thể cần khôi phục từ bản sao lưu)."
-            ),
+            _l("Kiểm tra các tệp ảnh trên máy chủ của xã/phường (có thể cần khôi phục từ bản sao lưu)."),
             COMMUNE,
         ),
         Explanation(
             "photo_mismatch",
             _l("Một ảnh gửi kèm khác với ảnh đã ký trong báo cáo (hoặc không phải tệp ảnh)."),
-            _l(
-                "Cán bộ kỹ thuật của xã/phường kiểm tra các tệp ảnh trên máy chủ (có thể cần khôi phục từ bản sao lưu)."
-            ),
+            _l("Kiểm tra các tệp ảnh trên máy chủ của xã/phường (có thể cần khôi phục từ bản sao lưu)."),
             COMMUNE,
         ),
         Explanation(
             "conflict",
             _l("Thành phố đã nhận một báo cáo khác cùng số hiệu cho ngày này."),
-            _l(
-                "Cán bộ kỹ thuật của xã/phường liên hệ bộ phận công nghệ thông tin của thành phố: có thể hai máy "
-                "chủ cùng gửi báo cáo của xã/phường."
-            ),
+            _l("Liên hệ bộ phận công nghệ thông tin của thành phố: có thể hai máy chủ cùng gửi báo cáo của xã/phường."),
             COMMUNE,
         ),
         Explanation(
             "malformed_request",
             _l("Thành phố không đọc được yêu cầu gửi báo cáo."),
             _l(
-                "Cán bộ kỹ thuật của xã/phường kiểm tra địa chỉ hệ thống của thành phố (WARDAPP_CITY_URL) và "
-                "máy chủ trung gian, rồi liên hệ bộ phận công nghệ thông tin của thành phố."
+                "Kiểm tra địa chỉ hệ thống của thành phố (WARDAPP_CITY_URL) và máy chủ trung gian, rồi liên hệ bộ"
+                " phận công nghệ thông tin của thành phố."
             ),
             COMMUNE,
         ),
         Explanation(
             "local",
             _l("Máy chủ của xã/phường không đọc được tệp cần gửi (ảnh hoặc bản PDF đã ký)."),
-            _l("Cán bộ kỹ thuật của xã/phường kiểm tra các tệp trên máy chủ (có thể cần khôi phục từ bản sao lưu)."),
+            _l("Kiểm tra các tệp trên máy chủ của xã/phường (có thể cần khôi phục từ bản sao lưu)."),
             COMMUNE,
         ),
     )
@@ -148,8 +135,8 @@ _OTHER = Explanation(
     "other",
     _l("Thành phố từ chối báo cáo với một lý do chưa được mô tả."),
     _l(
-        "Cán bộ kỹ thuật của xã/phường xem chi tiết kỹ thuật bên dưới, kiểm tra địa chỉ hệ thống của thành phố "
-        "(WARDAPP_CITY_URL) và liên hệ bộ phận công nghệ thông tin của thành phố."
+        "Xem chi tiết kỹ thuật bên dưới, kiểm tra địa chỉ hệ thống của thành phố (WARDAPP_CITY_URL) và "
+        "liên hệ bộ phận công nghệ thông tin của thành phố."
     ),
     COMMUNE,
 )
