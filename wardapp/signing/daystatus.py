@@ -71,6 +71,11 @@ def pending_return(report: DailyReport | None) -> Return | None:
     """The city's return of this day, while the day still stands on the returned revision."""
     if report is None or report.status != ReportStatus.SIGNED:
         return None
+    return _return_of_latest(report)
+
+
+def _return_of_latest(report: DailyReport) -> Return | None:
+    """The city's return of the day's latest signed revision, if it was returned."""
     revision = db.session.scalar(
         db.select(ReportRevision).filter_by(report_id=report.id, revision=report.signed_revisions)
     )
@@ -157,9 +162,4 @@ def correcting_return(report: DailyReport | None) -> Return | None:
     until it is signed."""
     if report is None or report.status == ReportStatus.SIGNED or not report.signed_revisions:
         return None
-    revision = db.session.scalar(
-        db.select(ReportRevision).filter_by(report_id=report.id, revision=report.signed_revisions)
-    )
-    if revision is None or revision.city_state != "returned":
-        return None
-    return Return(report.date, revision.city_comment, revision.returned_by, revision.returned_at, revision.revision)
+    return _return_of_latest(report)
