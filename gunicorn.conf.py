@@ -20,7 +20,7 @@ bind = os.environ.get("WARDAPP_BIND", "127.0.0.1:5000")
 # fewer than the CPUs at once across all workers), and a request waiting there keeps its thread:
 # four threads per worker, so that a worker holding both an upload and a ZIP still has threads for
 # the pages staff type in (with two, such a worker made its typists wait: live-check p95 160 ms in
-# one run of three). Measured with bench/load.py on 2 CPUs (docs/PERFORMANCE.md, "A lane for
+# one run of three). Measured with bench/load.py on 2 CPUs (docs/PERFORMANCE-LOG.md, "A lane for
 # heavy work"): the day's live-check p95 31–32 ms, 2.25–2.56× one typist's; about 175 MB per worker.
 workers = int(os.environ.get("WARDAPP_WORKERS", "4"))
 worker_class = "gthread"
@@ -40,5 +40,5 @@ def post_worker_init(worker):
     """The worker's start-up heap (the imports and the app, some 200,000 objects that live as long
     as the worker) is moved out of the cyclic garbage collector's sight. Each full collection
     walked all of it, 85–100 ms on this machine, about once every twenty signed PDFs; garbage made
-    afterwards is collected as before (docs/PERFORMANCE.md, "PDFs against their floor")."""
+    afterwards is collected as before (docs/PERFORMANCE-LOG.md, "Nearer the floor")."""
     gc.freeze()

@@ -161,7 +161,7 @@ def _serving(app: Flask) -> bool:
 def _warm_up(app: Flask) -> None:
     """Load, as the worker boots, what the first push would otherwise load while a commune waits:
     the official list of units, the compiled JSON Schema, Pillow's image formats and the store's
-    client (boto3's import and its client take about 0.5 s of CPU; measured, docs/PERFORMANCE.md)."""
+    client (boto3's import and its client take about 0.5 s of CPU; measured, docs/PERFORMANCE-LOG.md)."""
     units.all_units()
     schema.validator()
     Image.init()

@@ -255,7 +255,7 @@ def _decode_small(image: Image.Image) -> None:
     """Decode every pixel; a JPEG at the smallest DCT scale still at least the thumbnail's size, the
     others at full size. libjpeg's 1/8 scale averages each 8×8 block (a clean box filter), so the
     thumbnail resampled from it looks as good as from 1/4, and the inverse transforms cost an eighth
-    (docs/PERFORMANCE.md, uploads)."""
+    (docs/PERFORMANCE-LOG.md, the 10 MB upload)."""
     if image.format == "JPEG":
         width, height = image.size
         scale = min(THUMB_SIZE[0] / width, THUMB_SIZE[1] / height, 1.0)

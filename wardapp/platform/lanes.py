@@ -7,7 +7,7 @@ Why a lane and not only threads: with threads, a slow download no longer blocks 
 reviewer pulling ZIPs and someone uploading camera photos can still take both CPUs of a small
 commune machine, and every live check then shares a CPU with them (measured with bench/load.py:
 the typists' p95 went from 53 ms to 30 ms with the lane, more uploads were served, and ZIPs
-queued behind them; docs/PERFORMANCE.md, "A lane for heavy work").
+queued behind them; docs/PERFORMANCE-LOG.md, "A lane for heavy work").
 
 The slots are lock files in the instance folder held with flock(2). A lock taken through its own
 open file description excludes every other one, in this process or another, and the kernel drops
