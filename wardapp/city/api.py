@@ -14,7 +14,15 @@ from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
 from wardapp.city.operations import log_request, lookup_key, receipt, store, trust_roots
 from wardapp.core.payload import is_report_id
-from wardapp.core.verify import Refusal, Upload, VerifiedPush, check_pdf_part, check_report, protected_header, with_photos
+from wardapp.core.verify import (
+    Refusal,
+    Upload,
+    VerifiedPush,
+    check_pdf_part,
+    check_report,
+    protected_header,
+    with_photos,
+)
 
 bp = Blueprint("city_api", __name__, url_prefix="/api/v1/daily-reports")
 MAX_TOKEN_AGE = 300

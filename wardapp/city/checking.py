@@ -24,8 +24,8 @@ from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
 from wardapp.city.operations import every_root, official_code, trust_roots
 from wardapp.core import clock, months
-from wardapp.core.payload import is_report_id
 from wardapp.core.i18n import gettext as _
+from wardapp.core.payload import is_report_id
 from wardapp.core.pdf import verification
 
 bp = Blueprint("city_verify", __name__)

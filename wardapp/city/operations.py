@@ -170,9 +170,7 @@ def every_root(provinces: tuple[str, ...] | None = None) -> list[x509.Certificat
     codes = {p.name for p in folder.glob("*") if p.is_dir()}
     codes |= set(db.session.scalars(select(CityTrustedCA.commune_code).distinct()))
     wanted = sorted(
-        code
-        for code in codes
-        if official_code(code) and (provinces is None or scope.province_of(code) in provinces)
+        code for code in codes if official_code(code) and (provinces is None or scope.province_of(code) in provinces)
     )
     certs = [*national_roots(), *(cert for code in wanted for cert in trust_roots(code))]
     return list({cert.fingerprint(hashes.SHA256()): cert for cert in certs}.values())

@@ -13,16 +13,16 @@ of text fields.
 Refusals as Werkzeug makes them: a limit (too many parts, a text field over
 ``MAX_FORM_MEMORY_SIZE``, a part's headers too long or too many) is a 413; a body that is not a
 complete multipart stream leaves the form empty (Werkzeug's ``silent`` parsing), so the route says
-which field it misses.
-
-A request may set ``part_guard`` before it reads its form: it is called with each text field's name
-and value as soon as that field is read, and with ``(name, None)`` as each file part begins, before
-a byte of that part is buffered. Raising there stops reading the body (the intake checks a push's
-signature so, before any photo reaches memory or disk). One difference, on purpose: a part must end with the line break RFC 2046
+which field it misses. One difference, on purpose: a part must end with the line break RFC 2046
 puts before every delimiter. Werkzeug's own test encoder leaves it out after an empty part and
 Werkzeug's parser lets it pass; browsers, ``requests`` (the commune's sender) and curl always
 write it. That is why the commune app, whose tests post through Werkzeug's test client and whose
 uploads are one photo at a time, keeps Werkzeug's parser.
+
+A request may set ``part_guard`` before it reads its form: it is called with each text field's name
+and value as soon as that field is read, and with ``(name, None)`` as each file part begins, before
+a byte of that part is buffered. Raising there stops reading the body (the intake checks a push's
+signature so, before any photo reaches memory or disk).
 """
 
 from __future__ import annotations
