@@ -24,6 +24,7 @@ from wardapp.city.models import (
     CityCommune,
     CityKey,
     CityTrustedCA,
+    CityUser,
     IntakeLog,
     ReceivedFigures,
     ReceivedPhoto,
@@ -33,6 +34,7 @@ from wardapp.core.clock import utcnow
 from wardapp.core.i18n import gettext as _
 from wardapp.core.units import all_units, find
 from wardapp.core.verify import Refusal, VerifiedPush
+from wardapp.platform.accounts import password_problem, username_problem
 
 
 class EnrolError(ValueError):
@@ -114,6 +116,36 @@ def enrol(
         actor=actor,
     )
     return row
+
+
+class AccountError(ValueError):
+    """An account the policy refuses; ``field`` names what to correct."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def create_user(
+    username: str, full_name: str, role: str, provinces: tuple[str, ...], password: str, *, actor: str = ""
+) -> CityUser:
+    """A city account under the commune's account policy (``platform.accounts``: the username's
+    form, the password's length), seeing ``provinces`` (all served when empty). Audited; the
+    caller commits. Existing accounts are never checked again: their passwords keep working."""
+    username = username.strip().lower()
+    for field, problem in (("username", username_problem(username)), ("password", password_problem(password))):
+        if problem:
+            raise AccountError(field, problem)
+    if db.session.scalar(select(CityUser.id).filter_by(username=username)) is not None:
+        raise AccountError("username", _("Tên đăng nhập này đã có người dùng."))
+    unknown = [c for c in provinces if c not in scope.served()]
+    if unknown:
+        raise AccountError("provinces", f"not served by this intake: {', '.join(unknown)}")
+    user = CityUser(username=username, full_name=full_name, role=role, provinces=",".join(provinces))
+    user.set_password(password)
+    db.session.add(user)
+    signin.record("user.created", username, f"{role}; provinces {','.join(provinces) or 'all served'}", actor=actor)
+    return user
 
 
 def trust_dir() -> Path:
