@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask import current_app
@@ -16,10 +15,8 @@ from wardapp.core.clock import utcnow
 from wardapp.core.text import problem as hidden_characters
 from wardapp.extensions import db
 from wardapp.permissions import Role
+from wardapp.platform.accounts import password_problem, username_problem
 from wardapp.platform.signin import AttemptLog, Lock, dummy_hash
-
-USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
-MIN_PASSWORD = 8
 
 
 @dataclass
@@ -114,8 +111,8 @@ def check_user_fields(data: dict, *, creating: bool, user_id: int | None = None)
     errors: dict[str, str] = {}
     if creating:
         username = data.get("username", "")
-        if not USERNAME_RE.match(username):
-            errors["username"] = _("Từ 3 đến 64 ký tự: chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới.")
+        if problem := username_problem(username):
+            errors["username"] = problem
         elif db.session.scalar(db.select(User.id).filter_by(username=username)) not in (None, user_id):
             errors["username"] = _("Tên đăng nhập này đã có người dùng.")
     if not data.get("full_name"):
@@ -130,8 +127,8 @@ def check_user_fields(data: dict, *, creating: bool, user_id: int | None = None)
     if data.get("role") not in [r.value for r in Role]:
         errors["role"] = _("Chọn một vai trò.")
     password = data.get("password", "")
-    if (creating or password) and len(password) < MIN_PASSWORD:
-        errors["password"] = _("Mật khẩu cần ít nhất %(n)s ký tự.", n=MIN_PASSWORD)
+    if (creating or password) and (problem := password_problem(password)):
+        errors["password"] = problem
     return errors
 
 

@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from wardapp.audit import log as audit
-from wardapp.auth.operations import MIN_PASSWORD, authenticate, end_sessions
+from wardapp.auth.operations import authenticate, end_sessions
 from wardapp.extensions import db
+from wardapp.platform.accounts import password_problem
 from wardapp.web import login_required
 
 bp = Blueprint("auth", __name__)
@@ -94,8 +95,8 @@ def account():
         new = request.form.get("new_password", "")
         if not current_user.check_password(current):
             errors["current_password"] = _("Mật khẩu hiện tại không đúng.")
-        if len(new) < MIN_PASSWORD:
-            errors["new_password"] = _("Mật khẩu cần ít nhất %(n)s ký tự.", n=MIN_PASSWORD)
+        if problem := password_problem(new):
+            errors["new_password"] = problem
         elif new != request.form.get("confirm_password", ""):
             errors["confirm_password"] = _("Hai lần nhập mật khẩu mới không giống nhau.")
         if not errors:

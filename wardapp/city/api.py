@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from flask import Blueprint, current_app, jsonify, request
@@ -14,13 +13,19 @@ from wardapp.city import errors
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
 from wardapp.city.operations import log_request, lookup_key, receipt, store, trust_roots
-from wardapp.core.verify import Refusal, Upload, check_pdf_part, check_push, protected_header
+from wardapp.core.payload import is_report_id
+from wardapp.core.verify import (
+    Refusal,
+    Upload,
+    VerifiedPush,
+    check_pdf_part,
+    check_report,
+    protected_header,
+    with_photos,
+)
 
 bp = Blueprint("city_api", __name__, url_prefix="/api/v1/daily-reports")
 MAX_TOKEN_AGE = 300
-# PROTOCOL: "<commune code>:<YYYY-MM-DD>:r<revision>"; anything else names no report (404) and is
-# not written into the log's report id column either.
-REPORT_ID = re.compile(r"[0-9]{5}:[0-9]{4}-[0-9]{2}-[0-9]{2}:r[1-9][0-9]{0,5}")
 
 
 def _refuse(refusal: Refusal, report_id=None, commune=None):
@@ -33,9 +38,31 @@ def _refuse(refusal: Refusal, report_id=None, commune=None):
     return jsonify(body), refusal.status
 
 
+class _ReportFirst:
+    """Watches a push's parts as they stream in (``platform.forms``' part guard): the ``report``
+    part must come first, and its JWS (signature and payload) is checked there and then, so an
+    unsigned or forged push is refused before any photo or PDF part is buffered, in memory or on
+    disk (PROTOCOL "Sending")."""
+
+    def __init__(self) -> None:
+        self.push: VerifiedPush | None = None
+
+    def __call__(self, name: str, value: str | None) -> None:
+        if self.push is not None:
+            return
+        if name != "report" or value is None:
+            raise Refusal(400, "malformed_request", f"the report field must be the first part, not {name[:40]!r}")
+        self.push = check_report(value, lookup_key)
+
+
 @bp.post("")
 def receive():
-    token = request.form.get("report", "")
+    first = _ReportFirst()
+    request.part_guard = first
+    try:
+        token = request.form.get("report", "")
+    except Refusal as refusal:
+        return _refuse(refusal)
     if not token:
         return _refuse(Refusal(400, "malformed_request", "multipart/form-data with a 'report' field is required"))
     pdf_file = request.files.get("pdf")
@@ -43,7 +70,7 @@ def receive():
         if pdf_file is not None and not pdf_file.stream.read(5) == b"%PDF-":
             raise Refusal(400, "malformed_request", "the pdf part is not a PDF")
         # The photos (and the PDF) are read only once the signature has been checked.
-        push = check_push(token, _read_photos, lookup_key)
+        push = with_photos(first.push or check_report(token, lookup_key), _read_photos)
         pdf = (b"%PDF-" + pdf_file.stream.read()) if pdf_file is not None else None
         if pdf is not None:
             check_pdf_part(pdf, push, trust_roots(push.commune_code))
@@ -123,7 +150,8 @@ def _bearer_commune() -> str:
 
 @bp.get("/<report_id>/status")
 def status(report_id: str):
-    logged_id = report_id if REPORT_ID.fullmatch(report_id) else None
+    # Anything but the protocol's form names no report (404) and is not logged as a report id.
+    logged_id = report_id if is_report_id(report_id) else None
     try:
         commune = _bearer_commune()
     except Refusal as refusal:

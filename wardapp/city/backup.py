@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app
 from joserfc import jws
 from joserfc.jwk import OKPKey
+from sqlalchemy import inspect
 
 from wardapp.city import blobs
 from wardapp.city.extensions import city_db as db
@@ -31,12 +32,20 @@ def create(archive: Path) -> backup.Created:
 
 
 def restore(archive: Path, overwrite: bool = False) -> dict:
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    # A PostgreSQL database that holds tables is not replaced by accident (an SQLite file is
+    # checked by its size: connecting to it would write its header).
+    occupied = backup.sqlite_path(url) is None and bool(inspect(db.engine).get_table_names())
+    # Our own connections would hold locks on the tables pg_restore drops (it would wait forever).
+    db.session.remove()
+    db.engine.dispose()
     manifest = backup.restore(
         archive,
-        current_app.config["SQLALCHEMY_DATABASE_URI"],
+        url,
         Path(current_app.instance_path),
         APP,
         overwrite=overwrite,
+        occupied=occupied,
     )
     db.engine.dispose()
     return manifest

@@ -2,24 +2,30 @@
 (``/verify/<report_id>?sha256=<payload hash>``), and reads who signed it, when, through which
 chain, whether each signature is intact and covers the whole document, whether the document's
 payload is the one the city received, and whether that revision is current, superseded or returned.
+
+A dropped file is hostile until checked: a report id read from it is used only when it has the
+protocol's form and names a commune of the official list in one of the reviewer's provinces
+(another province's report is "not received", as everywhere else at the city); no path is built
+from it. The content is said to match only when every signature is valid and covers the whole
+file: a hash printed in an unsigned, broken or extended file proves nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 
-from wardapp.city import blobs
+from wardapp.city import blobs, scope
 from wardapp.city.access import reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
-from wardapp.city.operations import every_root, trust_roots
+from wardapp.city.operations import every_root, official_code, trust_roots
 from wardapp.core import clock, months
 from wardapp.core.i18n import gettext as _
+from wardapp.core.payload import is_report_id
 from wardapp.core.pdf import verification
 
 bp = Blueprint("city_verify", __name__)
@@ -39,6 +45,9 @@ class Finding:
     payload_matches: bool | None  # that hash is the received payload's
     state: str  # current | superseded | returned | unknown
     newer: ReceivedReport | None = None  # the revision that supersedes it
+    # The hash is the received payload's, but no valid signature covering the whole file binds it
+    # to what the document shows (unsigned, a signature broken, content added after signing).
+    unproven: bool = False
 
 
 def revision_state(received: ReceivedReport | None) -> tuple[str, ReceivedReport | None]:
@@ -61,16 +70,26 @@ def revision_state(received: ReceivedReport | None) -> tuple[str, ReceivedReport
 
 def _claimed_in_text(data: bytes) -> tuple[str | None, str | None]:
     """A PDF made before payloads were embedded: the report id and the payload hash it prints."""
-    import pypdf
-
-    try:
-        text = " ".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages)
-    except Exception:
-        return None, None
+    text = verification.printed_text(data)
     found = REPORT_ID.search(text)
     compact = "".join(text.split()).lower()
     digest = SHA256.search(compact)
     return (found.group(1) if found else None), (digest.group(0) if digest else None)
+
+
+def _visible_code(commune_code: object) -> str | None:
+    """A commune code read from a document, when it is one of the official list in a province the
+    signed-in reviewer may see."""
+    code = official_code(commune_code)
+    return code if code is not None and scope.may_see(scope.province_of(code)) else None
+
+
+def roots_for(commune_code: object) -> list:
+    """The roots a document naming ``commune_code`` is checked against: that commune's when the
+    reviewer may see it, else every root of the reviewer's provinces (never another province's
+    enrolled CAs, never a folder the document names)."""
+    code = _visible_code(commune_code)
+    return trust_roots(code) if code is not None else every_root(scope.visible())
 
 
 @dataclass(frozen=True)
@@ -98,10 +117,14 @@ class MonthFinding:
 
     @property
     def verdict(self) -> str:
-        """all-current | superseded (a listed revision has a newer one) | returned | not-held"""
+        """all-current | superseded (a listed revision has a newer one) | returned | not-held |
+        unproven (the city holds the listed revisions, but the document's signatures do not prove
+        it lists them)"""
         states = {d.state for d in self.days}
         if not all(d.held for d in self.days):
             return "not-held"
+        if not self.check.valid:
+            return "unproven"
         if "returned" in states:
             return "returned"
         if "superseded" in states:
@@ -112,8 +135,7 @@ class MonthFinding:
 def examine_month(data: bytes, document: dict, payload_sha256: str) -> MonthFinding:
     """A month document: its signatures against the commune's roots, and each listed day against
     the revisions the city received."""
-    code = document["commune"]["code"]
-    check = verification.check_pdf(data, trust_roots(code) if code.isdigit() else every_root())
+    check = verification.check_pdf(data, roots_for(document["commune"]["code"]))
     days = []
     for listed in document["days"]:
         received = _received(listed["report_id"])
@@ -135,6 +157,7 @@ def examine_month(data: bytes, document: dict, payload_sha256: str) -> MonthFind
 
 
 def examine_pdf(data: bytes) -> Finding | MonthFinding:
+    """Raises ``verification.TooLarge`` for an embedded file too large to read."""
     embedded = verification.embedded_files(data)
     month_bytes = verification.month_document(embedded)
     month = months.parse(month_bytes)
@@ -147,13 +170,13 @@ def examine_pdf(data: bytes) -> Finding | MonthFinding:
     claimed_sha = None
     if report_id is None:
         report_id, claimed_sha = _claimed_in_text(data)
-    roots = trust_roots(report_id.split(":", 1)[0]) if report_id else every_root()
-    check = verification.check_pdf(data, roots)
+    check = verification.check_pdf(data, roots_for(report_id.split(":", 1)[0] if report_id else None))
     received = _received(report_id)
     sha = check.payload_sha256 or claimed_sha
     state, newer = revision_state(received)
     matches = None if received is None or sha is None else sha == received.payload_sha256
-    return Finding(check, report_id, received, sha, matches, state, newer)
+    unproven = bool(matches) and not check.valid
+    return Finding(check, report_id, received, sha, None if unproven else matches, state, newer, unproven)
 
 
 def examine_qr(report_id: str, sha256: str | None) -> Finding:
@@ -167,8 +190,10 @@ def examine_qr(report_id: str, sha256: str | None) -> Finding:
     return Finding(check, report_id, received, sha256, matches, state, newer)
 
 
-def _received(report_id: str | None) -> ReceivedReport | None:
-    if not report_id:
+def _received(report_id: object) -> ReceivedReport | None:
+    """The city's copy of ``report_id``, if the reviewer may see its commune's province (None, as
+    for a report never received, otherwise)."""
+    if not is_report_id(report_id) or _visible_code(str(report_id).split(":", 1)[0]) is None:
         return None
     return db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
 
@@ -186,7 +211,15 @@ def verify():
         elif len(data) > MAX_PDF or not data.startswith(b"%PDF-"):
             error = _("Tệp này không phải là PDF (hoặc lớn hơn 50 MB).")
         else:
-            finding = examine_pdf(data)
+            try:
+                finding = examine_pdf(data)
+            except verification.TooLarge as too_large:
+                error = _(
+                    "Tệp đính kèm %(name)s trong PDF lớn hơn %(mb)s MB khi giải nén: không văn bản ký số nào "
+                    "của hệ thống có tệp như vậy, tệp không được kiểm tra.",
+                    name=too_large.name[:80],
+                    mb=too_large.limit // 1000 // 1000,
+                )
     month = finding if isinstance(finding, MonthFinding) else None
     day = finding if isinstance(finding, Finding) else None
     return render_template("city/verify.html", finding=day, month=month, error=error, source="pdf", tz=clock.TZ), (

@@ -23,6 +23,7 @@ from wardapp.city.enrolment import (
 )
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityAudit, CityUser, IntakeLog
+from wardapp.city.operations import AccountError, create_user
 from wardapp.core.clock import as_local
 from wardapp.platform.backup_cli import backup_group
 
@@ -95,22 +96,17 @@ def enrol_bulk_command(source: Path):
 @click.option("--password", help="Generated and printed when left out.")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the username exists.")
 def create_user_command(username, full_name, role, provinces, password, if_missing):
-    """Create a city reviewer account."""
-    username = username.strip().lower()
-    if db.session.scalar(db.select(CityUser).filter_by(username=username)):
-        if if_missing:
-            return
-        raise click.ClickException(f"{username} already exists")
-    codes = scope.parse_codes(provinces)
-    unknown = [c for c in codes if c not in scope.served()]
-    if unknown:
-        raise click.ClickException(f"not served by this intake: {', '.join(unknown)}")
-    user = CityUser(username=username, full_name=full_name, role=role, provinces=",".join(codes))
+    """Create a city reviewer account (the commune's account policy: username of 3 to 64 of
+    a-z 0-9 . _ -, a password of at least 8 characters)."""
+    if if_missing and db.session.scalar(db.select(CityUser).filter_by(username=username.strip().lower())):
+        return
     secret = password or secrets.token_urlsafe(12)
-    user.set_password(secret)
-    db.session.add(user)
+    try:
+        user = create_user(username, full_name, role, scope.parse_codes(provinces), secret, actor="cli")
+    except AccountError as error:
+        raise click.ClickException(f"{error.field}: {error}") from None
     db.session.commit()
-    click.echo(f"Created {username} ({role})" + ("" if password else f", password: {secret}"))
+    click.echo(f"Created {user.username} ({role})" + ("" if password else f", password: {secret}"))
 
 
 backup_cli = backup_group(

@@ -15,20 +15,53 @@ from flask import current_app
 from joserfc.jwk import OKPKey
 from sqlalchemy import Table, bindparam, exists, insert, select, update
 
-from wardapp.city import blobs, desk, facts
+from wardapp.city import blobs, desk, facts, scope, signin
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import (
     CityCommune,
     CityKey,
     CityTrustedCA,
+    CityUser,
     IntakeLog,
     ReceivedFigures,
     ReceivedPhoto,
     ReceivedReport,
 )
 from wardapp.core.clock import as_local, utcnow
-from wardapp.core.units import all_units
+from wardapp.core.i18n import gettext as _
+from wardapp.core.units import all_units, find
 from wardapp.core.verify import Refusal, VerifiedPush
+from wardapp.platform.accounts import password_problem, username_problem
+
+
+class AccountError(ValueError):
+    """An account the policy refuses; ``field`` names what to correct."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def create_user(
+    username: str, full_name: str, role: str, provinces: tuple[str, ...], password: str, *, actor: str = ""
+) -> CityUser:
+    """A city account under the commune's account policy (``platform.accounts``: the username's
+    form, the password's length), seeing ``provinces`` (all served when empty). Audited; the
+    caller commits. Existing accounts are never checked again: their passwords keep working."""
+    username = username.strip().lower()
+    for field, problem in (("username", username_problem(username)), ("password", password_problem(password))):
+        if problem:
+            raise AccountError(field, problem)
+    if db.session.scalar(select(CityUser.id).filter_by(username=username)) is not None:
+        raise AccountError("username", _("Tên đăng nhập này đã có người dùng."))
+    unknown = [c for c in provinces if c not in scope.served()]
+    if unknown:
+        raise AccountError("provinces", f"not served by this intake: {', '.join(unknown)}")
+    user = CityUser(username=username, full_name=full_name, role=role, provinces=",".join(provinces))
+    user.set_password(password)
+    db.session.add(user)
+    signin.record("user.created", username, f"{role}; provinces {','.join(provinces) or 'all served'}", actor=actor)
+    return user
 
 
 def trust_dir() -> Path:
@@ -39,29 +72,56 @@ def trust_dir() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "pdf-trust"
 
 
-def trust_roots(commune_code: str) -> list[x509.Certificate]:
-    """The roots a commune's PDF signatures may chain to: its enrolled CAs and the national ones."""
-    folder = trust_dir()
+def _pem_files(folder: Path) -> list[x509.Certificate]:
     roots = []
-    for path in sorted([*folder.glob("*.pem"), *(folder / commune_code).glob("*.pem")]):
+    for path in sorted(folder.glob("*.pem")):
         try:
             roots.extend(x509.load_pem_x509_certificates(path.read_bytes()))
         except ValueError:
             current_app.logger.warning("not a PEM certificate file: %s", path)
+    return roots
+
+
+def official_code(commune_code: object) -> str | None:
+    """``commune_code`` when it is exactly a commune code of the official list (five digits), else
+    None. A code read from a document is only ever used after this: never as a path as it came."""
+    if not isinstance(commune_code, str):
+        return None
+    unit = find(commune_code)
+    return unit.code if unit is not None and unit.code == commune_code else None
+
+
+def national_roots() -> list[x509.Certificate]:
+    """The roots every commune's PDF signatures may chain to: ``*.pem`` in the trust folder."""
+    return _pem_files(trust_dir())
+
+
+def trust_roots(commune_code: str) -> list[x509.Certificate]:
+    """The roots a commune's PDF signatures may chain to: its enrolled CAs and the national ones.
+    ``commune_code`` must be a code of the official list (ValueError otherwise): the legacy
+    folder ``<trust folder>/<code>`` is the only path built from it."""
+    code = official_code(commune_code)
+    if code is None:
+        raise ValueError(f"{commune_code!r} is not a commune code of the official list")
+    roots = [*national_roots(), *_pem_files(trust_dir() / code)]
     stored = db.session.scalars(
-        select(CityTrustedCA.pem).where(CityTrustedCA.commune_code == commune_code).order_by(CityTrustedCA.id)
+        select(CityTrustedCA.pem).where(CityTrustedCA.commune_code == code).order_by(CityTrustedCA.id)
     )
     roots.extend(x509.load_pem_x509_certificate(pem.encode("ascii")) for pem in stored)
     return roots
 
 
-def every_root() -> list[x509.Certificate]:
-    """For a PDF naming no commune: every root, national, enrolled or in the legacy folders."""
+def every_root(provinces: tuple[str, ...] | None = None) -> list[x509.Certificate]:
+    """For a PDF naming no commune: the national roots and every commune's (legacy folders and
+    enrolled CAs), only those of communes in ``provinces`` when given (a reviewer's scope)."""
     folder = trust_dir()
-    codes = {"", *(p.name for p in folder.glob("*") if p.is_dir())}
+    codes = {p.name for p in folder.glob("*") if p.is_dir()}
     codes |= set(db.session.scalars(select(CityTrustedCA.commune_code).distinct()))
-    roots = {cert.fingerprint(hashes.SHA256()): cert for code in sorted(codes) for cert in trust_roots(code)}
-    return list(roots.values())
+    wanted = sorted(
+        code for code in codes if official_code(code) and (provinces is None or scope.province_of(code) in provinces)
+    )
+    certs = [*national_roots(), *(cert for code in wanted for cert in trust_roots(code))]
+    return list({cert.fingerprint(hashes.SHA256()): cert for cert in certs}.values())
 
 
 def _table(model: type) -> Table:

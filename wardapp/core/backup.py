@@ -200,9 +200,13 @@ def verify(archive: Path) -> tuple[dict[str, Any], list[str]]:
     return manifest, problems
 
 
-def restore(archive: Path, database_url: str, instance: Path, app: str, *, overwrite: bool = False) -> dict[str, Any]:
+def restore(
+    archive: Path, database_url: str, instance: Path, app: str, *, overwrite: bool = False, occupied: bool = False
+) -> dict[str, Any]:
     """Put the archive back: the instance files, then the database. Refuses a damaged archive,
-    another app's archive, or (unless ``overwrite``) an instance that already has a database."""
+    another app's archive, or (unless ``overwrite``) an instance that already has a database: an
+    SQLite file with content, or a PostgreSQL database the caller found ``occupied`` (holding
+    tables). The caller closes its own connections first: pg_restore drops every table."""
     manifest, problems = verify(archive)
     if problems:
         raise BackupError("the archive is damaged: " + "; ".join(problems[:5]))
@@ -211,6 +215,11 @@ def restore(archive: Path, database_url: str, instance: Path, app: str, *, overw
     database = sqlite_path(database_url)
     if database is not None and database.exists() and database.stat().st_size > 0 and not overwrite:
         raise BackupError(f"{database} already exists: restore onto an empty instance (or pass --overwrite)")
+    if database is None and occupied and not overwrite:
+        raise BackupError(
+            f"the database {database_name(database_url)} already holds tables: restore onto an empty database "
+            "(or pass --overwrite, with the app stopped)"
+        )
     instance.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive, "r:gz") as tar, tempfile.TemporaryDirectory(prefix="wardapp-restore-") as work:
         for name in manifest["files"]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,10 +16,17 @@ from typing import Any
 from wardapp.core import rates
 
 SCHEMA = "wardapp.daily-report/1"
+# PROTOCOL: "<commune code>:<YYYY-MM-DD>:r<revision>" (revision 1 to 999999).
+REPORT_ID = re.compile(r"[0-9]{5}:[0-9]{4}-[0-9]{2}-[0-9]{2}:r[1-9][0-9]{0,5}")
 
 
 def report_id(commune_code: str, day: dt.date, revision: int) -> str:
     return f"{commune_code}:{day.isoformat()}:r{revision}"
+
+
+def is_report_id(value: object) -> bool:
+    """``value`` has the protocol's form (what a hostile document puts there may be anything)."""
+    return isinstance(value, str) and REPORT_ID.fullmatch(value) is not None
 
 
 def pdf_filename(report_id: str) -> str:

@@ -7,6 +7,7 @@ files and returns what to store, or raises Refusal with the status and error cod
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import json
@@ -93,6 +94,20 @@ Uploads = list[Upload] | Callable[[], list[Upload]]
 def check_push(token: str, uploads: Uploads, lookup: KeyLookup) -> VerifiedPush:
     """``uploads`` may be a function: the photos are then read only once the signature and the
     payload have passed (a forged push costs the intake no photo reading)."""
+    return with_photos(check_report(token, lookup), uploads)
+
+
+def with_photos(push: VerifiedPush, uploads: Uploads) -> VerifiedPush:
+    """``push`` with its photos: every listed one, and nothing else, among ``uploads``."""
+    if callable(uploads):
+        uploads = uploads()
+    return dataclasses.replace(push, photos=_match_photos(push.payload["photos"], uploads))
+
+
+def check_report(token: str, lookup: KeyLookup) -> VerifiedPush:
+    """The JWS alone: its signature by an enrolled key, the payload's schema and commune. The
+    intake runs this as soon as the ``report`` part is read, before any other part is buffered;
+    the result has no photos yet (``with_photos``)."""
     header = protected_header(token)
     if header.get("alg") not in ACCEPTED_ALGS:
         raise Refusal(422, "bad_signature", f"algorithm {header.get('alg')!r} is not accepted")
@@ -137,15 +152,13 @@ def check_push(token: str, uploads: Uploads, lookup: KeyLookup) -> VerifiedPush:
         unit.province_code,
     ):
         raise Refusal(422, "commune_mismatch", f"{commune_code} is not named so in the official list of units")
-    if callable(uploads):
-        uploads = uploads()
     return VerifiedPush(
         payload_bytes,
         payload,
         hashlib.sha256(payload_bytes).hexdigest(),
         header["kid"],
         commune_code,
-        _match_photos(payload["photos"], uploads),
+        {},
     )
 
 
@@ -200,7 +213,9 @@ def check_pdf_part(pdf: bytes, push: VerifiedPush, trusted: list[x509.Certificat
     embedded payload byte for byte the JWS payload. Refusal(422, "bad_pdf") otherwise."""
     checked = verification.check_pdf(pdf, trusted)
     if not checked.signatures:
-        raise Refusal(422, PDF_ERROR, "the pdf part carries no signature")
+        unread = checked.error not in (None, verification.NO_SIGNATURE)  # e.g. an embedded file too large
+        detail = f"the pdf part could not be read: {checked.error}" if unread else "the pdf part carries no signature"
+        raise Refusal(422, PDF_ERROR, detail)
     for signature in checked.signatures:
         if not signature.valid:
             only_trust = signature.intact and signature.whole_document and not signature.error

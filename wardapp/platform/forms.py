@@ -18,12 +18,18 @@ puts before every delimiter. Werkzeug's own test encoder leaves it out after an 
 Werkzeug's parser lets it pass; browsers, ``requests`` (the commune's sender) and curl always
 write it. That is why the commune app, whose tests post through Werkzeug's test client and whose
 uploads are one photo at a time, keeps Werkzeug's parser.
+
+A request may set ``part_guard`` before it reads its form: it is called with each text field's name
+and value as soon as that field is read, and with ``(name, None)`` as each file part begins, before
+a byte of that part is buffered. Raising there stops reading the body (the intake checks a push's
+signature so, before any photo reaches memory or disk).
 """
 
 from __future__ import annotations
 
 import math
 import typing as t
+from collections.abc import Callable
 
 import multipart
 from flask import Request
@@ -32,6 +38,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 READ_SIZE = 64 * 1024  # bytes asked of the input stream at a time, as Werkzeug reads it
+PartGuard = Callable[[str, str | None], None]  # (field name, text value or None for a file part)
 
 
 class _Part:
@@ -55,6 +62,8 @@ class _Part:
 
 class FastMultiPartParser(MultiPartParser):
     """Werkzeug's ``MultiPartParser`` interface over ``multipart.PushMultipartParser``."""
+
+    part_guard: PartGuard | None = None
 
     def parse(
         self, stream: t.IO[bytes], boundary: bytes, content_length: int | None
@@ -92,6 +101,8 @@ class FastMultiPartParser(MultiPartParser):
     def _start(self, segment: multipart.MultipartSegment, total: int | None, opened: list[t.IO[bytes]]) -> _Part:
         if segment.filename is None:  # no filename parameter: a text field, as Werkzeug decides
             return _Part(segment, None, self.max_form_memory_size)
+        if self.part_guard is not None:
+            self.part_guard(segment.name or "", None)
         declared = segment.header("Content-Length")
         container = self.stream_factory(
             total_content_length=total,
@@ -107,6 +118,8 @@ class FastMultiPartParser(MultiPartParser):
         if part.container is None:
             value = b"".join(part.chunks).decode(self.get_part_charset(headers), "replace")
             fields.append((segment.name or "", value))
+            if self.part_guard is not None:
+                self.part_guard(segment.name or "", value)
             return
         part.container.seek(0)
         files.append((segment.name or "", FileStorage(part.container, segment.filename, segment.name, headers=headers)))
@@ -118,6 +131,8 @@ def _close(opened: list[t.IO[bytes]]) -> None:
 
 
 class FastFormDataParser(FormDataParser):
+    part_guard: PartGuard | None = None
+
     def _parse_multipart(
         self, stream: t.IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
     ) -> tuple[t.IO[bytes], MultiDict[str, t.Any], MultiDict[str, t.Any]]:
@@ -127,6 +142,7 @@ class FastFormDataParser(FormDataParser):
             max_form_parts=self.max_form_parts,
             cls=self.cls,
         )
+        parser.part_guard = self.part_guard
         boundary = options.get("boundary", "").encode("ascii")
         if not boundary:
             raise ValueError("Missing boundary")
@@ -138,3 +154,10 @@ class FastFormRequest(Request):
     """Flask's request, with multipart bodies read by ``FastFormDataParser`` (the intake's)."""
 
     form_data_parser_class = FastFormDataParser
+    part_guard: PartGuard | None = None  # set by a view before it reads the form
+
+    def make_form_data_parser(self) -> FormDataParser:
+        parser = super().make_form_data_parser()
+        if isinstance(parser, FastFormDataParser):
+            parser.part_guard = self.part_guard
+        return parser

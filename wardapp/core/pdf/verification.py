@@ -4,6 +4,12 @@ each signature is intact and covers the whole document, and which payload the do
 The payload the leader signed travels inside the PDF as an embedded file (``payload.json``, with
 the compact JWS as ``report.jws``), so anyone can recompute its SHA-256 and compare it with the
 QR code and with what the city received. Pure functions of bytes: no Flask.
+
+Every PDF read here may be hostile (uploaded to ``/verify``, pushed as a report's ``pdf`` part): what
+reading it may cost is bounded. Only the embedded files this module reads are decompressed, each
+by a streaming decompressor that stops past ``MAX_EMBEDDED_BYTES`` (``TooLarge``); other
+attachments are never decompressed; printed text is read from a few pages, each stream capped;
+pyHanko reads signatures under ``DECODE_LIMITS``.
 """
 
 from __future__ import annotations
@@ -20,9 +26,55 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from wardapp.core.months import SUFFIX as MONTH_SUFFIX
+from wardapp.core.payload import is_report_id
 from wardapp.core.pdf.threads import outside_event_loop
 
 PAYLOAD_NAME, JWS_NAME = "payload.json", "report.jws"
+# One embedded file read decompressed, at most: a report's JWS is at most 2 MB (the intake's form
+# field limit), so its payload is smaller; a month document lists at most 31 days.
+MAX_EMBEDDED_BYTES = 4 * 1000 * 1000
+# A document made before payloads were embedded prints its report id and payload hash: its text is
+# read from this many pages, each content stream at most MAX_TEXT_STREAM decompressed.
+TEXT_PAGES = 12
+MAX_TEXT_STREAM = 4 * 1000 * 1000
+MiB = 1024 * 1024
+NO_SIGNATURE = "no signature"  # PdfCheck.error of a PDF that carries none
+
+
+class TooLarge(ValueError):
+    """An embedded file decompresses beyond what any genuine one holds: the PDF is not read."""
+
+    def __init__(self, name: str, limit: int = MAX_EMBEDDED_BYTES):
+        super().__init__(f"embedded file {name[:80]!r} decompresses beyond {limit} bytes")
+        self.name, self.limit = name, limit
+
+
+def _bounded_pypdf(limit: int) -> Any:
+    """pypdf decompressing at most ``limit`` bytes per stream (its LimitReachedError past it), in
+    this thread only."""
+    import pypdf
+
+    return pypdf.apply_configuration(
+        zlib_maximum_output_length=limit,
+        lzw_maximum_output_length=limit,
+        run_length_maximum_output_length=limit,
+        brotli_maximum_output_length=limit,
+        jbig2_maximum_output_length=limit,
+        array_based_stream_maximum_output_length=limit,
+        image_maximum_buffer_size=limit,
+        stream_decoding_work_maximum_length=2 * limit,
+    )
+
+
+def decode_limits() -> Any:
+    """What pyHanko may decompress while checking signatures: a report's pages, fonts and object
+    streams are a few MB; no genuine stream is near 32 MiB."""
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+
+    return DecodeLimits(
+        per_stream=StreamDecodeLimits(max_output_size=32 * MiB),
+        document_budget=DocumentDecodeBudget(base_allowance=96 * MiB, max_ratio=4),
+    )
 
 
 @dataclass(frozen=True)
@@ -60,10 +112,13 @@ class PdfCheck:
 
     @property
     def report_id(self) -> str | None:
+        """The payload's ``report_id`` when it has the protocol's form; a hostile document may put a
+        number, a list or a path there."""
         try:
-            return json.loads(self.payload)["report_id"] if self.payload else None
-        except (ValueError, KeyError, TypeError):
+            found = json.loads(self.payload)["report_id"] if self.payload else None
+        except (ValueError, KeyError, TypeError, RecursionError):
             return None
+        return found if is_report_id(found) else None
 
     @property
     def valid(self) -> bool:
@@ -82,15 +137,50 @@ def _name(cert: Any, attribute: str) -> str:
         return ""
 
 
+def _read_wanted(name: str) -> bool:
+    """The embedded files this module reads: the payload, its JWS, a month document."""
+    return name in (PAYLOAD_NAME, JWS_NAME) or name.endswith((".payload.json", ".jws", MONTH_SUFFIX))
+
+
 def embedded_files(data: bytes) -> dict[str, bytes]:
-    """The PDF's embedded files by name (empty when it has none or cannot be read)."""
+    """The PDF's embedded payload, JWS and month document by name (empty when it has none or
+    cannot be read); no other attachment is decompressed. Raises ``TooLarge`` when one of those
+    decompresses beyond ``MAX_EMBEDDED_BYTES``."""
+    import pypdf
+    from pypdf.errors import LimitReachedError
+
+    found: dict[str, bytes] = {}
+    with _bounded_pypdf(MAX_EMBEDDED_BYTES):
+        try:
+            for entry in pypdf.PdfReader(io.BytesIO(data)).attachment_list:
+                name = entry.name
+                if name in found or not _read_wanted(name):
+                    continue
+                try:
+                    content = entry.content
+                except LimitReachedError:
+                    raise TooLarge(name) from None
+                if len(content) > MAX_EMBEDDED_BYTES:  # stored uncompressed
+                    raise TooLarge(name)
+                found[name] = content
+        except TooLarge:
+            raise
+        except Exception:  # a malformed file: nothing embedded we can read
+            return {}
+    return found
+
+
+def printed_text(data: bytes) -> str:
+    """The text of the first ``TEXT_PAGES`` pages ("" when the file cannot be read), each content
+    stream decompressed up to ``MAX_TEXT_STREAM``."""
     import pypdf
 
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        return {name: contents[0] for name, contents in reader.attachments.items() if contents}
-    except Exception:
-        return {}
+    with _bounded_pypdf(MAX_TEXT_STREAM):
+        try:
+            pages = pypdf.PdfReader(io.BytesIO(data)).pages
+            return " ".join(pages[i].extract_text() or "" for i in range(min(len(pages), TEXT_PAGES)))
+        except Exception:  # a malformed or too costly page: no text to read
+            return ""
 
 
 def signed_payload(files: dict[str, bytes]) -> bytes | None:
@@ -143,7 +233,8 @@ def attach_payload(pdf: bytes, payload: bytes, jws: str) -> bytes:
 
 def check_pdf(data: bytes, trusted: list[x509.Certificate]) -> PdfCheck:
     """Every signature of ``data`` checked against ``trusted`` roots. Never raises: pyHanko raises
-    on some kinds of tampering, and an exception is "not valid" with its reason."""
+    on some kinds of tampering, and an exception is "not valid" with its reason; an embedded file
+    too large to read is an ``error`` with no signature checked."""
     result: PdfCheck = outside_event_loop(_check_pdf, data, trusted)
     return result
 
@@ -152,19 +243,22 @@ def _check_pdf(data: bytes, trusted: list[x509.Certificate]) -> PdfCheck:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko_certvalidator import ValidationContext
 
-    files = embedded_files(data)
+    try:
+        files = embedded_files(data)
+    except TooLarge as error:
+        return PdfCheck([], None, None, error=str(error))
     payload = signed_payload(files)
     jws_bytes = signed_jws(files)
     jws = jws_bytes.decode("ascii", "replace") if jws_bytes else None
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=decode_limits())
         embedded = list(reader.embedded_signatures)
         has_dss = "/DSS" in reader.root
     except Exception as error:
         return PdfCheck([], payload, jws, error=f"{type(error).__name__}: {error}")
     roots = [_asn1(c) for c in trusted]
     checks = [_check_one(sig, roots, has_dss, ValidationContext) for sig in embedded]
-    return PdfCheck(checks, payload, jws, error=None if embedded else "no signature")
+    return PdfCheck(checks, payload, jws, error=None if embedded else NO_SIGNATURE)
 
 
 def _check_one(sig: Any, roots: Any, has_dss: bool, context_type: Any) -> SignatureCheck:
