@@ -88,7 +88,7 @@ def test_the_repair_migration_clears_stored_text_so_the_day_can_be_signed(app, c
     )
     db.session.execute(text("UPDATE tasks SET code = 'NV-' || :c || '13' WHERE title = 'b'"), {"c": "\u200b"})
     db.session.commit()
-    repair = importlib.import_module("migrations.versions.0012_hidden_characters_repair")
+    repair = importlib.import_module("migrations.versions.0014_hidden_characters_repair")
 
     connection = db.session.connection()
     repair._repair_task_codes(connection)
