@@ -35,32 +35,35 @@ def cli(app, *args: str):
 
 
 def test_it_exports_the_active_public_key_as_a_jwk_named_by_its_thumbprint(app, commune):
-    jwk = json.loads(cli(app, "keys", "export").output)
+    jwk = json.loads(cli(app, "keys", "export", "--key-only").output)
 
     assert set(jwk) == {"kty", "crv", "x", "kid"}  # no private "d"
     assert (jwk["kty"], jwk["crv"]) == ("OKP", "Ed25519")
     assert len(base64.urlsafe_b64decode(jwk["x"] + "=")) == 32
     assert jwk["kid"] == thumbprint(jwk)
-    assert json.loads(cli(app, "keys", "export").output) == jwk  # exporting makes no new key
+    assert json.loads(cli(app, "keys", "export", "--key-only").output) == jwk  # exporting makes no new key
+    enrolment = json.loads(cli(app, "keys", "export").output)  # what the city is given: the same key
+    assert enrolment["format"] == "wardapp-enrolment" and enrolment["key"] == jwk
+    assert enrolment["commune"]["code"] == "20242" and enrolment["pdf_ca"]
 
 
 def test_it_keeps_the_private_key_readable_by_its_owner_only(app, commune):
-    kid = json.loads(cli(app, "keys", "export").output)["kid"]
+    kid = json.loads(cli(app, "keys", "export", "--key-only").output)["kid"]
     folder = Path(app.instance_path) / "keys"
 
     assert stat.S_IMODE((folder / f"{kid}.jwk").stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
     private = json.loads((folder / f"{kid}.jwk").read_text())
-    assert "d" in private and private["x"] == json.loads(cli(app, "keys", "export").output)["x"]
+    assert "d" in private and private["x"] == json.loads(cli(app, "keys", "export", "--key-only").output)["x"]
 
 
 def test_it_rotates_to_a_new_key_and_keeps_the_old_public_half(app, commune):
-    old = json.loads(cli(app, "keys", "export").output)
+    old = json.loads(cli(app, "keys", "export", "--key-only").output)
 
     new = json.loads(cli(app, "keys", "rotate").output)
 
     assert new["kid"] != old["kid"] and "d" not in new
-    assert json.loads(cli(app, "keys", "export").output) == new
+    assert json.loads(cli(app, "keys", "export", "--key-only").output) == new
     rows = {row.kid: row for row in db.session.scalars(db.select(SigningKey))}
     assert rows[old["kid"]].retired_at is not None and rows[new["kid"]].retired_at is None
     folder = Path(app.instance_path) / "keys"
@@ -110,7 +113,7 @@ def test_it_signs_with_the_new_key_only_once_the_city_knows_it(app, wired, commu
 
 
 def test_it_refuses_to_enrol_a_jwk_whose_kid_is_not_its_thumbprint(app, city, commune, tmp_path):
-    jwk = json.loads(cli(app, "keys", "export").output) | {"kid": "not-the-thumbprint"}
+    jwk = json.loads(cli(app, "keys", "export", "--key-only").output) | {"kid": "not-the-thumbprint"}
     jwk_file = tmp_path / "bad.jwk"
     jwk_file.write_text(json.dumps(jwk))
 
@@ -123,7 +126,7 @@ def test_it_refuses_to_enrol_a_jwk_whose_kid_is_not_its_thumbprint(app, city, co
 
 def test_it_refuses_to_enrol_a_commune_of_another_province(app, city, commune, tmp_path):
     jwk_file = tmp_path / "key.jwk"
-    jwk_file.write_text(cli(app, "keys", "export").output)
+    jwk_file.write_text(cli(app, "keys", "export", "--key-only").output)
 
     with city.app.app_context():
         result = city.app.test_cli_runner().invoke(args=["city", "enrol", "00004", str(jwk_file)])

@@ -154,7 +154,7 @@ def test_it_leaves_the_report_waiting_while_no_city_address_is_set(app, commune,
 
     assert support.outbox_entry().state == "waiting"
     page = leader.get(f"/reports/{TODAY.isoformat()}/revisions").get_data(as_text=True)
-    assert "chưa cấu hình địa chỉ hệ thống của thành phố" in page
+    assert "Chưa cấu hình địa chỉ hệ thống của thành phố (WARDAPP_CITY_URL)" in page
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code != 0 and "No city URL" in result.output
 
