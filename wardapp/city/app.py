@@ -18,9 +18,10 @@ from PIL import Image
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import blobs, cli, models, routing
+from wardapp.city import blobs, cli, consolidated_models, models, routing
 from wardapp.city.api import bp as api_bp
 from wardapp.city.checking import bp as verify_bp
+from wardapp.city.consolidated_pages import bp as consolidated_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.monitor import bp as desk_bp
 from wardapp.city.pages import bp as pages_bp
@@ -30,7 +31,7 @@ from wardapp.core import i18n as core_i18n
 from wardapp.core import schema, settings, units
 from wardapp.platform import forms, requestlog
 
-assert models  # every model is imported, so Alembic sees the whole schema
+assert models and consolidated_models  # every model is imported, so Alembic sees the whole schema
 
 
 class CityDefaults:
@@ -144,7 +145,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.filters.update(core_i18n.FILTERS)
     requestlog.init_app(app, "wardapp.city.request")  # first before_request: every later line has the request id
     init_pages(app)
-    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp):
+    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp, consolidated_bp):
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)

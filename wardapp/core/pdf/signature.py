@@ -253,7 +253,7 @@ class Party:
     """One signing party: whose material (``certificates`` folder), the name shown, an image (the
     signer's handwritten signature or the organisation's seal, PNG with transparency)."""
 
-    folder: Path
+    folder: Path | certificates.Pkcs12  # a certificates folder, or a PKCS#12 held in memory (the city)
     name: str
     image: bytes | None = None
 
@@ -281,6 +281,23 @@ class Signing:
     organisation: str
     location: str
     reason: str
+    page: int = -1  # where the appearances go (0-based; -1 the last page): a report's annexes follow it
+
+
+class _ArchivalWriter(IncrementalPdfFileWriter):
+    """pyHanko's incremental writer kept within PDF/A-3b, which stands on PDF 1.7: an ECDSA
+    signature would declare the ISO 32002 extension and move the catalog to PDF 2.0, and pyHanko
+    would append its own Producer to the information dictionary and not to the XMP (PDF/A wants
+    them equal). A signature adds itself; the document's version and metadata stay as built."""
+
+    def ensure_output_version(self, version: tuple[int, int]) -> None:
+        super().ensure_output_version(min(version, (1, 7)))
+
+    def register_extension(self, ext: Any) -> None:
+        """No PDF 2.0 extension is declared in a PDF 1.7 file (ISO 32002: ECDSA in signatures)."""
+
+    def _update_meta(self) -> None:
+        """The metadata written at build time is kept (see the class)."""
 
 
 class _PinnedTimeSigner(signers.PdfSigner):
@@ -561,10 +578,12 @@ async def _sign_once(
     session: aiohttp.ClientSession | None,
     text_params: dict[str, str] | None,
 ) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=-1, box=box))
+    writer = _ArchivalWriter(io.BytesIO(pdf))
+    fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=signing.page, box=box))
     validation = None
     if services.embed_validation_info:
+        if not isinstance(party.folder, Path):
+            raise ValueError("validation information is fetched for a certificates folder only")
         validation = ValidationContext(
             trust_roots=_roots(party.folder, services),
             allow_fetching=True,
@@ -694,7 +713,7 @@ def _sign_pdf(
     reason: str,
     local_time: str,
 ) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = _ArchivalWriter(io.BytesIO(pdf))
     box = _box(rect)
     fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, on_page=-1, box=box))
     metadata = signers.PdfSignatureMetadata(
