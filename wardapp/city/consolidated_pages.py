@@ -148,7 +148,7 @@ def download():
     period = period_from(request.args)
     if period is None:
         abort(404)
-    current = ops.state_of(period).current
+    current = ops.current_edition(period)  # not the changed days: a download reads one row and one file
     if current is not None:
         data = ops.stored_pdf(current)
         if data is not None:

@@ -105,6 +105,15 @@ def editions_of(period: Period) -> list[ConsolidatedEdition]:
     )
 
 
+def current_edition(period: Period) -> ConsolidatedEdition | None:
+    return db.session.scalar(
+        select(ConsolidatedEdition)
+        .filter_by(scope=period.scope, start=period.start, end=period.end, superseded_at=None)
+        .order_by(ConsolidatedEdition.edition.desc())
+        .limit(1)
+    )
+
+
 def state_of(period: Period) -> PeriodState:
     state = PeriodState(period, ended(period), editions_of(period))
     current = state.current
@@ -256,7 +265,11 @@ def sign(period: Period, user: CityUser) -> ConsolidatedEdition:
             + (f"; supersedes {previous.document_number}" if previous else ""),
         )
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same edition signed a moment before, through another server
+        db.session.rollback()
+        raise CannotSign([_("Báo cáo này vừa được ký ở nơi khác; hãy tải lại trang.")]) from None
     return edition
 
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from babel.numbers import format_decimal, format_percent
 
-from wardapp.core import collation, figure_sources, index766, periods
+from wardapp.core import collation, figure_sources, ii06a, index766, periods
 from wardapp.core import rates as rate_defs
 from wardapp.core.deadline import deadline_moment
 from wardapp.core.figures import figures_by_group
@@ -63,7 +63,8 @@ def place_date(commune_name: str, day: dt.date) -> str:
 
 
 def summary_table(figures: Figures) -> list[list[str]]:
-    """Form II.06a: dossiers to handle, resolved, pending; the form numbers its columns (1)…(11)."""
+    """Form II.06a: dossiers to handle, resolved, pending; numbered (3)…(13) as the form numbers
+    them ((1) and (2) are the row number and the unit), as the city's table, workbook and report do."""
     return [
         [
             "Số hồ sơ nhận giải quyết",
@@ -91,7 +92,7 @@ def summary_table(figures: Figures) -> list[list[str]]:
             "Trong hạn",
             "Quá hạn",
         ],
-        [f"({i})" for i in range(1, 12)],  # the form's column numbers
+        [f"({column.number})" for column in ii06a.COLUMNS],  # the form's column numbers
         [
             number(v)
             for v in (
