@@ -10,9 +10,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from wardapp.city import consolidated_signing as ops
-from wardapp.city import desk, scope, signing
+from wardapp.city import desk, exports, scope, signing
 from wardapp.city.access import reviewer_required
-from wardapp.city.consolidated import Period, draft_pdf, period_text
+from wardapp.city.consolidated import Period, draft_pdf
 from wardapp.core import clock, consolidated_docs
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
@@ -94,7 +94,7 @@ def page():
         "city/consolidated.html",
         period=period,
         state=state,
-        title_period=period_text(period),
+        title_period=exports.period_text(period.start, period.end),  # the reader's language
         args=_args(period),
         periods=PERIOD_LABELS,
         may_sign=ops.may_sign(current_user),

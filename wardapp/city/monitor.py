@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -218,7 +218,7 @@ def table_xlsx():
     _kind, start, end = _period_args()
     sheet, _communes = _sheet(provinces, start, end)
     return send_file(
-        io.BytesIO(exports.xlsx(sheet)),
+        io.BytesIO(exports.xlsx(sheet, issuer=current_app.config["CITY_DEPARTMENT_NAME"], made_on=clock.today())),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         as_attachment=True,
         download_name=f"II06a-{_file_stem(provinces, start, end)}.xlsx",
