@@ -9,6 +9,7 @@ An official Vietnamese document: every word here is Vietnamese whatever the read
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -65,6 +66,8 @@ class Signing:
     signer_titles: tuple[str, ...]
     signed_at: dt.datetime  # aware
     attachment: archive.Attachment
+    document_id: str = ""
+    verify_target: str = ""  # the public page its QR code opens
 
 
 def symbol() -> str:
@@ -267,6 +270,9 @@ def document_input(period: Period, signing: Signing | None = None) -> Consolidat
         draft=signing is None,
         annex_reference=f"(Kèm theo Báo cáo số {number} ngày {fmt_date(moment.astimezone(clock.TZ))} của {department})",
         notes=notes,
+        verify_target=signing.verify_target if signing else "",
+        document_id=signing.document_id if signing else "",
+        payload_sha256=hashlib.sha256(signing.attachment.data).hexdigest() if signing else "",
     )
 
 

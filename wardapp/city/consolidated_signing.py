@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -273,6 +273,14 @@ def sign(period: Period, user: CityUser) -> ConsolidatedEdition:
     return edition
 
 
+def public_target(document_id: str, payload_sha256: str) -> str:
+    """What the QR code holds: the public page of this edition (no account needed)."""
+    base = str(current_app.config.get("CITY_PUBLIC_URL") or "").strip().rstrip("/")
+    if not base and has_request_context():
+        base = request.host_url.rstrip("/")
+    return f"{base}/xac-thuc/{document_id}?sha256={payload_sha256}"
+
+
 def _signed_pdf(
     period: Period, user: CityUser, number: str, signed_at: dt.datetime, content: dict, data: bytes
 ) -> bytes:
@@ -284,7 +292,15 @@ def _signed_pdf(
         "application/json",
         "Các báo cáo ngày đã ký được tổng hợp (JSON)",
     )
-    plan = Signing(number, user.full_name, signer_titles(user), signed_at, attachment)
+    plan = Signing(
+        number,
+        user.full_name,
+        signer_titles(user),
+        signed_at,
+        attachment,
+        document_id=content["document_id"],
+        verify_target=public_target(content["document_id"], hashlib.sha256(data).hexdigest()),
+    )
     document = document_input(period, plan)
     built = build_consolidated(document)
     key = signing.department_key()

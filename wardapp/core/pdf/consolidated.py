@@ -19,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import NextPageTemplate, PageBreak, Paragraph, Spacer, Table
 
 from wardapp.core.pdf import fonts, official
+from wardapp.core.pdf.document import verification_flow
 from wardapp.core.pdf.official import CONTENT_W, WIDE_CONTENT_W
 from wardapp.core.pdf.paragraphs import Para
 from wardapp.core.pdf.style import STYLES, esc, grid_style
@@ -62,6 +63,10 @@ class ConsolidatedInput:
     draft: bool = False
     annex_reference: str = ""  # "(Kèm theo Báo cáo số 05/BC-SKHCN ngày 01/12/2026 của …)"
     notes: list[str] = field(default_factory=list)  # printed under the facts (e.g. a "to date" period)
+    # The signed edition's QR code: the public page that says whether it is authentic and current.
+    verify_target: str = ""
+    document_id: str = ""
+    payload_sha256: str = ""  # of the embedded JSON
 
 
 def _section(title: str) -> Paragraph:
@@ -153,6 +158,8 @@ def _body(data: ConsolidatedInput) -> list[Any]:
     detail = "Số liệu của từng đơn vị theo mẫu II.06a tại Phụ lục I"
     detail += "; giải trình của lãnh đạo các đơn vị tại Phụ lục II." if data.explanations else "."
     story.append(Para(esc(detail), STYLES["body"]))
+    if data.verify_target:
+        story += [Spacer(1, 2 * mm), verification_flow(data.verify_target, data.document_id, data.payload_sha256)]
     return story
 
 

@@ -152,11 +152,11 @@ def recipients(province_name: str) -> tuple[str, ...]:
 
 
 def verify_target(city_url: str, report_id: str, payload_sha256: str) -> str:
-    """What the QR code holds: ``<city>/verify/<report_id>?sha256=<hash>``; without a known city
-    address, the same two facts as text."""
+    """What the QR code holds: the city's public page ``<city>/xac-thuc/<report_id>?sha256=<hash>``
+    (anyone may open it, no account needed); without a known city address, the same two facts as text."""
     base = (city_url or "").strip().rstrip("/")
     if base.startswith(("http://", "https://")):
-        return f"{base}/verify/{quote(report_id, safe=':')}?sha256={payload_sha256}"
+        return f"{base}/xac-thuc/{quote(report_id, safe=':')}?sha256={payload_sha256}"
     return f"{report_id} SHA-256:{payload_sha256}"
 
 
