@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -434,10 +434,13 @@ def month_input(
     symbol: str = DEFAULT_SYMBOL,
     signing: MonthSigning | None = None,
     draft: bool = False,
+    rendered_by: str = "",
 ) -> MonthInput:
     """Shared by the commune app and the city intake; ``days`` holds signed revisions only.
     ``signing`` numbers, dates and signs it (then ``now`` is its ``signed_at``); ``draft`` marks the
-    commune's unsigned preview as such."""
+    commune's unsigned preview as such. ``rendered_by`` (the city's department): a rendering of the
+    commune's signed days made elsewhere, which says so and carries neither the commune's number
+    nor its signature block."""
     start, end = periods.month_bounds(first)
     today = now.date()
     header = [
@@ -533,16 +536,29 @@ def month_input(
         f"Ngày có bản sửa đổi: {listed(corrected)}.",
         f"Ngày chưa báo cáo: {listed(missing)}. Ngày chưa đến hạn báo cáo: {listed(not_due)}.",
     ]
+    heading = month_heading(
+        commune_name,
+        first,
+        now,
+        "BÁO CÁO",
+        f"Tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính công tháng {month_text}",
+        symbol,
+        signing.number if signing else "",
+    )
+    rendered_note = ""
+    if rendered_by:
+        heading = replace(heading, issuer=("HỆ THỐNG TIẾP NHẬN BÁO CÁO", rendered_by.upper()), number="", symbol="")
+        overview[0] = (
+            f"Hệ thống tiếp nhận của {rendered_by} tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính "
+            f"công của {commune_name} tháng {month_text} từ các báo cáo ngày đã ký mà xã/phường đã gửi như sau:"
+        )
+        rendered_note = (
+            f"BẢN DỰNG LẠI CỦA {rendered_by.upper()} từ các báo cáo ngày đã ký số của {commune_name}: "
+            "không phải văn bản của xã/phường, không có số văn bản và chữ ký của xã/phường."
+        )
     return MonthInput(
-        heading=month_heading(
-            commune_name,
-            first,
-            now,
-            "BÁO CÁO",
-            f"Tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính công tháng {month_text}",
-            symbol,
-            signing.number if signing else "",
-        ),
+        heading=heading,
+        rendered_note=rendered_note,
         signer=month_signer(province_name, signing),
         meta=month_archival(
             f"Báo cáo tổng hợp tháng {month_text} — {commune_name}", commune_name, f"{code}:{first:%Y-%m}", now, signing

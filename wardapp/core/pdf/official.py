@@ -236,9 +236,10 @@ class HeadBlock(Flowable):  # type: ignore[misc]
         c.line(rx - length / 2, y - 3, rx + length / 2, y - 3)
         # One baseline for "Số: …" and the place-and-date line.
         base = 4
-        number = h.number or f"{' ' * 6}/{h.symbol}"
-        c.setFont(fonts.REGULAR, SIZE_NUMBER)
-        c.drawCentredString(lx, base, f"Số: {number}")
+        if h.number or h.symbol:  # a rendering that is nobody's numbered document has no "Số"
+            number = h.number or f"{' ' * 6}/{h.symbol}"
+            c.setFont(fonts.REGULAR, SIZE_NUMBER)
+            c.drawCentredString(lx, base, f"Số: {number}")
         size = 13 if stringWidth(h.place_date, fonts.ITALIC, 14) > self.right_w - 2 else 14
         c.setFont(fonts.ITALIC, size)
         # A long place name: centred as far as the right margin allows, never past it.
