@@ -212,3 +212,30 @@ def test_a_period_not_ended_is_signed_only_to_date_with_the_date_in_its_title(ci
     text = " ".join(text_of(pdf).split())
     assert "từ ngày 01/11/2026 đến ngày 20/11/2026 (số liệu tính đến ngày 20/11/2026)" in text
     assert "01/12/2026" not in text and "30/11/2026" not in text
+
+
+def test_the_seal_covers_the_left_third_of_the_leaders_signature_at_its_real_size(city, october, director):
+    """Decree 30/2020, Appendix I, Part II, read back from the signed file: the seal at its
+    configured size over 25–40% of the signature image, on its left; the time in ISO 8601."""
+    import subprocess
+
+    from wardapp.core.pdf import signature
+
+    sign(director)
+    pdf = director.get("/consolidated.pdf", query_string=OCTOBER).data
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        rects = {
+            str(annot.T): [float(v) for v in annot.Rect]
+            for page in opened.pages
+            for annot in page.get("/Annots") or []
+            if annot.get("/FT") == "/Sig"
+        }
+    leader, seal = rects[signature.SIGNER_FIELD], rects[signature.ORGANISATION_FIELD]
+    size = city.config["CITY_SEAL_SIZE_MM"] * signature.PT_PER_MM
+    assert abs((seal[2] - seal[0]) - size) <= 1 and abs((seal[3] - seal[1]) - size) <= 1
+    image_px = (480, 160)  # signature.placeholder_signature's image: the director uploaded none
+    x1, _y1, x2, _y2 = signature.signature_image_area(tuple(leader), image_px)
+    covered = (min(seal[2], x2) - max(seal[0], x1)) / (x2 - x1)
+    assert 0.25 <= covered <= 0.40 and seal[0] < x1  # over its left third, from the left
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert clock.now().replace(microsecond=0).isoformat() in text  # 2026-11-20T12:00:00+07:00

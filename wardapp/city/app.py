@@ -57,6 +57,7 @@ class CityDefaults:
     CITY_DOCUMENT_SYMBOL = "SKHCN"
     CITY_SIGNER_POSITION = "Giám đốc"
     CITY_SIGNER_NAME = ""
+    CITY_SEAL_SIZE_MM = 35.0  # the department's seal, drawn at its real size over the signature
     # Reminders by e-mail: empty host, no e-mail (the reminder is copied by hand).
     CITY_SMTP_HOST = ""
     CITY_SMTP_PORT = 25

@@ -316,5 +316,6 @@ def _signed_pdf(
             location=document.heading.place_date.split(",")[0],
             reason=f"{number}: {document.heading.summary}",
             page=(built.signature_page or built.pages) - 1,
+            seal_mm=float(current_app.config["CITY_SEAL_SIZE_MM"]),
         ),
     )
