@@ -29,6 +29,8 @@ VIETNAMESE_ON_PURPOSE = {
     "app.py": {"CityDefaults"},
     # The consolidated report is an official document: Vietnamese in every reader's hands.
     "consolidated.py": {"*"},
+    # Its signature block's titles and the description of its embedded JSON are part of it too.
+    "consolidated_signing.py": {"signer_titles", "_signed_pdf"},
     # The note printed on a PDF rebuilt from a verified report: part of the document, kept once.
     "pdfs.py": {"report_pdf"},
     # The department's certificate names its province (or the country) in Vietnamese, as the

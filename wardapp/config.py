@@ -65,6 +65,7 @@ class Defaults:
     # reachable when the leader signs; empty/off by default (WARDAPP_PDF_TSA_URL, ...).
     PDF_TSA_URL = ""
     PDF_VALIDATION_DATA = False
+    SEAL_SIZE_MM = 35.0  # the commune's seal, drawn at its real size over the leader's signature
 
 
 def load(app: Flask, overrides: dict | None) -> None:

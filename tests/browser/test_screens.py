@@ -186,6 +186,7 @@ def city_visits(s: Screens) -> list[Visit]:
         f"/reports/{s.report_id}",
         "/account/tokens",
         "/communes",
+        "/consolidated",
     ]
     visits = [Visit("city", "", "/login")]
     for persona in CITY_PERSONAS:

@@ -104,19 +104,37 @@ def test_the_workbook_holds_the_same_numbers_as_the_page(history):
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = book.active
     rows = list(sheet.iter_rows(values_only=True))
+    # The heading block: the issuer, the title, the scope and period, the day it was made.
+    assert rows[0][0] == "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+    assert rows[1][0] == "Tình hình, kết quả giải quyết thủ tục hành chính (mẫu II.06a)"
+    assert rows[2][0].startswith("Thành phố Đà Nẵng — Từ ngày")
+    assert rows[3][0] == f"Ngày lập: {TODAY:%d/%m/%Y}"
     # Two heading rows merged as the form has them, then the column numbers (1)–(13).
-    assert rows[3][2] == "Số hồ sơ nhận giải quyết" and rows[3][6] == "Số hồ sơ đã giải quyết"
-    assert rows[4][2] == "Tổng số" and rows[4][3] == "Trong kỳ: trực tuyến"
-    assert list(rows[5][:13]) == [f"({i})" for i in range(1, 14)]
-    assert "C4:F4" in {str(r) for r in sheet.merged_cells.ranges}
-    by_name = {r[1]: r for r in rows[6:]}
+    assert rows[5][2] == "Số hồ sơ nhận giải quyết" and rows[5][6] == "Số hồ sơ đã giải quyết"
+    assert rows[6][2] == "Tổng số" and rows[6][3] == "Trong kỳ: trực tuyến"
+    assert list(rows[7][:13]) == [f"({i})" for i in range(1, 14)]
+    assert "C6:F6" in {str(r) for r in sheet.merged_cells.ranges}
+    # The order column holds numbers; only connected units are rows; the others on their own sheet.
+    body = [r for r in rows[8:] if r[1] and r[1] != "Tổng cộng" and r[0] is not None]
+    assert [r[0] for r in body] == list(range(1, len(body) + 1)) == [1, 2, 3]
+    absent = list(book["Chưa kết nối"].iter_rows(values_only=True))[1:]
+    assert len(absent) == 94 - 3 and all(isinstance(r[0], int) for r in absent)
+    assert any(f"Chưa kết nối hệ thống: {len(absent)} đơn vị" in str(r[1]) for r in rows)
+    # Printed on A4 landscape, one page wide, the heading rows on every page.
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    # One page wide (fitToWidth left at its default, 1), as many pages down as it takes.
+    assert sheet.page_setup.fitToWidth in (None, 1) and int(sheet.page_setup.fitToHeight) == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$6:$8"
+    by_name = {r[1]: r for r in rows[8:]}
     assert list(by_name[A.unit.name][2:13]) == EXPECTED_A
     assert list(by_name[B.unit.name][2:13]) == EXPECTED_B
     assert list(by_name["Tổng cộng"][2:13]) == EXPECTED_TOTAL
     assert by_name["Tổng cộng"][13] == pytest.approx(141 / 150)
-    assert sheet.cell(row=7 + [r[1] for r in rows[6:]].index("Tổng cộng"), column=14).number_format == "0.0%"
+    assert sheet.cell(row=9 + [r[1] for r in rows[8:]].index("Tổng cộng"), column=14).number_format == "0.0%"
     assert by_name[C.unit.name][2:13] == (None,) * 11  # missing, never zero
     assert "Thiếu 3/3 ngày" in by_name[C.unit.name][-1]
     assert "1 báo cáo bị trả lại" in by_name[B.unit.name][-1]

@@ -47,17 +47,25 @@ def reviewer(city):
     return support.signed_in(city, "sokhcn")
 
 
+def sign_yesterday(city) -> None:
+    """The department's director signs yesterday's consolidated report (city/consolidated_signing)."""
+    support.make_user(city, "giamdoc", role="director")
+    director = support.signed_in(city, "giamdoc")
+    assert director.post("/consolidated/sign", data={"period": "day", "on": YESTERDAY}).status_code == 303
+
+
 def test_the_consolidated_report_is_signed_by_the_department_and_says_who_was_late(city, reviewer):
     from wardapp.city import signing
     from wardapp.core.pdf import signature
 
+    sign_yesterday(city)
     response = reviewer.get(f"/consolidated.pdf?period=day&on={YESTERDAY}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     # Whitespace flattened: the documents' 13 pt serif wraps phrases onto two lines.
     pages = PdfReader(io.BytesIO(response.data)).pages
     text = " ".join(" ".join(page.extract_text().split()) for page in pages)
     assert "BÁO CÁO" in text and "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in text
-    assert "(13)" in text and "Tổng cộng" in text
+    assert "(13)" in text and "Tổng cộng" in text and "BẢN NHÁP" not in text
     assert "Phường Hải Vân (20194)" in text  # late
     assert "Phường Liên Chiểu (20197)" in text  # missing
     assert "Chờ xác minh nguồn gốc đất" in text and "Phó Chủ tịch Lê Thị Hằng" in text
@@ -221,6 +229,7 @@ def test_a_cas_certificate_imported_by_command_signs_the_next_consolidated_repor
     shown = runner.invoke(args=["city", "signing-key", "show"])
     assert "CA thật" in shown.output and cert.fingerprint(hashes.SHA256()).hex() in shown.output
 
+    sign_yesterday(city)
     response = reviewer.get(f"/consolidated.pdf?period=day&on={YESTERDAY}")
     assert response.status_code == 200
     assert signature.verify_pdf(response.data, [cert])

@@ -39,6 +39,11 @@ PAGES = [
     ("/log", "Nhật ký tiếp nhận", "Intake log"),
     ("/security", "Bảo mật đăng nhập", "Sign-in security"),
     ("/account/tokens", "Mã truy cập cho máy", "Machine access tokens"),
+    (
+        "/consolidated?period=month&on=2026-10-01",
+        "Báo cáo tổng hợp · Từ ngày 01/10/2026 đến ngày 31/10/2026",
+        "Consolidated report · From 01/10/2026 to 31/10/2026",
+    ),
 ]
 # What the communes and people wrote, shown as it came: names of places, people, positions, reasons
 # (longest first: "Phường Hải Châu" before "Hải Châu").

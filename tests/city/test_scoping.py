@@ -106,6 +106,7 @@ def test_the_consolidated_report_of_one_province_leaves_the_other_out(city):
         "/ii06a.xlsx?province=46",
         "/ii06a.csv?province=46",
         "/consolidated.pdf?province=46",
+        "/consolidated?province=46",
         "/grid?province=46",
         f"/reports/{HUE.code}:{YESTERDAY}:r1",
         f"/reports/{HUE.code}:{YESTERDAY}:r1.pdf",

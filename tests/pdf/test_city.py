@@ -124,7 +124,9 @@ def test_it_makes_a_month_pdf_for_one_commune(wired, signed):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pages = page_texts(response.get_data())
     text = " ".join(pages)
-    assert "ỦY BAN NHÂN DÂN PHƯỜNG HẢI CHÂU" in text
+    # The city's rendering of the commune's signed days says so: not the commune's document.
+    assert "BẢN DỰNG LẠI CỦA SỞ KHOA HỌC VÀ CÔNG NGHỆ" in text and "Phường Hải Châu" in text
+    assert "ỦY BAN NHÂN DÂN PHƯỜNG HẢI CHÂU" not in text and "/BC-UBND" not in text
     assert f"Tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính công tháng {TODAY:%m/%Y}" in text
     assert f"{TODAY:%d/%m} Đã ký 30 12 28 1 12" in text
     assert "Cả tháng 1 ngày đã ký 30 12 28 1 12" in text

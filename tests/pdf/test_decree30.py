@@ -255,7 +255,7 @@ def test_the_qr_code_holds_the_city_verification_url_with_the_payload_hash(app, 
     found = subprocess.run([zbarimg, "-q", "--raw", str(image)], capture_output=True, check=True).stdout.decode()
     embedded = archive.attachments_of(pdf)[revision.report_key.replace(":", "_") + ".payload.json"]
     digest = hashlib.sha256(embedded).hexdigest()
-    url = f"https://giamsat.danang.example.vn/verify/{revision.report_key}?sha256={digest}"
+    url = f"https://giamsat.danang.example.vn/xac-thuc/{revision.report_key}?sha256={digest}"
     assert found.strip() == url
     assert url in " ".join(" ".join(page) for page in lines_of(pdf)).replace(" ", "") or url[:60] in " ".join(
         lines_of(pdf)[-1]

@@ -219,9 +219,9 @@ def test_the_stamps_letters_are_as_wide_as_the_font_draws_them(app, signed):
     assert all(widest <= 1000 for widest in widths.values()), widths
 
 
-def test_the_stamp_says_when_it_was_signed_as_vietnamese_documents_write_a_moment(app, signed, tmp_path):
-    """dd/mm/yyyy and the 24-hour clock in Vietnam's time, as every other date of the document
-    (it read 2026-11-20T16:42:10+07:00). The text is the stamp's own, as a reader copies it."""
+def test_the_stamp_says_when_it_was_signed_as_the_decree_writes_it(app, signed, tmp_path):
+    """The organisation's name and the signing time in ISO 8601 with Vietnam's time zone (Decree
+    30/2020, Appendix I, Part II). The text is the stamp's own, as a reader copies it."""
     import subprocess
 
     from wardapp.core import clock
@@ -230,8 +230,8 @@ def test_the_stamp_says_when_it_was_signed_as_vietnamese_documents_write_a_momen
     path.write_bytes(documents.revision_pdf(signed))
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     moment = signed.signed_at.replace(tzinfo=dt.UTC).astimezone(clock.TZ)
-    assert f"Thời gian ký: {moment:%d/%m/%Y %H:%M:%S} +07:00" in text
-    assert "Ký bởi: " in text and f"T{moment:%H:%M:%S}" not in text
+    assert moment.isoformat(timespec="seconds") in text and moment.isoformat(timespec="seconds").endswith("+07:00")
+    assert "UBND Phường Hải Châu" in text
 
 
 def test_the_kept_signed_attributes_are_the_bytes_pyhanko_makes_for_every_document(tmp_path):

@@ -115,7 +115,7 @@ def communes(intake):
             key = OKPKey.generate_key("Ed25519")
             enrol(unit.code, {**key.as_dict(private=False), "kid": key.thumbprint()})
             keys[unit.code] = key
-        user = CityUser(username="sokhcn", full_name="Trần Văn Thẩm", role="reviewer")
+        user = CityUser(username="sokhcn", full_name="Trần Văn Thẩm", role="director")  # also signs
         user.set_password(REVIEWER_PASSWORD)
         city_db.session.add(user)
         city_db.session.commit()
@@ -275,24 +275,42 @@ def test_a_consolidated_report_signed_through_either_server_carries_the_same_dep
     made = support.make_push(unit, key, DAY, [support.jpeg(size=(320, 240))])
     assert support.push(b, made.token, made.photos).status_code == 201
 
-    # Signed in on A; the session works on both servers. Both are asked for the first consolidated
-    # report at the same moment, before any key exists: each would make one, one is kept.
+    # Signed in on A; the session works on both servers. The director signs the day's consolidated
+    # report through both at the same moment, before any key exists: each would make a key, one is
+    # kept; one edition is signed, numbered once, and both servers serve its stored bytes.
     reviewer = signed_in_reviewer(a)
     start = threading.Barrier(2)
+    args = {"period": "day", "on": DAY.isoformat()}
 
-    def consolidated(url: str) -> requests.Response:
+    def sign_through(url: str) -> requests.Response:
+        page = reviewer.get(f"{url}/consolidated", params=args, timeout=30).text
+        csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         start.wait()
-        return reviewer.get(f"{url}/consolidated.pdf", params={"period": "day", "on": DAY.isoformat()}, timeout=120)
+        return reviewer.post(
+            f"{url}/consolidated/sign",
+            data={**args, "csrf_token": csrf, "confirm_to_date": "1"},
+            allow_redirects=False,
+            timeout=120,
+        )
 
     with ThreadPoolExecutor(2) as pool:
-        from_a, from_b = pool.map(consolidated, (a, b))
-    assert from_a.status_code == from_b.status_code == 200, (from_a.text[:300], from_b.text[:300])
-    assert from_a.content.startswith(b"%PDF-") and from_b.content.startswith(b"%PDF-")
-    later_from_b = reviewer.get(f"{b}/consolidated.pdf", params={"period": "day", "on": DAY.isoformat()}, timeout=120)
-    assert later_from_b.status_code == 200
+        signed_a, signed_b = pool.map(sign_through, (a, b))
+    assert signed_a.status_code == signed_b.status_code == 303, (signed_a.text[:300], signed_b.text[:300])
+    from_a, from_b, later_from_b = (
+        reviewer.get(f"{url}/consolidated.pdf", params=args, timeout=120) for url in (a, b, b)
+    )
+    assert from_a.status_code == from_b.status_code == 200
+    assert from_a.content == from_b.content == later_from_b.content  # one edition, kept once
+    assert from_a.content.startswith(b"%PDF-")
+    with intake.admin_app.app_context():
+        from wardapp.city.consolidated_models import ConsolidatedEdition
 
-    [cert_a], [cert_b], [cert_later] = (signer_certificates(r.content) for r in (from_a, from_b, later_from_b))
-    assert cert_a == cert_b == cert_later
+        assert [e.document_number for e in city_db.session.scalars(city_db.select(ConsolidatedEdition))] == [
+            "01/BC-SKHCN"
+        ]
+
+    certs_a, certs_b = (signer_certificates(r.content) for r in (from_a, from_b))
+    assert len(certs_a) == 2 and len(set(certs_a)) == 1 and certs_a == certs_b  # the leader's and the seal: one key
     with intake.admin_app.app_context():
         department = signing.department_certificate()
     assert "Sở Khoa học và Công nghệ" in department.subject.rfc4514_string()

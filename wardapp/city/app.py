@@ -18,19 +18,21 @@ from PIL import Image
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import blobs, cli, models, routing
+from wardapp.city import blobs, cli, consolidated_models, models, routing
 from wardapp.city.api import bp as api_bp
 from wardapp.city.checking import bp as verify_bp
+from wardapp.city.consolidated_pages import bp as consolidated_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.monitor import bp as desk_bp
 from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
+from wardapp.city.public_check import bp as public_check_bp
 from wardapp.core import i18n as core_i18n
 from wardapp.core import schema, settings, units
 from wardapp.platform import forms, requestlog
 
-assert models  # every model is imported, so Alembic sees the whole schema
+assert models and consolidated_models  # every model is imported, so Alembic sees the whole schema
 
 
 class CityDefaults:
@@ -55,6 +57,7 @@ class CityDefaults:
     CITY_DOCUMENT_SYMBOL = "SKHCN"
     CITY_SIGNER_POSITION = "Giám đốc"
     CITY_SIGNER_NAME = ""
+    CITY_SEAL_SIZE_MM = 35.0  # the department's seal, drawn at its real size over the signature
     # Reminders by e-mail: empty host, no e-mail (the reminder is copied by hand).
     CITY_SMTP_HOST = ""
     CITY_SMTP_PORT = 25
@@ -144,7 +147,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.filters.update(core_i18n.FILTERS)
     requestlog.init_app(app, "wardapp.city.request")  # first before_request: every later line has the request id
     init_pages(app)
-    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp):
+    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp, consolidated_bp, public_check_bp):
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)

@@ -91,7 +91,12 @@ def enrol_bulk_command(source: Path):
 @city_cli.command("create-user")
 @click.option("--username", required=True)
 @click.option("--full-name", required=True)
-@click.option("--role", type=click.Choice(["reviewer", "admin"]), default="reviewer")
+@click.option(
+    "--role",
+    type=click.Choice(["reviewer", "admin", "director", "deputy_director"]),
+    default="reviewer",
+    help="director / deputy_director: also signs the department's consolidated report.",
+)
 @click.option("--provinces", default="", help="Province codes the user may see, e.g. 79,48 (default: all served).")
 @click.option("--password", help="Generated and printed when left out.")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the username exists.")

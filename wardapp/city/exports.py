@@ -70,34 +70,47 @@ def period_text(start: dt.date, end: dt.date) -> str:
     return _("Từ ngày %(start)s đến ngày %(end)s", start=fmt_date(start), end=fmt_date(end))
 
 
-def xlsx(sheet: Sheet) -> bytes:
-    """The workbook: a title, the period, two heading rows (merged groups), the column numbers,
-    one row per unit, the total; counts as integers and rates as percentages."""
+def xlsx(sheet: Sheet, *, issuer: str = "", made_on: dt.date | None = None) -> bytes:
+    """The workbook a city official files as it is: a heading block (the issuer, the title, the
+    scope and period, the date it was made), two heading rows (merged groups), the form's column
+    numbers, one row per connected unit with its order as a number, the total; counts as integers
+    and rates as percentages. Units not connected are not rows of blanks: they are counted under
+    the table and listed on their own sheet. Printed on A4 landscape, fitted to the page's width,
+    the heading rows repeated on every page."""
     out = io.BytesIO()
     import xlsxwriter  # loaded on the first export, not when a worker starts (docs/PERFORMANCE.md)
 
     book = xlsxwriter.Workbook(out, {"in_memory": True})
-    book.set_properties({"title": sheet.title, "subject": period_text(sheet.start, sheet.end), "author": "wardapp"})
+    book.set_properties({"title": sheet.title, "subject": period_text(sheet.start, sheet.end), "author": issuer})
     ws = book.add_worksheet("II.06a")
     base = {"font_name": "Times New Roman", "font_size": 11, "valign": "vcenter"}
+    issuer_format = book.add_format({**base, "bold": True, "font_size": 12, "align": "left"})
     title = book.add_format({**base, "bold": True, "font_size": 13, "align": "center"})
     centre = book.add_format({**base, "align": "center", "italic": True})
     head = book.add_format(
         {**base, "bold": True, "align": "center", "text_wrap": True, "border": 1, "bg_color": "#EEF1F5"}
     )
     number_head = book.add_format({**base, "italic": True, "align": "center", "border": 1})
+    order = book.add_format({**base, "border": 1, "align": "center", "num_format": "0"})
     text = book.add_format({**base, "border": 1, "text_wrap": True})
     count = book.add_format({**base, "border": 1, "num_format": "#,##0"})
     percent = book.add_format({**base, "border": 1, "num_format": "0.0%"})
     bold_text = book.add_format({**base, "border": 1, "bold": True})
     bold_count = book.add_format({**base, "border": 1, "bold": True, "num_format": "#,##0"})
     bold_percent = book.add_format({**base, "border": 1, "bold": True, "num_format": "0.0%"})
+    plain = book.add_format({**base, "italic": True})
 
     counts = len(ii06a.COLUMNS)
     last_col = 2 + counts + len(RATE_COLUMNS)  # TT, unit, (3)–(13), rates, note
-    ws.merge_range(0, 0, 0, last_col, sheet.title, title)
-    ws.merge_range(1, 0, 1, last_col, f"{sheet.scope} — {period_text(sheet.start, sheet.end)}", centre)
-    top, sub, numbers = 3, 4, 5
+    connected = [row for row in sheet.rows if row.enrolled]
+    absent = [row for row in sheet.rows if not row.enrolled]
+    # The heading block: who issues it, what it is, for where and when, the day it was made.
+    ws.merge_range(0, 0, 0, 6, issuer.upper(), issuer_format)
+    ws.merge_range(1, 0, 1, last_col, sheet.title, title)
+    ws.merge_range(2, 0, 2, last_col, f"{sheet.scope} — {period_text(sheet.start, sheet.end)}", centre)
+    made = _("Ngày lập: %(day)s", day=fmt_date(made_on)) if made_on else ""
+    ws.merge_range(3, 0, 3, last_col, made, centre)
+    top, sub, numbers = 5, 6, 7
     ws.merge_range(top, 0, sub, 0, _("TT"), head)
     ws.merge_range(top, 1, sub, 1, sheet.unit_label, head)
     col = 2
@@ -110,13 +123,18 @@ def xlsx(sheet: Sheet) -> bytes:
     for i, (_key, label) in enumerate(RATE_COLUMNS):
         ws.write(sub, 2 + counts + i, str(label), head)
     ws.merge_range(top, last_col, sub, last_col, _("Ghi chú"), head)
-    for i in range(2 + counts):
-        ws.write(numbers, i, f"({i + 1})", number_head)
+    ws.write(numbers, 0, "(1)", number_head)
+    ws.write(numbers, 1, "(2)", number_head)
+    for i, column in enumerate(ii06a.COLUMNS):
+        ws.write(numbers, 2 + i, f"({column.number})", number_head)
     for i in range(len(RATE_COLUMNS) + 1):
         ws.write_blank(numbers, 2 + counts + i, None, number_head)
 
-    def write_row(r: int, tt: str, row: Totals, fmt_text, fmt_count, fmt_percent) -> None:
-        ws.write(r, 0, tt, fmt_text)
+    def write_row(r: int, tt: int | None, row: Totals, fmt_text, fmt_count, fmt_percent) -> None:
+        if tt is None:
+            ws.write_blank(r, 0, None, fmt_text)
+        else:
+            ws.write_number(r, 0, tt, order)
         ws.write(r, 1, row.name, fmt_text)
         columns = row.columns
         for i in range(counts):
@@ -133,23 +151,69 @@ def xlsx(sheet: Sheet) -> bytes:
         ws.write(r, last_col, note(row), fmt_text)
 
     r = numbers + 1
-    for n, row in enumerate(sheet.rows, start=1):
-        write_row(r, str(n), row, text, count, percent)
+    for n, row in enumerate(connected, start=1):
+        write_row(r, n, row, text, count, percent)
         r += 1
-    write_row(r, "", sheet.total, bold_text, bold_count, bold_percent)
+    write_row(r, None, sheet.total, bold_text, bold_count, bold_percent)
+    if absent:
+        ws.write(
+            r + 2,
+            1,
+            _(
+                "Chưa kết nối hệ thống: %(n)s đơn vị (danh sách ở trang tính \"%(sheet)s\").",
+                n=len(absent),
+                sheet=absent_sheet_name(),
+            ),
+            plain,
+        )
     ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 30)
-    ws.set_column(2, 1 + counts, 11)
-    ws.set_column(2 + counts, 1 + counts + len(RATE_COLUMNS), 12)
-    ws.set_column(last_col, last_col, 28)
-    ws.set_row(sub, 45)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 1 + counts, 8)
+    ws.set_column(2 + counts, 1 + counts + len(RATE_COLUMNS), 9)
+    ws.set_column(last_col, last_col, 22)
+    ws.set_row(sub, 60)
     ws.freeze_panes(numbers + 1, 2)
+    _print_setup(ws, top, numbers)
+    if absent:
+        _absent_sheet(book, absent, base)
+    book.close()
+    return out.getvalue()
+
+
+def absent_sheet_name() -> str:
+    """The sheet of the units not connected, named in the reader's language (at most 31 characters)."""
+    return _("Chưa kết nối")[:31]
+
+
+def _print_setup(ws, top: int, numbers: int) -> None:
+    """A4 landscape, fitted to the width of one page (as many pages down as it takes), the heading
+    rows on every page, the page number in the footer, margins that leave room for binding."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(top, numbers)
-    book.close()
-    return out.getvalue()
+    ws.set_margins(left=0.8, right=0.4, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer("&C&P / &N")
+
+
+def _absent_sheet(book, absent: list[Totals], base: dict) -> None:
+    ws = book.add_worksheet(absent_sheet_name())
+    head = book.add_format({**base, "bold": True, "align": "center", "border": 1, "bg_color": "#EEF1F5"})
+    text = book.add_format({**base, "border": 1})
+    order = book.add_format({**base, "border": 1, "align": "center", "num_format": "0"})
+    for c, label in enumerate((_("TT"), _("Mã"), _("Tên đơn vị"))):
+        ws.write(0, c, label, head)
+    for n, row in enumerate(absent, start=1):
+        ws.write_number(n, 0, n, order)
+        ws.write_string(n, 1, row.code, text)
+        ws.write_string(n, 2, row.name, text)
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, 8)
+    ws.set_column(2, 2, 36)
+    ws.set_paper(9)
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
 
 
 def csv_text(sheet: Sheet) -> str:

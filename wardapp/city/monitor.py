@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from wardapp.city import consolidated, desk, exports, mailer, scope, signing
+from wardapp.city import consolidated_pages, desk, exports, mailer, scope
 from wardapp.city.access import reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityProvince, IntakeLog
@@ -218,7 +218,7 @@ def table_xlsx():
     _kind, start, end = _period_args()
     sheet, _communes = _sheet(provinces, start, end)
     return send_file(
-        io.BytesIO(exports.xlsx(sheet)),
+        io.BytesIO(exports.xlsx(sheet, issuer=current_app.config["CITY_DEPARTMENT_NAME"], made_on=clock.today())),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         as_attachment=True,
         download_name=f"II06a-{_file_stem(provinces, start, end)}.xlsx",
@@ -242,25 +242,8 @@ def table_csv():
 @bp.get("/consolidated.pdf")
 @reviewer_required
 def consolidated_pdf():
-    provinces = scope.chosen()
-    _kind, start, end = _period_args()
-    try:
-        data = consolidated.signed_pdf(provinces, start, end)
-    except signing.SigningKeyError as error:
-        current_app.logger.error("%s", error)
-        abort(
-            503,
-            _(
-                "Máy chủ này không mở được khóa ký của Sở: mật khẩu khóa (CITY_SIGNING_KEY_PASSPHRASE) hoặc "
-                "khóa bí mật của nó khác với máy chủ đã lưu khóa. Mọi máy chủ tiếp nhận phải có cùng cấu hình."
-            ),
-        )
-    return send_file(
-        io.BytesIO(data),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"bao-cao-tong-hop-{_file_stem(provinces, start, end)}.pdf",
-    )
+    """The period's signed edition as stored, or its unsigned draft (city/consolidated_pages.py)."""
+    return consolidated_pages.download()
 
 
 # --- a commune ----------------------------------------------------------------------------------

@@ -145,7 +145,16 @@ def month(code: str, month: str):
     scope.require(unit.province_code)
     last = periods.month_bounds(first)[1]
     days = _signed_days(code, first, last)
-    data = inputs.month_input(unit.name, unit.province_name, code, first, days, clock.now(), DEFAULT_DEADLINE)
+    data = inputs.month_input(
+        unit.name,
+        unit.province_name,
+        code,
+        first,
+        days,
+        clock.now(),
+        DEFAULT_DEADLINE,
+        rendered_by=current_app.config["CITY_DEPARTMENT_NAME"],  # the city's rendering, said so
+    )
     return _send(build_month(data).data, f"{code}_{month}_tong-hop.pdf")
 
 

@@ -220,6 +220,7 @@ def sign_twice(
             organisation=organisation,
             location=f"{commune.name}, {commune.province_name}",
             reason=reason,
+            seal_mm=float(current_app.config.get("SEAL_SIZE_MM") or 0),
         ),
         services=signing_services(),
     )

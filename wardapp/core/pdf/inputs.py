@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
 from babel.numbers import format_decimal, format_percent
 
-from wardapp.core import collation, figure_sources, index766, periods
+from wardapp.core import collation, figure_sources, ii06a, index766, periods
 from wardapp.core import rates as rate_defs
 from wardapp.core.deadline import deadline_moment
 from wardapp.core.figures import figures_by_group
@@ -63,7 +63,8 @@ def place_date(commune_name: str, day: dt.date) -> str:
 
 
 def summary_table(figures: Figures) -> list[list[str]]:
-    """Form II.06a: dossiers to handle, resolved, pending; the form numbers its columns (1)…(11)."""
+    """Form II.06a: dossiers to handle, resolved, pending; numbered (3)…(13) as the form numbers
+    them ((1) and (2) are the row number and the unit), as the city's table, workbook and report do."""
     return [
         [
             "Số hồ sơ nhận giải quyết",
@@ -91,7 +92,7 @@ def summary_table(figures: Figures) -> list[list[str]]:
             "Trong hạn",
             "Quá hạn",
         ],
-        [f"({i})" for i in range(1, 12)],  # the form's column numbers
+        [f"({column.number})" for column in ii06a.COLUMNS],  # the form's column numbers
         [
             number(v)
             for v in (
@@ -151,11 +152,11 @@ def recipients(province_name: str) -> tuple[str, ...]:
 
 
 def verify_target(city_url: str, report_id: str, payload_sha256: str) -> str:
-    """What the QR code holds: ``<city>/verify/<report_id>?sha256=<hash>``; without a known city
-    address, the same two facts as text."""
+    """What the QR code holds: the city's public page ``<city>/xac-thuc/<report_id>?sha256=<hash>``
+    (anyone may open it, no account needed); without a known city address, the same two facts as text."""
     base = (city_url or "").strip().rstrip("/")
     if base.startswith(("http://", "https://")):
-        return f"{base}/verify/{quote(report_id, safe=':')}?sha256={payload_sha256}"
+        return f"{base}/xac-thuc/{quote(report_id, safe=':')}?sha256={payload_sha256}"
     return f"{report_id} SHA-256:{payload_sha256}"
 
 
@@ -433,10 +434,13 @@ def month_input(
     symbol: str = DEFAULT_SYMBOL,
     signing: MonthSigning | None = None,
     draft: bool = False,
+    rendered_by: str = "",
 ) -> MonthInput:
     """Shared by the commune app and the city intake; ``days`` holds signed revisions only.
     ``signing`` numbers, dates and signs it (then ``now`` is its ``signed_at``); ``draft`` marks the
-    commune's unsigned preview as such."""
+    commune's unsigned preview as such. ``rendered_by`` (the city's department): a rendering of the
+    commune's signed days made elsewhere, which says so and carries neither the commune's number
+    nor its signature block."""
     start, end = periods.month_bounds(first)
     today = now.date()
     header = [
@@ -532,16 +536,29 @@ def month_input(
         f"Ngày có bản sửa đổi: {listed(corrected)}.",
         f"Ngày chưa báo cáo: {listed(missing)}. Ngày chưa đến hạn báo cáo: {listed(not_due)}.",
     ]
+    heading = month_heading(
+        commune_name,
+        first,
+        now,
+        "BÁO CÁO",
+        f"Tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính công tháng {month_text}",
+        symbol,
+        signing.number if signing else "",
+    )
+    rendered_note = ""
+    if rendered_by:
+        heading = replace(heading, issuer=("HỆ THỐNG TIẾP NHẬN BÁO CÁO", rendered_by.upper()), number="", symbol="")
+        overview[0] = (
+            f"Hệ thống tiếp nhận của {rendered_by} tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính "
+            f"công của {commune_name} tháng {month_text} từ các báo cáo ngày đã ký mà xã/phường đã gửi như sau:"
+        )
+        rendered_note = (
+            f"BẢN DỰNG LẠI CỦA {rendered_by.upper()} từ các báo cáo ngày đã ký số của {commune_name}: "
+            "không phải văn bản của xã/phường, không có số văn bản và chữ ký của xã/phường."
+        )
     return MonthInput(
-        heading=month_heading(
-            commune_name,
-            first,
-            now,
-            "BÁO CÁO",
-            f"Tổng hợp tình hình hoạt động của Trung tâm Phục vụ hành chính công tháng {month_text}",
-            symbol,
-            signing.number if signing else "",
-        ),
+        heading=heading,
+        rendered_note=rendered_note,
         signer=month_signer(province_name, signing),
         meta=month_archival(
             f"Báo cáo tổng hợp tháng {month_text} — {commune_name}", commune_name, f"{code}:{first:%Y-%m}", now, signing

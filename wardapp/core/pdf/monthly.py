@@ -34,6 +34,7 @@ class MonthInput:
     trend: charts.Trend | None
     overview: list[str]  # the opening paragraphs: days signed, late, corrected, missing, not yet due
     draft: bool = False  # the commune's unsigned preview: watermarked, never PDF/A, never signed
+    rendered_note: str = ""  # the city's rendering says so, and has no number or signature block
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def build_month(data: MonthInput) -> official.Built:
     the 766 estimate kept with the signature block (no page holds the signature alone)."""
     sink: official.Sink = {}
     story = official.heading_flow(data.heading)
+    if data.rendered_note:
+        story.append(Para(esc(data.rendered_note), STYLES["late"]))
     story += [Para(esc(line), STYLES["body"]) for line in data.overview]
     story += [
         # The day table starts under the overview and runs on to page 2 (kept with its heading it
@@ -127,12 +130,17 @@ def build_month(data: MonthInput) -> official.Built:
             "do Cổng Dịch vụ công quốc gia công bố. (*) trọng số là giả định của ứng dụng.",
             STYLES["note"],
         ),
+    ]
+    if data.rendered_note:  # no closing in the commune's name, no signature block: it is not theirs
+        story.append(KeepTogether(estimate))
+        return official.build(story, sink, meta=data.meta, draft=data.draft)
+    estimate.append(
         Para(
             f"Trên đây là báo cáo tổng hợp tháng {esc(data.month_text)} của Ủy ban nhân dân "
             f"{esc(data.commune_name)}./.",
             STYLES["body"],
-        ),
-    ]
+        )
+    )
     story.append(official.signature_flow(data.signer, sink, draft=data.draft, tail=estimate))
     return official.build(story, sink, meta=data.meta, draft=data.draft)
 

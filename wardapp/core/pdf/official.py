@@ -17,7 +17,7 @@ from typing import Any
 
 from reportlab import rl_config
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
@@ -40,9 +40,11 @@ from wardapp.core.pdf.style import STYLES, esc
 rl_config.useA85 = 0
 
 PAGE_W, PAGE_H = A4
+WIDE = landscape(A4)  # the page template "wide": an annex's wide table inside the portrait document
 # Appendix I, I.2: top 20–25 mm, bottom 20–25 mm, left 30–35 mm, right 15–20 mm.
 TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 CONTENT_W = PAGE_W - LEFT - RIGHT
+WIDE_CONTENT_W = WIDE[0] - LEFT - RIGHT
 # Sizes (pt) the decree fixes, each within its range: motto 12–13 / 13–14, authority 12–13,
 # "Số" 13, place and date 13–14, type name and summary 13–14, body 13–14, signer 13–14,
 # "Nơi nhận:" 12 and its list 11, page number 13–14.
@@ -234,9 +236,10 @@ class HeadBlock(Flowable):  # type: ignore[misc]
         c.line(rx - length / 2, y - 3, rx + length / 2, y - 3)
         # One baseline for "Số: …" and the place-and-date line.
         base = 4
-        number = h.number or f"{' ' * 6}/{h.symbol}"
-        c.setFont(fonts.REGULAR, SIZE_NUMBER)
-        c.drawCentredString(lx, base, f"Số: {number}")
+        if h.number or h.symbol:  # a rendering that is nobody's numbered document has no "Số"
+            number = h.number or f"{' ' * 6}/{h.symbol}"
+            c.setFont(fonts.REGULAR, SIZE_NUMBER)
+            c.drawCentredString(lx, base, f"Số: {number}")
         size = 13 if stringWidth(h.place_date, fonts.ITALIC, 14) > self.right_w - 2 else 14
         c.setFont(fonts.ITALIC, size)
         # A long place name: centred as far as the right margin allows, never past it.
@@ -351,22 +354,26 @@ def _decorate(draft: bool) -> tuple[PageHook, PageHook]:
 
 
 class _Doc(BaseDocTemplate):  # type: ignore[misc]
-    """A4 portrait; the first page without a page number, the later ones with it."""
+    """A4 portrait; the first page without a page number, the later ones with it. A story may
+    switch to "wide" (A4 landscape, the same margins and page numbers) for an annex's table."""
 
     def __init__(self, out: io.BytesIO, draft: bool, **kw: Any):
         super().__init__(out, pagesize=A4, leftMargin=LEFT, rightMargin=RIGHT, topMargin=TOP, bottomMargin=BOTTOM, **kw)
         first, later = _decorate(draft)
         frame = Frame(LEFT, BOTTOM, CONTENT_W, PAGE_H - TOP - BOTTOM, 0, 0, 0, 0, id="text")
+        wide = Frame(LEFT, BOTTOM, WIDE_CONTENT_W, WIDE[1] - TOP - BOTTOM, 0, 0, 0, 0, id="wide")
         self.addPageTemplates(
             [
                 PageTemplate("first", [frame], onPage=first, pagesize=A4, autoNextPageTemplate="later"),
                 PageTemplate("later", [frame], onPage=later, pagesize=A4),
+                PageTemplate("wide", [wide], onPage=later, pagesize=WIDE),
             ]
         )
 
 
-def build(story: Story, sink: Sink, *, meta: Archival, draft: bool = False) -> Built:
-    """Lay ``story`` out on the Decree 30 frame and make it PDF/A-3b (drafts stay plain PDF)."""
+def build(story: Story, sink: Sink, *, meta: Archival, draft: bool = False, annexed: bool = False) -> Built:
+    """Lay ``story`` out on the Decree 30 frame and make it PDF/A-3b (drafts stay plain PDF).
+    ``annexed``: annexes follow the signature block, so the signature may sit before the last page."""
     fonts.register()
     out = io.BytesIO()
     doc = _Doc(
@@ -397,5 +404,5 @@ def build(story: Story, sink: Sink, *, meta: Archival, draft: bool = False) -> B
             created=meta.issued_at,
             attachments=meta.attachments,
         )
-    rect = sink.get("rect") if sink.get("page") == pages else None
+    rect = sink.get("rect") if annexed or sink.get("page") == pages else None
     return Built(data, pages, rect, sink.get("page"))

@@ -37,7 +37,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
+from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -253,7 +253,7 @@ class Party:
     """One signing party: whose material (``certificates`` folder), the name shown, an image (the
     signer's handwritten signature or the organisation's seal, PNG with transparency)."""
 
-    folder: Path
+    folder: Path | certificates.Pkcs12  # a certificates folder, or a PKCS#12 held in memory (the city)
     name: str
     image: bytes | None = None
 
@@ -281,6 +281,24 @@ class Signing:
     organisation: str
     location: str
     reason: str
+    page: int = -1  # where the appearances go (0-based; -1 the last page): a report's annexes follow it
+    seal_mm: float = 0.0  # the seal's real diameter; 0: SEAL_MM
+
+
+class _ArchivalWriter(IncrementalPdfFileWriter):
+    """pyHanko's incremental writer kept within PDF/A-3b, which stands on PDF 1.7: an ECDSA
+    signature would declare the ISO 32002 extension and move the catalog to PDF 2.0, and pyHanko
+    would append its own Producer to the information dictionary and not to the XMP (PDF/A wants
+    them equal). A signature adds itself; the document's version and metadata stay as built."""
+
+    def ensure_output_version(self, version: tuple[int, int]) -> None:
+        super().ensure_output_version(min(version, (1, 7)))
+
+    def register_extension(self, ext: Any) -> None:
+        """No PDF 2.0 extension is declared in a PDF 1.7 file (ISO 32002: ECDSA in signatures)."""
+
+    def _update_meta(self) -> None:
+        """The metadata written at build time is kept (see the class)."""
 
 
 class _PinnedTimeSigner(signers.PdfSigner):
@@ -526,13 +544,56 @@ def _image(png: bytes | None) -> PdfImage | None:
     return _StampImage(_bitmap(png))
 
 
-def _seal_box(rect: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
-    """Decree 30, Appendix I: the organisation's seal covers about a third of the signer's signature
-    image, on its left. The seal is a square as tall as the signature box."""
-    x1, y1, _x2, y2 = rect
-    side = y2 - y1
-    left = max(x1 - side / 3, 0)
-    return round(left), round(y1), round(left + side), round(y2)
+# Decree 30/2020, Appendix I, Part II: the leader's signature image at the signing place; the
+# organisation's seal, red, at its real size, over about a third of that image on its left; the
+# organisation's name and the signing time (ISO 8601, Vietnam's time zone) written with it.
+SEAL_MM = 35.0  # a commune's or a department's round seal; configurable (Signing.seal_mm)
+PT_PER_MM = 72 / 25.4
+SEAL_COVERS = 1 / 3  # of the signature image's width, from its left edge
+TEXT_BAND = 28  # pt at the foot of the leader's appearance: the organisation's name and the time
+TEXT_CHARS = 26  # a line of the band, so that it stays right of the seal
+
+
+def signature_image_area(
+    rect: tuple[float, float, float, float], image_px: tuple[int, int] | None
+) -> tuple[float, float, float, float]:
+    """Where the leader's signature image is drawn in the appearance ``rect``: above the text band,
+    scaled to fit with its proportions kept, centred (as ``_signer_style`` lays it out)."""
+    x1, y1, x2, y2 = rect
+    left, bottom, width, height = x1 + 2, y1 + TEXT_BAND, x2 - x1 - 4, y2 - y1 - TEXT_BAND - 2
+    if not image_px:
+        return left, bottom, left + width, bottom + height
+    scale = min(width / image_px[0], height / image_px[1])
+    w, h = image_px[0] * scale, image_px[1] * scale
+    x, y = left + (width - w) / 2, bottom + (height - h) / 2
+    return x, y, x + w, y + h
+
+
+def seal_box(
+    rect: tuple[float, float, float, float], image_px: tuple[int, int] | None, seal_mm: float = SEAL_MM
+) -> tuple[float, float, float, float]:
+    """The seal at its real size over the left third of the signature image, centred on it."""
+    ix1, iy1, ix2, iy2 = signature_image_area(rect, image_px)
+    side = (seal_mm or SEAL_MM) * PT_PER_MM
+    right = ix1 + (ix2 - ix1) * SEAL_COVERS
+    centre = (iy1 + iy2) / 2
+    return right - side, centre - side / 2, right, centre + side / 2
+
+
+def iso_moment(moment: dt.datetime) -> str:
+    """ "2026-11-20T16:42:10+07:00": the signing time as the decree writes it (ISO 8601, Vietnam)."""
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=7))).isoformat(timespec="seconds")
+
+
+def _wrapped(text: str, width: int = TEXT_CHARS) -> str:
+    """A name on lines of at most ``width`` characters, broken between words."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 def _reserved_bytes(signer: signers.Signer, services: Services) -> int | None:
@@ -561,10 +622,12 @@ async def _sign_once(
     session: aiohttp.ClientSession | None,
     text_params: dict[str, str] | None,
 ) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=-1, box=box))
+    writer = _ArchivalWriter(io.BytesIO(pdf))
+    fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=signing.page, box=box))
     validation = None
     if services.embed_validation_info:
+        if not isinstance(party.folder, Path):
+            raise ValueError("validation information is fetched for a certificates folder only")
         validation = ValidationContext(
             trust_roots=_roots(party.folder, services),
             allow_fetching=True,
@@ -594,18 +657,37 @@ async def _sign_once(
 
 
 def _signer_style(image: PdfImage | None) -> TextStampStyle:
+    """The leader's appearance: the handwritten signature image above; in the band at its foot, on
+    the right where the seal does not reach, the organisation's name and the signing time."""
     return TextStampStyle(
-        stamp_text="Ký bởi: %(signer)s\nCơ quan: %(organisation)s\nThời gian ký: %(signed_time)s",
+        stamp_text="%(organisation)s\n%(signed_time)s",
         text_box_style=_stamp_text_style(),
         border_width=0,
         background=image,
         background_opacity=1.0,
-        # The handwritten signature above, the signature's details in small print below it.
         background_layout=SimpleBoxLayoutRule(
-            x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MAX, margins=Margins(2, 2, 2, 24)
+            x_align=AxisAlignment.ALIGN_MID,
+            y_align=AxisAlignment.ALIGN_MID,
+            margins=Margins(2, 2, 2, TEXT_BAND),
+            inner_content_scaling=InnerScaling.STRETCH_TO_FIT,
         ),
         inner_content_layout=SimpleBoxLayoutRule(
-            x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MIN, margins=Margins(2, 2, 1, 1)
+            x_align=AxisAlignment.ALIGN_MAX, y_align=AxisAlignment.ALIGN_MIN, margins=Margins(2, 2, 1, 1)
+        ),
+    )
+
+
+def _seal_style(seal: PdfImage) -> StaticStampStyle:
+    """The seal filling its box, which is its real size."""
+    return StaticStampStyle(
+        background=seal,
+        border_width=0,
+        background_opacity=1.0,
+        background_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MID,
+            y_align=AxisAlignment.ALIGN_MID,
+            margins=Margins(0, 0, 0, 0),
+            inner_content_scaling=InnerScaling.STRETCH_TO_FIT,
         ),
     )
 
@@ -618,10 +700,9 @@ async def _sign_document(
     signing: Signing,
     services: Services,
 ) -> io.BytesIO:
-    local = signing.signed_at.astimezone(dt.timezone(dt.timedelta(hours=7)))
-    # Printed as Vietnamese documents print a moment (dd/mm/yyyy, 24-hour clock), with the offset.
-    params = {"organisation": signing.organisation, "signed_time": f"{local:%d/%m/%Y %H:%M:%S} +07:00"}
+    params = {"organisation": _wrapped(signing.organisation), "signed_time": iso_moment(signing.signed_at)}
     box = _box(rect)
+    image_px = _bitmap(signer.image).image.size if signer.image else None
     async with contextlib.AsyncExitStack() as stack:
         # An HTTP session only for a signature that talks to a server (a TSA, revocation data).
         session = await stack.enter_async_context(aiohttp.ClientSession()) if services.online else None
@@ -629,12 +710,12 @@ async def _sign_document(
             pdf, signer, SIGNER_FIELD, box, _signer_style(_image(signer.image)), signing, services, session, params
         )
         seal = _image(organisation.image)
-        style = StaticStampStyle(background=seal, border_width=0) if seal is not None else None
+        style = _seal_style(seal) if seal is not None else None
         second = await _sign_once(
             first,
             organisation,
             ORGANISATION_FIELD,
-            _seal_box(rect) if rect and seal is not None else None,
+            _box(seal_box(rect, image_px, signing.seal_mm)) if rect and seal is not None else None,
             style,
             signing,
             services,
@@ -694,7 +775,7 @@ def _sign_pdf(
     reason: str,
     local_time: str,
 ) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = _ArchivalWriter(io.BytesIO(pdf))
     box = _box(rect)
     fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, on_page=-1, box=box))
     metadata = signers.PdfSignatureMetadata(
