@@ -245,6 +245,7 @@ ELSEWHERE = {
     "tasks.import_csv": "test_the_csv_task_import_refuses_a_hidden_character_with_the_line_and_column_named",
     "dossiers.late_details": "the write-time backstop (web.HiddenTextRefused) until the dossier pages check it",
     "dossiers.override": "the write-time backstop (web.HiddenTextRefused) until the dossier pages check it",
+    "dossiers.withdraw": "the withdrawal reason: audited, never in a signed report (the dossier import's rules)",
 }
 NO_FREE_TEXT = {
     "auth.login",  # nothing stored from it but the attempt (never in a report)
@@ -260,6 +261,8 @@ NO_FREE_TEXT = {
     "team.remove_member",
     "team.remove_case",
     "signing.resend",
+    "signing.resend_all_refused",
+    "handover.download",  # a year
     "pdf.revoke_token",
     "pdf.month_sign",  # signs what is stored
     "dossiers.index",  # the dossier import (another issue's item: its own text rules)
