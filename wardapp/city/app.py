@@ -26,6 +26,7 @@ from wardapp.city.monitor import bp as desk_bp
 from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
+from wardapp.city.review import bp as review_bp
 from wardapp.core import i18n as core_i18n
 from wardapp.core import schema, settings, units
 from wardapp.platform import forms, requestlog
@@ -144,7 +145,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.filters.update(core_i18n.FILTERS)
     requestlog.init_app(app, "wardapp.city.request")  # first before_request: every later line has the request id
     init_pages(app)
-    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp):
+    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp, review_bp):
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)

@@ -73,10 +73,12 @@ def _line(tt: str, row: desk.Totals) -> list[str]:
     ]
 
 
-def consolidated_input(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> ConsolidatedInput:
+def consolidated_input(
+    provinces: tuple[str, ...], start: dt.date, end: dt.date, accepted_only: bool = False
+) -> ConsolidatedInput:
     config = current_app.config
     today = clock.today()
-    communes = desk.period(provinces, start, end, today)
+    communes = desk.period(provinces, start, end, today, accepted_only=accepted_only)
     national = len(provinces) > 1
     names = {p: scope.province_name(p) for p in provinces}
     rows = desk.by_province(communes, names) if national else communes
@@ -97,6 +99,8 @@ def consolidated_input(provinces: tuple[str, ...], start: dt.date, end: dt.date)
         f"{sum(c.days_missing for c in connected)} báo cáo chưa nộp.",
         "Số liệu tổng hợp từ phiên bản ký số hiện hành của mỗi báo cáo ngày; "
         "ngày chưa báo cáo không được tính là số 0.",
+        # Which days it counts (city/reviewing.py): every received day, or only the accepted ones.
+        "Chỉ tính các ngày đã được Sở duyệt." if accepted_only else "Tính mọi ngày đã nhận, đã duyệt hay chưa.",
     ]
     rates = [
         (str(RATES_BY_NAME[name].label), fmt_percent(total.rates.get(name)), str(RATES_BY_NAME[name].explanation))
@@ -148,8 +152,8 @@ def consolidated_input(provinces: tuple[str, ...], start: dt.date, end: dt.date)
     )
 
 
-def signed_pdf(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> bytes:
-    data = consolidated_input(provinces, start, end)
+def signed_pdf(provinces: tuple[str, ...], start: dt.date, end: dt.date, accepted_only: bool = False) -> bytes:
+    data = consolidated_input(provinces, start, end, accepted_only)
     built = build_consolidated(data)
     config = current_app.config
     return signature.sign_pdf(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -71,10 +72,12 @@ class ReceivedReport(CityModel):
     receipt_id: Mapped[str] = mapped_column(String(80), unique=True)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="received")  # received | returned
+    state: Mapped[str] = mapped_column(String(16), default="received")  # received | accepted | returned
     comment: Mapped[str] = mapped_column(Text, default="")
     returned_at: Mapped[dt.datetime | None] = mapped_column()
     returned_by: Mapped[str] = mapped_column(String(120), default="")
+    accepted_at: Mapped[dt.datetime | None] = mapped_column()  # the reviewer's acceptance (city/review.py)
+    accepted_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     photos = relationship("ReceivedPhoto", order_by="ReceivedPhoto.id", back_populates="report")
     facts = relationship("ReceivedFigures", uselist=False, back_populates="report")
@@ -113,6 +116,7 @@ class ReceivedFigures(CityModel):
     current: Mapped[bool] = mapped_column(default=True)
     late: Mapped[bool] = mapped_column(default=False)
     returned: Mapped[bool] = mapped_column(default=False)  # follows ReceivedReport.state
+    accepted: Mapped[bool] = mapped_column(default=False, server_default=sa_false())  # follows it too
     signed_at: Mapped[dt.datetime | None] = mapped_column()  # UTC, as the payload says it
     tasks_behind: Mapped[int] = mapped_column(default=0)
     explanations_count: Mapped[int] = mapped_column(default=0)
@@ -287,3 +291,21 @@ class CityTrustedCA(CityModel):
     added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("commune_code", "fingerprint"),)
+
+
+class CityFlagCheck(CityModel):
+    """A reviewer's "checked" on a figure flagged as out of line with the commune's own history
+    (wardapp/city/flags.py): one per commune, day and figure, with the revision it was made on."""
+
+    __tablename__ = "city_flag_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(5))
+    date: Mapped[dt.date] = mapped_column()
+    metric: Mapped[str] = mapped_column(String(40))
+    report_id: Mapped[str] = mapped_column(String(40))
+    comment: Mapped[str] = mapped_column(Text)
+    checked_by: Mapped[str] = mapped_column(String(120))
+    checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("commune_code", "date", "metric"),)
