@@ -70,6 +70,12 @@ class CityDefaults:
     MAX_FORM_MEMORY_SIZE = 2 * 1000 * 1000  # one non-file field: the JWS of the largest report fits
     MAX_FORM_PARTS = 600  # the report, its PDF and up to 500 photos (the schema's limit)
     GRID_DAYS = 14
+    # Figures out of line with a commune's own history (wardapp/core/outliers.py): the modified
+    # z-score above which a figure is flagged, the weeks of the same weekday compared, and the
+    # fewest comparable days that allow a judgement at all.
+    CITY_OUTLIER_THRESHOLD = 3.5
+    CITY_OUTLIER_WEEKS = 12
+    CITY_OUTLIER_MIN_HISTORY = 8
     # National roots for the communes' PDF signatures (*.pem, the same files on every server); empty:
     # instance/pdf-trust. A commune's own CA, enrolled with its key, is kept in the database.
     CITY_PDF_TRUST_DIR = ""

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wardapp.city import reviewing, scope
+from wardapp.city import flags, reviewing, scope
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
@@ -104,6 +104,59 @@ def accept_one(report_id: str):
     return redirect(url_for("city.report", report_id=report_id), code=303)
 
 
+@bp.get("/review/flags")
+@reviewer_required
+def flag_list():
+    """A period's figures out of line with each commune's own history, with the usual range, the
+    leader's explanation, and the reviewer's check (default: the last seven days)."""
+    provinces = scope.chosen()
+    end = clock.parse_iso_date(request.args.get("to")) or clock.today()
+    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=6)
+    if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
+        start = end - dt.timedelta(days=6)
+    commune = _commune_in(provinces, request.args.get("commune", "").strip())
+    found = flags.period_flags(provinces, start, end, commune)
+    if request.args.get("open"):
+        found = [f for f in found if f.checked is None]
+    return render_template(
+        "city/review_flags.html",
+        flags=found,
+        names={u.code: u.name for u in all_units().values() if u.province_code in provinces},
+        start=start,
+        end=end,
+        commune=commune or "",
+        only_open=bool(request.args.get("open")),
+        rule=flags.rule(),
+        visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
+        province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
+    )
+
+
+@bp.post("/review/flags/check")
+@reviewer_required
+def check_flag():
+    """Mark one flag checked, with the reviewer's comment (kept, audited)."""
+    code = request.form.get("commune", "").strip()
+    unit = find(code)
+    day = clock.parse_iso_date(request.form.get("date"))
+    if unit is None or day is None:
+        abort(404)
+    scope.require(unit.province_code)
+    metric = request.form.get("metric", "")
+    flag = next((f for f in flags.period_flags((unit.province_code,), day, day, unit.code) if f.metric == metric), None)
+    if flag is None:
+        abort(404)
+    try:
+        flags.mark_checked(flag, request.form.get("comment", ""), current_user)
+    except flags.CheckError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return redirect(_back(), code=303)
+    db.session.commit()
+    flash(_("Đã đánh dấu đã kiểm tra."), "success")
+    return redirect(_back(), code=303)
+
+
 def _back() -> str:
     """The page the action came from, when it is one of ours."""
     target = request.form.get("next", "")
@@ -142,4 +195,7 @@ def commune(code: str):
 
 def _side_by_side(code: str, provinces: tuple[str, ...], start: dt.date, end: dt.date) -> dict:
     """What the commune page shows beside each day (flags, one-stop differences)."""
-    return {"flags_by_day": {}, "differences_by_day": {}}
+    by_day: dict[dt.date, list] = {}
+    for flag in flags.period_flags(provinces, start, end, code):
+        by_day.setdefault(flag.date, []).append(flag)
+    return {"flags_by_day": by_day, "differences_by_day": {}}
