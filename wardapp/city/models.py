@@ -117,6 +117,7 @@ class ReceivedFigures(CityModel):
     late: Mapped[bool] = mapped_column(default=False)
     returned: Mapped[bool] = mapped_column(default=False)  # follows ReceivedReport.state
     accepted: Mapped[bool] = mapped_column(default=False, server_default=sa_false())  # follows it too
+    log_figures: Mapped[int] = mapped_column(default=0, server_default="0")  # from the dossier log (figure_sources)
     signed_at: Mapped[dt.datetime | None] = mapped_column()  # UTC, as the payload says it
     tasks_behind: Mapped[int] = mapped_column(default=0)
     explanations_count: Mapped[int] = mapped_column(default=0)
@@ -309,3 +310,38 @@ class CityFlagCheck(CityModel):
     checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("commune_code", "date", "metric"),)
+
+
+class OneStopImport(CityModel):
+    """One import of the province's one-stop dossier-log export (city/reconcile.py): the file is
+    read, counted and dropped; only its name, digest and size are kept, never a dossier."""
+
+    __tablename__ = "city_oneshop_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column()
+    first_day: Mapped[dt.date] = mapped_column()
+    last_day: Mapped[dt.date] = mapped_column()
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OneStopCounts(CityModel):
+    """A commune-day's II.06a counts as the province's export gives them (the kernel's counting
+    function, core/dossier_counts.py); the latest import covering the day replaces the earlier."""
+
+    __tablename__ = "city_oneshop_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(5))
+    province_code: Mapped[str] = mapped_column(String(2))
+    date: Mapped[dt.date] = mapped_column()
+    counts: Mapped[dict] = mapped_column(JSON)
+    import_id: Mapped[int] = mapped_column(ForeignKey("city_oneshop_imports.id"))
+
+    __table_args__ = (
+        UniqueConstraint("commune_code", "date"),
+        Index("ix_city_oneshop_counts_province_date", "province_code", "date"),
+    )

@@ -183,8 +183,8 @@ def _table_rows(
 ) -> Markup:
     """The table's rows as markup, remembered until the desk's revision moves (or the day, the
     connected communes, the order or the language change): writing them is most of the page."""
-    key = (kind, start, end, provinces, sort, descending, clock.today(), frozenset(desk.enrolled_codes(provinces)))
-    key = (*key, _accepted_only())
+    enrolled = frozenset(desk.enrolled_codes(provinces))
+    key = (kind, start, end, provinces, sort, descending, clock.today(), enrolled, _accepted_only())
     return desk.remembered(
         "ii06a-rows",
         (*key, str(get_locale())),

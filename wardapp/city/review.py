@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wardapp.city import flags, reviewing, scope
+from wardapp.city import flags, reconcile, reviewing, scope
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
@@ -157,6 +157,60 @@ def check_flag():
     return redirect(_back(), code=303)
 
 
+@bp.route("/review/one-stop", methods=["GET", "POST"])
+@reviewer_required
+def one_stop():
+    """Signed counts beside the province's one-stop export, per commune and day; a city admin
+    imports the export here (refused whole on a bad row; nothing personal is kept)."""
+    provinces = scope.chosen()
+    errors: list[str] = []
+    error_count = 0
+    if request.method == "POST":
+        if current_user.role != "admin":
+            abort(403)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            errors = [_("Hãy chọn tệp xuất của hệ thống một cửa (XLSX hoặc CSV).")]
+        else:
+            try:
+                done = reconcile.import_export(upload.filename, upload.read(), current_user, scope.visible())
+                db.session.commit()
+                flash(
+                    _(
+                        "Đã nhập %(n)s hồ sơ, từ %(first)s đến %(last)s.",
+                        n=done.rows,
+                        first=done.first_day.strftime("%d/%m/%Y"),
+                        last=done.last_day.strftime("%d/%m/%Y"),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("review.one_stop", province=request.args.get("province", "")), code=303)
+            except reconcile.ImportRefused as refused:
+                db.session.rollback()
+                errors, error_count = refused.reasons, refused.count
+    end = clock.parse_iso_date(request.args.get("to")) or clock.today()
+    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=6)
+    if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
+        start = end - dt.timedelta(days=6)
+    commune = _commune_in(provinces, request.args.get("commune", "").strip())
+    found = reconcile.days(provinces, start, end, commune)
+    if request.args.get("differ"):
+        found = [d for d in found if not d.agrees]
+    return render_template(
+        "city/review_oneshop.html",
+        days=found,
+        names={u.code: u.name for u in all_units().values() if u.province_code in provinces},
+        start=start,
+        end=end,
+        commune=commune or "",
+        only_differ=bool(request.args.get("differ")),
+        errors=errors,
+        error_count=error_count,
+        visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
+        province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
+    ), (422 if errors else 200)
+
+
 def _back() -> str:
     """The page the action came from, when it is one of ours."""
     target = request.form.get("next", "")
@@ -198,4 +252,5 @@ def _side_by_side(code: str, provinces: tuple[str, ...], start: dt.date, end: dt
     by_day: dict[dt.date, list] = {}
     for flag in flags.period_flags(provinces, start, end, code):
         by_day.setdefault(flag.date, []).append(flag)
-    return {"flags_by_day": by_day, "differences_by_day": {}}
+    differences = {d.date: d for d in reconcile.days(provinces, start, end, code)}
+    return {"flags_by_day": by_day, "reconciled_by_day": differences}

@@ -32,6 +32,7 @@ ACTIONS = {
     "review.accepted": _l("Duyệt báo cáo ngày"),
     "review.returned": _l("Trả lại báo cáo ngày"),
     "flag.checked": _l("Đánh dấu đã kiểm tra số liệu bất thường"),
+    "oneshop.imported": _l("Nhập dữ liệu hệ thống một cửa của tỉnh"),
 }
 
 
