@@ -122,13 +122,15 @@ def test_an_export_of_known_dossiers_gives_the_exact_differences(city):
 
     page = admin.get(f"/review/one-stop?province=48&from={DAY}&to={DAY}").get_data(as_text=True)
     rows = rows_of(page)
-    assert 'data-agrees="yes"' in rows[HONEST.code] and "Từ sổ theo dõi hồ sơ" in rows[HONEST.code]
+    assert 'data-agrees="yes"' in rows[HONEST.code] and 'class="source-log"' in rows[HONEST.code]
     assert 'data-agrees="no"' in rows[INFLATED.code] and "Nhập tay" in rows[INFLATED.code]
     # Exactly one figure differs, by exactly the eight typed in excess: 10 signed, 2 in the export.
     assert rows[INFLATED.code].count('class="difference"') == 1
     assert 'data-figure="received_online"' in rows[INFLATED.code] and "10 / 2 (+8)" in rows[INFLATED.code]
     commune_page = admin.get(f"/communes/{INFLATED.code}/review?from={DAY}&to={DAY}").get_data(as_text=True)
-    assert "10 / 2 (+8)" in commune_page
+    assert "10 / 2 (+8)" in commune_page and "Nhập tay" in commune_page
+    honest_page = admin.get(f"/communes/{HONEST.code}/review?from={DAY}&to={DAY}").get_data(as_text=True)
+    assert "Từ sổ theo dõi hồ sơ" in honest_page and "Khớp" in honest_page
     with city.app_context():
         stored = city_db.session.scalars(city_db.select(OneStopCounts)).all()
         assert {s.commune_code for s in stored} == {HONEST.code, INFLATED.code}

@@ -223,3 +223,73 @@ def _days(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str
         out.append(DayReconciled(code, day, row.report_id if row else None, bool(row and row.log_figures), differences))
     out.sort(key=lambda d: (-d.date.toordinal(), d.commune_code))
     return out
+
+
+@dataclass(frozen=True)
+class CommuneReconciled:
+    """A commune over the period: the days the export covers, those that differ, those whose
+    signed figures came from the commune's own log, and each figure's totals side by side."""
+
+    commune_code: str
+    days: int
+    days_differing: int
+    days_from_log: int
+    days_unreported: int
+    differences: list[Difference]  # the period's sums, only the figures whose sums differ
+
+    @property
+    def agrees(self) -> bool:
+        return not self.days_differing
+
+
+def by_commune(
+    provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None = None
+) -> list[CommuneReconciled]:
+    """The period per commune (the province's view: one row per commune, the days on its page)."""
+    return desk.remembered(
+        "reconcile-communes", (provinces, start, end, commune), lambda: _by_commune(provinces, start, end, commune)
+    )
+
+
+def _by_commune(
+    provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None
+) -> list[CommuneReconciled]:
+    C, F = OneStopCounts, ReceivedFigures
+    portal: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counted: dict[str, int] = defaultdict(int)
+    query = db.select(C.commune_code, C.counts).filter(C.province_code.in_(provinces), C.date.between(start, end))
+    if commune:
+        query = query.filter(C.commune_code == commune)
+    for code, counts in db.session.execute(query):
+        counted[code] += 1
+        for name, value in counts.items():
+            portal[code][name] += value
+    signed = {}
+    sums = db.select(
+        F.commune_code, *[db.func.sum(getattr(F, n)).label(n) for n in COMPARED]
+    )  # over the days the export covers
+    covered = db.exists().where(C.commune_code == F.commune_code, C.date == F.date)
+    sums = sums.filter(F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end), covered)
+    for row in db.session.execute(sums.group_by(F.commune_code)):
+        signed[row.commune_code] = row
+    per_day = {}
+    for d in days(provinces, start, end, commune):
+        seen = per_day.setdefault(d.commune_code, [0, 0, 0])
+        seen[0] += not d.agrees
+        seen[1] += d.from_log
+        seen[2] += d.report_id is None
+    out = []
+    for code in sorted(counted):
+        row = signed.get(code)
+        differences = [
+            Difference(name, int(getattr(row, name) or 0) if row is not None else 0, total)
+            for name, total in portal[code].items()
+        ]
+        differing, from_log, unreported = per_day.get(code, [0, 0, 0])
+        out.append(
+            CommuneReconciled(
+                code, counted[code], differing, from_log, unreported, [x for x in differences if x.difference]
+            )
+        )
+    out.sort(key=lambda c: (-c.days_differing, c.commune_code))
+    return out

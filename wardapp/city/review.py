@@ -193,12 +193,13 @@ def one_stop():
     if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
         start = end - dt.timedelta(days=6)
     commune = _commune_in(provinces, request.args.get("commune", "").strip())
-    found = reconcile.days(provinces, start, end, commune)
+    found = reconcile.by_commune(provinces, start, end, commune)
     if request.args.get("differ"):
-        found = [d for d in found if not d.agrees]
+        found = [c for c in found if not c.agrees]
     return render_template(
         "city/review_oneshop.html",
-        days=found,
+        communes=found,
+        commune_base=url_for("review.commune", code="_")[:-1],
         names={u.code: u.name for u in all_units().values() if u.province_code in provinces},
         start=start,
         end=end,
