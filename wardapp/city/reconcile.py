@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from wardapp.city import desk
 from wardapp.city.extensions import city_db as db
@@ -264,7 +265,7 @@ def _by_commune(
         counted[code] += 1
         for name, value in counts.items():
             portal[code][name] += value
-    signed = {}
+    signed: dict[str, Any] = {}
     sums = db.select(
         F.commune_code, *[db.func.sum(getattr(F, n)).label(n) for n in COMPARED]
     )  # over the days the export covers
@@ -272,7 +273,7 @@ def _by_commune(
     sums = sums.filter(F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end), covered)
     for row in db.session.execute(sums.group_by(F.commune_code)):
         signed[row.commune_code] = row
-    per_day = {}
+    per_day: dict[str, list[int]] = {}
     for d in days(provinces, start, end, commune):
         seen = per_day.setdefault(d.commune_code, [0, 0, 0])
         seen[0] += not d.agrees
@@ -280,9 +281,9 @@ def _by_commune(
         seen[2] += d.report_id is None
     out = []
     for code in sorted(counted):
-        row = signed.get(code)
+        sums_of = signed.get(code)
         differences = [
-            Difference(name, int(getattr(row, name) or 0) if row is not None else 0, total)
+            Difference(name, int(getattr(sums_of, name) or 0) if sums_of is not None else 0, total)
             for name, total in portal[code].items()
         ]
         differing, from_log, unreported = per_day.get(code, [0, 0, 0])
