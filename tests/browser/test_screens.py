@@ -183,6 +183,10 @@ def city_visits(s: Screens) -> list[Visit]:
         f"/reports/{s.report_id}",
         "/account/tokens",
         "/communes",
+        "/review",
+        "/review/flags",
+        "/review/one-stop",
+        f"/communes/{s.report_id[:5]}/review",
     ]
     visits = [Visit("city", "", "/login")]
     for persona in CITY_PERSONAS:
