@@ -44,7 +44,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--province", default="79")
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--rows", type=int, default=200_000, help="dossier rows in the month's export")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=199_000,
+        help="dossier rows in the month's export (the reader takes 200,000 rows a file)",
+    )
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)

@@ -195,3 +195,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(city):
         assert client.get(path).status_code == 302
     assert client.post("/review/accept", data={}).status_code == 302
     assert states(city)[rid(HAI_CHAU, YESTERDAY)] == "received"
+
+
+def test_the_consolidated_report_says_which_days_it_counts(city):
+    from wardapp.city import consolidated
+
+    support.signed_in(city, "danang").post(f"/reports/{rid(HAI_CHAU, YESTERDAY)}/accept")
+
+    with city.test_request_context():
+        every = consolidated.consolidated_input(("48",), MONTH_START, TODAY)
+        accepted = consolidated.consolidated_input(("48",), MONTH_START, TODAY, accepted_only=True)
+
+    assert "Tính mọi ngày đã nhận, đã duyệt hay chưa." in every.facts
+    assert "Chỉ tính các ngày đã được Sở duyệt." in accepted.facts
+    assert "đã nhận 6/" in every.facts[1] and "đã nhận 1/" in accepted.facts[1]
