@@ -7,9 +7,11 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
-from wardapp.city import flags, reconcile, reviewing, scope
+from wardapp.city import desk, flags, reconcile, reviewing, scope
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
@@ -196,11 +198,25 @@ def one_stop():
     found = reconcile.by_commune(provinces, start, end, commune)
     if request.args.get("differ"):
         found = [c for c in found if not c.agrees]
+    names = {u.code: u.name for u in all_units().values() if u.province_code in provinces}
+    key = (provinces, start, end, commune, bool(request.args.get("differ")), str(get_locale()))
+    body = desk.remembered(
+        "oneshop-rows",
+        key,
+        lambda: Markup(  # noqa: S704 - rendered by Jinja with autoescaping, kept as it came out
+            render_template(
+                "city/_oneshop_rows.html",
+                communes=found,
+                commune_base=url_for("review.commune", code="_")[:-1],
+                names=names,
+                start=start,
+                end=end,
+            )
+        ),
+    )
     return render_template(
         "city/review_oneshop.html",
-        communes=found,
-        commune_base=url_for("review.commune", code="_")[:-1],
-        names={u.code: u.name for u in all_units().values() if u.province_code in provinces},
+        body=body,
         start=start,
         end=end,
         commune=commune or "",
