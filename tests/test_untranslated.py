@@ -36,6 +36,8 @@ VIETNAMESE_ON_PURPOSE = {
     # The department's certificate names its province (or the country) in Vietnamese, as the
     # consolidated report it signs does.
     "signing.py": {"_create"},
+    # The column headers a province's one-stop export names the receiving unit with (data).
+    "reconcile.py": {"_unit_code_headers"},
 }
 
 

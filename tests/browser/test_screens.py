@@ -187,6 +187,10 @@ def city_visits(s: Screens) -> list[Visit]:
         "/account/tokens",
         "/communes",
         "/consolidated",
+        "/review",
+        "/review/flags",
+        "/review/one-stop",
+        f"/communes/{s.report_id[:5]}/review",
     ]
     visits = [Visit("city", "", "/login")]
     for persona in CITY_PERSONAS:

@@ -40,6 +40,7 @@ def signed(
     figures_: dict | None = None,
     explanations: list | None = None,
     tasks: list | None = None,
+    extra: dict | None = None,
 ) -> str:
     """A signed report of ``commune`` for ``day``: the JWS the commune would push."""
     unit = commune.unit
@@ -62,6 +63,7 @@ def signed(
         )
     )
     document["late_dossiers"] = []
+    document.update(extra or {})  # optional fields a newer commune adds (e.g. figure_sources)
     return jws.serialize_compact(
         {"alg": "Ed25519", "kid": commune.key.thumbprint(), "typ": JWS_TYPE},
         payload.encode(document),

@@ -48,6 +48,8 @@ def test_it_answers_the_state_of_a_received_report(wired, sent):
         "comment": None,
         "returned_at": None,
         "returned_by": None,
+        "accepted_at": None,  # additive: a reviewer's acceptance (test_review_reaches_commune.py)
+        "accepted_by": None,
     }
 
 

@@ -172,5 +172,8 @@ def status(report_id: str):
             "comment": report.comment or None,
             "returned_at": report.returned_at.isoformat() + "+00:00" if report.returned_at else None,
             "returned_by": report.returned_by or None,
+            # Additive (PROTOCOL section 4): state "accepted" and who accepted it, when.
+            "accepted_at": report.accepted_at.isoformat() + "+00:00" if report.accepted_at else None,
+            "accepted_by": report.accepted_by or None,
         }
     )

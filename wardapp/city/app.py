@@ -28,6 +28,7 @@ from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
 from wardapp.city.pdfs import bp as pdfs_bp
 from wardapp.city.public_check import bp as public_check_bp
+from wardapp.city.review import bp as review_bp
 from wardapp.core import i18n as core_i18n
 from wardapp.core import schema, settings, units
 from wardapp.platform import forms, requestlog
@@ -72,6 +73,12 @@ class CityDefaults:
     MAX_FORM_MEMORY_SIZE = 2 * 1000 * 1000  # one non-file field: the JWS of the largest report fits
     MAX_FORM_PARTS = 600  # the report, its PDF and up to 500 photos (the schema's limit)
     GRID_DAYS = 14
+    # Figures out of line with a commune's own history (wardapp/core/outliers.py): the modified
+    # z-score above which a figure is flagged, the weeks of the same weekday compared, and the
+    # fewest comparable days that allow a judgement at all.
+    CITY_OUTLIER_THRESHOLD = 3.5
+    CITY_OUTLIER_WEEKS = 12
+    CITY_OUTLIER_MIN_HISTORY = 8
     # National roots for the communes' PDF signatures (*.pem, the same files on every server); empty:
     # instance/pdf-trust. A commune's own CA, enrolled with its key, is kept in the database.
     CITY_PDF_TRUST_DIR = ""
@@ -147,7 +154,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.filters.update(core_i18n.FILTERS)
     requestlog.init_app(app, "wardapp.city.request")  # first before_request: every later line has the request id
     init_pages(app)
-    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp, consolidated_bp, public_check_bp):
+    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp, consolidated_bp, public_check_bp, review_bp):
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)

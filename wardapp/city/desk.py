@@ -121,16 +121,18 @@ class Totals:
 
 
 @functools.cache
-def _period_statement():
+def _period_statement(accepted_only: bool = False):
     """One statement: per commune, the sums of the flows over its current revisions in the range,
     the averages of the levels, the opening stock of its first reported day and the closing stocks
     (and tasks behind) of its last one. Built once with bound parameters, so SQLAlchemy compiles
     it once per process (building it each time was most of a page's time, measured)."""
-    in_range = (
+    in_range: tuple = (
         R.current.is_(True),
         R.province_code.in_(bindparam("provinces", expanding=True)),
         R.date.between(bindparam("start", type_=Date), bindparam("end", type_=Date)),
     )
+    if accepted_only:  # a day counts once a reviewer accepted its current revision (city/reviewing.py)
+        in_range = (*in_range, R.accepted.is_(True))
     one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
     agg = (
         select(
@@ -212,16 +214,20 @@ def remembered(name: str, key: tuple, compute: Callable[[], T]) -> T:
     return memo.kept("wardapp.city.desk", (name, at, *key), compute, limit=PERIODS_KEPT_MAX)
 
 
-def _period_rows(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> list[PeriodRow]:
+def _period_rows(
+    provinces: tuple[str, ...], start: dt.date, end: dt.date, accepted_only: bool = False
+) -> list[PeriodRow]:
     return remembered(
         "period",
-        (provinces, start, end),
-        lambda: [_period_row(row) for row in _query_period(provinces, start, end)],
+        (provinces, start, end, accepted_only),
+        lambda: [_period_row(row) for row in _query_period(provinces, start, end, accepted_only)],
     )
 
 
-def _query_period(provinces: tuple[str, ...], start: dt.date, end: dt.date):
-    return db.session.execute(_period_statement(), {"provinces": list(provinces), "start": start, "end": end}).all()
+def _query_period(provinces: tuple[str, ...], start: dt.date, end: dt.date, accepted_only: bool = False):
+    return db.session.execute(
+        _period_statement(accepted_only), {"provinces": list(provinces), "start": start, "end": end}
+    ).all()
 
 
 def _period_row(row) -> PeriodRow:
@@ -250,11 +256,18 @@ def expected_days(start: dt.date, end: dt.date, today: dt.date) -> int:
     return max((last - start).days + 1, 0)
 
 
-def period(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.date | None = None) -> list[Totals]:
-    """One row per commune of ``provinces`` over ``start``–``end`` (every commune, reported or not)."""
+def period(
+    provinces: tuple[str, ...],
+    start: dt.date,
+    end: dt.date,
+    today: dt.date | None = None,
+    accepted_only: bool = False,
+) -> list[Totals]:
+    """One row per commune of ``provinces`` over ``start``–``end`` (every commune, reported or not);
+    ``accepted_only``: only the days a reviewer accepted are counted."""
     today = today or clock.today()
     enrolled = enrolled_codes(provinces)
-    found = {row.code: row for row in _period_rows(provinces, start, end)}
+    found = {row.code: row for row in _period_rows(provinces, start, end, accepted_only)}
     expected = expected_days(start, end, today)
     out = []
     for unit in units_of(provinces):

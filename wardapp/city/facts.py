@@ -54,6 +54,17 @@ def columns(document: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "photos_count": len(document.get("photos") or []),
         "estimate_766": estimate.share,
+        "log_figures": from_log(document),
         **figures,
         **computed,
     }
+
+
+def from_log(document: Mapping[str, Any]) -> int:
+    """How many figures the payload says were counted from the commune's own dossier log
+    (PROTOCOL ``figure_sources``; absent in older payloads: none)."""
+    sources = document.get("figure_sources")
+    entries = sources.get("figures") if isinstance(sources, Mapping) else None
+    if not isinstance(entries, Mapping):
+        return 0
+    return sum(1 for e in entries.values() if isinstance(e, Mapping) and e.get("source") == "dossier_log")

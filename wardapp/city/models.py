@@ -18,6 +18,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -71,10 +72,12 @@ class ReceivedReport(CityModel):
     receipt_id: Mapped[str] = mapped_column(String(80), unique=True)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="received")  # received | returned
+    state: Mapped[str] = mapped_column(String(16), default="received")  # received | accepted | returned
     comment: Mapped[str] = mapped_column(Text, default="")
     returned_at: Mapped[dt.datetime | None] = mapped_column()
     returned_by: Mapped[str] = mapped_column(String(120), default="")
+    accepted_at: Mapped[dt.datetime | None] = mapped_column()  # the reviewer's acceptance (city/review.py)
+    accepted_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     photos = relationship("ReceivedPhoto", order_by="ReceivedPhoto.id", back_populates="report")
     facts = relationship("ReceivedFigures", uselist=False, back_populates="report")
@@ -113,6 +116,8 @@ class ReceivedFigures(CityModel):
     current: Mapped[bool] = mapped_column(default=True)
     late: Mapped[bool] = mapped_column(default=False)
     returned: Mapped[bool] = mapped_column(default=False)  # follows ReceivedReport.state
+    accepted: Mapped[bool] = mapped_column(default=False, server_default=sa_false())  # follows it too
+    log_figures: Mapped[int] = mapped_column(default=0, server_default="0")  # from the dossier log (figure_sources)
     signed_at: Mapped[dt.datetime | None] = mapped_column()  # UTC, as the payload says it
     tasks_behind: Mapped[int] = mapped_column(default=0)
     explanations_count: Mapped[int] = mapped_column(default=0)
@@ -287,3 +292,56 @@ class CityTrustedCA(CityModel):
     added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("commune_code", "fingerprint"),)
+
+
+class CityFlagCheck(CityModel):
+    """A reviewer's "checked" on a figure flagged as out of line with the commune's own history
+    (wardapp/city/flags.py): one per commune, day and figure, with the revision it was made on."""
+
+    __tablename__ = "city_flag_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(5))
+    date: Mapped[dt.date] = mapped_column()
+    metric: Mapped[str] = mapped_column(String(40))
+    report_id: Mapped[str] = mapped_column(String(40))
+    comment: Mapped[str] = mapped_column(Text)
+    checked_by: Mapped[str] = mapped_column(String(120))
+    checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("commune_code", "date", "metric"),)
+
+
+class OneStopImport(CityModel):
+    """One import of the province's one-stop dossier-log export (city/reconcile.py): the file is
+    read, counted and dropped; only its name, digest and size are kept, never a dossier."""
+
+    __tablename__ = "city_oneshop_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column()
+    first_day: Mapped[dt.date] = mapped_column()
+    last_day: Mapped[dt.date] = mapped_column()
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OneStopCounts(CityModel):
+    """A commune-day's II.06a counts as the province's export gives them (the kernel's counting
+    function, core/dossier_counts.py); the latest import covering the day replaces the earlier."""
+
+    __tablename__ = "city_oneshop_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(5))
+    province_code: Mapped[str] = mapped_column(String(2))
+    date: Mapped[dt.date] = mapped_column()
+    counts: Mapped[dict] = mapped_column(JSON)
+    import_id: Mapped[int] = mapped_column(ForeignKey("city_oneshop_imports.id"))
+
+    __table_args__ = (
+        UniqueConstraint("commune_code", "date"),
+        Index("ix_city_oneshop_counts_province_date", "province_code", "date"),
+    )

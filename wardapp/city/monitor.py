@@ -120,15 +120,22 @@ def _period_args() -> tuple[str, dt.date, dt.date]:
     return kind, start, end
 
 
+def _accepted_only() -> bool:
+    """``?days=accepted``: only the days a reviewer accepted are counted (city/reviewing.py)."""
+    return request.args.get("days") == "accepted"
+
+
 def _sheet(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> tuple[exports.Sheet, list[desk.Totals]]:
     """The table as shown: communes of one province, or provinces for a national view."""
-    communes = desk.period(provinces, start, end)
+    communes = desk.period(provinces, start, end, accepted_only=_accepted_only())
     national = len(provinces) > 1
     rows = desk.by_province(communes, {p: scope.province_name(p) for p in provinces}) if national else communes
     key = request.args.get("sort", "")
     rows = desk.sorted_rows(rows, key, request.args.get("dir", "desc" if key else "asc") == "desc")
     total = desk.combine("", _("Tổng cộng"), "", communes)
     scope_name = ", ".join(scope.province_name(p) for p in provinces) if len(provinces) <= 3 else _("Cả nước")
+    counted = _("chỉ tính ngày đã duyệt") if _accepted_only() else _("tính mọi ngày đã nhận")
+    scope_name = f"{scope_name} ({counted})"
     title = _("Tình hình, kết quả giải quyết thủ tục hành chính (mẫu II.06a)")
     unit = _("Tỉnh/thành phố") if national else _("Xã/phường")
     return exports.Sheet(title, scope_name, start, end, unit, rows, total), communes
@@ -176,7 +183,8 @@ def _table_rows(
 ) -> Markup:
     """The table's rows as markup, remembered until the desk's revision moves (or the day, the
     connected communes, the order or the language change): writing them is most of the page."""
-    key = (kind, start, end, provinces, sort, descending, clock.today(), frozenset(desk.enrolled_codes(provinces)))
+    enrolled = frozenset(desk.enrolled_codes(provinces))
+    key = (kind, start, end, provinces, sort, descending, clock.today(), enrolled, _accepted_only())
     return desk.remembered(
         "ii06a-rows",
         (*key, str(get_locale())),
@@ -202,6 +210,8 @@ def _link_args(kind: str, start: dt.date, end: dt.date, provinces: tuple[str, ..
     args = {"period": kind, "on": start.isoformat(), "province": provinces[0] if len(provinces) == 1 else scope.ALL}
     if kind == "range":
         args.update({"from": start.isoformat(), "to": end.isoformat()})
+    if _accepted_only():
+        args["days"] = "accepted"
     return args
 
 

@@ -25,7 +25,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup, escape
 
-from wardapp.city import blobs, desk, scope, signin
+from wardapp.city import blobs, desk, reviewing, scope, signin
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.enrolment import (
     EnrolError,
@@ -265,6 +265,7 @@ def return_report(report_id: str):
     report.state = "returned"
     if report.facts is not None:  # the desk's copy of the state
         report.facts.returned = True
+    reviewing.returned(report, current_user, comment)
     report.comment = comment
     report.returned_at = utcnow()
     report.returned_by = current_user.full_name

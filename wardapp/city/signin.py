@@ -29,6 +29,10 @@ ACTIONS = {
     "commune.enrolled": _l("Xã/phường được kết nối"),
     "key.added": _l("Thêm khóa cho xã/phường"),
     "key.confirm_failed": _l("Xác nhận thêm khóa sai mật khẩu"),
+    "review.accepted": _l("Duyệt báo cáo ngày"),
+    "review.returned": _l("Trả lại báo cáo ngày"),
+    "flag.checked": _l("Đánh dấu đã kiểm tra số liệu bất thường"),
+    "oneshop.imported": _l("Nhập dữ liệu hệ thống một cửa của tỉnh"),
 }
 
 

@@ -37,6 +37,7 @@ ACTIONS = {
     "report.signed": _l("Ký báo cáo"),
     "report.correction_opened": _l("Mở bản sửa đổi"),
     "report.returned": _l("Thành phố trả lại báo cáo"),
+    "report.accepted": _l("Thành phố duyệt báo cáo"),
     "outbox.resend_requested": _l("Yêu cầu gửi lại"),
     "photo.added": _l("Thêm ảnh"),
     "photo.removed": _l("Gỡ ảnh"),

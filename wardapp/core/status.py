@@ -3,7 +3,7 @@
 The dashboard, the calendar, the report list, the report header and the PDF list all ask
 ``day_status`` and show its label and colour; none of them decides on its own. The order is the
 path of a day, Chưa có số liệu → Nháp → Đủ số liệu → Sẵn sàng ký → Đã ký → Đang gửi → then one of
-the city's three answers.
+the city's answers (received, then accepted by a reviewer; or returned; or refused).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class DayStatus(StrEnum):
     SIGNED = "signed"
     SENDING = "sending"
     RECEIVED = "received"
+    ACCEPTED = "accepted"
     RETURNED = "returned"
     REJECTED = "rejected"
 
@@ -54,6 +55,7 @@ _LABELS = {
     DayStatus.SIGNED: _l("Đã ký"),
     DayStatus.SENDING: _l("Đang gửi"),
     DayStatus.RECEIVED: _l("Thành phố đã nhận"),
+    DayStatus.ACCEPTED: _l("Thành phố đã duyệt"),
     DayStatus.RETURNED: _l("Thành phố trả lại"),
     DayStatus.REJECTED: _l("Bị từ chối"),
 }
@@ -80,7 +82,9 @@ TRANSITIONS: dict[DayStatus, set[DayStatus]] = {
     DayStatus.READY: {DayStatus.DRAFT, DayStatus.COMPLETE, DayStatus.SIGNED},
     DayStatus.SIGNED: {DayStatus.SENDING, DayStatus.RECEIVED, DayStatus.REJECTED, DayStatus.DRAFT, DayStatus.COMPLETE},
     DayStatus.SENDING: {DayStatus.SENDING, DayStatus.RECEIVED, DayStatus.REJECTED},
-    DayStatus.RECEIVED: {DayStatus.RETURNED, DayStatus.DRAFT, DayStatus.COMPLETE},
+    DayStatus.RECEIVED: {DayStatus.ACCEPTED, DayStatus.RETURNED, DayStatus.DRAFT, DayStatus.COMPLETE},
+    # A reviewer may still return an accepted day; a correction of it needs accepting again.
+    DayStatus.ACCEPTED: {DayStatus.RETURNED, DayStatus.DRAFT, DayStatus.COMPLETE},
     DayStatus.RETURNED: {DayStatus.DRAFT, DayStatus.COMPLETE},
     DayStatus.REJECTED: {DayStatus.SENDING, DayStatus.RECEIVED, DayStatus.DRAFT, DayStatus.COMPLETE},
 }
@@ -91,8 +95,9 @@ class DayFacts:
     """What is known about one day, read from the database by the caller.
 
     ``complete``: the figures add up (report status complete); ``signed``: the day is frozen on a
-    signed revision (a correction in progress is not signed); ``outbox`` and ``city_returned``
-    describe that latest signed revision.
+    signed revision (a correction in progress is not signed); ``outbox``, ``city_returned`` and
+    ``city_accepted`` (a city reviewer accepted it, PROTOCOL section 4) describe that latest signed
+    revision.
     """
 
     has_figures: bool = False
@@ -101,6 +106,7 @@ class DayFacts:
     signed: bool = False
     outbox: str | None = None
     city_returned: bool = False
+    city_accepted: bool = False
 
 
 def day_status(facts: DayFacts) -> DayStatus:
@@ -109,6 +115,8 @@ def day_status(facts: DayFacts) -> DayStatus:
     if facts.signed:
         if facts.city_returned:
             return DayStatus.RETURNED
+        if facts.city_accepted and facts.outbox == "accepted":
+            return DayStatus.ACCEPTED
         return _OUTBOX.get(facts.outbox, DayStatus.SENDING)
     if not facts.has_figures:
         return DayStatus.NO_FIGURES

@@ -311,7 +311,8 @@ def poll_entry_now(entry: OutboxEntry | None) -> bool:
 
 
 def _poll_entry(url: str, entry: OutboxEntry, now: dt.datetime, timeout: float | None = None) -> int:
-    """One status question; records a return (and audits it). 1 when something changed."""
+    """One status question; records a return or an acceptance (and audits it). 1 when something
+    changed. A city older than the review states never answers "accepted": nothing changes then."""
 
     revision = entry.revision
     response = requests.get(
@@ -326,7 +327,11 @@ def _poll_entry(url: str, entry: OutboxEntry, now: dt.datetime, timeout: float |
         body = response.json()
     except ValueError:
         return 0
-    if not isinstance(body, dict) or body.get("state") != "returned" or revision.city_state == "returned":
+    if not isinstance(body, dict):
+        return 0
+    if body.get("state") == "accepted":
+        return _record_acceptance(revision, body)
+    if body.get("state") != "returned" or revision.city_state == "returned":
         return 0
     revision.city_state = "returned"
     revision.city_comment = body.get("comment") or ""
@@ -337,6 +342,21 @@ def _poll_entry(url: str, entry: OutboxEntry, now: dt.datetime, timeout: float |
         target_type="report",
         target_id=revision.report_key,
         after={"comment": revision.city_comment, "by": revision.returned_by},
+    )
+    return 1
+
+
+def _record_acceptance(revision, body: dict) -> int:
+    """The city's reviewer accepted the revision ("Thành phố đã duyệt"); a return comes after an
+    acceptance, never before one, so a returned revision stays returned."""
+    if revision.city_state in ("accepted", "returned"):
+        return 0
+    revision.city_state = "accepted"
+    audit.record(
+        "report.accepted",
+        target_type="report",
+        target_id=revision.report_key,
+        after={"by": str(body.get("accepted_by") or ""), "at": str(body.get("accepted_at") or "")},
     )
     return 1
 

@@ -28,9 +28,9 @@ from wardapp.core.dossier_counts import (
 from wardapp.core.i18n import fmt_number
 from wardapp.core.rules import check_figures, parse_count
 from wardapp.delays.models import LateDossier
-from wardapp.dossiers import importer
 from wardapp.dossiers.models import ColumnMapping, Dossier, DossierImport, FigureOverride
 from wardapp.extensions import db
+from wardapp.platform import dossier_log as importer
 from wardapp.platform import memo
 from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.reports.operations import FixedFigure, register_after_save, register_fixed_source

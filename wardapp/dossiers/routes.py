@@ -9,7 +9,6 @@ from flask_login import current_user
 from wardapp.commune.access import current_commune
 from wardapp.core import text as text_rules
 from wardapp.core.figures import BY_NAME
-from wardapp.dossiers import importer
 from wardapp.dossiers.operations import (
     LateDetailsProblem,
     OverrideProblem,
@@ -29,6 +28,7 @@ from wardapp.dossiers.operations import (
     withdraw_import,
 )
 from wardapp.extensions import db
+from wardapp.platform import dossier_log as importer
 from wardapp.platform.lanes import body_limit, heavy
 from wardapp.reports.access import parse_day
 from wardapp.reports.models import ensure_editable

@@ -55,6 +55,7 @@ def _facts(status: str, ready_at, outbox: str | None, city_state: str | None) ->
         signed=signed,
         outbox=outbox if signed else None,
         city_returned=signed and city_state == "returned",
+        city_accepted=signed and city_state == "accepted",
     )
 
 
@@ -105,7 +106,10 @@ def revision_status(revision: ReportRevision) -> DayStatus:
     """The one delivery state of a signed revision (never "received" beside "returned")."""
     entry = revision.outbox
     facts = DayFacts(
-        signed=True, outbox=entry.state if entry else None, city_returned=revision.city_state == "returned"
+        signed=True,
+        outbox=entry.state if entry else None,
+        city_returned=revision.city_state == "returned",
+        city_accepted=revision.city_state == "accepted",
     )
     return day_status(facts)
 

@@ -1,4 +1,5 @@
-"""Reading an exported dossier log (xlsx or csv) into dossier rows, without personal data.
+"""Reading an exported dossier log (xlsx or csv) into dossier rows, without personal data: the
+commune's own log (wardapp/dossiers) and, at the city, the province's export (wardapp/city/reconcile.py).
 
 No database here: the file's bytes and a column mapping go in, plain dossier dicts (or every bad
 row with its line number and reason) come out. Only the columns mapped to a dossier field are
@@ -13,13 +14,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from wardapp.core import clock
 from wardapp.core import text as text_rules
-from wardapp.core.dossier_counts import Channel, State
+from wardapp.core.dossier_counts import Channel, DossierFacts, State
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
-from wardapp.dossiers import sheets
+from wardapp.platform import sheets
 
 MAX_ERRORS_LISTED = 200
 
@@ -43,6 +45,9 @@ FIELD_LABELS: dict[str, object] = {
     "e_result": _l("Kết quả điện tử"),
     "full_process": _l("Trực tuyến toàn trình"),
 }
+# Read only when a mapping names them (the city's reading of a province's export): the receiving
+# centre's unit code, which the commune's own log never needs and never stores.
+EXTRA_FIELDS: dict[str, object] = {"unit_code": _l("Mã đơn vị tiếp nhận")}
 REQUIRED = ("code", "received_at")
 DATE_FIELDS = ("received_at", "due_at", "transferred_at", "finished_at", "returned_at")
 BOOL_FIELDS = ("fee_bearing", "paid_online", "digitized", "e_result")
@@ -169,7 +174,7 @@ def looks_personal(header: object) -> bool:
     return any(word in spaced for word in _PERSONAL_SPACED) or any(word in joined for word in _PERSONAL_JOINED)
 
 
-# --- reading the file: wardapp.dossiers.sheets, at a bounded cost ------------------------------
+# --- reading the file: wardapp.platform.sheets, at a bounded cost ------------------------------
 
 FileProblem = sheets.FileProblem
 Sheet = sheets.Sheet
@@ -208,9 +213,13 @@ def find_columns(sheet: Sheet, aliases: Mapping[str, Iterable[str]]) -> Columns:
     raise FileProblem(
         _(
             "Thiếu cột bắt buộc: %(columns)s. Kiểm tra tệp có đúng mẫu đã chọn, hoặc khai báo cách ghép cột.",
-            columns=", ".join(f"«{FIELD_LABELS[f]}» ({' / '.join(list(aliases.get(f, ()))[:3])})" for f in missing),
+            columns=", ".join(f"«{_label(f)}» ({' / '.join(list(aliases.get(f, ()))[:3])})" for f in missing),
         )
     )
+
+
+def _label(name: str) -> object:
+    return FIELD_LABELS.get(name) or EXTRA_FIELDS.get(name, name)
 
 
 def _refuse_personal(cells: list, index: Mapping[str, int]) -> None:
@@ -223,7 +232,7 @@ def _refuse_personal(cells: list, index: Mapping[str, int]) -> None:
                     "Cột «%(header)s» chứa dữ liệu cá nhân, không được ghép vào «%(field)s» "
                     "(Nghị định 13/2023/NĐ-CP). Sửa cách ghép cột.",
                     header=str(cells[position])[:80],
-                    field=FIELD_LABELS[name],
+                    field=_label(name),
                 )
             )
 
@@ -387,6 +396,10 @@ def parse(sheet: Sheet, aliases: Mapping[str, Iterable[str]]) -> Parsed:
         if line <= columns.header_line or all(c is None or str(c).strip() == "" for c in cells):
             continue
         dossier = _parse_row(result, line, cells, columns.index)
+        if dossier is not None:
+            for name in EXTRA_FIELDS:
+                if name in columns.index:
+                    _read_extra(result, line, dossier, name, _cell(cells, columns.index, name))
         if dossier is None:
             continue
         code = dossier["code"]
@@ -396,6 +409,33 @@ def parse(sheet: Sheet, aliases: Mapping[str, Iterable[str]]) -> Parsed:
         seen[code] = line
         result.dossiers.append(dossier)
     return result
+
+
+def _read_extra(result: Parsed, line: int, dossier: dict, name: str, value: object) -> None:
+    """An extra field asked for by the mapping: short text, the one text rule, never empty."""
+    text = _text(value, 60)
+    if problem := text_rules.problem(text):
+        result.fail(line, _("%(column)s: %(problem)s", column=EXTRA_FIELDS[name], problem=problem))
+    elif not text:
+        result.fail(line, _("thiếu %(column)s.", column=EXTRA_FIELDS[name]))
+    dossier[name] = text
+
+
+def facts(row: Mapping[str, Any]) -> DossierFacts:
+    """A parsed row as the kernel's counting function takes it (core/dossier_counts.py)."""
+    return DossierFacts(
+        code=row["code"],
+        received_at=row["received_at"],
+        due_at=row.get("due_at"),
+        finished_at=row.get("finished_at"),
+        channel=row.get("channel"),
+        state=State(row.get("state") or State.NORMAL),
+        full_process=row.get("full_process"),
+        fee_bearing=bool(row.get("fee_bearing")),
+        paid_online=bool(row.get("paid_online")),
+        digitized=bool(row.get("digitized")),
+        e_result=bool(row.get("e_result")),
+    )
 
 
 def _cell(cells: list, index: Mapping[str, int], name: str):

@@ -1,0 +1,296 @@
+"""The commune's signed counts beside the province's one-stop system (its dossier-log export).
+
+A city admin imports the province's export: the same formats as the commune's importer
+(wardapp/platform/dossier_log.py: XLSX or CSV, the portal's field names or the one-stop log's),
+refused whole when any row is bad, personal columns never read. Each dossier is counted once, at
+the **receiving centre** (the export's unit code, ``MaDonViTiepNhan``): the II.06a form counts a
+dossier where it was received and where its result is returned, even when another body settles
+it. The kernel's own counting function (core/dossier_counts.count_day) then gives each commune's
+counts for every day the export covers; only those counts are stored, never a dossier.
+
+The view puts, per commune and day, the signed count next to the export's and the difference, and
+tells communes whose signed figures came from their own log (``figure_sources``) from typed ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from wardapp.city import desk
+from wardapp.city.extensions import city_db as db
+from wardapp.city.models import CityUser, OneStopCounts, OneStopImport, ReceivedFigures
+from wardapp.city.signin import record
+from wardapp.core import clock
+from wardapp.core import text as text_rules
+from wardapp.core.dossier_counts import computable, count_day
+from wardapp.core.figures import BY_NAME
+from wardapp.core.i18n import gettext as _
+from wardapp.core.units import find
+from wardapp.platform import dossier_log
+
+# The flows compared: what a day's dossiers give whatever the export's start (the stocks, carried
+# over and pending, need every older open dossier, which a month's export does not hold).
+COMPARED = (
+    "received_in_person",
+    "received_online",
+    "received_postal",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "online_full_process",
+    "online_partial",
+    "fee_bearing",
+    "paid_online",
+    "digitized",
+)
+MAX_DAYS = 62
+
+
+class ImportRefused(ValueError):
+    """The export, refused whole: every reason (bad rows with their line)."""
+
+    def __init__(self, reasons: list[str], count: int | None = None):
+        super().__init__("; ".join(reasons[:3]))
+        self.reasons = reasons
+        self.count = count or len(reasons)
+
+
+def _unit_code_headers() -> tuple[str, ...]:
+    """The headers the receiving centre's unit code is found under (the exports' own words)."""
+    return ("MaDonViTiepNhan", "MaDonVi", "MaXa", "Mã đơn vị tiếp nhận", "Mã đơn vị", "Mã xã/phường")
+
+
+def _presets() -> list[dict]:
+    return [{**p.aliases, "unit_code": _unit_code_headers()} for p in dossier_log.PRESETS]
+
+
+def read_export(filename: str, data: bytes) -> dossier_log.Parsed:
+    """The export's dossiers (with their receiving unit's code), or ImportRefused."""
+    if problem := text_rules.problem(filename):
+        raise ImportRefused([_("Tên tệp: %(problem)s", problem=problem)])
+    try:
+        sheet = dossier_log.read_sheet(filename, data)
+        parsed = _best(sheet)
+    except dossier_log.FileProblem as problem:
+        raise ImportRefused([str(problem)]) from None
+    if parsed.error_count:
+        raise ImportRefused(parsed.errors, parsed.error_count)
+    if "unit_code" not in parsed.fields:
+        names = ", ".join(_unit_code_headers()[:3])
+        raise ImportRefused([_("Thiếu cột mã đơn vị tiếp nhận (%(names)s).", names=names)])
+    if not parsed.dossiers:
+        raise ImportRefused([_("Tệp không có hồ sơ nào dưới dòng tiêu đề.")])
+    return parsed
+
+
+def _best(sheet) -> dossier_log.Parsed:
+    """The preset that reads the most columns (the portal's field names or the one-stop log's)."""
+    found = []
+    for aliases in _presets():
+        try:
+            found.append((len(dossier_log.find_columns(sheet, aliases).index), aliases))
+        except dossier_log.FileProblem as problem:
+            last = problem
+    if not found:
+        raise last
+    return dossier_log.parse(sheet, max(found, key=lambda f: f[0])[1])
+
+
+def import_export(filename: str, data: bytes, user: CityUser, provinces: tuple[str, ...]) -> OneStopImport:
+    """Read, count and store the counts of a province's export, in the caller's transaction."""
+    parsed = read_export(filename, data)
+    by_unit: dict[str, list] = defaultdict(list)
+    outside = []
+    for row in parsed.dossiers:
+        unit = find(row["unit_code"])
+        if unit is None or unit.province_code not in provinces:
+            outside.append(row["unit_code"])
+            continue
+        by_unit[unit.code].append(dossier_log.facts(row))
+    if outside:
+        shown = ", ".join(sorted(set(outside))[:10])
+        raise ImportRefused([_("Mã đơn vị không thuộc tỉnh/thành phố của bạn: %(codes)s.", codes=shown)], len(outside))
+    first = min(d.received_at.date() for ds in by_unit.values() for d in ds)
+    last = min(clock.today(), max(_last_moment(d) for ds in by_unit.values() for d in ds).date())
+    first = max(first, last - dt.timedelta(days=MAX_DAYS - 1)) if (last - first).days >= MAX_DAYS else first
+    shown_figures = set(computable(parsed.fields))
+    done = OneStopImport(
+        filename=filename[:200],
+        sha256=hashlib.sha256(data).hexdigest(),
+        rows=len(parsed.dossiers),
+        first_day=first,
+        last_day=last,
+        imported_by=user.username,
+    )
+    db.session.add(done)
+    db.session.flush()
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    for code, dossiers in by_unit.items():
+        _replace_counts(code, days, dossiers, done.id, shown_figures)
+    record("oneshop.imported", filename[:80], f"{len(parsed.dossiers)} rows, {first}–{last}", actor=user.username)
+    desk.changed()
+    return done
+
+
+def _last_moment(d) -> dt.datetime:
+    return max(m for m in (d.received_at, d.finished_at) if m is not None)
+
+
+def _replace_counts(code: str, days: list[dt.date], dossiers: list, import_id: int, shown: set[str]) -> None:
+    province = code_province(code)
+    db.session.execute(
+        db.delete(OneStopCounts).where(
+            OneStopCounts.commune_code == code, OneStopCounts.date.between(days[0], days[-1])
+        )
+    )
+    dossiers.sort(key=lambda d: d.received_at)
+    rows = []
+    for day in days:
+        counted = count_day(dossiers, day)
+        rows.append(
+            {
+                "commune_code": code,
+                "province_code": province,
+                "date": day,
+                "counts": {n: counted[n] for n in COMPARED if n in shown},
+                "import_id": import_id,
+            }
+        )
+    db.session.execute(db.insert(OneStopCounts), rows)
+
+
+def code_province(code: str) -> str:
+    unit = find(code)
+    return unit.province_code if unit else ""
+
+
+@dataclass(frozen=True)
+class Difference:
+    figure: str
+    signed: int
+    portal: int
+
+    @property
+    def difference(self) -> int:
+        return self.signed - self.portal
+
+    @property
+    def label(self) -> str:
+        return str(BY_NAME[self.figure].label) if self.figure in BY_NAME else self.figure
+
+
+@dataclass(frozen=True)
+class DayReconciled:
+    commune_code: str
+    date: dt.date
+    report_id: str | None  # None: the export has the day, the commune did not report it
+    from_log: bool  # the signed figures came from the commune's own dossier log
+    differences: list[Difference]  # only the figures that differ
+
+    @property
+    def agrees(self) -> bool:
+        return not self.differences
+
+
+def days(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None = None) -> list[DayReconciled]:
+    """Every commune-day the export covers in the range, with the figures that differ."""
+    return desk.remembered("reconcile", (provinces, start, end, commune), lambda: _days(provinces, start, end, commune))
+
+
+def _days(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None) -> list[DayReconciled]:
+    C, F = OneStopCounts, ReceivedFigures
+    portal_query = db.select(C.commune_code, C.date, C.counts).filter(
+        C.province_code.in_(provinces), C.date.between(start, end)
+    )
+    signed_query = db.select(
+        F.commune_code, F.date, F.report_id, F.log_figures, *[getattr(F, n) for n in COMPARED]
+    ).filter(F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end))
+    if commune:
+        portal_query = portal_query.filter(C.commune_code == commune)
+        signed_query = signed_query.filter(F.commune_code == commune)
+    signed = {(r.commune_code, r.date): r for r in db.session.execute(signed_query)}
+    out = []
+    for code, day, counts in db.session.execute(portal_query):
+        row = signed.get((code, day))
+        differences = []
+        for name, portal in counts.items():
+            value = getattr(row, name) if row is not None else 0
+            if value != portal:
+                differences.append(Difference(name, value, portal))
+        out.append(DayReconciled(code, day, row.report_id if row else None, bool(row and row.log_figures), differences))
+    out.sort(key=lambda d: (-d.date.toordinal(), d.commune_code))
+    return out
+
+
+@dataclass(frozen=True)
+class CommuneReconciled:
+    """A commune over the period: the days the export covers, those that differ, those whose
+    signed figures came from the commune's own log, and each figure's totals side by side."""
+
+    commune_code: str
+    days: int
+    days_differing: int
+    days_from_log: int
+    days_unreported: int
+    differences: list[Difference]  # the period's sums, only the figures whose sums differ
+
+    @property
+    def agrees(self) -> bool:
+        return not self.days_differing
+
+
+def by_commune(
+    provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None = None
+) -> list[CommuneReconciled]:
+    """The period per commune (the province's view: one row per commune, the days on its page)."""
+    return desk.remembered(
+        "reconcile-communes", (provinces, start, end, commune), lambda: _by_commune(provinces, start, end, commune)
+    )
+
+
+def _by_commune(
+    provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None
+) -> list[CommuneReconciled]:
+    C, F = OneStopCounts, ReceivedFigures
+    portal: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counted: dict[str, int] = defaultdict(int)
+    query = db.select(C.commune_code, C.counts).filter(C.province_code.in_(provinces), C.date.between(start, end))
+    if commune:
+        query = query.filter(C.commune_code == commune)
+    for code, counts in db.session.execute(query):
+        counted[code] += 1
+        for name, value in counts.items():
+            portal[code][name] += value
+    signed: dict[str, Any] = {}
+    sums = db.select(
+        F.commune_code, *[db.func.sum(getattr(F, n)).label(n) for n in COMPARED]
+    )  # over the days the export covers
+    covered = db.exists().where(C.commune_code == F.commune_code, C.date == F.date)
+    sums = sums.filter(F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end), covered)
+    for row in db.session.execute(sums.group_by(F.commune_code)):
+        signed[row.commune_code] = row
+    per_day: dict[str, list[int]] = {}
+    for d in days(provinces, start, end, commune):
+        seen = per_day.setdefault(d.commune_code, [0, 0, 0])
+        seen[0] += not d.agrees
+        seen[1] += d.from_log
+        seen[2] += d.report_id is None
+    out = []
+    for code in sorted(counted):
+        sums_of = signed.get(code)
+        differences = [
+            Difference(name, int(getattr(sums_of, name) or 0) if sums_of is not None else 0, total)
+            for name, total in portal[code].items()
+        ]
+        differing, from_log, unreported = per_day.get(code, [0, 0, 0])
+        out.append(
+            CommuneReconciled(
+                code, counted[code], differing, from_log, unreported, [x for x in differences if x.difference]
+            )
+        )
+    out.sort(key=lambda c: (-c.days_differing, c.commune_code))
+    return out

@@ -1,0 +1,273 @@
+"""The reviewer's decisions at the city: the review list, accepting one day or many in one action
+(PROTOCOL section 4's "accepted"), the flags of a period and a commune's review page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup
+
+from wardapp.city import desk, flags, reconcile, reviewing, scope
+from wardapp.city.access import report_or_404, reviewer_required
+from wardapp.city.extensions import city_db as db
+from wardapp.city.models import ReceivedReport
+from wardapp.core import clock
+from wardapp.core.i18n import gettext as _
+from wardapp.core.units import all_units, find
+
+bp = Blueprint("review", __name__)
+
+
+def _range(args) -> tuple[dt.date, dt.date]:
+    """The days asked for; by default today across the province. Never more than two months."""
+    end = clock.parse_iso_date(args.get("to")) or clock.today()
+    start = clock.parse_iso_date(args.get("from")) or end
+    if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
+        start = end
+    return start, end
+
+
+def _commune_in(provinces: tuple[str, ...], code: str) -> str | None:
+    """The commune asked for, when the user may see it (404 otherwise, as if unknown)."""
+    if not code:
+        return None
+    unit = find(code)
+    if unit is None or unit.province_code not in provinces:
+        abort(404)
+    return unit.code
+
+
+@bp.get("/review")
+@reviewer_required
+def index():
+    provinces = scope.chosen()
+    start, end = _range(request.args)
+    commune = _commune_in(provinces, request.args.get("commune", "").strip())
+    state = request.args.get("state", "")
+    state = state if state in reviewing.STATE_LABELS else ""
+    rows = reviewing.rows(provinces, start, end, commune, state or None)
+    names = {u.code: u.name for u in all_units().values() if u.province_code in provinces}
+    return render_template(
+        "city/review.html",
+        rows=rows,
+        names=names,
+        start=start,
+        end=end,
+        commune=commune or "",
+        state=state,
+        labels=reviewing.STATE_LABELS,
+        corrected_label=reviewing.CORRECTED_AFTER_ACCEPTANCE,
+        new_count=sum(1 for r in rows if r.state == reviewing.NEW),
+        visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
+        province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
+    )
+
+
+@bp.post("/review/accept")
+@reviewer_required
+def accept_many():
+    """Accept in one action: the reports ticked, or every new one the filter shows (a commune's
+    month, a day across the province)."""
+    visible = scope.visible()
+    chosen = request.form.getlist("report_id")
+    if chosen:
+        found = db.session.scalars(db.select(ReceivedReport).filter(ReceivedReport.report_id.in_(chosen[:5000])))
+        reports = [r for r in found if scope.may_see(scope.province_of(r.commune_code))]
+    else:
+        province = request.form.get("province", "")
+        provinces = visible if province in ("", scope.ALL) else (scope.normalise(province),)
+        if not set(provinces) <= set(visible):
+            abort(404)
+        start, end = _range(request.form)
+        commune = _commune_in(provinces, request.form.get("commune", "").strip())
+        reports = reviewing.acceptable(provinces, start, end, commune)
+    done = reviewing.accept(reports, current_user)
+    db.session.commit()
+    if done:
+        flash(_("Đã duyệt %(n)s báo cáo.", n=done), "success")
+    else:
+        flash(_("Không có báo cáo mới nào để duyệt."), "warning")
+    return redirect(_back(), code=303)
+
+
+@bp.post("/reports/<report_id>/accept")
+@reviewer_required
+def accept_one(report_id: str):
+    report = report_or_404(report_id)
+    if reviewing.accept([report], current_user):
+        db.session.commit()
+        flash(_("Đã duyệt báo cáo."), "success")
+    else:
+        flash(_("Chỉ duyệt được bản hiện hành chưa được duyệt hay trả lại."), "warning")
+    return redirect(url_for("city.report", report_id=report_id), code=303)
+
+
+@bp.get("/review/flags")
+@reviewer_required
+def flag_list():
+    """A period's figures out of line with each commune's own history, with the usual range, the
+    leader's explanation, and the reviewer's check (default: the last seven days)."""
+    provinces = scope.chosen()
+    end = clock.parse_iso_date(request.args.get("to")) or clock.today()
+    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=6)
+    if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
+        start = end - dt.timedelta(days=6)
+    commune = _commune_in(provinces, request.args.get("commune", "").strip())
+    found = flags.period_flags(provinces, start, end, commune)
+    if request.args.get("open"):
+        found = [f for f in found if f.checked is None]
+    return render_template(
+        "city/review_flags.html",
+        flags=found,
+        names={u.code: u.name for u in all_units().values() if u.province_code in provinces},
+        start=start,
+        end=end,
+        commune=commune or "",
+        only_open=bool(request.args.get("open")),
+        rule=flags.rule(),
+        visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
+        province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
+    )
+
+
+@bp.post("/review/flags/check")
+@reviewer_required
+def check_flag():
+    """Mark one flag checked, with the reviewer's comment (kept, audited)."""
+    code = request.form.get("commune", "").strip()
+    unit = find(code)
+    day = clock.parse_iso_date(request.form.get("date"))
+    if unit is None or day is None:
+        abort(404)
+    scope.require(unit.province_code)
+    metric = request.form.get("metric", "")
+    flag = next((f for f in flags.period_flags((unit.province_code,), day, day, unit.code) if f.metric == metric), None)
+    if flag is None:
+        abort(404)
+    try:
+        flags.mark_checked(flag, request.form.get("comment", ""), current_user)
+    except flags.CheckError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return redirect(_back(), code=303)
+    db.session.commit()
+    flash(_("Đã đánh dấu đã kiểm tra."), "success")
+    return redirect(_back(), code=303)
+
+
+@bp.route("/review/one-stop", methods=["GET", "POST"])
+@reviewer_required
+def one_stop():
+    """Signed counts beside the province's one-stop export, per commune and day; a city admin
+    imports the export here (refused whole on a bad row; nothing personal is kept)."""
+    provinces = scope.chosen()
+    errors: list[str] = []
+    error_count = 0
+    if request.method == "POST":
+        if current_user.role != "admin":
+            abort(403)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            errors = [_("Hãy chọn tệp xuất của hệ thống một cửa (XLSX hoặc CSV).")]
+        else:
+            try:
+                done = reconcile.import_export(upload.filename, upload.read(), current_user, scope.visible())
+                db.session.commit()
+                flash(
+                    _(
+                        "Đã nhập %(n)s hồ sơ, từ %(first)s đến %(last)s.",
+                        n=done.rows,
+                        first=done.first_day.strftime("%d/%m/%Y"),
+                        last=done.last_day.strftime("%d/%m/%Y"),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("review.one_stop", province=request.args.get("province", "")), code=303)
+            except reconcile.ImportRefused as refused:
+                db.session.rollback()
+                errors, error_count = refused.reasons, refused.count
+    end = clock.parse_iso_date(request.args.get("to")) or clock.today()
+    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=6)
+    if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
+        start = end - dt.timedelta(days=6)
+    commune = _commune_in(provinces, request.args.get("commune", "").strip())
+    found = reconcile.by_commune(provinces, start, end, commune)
+    if request.args.get("differ"):
+        found = [c for c in found if not c.agrees]
+    names = {u.code: u.name for u in all_units().values() if u.province_code in provinces}
+    key = (provinces, start, end, commune, bool(request.args.get("differ")), str(get_locale()))
+    body = desk.remembered(
+        "oneshop-rows",
+        key,
+        lambda: Markup(  # noqa: S704 - rendered by Jinja with autoescaping, kept as it came out
+            render_template(
+                "city/_oneshop_rows.html",
+                communes=found,
+                commune_base=url_for("review.commune", code="_")[:-1],
+                names=names,
+                start=start,
+                end=end,
+            )
+        ),
+    )
+    return render_template(
+        "city/review_oneshop.html",
+        body=body,
+        start=start,
+        end=end,
+        commune=commune or "",
+        only_differ=bool(request.args.get("differ")),
+        errors=errors,
+        error_count=error_count,
+        visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
+        province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
+    ), (422 if errors else 200)
+
+
+def _back() -> str:
+    """The page the action came from, when it is one of ours."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and not urlsplit(target).netloc:
+        return target
+    return url_for("review.index")
+
+
+@bp.get("/communes/<code>/review")
+@reviewer_required
+def commune(code: str):
+    """One commune's days side by side: review state, flags against its own history and the
+    difference from the province's one-stop export, so a reviewer decides in one place."""
+    unit = find(code)
+    if unit is None:
+        abort(404)
+    scope.require(unit.province_code)
+    end = clock.parse_iso_date(request.args.get("to")) or clock.today()
+    start = clock.parse_iso_date(request.args.get("from")) or end.replace(day=1)
+    if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
+        start = end.replace(day=1)
+    provinces = (unit.province_code,)
+    rows = reviewing.rows(provinces, start, end, unit.code)
+    return render_template(
+        "city/review_commune.html",
+        unit=unit,
+        rows=rows,
+        start=start,
+        end=end,
+        labels=reviewing.STATE_LABELS,
+        corrected_label=reviewing.CORRECTED_AFTER_ACCEPTANCE,
+        new_count=sum(1 for r in rows if r.state == reviewing.NEW),
+        **_side_by_side(unit.code, provinces, start, end),
+    )
+
+
+def _side_by_side(code: str, provinces: tuple[str, ...], start: dt.date, end: dt.date) -> dict:
+    """What the commune page shows beside each day (flags, one-stop differences)."""
+    by_day: dict[dt.date, list] = {}
+    for flag in flags.period_flags(provinces, start, end, code):
+        by_day.setdefault(flag.date, []).append(flag)
+    differences = {d.date: d for d in reconcile.days(provinces, start, end, code)}
+    return {"flags_by_day": by_day, "reconciled_by_day": differences}
