@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from wardapp import ROOT, config, i18n, models, routing, web
+from wardapp import ROOT, config, i18n, models, web
 from wardapp.admin.routes import bp as admin_bp
 from wardapp.audit.routes import bp as audit_bp
 from wardapp.auth.routes import bp as auth_bp
@@ -23,7 +23,7 @@ from wardapp.evidence.routes import bp as evidence_bp
 from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.handover.routes import bp as handover_bp
 from wardapp.pdf.routes import bp as pdf_bp
-from wardapp.platform import lanes, requestlog
+from wardapp.platform import lanes, requestlog, routing
 from wardapp.privacy.routes import bp as privacy_bp
 from wardapp.reports.routes import bp as reports_bp
 from wardapp.setup.routes import bp as setup_bp

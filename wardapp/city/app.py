@@ -18,7 +18,7 @@ from PIL import Image
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import blobs, cli, consolidated_models, models, routing
+from wardapp.city import blobs, cli, consolidated_models, models
 from wardapp.city.api import bp as api_bp
 from wardapp.city.checking import bp as verify_bp
 from wardapp.city.consolidated_pages import bp as consolidated_bp
@@ -30,7 +30,7 @@ from wardapp.city.pdfs import bp as pdfs_bp
 from wardapp.city.public_check import bp as public_check_bp
 from wardapp.core import i18n as core_i18n
 from wardapp.core import schema, settings, units
-from wardapp.platform import forms, requestlog
+from wardapp.platform import forms, requestlog, routing
 
 assert models and consolidated_models  # every model is imported, so Alembic sees the whole schema
 
