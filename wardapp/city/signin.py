@@ -87,9 +87,3 @@ def unlock(username: str, actor: str) -> None:
 def end_sessions(user: CityUser, reason: str) -> None:
     user.end_sessions()
     record("sessions.ended", user.username, reason, actor=user.username)
-
-
-def session_user_id(session_id: str) -> int:
-    """The user id in a session id ``"<id>:<generation>"`` (0, no one, when malformed)."""
-    head = session_id.partition(":")[0]
-    return int(head) if head.isascii() and head.isdigit() and len(head) < 19 else 0
