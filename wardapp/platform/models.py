@@ -1,11 +1,13 @@
 """Declarative mixins for the tables both apps keep alike, each in its own database under its own
-name: an account that signs in (sessions that end on the server), a sign-in attempt, an API token.
+name: an account that signs in (sessions that end on the server), a sign-in attempt, an API token,
+a signed document's edition.
 Each app's model adds its table name and its own columns; the columns here are the ones both
 apps' migrations made, so a mixin changes no schema."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +64,22 @@ def user_loader(session: Any, model: Any) -> Callable[[str], Any]:
         return user
 
     return load
+
+
+class SignedEdition:
+    """A signed document kept as its JSON payload, replaced by a newer edition rather than
+    changed: ``superseded_at`` is set when one is signed (each app's model says by which)."""
+
+    payload: Any
+    superseded_at: Mapped[dt.datetime | None] = mapped_column()
+
+    @property
+    def document(self) -> dict:
+        return json.loads(self.payload)
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_at is None
 
 
 class LoginAttemptColumns:
