@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.city.extensions import CityModel
@@ -47,16 +47,8 @@ class ConsolidatedEdition(SignedEdition, CityModel):
     start: Mapped[dt.date] = mapped_column()
     end: Mapped[dt.date] = mapped_column()
     to_date: Mapped[bool] = mapped_column(default=False)  # signed before the period ended, as "to date"
-    edition: Mapped[int] = mapped_column()
     document_id: Mapped[str] = mapped_column(String(80), unique=True)
-    register_year: Mapped[int] = mapped_column()
-    register_number: Mapped[int] = mapped_column()
-    document_number: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the embedded JSON, exactly
-    payload_sha256: Mapped[str] = mapped_column(String(64))
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
     pdf_bytes: Mapped[int] = mapped_column()
-    signed_at: Mapped[dt.datetime] = mapped_column()  # UTC, naive, whole seconds
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("city_users.id"))
     signer_name: Mapped[str] = mapped_column(String(120))
     signer_position: Mapped[str] = mapped_column(String(120))

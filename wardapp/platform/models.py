@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -67,10 +67,18 @@ def user_loader(session: Any, model: Any) -> Callable[[str], Any]:
 
 
 class SignedEdition:
-    """A signed document kept as its JSON payload, replaced by a newer edition rather than
-    changed: ``superseded_at`` is set when one is signed (each app's model says by which)."""
+    """An edition of a signed, numbered document (its number in the register, the JSON it embeds,
+    the stored PDF's hash), replaced by a newer edition rather than changed: ``superseded_at`` is
+    set when one is signed (each app's model says by which, and who signed)."""
 
-    payload: Any
+    edition: Mapped[int] = mapped_column()
+    register_year: Mapped[int] = mapped_column()
+    register_number: Mapped[int] = mapped_column()
+    document_number: Mapped[str] = mapped_column(String(40))  # "07/BC-UBND", as printed
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the embedded JSON, exactly
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column()  # UTC, naive, whole seconds
     superseded_at: Mapped[dt.datetime | None] = mapped_column()
 
     @property

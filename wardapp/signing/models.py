@@ -101,15 +101,7 @@ class MonthDocument(SignedEdition, Model):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     month: Mapped[dt.date] = mapped_column()  # the first day of the month
     kind: Mapped[str] = mapped_column(String(20))  # core.months.SUMMARY | LATE_LIST
-    edition: Mapped[int] = mapped_column()
     document_id: Mapped[str] = mapped_column(String(60), unique=True)  # "20242:2026-10:tong-hop:b1"
-    register_year: Mapped[int] = mapped_column()
-    register_number: Mapped[int] = mapped_column()
-    document_number: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the embedded JSON, exactly
-    payload_sha256: Mapped[str] = mapped_column(String(64))
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[dt.datetime] = mapped_column()  # UTC, naive, whole seconds
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     superseded_by: Mapped[str | None] = mapped_column(String(60))  # the newer edition's document_id
 
