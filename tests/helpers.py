@@ -46,7 +46,7 @@ def use_quick_password_hashing(monkeypatch) -> None:
     """One PBKDF2 round instead of scrypt's 0.1 s a hash: no test here is about the hash's strength,
     and every test creates four users and signs one in."""
     quick = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr("wardapp.auth.models.generate_password_hash", quick)
+    monkeypatch.setattr("wardapp.platform.models.generate_password_hash", quick)
 
 
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -61,7 +61,7 @@ class Clock:
 
     def __init__(self, monkeypatch):
         self.now = clock.utcnow()
-        monkeypatch.setattr("wardapp.auth.operations.utcnow", lambda: self.now)
+        monkeypatch.setattr("wardapp.platform.signin.utcnow", lambda: self.now)
 
     def advance(self, minutes: int) -> None:
         self.now += dt.timedelta(minutes=minutes)
@@ -144,16 +144,16 @@ class HashCounter:
     """Counts password hash checks (the costly part of a sign-in)."""
 
     def __init__(self, monkeypatch):
-        from wardapp.auth import operations
+        from wardapp.platform import signin
 
         self.count = 0
-        real = operations.check_password_hash
+        real = signin.check_password_hash
 
         def counted(pwhash, password):
             self.count += 1
             return real(pwhash, password)
 
-        monkeypatch.setattr(operations, "check_password_hash", counted)
+        monkeypatch.setattr(signin, "check_password_hash", counted)
 
 
 def test_every_refusal_reads_and_costs_the_same(client, users, monkeypatch):

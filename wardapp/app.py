@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from flask import Flask
 
-from wardapp import ROOT, config, i18n, models, routing, web
+from wardapp import ROOT, config, i18n, models, web
 from wardapp.admin.routes import bp as admin_bp
 from wardapp.audit.routes import bp as audit_bp
 from wardapp.auth.routes import bp as auth_bp
@@ -24,6 +21,7 @@ from wardapp.extensions import babel, csrf, db, htmx, login_manager, migrate
 from wardapp.handover.routes import bp as handover_bp
 from wardapp.pdf.routes import bp as pdf_bp
 from wardapp.platform import lanes, requestlog
+from wardapp.platform.app import new_app
 from wardapp.privacy.routes import bp as privacy_bp
 from wardapp.reports.routes import bp as reports_bp
 from wardapp.setup.routes import bp as setup_bp
@@ -54,15 +52,7 @@ assert models  # every model is imported, so Alembic and the shell see the whole
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    instance = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("WARDAPP_INSTANCE_PATH") or ROOT / "instance"
-    app = Flask(
-        __name__,
-        instance_path=str(Path(instance).resolve()),
-        instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-    )
-    routing.install(app.url_map)  # before any route: ids beyond 64 bits are 404s
+    app = new_app(__name__, overrides, instance_variable="WARDAPP_INSTANCE_PATH", default_instance=ROOT / "instance")
     config.load(app, overrides)
 
     db.init_app(app)

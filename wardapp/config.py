@@ -7,12 +7,10 @@ configured it is generated once into ``instance/secret_key``.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from flask import Flask
 
 from wardapp.core import settings
+from wardapp.platform.app import load_settings
 
 
 class Defaults:
@@ -69,14 +67,9 @@ class Defaults:
 
 
 def load(app: Flask, overrides: dict | None) -> None:
-    instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    if env.get("DATABASE_URL"):
-        env["WARDAPP_SQLALCHEMY_DATABASE_URI"] = env["DATABASE_URL"]
-    app.config.update(settings.load(Defaults, instance, "WARDAPP", overrides, env, base=app.config))
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'wardapp.sqlite3'}"
+    instance = load_settings(
+        app, Defaults, "WARDAPP", overrides, database_variable="DATABASE_URL", database_file="wardapp.sqlite3"
+    )
     if not app.config.get("MAX_CONTENT_LENGTH"):
         # Room for one photo at the limit and its form fields; a bigger request is refused early.
         app.config["MAX_CONTENT_LENGTH"] = app.config["PHOTO_MAX_BYTES"] + 1_000_000

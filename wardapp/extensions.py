@@ -1,24 +1,20 @@
-"""Flask extensions, created once here and bound to an app in ``create_app``."""
+"""The commune app's Flask extensions, created once here and bound to an app in ``create_app``;
+the ones both apps have come from ``wardapp.platform.extensions``."""
 
 from typing import TYPE_CHECKING
 
 from flask_babel import Babel
-from flask_login import LoginManager
-from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from wardapp.core.dbnames import NAMING
+from wardapp.platform.extensions import for_app, named_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = named_metadata()
 
 
-db = SQLAlchemy(model_class=Base)
+db, migrate, login_manager, csrf = for_app(Base)
 
 # Every model subclasses ``Model``: Flask-SQLAlchemy's ``db.Model`` (built from ``Base``) at run time;
 # for the type checker, ``Base`` itself (mypy cannot take an attribute as a base class).
@@ -26,8 +22,5 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
-migrate = Migrate()
-login_manager = LoginManager()
 babel = Babel()
-csrf = CSRFProtect()
 htmx = Htmx()

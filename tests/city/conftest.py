@@ -23,7 +23,7 @@ TODAY = dt.date(2026, 11, 20)
 @pytest.fixture(autouse=True)
 def quick_password_hashing(monkeypatch):
     quick = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr("wardapp.city.models.generate_password_hash", quick)
+    monkeypatch.setattr("wardapp.platform.models.generate_password_hash", quick)
 
 
 @pytest.fixture(scope="session")

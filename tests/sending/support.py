@@ -210,8 +210,7 @@ def signed_in(app, username: str) -> IsolatedClient:
 def use_quick_password_hashing(monkeypatch) -> None:
     """One PBKDF2 round: no test here is about the hash's strength."""
     quick = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr("wardapp.auth.models.generate_password_hash", quick)
-    monkeypatch.setattr("wardapp.city.models.generate_password_hash", quick)
+    monkeypatch.setattr("wardapp.platform.models.generate_password_hash", quick)  # both apps' accounts
 
 
 _shade = iter(range(1, 100_000))

@@ -198,7 +198,7 @@ def test_the_csv_export_does_not_let_a_commune_name_become_a_spreadsheet_formula
 
 
 def test_the_city_login_hashes_a_password_even_for_an_unknown_username(city, monkeypatch):
-    from wardapp.city import signin as pages
+    from wardapp.platform import signin as pages
 
     calls = []
     real = pages.check_password_hash

@@ -2,80 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import current_app
 from flask_babel import gettext as _
-from werkzeug.security import check_password_hash
 
 from wardapp.audit import log as audit
 from wardapp.auth.models import LoginAttempt, User
-from wardapp.core import throttle
-from wardapp.core.clock import utcnow
 from wardapp.core.text import problem as hidden_characters
 from wardapp.extensions import db
 from wardapp.permissions import Role
 from wardapp.platform.accounts import password_problem, username_problem
-from wardapp.platform.signin import AttemptLog, Lock, dummy_hash
-
-
-@dataclass
-class LoginResult:
-    user: User | None
-    error: str | None
-    throttled: bool = False
-
+from wardapp.platform.signin import AttemptLog, Lock, SignInFlow, SignInResult
 
 ATTEMPTS = AttemptLog(db.session, LoginAttempt)
-
-
-def limits() -> throttle.Limits:
-    return throttle.Limits.from_settings(current_app.config)
-
-
-def authenticate(username: str, password: str, ip: str | None = None) -> LoginResult:
-    """Check a sign-in under the per-address and per-account limits. Commits its bookkeeping.
-
-    Unknown, locked, deactivated and wrong-password sign-ins get the same answer after the same
-    work (one password hash checked), so the page tells nobody which usernames exist.
-    """
-    now = utcnow()
-    rules = limits()
-    name = throttle.normalise_username(username)
-    decision = ATTEMPTS.decide(name, ip, now, rules)
-    user = db.session.scalar(db.select(User).filter_by(username=name)) if name else None
-    password_ok = check_password_hash(user.password_hash if user else dummy_hash(), password)
-    if decision is throttle.Decision.ADDRESS_THROTTLED:
-        ATTEMPTS.note(name, ip, throttle.FAILED, now)
-        audit.record("login.throttled", summary=f"{ip}: {name[:40]!r}")
-        db.session.commit()
-        return LoginResult(
-            None,
-            _(
-                "Quá nhiều lần đăng nhập sai từ địa chỉ này. Thử lại sau %(minutes)s phút.",
-                minutes=current_app.config["LOGIN_LOCK_MINUTES"],
-            ),
-            throttled=True,
-        )
-    if user is None or not password_ok or not user.active or decision is throttle.Decision.ACCOUNT_LOCKED:
-        ATTEMPTS.note(name, ip, throttle.FAILED, now)
-        action = "login.failed"
-        if user is not None and password_ok:
-            action = "login.refused_locked" if user.active else "login.refused_inactive"
-        audit.record(
-            action,
-            target_type="user" if user else None,
-            target_id=user.id if user else None,
-            actor=user,
-            summary="" if user else f"unknown username {name[:40]!r}",
-        )
-        db.session.commit()
-        return LoginResult(None, refused_message())
-    ATTEMPTS.note(name, ip, throttle.SUCCEEDED, now)
-    user.last_login_at = now
-    audit.record("login", target_type="user", target_id=user.id, actor=user)
-    db.session.commit()
-    return LoginResult(user, None)
 
 
 def refused_message() -> str:
@@ -86,15 +23,36 @@ def refused_message() -> str:
     )
 
 
+def audit_sign_in(action: str, name: str, user: User | None, ip: str | None) -> None:
+    """The commune's audit line for a sign-in (``platform.signin.SignInFlow``)."""
+    if action == "login.throttled":
+        audit.record(action, summary=f"{ip}: {name[:40]!r}")
+    elif user is None:
+        audit.record(action, summary=f"unknown username {name[:40]!r}")
+    else:
+        audit.record(action, target_type="user", target_id=user.id, actor=user)
+
+
+def note_last_login(user: User, now) -> None:
+    user.last_login_at = now
+
+
+SIGN_IN = SignInFlow(db.session, User, ATTEMPTS, audit_sign_in, refused_message, signed_in=note_last_login)
+
+
+def authenticate(username: str, password: str, ip: str | None = None) -> SignInResult:
+    """Check a sign-in (``SignInFlow.authenticate``); commits its bookkeeping."""
+    return SIGN_IN.authenticate(username, password, ip)
+
+
 def current_locks(usernames: list[str]) -> list[Lock]:
     """The accounts among ``usernames`` locked right now, with the addresses the failures came from."""
-    now, rules = utcnow(), limits()
-    return [lock for name in usernames if (lock := ATTEMPTS.lock_of(name, now, rules)) is not None]
+    return SIGN_IN.locks(usernames)
 
 
 def unlock(user: User, actor=None) -> None:
     """An admin lets the account in again (failures before now stop counting)."""
-    ATTEMPTS.note(user.username, None, throttle.UNLOCKED, utcnow())
+    SIGN_IN.unlock(user.username)
     audit.record("user.unlocked", target_type="user", target_id=user.id, actor=actor, summary=user.username)
 
 
@@ -175,7 +133,7 @@ def update_user(user: User, data: dict, actor=None) -> None:
     if data.get("password"):
         user.set_password(data["password"])
         user.end_sessions()
-        ATTEMPTS.note(user.username, None, throttle.UNLOCKED, utcnow())  # a new password lifts a lock
+        SIGN_IN.unlock(user.username)  # a new password lifts a lock
     if not user.active and before["active"]:
         user.end_sessions()
     old, new = audit.changes(before, user.snapshot())

@@ -4,7 +4,6 @@ and pages, standing on the kernel alone. ``make city`` or ``flask --app wardapp.
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from pathlib import Path
 from tempfile import SpooledTemporaryFile
@@ -18,7 +17,7 @@ from PIL import Image
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import blobs, cli, consolidated_models, models, routing
+from wardapp.city import blobs, cli, consolidated_models, models
 from wardapp.city.api import bp as api_bp
 from wardapp.city.checking import bp as verify_bp
 from wardapp.city.consolidated_pages import bp as consolidated_bp
@@ -32,6 +31,7 @@ from wardapp.city.review import bp as review_bp
 from wardapp.core import i18n as core_i18n
 from wardapp.core import schema, settings, units
 from wardapp.platform import forms, requestlog
+from wardapp.platform.app import load_settings, new_app
 
 assert models and consolidated_models  # every model is imported, so Alembic sees the whole schema
 
@@ -117,28 +117,18 @@ class CityRequest(forms.FastFormRequest):
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    instance = (
-        (overrides or {}).get("INSTANCE_PATH")
-        or os.environ.get("WARDAPP_CITY_INSTANCE_PATH")
-        or ROOT / "instance" / "city"
-    )
-    app = Flask(
-        __name__,
-        instance_path=str(Path(instance).resolve()),
-        instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+    app = new_app(
+        __name__, overrides, instance_variable="WARDAPP_CITY_INSTANCE_PATH", default_instance=ROOT / "instance" / "city"
     )
     app.request_class = CityRequest
-    routing.install(app.url_map)  # before any route: ids beyond 64 bits are 404s
-    instance_dir = Path(app.instance_path)
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    if env.get("CITY_DATABASE_URL"):
-        env["WARDAPP_CITY_SQLALCHEMY_DATABASE_URI"] = env["CITY_DATABASE_URL"]
-    app.config.update(settings.load(CityDefaults, instance_dir, "WARDAPP_CITY", overrides, env, base=app.config))
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_dir / 'city.sqlite3'}"
+    instance_dir = load_settings(
+        app,
+        CityDefaults,
+        "WARDAPP_CITY",
+        overrides,
+        database_variable="CITY_DATABASE_URL",
+        database_file="city.sqlite3",
+    )
     app.config["SECRET_KEY"] = _secret_key(app.config, instance_dir)
     _require_public_url(app)
 

@@ -114,13 +114,7 @@ def create_user_command(username, full_name, role, provinces, password, if_missi
     click.echo(f"Created {user.username} ({role})" + ("" if password else f", password: {secret}"))
 
 
-backup_cli = backup_group(
-    create=city_backup.create,
-    restore=city_backup.restore,
-    check_instance=city_backup.check_instance,
-    server="intake",
-    revisions="received reports",
-)
+backup_cli = backup_group(city_backup.BACKUPS, server="intake", revisions="received reports")
 
 
 @city_cli.command("failures")

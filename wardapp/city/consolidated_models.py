@@ -4,13 +4,13 @@ consolidated report (kept beside the intake's tables; ``city/consolidated_signin
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.city.extensions import CityModel
 from wardapp.core.clock import utcnow
+from wardapp.platform.models import SignedEdition
 
 
 class CityRegisterEntry(CityModel):
@@ -28,7 +28,7 @@ class CityRegisterEntry(CityModel):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class ConsolidatedEdition(CityModel):
+class ConsolidatedEdition(SignedEdition, CityModel):
     """One signed edition of the consolidated report of a scope (its provinces) and period: the
     JSON it embeds, its number, where its PDF is kept (``pdf_sha256`` names it in the store). A
     commune revision received after signing lets the leader sign a new edition; the old one is
@@ -47,28 +47,11 @@ class ConsolidatedEdition(CityModel):
     start: Mapped[dt.date] = mapped_column()
     end: Mapped[dt.date] = mapped_column()
     to_date: Mapped[bool] = mapped_column(default=False)  # signed before the period ended, as "to date"
-    edition: Mapped[int] = mapped_column()
     document_id: Mapped[str] = mapped_column(String(80), unique=True)
-    register_year: Mapped[int] = mapped_column()
-    register_number: Mapped[int] = mapped_column()
-    document_number: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the embedded JSON, exactly
-    payload_sha256: Mapped[str] = mapped_column(String(64))
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
     pdf_bytes: Mapped[int] = mapped_column()
-    signed_at: Mapped[dt.datetime] = mapped_column()  # UTC, naive, whole seconds
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("city_users.id"))
     signer_name: Mapped[str] = mapped_column(String(120))
     signer_position: Mapped[str] = mapped_column(String(120))
-    superseded_at: Mapped[dt.datetime | None] = mapped_column()
     superseded_by: Mapped[str | None] = mapped_column(String(80))
 
     signed_by = relationship("CityUser")
-
-    @property
-    def document(self) -> dict:
-        return json.loads(self.payload)
-
-    @property
-    def current(self) -> bool:
-        return self.superseded_at is None

@@ -1,28 +1,21 @@
-"""The city intake's own extensions: its own database (and metadata), login and CSRF."""
+"""The city intake's own extensions (``wardapp.platform.extensions``): its own database (and
+metadata), login and CSRF."""
 
 from typing import TYPE_CHECKING
 
-from flask_login import LoginManager
-from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from wardapp.core.dbnames import NAMING
+from wardapp.platform.extensions import for_app, named_metadata
 
 
 class CityBase(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = named_metadata()
 
 
-city_db = SQLAlchemy(model_class=CityBase)
+city_db, city_migrate, city_login, city_csrf = for_app(CityBase)
 
 # As in wardapp.extensions: ``city_db.Model`` at run time, its base for the type checker.
 if TYPE_CHECKING:
     CityModel = CityBase
 else:
     CityModel = city_db.Model
-city_migrate = Migrate()
-city_login = LoginManager()
-city_csrf = CSRFProtect()

@@ -4,7 +4,6 @@ import datetime as dt
 import functools
 import json
 
-from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,13 +19,13 @@ from sqlalchemy import (
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from wardapp.city.extensions import CityModel
 from wardapp.core import schema
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES
 from wardapp.core.rates import RATES
+from wardapp.platform.models import ApiTokenColumns, LoginAttemptColumns, SignInAccount
 
 
 class CityCommune(CityModel):
@@ -178,51 +177,23 @@ class IntakeLog(CityModel):
     commune_code: Mapped[str | None] = mapped_column(String(5))
 
 
-class CityUser(UserMixin, CityModel):
-    """A city reviewer (or the intake's admin)."""
+class CityUser(SignInAccount, CityModel):
+    """A city reviewer (or the intake's admin); signing in as ``platform.models.SignInAccount``."""
 
     __tablename__ = "city_users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(256))
     full_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), default="reviewer")
     # Province codes this user may see, comma-separated; empty: every province the intake serves.
     provinces: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    active: Mapped[bool] = mapped_column(default=True)
-    # Part of the session id: bumping it ends every session of the account on the server.
-    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_generation}"
-
-    def end_sessions(self) -> None:
-        self.session_generation = (self.session_generation or 1) + 1
-
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
-
-    def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
 
 
-class CityApiToken(CityModel):
-    """A city reviewer's token for automated PDF pulls (only its hash is kept)."""
+class CityApiToken(ApiTokenColumns, CityModel):
+    """A city reviewer's token for automated PDF pulls (``platform.models.ApiTokenColumns``)."""
 
     __tablename__ = "city_api_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("city_users.id"), index=True)
-    name: Mapped[str] = mapped_column(String(80))
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    hint: Mapped[str] = mapped_column(String(12))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class CityProvince(CityModel):
@@ -237,16 +208,8 @@ class CityProvince(CityModel):
     updated_at: Mapped[dt.datetime | None] = mapped_column()
 
 
-class CityLoginAttempt(CityModel):
-    """One sign-in attempt at the city, so every worker applies the same limits (core/throttle)."""
-
+class CityLoginAttempt(LoginAttemptColumns, CityModel):
     __tablename__ = "city_login_attempts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-    username: Mapped[str] = mapped_column(String(64), index=True)
-    ip: Mapped[str | None] = mapped_column(String(45), index=True)
-    outcome: Mapped[str] = mapped_column(String(8))  # failed | ok | unlocked
 
 
 class CityAudit(CityModel):

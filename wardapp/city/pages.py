@@ -59,6 +59,7 @@ from wardapp.core.i18n import lazy_gettext as _l
 from wardapp.core.rates import RATES
 from wardapp.core.security import apply_headers
 from wardapp.core.units import all_units
+from wardapp.platform.models import user_loader
 
 bp = Blueprint("city", __name__)
 STATE_LABELS = {
@@ -76,13 +77,8 @@ def init_app(app) -> None:
     city_login.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     city_login.localize_callback = str  # flashed in the reader's language, as a plain string
 
-    @city_login.user_loader
-    def load(user_id: str):
-        user = db.session.get(CityUser, signin.session_user_id(user_id))
-        # Sessions ended on the server (sign-out, sign out everywhere) carry an old generation.
-        if user is None or not user.active or user.get_id() != user_id:
-            return None
-        return user
+    # Sessions ended on the server (sign-out, sign out everywhere) carry an old generation.
+    city_login.user_loader(user_loader(db.session, CityUser))
 
     @app.after_request
     def headers(response):

@@ -1,32 +1,18 @@
 """``backup create|verify|restore|check``: the same commands for both apps, on each app's own
-backup operations (``wardapp.backup.operations``, ``wardapp.city.backup``)."""
+``platform.backup.Backups`` (``wardapp.backup.operations``, ``wardapp.city.backup``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
 
 import click
 from flask.cli import AppGroup
 
 from wardapp.core.backup import BackupError, verify
+from wardapp.platform.backup import Backups, Check
 
 
-class Check(Protocol):
-    revisions: int
-    photos: int
-    problems: list[str]
-
-
-def backup_group(
-    *,
-    create: Callable[[Path], Any],
-    restore: Callable[[Path, bool], dict[str, Any]],
-    check_instance: Callable[[], Check],
-    server: str,
-    revisions: str,
-) -> AppGroup:
+def backup_group(backups: Backups, *, server: str, revisions: str) -> AppGroup:
     """The ``backup`` command group; ``server`` names what runs ("app", "intake"), ``revisions``
     what the check counts ("signed revisions", "received reports")."""
     group = AppGroup("backup", help=f"Back up and restore the {server}'s database and instance files.")
@@ -43,7 +29,7 @@ def backup_group(
     def create_command(file: Path) -> None:
         """Write a consistent snapshot (safe while it runs) to FILE (.tar.gz)."""
         try:
-            made = create(file)
+            made = backups.create(file)
         except BackupError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"Backup written: {made.path} ({made.files} files, {made.bytes} bytes)")
@@ -68,15 +54,15 @@ def backup_group(
     def restore_command(file: Path, overwrite: bool) -> None:
         """Restore FILE onto this instance (stop it first), then check it."""
         try:
-            manifest = restore(file, overwrite)
+            manifest = backups.restore(file, overwrite)
         except BackupError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"Restored {len(manifest['files'])} files from the backup made {manifest['created_at']}")
-        report(check_instance())
+        report(backups.check_instance())
 
     @group.command("check")
     def check_command() -> None:
         """Check this instance: every signed report verifies, every photo matches its hash."""
-        report(check_instance())
+        report(backups.check_instance())
 
     return group

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
 from wardapp.extensions import Model
+from wardapp.platform.models import SignedEdition
 
 
 class SigningKey(Model):
@@ -85,7 +86,7 @@ class RegisterEntry(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class MonthDocument(Model):
+class MonthDocument(SignedEdition, Model):
     """One signed edition of a month document (the summary or the late-dossier list): the JSON it
     embeds (which signed revisions it summarises), its register number and the stored PDF's hash.
     A later edition (a day corrected after signing) supersedes it; both are kept."""
@@ -100,25 +101,8 @@ class MonthDocument(Model):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     month: Mapped[dt.date] = mapped_column()  # the first day of the month
     kind: Mapped[str] = mapped_column(String(20))  # core.months.SUMMARY | LATE_LIST
-    edition: Mapped[int] = mapped_column()
     document_id: Mapped[str] = mapped_column(String(60), unique=True)  # "20242:2026-10:tong-hop:b1"
-    register_year: Mapped[int] = mapped_column()
-    register_number: Mapped[int] = mapped_column()
-    document_number: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the embedded JSON, exactly
-    payload_sha256: Mapped[str] = mapped_column(String(64))
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[dt.datetime] = mapped_column()  # UTC, naive, whole seconds
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    superseded_at: Mapped[dt.datetime | None] = mapped_column()
     superseded_by: Mapped[str | None] = mapped_column(String(60))  # the newer edition's document_id
 
     signed_by = relationship("User")
-
-    @property
-    def document(self) -> dict:
-        return json.loads(self.payload)
-
-    @property
-    def current(self) -> bool:
-        return self.superseded_at is None

@@ -1,4 +1,4 @@
-"""The city intake's URL converters (as the commune app's wardapp/routing.py)."""
+"""The URL converters both apps install before their first route."""
 
 from __future__ import annotations
 
