@@ -3,14 +3,6 @@
 (function () {
   "use strict";
 
-  // Progress of photo uploads (htmx reports it; we show it).
-  document.addEventListener("htmx:xhr:progress", function (event) {
-    var bar = event.target.querySelector && event.target.querySelector("progress.upload-progress");
-    if (!bar || !event.detail.lengthComputable) return;
-    bar.hidden = false;
-    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
-  });
-
   // Destructive actions ask first: <form data-confirm="Xóa …?">.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
@@ -326,4 +318,129 @@
     box.appendChild(link);
     main.insertBefore(box, main.firstChild);
   });
+  // ---- Photos by the batch ---------------------------------------------------------------------
+  // The photo form sends each chosen photo in its own request with its own progress bar; a photo
+  // over the limit is refused here before anything is sent (the category and caption stay). Once
+  // done, the section comes back from the server: the new photos first, the category moved on.
+  function uploadRow(list, file) {
+    var li = document.createElement("li");
+    var name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = file.name;
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", file.name);
+    var status = document.createElement("span");
+    status.className = "upload-status";
+    li.appendChild(name);
+    li.appendChild(bar);
+    li.appendChild(status);
+    list.appendChild(li);
+    return { file: file, li: li, bar: bar, status: status };
+  }
+
+  function refuse(row, message) {
+    row.li.classList.add("refused");
+    row.bar.hidden = true;
+    row.status.textContent = message;
+  }
+
+  function fragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    return template.content;
+  }
+
+  function sendPhoto(form, row, fields, done) {
+    var data = new FormData();
+    fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
+    data.append("photo", row.file, row.file.name);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("HX-Request", "true");
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) row.bar.value = Math.round((e.loaded / e.total) * 100);
+    });
+    xhr.addEventListener("load", function () { done(xhr); });
+    xhr.addEventListener("error", function () { done(null); });
+    xhr.send(data);
+  }
+
+  function uploadBatch(event) {
+    var form = event.target;
+    if (!form || form.id !== "upload-form" || !window.FormData || !window.XMLHttpRequest) return;
+    var input = form.querySelector("input[type=file]");
+    var files = Array.prototype.slice.call(input.files || []);
+    if (!files.length) return; // the server says a photo is missing, next to the field
+    event.preventDefault();
+    var max = parseInt(input.getAttribute("data-max-bytes"), 10) || Infinity;
+    var list = form.querySelector(".upload-list");
+    var error = form.querySelector("#err-photo");
+    var button = form.querySelector("button");
+    list.textContent = "";
+    error.textContent = "";
+    var fields = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name && el.type !== "file" && el.name !== "photo") fields.push([el.name, el.value]);
+    });
+    var rows = files.map(function (file) { return uploadRow(list, file); });
+    var refused = [];
+    rows.forEach(function (row) {
+      if (row.file.size <= max) return;
+      var size = (row.file.size / 1e6).toFixed(1).replace(".", ",");
+      refuse(row, form.getAttribute("data-too-large").replace("{size}", size));
+      refused.push(row);
+    });
+    var queue = rows.filter(function (row) { return refused.indexOf(row) < 0; });
+    if (!queue.length) {
+      error.textContent = refused[0].status.textContent;
+      return;
+    }
+    var added = 0, lastAnswer = null;
+    button.disabled = true;
+    function next() {
+      var row = queue.shift();
+      if (!row) return finish();
+      row.status.textContent = form.getAttribute("data-waiting") || "";
+      sendPhoto(form, row, fields, function (xhr) {
+        if (xhr && xhr.status === 200) {
+          added += 1;
+          lastAnswer = xhr.responseText;
+          row.bar.value = 100;
+          row.status.textContent = form.getAttribute("data-sent") || "";
+        } else if (xhr && xhr.status === 401) {
+          refuse(row, main.getAttribute("data-session-ended") || "");
+          refused.push(row);
+          queue.forEach(function (r) { refuse(r, main.getAttribute("data-session-ended") || ""); refused.push(r); });
+          queue = [];
+        } else {
+          var answer = xhr && xhr.status === 422 && fragment(xhr.responseText).querySelector("#err-photo");
+          refuse(row, (answer && answer.textContent.trim()) || form.getAttribute("data-failed") || "");
+          refused.push(row);
+        }
+        next();
+      });
+    }
+    function finish() {
+      button.disabled = false;
+      if (!added) {
+        error.textContent = refused.length ? refused[0].status.textContent : "";
+        return;
+      }
+      var section = document.getElementById("photos-section");
+      var fresh = fragment(lastAnswer).querySelector("#photos-section");
+      if (!section || !fresh) return;
+      var words = form.getAttribute("data-added") || "";
+      section.replaceWith(fresh);
+      if (window.htmx) window.htmx.process(fresh);
+      var confirmation = fresh.querySelector("#photos-added");
+      if (confirmation) confirmation.textContent = words.replace("{n}", added);
+      // Each photo's outcome stays listed: those not added with their reason, to be chosen again.
+      var freshList = fresh.querySelector(".upload-list");
+      rows.forEach(function (row) { if (freshList) freshList.appendChild(row.li); });
+    }
+    next();
+  }
+  document.addEventListener("submit", uploadBatch);
 })();
