@@ -163,7 +163,7 @@ def check_form(commune_id: int, day: dt.date, form) -> Validation:
     fixed = {name: f.value for name, f in fixed_figures(commune_id, day).items()}
     config = current_app.config
     blank = {name for name in FIGURE_NAMES if not str(form.get(name, "") or "").strip()}
-    values = {key: form.get(key) for key in form.keys()} | dict.fromkeys(blank, "0")
+    values = {key: form.get(key) for key in form} | dict.fromkeys(blank, "0")
     validation = validate(
         values, figure_max=config["FIGURE_MAX"], narrative_max=config["NARRATIVE_MAX_CHARS"], fixed=fixed
     )
