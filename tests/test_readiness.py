@@ -96,7 +96,10 @@ def blockers(page: Page) -> list[str]:
 
 
 def item_section(page: Page, key: str):
-    (section,) = page.find("section", data_item=key)
+    """The card of a task, a photo or the team; the group card of a late dossier."""
+    (section,) = [
+        s for s in page.find("section") if key in (s.attrs.get("data-items") or s.attrs.get("data-item") or "").split()
+    ]
     return section
 
 
@@ -551,7 +554,11 @@ def test_it_withdraws_the_ready_mark_on_any_later_change(app, users, commune, cl
         )
         db.session.commit()
     leader = signed_in(app, "leader")
-    for key in [s.attrs["data-item"] for s in Page.of(leader.get(EXPLAIN)).find("section", cls="unexplained")]:
+    for key in [
+        e.attrs["data-item"]
+        for e in Page.of(leader.get(EXPLAIN)).find(None, cls="unexplained")
+        if "data-item" in e.attrs
+    ]:
         assert leader.post(EXPLAIN, data=explanation(key)).status_code == 303
     assert leader.post(READY).status_code == 303
     db.session.expire_all()

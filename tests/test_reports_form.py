@@ -87,7 +87,7 @@ BAD_INPUT = [
     pytest.param("received_online", "mười hai", "Chỉ nhập chữ số", id="text in a number field"),
     pytest.param("resolved_late", "-2", "Không được là số âm", id="negative number"),
     pytest.param("digitized", "12,5", "Chỉ nhập số nguyên", id="decimal number"),
-    pytest.param("counters_open", "", "Nhập một số", id="empty number"),
+    # A blank figure is no longer bad input: it counts as 0 (tests/test_blank_figures.py).
     pytest.param("received_in_person", "100001", "Số quá lớn", id="number too large"),
     pytest.param("highlights", TOO_LONG, "Quá dài", id="narrative too long"),
 ]

@@ -12,6 +12,7 @@ from flask_babel import gettext as babel_gettext
 from flask_login import current_user
 
 from wardapp.core import i18n as core_i18n
+from wardapp.core.labels import revision_label
 
 
 def select_locale() -> str:
@@ -36,3 +37,4 @@ def init_app(app: Flask) -> None:
     core_i18n.install(babel_gettext, current_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(core_i18n.FILTERS)
+    app.jinja_env.filters["revision"] = revision_label  # "bản sửa đổi lần 2", not "…:r3"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, render_template
+from flask import Flask, abort, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -48,6 +48,10 @@ def allowed(action: Action):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
+                if request.headers.get("HX-Request"):
+                    # A live check or a partial after the session ended: a login page swapped into
+                    # the form would read as an answer; the page says the session ended instead.
+                    return _("Phiên làm việc đã kết thúc."), 401
                 return login_manager.unauthorized()
             if not may(current_user, action):
                 abort(403)
@@ -125,6 +129,26 @@ def _headers(response):
     return response
 
 
+# A form marked ``data-keep`` keeps what is typed in the browser (static/js/app.js) until the
+# server says it was saved: a successful POST (a redirect anywhere but the login page) carrying its
+# ``_kept`` name is noted in the session and told to the next page, which forgets the copy.
+KEPT_FIELD = "_kept"
+
+
+def _note_kept_form_saved(response):
+    if request.method != "POST" or response.status_code not in (302, 303):
+        return response
+    name = request.form.get(KEPT_FIELD, "")[:300]
+    if name and current_user.is_authenticated and not response.location.startswith(url_for("auth.login")):
+        session["kept_saved"] = [*session.get("kept_saved", [])[-9:], name]
+    return response
+
+
+def kept_forms_saved() -> list[str]:
+    """The kept forms saved since the last page (read once, by base.html)."""
+    return session.pop("kept_saved", []) if "kept_saved" in session else []
+
+
 def _resubmittable_fields() -> tuple[list[tuple[str, str]], bool] | None:
     """The fields of a POST refused for its token, if they may be offered back for resending.
 
@@ -147,6 +171,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
     app.after_request(_headers)
+    app.after_request(_note_kept_form_saved)
+    app.add_template_global(kept_forms_saved)
     guard_stored_text()
 
     @app.get("/healthz")
@@ -162,6 +188,12 @@ def init_app(app: Flask) -> None:
         if kept is not None:
             fields, files = kept
             return render_template("resubmit.html", action=request.path, fields=fields, files=files), 400
+        if not current_user.is_authenticated and request.method == "POST" and request.form.get(KEPT_FIELD):
+            # Signed out meanwhile, from a kept form: what was typed waits in this browser;
+            # signing in again leads back to the form, where it is filled in again.
+            page = request.form[KEPT_FIELD].split("|")[0]  # the page the form was on
+            back = page if page.startswith("/") and not page.startswith("//") else request.path
+            return render_template("signed_out.html", action=back), 400
         return error_page(
             400,
             _("Phiên làm việc đã hết hạn"),

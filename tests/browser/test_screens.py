@@ -38,6 +38,54 @@ class Screens:
     task_id: int
     user_id: int
     report_id: str  # a report as the city stores it
+    heavy_day: dt.date  # unsigned, 27 overdue dossiers with long codes, half of them explained
+
+
+def _heavy_day(day: dt.date) -> None:
+    """An unsigned day with many items (issue 23): 27 overdue dossiers in three causes, long
+    dossier codes and procedures, the first cause explained by the group."""
+    from wardapp.auth.models import User
+    from wardapp.commune.models import Commune
+    from wardapp.delays.models import LateDossier
+    from wardapp.delays.operations import explain
+    from wardapp.delays.readiness import readiness
+
+    commune = Commune.current()
+    staff = db.session.scalar(db.select(User).filter_by(username="staff"))
+    leader = db.session.scalar(db.select(User).filter_by(username="leader"))
+    report = factories.make_report(
+        commune,
+        day,
+        staff,
+        resolved_early=0,
+        resolved_on_time=13,
+        resolved_late=0,
+        pending_within=0,
+        pending_overdue=27,
+        apology_letters=12,
+        response_team_cases=0,
+        e_results=10,
+    )
+    causes = ("Chờ kết quả đo đạc địa chính", "Thiếu chữ ký của lãnh đạo phòng", "")
+    for n in range(27):
+        db.session.add(
+            LateDossier(
+                report_id=report.id,
+                kind="pending_overdue",
+                procedure="Đăng ký đất đai, tài sản gắn liền với đất, cấp giấy chứng nhận quyền sử dụng đất lần đầu",
+                dossier_code=f"000.00.20.H48-{day:%y%m%d}-{n:04}-SOHOSOLIENTHONGDAIKHONGNGAT",
+                officer=("Nguyễn Thị Thanh Hương", "Trần Văn Nam", "Lê Thị Lan")[n % 3],
+                cause=causes[n % 3],
+                apology_issued=n % 2 == 0,
+                new_appointment=day + dt.timedelta(days=5) if n % 3 == 0 else None,
+            )
+        )
+    db.session.flush()
+    words = {"cause": causes[0], "remedy": "Đôn đốc", "responsible": "Phó Chủ tịch", "new_date": day}
+    for item in readiness(commune, report, day).items:
+        if item.key.startswith("late:") and int(item.key[5:]) % 3 == 1:
+            explain(report, item, words, leader)
+    db.session.commit()
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +139,8 @@ def screens(tmp_path_factory, migrated_db, migrated_city_db):
             .limit(1)
         )
         task_id = db.session.scalars(db.select(Task.id).order_by(Task.id)).first()
+        heavy_day = today - dt.timedelta(days=25)
+        _heavy_day(heavy_day)
         user_id = db.session.scalar(db.select(User.id).filter_by(username="staff"))
         db.session.remove()
     server, thread = _serve(app)
@@ -105,6 +155,7 @@ def screens(tmp_path_factory, migrated_db, migrated_city_db):
             task_id=task_id,
             user_id=user_id,
             report_id=report_key,
+            heavy_day=heavy_day,
         )
     finally:
         for srv, thr in ((server, thread), (city_server, city_thread)):
@@ -134,6 +185,8 @@ def commune_visits(s: Screens) -> list[Visit]:
         f"/reports/{today}/explain",
         f"/reports/{yesterday}/explain",
         f"/reports/{s.late_day.isoformat()}/late",
+        f"/reports/{s.heavy_day.isoformat()}/explain",  # an unsigned day with many items
+        f"/reports/{s.heavy_day.isoformat()}/late",  # the late list with data and its forms
         f"/reports/{signed}/revisions",
         f"/reports/{corrected}/revisions",
         "/tasks/",
@@ -163,6 +216,7 @@ def commune_visits(s: Screens) -> list[Visit]:
         + pdf_readers
         + [
             f"/reports/{(s.today - dt.timedelta(days=1)).isoformat()}/sign",
+            f"/reports/{s.heavy_day.isoformat()}/sign",  # a day being signed: long codes in the document
             f"/pdf/month/{(s.today.replace(day=1) - dt.timedelta(days=1)):%Y-%m}/sign",  # signing a month
         ],
         "reviewer": everyone + pdf_readers,

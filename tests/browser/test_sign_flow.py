@@ -213,7 +213,7 @@ def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(liv
 
     # Exactly what will be signed, in Vietnamese, with Vietnamese numbers.
     expect(page.locator("h1")).to_have_text(f"Ký báo cáo ngày {dmy}")
-    expect(page.locator(".page-head .muted")).to_have_text(f"20242:{day.isoformat()}:r1")
+    expect(page.locator(".page-head .muted")).to_have_text("Bản ký lần đầu")
     figures = page.locator(".doc-figures")
     expect(figures.locator("caption").first).to_have_text("Tiếp nhận hồ sơ")
     expect(figures.locator("tr", has_text="Tiếp nhận trực tiếp").locator("td")).to_have_text("16")
@@ -241,7 +241,10 @@ def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(liv
     page.get_by_role("button", name="Ký và gửi").click()
     late_field = page.locator("#sign-form .field", has=page.locator("#f-late_reason"))
     expect(late_field).to_have_class(re.compile(r"\binvalid\b"))
-    expect(late_field.locator(".field-error")).to_have_text("Ký sau hạn 00:00: hãy nêu lý do ký muộn.")
+    expect(late_field.locator(".field-error")).to_have_text("Hãy nêu lý do.")
+    # Each thing said once: the summary reads the field's label, then the message.
+    expect(page.locator(".error-summary li")).to_have_text(["Ký sau hạn 00:00: lý do ký muộn: Hãy nêu lý do."])
+    expect(page.locator("#sign-errors")).to_have_count(0)
     expect(page.locator("#f-late_reason")).to_have_attribute("aria-describedby", "err-late_reason")
     shoot(page, "desktop-sign-refused")
     watch.assert_clean()
@@ -253,7 +256,7 @@ def test_the_leader_signs_the_day_late_with_a_reason_and_the_city_accepts_it(liv
     page.get_by_role("button", name="Ký và gửi").click()
     page.wait_for_url(f"**/reports/{day.isoformat()}/revisions", timeout=30_000)  # the PDF is signed too
     expect(page.locator(".flash-success[role=status]")).to_have_text(
-        f"Đã ký báo cáo 20242:{day.isoformat()}:r1. Báo cáo đang được gửi lên thành phố."
+        re.compile(rf"^Đã ký báo cáo ngày {dmy} \(số \d+/BC-UBND\)\. Báo cáo đang được gửi lên thành phố\.$")
     )
     revision = page.locator("#rev-1")
     expect(revision.locator("h2 .badge")).to_have_text("Ký muộn")

@@ -36,7 +36,8 @@ REASON_LABELS = {
     "rate_drop": _l("Tỷ lệ đúng hạn giảm mạnh"),
     "overdue": _l("Nhiều hồ sơ quá hạn"),
     "tasks_behind": _l("Nhiệm vụ chậm tiến độ"),
-    "explanations": _l("Có giải trình"),
+    # The count beside it is of explained items: the delays are the reason, not the explaining.
+    "explanations": _l("Việc chậm, trễ hạn đã giải trình"),
 }
 PERIOD_LABELS = {
     "day": _l("Ngày"),

@@ -407,12 +407,25 @@ def communes():
         "city/communes.html",
         enrolled=enrolled,
         keys=keys,
+        added_by=_who_added(keys),
         with_ca=with_ca,
         error=error,
         confirm=confirm,
         form=form,
         results=results,
     ), (422 if error or confirm else 200)
+
+
+def _who_added(keys) -> dict[str, str]:
+    """Who enrolled each key, as a reader names them: an officer's full name; a command run on
+    the server ("cli", an internal name) as what it was."""
+    usernames = {k.enrolled_by for k in keys if k.enrolled_by}
+    names = {
+        u.username: u.full_name
+        for u in db.session.scalars(db.select(CityUser).filter(CityUser.username.in_(usernames)))
+    }
+    names["cli"] = _("Cán bộ kỹ thuật, trên máy chủ")
+    return names
 
 
 def _enrolment_text(pasted: str) -> str:

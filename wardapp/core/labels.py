@@ -6,6 +6,7 @@ the reader's interface (``label.msgid``).
 
 from __future__ import annotations
 
+from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
 
 # The Response Team's members: their field of support.
@@ -20,3 +21,10 @@ LATE_KINDS = {
     "resolved_late": _l("Giải quyết quá hạn"),
     "pending_overdue": _l("Đang giải quyết quá hạn"),
 }
+
+
+def revision_label(revision: int) -> str:
+    """A signed revision as a reader names it ("bản sửa đổi lần 2"), never its technical id."""
+    if revision <= 1:
+        return _("Bản ký lần đầu")
+    return _("Bản sửa đổi lần %(n)s", n=revision - 1)

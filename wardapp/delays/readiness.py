@@ -20,6 +20,8 @@ from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.tasks.operations import behind_tasks
 from wardapp.team.operations import overdue_without_team, team_of
 
+MAX_LISTED_BLOCKERS = 5
+
 
 @dataclass(frozen=True)
 class Item:
@@ -77,6 +79,19 @@ def count_mismatches(report: DailyReport, dossiers: list[LateDossier]) -> list[s
     return problems
 
 
+def late_label(dossier: LateDossier) -> str:
+    """What the item is, with the dossier code: two dossiers of one procedure never read the same."""
+    label = f"{dossier.kind_label}: {dossier.procedure}"
+    return f"{label} · {dossier.dossier_code}" if dossier.dossier_code else label
+
+
+def late_detail(dossier: LateDossier) -> str:
+    who = _("%(n)s hồ sơ, cán bộ %(officer)s.", n=dossier.count, officer=dossier.officer)
+    if not dossier.cause.strip():
+        return who
+    return _("%(who)s Nguyên nhân: %(cause)s", who=who, cause=dossier.cause.strip())
+
+
 def items_to_explain(commune: Commune, report: DailyReport | None, day) -> list[Item]:
     items = []
     for state in behind_tasks(commune.id, day, commune.behind_tolerance):
@@ -89,19 +104,7 @@ def items_to_explain(commune: Commune, report: DailyReport | None, day) -> list[
             )
         items.append(Item(f"task:{task.id}", "task", f"{task.code} · {task.title}", detail))
     for dossier in late_dossiers_of(report):
-        items.append(
-            Item(
-                f"late:{dossier.id}",
-                "late",
-                f"{dossier.kind_label}: {dossier.procedure}",
-                _(
-                    "%(n)s hồ sơ, cán bộ %(officer)s. Nguyên nhân: %(cause)s",
-                    n=dossier.count,
-                    officer=dossier.officer,
-                    cause=dossier.cause,
-                ),
-            )
-        )
+        items.append(Item(f"late:{dossier.id}", "late", late_label(dossier), late_detail(dossier)))
     for category in missing_categories(commune.id, report, day):
         items.append(
             Item(
@@ -144,6 +147,10 @@ def readiness(commune: Commune, report: DailyReport | None, day) -> Readiness:
         if problems:
             result.blockers.append(_("Số liệu còn %(n)s chỗ chưa khớp.", n=sum(len(m) for m in problems.values())))
         result.blockers.extend(count_mismatches(report, late_dossiers_of(report)))
-    for item in result.unexplained:
-        result.blockers.append(_("Chưa giải trình: %(label)s", label=item.label))
+    waiting = result.unexplained
+    if len(waiting) > MAX_LISTED_BLOCKERS:  # a heavy day: one line, the list is below it
+        result.blockers.append(_("Còn %(n)s việc chưa giải trình (danh sách bên dưới).", n=len(waiting)))
+    else:
+        for item in waiting:
+            result.blockers.append(_("Chưa giải trình: %(label)s", label=item.label))
     return result

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from wardapp.commune.access import current_commune
 from wardapp.core import clock, periods
+from wardapp.delays.groups import late_groups, other_items
 from wardapp.delays.models import Explanation, LateDossier, LateKind
 from wardapp.delays.operations import (
     NotReady,
@@ -88,6 +89,8 @@ def explanations(day: str):
 def _explain_page(date, report, errors=None, form=None, status=200, item_key=None):
     commune = current_commune()
     state = readiness(commune, report, date)
+    today = clock.today()
+    others = other_items(state)
     history = defaultdict(list)
     if report is not None:
         for e in db.session.scalars(
@@ -103,7 +106,12 @@ def _explain_page(date, report, errors=None, form=None, status=200, item_key=Non
         errors=errors or {},
         form=form or {},
         error_item=item_key,
-        today=clock.today(),
+        # The items ticked when the form came back with an error (None: the page's own choice).
+        submitted=form.getlist("item") if form is not None else None,
+        groups=late_groups(state, late_dossiers_of(report), today),
+        others=others,
+        others_waiting=[m for m in others if not m.explained],
+        today=today,
         is_leader=current_user.may("explain") and not (report is not None and report.frozen),
     ), status
 
@@ -111,22 +119,29 @@ def _explain_page(date, report, errors=None, form=None, status=200, item_key=Non
 @bp.post("/reports/<day>/explain")
 @login_required
 def add_explanation(day: str):
+    """One item, or a group ticked in one form: the same words stored for each item."""
     report = report_for_writing(day, "explain")
     commune = current_commune()
-    key = request.form.get("item", "")
+    keys = list(dict.fromkeys(request.form.getlist("item")))
+    place = request.form.get("group") or (keys[0] if keys else "")
     with force_locale("vi"):  # the label is kept with the explanation and goes into the signed report
-        item = next((i for i in readiness(commune, report, report.date).items if i.key == key), None)
-    if item is None:
+        listed = {i.key: i for i in readiness(commune, report, report.date).items}
+    if any(key not in listed for key in keys):
         abort(404)
     values, errors = parse_explanation(request.form, clock.today())
+    if not keys:
+        errors["item"] = _("Chọn ít nhất một việc để giải trình.")
     if errors:
-        return _explain_page(report.date, report, errors, request.form, 422, key)
-    explain(report, item, values, current_user)
+        return _explain_page(report.date, report, errors, request.form, 422, place)
+    for key in keys:
+        explain(report, listed[key], values, current_user)
     db.session.commit()
-    flash(_("Đã lưu giải trình."), "success")
-    return redirect(
-        url_for("delays.explanations", day=report.date.isoformat()) + f"#item-{key.replace(':', '-')}", code=303
-    )
+    if len(keys) > 1:
+        flash(_("Đã lưu giải trình cho %(n)s việc.", n=len(keys)), "success")
+    else:
+        flash(_("Đã lưu giải trình."), "success")
+    anchor = place if request.form.get("group") else f"item-{place.replace(':', '-')}"
+    return redirect(url_for("delays.explanations", day=report.date.isoformat()) + f"#{anchor}", code=303)
 
 
 @bp.post("/reports/<day>/ready")

@@ -97,6 +97,15 @@ def missing_categories(commune_id: int, report: DailyReport | None, day: dt.date
     return [item.category for item in checklist(commune_id, photos_of(report), day) if item.count == 0]
 
 
+def next_category(commune_id: int, report: DailyReport, chosen: PhotoCategory) -> PhotoCategory:
+    """The category the next photo most likely belongs to: the chosen one while it still lacks a
+    photo, else the first one still missing (the same one once none is)."""
+    missing = [item.category for item in checklist(commune_id, photos_of(report), report.date) if item.count == 0]
+    if chosen in missing or not missing:
+        return chosen
+    return missing[0]
+
+
 def add_photo(
     report: DailyReport, data: bytes, filename: str | None, category: PhotoCategory, caption: str, user
 ) -> Photo:

@@ -29,6 +29,7 @@ from wardapp.evidence.operations import (
     add_photo,
     categories,
     checklist,
+    next_category,
     photos_of,
     remove_photo,
     settle,
@@ -56,7 +57,7 @@ def _photo_or_404(photo_id: int) -> Photo:
     return photo
 
 
-def _context(day, report, errors=None, form=None) -> dict:
+def _context(day, report, errors=None, form=None, added: int = 0) -> dict:
     commune = current_commune()
     photos = photos_of(report)
     return {
@@ -69,7 +70,13 @@ def _context(day, report, errors=None, form=None) -> dict:
         "form": form or {},
         "can_edit": current_user.may("edit_day") and not (report is not None and report.frozen),
         "max_mb": megabytes(current_app.config["PHOTO_MAX_BYTES"]),
+        "max_bytes": current_app.config["PHOTO_MAX_BYTES"],
+        "added": added_message(added) if added else "",
     }
+
+
+def added_message(n: int) -> str:
+    return _("Đã thêm ảnh.") if n == 1 else _("Đã thêm %(n)s ảnh.", n=n)
 
 
 def _render(context: dict, status: int = 200):
@@ -80,7 +87,8 @@ def _render(context: dict, status: int = 200):
 @login_required
 def photos(day: str):
     date, report = report_for_reading(day)
-    return _render(_context(date, report))
+    # After an upload the next photo's category is chosen for the user (next_category).
+    return _render(_context(date, report, form={"category": request.args.get("category", "")}))
 
 
 @bp.post("/reports/<day>/photos")
@@ -100,26 +108,34 @@ def upload(day: str):
     caption = " ".join(form.get("caption", "").split())
     if len(caption) > CAPTION_MAX:
         errors["caption"] = _("Chú thích tối đa %(n)s ký tự.", n=CAPTION_MAX)
-    upload = request.files.get("photo")
-    if upload is None or (upload.filename == "" and not upload.content_length):
+    # Several photos may come in one form (a browser without our script); the script sends
+    # them one per request, each with its own progress.
+    uploads = [u for u in request.files.getlist("photo") if u.filename or u.content_length]
+    if not uploads:
         errors["photo"] = _("Chọn hoặc chụp một ảnh.")
-    if not errors and category is not None and upload is not None:
-        try:
-            photo = add_photo(report, upload.read(), upload.filename or "", category, caption, current_user)
-        except PhotoRejected as refusal:
-            errors["photo"] = str(refusal)
-        else:
-            if photo.pending:
-                _decode_after_answer(photo.id)
+    added, refused = [], []
+    if not errors and category is not None:
+        # Each photo is added (committed) or refused on its own, as when sent one by one.
+        for upload in uploads:
+            try:
+                added.append(add_photo(report, upload.read(), upload.filename or "", category, caption, current_user))
+            except PhotoRejected as refusal:
+                refused.append(f"{upload.filename}: {refusal}" if len(uploads) > 1 else str(refusal))
+    if refused:
+        errors["photo"] = " ".join(refused)
     if errors or category is None:
         # Read before the rollback: a row created for this upload is gone after it.
         date, commune_id = report.date, report.commune_id
         db.session.rollback()
         return _render(_context(date, get_report(commune_id, date), errors, form), 422)
+    for photo in added:
+        if photo.pending:
+            _decode_after_answer(photo.id)
+    following = next_category(report.commune_id, report, category)
     if not request.htmx:
-        flash(_("Đã thêm ảnh."), "success")
-        return redirect(url_for("evidence.photos", day=report.date.isoformat()), code=303)
-    return _render(_context(report.date, report, form={"category": str(category.id)}))
+        flash(added_message(len(added)), "success")
+        return redirect(url_for("evidence.photos", day=report.date.isoformat(), category=following.id), code=303)
+    return _render(_context(report.date, report, form={"category": str(following.id)}, added=len(added)))
 
 
 def _decode_after_answer(photo_id: int) -> None:

@@ -158,20 +158,31 @@ def _fixed_figures(commune_id: int, day: dt.date) -> dict[str, FixedFigure]:
 
 
 def check_form(commune_id: int, day: dt.date, form) -> Validation:
+    """Check the typed form. A figure left blank is 0 (its field shows a "0" placeholder), yet it
+    stays blank on the page: a 0 appears in a field only when someone typed it."""
     fixed = {name: f.value for name, f in fixed_figures(commune_id, day).items()}
     config = current_app.config
-    return validate(form, figure_max=config["FIGURE_MAX"], narrative_max=config["NARRATIVE_MAX_CHARS"], fixed=fixed)
+    blank = {name for name in FIGURE_NAMES if not str(form.get(name, "") or "").strip()}
+    values = {key: form.get(key) for key in form} | dict.fromkeys(blank, "0")
+    validation = validate(
+        values, figure_max=config["FIGURE_MAX"], narrative_max=config["NARRATIVE_MAX_CHARS"], fixed=fixed
+    )
+    validation.raw.update({name: "" for name in blank if name not in fixed})
+    return validation
 
 
 def initial_form(commune_id: int, day: dt.date, report: DailyReport | None) -> dict[str, str]:
-    """The values the form opens with: the stored report, or zeros and yesterday's pending."""
+    """The values the form opens with: the stored report, or nothing yet, and what the app fills
+    in itself (e.g. yesterday's pending). A 0 is shown blank over a "0" placeholder: a field
+    starting at "0" turned a typed 2 into "02"."""
     if report is not None:
-        values = {**report.figures, **report.narrative}
+        values: dict[str, object] = {**report.figures, **report.narrative}
     else:
         values = {**zero_figures(), "highlights": "", "difficulties": "", "proposals": ""}
+    shown = {k: "" if k in FIGURE_NAMES and v == 0 else str(v) for k, v in values.items()}
     for name, fixed in fixed_figures(commune_id, day).items():
-        values[name] = fixed.value
-    return {k: str(v) for k, v in values.items()}
+        shown[name] = str(fixed.value)
+    return shown
 
 
 @dataclass

@@ -221,7 +221,9 @@ def sign_report(
         raise CannotSign([hidden], field="late_reason")
     if is_late(report.date, commune.deadline, signed_at) and not late_reason:
         raise CannotSign(
-            [_("Ký sau hạn %(time)s: hãy nêu lý do ký muộn.", time=commune.deadline.strftime("%H:%M"))],
+            # Said at the field, whose label names the deadline ("Ký sau hạn 17:00: lý do ký
+            # muộn"): the summary above the form reads label then message, each once.
+            [_("Hãy nêu lý do.")],
             field="late_reason",
         )
     with force_locale("vi"):  # the signed report is an official Vietnamese document

@@ -14,6 +14,8 @@ from wardapp.core import clock
 from wardapp.core.deadline import is_late
 from wardapp.core.figures import figures_by_group
 from wardapp.core.history import field_label, show_value
+from wardapp.core.i18n import fmt_date
+from wardapp.core.labels import revision_label
 from wardapp.core.rates import RATES
 from wardapp.core.status import DayStatus, legend
 from wardapp.extensions import db
@@ -119,7 +121,16 @@ def sign(day: str):
             # Another document (another day's, or a month's) took the same register number meanwhile.
             errors = [_("Số văn bản vừa được cấp cho một văn bản khác; báo cáo chưa được ký, hãy bấm ký lại.")]
         else:
-            flash(_("Đã ký báo cáo %(id)s. Báo cáo đang được gửi lên thành phố.", id=revision.report_key), "success")
+            flash(
+                _(
+                    "Đã ký báo cáo ngày %(date)s (%(what)s). Báo cáo đang được gửi lên thành phố.",
+                    date=fmt_date(report.date),
+                    what=_("số %(number)s", number=revision.document_number)
+                    if revision.document_number
+                    else revision_label(revision.revision),
+                ),
+                "success",
+            )
             return redirect(url_for("signing.revisions", day=report.date.isoformat()), code=303)
     if report.frozen and request.method == "GET":
         return redirect(url_for("signing.revisions", day=report.date.isoformat()))
@@ -145,7 +156,19 @@ def sign(day: str):
         errors=errors,
         error_field=error_field,
         late_reason=late_reason,
+        superseded=_superseded_words(report),
     ), (422 if errors else 200)
+
+
+def _superseded_words(report) -> str | None:
+    """The revision a correction replaces, as a reader names it: "bản ký lần đầu (số 04/BC-UBND)"."""
+    previous = _latest_revision(report)
+    if previous is None:
+        return None
+    words = revision_label(previous.revision)
+    if previous.document_number:
+        words += " " + _("(số %(number)s)", number=previous.document_number)
+    return words
 
 
 @bp.get("/reports/<day>/revisions")
