@@ -29,9 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
-
 from wardapp.core.i18n import gettext as _
 
 MAX_ROWS = 200_000  # rows of the sheet (its row numbers, the header and title rows included)
@@ -275,6 +272,10 @@ def _book(archive: zipfile.ZipFile) -> _Book:
     if not first or first[0] not in rels:
         raise _damaged()
     by_kind = {kind.rpartition("/")[2]: target for kind, target in rels.values()}
+    # openpyxl's date helpers load with the first workbook read, not with the app: starting either app
+    # must not load the spreadsheet library (tests/test_architecture.py).
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
     return _Book(
         sheet=rels[first[0]][1],
         shared_strings=by_kind.get("sharedStrings"),
@@ -361,6 +362,8 @@ def _date_styles(archive: zipfile.ZipFile, part: str | None) -> set[int]:
     parser = _parser()
     parser.StartElementHandler, parser.EndElementHandler = start, end
     _stream(archive, part, MAX_SMALL_PART_BYTES, parser)
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format  # read on use, as above
+
     return {i for i, fmt in enumerate(formats) if is_date_format(custom.get(fmt, BUILTIN_FORMATS.get(fmt)))}
 
 
@@ -496,6 +499,8 @@ class _SheetReader:
             return text  # not a number after all: let the column's rule say what is wrong
         dated = isinstance(style, str) and style.isdigit() and int(style) in self.date_styles
         if dated and 0 <= number < EXCEL_DATE_LIMIT:
+            from openpyxl.utils.datetime import from_excel  # read on use, as above
+
             try:
                 return from_excel(number, self.epoch)
             except (OverflowError, ValueError):
