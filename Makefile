@@ -85,7 +85,7 @@ lint: setup
 	$(BIN)/mypy
 
 # The benchmarks (bench/README.md, docs/PERFORMANCE.md): pages, city intake, PDFs, uploads, a day's load, the outbox,
-# the city desk, the dossier log.
+# the city desk, the dossier log, the consolidated report, the city's review.
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/intake.py
@@ -96,6 +96,8 @@ bench: setup
 	$(BIN)/python bench/city_desk.py
 	$(BIN)/python bench/city_desk.py --engine postgresql
 	$(BIN)/python bench/dossiers.py
+	$(BIN)/python bench/consolidated.py
+	$(BIN)/python bench/review.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache
