@@ -216,6 +216,9 @@ def document_input(period: Period, signing: Signing | None = None) -> Consolidat
         f"{sum(c.days_missing for c in connected)} báo cáo chưa nộp.",
         "Số liệu tổng hợp từ phiên bản ký số hiện hành của mỗi báo cáo ngày; "
         "ngày chưa báo cáo không được tính là số 0.",
+        # Which days it counts (city/reviewing.py): every received day; the II.06a table on the desk
+        # can be limited to the accepted ones.
+        "Báo cáo này tính mọi báo cáo ngày đã nhận, đã được Sở duyệt hay chưa.",
     ]
     notes = []
     if period.to_date:
