@@ -420,7 +420,8 @@ def test_the_cli_withdraws_the_only_import_and_the_days_figures_go_back_to_be_ty
     assert f"Withdrew import {record.id}: 2 dossiers removed, 0 restored." in result.output
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
-    assert figures_of_today(client) == {"received_in_person": "0", "received_online": "0", "resolved_early": "0"}
+    # Back to be typed: blank fields over their "0" placeholder, no longer the log's read-only values.
+    assert figures_of_today(client) == {"received_in_person": "", "received_online": "", "resolved_early": ""}
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="dossiers.import_withdrawn"))
     assert event.actor_username == "cli"
 

@@ -115,7 +115,8 @@ def test_the_reviewer_follows_a_missing_commune_and_downloads_the_months_reports
         assert by_name[SILENT.unit.name][2] is None
         assert by_name["Tổng cộng"][2] == 590
 
-        # The signed consolidated report of the month.
+        # The month's consolidated report: a draft until the department's leader signs it (never
+        # signed on download).
         with page.expect_download(timeout=60_000) as info:
             page.locator("#export-pdf").click()
         pdf = info.value.path().read_bytes()
@@ -124,11 +125,11 @@ def test_the_reviewer_follows_a_missing_commune_and_downloads_the_months_reports
 
         with app.app_context():
             certificate = signing.department_certificate()
-        assert signature.verify_pdf(pdf, [certificate])
+        assert not signature.verify_pdf(pdf, [certificate])
         from pypdf import PdfReader
 
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-        assert SILENT.unit.name in text and "BÁO CÁO" in text
+        assert SILENT.unit.name in text and "BÁO CÁO" in text and "BẢN NHÁP" in text
         watch.assert_clean()
 
         # On a phone: nothing scrolls sideways except inside the tables' own regions.

@@ -69,8 +69,8 @@ def test_the_log_fills_the_form_an_override_needs_a_reason_and_the_source_is_sig
 
     page = staff_client.get(f"/reports/{today.isoformat()}").get_data(as_text=True)
     assert (
-        'id="f-received_online" name="received_online" type="text" inputmode="numeric" autocomplete="off"\n'
-        '                 value="2"' in page
+        'id="f-received_online" name="received_online" type="text" inputmode="numeric" autocomplete="off" '
+        'placeholder="0"\n                 value="2"' in page
     )
     assert "Từ sổ theo dõi hồ sơ, nhập lúc" in page and "8 hồ sơ" in page
 
