@@ -166,3 +166,14 @@ def login_redirect_target(response) -> str | None:
     if location.path != "/login":
         return None
     return parse_qs(location.query).get("next", [None])[0]
+
+
+def post_closing_body(client, url: str, **kwargs):
+    """``client.post``, closing the body afterwards: Werkzeug's test client spools a body over
+    500 KB to a temporary file and leaves it to the garbage collector, whose ResourceWarning then
+    fails whichever later test it happens to land in."""
+    response = client.post(url, **kwargs)
+    body = response.request.environ.get("wsgi.input")
+    if body is not None:
+        body.close()
+    return response

@@ -30,7 +30,7 @@ from .dossier_files import (
     row_two_million_xlsx,
     whitespace_bomb_xlsx,
 )
-from .helpers import TODAY, Page
+from .helpers import TODAY, Page, post_closing_body
 
 # --- High 1: what one import may cost --------------------------------------------------------
 
@@ -103,7 +103,8 @@ def staff(users, auth):
 
 
 def upload(client, filename: str, data: bytes, source: str = ""):
-    return client.post(
+    return post_closing_body(
+        client,
         "/dossiers/",
         data={"file": (io.BytesIO(data), filename), "source": source},
         content_type="multipart/form-data",

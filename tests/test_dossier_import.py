@@ -14,6 +14,7 @@ from wardapp.dossiers.models import Dossier, DossierImport
 from wardapp.extensions import db
 
 from .dossier_files import PERSONAL_VALUES, csv_bytes, excel_xlsx, libreoffice_xlsx, row
+from .helpers import post_closing_body
 
 pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
 
@@ -36,7 +37,8 @@ def day_rows() -> list[list]:
 
 
 def upload(client, filename: str, data: bytes, source: str = ""):
-    return client.post(
+    return post_closing_body(
+        client,
         "/dossiers/",
         data={"file": (io.BytesIO(data), filename), "source": source},
         content_type="multipart/form-data",
