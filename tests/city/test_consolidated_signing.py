@@ -239,3 +239,20 @@ def test_the_seal_covers_the_left_third_of_the_leaders_signature_at_its_real_siz
     assert 0.25 <= covered <= 0.40 and seal[0] < x1  # over its left third, from the left
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert clock.now().replace(microsecond=0).isoformat() in text  # 2026-11-20T12:00:00+07:00
+
+
+def test_the_citys_verify_page_trusts_the_departments_own_signature(city, october, director):
+    """Issue 22: `/verify` of the signed consolidated report says its signatures are valid."""
+    assert sign(director).status_code == 303
+    signed = director.get("/consolidated.pdf", query_string=OCTOBER).data
+    support.make_user(city, "xemxet")
+    reviewer = support.signed_in(city, "xemxet")
+    page = reviewer.post("/verify", data={"pdf": (io.BytesIO(signed), "bc.pdf")}, content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'data-verdict="signatures-valid"' in html
+    tampered = signed.replace(b"/Title", b"/Titel", 1)
+    broken = reviewer.post(
+        "/verify", data={"pdf": (io.BytesIO(tampered), "bc.pdf")}, content_type="multipart/form-data"
+    )
+    assert 'data-verdict="signatures-valid"' not in broken.get_data(as_text=True)

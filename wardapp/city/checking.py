@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 
-from wardapp.city import blobs, scope
+from wardapp.city import blobs, scope, signing
 from wardapp.city.access import reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
@@ -89,7 +89,10 @@ def roots_for(commune_code: object) -> list:
     reviewer may see it, else every root of the reviewer's provinces (never another province's
     enrolled CAs, never a folder the document names)."""
     code = _visible_code(commune_code)
-    return trust_roots(code) if code is not None else every_root(scope.visible())
+    if code is not None:
+        return trust_roots(code)
+    # A document naming no commune may be the department's own (its consolidated report).
+    return [*every_root(scope.visible()), *signing.department_roots()]
 
 
 @dataclass(frozen=True)

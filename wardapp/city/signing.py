@@ -81,6 +81,17 @@ def department_certificate() -> x509.Certificate:
     return x509.load_pem_x509_certificate(row.certificate.encode("ascii"))
 
 
+def department_roots() -> list[x509.Certificate]:
+    """What ``/verify`` trusts for the department's own documents: its certificate (a self-signed
+    default is its own root; one issued by a CA verifies by itself as an anchor too). Nothing when
+    the department has no key yet: reading never makes one."""
+    folder = token_folder()
+    if folder is not None:
+        return [certificates.certificate(folder)]
+    row = _stored()
+    return [] if row is None else [x509.load_pem_x509_certificate(row.certificate.encode("ascii"))]
+
+
 def _stored() -> CitySigningKey | None:
     return db.session.scalar(select(CitySigningKey).where(CitySigningKey.purpose == DEPARTMENT))
 
