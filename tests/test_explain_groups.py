@@ -143,7 +143,7 @@ def test_one_form_explains_the_whole_group_and_each_dossier_keeps_its_line_in_th
     folded = after.by_id(f"group-{keys(survey)[0].replace(':', '-')}")
     assert "explained" in folded.classes
     assert blockers(after) == [
-        f"Chưa giải trình: Đang giải quyết quá hạn: {d.procedure} · {d.dossier_code}" for d in signature + imported
+        f"Đang giải quyết quá hạn: {d.procedure} · {d.dossier_code} (chưa giải trình)" for d in signature + imported
     ]
     document = signing_input(
         commune, db.session.get(type(report), report.id), users["leader"], dt.datetime.now(dt.UTC), None

@@ -180,7 +180,7 @@ def test_it_refuses_to_mark_a_day_ready_while_an_item_is_unexplained(app, users,
 
     assert refused.status_code == 409
     assert "Chưa thể đánh dấu sẵn sàng ký: xem những việc còn thiếu bên dưới." in page.flashes
-    assert blockers(page) == [f"Chưa giải trình: {item.label}"]
+    assert blockers(page) == [f"{item.label} (chưa giải trình)"]
     assert "Chưa giải trình" in item_section(page, item.key).text
     assert "disabled" in page.by_id("mark-ready").attrs
     assert ready_mark() == (False, None)
@@ -217,7 +217,7 @@ def test_it_lists_every_unexplained_item_and_waits_for_the_last_one(app, users, 
     leader = signed_in(app, "leader")
 
     page = Page.of(leader.get(EXPLAIN))
-    assert sorted(blockers(page)) == sorted(f"Chưa giải trình: {kind.label}" for kind, _create in KINDS.values())
+    assert sorted(blockers(page)) == sorted(f"{kind.label} (chưa giải trình)" for kind, _create in KINDS.values())
     assert "Cần giải trình (4)" in page.html
 
     for name in ("task", "late", "photo"):
@@ -227,7 +227,7 @@ def test_it_lists_every_unexplained_item_and_waits_for_the_last_one(app, users, 
     accepted = leader.post(READY)
 
     assert still_refused.status_code == 409
-    assert blockers(Page.of(still_refused)) == ["Chưa giải trình: Chưa thành lập Tổ phản ứng nhanh"]
+    assert blockers(Page.of(still_refused)) == ["Chưa thành lập Tổ phản ứng nhanh (chưa giải trình)"]
     assert accepted.status_code == 303
 
 
@@ -289,7 +289,7 @@ def test_it_does_not_count_a_removed_photo(app, users, commune, clean_day):
     refused = signed_in(app, "leader").post(READY)
 
     assert refused.status_code == 409
-    assert blockers(Page.of(refused)) == ["Chưa giải trình: Thiếu ảnh: Mặt tiền, biển hiệu Trung tâm"]
+    assert blockers(Page.of(refused)) == ["Thiếu ảnh: Mặt tiền, biển hiệu Trung tâm (chưa giải trình)"]
 
 
 @pytest.mark.parametrize(

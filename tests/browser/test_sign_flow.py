@@ -100,7 +100,7 @@ def test_the_leader_explains_a_task_behind_schedule_and_marks_the_day_ready(live
     expect(item.locator("h3")).to_contain_text(f"KH02-07 · {TASK_TITLE}")
     expect(item.locator("h3 .badge")).to_have_text("Chưa giải trình")
     expect(item.locator("p.muted")).to_have_text("Đạt 20% trong khi đã qua 75% thời gian.")
-    expect(page.locator("#blockers li")).to_have_text([f"Chưa giải trình: KH02-07 · {TASK_TITLE}"])
+    expect(page.locator("#blockers li")).to_have_text([f"KH02-07 · {TASK_TITLE} (chưa giải trình)"])
     expect(page.locator("#mark-ready")).to_be_disabled()
     expect(page.locator("#go-sign")).to_have_count(0)
     shoot(page, "desktop-explain-unexplained")

@@ -79,7 +79,7 @@ def test_a_required_photo_found_corrupt_at_signing_stops_the_signature(app, comm
     with pytest.raises(CannotSign) as refused:
         sign(commune, report, users)
 
-    assert refused.value.problems == [f"Chưa giải trình: Thiếu ảnh: {exterior.label}"]
+    assert refused.value.problems == [f"Thiếu ảnh: {exterior.label} (chưa giải trình)"]
     assert [p.pixels for p in photos()] == [PixelState.READABLE, PixelState.UNREADABLE]
     assert not report.frozen
 

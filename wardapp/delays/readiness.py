@@ -152,5 +152,6 @@ def readiness(commune: Commune, report: DailyReport | None, day) -> Readiness:
         result.blockers.append(_("Còn %(n)s việc chưa giải trình (danh sách bên dưới).", n=len(waiting)))
     else:
         for item in waiting:
-            result.blockers.append(_("Chưa giải trình: %(label)s", label=item.label))
+            # The item's own words first, said once ("Thiếu ảnh: Mặt tiền (chưa giải trình)").
+            result.blockers.append(_("%(label)s (chưa giải trình)", label=item.label))
     return result
