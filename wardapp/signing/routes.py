@@ -59,9 +59,9 @@ def _day_status_helpers() -> dict:
         """Day → status for the commune's days between ``first`` and ``last`` (missing days absent)."""
         return statuses_between(current_commune().id, first, last)
 
-    def day_pending(report) -> bool:
-        """The day's delivery will still move by itself: its status is worth watching."""
-        return day_status(report) in (DayStatus.SIGNED, DayStatus.SENDING) and bool(current_app.config["CITY_URL"])
+    def delivery_moving(status: DayStatus) -> bool:
+        """A day in this status will still move by itself (the outbox is sending it): worth watching."""
+        return status in (DayStatus.SIGNED, DayStatus.SENDING) and bool(current_app.config["CITY_URL"])
 
     def latest_refusal(report):
         if report is None or not report.frozen:
@@ -71,7 +71,7 @@ def _day_status_helpers() -> dict:
     return {
         "day_status": day_status,
         "day_statuses": day_statuses,
-        "day_pending": day_pending,
+        "delivery_moving": delivery_moving,
         "pending_return": pending_return,
         "correcting_return": correcting_return,
         "latest_refusal": latest_refusal,
