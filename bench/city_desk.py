@@ -141,7 +141,7 @@ def keep_sent_pdfs(city_db, day: dt.date) -> int:
     the size of a daily report with its photos, each file different): what the day's ZIP reads."""
     import hashlib
 
-    from wardapp.city import blobs
+    from wardapp.city.intake import blobs
     from wardapp.city.models import ReceivedReport
 
     store = blobs.store()
@@ -202,7 +202,7 @@ def _engine(database_url: str):
 
 
 def move_revision(database_url: str) -> None:
-    """What a push does to the desk besides its rows: move its revision (wardapp/city/desk.py)."""
+    """What a push does to the desk besides its rows: move its revision (wardapp/city/desk/operations.py)."""
     import sqlalchemy
 
     with _engine(database_url).begin() as connection:

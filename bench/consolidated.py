@@ -93,7 +93,7 @@ def build(instance: Path, province: str, first: dt.date, last: dt.date):
 
 def forget_editions(app) -> None:
     """Remove the signed edition and its number, so the next round signs from scratch."""
-    from wardapp.city.consolidated_models import CityRegisterEntry, ConsolidatedEdition
+    from wardapp.city.documents.models import CityRegisterEntry, ConsolidatedEdition
     from wardapp.city.extensions import city_db
 
     with app.app_context():

@@ -82,10 +82,10 @@ def export_csv(province: str, first: dt.date, last: dt.date, rows: int) -> bytes
 
 
 def import_month(instance: Path, config: dict, data: bytes) -> float:
-    from wardapp.city import reconcile
     from wardapp.city.app import create_app
     from wardapp.city.extensions import city_db
     from wardapp.city.models import CityUser
+    from wardapp.city.review import reconcile
 
     app = create_app({"INSTANCE_PATH": instance, **config})
     with app.test_request_context():

@@ -161,7 +161,7 @@ def live_city(tmp_path_factory, migrated_city_db, live_server):
     from cryptography.hazmat.primitives import serialization
 
     from wardapp.city.app import create_app as create_city_app
-    from wardapp.city.enrolment import enrol, enrol_ca
+    from wardapp.city.enrolment.operations import enrol, enrol_ca
     from wardapp.city.extensions import city_db
     from wardapp.city.models import CityUser
     from wardapp.commune.models import Commune

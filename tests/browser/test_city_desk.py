@@ -121,7 +121,7 @@ def test_the_reviewer_follows_a_missing_commune_and_downloads_the_months_reports
             page.locator("#export-pdf").click()
         pdf = info.value.path().read_bytes()
         assert pdf.startswith(b"%PDF-")
-        from wardapp.city import signing
+        from wardapp.city.documents import signing
 
         with app.app_context():
             certificate = signing.department_certificate()

@@ -95,7 +95,7 @@ def screens(tmp_path_factory, migrated_db, migrated_city_db):
 
     from wardapp.auth.models import User
     from wardapp.city.app import create_app as create_city_app
-    from wardapp.city.enrolment import enrol, enrol_ca
+    from wardapp.city.enrolment.operations import enrol, enrol_ca
     from wardapp.city.extensions import city_db
     from wardapp.city.models import CityUser
     from wardapp.delays.models import LateDossier

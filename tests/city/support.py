@@ -10,8 +10,8 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 
 from tests.factories import figures
-from wardapp.city import desk
-from wardapp.city.enrolment import enrol
+from wardapp.city.desk import operations as desk
+from wardapp.city.enrolment.operations import enrol
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityUser, ReceivedReport
 from wardapp.core import clock, payload
@@ -108,7 +108,7 @@ def signed_in(app, username: str):
 def history_rows(pk: int, unit, day: dt.date, figures_: dict, kid: str, late: bool = False) -> tuple[dict, dict]:
     """A received report and its figures row as intake stores them (``facts.columns`` of the
     payload), for writing long histories straight into the tables."""
-    from wardapp.city import facts
+    from wardapp.city.intake import facts
 
     document = {
         "commune": {"code": unit.code, "name": unit.name, "province_code": unit.province_code},

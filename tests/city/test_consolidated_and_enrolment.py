@@ -55,7 +55,7 @@ def sign_yesterday(city) -> None:
 
 
 def test_the_consolidated_report_is_signed_by_the_department_and_says_who_was_late(city, reviewer):
-    from wardapp.city import signing
+    from wardapp.city.documents import signing
     from wardapp.core.pdf import signature
 
     sign_yesterday(city)
@@ -176,10 +176,10 @@ def test_what_one_server_enrols_or_signs_with_is_the_other_servers_too(tmp_path)
     import flask_migrate
 
     from wardapp import ROOT
-    from wardapp.city import signing
     from wardapp.city.app import create_app
-    from wardapp.city.enrolment import enrol_ca
-    from wardapp.city.operations import trust_roots
+    from wardapp.city.documents import signing
+    from wardapp.city.enrolment.operations import enrol_ca
+    from wardapp.city.intake.operations import trust_roots
     from wardapp.core.pdf import certificates, signature
 
     shared = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'city.sqlite3'}", "SECRET_KEY": "x", "TESTING": True}
@@ -207,7 +207,7 @@ def test_a_cas_certificate_imported_by_command_signs_the_next_consolidated_repor
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    from wardapp.city import signing
+    from wardapp.city.documents import signing
     from wardapp.core.pdf import signature
 
     key, cert = signature.self_signed("Sở Khoa học và Công nghệ (CA thật)", "Thành phố Đà Nẵng", "48")

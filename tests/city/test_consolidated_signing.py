@@ -22,8 +22,10 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from tests.factories import figures
-from wardapp.city import blobs, consolidated_signing, signing
+from wardapp.city.documents import operations as consolidated_signing
+from wardapp.city.documents import signing
 from wardapp.city.extensions import city_db
+from wardapp.city.intake import blobs
 from wardapp.core import clock, consolidated_docs
 from wardapp.core.pdf import archive, certificates
 

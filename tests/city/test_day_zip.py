@@ -8,7 +8,7 @@ import hashlib
 import io
 import zipfile
 
-from wardapp.city import blobs
+from wardapp.city.intake import blobs
 
 from . import support
 from .conftest import TODAY

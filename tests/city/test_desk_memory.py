@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from wardapp.city import desk
+from wardapp.city.desk import operations as desk
 
 from . import support
 from .conftest import TODAY

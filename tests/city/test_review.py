@@ -198,7 +198,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(city):
 
 
 def test_the_consolidated_report_says_which_days_it_counts(city):
-    from wardapp.city import consolidated
+    from wardapp.city.documents import consolidated
 
     support.signed_in(city, "danang").post(f"/reports/{rid(HAI_CHAU, YESTERDAY)}/accept")
 

@@ -166,7 +166,7 @@ def test_enrolment_is_limited_to_the_admins_provinces(city):
     ],
 )
 def test_the_served_provinces_come_from_either_setting(config, served):
-    from wardapp.city import scope
+    from wardapp.city.accounts import scope
 
     class App:
         pass
@@ -177,7 +177,7 @@ def test_the_served_provinces_come_from_either_setting(config, served):
 
 
 def test_all_means_the_34_provinces():
-    from wardapp.city import scope
+    from wardapp.city.accounts import scope
 
     class App:
         config = {"CITY_PROVINCE_CODES": "all"}

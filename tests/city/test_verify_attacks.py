@@ -20,9 +20,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from reportlab.pdfgen import canvas
 
 from wardapp import ROOT
-from wardapp.city.enrolment import enrol_ca
+from wardapp.city.enrolment.operations import enrol_ca
 from wardapp.city.extensions import city_db
-from wardapp.city.operations import trust_roots
+from wardapp.city.intake.operations import trust_roots
 from wardapp.core import clock, months
 from wardapp.core.pdf import certificates, signature
 

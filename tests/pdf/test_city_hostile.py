@@ -12,8 +12,9 @@ import zipfile
 import pytest
 from joserfc.jwk import OKPKey
 
-from wardapp.city import desk, facts
+from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db
+from wardapp.city.intake import facts
 from wardapp.city.models import ReceivedFigures, ReceivedReport
 from wardapp.core import payload as payload_module
 from wardapp.delivery.sender import send_due

@@ -28,7 +28,7 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from wardapp.audit.models import AuditEvent
-from wardapp.city.enrolment import enrol, enrol_ca
+from wardapp.city.enrolment.operations import enrol, enrol_ca
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityKey, CityUser, IntakeLog, ReceivedReport  # noqa: F401 (used by tests through support)
 from wardapp.commune.models import Commune

@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 from wardapp import ROOT
-from wardapp.city import blobs
+from wardapp.city.intake import blobs
 from wardapp.core import clock
 from wardapp.delivery.sender import run_forever, send_due
 from wardapp.extensions import db

@@ -16,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
-from wardapp.city import blobs
+from wardapp.city.intake import blobs
 from wardapp.delivery.sender import poll_statuses, send_due
 from wardapp.signing.operations import sign_report
 

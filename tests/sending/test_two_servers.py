@@ -20,7 +20,7 @@ from joserfc.jwk import OKPKey
 
 from wardapp import ROOT
 from wardapp.city.app import create_app as create_city_app
-from wardapp.city.enrolment import enrol
+from wardapp.city.enrolment.operations import enrol
 from wardapp.city.extensions import city_db
 from wardapp.city.models import CityUser, ReceivedReport
 from wardapp.core import clock
@@ -267,7 +267,7 @@ def signer_certificates(pdf: bytes) -> list[bytes]:
 
 
 def test_a_consolidated_report_signed_through_either_server_carries_the_same_department_certificate(intake, communes):
-    from wardapp.city import signing
+    from wardapp.city.documents import signing
     from wardapp.core.pdf import signature
 
     a, b = intake.urls
@@ -303,7 +303,7 @@ def test_a_consolidated_report_signed_through_either_server_carries_the_same_dep
     assert from_a.content == from_b.content == later_from_b.content  # one edition, kept once
     assert from_a.content.startswith(b"%PDF-")
     with intake.admin_app.app_context():
-        from wardapp.city.consolidated_models import ConsolidatedEdition
+        from wardapp.city.documents.models import ConsolidatedEdition
 
         assert [e.document_number for e in city_db.session.scalars(city_db.select(ConsolidatedEdition))] == [
             "01/BC-SKHCN"

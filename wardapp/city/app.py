@@ -17,17 +17,19 @@ from PIL import Image
 from sqlalchemy import event
 
 from wardapp import ROOT
-from wardapp.city import blobs, cli, consolidated_models, models
-from wardapp.city.api import bp as api_bp
-from wardapp.city.checking import bp as verify_bp
-from wardapp.city.consolidated_pages import bp as consolidated_bp
+from wardapp.city import cli, models
+from wardapp.city.desk.routes import bp as desk_bp
+from wardapp.city.documents import models as consolidated_models
+from wardapp.city.documents.pdfs import bp as pdfs_bp
+from wardapp.city.documents.routes import bp as consolidated_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
-from wardapp.city.monitor import bp as desk_bp
+from wardapp.city.intake import blobs
+from wardapp.city.intake.routes import bp as api_bp
 from wardapp.city.pages import bp as pages_bp
 from wardapp.city.pages import init_app as init_pages
-from wardapp.city.pdfs import bp as pdfs_bp
-from wardapp.city.public_check import bp as public_check_bp
-from wardapp.city.review import bp as review_bp
+from wardapp.city.review.routes import bp as review_bp
+from wardapp.city.verification.checking import bp as verify_bp
+from wardapp.city.verification.public_check import bp as public_check_bp
 from wardapp.core import i18n as core_i18n
 from wardapp.core import schema, settings, units
 from wardapp.platform import forms, requestlog
@@ -84,7 +86,7 @@ class CityDefaults:
     CITY_PDF_TRUST_DIR = ""
     # The department's signing key is kept in the database, encrypted with this passphrase (the same
     # on every server; empty: derived from SECRET_KEY). Or a PKCS#11 token: CITY_SIGNING_FOLDER, a
-    # folder with its pkcs11.json on every server. See wardapp/city/signing.py.
+    # folder with its pkcs11.json on every server. See wardapp/city/documents/signing.py.
     CITY_SIGNING_KEY_PASSPHRASE = ""
     CITY_SIGNING_FOLDER = ""
     # Photos and PDFs (core/storage.py): empty = this instance folder; or file:///folder, or

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from joserfc.jwk import OKPKey
 
-from wardapp.city import blobs
 from wardapp.city.extensions import city_db as db
+from wardapp.city.intake import blobs
 from wardapp.city.models import CityKey, ReceivedPhoto, ReceivedReport
 from wardapp.core.payload import sha256
 from wardapp.platform.backup import Backups, Check

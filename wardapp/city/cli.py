@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from flask.cli import AppGroup
 
 from wardapp.city import backup as city_backup
-from wardapp.city import scope, signing
-from wardapp.city.enrolment import (
+from wardapp.city.accounts import scope
+from wardapp.city.documents import signing
+from wardapp.city.enrolment.operations import (
     EnrolError,
     enrol_ca,
     enrol_file,
@@ -22,8 +23,8 @@ from wardapp.city.enrolment import (
     read_file,
 )
 from wardapp.city.extensions import city_db as db
+from wardapp.city.intake.operations import AccountError, create_user
 from wardapp.city.models import CityAudit, CityUser, IntakeLog
-from wardapp.city.operations import AccountError, create_user
 from wardapp.core.clock import as_local
 from wardapp.platform.backup_cli import backup_group
 

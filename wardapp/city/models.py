@@ -230,7 +230,7 @@ class CitySigningKey(CityModel):
     """The key a party of the intake signs with (today only ``department``: the consolidated
     report), kept in the shared database so that every intake server signs with the same
     certificate. The key is in an encrypted PKCS#12; its passphrase is configuration, never here
-    (wardapp/city/signing.py)."""
+    (wardapp/city/documents/signing.py)."""
 
     __tablename__ = "city_signing_keys"
 
@@ -259,7 +259,7 @@ class CityTrustedCA(CityModel):
 
 class CityFlagCheck(CityModel):
     """A reviewer's "checked" on a figure flagged as out of line with the commune's own history
-    (wardapp/city/flags.py): one per commune, day and figure, with the revision it was made on."""
+    (wardapp/city/review/flags.py): one per commune, day and figure, with the revision it was made on."""
 
     __tablename__ = "city_flag_checks"
 

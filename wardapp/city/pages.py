@@ -25,9 +25,11 @@ from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup, escape
 
-from wardapp.city import blobs, desk, reviewing, scope, signin
-from wardapp.city.access import report_or_404, reviewer_required
-from wardapp.city.enrolment import (
+from wardapp.city.accounts import scope, signin
+from wardapp.city.accounts.access import report_or_404, reviewer_required
+from wardapp.city.desk import operations as desk
+from wardapp.city.desk.exports import spreadsheet_text as _cell
+from wardapp.city.enrolment.operations import (
     EnrolError,
     Enrolled,
     NeedsConfirmation,
@@ -37,9 +39,10 @@ from wardapp.city.enrolment import (
     entries_from_csv,
     read_file,
 )
-from wardapp.city.exports import spreadsheet_text as _cell
 from wardapp.city.extensions import city_db as db
 from wardapp.city.extensions import city_login
+from wardapp.city.intake import blobs
+from wardapp.city.intake.operations import grid
 from wardapp.city.models import (
     CityAudit,
     CityCommune,
@@ -50,7 +53,7 @@ from wardapp.city.models import (
     ReceivedFigures,
     ReceivedReport,
 )
-from wardapp.city.operations import grid
+from wardapp.city.review import operations as reviewing
 from wardapp.core import clock, enrolment
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, figures_by_group

@@ -1,5 +1,5 @@
 """Reading an exported dossier log (xlsx or csv) into dossier rows, without personal data: the
-commune's own log (wardapp/dossiers) and, at the city, the province's export (wardapp/city/reconcile.py).
+commune's own log (wardapp/dossiers) and, at the city, the province's export (wardapp/city/review/reconcile.py).
 
 No database here: the file's bytes and a column mapping go in, plain dossier dicts (or every bad
 row with its line number and reason) come out. Only the columns mapped to a dossier field are

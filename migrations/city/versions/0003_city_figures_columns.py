@@ -87,7 +87,7 @@ def upgrade():
 def _fill():
     """A figures row for every stored report, from its own payload; the newest revision of each
     commune-day is current."""
-    from wardapp.city import facts  # pure: the same computation intake uses
+    from wardapp.city.intake import facts  # pure: the same computation intake uses
 
     bind = op.get_bind()
     reports = sa.table(

@@ -1,7 +1,7 @@
 """Desk revision: one counter that every change to the received reports moves
 
 Reviewed: a one-row table (id 1, n 0). Intake and the return of a report add 1 to it in their own
-transaction, so a worker that remembers a period's totals (wardapp/city/desk.py) knows, from one
+transaction, so a worker that remembers a period's totals (wardapp/city/desk/operations.py) knows, from one
 primary-key read, whether they still hold. A counter rather than max(id): on PostgreSQL two pushes
 can commit out of id order, and a return changes a row without adding one. No data to move.
 

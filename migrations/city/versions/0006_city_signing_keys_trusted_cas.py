@@ -5,7 +5,7 @@ as an encrypted PKCS#12 (the passphrase is configuration, never stored) and its 
 PEM; ``city_trusted_cas`` the CAs communes' PDF signatures chain to, one row per commune and CA
 (unique on both). What an older intake kept in its instance folder (``city-pdf-cert/``,
 ``pdf-trust/<code>/``) is read into these tables by the app itself, once, where it exists
-(wardapp/city/signing.py, operations.trust_roots): a migration cannot know the passphrase.
+(wardapp/city/documents/signing.py, operations.trust_roots): a migration cannot know the passphrase.
 
 Revision ID: 5b1e7d2c9a40
 Revises: 0d35c0ffee05

@@ -84,7 +84,7 @@ def upgrade():
 def _fill_log_figures(page: int = 500) -> None:
     import json
 
-    from wardapp.city import facts  # pure: the same computation intake uses
+    from wardapp.city.intake import facts  # pure: the same computation intake uses
 
     bind = op.get_bind()
     reports = sa.table("received_reports", sa.column("id", sa.Integer), sa.column("payload", sa.LargeBinary))

@@ -9,10 +9,13 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from wardapp.city import consolidated_signing as ops
-from wardapp.city import desk, exports, scope, signing
-from wardapp.city.access import reviewer_required
-from wardapp.city.consolidated import Period, draft_pdf
+from wardapp.city.accounts import scope
+from wardapp.city.accounts.access import reviewer_required
+from wardapp.city.desk import exports
+from wardapp.city.desk import operations as desk
+from wardapp.city.documents import operations as ops
+from wardapp.city.documents import signing
+from wardapp.city.documents.consolidated import Period, draft_pdf
 from wardapp.core import clock, consolidated_docs
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
@@ -142,6 +145,8 @@ def edition_pdf(document_id: str):
     return _send_pdf(data, f"{edition.document_id}.pdf")
 
 
+@bp.get("/consolidated.pdf")
+@reviewer_required
 def download():
     """``/consolidated.pdf``: the period's current signed edition, as stored, once the leader has
     signed it; before that the draft, watermarked "BẢN NHÁP" and never signed."""

@@ -211,7 +211,7 @@ def remembered(name: str, key: tuple, compute: Callable[[], T]) -> T:
     at = revision()
     if at is None:
         return compute()
-    return memo.kept("wardapp.city.desk", (name, at, *key), compute, limit=PERIODS_KEPT_MAX)
+    return memo.kept("wardapp.city.desk.operations", (name, at, *key), compute, limit=PERIODS_KEPT_MAX)
 
 
 def _period_rows(

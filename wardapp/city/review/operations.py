@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from wardapp.city import desk, signin
+from wardapp.city.accounts import signin
+from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityUser, ReceivedFigures, ReceivedReport
 from wardapp.core.clock import utcnow

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from wardapp.city.desk import Totals
+from wardapp.city.desk.operations import Totals
 from wardapp.core import ii06a
 from wardapp.core.i18n import fmt_date
 from wardapp.core.i18n import gettext as _

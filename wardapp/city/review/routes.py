@@ -11,10 +11,13 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from wardapp.city import desk, flags, reconcile, reviewing, scope
-from wardapp.city.access import report_or_404, reviewer_required
+from wardapp.city.accounts import scope
+from wardapp.city.accounts.access import report_or_404, reviewer_required
+from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
+from wardapp.city.review import flags, reconcile
+from wardapp.city.review import operations as reviewing
 from wardapp.core import clock
 from wardapp.core.i18n import gettext as _
 from wardapp.core.units import all_units, find

@@ -15,8 +15,10 @@ from flask import current_app
 from joserfc.jwk import OKPKey
 from sqlalchemy import Table, bindparam, exists, insert, select, update
 
-from wardapp.city import blobs, desk, facts, scope, signin
+from wardapp.city.accounts import scope, signin
+from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
+from wardapp.city.intake import blobs, facts
 from wardapp.city.models import (
     CityCommune,
     CityKey,

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from wardapp.city import desk, scope
+from wardapp.city.accounts import scope
+from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedFigures, ReceivedReport
 from wardapp.core import clock, consolidated_docs, ii06a

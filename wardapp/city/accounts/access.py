@@ -7,7 +7,7 @@ import functools
 from flask import abort
 from flask_login import current_user
 
-from wardapp.city import scope
+from wardapp.city.accounts import scope
 from wardapp.city.extensions import city_db as db
 from wardapp.city.extensions import city_login
 from wardapp.city.models import ReceivedReport

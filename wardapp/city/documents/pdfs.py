@@ -20,9 +20,10 @@ from flask import (
 from flask_login import current_user
 from PIL import Image
 
-from wardapp.city import blobs, scope
-from wardapp.city.access import report_or_404, reviewer_required
+from wardapp.city.accounts import scope
+from wardapp.city.accounts.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
+from wardapp.city.intake import blobs
 from wardapp.city.models import CityApiToken, CityUser, ReceivedFigures, ReceivedReport
 from wardapp.core import clock, periods
 from wardapp.core.clock import utcnow

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 
-from wardapp.city import blobs, scope, signing
-from wardapp.city.access import reviewer_required
+from wardapp.city.accounts import scope
+from wardapp.city.accounts.access import reviewer_required
+from wardapp.city.documents import signing
 from wardapp.city.extensions import city_db as db
+from wardapp.city.intake import blobs
+from wardapp.city.intake.operations import every_root, official_code, trust_roots
 from wardapp.city.models import ReceivedReport
-from wardapp.city.operations import every_root, official_code, trust_roots
 from wardapp.core import clock, months
 from wardapp.core.i18n import gettext as _
 from wardapp.core.payload import is_report_id

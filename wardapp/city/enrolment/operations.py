@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
-from wardapp.city import scope, signin
+from wardapp.city.accounts import scope, signin
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityCommune, CityKey, CityTrustedCA
 from wardapp.core import enrolment

@@ -22,10 +22,12 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from wardapp.city import blobs, desk, signing
-from wardapp.city.consolidated import Period, Signing, document_input, listed_days, symbol
-from wardapp.city.consolidated_models import CityRegisterEntry, ConsolidatedEdition
+from wardapp.city.desk import operations as desk
+from wardapp.city.documents import signing
+from wardapp.city.documents.consolidated import Period, Signing, document_input, listed_days, symbol
+from wardapp.city.documents.models import CityRegisterEntry, ConsolidatedEdition
 from wardapp.city.extensions import city_db as db
+from wardapp.city.intake import blobs
 from wardapp.city.models import CityAudit, CityUser
 from wardapp.core import clock, consolidated_docs
 from wardapp.core.deadline import deadline_moment

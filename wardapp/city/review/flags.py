@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 
 from flask import current_app
 
-from wardapp.city import desk, signin
+from wardapp.city.accounts import signin
+from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityFlagCheck, CityUser, ReceivedFigures, ReceivedReport
 from wardapp.core import outliers, text

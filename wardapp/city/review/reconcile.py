@@ -20,10 +20,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from wardapp.city import desk
+from wardapp.city.accounts.signin import record
+from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityUser, OneStopCounts, OneStopImport, ReceivedFigures
-from wardapp.city.signin import record
 from wardapp.core import clock
 from wardapp.core import text as text_rules
 from wardapp.core.dossier_counts import computable, count_day

@@ -11,8 +11,10 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from wardapp.city import consolidated_pages, desk, exports, mailer, scope
-from wardapp.city.access import reviewer_required
+from wardapp.city.accounts import scope
+from wardapp.city.accounts.access import reviewer_required
+from wardapp.city.desk import exports, mailer
+from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityProvince, IntakeLog
 from wardapp.core import clock, ii06a, svg
@@ -248,13 +250,6 @@ def table_csv():
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )
-
-
-@bp.get("/consolidated.pdf")
-@reviewer_required
-def consolidated_pdf():
-    """The period's signed edition as stored, or its unsigned draft (city/consolidated_pages.py)."""
-    return consolidated_pages.download()
 
 
 # --- a commune ----------------------------------------------------------------------------------

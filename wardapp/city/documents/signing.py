@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from wardapp.city import scope
+from wardapp.city.accounts import scope
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CitySigningKey
 from wardapp.core.pdf import certificates

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select
 
-from wardapp.city.consolidated_models import ConsolidatedEdition
+from wardapp.city.documents.models import ConsolidatedEdition
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
 from wardapp.core.i18n import gettext as _

@@ -11,8 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from wardapp.city import errors
 from wardapp.city.extensions import city_db as db
+from wardapp.city.intake.operations import log_request, lookup_key, receipt, store, trust_roots
 from wardapp.city.models import ReceivedReport
-from wardapp.city.operations import log_request, lookup_key, receipt, store, trust_roots
 from wardapp.core.payload import is_report_id
 from wardapp.core.verify import (
     Refusal,

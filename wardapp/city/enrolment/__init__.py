@@ -1,0 +1,1 @@
+"""Enrolment: the one way a commune's key and PDF CAs enter the city."""

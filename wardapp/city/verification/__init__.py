@@ -1,0 +1,1 @@
+"""Checking a document: the reviewers' upload check and the public QR page."""
