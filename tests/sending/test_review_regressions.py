@@ -187,7 +187,7 @@ def test_it_still_accepts_a_correction_that_supersedes_the_previous_revision(cit
 def test_the_csv_export_does_not_let_a_commune_name_become_a_spreadsheet_formula(city_client, city, signed):
     document = copy.deepcopy(signed.document)
     document["commune"]["name"] = '=HYPERLINK("http://evil.example","Phường")'
-    from wardapp.city.pages import _cell
+    from wardapp.city.desk.exports import spreadsheet_text as _cell
 
     # Since issue 11 the intake refuses a name that is not the official one for the code; a cell
     # made from a commune's text is still never read as a formula.

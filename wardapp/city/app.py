@@ -18,15 +18,16 @@ from sqlalchemy import event
 
 from wardapp import ROOT
 from wardapp.city import cli, models
+from wardapp.city.accounts.routes import bp as accounts_bp
+from wardapp.city.accounts.routes import init_app as init_accounts
 from wardapp.city.desk.routes import bp as desk_bp
 from wardapp.city.documents import models as consolidated_models
 from wardapp.city.documents.pdfs import bp as pdfs_bp
 from wardapp.city.documents.routes import bp as consolidated_bp
+from wardapp.city.enrolment.routes import bp as enrolment_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.intake import blobs
 from wardapp.city.intake.routes import bp as api_bp
-from wardapp.city.pages import bp as pages_bp
-from wardapp.city.pages import init_app as init_pages
 from wardapp.city.review.routes import bp as review_bp
 from wardapp.city.verification.checking import bp as verify_bp
 from wardapp.city.verification.public_check import bp as public_check_bp
@@ -145,8 +146,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(core_i18n.FILTERS)
     requestlog.init_app(app, "wardapp.city.request")  # first before_request: every later line has the request id
-    init_pages(app)
-    for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp, consolidated_bp, public_check_bp, review_bp):
+    init_accounts(app)
+    for blueprint in (
+        accounts_bp,
+        api_bp,
+        desk_bp,
+        enrolment_bp,
+        pdfs_bp,
+        verify_bp,
+        consolidated_bp,
+        public_check_bp,
+        review_bp,
+    ):
         app.register_blueprint(blueprint)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)

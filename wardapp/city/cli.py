@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from wardapp.city import backup as city_backup
 from wardapp.city.accounts import scope
+from wardapp.city.accounts.operations import AccountError, create_user
 from wardapp.city.documents import signing
 from wardapp.city.enrolment.operations import (
     EnrolError,
@@ -23,7 +24,6 @@ from wardapp.city.enrolment.operations import (
     read_file,
 )
 from wardapp.city.extensions import city_db as db
-from wardapp.city.intake.operations import AccountError, create_user
 from wardapp.city.models import CityAudit, CityUser, IntakeLog
 from wardapp.core.clock import as_local
 from wardapp.platform.backup_cli import backup_group

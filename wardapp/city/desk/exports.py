@@ -1,8 +1,13 @@
-"""The II.06a table as files: an Excel workbook laid out like the form, and a CSV.
+"""Every file of figures the city serves, written here and nowhere else; a view only names the
+rows and calls ``download``.
 
-Both take the rows the page shows (``desk.Totals``) and write the same numbers; the workbook is
-written with XlsxWriter (merged two-level headings, numbered columns, number formats), the CSV
-with every text cell kept from being read as a formula.
+- The II.06a table: an Excel workbook laid out like the form (``xlsx``) and a CSV (``csv_text``),
+  both from the rows the page shows (``desk.Totals``), the same numbers; the workbook written with
+  XlsxWriter (merged two-level headings, numbered columns, number formats).
+- The received reports: one line per commune-day, every figure and rate (``reports_csv``).
+
+Every text cell of a CSV is kept from being read as a formula (``spreadsheet_text``); a CSV is
+UTF-8 with a BOM, for Excel.
 """
 
 from __future__ import annotations
@@ -12,11 +17,18 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from flask import Response, send_file
+
 from wardapp.city.desk.operations import Totals
+from wardapp.city.models import ReceivedReport
 from wardapp.core import ii06a
+from wardapp.core.figures import FIGURE_NAMES
 from wardapp.core.i18n import fmt_date
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
+from wardapp.core.rates import RATES
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The rates shown beside the form's columns, in order: (rate name or "estimate_766", label).
 RATE_COLUMNS = (
@@ -240,3 +252,59 @@ def csv_text(sheet: Sheet) -> str:
         writer.writerow(line(str(n), row))
     writer.writerow(line("", sheet.total))
     return "\ufeff" + out.getvalue()
+
+
+def reports_csv(reports: list[ReceivedReport]) -> str:
+    """The figures of the given revisions, one line per commune-day (a malformed report, see
+    ``ReceivedReport.problems``, is left out: its page shows it raw)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "commune_code",
+            "commune_name",
+            "date",
+            "report_id",
+            "revision",
+            "late",
+            "state",
+            "received_at",
+            *FIGURE_NAMES,
+            *[r.name for r in RATES],
+        ]
+    )
+    for r in reports:
+        if r.problems:
+            continue
+        doc = r.document
+        writer.writerow(
+            [
+                r.commune_code,
+                spreadsheet_text(doc["commune"]["name"]),
+                r.date.isoformat(),
+                r.report_id,
+                r.revision,
+                int(r.late),
+                r.state,
+                r.received_at.isoformat(timespec="seconds"),
+                *[doc["figures"][n] for n in FIGURE_NAMES],
+                *["" if doc["rates"].get(x.name) is None else doc["rates"][x.name] for x in RATES],
+            ]
+        )
+    return "\ufeff" + out.getvalue()
+
+
+def file_stem(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> str:
+    """A download's name: the provinces (or the country) and the period."""
+    where = "-".join(provinces) if len(provinces) <= 3 else "ca-nuoc"
+    return f"{where}-{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def download(content: str | bytes, name: str) -> Response:
+    """The file as an attachment named ``name``, its type from its extension (.csv or .xlsx)."""
+    if name.endswith(".xlsx"):
+        assert isinstance(content, bytes)
+        return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
+    return Response(
+        content, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f"attachment; filename={name}"}
+    )

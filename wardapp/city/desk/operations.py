@@ -19,7 +19,7 @@ from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityCommune, CityProvince, DeskRevision, ReceivedFigures
+from wardapp.city.models import CityCommune, CityProvince, DeskRevision, IntakeLog, ReceivedFigures, ReceivedReport
 from wardapp.core import clock, ii06a, index766, rates
 from wardapp.core.deadline import deadline_moment
 from wardapp.core.figures import FIGURE_NAMES
@@ -572,3 +572,42 @@ def period_bounds(kind: str, on: dt.date, start: dt.date | None = None, end: dt.
     first = on.replace(day=1)  # a month, also the fallback
     following = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     return first, following - dt.timedelta(days=1)
+
+
+def current_reports(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> list[ReceivedReport]:
+    """The current revision of every commune-day of the provinces in the range, by commune and day."""
+    return list(
+        db.session.scalars(
+            db.select(ReceivedReport)
+            .join(R, R.report_pk == ReceivedReport.id)
+            .filter(R.date.between(start, end), R.current.is_(True), R.province_code.in_(provinces))
+            .order_by(ReceivedReport.commune_code, ReceivedReport.date)
+        )
+    )
+
+
+def set_deadline(code: str, moment: dt.time, emails: list[str] | None, by: str) -> None:
+    """A province's daily deadline (and, when given, the addresses its reminders go to), committed."""
+    row = db.session.get(CityProvince, code) or CityProvince(code=code, reminder_emails="")
+    row.deadline = moment.replace(second=0, microsecond=0)
+    if emails is not None:
+        row.reminder_emails = "\n".join(emails)
+    row.updated_by = by
+    row.updated_at = clock.utcnow()
+    db.session.add(row)
+    db.session.commit()
+
+
+def reminder_sent(request, waiting: int, recipients: list[str], by: str) -> None:
+    """A sent reminder's line in the intake log, committed."""
+    db.session.add(
+        IntakeLog(
+            ip=request.remote_addr,
+            method="POST",
+            path=request.path[:200],
+            status=200,
+            error="reminder",
+            detail=f"{waiting} communes → {', '.join(recipients)} ({by})"[:2000],
+        )
+    )
+    db.session.commit()

@@ -4,9 +4,8 @@ for any period with its exports and the consolidated report, a commune's trend, 
 from __future__ import annotations
 
 import datetime as dt
-import io
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -14,15 +13,15 @@ from markupsafe import Markup
 from wardapp.city.accounts import scope
 from wardapp.city.accounts.access import reviewer_required
 from wardapp.city.desk import exports, mailer
+from wardapp.city.desk import grid as grids
 from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityProvince, IntakeLog
 from wardapp.core import clock, ii06a, svg
-from wardapp.core.clock import utcnow
 from wardapp.core.i18n import fmt_percent
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
-from wardapp.core.units import find
+from wardapp.core.units import all_units, find
 
 bp = Blueprint("desk", __name__)
 
@@ -218,24 +217,14 @@ def _link_args(kind: str, start: dt.date, end: dt.date, provinces: tuple[str, ..
     return args
 
 
-def _file_stem(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> str:
-    """A download's name: the provinces (or the country) and the period."""
-    where = "-".join(provinces) if len(provinces) <= 3 else "ca-nuoc"
-    return f"{where}-{start:%Y%m%d}-{end:%Y%m%d}"
-
-
 @bp.get("/ii06a.xlsx")
 @reviewer_required
 def table_xlsx():
     provinces = scope.chosen()
     _kind, start, end = _period_args()
     sheet, _communes = _sheet(provinces, start, end)
-    return send_file(
-        io.BytesIO(exports.xlsx(sheet, issuer=current_app.config["CITY_DEPARTMENT_NAME"], made_on=clock.today())),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=f"II06a-{_file_stem(provinces, start, end)}.xlsx",
-    )
+    made = exports.xlsx(sheet, issuer=current_app.config["CITY_DEPARTMENT_NAME"], made_on=clock.today())
+    return exports.download(made, f"II06a-{exports.file_stem(provinces, start, end)}.xlsx")
 
 
 @bp.get("/ii06a.csv")
@@ -244,15 +233,7 @@ def table_csv():
     provinces = scope.chosen()
     _kind, start, end = _period_args()
     sheet, _communes = _sheet(provinces, start, end)
-    name = f"II06a-{_file_stem(provinces, start, end)}.csv"
-    return Response(
-        exports.csv_text(sheet),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
-    )
-
-
-# --- a commune ----------------------------------------------------------------------------------
+    return exports.download(exports.csv_text(sheet), f"II06a-{exports.file_stem(provinces, start, end)}.csv")
 
 
 @bp.get("/communes/<code>/days")
@@ -310,14 +291,7 @@ def reminders():
             if refused:
                 errors["emails"] = _("Địa chỉ e-mail không hợp lệ: %(items)s", items=", ".join(refused))
         if not errors and moment is not None:
-            row = db.session.get(CityProvince, code) or CityProvince(code=code, reminder_emails="")
-            row.deadline = moment.replace(second=0, microsecond=0)
-            if emails is not None:
-                row.reminder_emails = "\n".join(emails)
-            row.updated_by = current_user.full_name
-            row.updated_at = utcnow()
-            db.session.add(row)
-            db.session.commit()
+            desk.set_deadline(code, moment, emails, current_user.full_name)
             flash(_("Đã lưu hạn báo cáo."), "success")
             return redirect(url_for("desk.reminders", province=code), code=303)
     now = clock.now()
@@ -375,17 +349,7 @@ def send_reminders():
     except mailer.MailError as error:
         flash(_("Không gửi được e-mail: %(reason)s", reason=str(error)), "error")
         return back
-    db.session.add(
-        IntakeLog(
-            ip=request.remote_addr,
-            method="POST",
-            path=request.path[:200],
-            status=200,
-            error="reminder",
-            detail=f"{len(waiting)} communes → {', '.join(recipients)} ({current_user.full_name})"[:2000],
-        )
-    )
-    db.session.commit()
+    desk.reminder_sent(request, len(waiting), recipients, current_user.full_name)
     flash(_("Đã gửi e-mail nhắc %(n)s xã, phường tới %(to)s.", n=len(waiting), to=", ".join(recipients)), "success")
     return back
 
@@ -405,3 +369,61 @@ def _reminder_text(day: dt.date, waiting: list[desk.DayEntry], limits: dict[str,
         for e in waiting
     ]
     return "\n".join(lines)
+
+
+def _range() -> tuple[dt.date, dt.date]:
+    today = clock.today()
+    end = clock.parse_iso_date(request.args.get("to")) or today
+    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(
+        days=current_app.config["GRID_DAYS"] - 1
+    )
+    if start > end or (end - start).days > 62:
+        start = end - dt.timedelta(days=current_app.config["GRID_DAYS"] - 1)
+    return start, end
+
+
+@bp.get("/grid")
+@reviewer_required
+def grid():
+    provinces = scope.chosen()
+    start, end = _range()
+    today = clock.today()
+    enrolled = frozenset(desk.enrolled_codes(provinces))
+    key = (provinces, start, end, today, enrolled, str(get_locale()))
+    rows, cells, totals = desk.remembered("grid", key, lambda: grids.view(provinces, start, end, today))
+    return render_template(
+        "city/grid.html",
+        rows=rows,
+        days=[start + dt.timedelta(days=i) for i in range((end - start).days + 1)],
+        start=start,
+        end=end,
+        labels=grids.STATE_LABELS,
+        totals=totals,
+        connected=sum(1 for r in rows if r.enrolled),
+        cells=cells,
+        visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
+        province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
+    )
+
+
+@bp.get("/export.csv")
+@reviewer_required
+def export_csv():
+    """The figures of the newest revision of every report in the range, one line per commune-day."""
+    start, end = _range()
+    reports = desk.current_reports(scope.chosen(), start, end)
+    return exports.download(exports.reports_csv(reports), f"bao-cao-{start}-{end}.csv")
+
+
+@bp.get("/log")
+@reviewer_required
+def intake_log():
+    """The intake's answers for the communes of the user's provinces; requests that named no commune
+    only to users who see every province the intake serves (they may come from any of them)."""
+    mine = scope.visible()
+    codes = [u.code for u in all_units().values() if u.province_code in mine]
+    seen = IntakeLog.commune_code.in_(codes)
+    if set(mine) == set(scope.served()):
+        seen = db.or_(seen, IntakeLog.commune_code.is_(None))
+    entries = db.session.scalars(db.select(IntakeLog).filter(seen).order_by(IntakeLog.id.desc()).limit(200)).all()
+    return render_template("city/log.html", entries=entries)

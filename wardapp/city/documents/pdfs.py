@@ -11,29 +11,25 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    redirect,
     render_template,
     request,
     send_file,
-    url_for,
 )
-from flask_login import current_user
 from PIL import Image
 
+from wardapp.city.accounts import operations as accounts
 from wardapp.city.accounts import scope
 from wardapp.city.accounts.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.intake import blobs
-from wardapp.city.models import CityApiToken, CityUser, ReceivedFigures, ReceivedReport
+from wardapp.city.models import ReceivedFigures, ReceivedReport
 from wardapp.core import clock, periods
-from wardapp.core.clock import utcnow
 from wardapp.core.i18n import gettext as _
 from wardapp.core.images import thumbnail
 from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs
 from wardapp.core.pdf.monthly import build_month
-from wardapp.core.tokens import bearer, token_hash
-from wardapp.core.tokens import issue as issue_token
+from wardapp.core.tokens import bearer
 from wardapp.core.units import find
 
 bp = Blueprint("city_pdf", __name__)
@@ -190,22 +186,9 @@ def day_zip(day: str):
     return _send(out.getvalue(), f"bao-cao-{day}.zip", "application/zip", attachment=True)
 
 
-def _token_user() -> CityUser | None:
-    presented = bearer(request.headers.get("Authorization"))
-    if presented is None:
-        return None
-    digest = token_hash(presented)
-    # A deactivated reviewer's tokens stop working with the account, as they do at the commune.
-    return db.session.scalar(
-        db.select(CityUser)
-        .join(CityApiToken, CityApiToken.user_id == CityUser.id)
-        .filter(CityApiToken.token_sha256 == digest, CityApiToken.revoked_at.is_(None), CityUser.active.is_(True))
-    )
-
-
 @bp.get("/api/v1/communes/<code>/reports/<day>.pdf")
 def api_report(code: str, day: str):
-    user = _token_user()
+    user = accounts.token_user(bearer(request.headers.get("Authorization")))
     if user is None:
         return {"error": "unauthorized", "detail": "a valid API token is required"}, 401
     date = clock.parse_iso_date(day)
@@ -224,30 +207,3 @@ def api_report(code: str, day: str):
         return _send(report_pdf(rows[0]), pdf_filename(rows[0].report_id))
     except Unrenderable as error:
         return {"error": "unrenderable", "detail": str(error)[:500]}, 422
-
-
-@bp.route("/account/tokens", methods=["GET", "POST"])
-@reviewer_required
-def tokens():
-    new_token = None
-    if request.method == "POST":
-        name = " ".join(request.form.get("name", "").split())[:80] or "API"
-        issued = issue_token("wdc_")
-        new_token = issued.token
-        db.session.add(CityApiToken(user_id=current_user.id, name=name, hint=issued.hint, token_sha256=issued.sha256))
-        db.session.commit()
-    rows = db.session.scalars(
-        db.select(CityApiToken).filter_by(user_id=current_user.id).order_by(CityApiToken.id.desc())
-    ).all()
-    return render_template("city/tokens.html", tokens=rows, new_token=new_token)
-
-
-@bp.post("/account/tokens/<int:token_id>/revoke")
-@reviewer_required
-def revoke(token_id: int):
-    row = db.session.get(CityApiToken, token_id)
-    if row is None or row.user_id != current_user.id:
-        abort(404)
-    row.revoked_at = row.revoked_at or utcnow()
-    db.session.commit()
-    return redirect(url_for("city_pdf.tokens"), code=303)

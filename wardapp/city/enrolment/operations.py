@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from wardapp.city.accounts import scope, signin
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityCommune, CityKey, CityTrustedCA
+from wardapp.city.models import CityCommune, CityKey, CityTrustedCA, CityUser
 from wardapp.core import enrolment
 from wardapp.core.clock import utcnow
 from wardapp.core.i18n import gettext as _
@@ -223,6 +223,37 @@ def read_file(data: bytes | str) -> enrolment.Enrolment:
         raise EnrolError(str(error)) from error
 
 
+def enrol_checked(
+    file: enrolment.Enrolment,
+    code: str | None,
+    provinces: tuple[str, ...],
+    *,
+    user: CityUser,
+    password: str,
+    ca_pem: str = "",
+    ip: str | None = None,
+) -> Enrolled:
+    """One enrolment from the admin page, committed. A confirmation must carry the admin's
+    password, checked first (a wrong one is written to the security log, committed, and refused);
+    ``ca_pem`` is an older key-only file's CA, pasted beside it. Refused (``EnrolError``,
+    ``NeedsConfirmation``): nothing is added."""
+    confirmed = bool(password) and signin.confirm_password(user, password, ip)
+    if password and not confirmed:
+        signin.record("key.confirm_failed", (code or file.code)[:5], actor=user.username)
+        db.session.commit()
+        raise EnrolError(_("Mật khẩu xác nhận không đúng."))
+    try:
+        done = enrol_file(file, code, provinces, actor=user.username, confirmed=confirmed)
+        if ca_pem:
+            done.new_cas += enrol_ca(done.code, ca_pem.encode(), actor=user.username, confirmed=confirmed)
+            done.warnings.clear()
+    except EnrolError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return done
+
+
 # --- many at once -------------------------------------------------------------------------------
 
 
@@ -241,7 +272,7 @@ def enrol_many(entries: list[Entry], provinces: tuple[str, ...], *, actor: str) 
     """Enrol each (source, code, enrolment) on its own: a refused one leaves the others enrolled.
     A further key or CA for an enrolled commune is refused here (it needs its own confirmation).
 
-    An entry whose file could not be read carries the reason instead (refused with it)."""
+    An entry whose file could not be read carries the reason instead (refused with it). Committed."""
     results = []
     for source, code, file in entries:
         if isinstance(file, str):
@@ -254,6 +285,7 @@ def enrol_many(entries: list[Entry], provinces: tuple[str, ...], *, actor: str) 
             results.append(EnrolResult(source, done.code, True, detail))
         except EnrolError as error:
             results.append(EnrolResult(source, code or file.code, False, str(error)))
+    db.session.commit()
     return results
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, cast
 
@@ -15,55 +14,21 @@ from flask import current_app
 from joserfc.jwk import OKPKey
 from sqlalchemy import Table, bindparam, exists, insert, select, update
 
-from wardapp.city.accounts import scope, signin
+from wardapp.city.accounts import scope
 from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.intake import blobs, facts
 from wardapp.city.models import (
-    CityCommune,
     CityKey,
     CityTrustedCA,
-    CityUser,
     IntakeLog,
     ReceivedFigures,
     ReceivedPhoto,
     ReceivedReport,
 )
 from wardapp.core.clock import as_local, utcnow
-from wardapp.core.i18n import gettext as _
-from wardapp.core.units import all_units, find
+from wardapp.core.units import find
 from wardapp.core.verify import Refusal, VerifiedPush
-from wardapp.platform.accounts import password_problem, username_problem
-
-
-class AccountError(ValueError):
-    """An account the policy refuses; ``field`` names what to correct."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-def create_user(
-    username: str, full_name: str, role: str, provinces: tuple[str, ...], password: str, *, actor: str = ""
-) -> CityUser:
-    """A city account under the commune's account policy (``platform.accounts``: the username's
-    form, the password's length), seeing ``provinces`` (all served when empty). Audited; the
-    caller commits. Existing accounts are never checked again: their passwords keep working."""
-    username = username.strip().lower()
-    for field, problem in (("username", username_problem(username)), ("password", password_problem(password))):
-        if problem:
-            raise AccountError(field, problem)
-    if db.session.scalar(select(CityUser.id).filter_by(username=username)) is not None:
-        raise AccountError("username", _("Tên đăng nhập này đã có người dùng."))
-    unknown = [c for c in provinces if c not in scope.served()]
-    if unknown:
-        raise AccountError("provinces", f"not served by this intake: {', '.join(unknown)}")
-    user = CityUser(username=username, full_name=full_name, role=role, provinces=",".join(provinces))
-    user.set_password(password)
-    db.session.add(user)
-    signin.record("user.created", username, f"{role}; provinces {','.join(provinces) or 'all served'}", actor=actor)
-    return user
 
 
 def trust_dir() -> Path:
@@ -277,66 +242,31 @@ def log_request(request, status: int, error: str = "", detail: str = "", report_
     )
 
 
-class Cell(NamedTuple):
-    """One commune-day of the grid (a tuple: a 62-day grid of a large province makes ten thousand)."""
-
-    day: dt.date
-    state: str  # on_time, late, corrected, returned, missing, future
-    report_id: str | None
-
-
-@dataclass(frozen=True)
-class Row:
-    code: str
-    name: str
-    enrolled: bool
-    cells: list[Cell]
+def receive(push: VerifiedPush, token: str, pdf: bytes | None, request) -> tuple[int, dict]:
+    """Store a verified push and log the answer, in one transaction, committed: the answer's
+    status and body (a receipt)."""
+    status, body = store(push, token, pdf)
+    log_request(request, status, report_id=push.payload["report_id"], commune=push.commune_code)
+    db.session.commit()
+    return status, body
 
 
-def latest_states(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], tuple]:
-    """The current revision of every commune-day in the range, as (report_id, state): one query
-    over the narrow figures table (never the payload or the JWS)."""
-    F = ReceivedFigures
-    rows = db.session.execute(
-        db.select(F.commune_code, F.date, F.report_id, F.revision, F.late, F.returned).filter(
-            F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end)
-        )
-    )
-    return {
-        (code, day): (report_id, cell_state(revision, late, returned))
-        for code, day, report_id, revision, late, returned in rows
-    }
+def stored_meanwhile(push: VerifiedPush) -> ReceivedReport | None:
+    """After a push lost the race to store the same report id (an IntegrityError): what the
+    first one stored, read in a fresh transaction."""
+    db.session.rollback()
+    return db.session.scalar(db.select(ReceivedReport).filter_by(report_id=push.payload["report_id"]))
 
 
-def cell_state(revision: int, late: bool, returned: bool) -> str:
-    if returned:
-        return "returned"
-    if revision > 1:
-        return "corrected"
-    return "late" if late else "on_time"
+def log_refusal(request, status: int, error: str, detail: str = "", report_id=None, commune=None) -> None:
+    """A refused request's line in the intake log, alone in its transaction (whatever the request
+    had begun is rolled back first), committed."""
+    db.session.rollback()
+    log_request(request, status, error, detail, report_id, commune)
+    db.session.commit()
 
 
-def grid(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.date) -> list[Row]:
-    enrolled = set(
-        db.session.scalars(
-            db.select(CityCommune.code).filter(
-                CityCommune.province_code.in_(provinces), CityCommune.enrolled_at.is_not(None)
-            )
-        )
-    )
-    latest = latest_states(provinces, start, end)
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    wanted = set(provinces)
-    rows = []
-    for unit in sorted((u for u in all_units().values() if u.province_code in wanted), key=lambda u: u.code):
-        cells = []
-        for d in days:
-            found = latest.get((unit.code, d))
-            if d > today:
-                cells.append(Cell(d, "future", None))
-            elif found is None:
-                cells.append(Cell(d, "missing", None))
-            else:
-                cells.append(Cell(d, found[1], found[0]))
-        rows.append(Row(unit.code, unit.name, unit.code in enrolled, cells))
-    return rows
+def log_answer(request, status: int, report_id=None, commune=None) -> None:
+    """An answered request's line in the intake log, committed."""
+    log_request(request, status, report_id=report_id, commune=commune)
+    db.session.commit()

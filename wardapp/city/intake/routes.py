@@ -11,7 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from wardapp.city import errors
 from wardapp.city.extensions import city_db as db
-from wardapp.city.intake.operations import log_request, lookup_key, receipt, store, trust_roots
+from wardapp.city.intake import operations
+from wardapp.city.intake.operations import log_refusal, lookup_key, receipt, trust_roots
 from wardapp.city.models import ReceivedReport
 from wardapp.core.payload import is_report_id
 from wardapp.core.verify import (
@@ -29,9 +30,7 @@ MAX_TOKEN_AGE = 300
 
 
 def _refuse(refusal: Refusal, report_id=None, commune=None):
-    db.session.rollback()
-    log_request(request, refusal.status, refusal.error, refusal.detail, report_id, commune)
-    db.session.commit()
+    log_refusal(request, refusal.status, refusal.error, refusal.detail, report_id, commune)
     body = {"error": refusal.error, "detail": refusal.detail}
     if refusal.reason:
         body["reason"] = refusal.reason
@@ -74,15 +73,12 @@ def receive():
         pdf = (b"%PDF-" + pdf_file.stream.read()) if pdf_file is not None else None
         if pdf is not None:
             check_pdf_part(pdf, push, trust_roots(push.commune_code))
-        status, body = store(push, token, pdf)
-        log_request(request, status, report_id=push.payload["report_id"], commune=push.commune_code)
-        db.session.commit()
+        status, body = operations.receive(push, token, pdf, request)
     except Refusal as refusal:
         return _refuse(refusal)
     except IntegrityError:
         # The same report arrived twice at the same moment: answer from what the first stored.
-        db.session.rollback()
-        existing = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=push.payload["report_id"]))
+        existing = operations.stored_meanwhile(push)
         if existing is None or existing.payload_sha256 != push.payload_sha256:
             return _refuse(Refusal(409, "conflict", "already received with other content"))
         return jsonify(receipt(existing)), 200
@@ -97,9 +93,7 @@ def _http_error(error: HTTPException):
         return errors.page(error)
     codes = {413: "too_large", 400: "malformed_request", 404: "not_found", 405: "method_not_allowed"}
     code = codes.get(error.code or 500, "refused")
-    db.session.rollback()
-    log_request(request, error.code or 500, code, error.description or "")
-    db.session.commit()
+    log_refusal(request, error.code or 500, code, error.description or "")
     return jsonify({"error": code, "detail": error.description or code}), error.code
 
 
@@ -163,8 +157,7 @@ def status(report_id: str):
     report = db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
     if report is None:
         return _refuse(Refusal(404, "not_found", "no such report"), report_id, commune)
-    log_request(request, 200, report_id=report_id, commune=commune)
-    db.session.commit()
+    operations.log_answer(request, 200, report_id, commune)
     return jsonify(
         {
             **{k: v for k, v in receipt(report).items() if k != "payload_sha256"},

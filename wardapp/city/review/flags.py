@@ -169,7 +169,8 @@ class CheckError(ValueError):
 
 
 def mark_checked(flag: Flagged, comment: str, user: CityUser) -> CityFlagCheck:
-    """The reviewer checked a flag (with a comment): kept per commune, day and figure, audited."""
+    """The reviewer checked a flag (with a comment): kept per commune, day and figure, audited and
+    committed; a refused comment changes nothing."""
     comment = " ".join(comment.split())[:2000]
     if not comment:
         raise CheckError(_("Hãy ghi nhận xét khi đánh dấu đã kiểm tra."))
@@ -186,4 +187,5 @@ def mark_checked(flag: Flagged, comment: str, user: CityUser) -> CityFlagCheck:
     check.checked_by = user.full_name
     check.checked_at = utcnow()
     signin.record("flag.checked", f"{flag.report_id}:{flag.metric}"[:80], comment, actor=user.username)
+    db.session.commit()
     return check

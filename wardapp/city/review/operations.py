@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from wardapp.city.accounts import signin
 from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
+from wardapp.city.intake.operations import log_request
 from wardapp.city.models import CityUser, ReceivedFigures, ReceivedReport
 from wardapp.core.clock import utcnow
 from wardapp.core.i18n import lazy_gettext as _l
@@ -119,7 +120,7 @@ def may_accept(report: ReceivedReport) -> bool:
 
 
 def accept(reports: list[ReceivedReport], user: CityUser) -> int:
-    """Accept each report that may be, in the caller's transaction; how many were accepted."""
+    """Accept each report that may be, audited and committed; how many were accepted."""
     now = utcnow()
     done = 0
     for report in reports:
@@ -133,13 +134,29 @@ def accept(reports: list[ReceivedReport], user: CityUser) -> int:
         done += 1
     if done:
         desk.changed()
+        db.session.commit()
     return done
 
 
-def returned(report: ReceivedReport, user: CityUser, comment: str) -> None:
-    """The return's part of the review: an accepted day returned is no longer counted as accepted."""
-    if report.facts is not None:
+def return_report(report: ReceivedReport, user: CityUser, typed_comment: str, request) -> bool:
+    """Return a report to its commune with the reviewer's comment (PROTOCOL section 4's
+    "returned"): an accepted day returned is no longer counted as accepted; the desk's copy of the
+    state and its revision move; audited, written to the intake log, committed. False when the
+    comment is empty (nothing changes)."""
+    comment = " ".join(typed_comment.split())[:2000]
+    if not comment:
+        return False
+    report.state = "returned"
+    if report.facts is not None:  # the desk's copy of the state
+        report.facts.returned = True
         report.facts.accepted = False
     report.accepted_at = None
     report.accepted_by = ""
     signin.record("review.returned", report.report_id, comment, actor=user.username)
+    report.comment = comment
+    report.returned_at = utcnow()
+    report.returned_by = user.full_name
+    desk.changed()
+    log_request(request, 200, "returned", comment, report_id=report.report_id, commune=report.commune_code)
+    db.session.commit()
+    return True

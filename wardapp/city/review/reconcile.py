@@ -101,7 +101,18 @@ def _best(sheet) -> dossier_log.Parsed:
 
 
 def import_export(filename: str, data: bytes, user: CityUser, provinces: tuple[str, ...]) -> OneStopImport:
-    """Read, count and store the counts of a province's export, in the caller's transaction."""
+    """Read, count and store the counts of a province's export, audited and committed; refused
+    whole (``ImportRefused``, nothing stored) on a bad row or a unit outside ``provinces``."""
+    try:
+        done = _import(filename, data, user, provinces)
+    except ImportRefused:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return done
+
+
+def _import(filename: str, data: bytes, user: CityUser, provinces: tuple[str, ...]) -> OneStopImport:
     parsed = read_export(filename, data)
     by_unit: dict[str, list] = defaultdict(list)
     outside = []

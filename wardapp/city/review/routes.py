@@ -1,12 +1,14 @@
-"""The reviewer's decisions at the city: the review list, accepting one day or many in one action
-(PROTOCOL section 4's "accepted"), the flags of a period and a commune's review page."""
+"""The reviewer's decisions at the city: a received report's page (its photos, returning it),
+the review list, accepting one day or many in one action (PROTOCOL section 4's "accepted"), the
+flags of a period, the one-stop reconciliation and a commune's review page."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,11 +17,14 @@ from wardapp.city.accounts import scope
 from wardapp.city.accounts.access import report_or_404, reviewer_required
 from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import ReceivedReport
+from wardapp.city.intake import blobs
+from wardapp.city.models import CityKey, ReceivedReport
 from wardapp.city.review import flags, reconcile
 from wardapp.city.review import operations as reviewing
 from wardapp.core import clock
+from wardapp.core.figures import figures_by_group
 from wardapp.core.i18n import gettext as _
+from wardapp.core.rates import RATES
 from wardapp.core.units import all_units, find
 
 bp = Blueprint("review", __name__)
@@ -89,7 +94,6 @@ def accept_many():
         commune = _commune_in(provinces, request.form.get("commune", "").strip())
         reports = reviewing.acceptable(provinces, start, end, commune)
     done = reviewing.accept(reports, current_user)
-    db.session.commit()
     if done:
         flash(_("Đã duyệt %(n)s báo cáo.", n=done), "success")
     else:
@@ -97,16 +101,68 @@ def accept_many():
     return redirect(_back(), code=303)
 
 
+@bp.get("/reports/<report_id>")
+@reviewer_required
+def report(report_id: str):
+    report = report_or_404(report_id)
+    history = db.session.scalars(
+        db.select(ReceivedReport)
+        .filter_by(commune_code=report.commune_code, date=report.date)
+        .order_by(ReceivedReport.revision.desc())
+    ).all()
+    key = db.session.scalar(db.select(CityKey).filter_by(kid=report.kid))
+    if not report.problems:
+        try:
+            return render_template(
+                "city/report.html",
+                report=report,
+                doc=report.document,
+                history=history,
+                key=key,
+                groups=figures_by_group(),
+                rate_defs=RATES,
+            )
+        except Exception as error:  # odd data in one report shows it raw, never a 500
+            current_app.logger.exception("city page of %s could not be rendered", report_id)
+            problems = [f"{type(error).__name__}: {error}"]
+    else:
+        problems = report.problems
+    return render_template("city/unrenderable.html", report=report, problems=problems, history=history, key=key)
+
+
+@bp.post("/reports/<report_id>/return")
+@reviewer_required
+def return_report(report_id: str):
+    report = report_or_404(report_id)
+    if not reviewing.return_report(report, current_user, request.form.get("comment", ""), request):
+        flash(_("Hãy ghi ý kiến khi trả lại báo cáo."), "error")
+    else:
+        flash(_("Đã trả lại báo cáo cho xã/phường."), "success")
+    return redirect(url_for("review.report", report_id=report_id), code=303)
+
+
+@bp.get("/reports/<report_id>/photos/<sha256>")
+@reviewer_required
+def photo(report_id: str, sha256: str):
+    report = report_or_404(report_id)
+    match = next((p for p in report.photos if p.sha256 == sha256), None)
+    if match is None:
+        abort(404)
+    data = blobs.store().get(blobs.photo_key(sha256))
+    if data is None:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype=match.content_type, max_age=3600, etag=sha256)
+
+
 @bp.post("/reports/<report_id>/accept")
 @reviewer_required
 def accept_one(report_id: str):
     report = report_or_404(report_id)
     if reviewing.accept([report], current_user):
-        db.session.commit()
         flash(_("Đã duyệt báo cáo."), "success")
     else:
         flash(_("Chỉ duyệt được bản hiện hành chưa được duyệt hay trả lại."), "warning")
-    return redirect(url_for("city.report", report_id=report_id), code=303)
+    return redirect(url_for("review.report", report_id=report_id), code=303)
 
 
 @bp.get("/review/flags")
@@ -154,10 +210,8 @@ def check_flag():
     try:
         flags.mark_checked(flag, request.form.get("comment", ""), current_user)
     except flags.CheckError as problem:
-        db.session.rollback()
         flash(str(problem), "error")
         return redirect(_back(), code=303)
-    db.session.commit()
     flash(_("Đã đánh dấu đã kiểm tra."), "success")
     return redirect(_back(), code=303)
 
@@ -179,7 +233,6 @@ def one_stop():
         else:
             try:
                 done = reconcile.import_export(upload.filename, upload.read(), current_user, scope.visible())
-                db.session.commit()
                 flash(
                     _(
                         "Đã nhập %(n)s hồ sơ, từ %(first)s đến %(last)s.",
@@ -191,7 +244,6 @@ def one_stop():
                 )
                 return redirect(url_for("review.one_stop", province=request.args.get("province", "")), code=303)
             except reconcile.ImportRefused as refused:
-                db.session.rollback()
                 errors, error_count = refused.reasons, refused.count
     end = clock.parse_iso_date(request.args.get("to")) or clock.today()
     start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=6)

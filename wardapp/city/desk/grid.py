@@ -1,0 +1,133 @@
+"""The completeness grid: one row per commune of the provinces, one cell per day, each the state of
+the commune-day's current revision, read from the narrow figures table; its cells written as
+markup here (see ``_cells_html``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from flask import url_for
+from markupsafe import Markup, escape
+
+from wardapp.city.extensions import city_db as db
+from wardapp.city.models import CityCommune, ReceivedFigures
+from wardapp.core.i18n import lazy_gettext as _l
+from wardapp.core.units import all_units
+
+STATE_LABELS = {
+    "on_time": _l("Đúng hạn"),
+    "late": _l("Muộn"),
+    "corrected": _l("Đã sửa đổi"),
+    "returned": _l("Bị trả lại"),
+    "missing": _l("Chưa báo cáo"),
+    "future": "",
+}
+
+
+class Cell(NamedTuple):
+    """One commune-day of the grid (a tuple: a 62-day grid of a large province makes ten thousand)."""
+
+    day: dt.date
+    state: str  # on_time, late, corrected, returned, missing, future
+    report_id: str | None
+
+
+@dataclass(frozen=True)
+class Row:
+    code: str
+    name: str
+    enrolled: bool
+    cells: list[Cell]
+
+
+def latest_states(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], tuple]:
+    """The current revision of every commune-day in the range, as (report_id, state): one query
+    over the narrow figures table (never the payload or the JWS)."""
+    F = ReceivedFigures
+    rows = db.session.execute(
+        db.select(F.commune_code, F.date, F.report_id, F.revision, F.late, F.returned).filter(
+            F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end)
+        )
+    )
+    return {
+        (code, day): (report_id, cell_state(revision, late, returned))
+        for code, day, report_id, revision, late, returned in rows
+    }
+
+
+def cell_state(revision: int, late: bool, returned: bool) -> str:
+    if returned:
+        return "returned"
+    if revision > 1:
+        return "corrected"
+    return "late" if late else "on_time"
+
+
+def grid(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.date) -> list[Row]:
+    enrolled = set(
+        db.session.scalars(
+            db.select(CityCommune.code).filter(
+                CityCommune.province_code.in_(provinces), CityCommune.enrolled_at.is_not(None)
+            )
+        )
+    )
+    latest = latest_states(provinces, start, end)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    wanted = set(provinces)
+    rows = []
+    for unit in sorted((u for u in all_units().values() if u.province_code in wanted), key=lambda u: u.code):
+        cells = []
+        for d in days:
+            found = latest.get((unit.code, d))
+            if d > today:
+                cells.append(Cell(d, "future", None))
+            elif found is None:
+                cells.append(Cell(d, "missing", None))
+            else:
+                cells.append(Cell(d, found[1], found[0]))
+        rows.append(Row(unit.code, unit.name, unit.code in enrolled, cells))
+    return rows
+
+
+def view(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.date):
+    """The grid's rows, their cells as markup and the count of each state (a 62-day grid of a
+    large province is ten thousand cells: remembered until the desk's revision moves)."""
+    rows = grid(provinces, start, end, today)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    # Only connected communes can be counted as missing a report.
+    counted = Counter(c.state for r in rows if r.enrolled for c in r.cells)
+    totals = {state: counted.get(state, 0) for state in STATE_LABELS}
+    return rows, _grid_cells(rows, days), totals
+
+
+_MARKS = {"on_time": "✓", "late": "M", "corrected": "S", "returned": "T"}
+
+
+def _grid_cells(rows, days: list[dt.date]) -> dict[str, Markup]:
+    base = str(escape(url_for("review.report", report_id="_")[:-1]))  # one url_for, not one per cell
+    titles = {state: str(escape(str(label))) for state, label in STATE_LABELS.items()}
+    iso = {d: d.isoformat() for d in days}
+    return {row.code: _cells_html(row, base, titles, iso) for row in rows}
+
+
+def _cells_html(row, report_base: str, titles: dict[str, str], days: dict) -> Markup:
+    """A grid row's cells as markup, built here: a 62-day grid of a large province has over ten
+    thousand cells, which the template engine took most of the page's time to write (measured,
+    bench/city_desk.py). The markup is what the template wrote; ``titles`` are escaped once and
+    the rest are dates, state names and report ids of our own making."""
+    parts = []
+    for c in row.cells:
+        if c.report_id:
+            inner = f'<a href="{report_base}{escape(c.report_id)}">{_MARKS[c.state]}</a>'
+        elif c.state == "missing" and row.enrolled:
+            inner = "✗"
+        else:
+            inner = ""
+        parts.append(
+            f'<td class="cell-{c.state}" data-date="{days[c.day]}" data-state="{c.state}" '
+            f'title="{titles[c.state]}">{inner}</td>'
+        )
+    return Markup("".join(parts))  # noqa: S704 - every value above is escaped or one of our own words
