@@ -22,15 +22,15 @@ from wardapp.city.accounts.routes import bp as accounts_bp
 from wardapp.city.accounts.routes import init_app as init_accounts
 from wardapp.city.desk.routes import bp as desk_bp
 from wardapp.city.documents import models as consolidated_models
-from wardapp.city.documents.pdfs import bp as pdfs_bp
 from wardapp.city.documents.routes import bp as consolidated_bp
+from wardapp.city.documents.routes import pdf_bp as pdfs_bp
 from wardapp.city.enrolment.routes import bp as enrolment_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
 from wardapp.city.intake import blobs
 from wardapp.city.intake.routes import bp as api_bp
 from wardapp.city.review.routes import bp as review_bp
-from wardapp.city.verification.checking import bp as verify_bp
-from wardapp.city.verification.public_check import bp as public_check_bp
+from wardapp.city.verification.routes import bp as verify_bp
+from wardapp.city.verification.routes import public_bp as public_check_bp
 from wardapp.core import i18n as core_i18n
 from wardapp.core import schema, settings, units
 from wardapp.platform import forms, requestlog

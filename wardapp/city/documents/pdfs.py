@@ -1,5 +1,5 @@
-"""PDFs at the city: the commune's signed PDF as received, or one rendered from the verified
-payload; a month for one commune; one day for all communes as a ZIP; token pulls."""
+"""The communes' PDFs at the city: the commune's signed PDF as received, or one rendered from the
+verified payload (kept once rendered); a month for one commune; one day for all communes as a ZIP."""
 
 from __future__ import annotations
 
@@ -7,32 +7,21 @@ import datetime as dt
 import io
 import zipfile
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    render_template,
-    request,
-    send_file,
-)
+from flask import current_app, request
 from PIL import Image
 
-from wardapp.city.accounts import operations as accounts
-from wardapp.city.accounts import scope
-from wardapp.city.accounts.access import report_or_404, reviewer_required
+from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.intake import blobs
-from wardapp.city.models import ReceivedFigures, ReceivedReport
+from wardapp.city.models import ReceivedReport
 from wardapp.core import clock, periods
 from wardapp.core.i18n import gettext as _
 from wardapp.core.images import thumbnail
 from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs
 from wardapp.core.pdf.monthly import build_month
-from wardapp.core.tokens import bearer
-from wardapp.core.units import find
+from wardapp.core.units import Unit, find
 
-bp = Blueprint("city_pdf", __name__)
 # The city does not know each commune's own deadline; the default one decides "not yet due".
 DEFAULT_DEADLINE = dt.time(17, 0)
 
@@ -114,96 +103,40 @@ def report_pdf(report: ReceivedReport) -> bytes:
     return built
 
 
-def _unrenderable_page(error: Unrenderable):
-    return render_template("city/unrenderable.html", report=error.report, problems=error.problems), 422
-
-
-def _send(data: bytes, name: str, mimetype: str = "application/pdf", attachment: bool = False):
-    return send_file(io.BytesIO(data), mimetype=mimetype, download_name=name, as_attachment=attachment)
-
-
-@bp.get("/reports/<report_id>.pdf")
-@reviewer_required
-def report(report_id: str):
-    row = report_or_404(report_id)
-    try:
-        return _send(report_pdf(row), pdf_filename(report_id))
-    except Unrenderable as error:
-        return _unrenderable_page(error)
-
-
-@bp.get("/communes/<code>/month/<month>.pdf")
-@reviewer_required
-def month(code: str, month: str):
-    unit = find(code)
-    first = periods.parse_month(month)
-    if first is None or unit is None:
-        abort(404)
-    scope.require(unit.province_code)
+def month_pdf(unit: Unit, first: dt.date) -> bytes:
+    """A commune's month, rendered by the city (and said so) from the days it received."""
     last = periods.month_bounds(first)[1]
-    days = _signed_days(code, first, last)
     data = inputs.month_input(
         unit.name,
         unit.province_name,
-        code,
+        unit.code,
         first,
-        days,
+        _signed_days(unit.code, first, last),
         clock.now(),
         DEFAULT_DEADLINE,
-        rendered_by=current_app.config["CITY_DEPARTMENT_NAME"],  # the city's rendering, said so
+        rendered_by=current_app.config["CITY_DEPARTMENT_NAME"],
     )
-    return _send(build_month(data).data, f"{code}_{month}_tong-hop.pdf")
+    return build_month(data).data
 
 
-@bp.get("/days/<day>.zip")
-@reviewer_required
-def day_zip(day: str):
-    """Every commune's PDF of the day (current revisions of the chosen provinces). PDFs already kept
-    (sent by the commune or rendered before) are read from storage, never rendered again."""
-    date = clock.parse_iso_date(day)
-    if date is None:
-        abort(404)
-    provinces = scope.chosen()
-    reports = db.session.scalars(
-        db.select(ReceivedReport)
-        .join(ReceivedFigures, ReceivedFigures.report_pk == ReceivedReport.id)
-        .filter(
-            ReceivedFigures.date == date,
-            ReceivedFigures.current.is_(True),
-            ReceivedFigures.province_code.in_(provinces),
-        )
-        .order_by(ReceivedReport.commune_code)
-    ).all()
+def day_zip(provinces: tuple[str, ...], day: dt.date) -> bytes:
+    """Every commune's PDF of the day (current revisions of the provinces). PDFs already kept (sent
+    by the commune or rendered before) are read from storage, never rendered again; one that cannot
+    be rendered is a note in the ZIP, never a missing commune."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        for row in reports:
+        for row in desk.current_reports(provinces, day, day):
             try:
                 archive.writestr(pdf_filename(row.report_id), report_pdf(row))
             except Unrenderable as error:  # one bad report never hides the other communes'
                 heading = _("Không dựng được PDF của báo cáo %(id)s:", id=row.report_id)
                 note = "\n".join([heading, *error.problems])
                 archive.writestr(f"{pdf_filename(row.report_id)}.LOI.txt", note)
-    return _send(out.getvalue(), f"bao-cao-{day}.zip", "application/zip", attachment=True)
+    return out.getvalue()
 
 
-@bp.get("/api/v1/communes/<code>/reports/<day>.pdf")
-def api_report(code: str, day: str):
-    user = accounts.token_user(bearer(request.headers.get("Authorization")))
-    if user is None:
-        return {"error": "unauthorized", "detail": "a valid API token is required"}, 401
-    date = clock.parse_iso_date(day)
-    unit = find(code)
-    allowed = unit is not None and scope.may_see(unit.province_code, user)
-    rows = (
-        db.session.scalars(
-            db.select(ReceivedReport).filter_by(commune_code=code, date=date).order_by(ReceivedReport.revision.desc())
-        ).all()
-        if date and allowed
-        else []
+def latest_of_day(code: str, day: dt.date) -> ReceivedReport | None:
+    """The newest revision received of a commune's day."""
+    return db.session.scalar(
+        db.select(ReceivedReport).filter_by(commune_code=code, date=day).order_by(ReceivedReport.revision.desc())
     )
-    if not rows:
-        return {"error": "not_found", "detail": "no report received for that commune and day"}, 404
-    try:
-        return _send(report_pdf(rows[0]), pdf_filename(rows[0].report_id))
-    except Unrenderable as error:
-        return {"error": "unrenderable", "detail": str(error)[:500]}, 422

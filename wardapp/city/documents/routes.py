@@ -1,5 +1,7 @@
-"""The consolidated report's page: a period's draft, its signed editions (the current one and those
-it superseded), the commune revisions received after signing, and the leader's signing form."""
+"""The PDFs the city serves. Blueprint ``consolidated``: the department's consolidated report's
+page (a period's draft, its signed editions, the commune revisions received after signing, the
+leader's signing form) and its download. Blueprint ``city_pdf``: the communes' PDFs (a received
+report, a commune's month, a day's ZIP), also pulled with an API token."""
 
 from __future__ import annotations
 
@@ -9,18 +11,24 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from wardapp.city.accounts import operations as accounts
 from wardapp.city.accounts import scope
-from wardapp.city.accounts.access import reviewer_required
+from wardapp.city.accounts.access import report_or_404, reviewer_required
 from wardapp.city.desk import exports
 from wardapp.city.desk import operations as desk
 from wardapp.city.documents import operations as ops
-from wardapp.city.documents import signing
+from wardapp.city.documents import pdfs, signing
 from wardapp.city.documents.consolidated import Period, draft_pdf
-from wardapp.core import clock, consolidated_docs
+from wardapp.core import clock, consolidated_docs, periods
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
+from wardapp.core.payload import pdf_filename
+from wardapp.core.tokens import bearer
+from wardapp.core.units import find
 
 bp = Blueprint("consolidated", __name__)
+# The communes' PDFs (their own signed one, a month, a day's ZIP), for reviewers and API tokens.
+pdf_bp = Blueprint("city_pdf", __name__)
 
 PERIOD_LABELS = {
     "day": _l("Ngày"),
@@ -70,8 +78,8 @@ def _args(period: Period) -> dict[str, str]:
     return args
 
 
-def _send_pdf(data: bytes, name: str):
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
+def _send(data: bytes, name: str, mimetype: str = "application/pdf", attachment: bool = False):
+    return send_file(io.BytesIO(data), mimetype=mimetype, download_name=name, as_attachment=attachment)
 
 
 def _key_unavailable(error: signing.SigningKeyError):
@@ -142,7 +150,7 @@ def edition_pdf(document_id: str):
     data = ops.stored_pdf(edition)
     if data is None:
         abort(404)
-    return _send_pdf(data, f"{edition.document_id}.pdf")
+    return _send(data, f"{edition.document_id}.pdf", attachment=True)
 
 
 @bp.get("/consolidated.pdf")
@@ -157,6 +165,61 @@ def download():
     if current is not None:
         data = ops.stored_pdf(current)
         if data is not None:
-            return _send_pdf(data, f"{current.document_id}.pdf")
+            return _send(data, f"{current.document_id}.pdf", attachment=True)
     name = consolidated_docs.filename(period.provinces, period.start, period.end)
-    return _send_pdf(draft_pdf(period), name)
+    return _send(draft_pdf(period), name, attachment=True)
+
+
+# --- the communes' PDFs ----------------------------------------------------------------------------
+
+
+def _unrenderable_page(error: pdfs.Unrenderable):
+    return render_template("city/unrenderable.html", report=error.report, problems=error.problems), 422
+
+
+@pdf_bp.get("/reports/<report_id>.pdf")
+@reviewer_required
+def report(report_id: str):
+    row = report_or_404(report_id)
+    try:
+        return _send(pdfs.report_pdf(row), pdf_filename(report_id))
+    except pdfs.Unrenderable as error:
+        return _unrenderable_page(error)
+
+
+@pdf_bp.get("/communes/<code>/month/<month>.pdf")
+@reviewer_required
+def month(code: str, month: str):
+    unit = find(code)
+    first = periods.parse_month(month)
+    if first is None or unit is None:
+        abort(404)
+    scope.require(unit.province_code)
+    return _send(pdfs.month_pdf(unit, first), f"{code}_{month}_tong-hop.pdf")
+
+
+@pdf_bp.get("/days/<day>.zip")
+@reviewer_required
+def day_zip(day: str):
+    """Every commune's PDF of the day, in the provinces chosen."""
+    date = clock.parse_iso_date(day)
+    if date is None:
+        abort(404)
+    return _send(pdfs.day_zip(scope.chosen(), date), f"bao-cao-{day}.zip", "application/zip", attachment=True)
+
+
+@pdf_bp.get("/api/v1/communes/<code>/reports/<day>.pdf")
+def api_report(code: str, day: str):
+    user = accounts.token_user(bearer(request.headers.get("Authorization")))
+    if user is None:
+        return {"error": "unauthorized", "detail": "a valid API token is required"}, 401
+    date = clock.parse_iso_date(day)
+    unit = find(code)
+    allowed = unit is not None and scope.may_see(unit.province_code, user)
+    latest = pdfs.latest_of_day(code, date) if date and allowed else None
+    if latest is None:
+        return {"error": "not_found", "detail": "no report received for that commune and day"}, 404
+    try:
+        return _send(pdfs.report_pdf(latest), pdf_filename(latest.report_id))
+    except pdfs.Unrenderable as error:
+        return {"error": "unrenderable", "detail": str(error)[:500]}, 422

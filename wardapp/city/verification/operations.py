@@ -1,36 +1,54 @@
-"""The verification page: any logged-in reviewer drops a PDF, or opens the URL of a report's QR code
-(``/verify/<report_id>?sha256=<payload hash>``), and reads who signed it, when, through which
-chain, whether each signature is intact and covers the whole document, whether the document's
-payload is the one the city received, and whether that revision is current, superseded or returned.
+"""Checking a document, in two pages' words.
+
+The reviewers' check (``/verify``): any logged-in reviewer drops a PDF, or opens the URL of a
+report's QR code (``/verify/<report_id>?sha256=<payload hash>``), and reads who signed it, when,
+through which chain, whether each signature is intact and covers the whole document, whether the
+document's payload is the one the city received, and whether that revision is current, superseded
+or returned.
 
 A dropped file is hostile until checked: a report id read from it is used only when it has the
 protocol's form and names a commune of the official list in one of the reviewer's provinces
 (another province's report is "not received", as everywhere else at the city); no path is built
 from it. The content is said to match only when every signature is valid and covers the whole
 file: a hash printed in an unsigned, broken or extended file proves nothing.
+
+The public check (``/xac-thuc/<document_id>``), which a document's QR code opens for anyone,
+without an account: from the document's identity and the SHA-256 of its signed content it says
+whether the city holds that document (authentic), whether it is current or superseded (and by
+which edition), who signed it and when. Nothing the document itself does not already show: no
+figure, no name beyond its signer. Rate-limited per client address
+(``CITY_PUBLIC_CHECKS_PER_MINUTE``), counted in each worker: a public page must not become a way
+to enumerate the city's documents quickly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request
+from flask import current_app
+from sqlalchemy import select
 
 from wardapp.city.accounts import scope
-from wardapp.city.accounts.access import reviewer_required
 from wardapp.city.documents import signing
+from wardapp.city.documents.models import ConsolidatedEdition
 from wardapp.city.extensions import city_db as db
 from wardapp.city.intake import blobs
 from wardapp.city.intake.operations import every_root, official_code, trust_roots
 from wardapp.city.models import ReceivedReport
-from wardapp.core import clock, months
+from wardapp.core import months
 from wardapp.core.i18n import gettext as _
 from wardapp.core.payload import is_report_id
 from wardapp.core.pdf import verification
+from wardapp.core.units import find
 
-bp = Blueprint("city_verify", __name__)
+# --- the reviewers' check ----------------------------------------------------------------------
+
+
 REPORT_ID = re.compile(r"\b(\d{5}:\d{4}-\d{2}-\d{2}:r\d+)\b")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_PDF = 50 * 1000 * 1000
@@ -52,10 +70,9 @@ class Finding:
     unproven: bool = False
 
 
-def revision_state(received: ReceivedReport | None) -> tuple[str, ReceivedReport | None]:
-    if received is None:
-        return "unknown", None
-    newer = db.session.scalar(
+def newest_after(received: ReceivedReport) -> ReceivedReport | None:
+    """The newest revision of the same commune-day received after ``received``, if any."""
+    return db.session.scalar(
         db.select(ReceivedReport)
         .filter(
             ReceivedReport.commune_code == received.commune_code,
@@ -65,6 +82,12 @@ def revision_state(received: ReceivedReport | None) -> tuple[str, ReceivedReport
         .order_by(ReceivedReport.revision.desc())
         .limit(1)
     )
+
+
+def revision_state(received: ReceivedReport | None) -> tuple[str, ReceivedReport | None]:
+    if received is None:
+        return "unknown", None
+    newer = newest_after(received)
     if received.state == "returned":
         return "returned", newer
     return ("superseded" if newer else "current"), newer
@@ -203,40 +226,93 @@ def _received(report_id: object) -> ReceivedReport | None:
     return db.session.scalar(db.select(ReceivedReport).filter_by(report_id=report_id))
 
 
-@bp.route("/verify", methods=["GET", "POST"])
-@reviewer_required
-def verify():
-    finding: Finding | MonthFinding | None = None
-    error = None
-    if request.method == "POST":
-        upload = request.files.get("pdf")
-        data = upload.read(MAX_PDF + 1) if upload else b""
-        if not data:
-            error = _("Chọn tệp PDF cần kiểm tra.")
-        elif len(data) > MAX_PDF or not data.startswith(b"%PDF-"):
-            error = _("Tệp này không phải là PDF (hoặc lớn hơn 50 MB).")
-        else:
-            try:
-                finding = examine_pdf(data)
-            except verification.TooLarge as too_large:
-                error = _(
-                    "Tệp đính kèm %(name)s trong PDF lớn hơn %(mb)s MB khi giải nén: không văn bản ký số nào "
-                    "của hệ thống có tệp như vậy, tệp không được kiểm tra.",
-                    name=too_large.name[:80],
-                    mb=too_large.limit // 1000 // 1000,
-                )
-    month = finding if isinstance(finding, MonthFinding) else None
-    day = finding if isinstance(finding, Finding) else None
-    return render_template("city/verify.html", finding=day, month=month, error=error, source="pdf", tz=clock.TZ), (
-        422 if error else 200
+# --- the public check -------------------------------------------------------------------------
+
+
+DAILY_ID = re.compile(r"^\d{5}:\d{4}-\d{2}-\d{2}:r\d{1,4}$")
+CONSOLIDATED_ID = re.compile(r"^TH-[0-9-]{2,110}-\d{8}-\d{8}-b\d{1,4}$")
+WINDOW_S = 60.0
+_seen: dict[str, deque[float]] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the public page says: ``verdict`` is authentic | mismatch | unknown."""
+
+    verdict: str
+    kind: str = ""  # daily | consolidated
+    title: str = ""
+    number: str = ""
+    signer: str = ""
+    signed_at: object = None  # a datetime (aware, or naive UTC as stored)
+    current: bool = True
+    superseded_by: str = ""
+
+
+def allowed(address: str) -> bool:
+    """A sliding minute per client address; False once it has asked too often."""
+    limit = int(current_app.config.get("CITY_PUBLIC_CHECKS_PER_MINUTE", 30))
+    now = time.monotonic()
+    with _lock:
+        if len(_seen) > 10_000:  # never grows without bound: forget the quiet addresses
+            for key in [k for k, v in _seen.items() if not v or now - v[-1] > WINDOW_S]:
+                del _seen[key]
+        times = _seen.setdefault(address, deque())
+        while times and now - times[0] > WINDOW_S:
+            times.popleft()
+        if len(times) >= limit:
+            return False
+        times.append(now)
+        return True
+
+
+def daily_answer(report_id: str, sha256: str) -> Answer:
+    received = db.session.scalar(select(ReceivedReport).filter_by(report_id=report_id))
+    if received is None:
+        return Answer("unknown")
+    if received.payload_sha256 != sha256:
+        return Answer("mismatch")
+    later = newest_after(received)
+    newer = later.report_id if later else None
+    document = received.document
+    signer = document.get("signed_by") or {}
+    unit = find(received.commune_code)
+    title = _(
+        "Báo cáo ngày %(day)s của %(unit)s, phiên bản %(n)s",
+        day=received.date.strftime("%d/%m/%Y"),
+        unit=unit.name if unit else received.commune_code,
+        n=received.revision,
+    )
+    return Answer(
+        "authentic",
+        "daily",
+        title,
+        str(document.get("document_number") or ""),
+        " · ".join(str(signer.get(k) or "") for k in ("full_name", "position") if signer.get(k)),
+        document.get("signed_at"),
+        newer is None,
+        newer or "",
     )
 
 
-@bp.get("/verify/<report_id>")
-@reviewer_required
-def verify_qr(report_id: str):
-    sha256 = request.args.get("sha256", "").strip().lower() or None
-    if sha256 is not None and not SHA256.fullmatch(sha256):
-        sha256 = None
-    finding = examine_qr(report_id, sha256)
-    return render_template("city/verify.html", finding=finding, month=None, error=None, source="qr", tz=clock.TZ)
+def consolidated_answer(document_id: str, sha256: str) -> Answer:
+    edition = db.session.scalar(select(ConsolidatedEdition).filter_by(document_id=document_id))
+    if edition is None:
+        return Answer("unknown")
+    if edition.payload_sha256 != sha256:
+        return Answer("mismatch")
+    newer = ""
+    if edition.superseded_by:
+        later = db.session.scalar(select(ConsolidatedEdition).filter_by(document_id=edition.superseded_by))
+        newer = later.document_number if later else edition.superseded_by
+    return Answer(
+        "authentic",
+        "consolidated",
+        _("Báo cáo tổng hợp của %(department)s", department=current_app.config["CITY_DEPARTMENT_NAME"]),
+        edition.document_number,
+        f"{edition.signer_name} · {edition.signer_position}",
+        edition.signed_at,
+        edition.current,
+        newer,
+    )
