@@ -31,6 +31,7 @@ from wardapp.core import clock, months, periods
 from wardapp.core.deadline import deadline_moment
 from wardapp.core.files import write_atomic
 from wardapp.core.pdf import archive, inputs, monthly, official
+from wardapp.core.refusals import Refused
 from wardapp.extensions import db
 from wardapp.pdf.service import late_list_input, late_list_pdf, month_input, month_pdf, month_revisions
 from wardapp.signing import documents
@@ -40,10 +41,8 @@ from wardapp.signing.operations import enter_register, next_register_number
 TITLES = {months.SUMMARY: "Báo cáo tổng hợp tháng", months.LATE_LIST: "Danh sách hồ sơ trễ hạn và giải trình tháng"}
 
 
-class CannotSignMonth(Exception):
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class CannotSignMonth(Refused):
+    """A month document cannot be signed now; why, in the leader's words."""
 
 
 @dataclass(frozen=True)

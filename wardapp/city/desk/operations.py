@@ -23,6 +23,7 @@ from wardapp.city.models import CityCommune, CityProvince, DeskRevision, IntakeL
 from wardapp.core import clock, ii06a, index766, rates
 from wardapp.core.deadline import deadline_moment
 from wardapp.core.figures import FIGURE_NAMES
+from wardapp.core.i18n import lazy_gettext as _l
 from wardapp.core.units import Unit, all_units
 from wardapp.platform import memo
 
@@ -551,6 +552,13 @@ def commune_days(code: str, start: dt.date, end: dt.date) -> list[DayRow]:
 # --- periods ------------------------------------------------------------------------------------
 
 PERIODS = ("day", "week", "month", "quarter", "range")
+PERIOD_LABELS = {
+    "day": _l("Ngày"),
+    "week": _l("Tuần"),
+    "month": _l("Tháng"),
+    "quarter": _l("Quý"),
+    "range": _l("Khoảng ngày"),
+}
 MAX_RANGE_DAYS = 400
 
 

@@ -40,13 +40,6 @@ REASON_LABELS = {
     # The count beside it is of explained items: the delays are the reason, not the explaining.
     "explanations": _l("Việc chậm, trễ hạn đã giải trình"),
 }
-PERIOD_LABELS = {
-    "day": _l("Ngày"),
-    "week": _l("Tuần"),
-    "month": _l("Tháng"),
-    "quarter": _l("Quý"),
-    "range": _l("Khoảng ngày"),
-}
 RANK_LABELS = {
     "on_time_rate": _l("Đúng hạn"),
     "online_rate": _l("Trực tuyến"),
@@ -143,35 +136,48 @@ def _sheet(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> tuple[ex
     return exports.Sheet(title, scope_name, start, end, unit, rows, total), communes
 
 
-@bp.get("/ii06a")
-@reviewer_required
-def table():
+def _asked_table() -> tuple[tuple[str, ...], str, dt.date, dt.date, exports.Sheet]:
+    """The table the query asks for: its provinces, period kind and days, and its sheet."""
     provinces = scope.chosen()
     kind, start, end = _period_args()
     sheet, _communes = _sheet(provinces, start, end)
+    return provinces, kind, start, end, sheet
+
+
+@bp.get("/ii06a")
+@reviewer_required
+def table():
+    provinces, kind, start, end, sheet = _asked_table()
     sort = request.args.get("sort", "")
     descending = request.args.get("dir", "desc" if sort else "asc") == "desc"
     return render_template(
         "city/ii06a.html",
         body=_table_rows(sheet, kind, start, end, provinces, sort, descending),
-        sheet=sheet,
-        columns=ii06a.COLUMNS,
         groups=ii06a.GROUPS,
-        rate_columns=exports.RATE_COLUMNS,
-        rate_value=exports.rate_value,
-        note=exports.note,
-        kind=kind,
-        start=start,
-        end=end,
-        periods=PERIOD_LABELS,
+        periods=desk.PERIOD_LABELS,
         ranks=RANK_LABELS,
         sort=sort,
         descending=descending,
         ranked=sort in RANK_LABELS,
-        national=len(provinces) > 1,
         args=_link_args(kind, start, end, provinces),
         **_province_context(provinces),
+        **_table_context(sheet, kind, start, end, provinces),
     )
+
+
+def _table_context(sheet: exports.Sheet, kind: str, start: dt.date, end: dt.date, provinces: tuple[str, ...]) -> dict:
+    """What the table's page and its rows (remembered apart) both read."""
+    return {
+        "sheet": sheet,
+        "columns": ii06a.COLUMNS,
+        "rate_columns": exports.RATE_COLUMNS,
+        "rate_value": exports.rate_value,
+        "note": exports.note,
+        "kind": kind,
+        "start": start,
+        "end": end,
+        "national": len(provinces) > 1,
+    }
 
 
 def _table_rows(
@@ -191,18 +197,7 @@ def _table_rows(
         "ii06a-rows",
         (*key, str(get_locale())),
         lambda: Markup(  # noqa: S704 - rendered by Jinja with autoescaping, kept as it came out
-            render_template(
-                "city/_ii06a_rows.html",
-                sheet=sheet,
-                columns=ii06a.COLUMNS,
-                rate_columns=exports.RATE_COLUMNS,
-                rate_value=exports.rate_value,
-                note=exports.note,
-                kind=kind,
-                start=start,
-                end=end,
-                national=len(provinces) > 1,
-            )
+            render_template("city/_ii06a_rows.html", **_table_context(sheet, kind, start, end, provinces))
         ),
     )
 
@@ -220,9 +215,7 @@ def _link_args(kind: str, start: dt.date, end: dt.date, provinces: tuple[str, ..
 @bp.get("/ii06a.xlsx")
 @reviewer_required
 def table_xlsx():
-    provinces = scope.chosen()
-    _kind, start, end = _period_args()
-    sheet, _communes = _sheet(provinces, start, end)
+    provinces, _kind, start, end, sheet = _asked_table()
     made = exports.xlsx(sheet, issuer=current_app.config["CITY_DEPARTMENT_NAME"], made_on=clock.today())
     return exports.download(made, f"II06a-{exports.file_stem(provinces, start, end)}.xlsx")
 
@@ -230,9 +223,7 @@ def table_xlsx():
 @bp.get("/ii06a.csv")
 @reviewer_required
 def table_csv():
-    provinces = scope.chosen()
-    _kind, start, end = _period_args()
-    sheet, _communes = _sheet(provinces, start, end)
+    provinces, _kind, start, end, sheet = _asked_table()
     return exports.download(exports.csv_text(sheet), f"II06a-{exports.file_stem(provinces, start, end)}.csv")
 
 

@@ -57,6 +57,10 @@ class Period:
     def scope(self) -> str:
         return consolidated_docs.scope_key(self.provinces)
 
+    def days(self) -> dict:
+        """The period's kind and days, as the signed document and its edition row both keep them."""
+        return {"kind": self.kind, "start": self.start, "end": self.end, "to_date": self.to_date}
+
 
 @dataclass(frozen=True)
 class Signing:

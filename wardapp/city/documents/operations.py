@@ -35,6 +35,7 @@ from wardapp.core.i18n import fmt_date
 from wardapp.core.i18n import gettext as _
 from wardapp.core.pdf import archive, official
 from wardapp.core.pdf.consolidated import build_consolidated
+from wardapp.core.refusals import Refused
 from wardapp.core.units import find
 
 # The city roles that sign the department's report: the director, and a deputy "for" them (KT.).
@@ -43,10 +44,8 @@ SIGNER_ROLES = (DIRECTOR, DEPUTY)
 KIND = "consolidated"  # the register entry's kind
 
 
-class CannotSign(Exception):
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class CannotSign(Refused):
+    """The department's report cannot be signed now; why, in the signer's words."""
 
 
 @dataclass(frozen=True)
@@ -208,10 +207,7 @@ def sign(period: Period, user: CityUser) -> ConsolidatedEdition:
         raise CannotSign([_("Số văn bản vừa được cấp cho văn bản khác; hãy ký lại.")]) from None
     content = consolidated_docs.build(
         provinces=period.provinces,
-        kind=period.kind,
-        start=period.start,
-        end=period.end,
-        to_date=period.to_date,
+        **period.days(),
         edition=edition_no,
         document_number=document_number,
         supersedes=previous.document_number if previous else None,
@@ -236,10 +232,7 @@ def sign(period: Period, user: CityUser) -> ConsolidatedEdition:
     utc = signed_at.astimezone(dt.UTC).replace(tzinfo=None)
     edition = ConsolidatedEdition(
         scope=period.scope,
-        kind=period.kind,
-        start=period.start,
-        end=period.end,
-        to_date=period.to_date,
+        **period.days(),
         edition=edition_no,
         document_id=document_id,
         register_year=year,

@@ -30,13 +30,8 @@ bp = Blueprint("consolidated", __name__)
 # The communes' PDFs (their own signed one, a month, a day's ZIP), for reviewers and API tokens.
 pdf_bp = Blueprint("city_pdf", __name__)
 
-PERIOD_LABELS = {
-    "day": _l("Ngày"),
-    "week": _l("Tuần"),
-    "month": _l("Tháng"),
-    "quarter": _l("Quý"),
-    "year": _l("Năm"),
-}
+# The desk's periods, but a year (the department reports yearly) for a range.
+PERIOD_LABELS = {kind: label for kind, label in desk.PERIOD_LABELS.items() if kind != "range"} | {"year": _l("Năm")}
 
 
 def bounds(kind: str, on: dt.date, start: dt.date | None = None, end: dt.date | None = None):
@@ -63,6 +58,13 @@ def period_from(args) -> Period | None:
     period = Period(provinces, kind, start, end)
     if not ops.ended(period):
         period = Period(provinces, kind, start, min(end, today), to_date=True)
+    return period
+
+
+def _period_or_404(args) -> Period:
+    period = period_from(args)
+    if period is None:
+        abort(404)
     return period
 
 
@@ -96,9 +98,7 @@ def _key_unavailable(error: signing.SigningKeyError):
 @bp.get("/consolidated")
 @reviewer_required
 def page():
-    period = period_from(request.args)
-    if period is None:
-        abort(404)
+    period = _period_or_404(request.args)
     state = ops.state_of(period)
     certificate = signing.department_certificate() if ops.may_sign(current_user) else None
     return render_template(
@@ -119,9 +119,7 @@ def page():
 @bp.post("/consolidated/sign")
 @reviewer_required
 def sign():
-    period = period_from(request.form)
-    if period is None:
-        abort(404)
+    period = _period_or_404(request.form)
     if not ops.may_sign(current_user):
         abort(403)
     if period.to_date and request.form.get("confirm_to_date") != "1":
@@ -158,9 +156,7 @@ def edition_pdf(document_id: str):
 def download():
     """``/consolidated.pdf``: the period's current signed edition, as stored, once the leader has
     signed it; before that the draft, watermarked "BẢN NHÁP" and never signed."""
-    period = period_from(request.args)
-    if period is None:
-        abort(404)
+    period = _period_or_404(request.args)
     current = ops.current_edition(period)  # not the changed days: a download reads one row and one file
     if current is not None:
         data = ops.stored_pdf(current)

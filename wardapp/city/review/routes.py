@@ -30,12 +30,14 @@ from wardapp.core.units import all_units, find
 bp = Blueprint("review", __name__)
 
 
-def _range(args) -> tuple[dt.date, dt.date]:
-    """The days asked for; by default today across the province. Never more than two months."""
+def _range(args, default_days: int = 1) -> tuple[dt.date, dt.date]:
+    """The days asked for; by default the last ``default_days`` up to today. Never more than two
+    months: a longer or reversed range falls back to the default."""
     end = clock.parse_iso_date(args.get("to")) or clock.today()
-    start = clock.parse_iso_date(args.get("from")) or end
+    fallback = end - dt.timedelta(days=default_days - 1)
+    start = clock.parse_iso_date(args.get("from")) or fallback
     if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
-        start = end
+        start = fallback
     return start, end
 
 
@@ -171,10 +173,7 @@ def flag_list():
     """A period's figures out of line with each commune's own history, with the usual range, the
     leader's explanation, and the reviewer's check (default: the last seven days)."""
     provinces = scope.chosen()
-    end = clock.parse_iso_date(request.args.get("to")) or clock.today()
-    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=6)
-    if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
-        start = end - dt.timedelta(days=6)
+    start, end = _range(request.args, default_days=7)
     commune = _commune_in(provinces, request.args.get("commune", "").strip())
     found = flags.period_flags(provinces, start, end, commune)
     if request.args.get("open"):
@@ -245,10 +244,7 @@ def one_stop():
                 return redirect(url_for("review.one_stop", province=request.args.get("province", "")), code=303)
             except reconcile.ImportRefused as refused:
                 errors, error_count = refused.reasons, refused.count
-    end = clock.parse_iso_date(request.args.get("to")) or clock.today()
-    start = clock.parse_iso_date(request.args.get("from")) or end - dt.timedelta(days=6)
-    if start > end or (end - start).days >= reviewing.MAX_RANGE_DAYS:
-        start = end - dt.timedelta(days=6)
+    start, end = _range(request.args, default_days=7)
     commune = _commune_in(provinces, request.args.get("commune", "").strip())
     found = reconcile.by_commune(provinces, start, end, commune)
     if request.args.get("differ"):

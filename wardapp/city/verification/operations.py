@@ -267,12 +267,26 @@ def allowed(address: str) -> bool:
         return True
 
 
-def daily_answer(report_id: str, sha256: str) -> Answer:
-    received = db.session.scalar(select(ReceivedReport).filter_by(report_id=report_id))
-    if received is None:
+def public_answer(document_id: str, sha256: str) -> Answer:
+    """What the city holds under ``document_id`` (a commune's daily report or the department's
+    consolidated report, told apart by the id's form), said only when ``sha256`` is its content's."""
+    if not SHA256.fullmatch(sha256):
         return Answer("unknown")
-    if received.payload_sha256 != sha256:
+    found: ReceivedReport | ConsolidatedEdition | None
+    if DAILY_ID.match(document_id):
+        found = db.session.scalar(select(ReceivedReport).filter_by(report_id=document_id))
+    elif CONSOLIDATED_ID.match(document_id):
+        found = db.session.scalar(select(ConsolidatedEdition).filter_by(document_id=document_id))
+    else:
+        return Answer("unknown")
+    if found is None:
+        return Answer("unknown")
+    if found.payload_sha256 != sha256:
         return Answer("mismatch")
+    return _daily(found) if isinstance(found, ReceivedReport) else _consolidated(found)
+
+
+def _daily(received: ReceivedReport) -> Answer:
     later = newest_after(received)
     newer = later.report_id if later else None
     document = received.document
@@ -296,12 +310,7 @@ def daily_answer(report_id: str, sha256: str) -> Answer:
     )
 
 
-def consolidated_answer(document_id: str, sha256: str) -> Answer:
-    edition = db.session.scalar(select(ConsolidatedEdition).filter_by(document_id=document_id))
-    if edition is None:
-        return Answer("unknown")
-    if edition.payload_sha256 != sha256:
-        return Answer("mismatch")
+def _consolidated(edition: ConsolidatedEdition) -> Answer:
     newer = ""
     if edition.superseded_by:
         later = db.session.scalar(select(ConsolidatedEdition).filter_by(document_id=edition.superseded_by))

@@ -8,18 +8,14 @@ from flask import Blueprint, render_template, request
 
 from wardapp.city.accounts.access import reviewer_required
 from wardapp.city.verification.operations import (
-    CONSOLIDATED_ID,
-    DAILY_ID,
     MAX_PDF,
     SHA256,
-    Answer,
     Finding,
     MonthFinding,
     allowed,
-    consolidated_answer,
-    daily_answer,
     examine_pdf,
     examine_qr,
+    public_answer,
 )
 from wardapp.core import clock
 from wardapp.core.i18n import gettext as _
@@ -73,14 +69,6 @@ def check(document_id: str):
     """Public: no session needed (the QR code of a document printed or forwarded)."""
     if not allowed(request.remote_addr or ""):
         return render_template("city/public_check.html", answer=None, limited=True), 429
-    sha256 = (request.args.get("sha256") or "").strip().lower()
-    if not SHA256.fullmatch(sha256):
-        answer = Answer("unknown")
-    elif DAILY_ID.match(document_id):
-        answer = daily_answer(document_id, sha256)
-    elif CONSOLIDATED_ID.match(document_id):
-        answer = consolidated_answer(document_id, sha256)
-    else:
-        answer = Answer("unknown")
+    answer = public_answer(document_id, (request.args.get("sha256") or "").strip().lower())
     status = 200 if answer.verdict == "authentic" else 404
     return render_template("city/public_check.html", answer=answer, document_id=document_id, limited=False), status
