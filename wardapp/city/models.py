@@ -75,7 +75,7 @@ class ReceivedReport(CityModel):
     comment: Mapped[str] = mapped_column(Text, default="")
     returned_at: Mapped[dt.datetime | None] = mapped_column()
     returned_by: Mapped[str] = mapped_column(String(120), default="")
-    accepted_at: Mapped[dt.datetime | None] = mapped_column()  # the reviewer's acceptance (city/review.py)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column()  # the reviewer's acceptance (city/review/routes.py)
     accepted_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     photos = relationship("ReceivedPhoto", order_by="ReceivedPhoto.id", back_populates="report")
@@ -276,7 +276,7 @@ class CityFlagCheck(CityModel):
 
 
 class OneStopImport(CityModel):
-    """One import of the province's one-stop dossier-log export (city/reconcile.py): the file is
+    """One import of the province's one-stop dossier-log export (city/review/reconcile.py): the file is
     read, counted and dropped; only its name, digest and size are kept, never a dossier."""
 
     __tablename__ = "city_oneshop_imports"

@@ -132,7 +132,7 @@ def _period_statement(accepted_only: bool = False):
         R.province_code.in_(bindparam("provinces", expanding=True)),
         R.date.between(bindparam("start", type_=Date), bindparam("end", type_=Date)),
     )
-    if accepted_only:  # a day counts once a reviewer accepted its current revision (city/reviewing.py)
+    if accepted_only:  # a day counts once a reviewer accepted its current revision (city/review/operations.py)
         in_range = (*in_range, R.accepted.is_(True))
     one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
     agg = (

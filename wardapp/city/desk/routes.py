@@ -116,7 +116,7 @@ def _period_args() -> tuple[str, dt.date, dt.date]:
 
 
 def _accepted_only() -> bool:
-    """``?days=accepted``: only the days a reviewer accepted are counted (city/reviewing.py)."""
+    """``?days=accepted``: only the days a reviewer accepted are counted (city/review/operations.py)."""
     return request.args.get("days") == "accepted"
 
 

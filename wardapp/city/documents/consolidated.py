@@ -2,7 +2,7 @@
 gathered from the desk's figures and laid out by ``core.pdf.consolidated`` as an official report.
 
 A draft (watermarked "BẢN NHÁP", never signed) is built on each download; the signed edition is
-built once, when the department's leader signs it (``city/consolidated_signing.py``), and kept.
+built once, when the department's leader signs it (``city/documents/operations.py``), and kept.
 An official Vietnamese document: every word here is Vietnamese whatever the reader's language.
 """
 
@@ -221,7 +221,7 @@ def document_input(period: Period, signing: Signing | None = None) -> Consolidat
         f"{sum(c.days_missing for c in connected)} báo cáo chưa nộp.",
         "Số liệu tổng hợp từ phiên bản ký số hiện hành của mỗi báo cáo ngày; "
         "ngày chưa báo cáo không được tính là số 0.",
-        # Which days it counts (city/reviewing.py): every received day; the II.06a table on the desk
+        # Which days it counts (city/review/operations.py): every received day; the II.06a table on the desk
         # can be limited to the accepted ones.
         "Báo cáo này tính mọi báo cáo ngày đã nhận, đã được Sở duyệt hay chưa.",
     ]

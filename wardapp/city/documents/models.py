@@ -1,5 +1,5 @@
 """The department's own documents: its yearly register of numbers and the signed editions of its
-consolidated report (kept beside the intake's tables; ``city/consolidated_signing.py`` writes them)."""
+consolidated report (kept beside the intake's tables; ``city/documents/operations.py`` writes them)."""
 
 from __future__ import annotations
 
