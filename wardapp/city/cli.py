@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from wardapp.city import backup as city_backup
 from wardapp.city import scope, signing
+from wardapp.city.archive.cli import archive_cli
 from wardapp.city.enrolment import (
     EnrolError,
     enrol_ca,
@@ -172,3 +173,4 @@ def signing_show_command() -> None:
 def register(app) -> None:
     app.cli.add_command(city_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(archive_cli)
