@@ -25,7 +25,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup, escape
 
-from wardapp.city import blobs, desk, reviewing, scope, signin
+from wardapp.city import blobs, desk, permissions, reviewing, scope, signin
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.enrolment import (
     EnrolError,
@@ -79,6 +79,8 @@ def init_app(app) -> None:
 
     # Sessions ended on the server (sign-out, sign out everywhere) carry an old generation.
     city_login.user_loader(user_loader(db.session, CityUser))
+    # A received payload shown raw, officers' names masked as city/permissions.py says.
+    app.jinja_env.globals["raw_payload"] = lambda payload: permissions.masked_raw(payload, current_user)
 
     @app.after_request
     def headers(response):
@@ -236,7 +238,8 @@ def report(report_id: str):
             return render_template(
                 "city/report.html",
                 report=report,
-                doc=report.document,
+                doc=permissions.masked(report.document, current_user),
+                names_hidden=not permissions.sees_officer_names(current_user),
                 history=history,
                 key=key,
                 groups=figures_by_group(),

@@ -238,26 +238,19 @@ def export(
     result = Exported(output)
     with tempfile.TemporaryDirectory(prefix=".handover-", dir=output.parent) as work:
         bag_dir = Path(work) / bag_name
-        listed: list[Mapping[str, str]] = []
-        for document in documents:
-            folder = bag_dir / DOCUMENTS / document.folder
-            for item in document.files:
-                _place(folder / item.name, item)
-            if document.trust:
-                if not TRUST_GROUP.fullmatch(document.trust):
-                    raise HandoverError(f"{document.folder}: not a trust group name: {document.trust!r}")
-                (folder / TRUST_GROUP_FILE).write_text(document.trust + "\n", encoding="ascii")
-            write_csv(folder / f"{METADATA_STEM}.csv", DOCUMENT_FIELDS, [document.metadata])
-            (folder / f"{METADATA_STEM}.xml").write_bytes(document_xml(document.metadata))
-            listed.append(document.metadata)
+        bag_dir.mkdir()
+        listing = CaseFileListing(bag_dir, Path(work) / "muc-luc.part")
+        with listing:
+            for document in documents:
+                _write_document(bag_dir / DOCUMENTS / document.folder, document)
+                listing.add(document.metadata)
         for photo in photos:
             _place(bag_dir / PHOTOS / photo.name, photo)
             result.photos += 1
         for item in trust:
             _place(bag_dir / TRUST / item.name, item)
-        write_csv(bag_dir / f"{CASE_FILE_STEM}.csv", DOCUMENT_FIELDS, listed)
-        (bag_dir / f"{CASE_FILE_STEM}.xml").write_bytes(case_file_xml(case_file(len(listed)), listed))
-        result.documents = len(listed)
+        listing.finish(case_file(listing.count))
+        result.documents = listing.count
         # bagit moves everything into data/ and hashes it file by file, in this process.
         bagit.make_bag(str(bag_dir), dict(bag_info), processes=1, checksums=["sha256"])
         partial = output.with_name(output.name + ".part")
@@ -265,6 +258,57 @@ def export(
         partial.replace(output)
     result.bytes = output.stat().st_size
     return result
+
+
+def _write_document(folder: Path, document: Document) -> None:
+    for item in document.files:
+        _place(folder / item.name, item)
+    if document.trust:
+        if not TRUST_GROUP.fullmatch(document.trust):
+            raise HandoverError(f"{document.folder}: not a trust group name: {document.trust!r}")
+        (folder / TRUST_GROUP_FILE).write_text(document.trust + "\n", encoding="ascii")
+    write_csv(folder / f"{METADATA_STEM}.csv", DOCUMENT_FIELDS, [document.metadata])
+    (folder / f"{METADATA_STEM}.xml").write_bytes(document_xml(document.metadata))
+
+
+class CaseFileListing:
+    """The case file's list of documents (``ho-so.csv``, ``ho-so.xml``), written a row at a time as
+    each document is: a province's year of documents is never held in memory. The XML's entries go
+    to a side file first, since the case file's own fields (its totals) come before them."""
+
+    def __init__(self, bag_dir: Path, entries: Path):
+        self.bag_dir, self.entries, self.count = bag_dir, entries, 0
+
+    def __enter__(self) -> CaseFileListing:
+        self._csv_file = (self.bag_dir / f"{CASE_FILE_STEM}.csv").open("w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._csv_file)
+        self._csv.writerow([label for _key, label in DOCUMENT_FIELDS])
+        self._xml = self.entries.open("wb")
+        return self
+
+    def add(self, metadata: Mapping[str, str]) -> None:
+        self._csv.writerow([metadata.get(key, "") for key, _label in DOCUMENT_FIELDS])
+        entry = _element("van_ban", DOCUMENT_FIELDS, metadata)
+        ET.indent(entry, level=2)
+        self._xml.write(b"\n    " + ET.tostring(entry, encoding="utf-8"))
+        self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._csv_file.close()
+        self._xml.close()
+
+    def finish(self, case_file: Mapping[str, str]) -> None:
+        """``ho-so.xml``: the case file's fields, then its list, copied block by block."""
+        root = _element("ho_so", CASE_FILE_FIELDS, case_file)
+        root.set("dinh_dang_goi", FORMAT)
+        ET.SubElement(root, "muc_luc_van_ban").text = "@@"
+        head, marker, rest = _xml_bytes(root).rpartition(b"@@</muc_luc_van_ban>")  # the last element
+        tail = marker.removeprefix(b"@@") + rest
+        with (self.bag_dir / f"{CASE_FILE_STEM}.xml").open("wb") as out, self.entries.open("rb") as entries:
+            out.write(head)
+            shutil.copyfileobj(entries, out, 1 << 20)
+            out.write((b"\n  " if self.count else b"") + tail)
+        self.entries.unlink()
 
 
 def _zip_folder(folder: Path, target: Path) -> None:
