@@ -174,9 +174,9 @@ city_cli.add_command(review_cli)
 
 
 @review_cli.command("backfill-flags")
-@click.option("--province", "provinces", default="", help="Province codes, comma-separated (default: every one served).")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (default: the first received).")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (default: the last received).")
+@click.option("--province", "provinces", default="", help="Province codes, comma-separated (default: all served).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: the first received).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: the last received).")
 def backfill_flags_command(provinces: str, start, end) -> None:
     """Judge the received days against each commune's own history again and store their flags.
 

@@ -22,7 +22,6 @@ from wardapp.core.clock import utcnow
 from wardapp.core.i18n import fmt_number, fmt_percent
 from wardapp.core.i18n import gettext as _
 
-
 rule = flag_store.rule  # the thresholds (settings), one place
 
 
