@@ -182,6 +182,11 @@ class Difference:
         return str(BY_NAME[self.figure].label) if self.figure in BY_NAME else self.figure
 
 
+def labels() -> dict[str, str]:
+    """The compared figures' labels in the reader's language, translated once per page."""
+    return {name: str(BY_NAME[name].label) for name in COMPARED}
+
+
 @dataclass(frozen=True)
 class DayReconciled:
     commune_code: str

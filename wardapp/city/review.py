@@ -207,6 +207,7 @@ def one_stop():
             render_template(
                 "city/_oneshop_rows.html",
                 communes=found,
+                labels=reconcile.labels(),  # each figure's label once, not once per difference
                 commune_base=url_for("review.commune", code="_")[:-1],
                 names=names,
                 start=start,
