@@ -197,7 +197,7 @@ def _grid_view(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: 
 
 _MARKS = {"on_time": "✓", "late": "M", "corrected": "S", "returned": "T"}
 # The review's marks, added to the cell's own (a letter, not a colour alone: the legend says it).
-REVIEW_MARKS = {"accepted": "Đ", "reaccept": "!"}
+REVIEW_MARKS = {"accepted": _l("Đ"), "reaccept": "!"}  # Đ: đã duyệt
 REVIEW_LABELS = {"accepted": _l("Đã duyệt"), "reaccept": _l("Sửa sau khi đã duyệt")}
 
 
@@ -210,10 +210,11 @@ def _grid_cells(rows, days: list[dt.date]) -> dict[str, Markup]:
         for mark in REVIEW_MARKS
     }
     iso = {d: d.isoformat() for d in days}
-    return {row.code: _cells_html(row, base, titles, iso) for row in rows}
+    marks = {mark: str(escape(str(letter))) for mark, letter in REVIEW_MARKS.items()}
+    return {row.code: _cells_html(row, base, titles, iso, marks) for row in rows}
 
 
-def _cells_html(row, report_base: str, titles: dict[str, str], days: dict) -> Markup:
+def _cells_html(row, report_base: str, titles: dict, days: dict, marks: dict[str, str]) -> Markup:
     """A grid row's cells as markup, built here: a 62-day grid of a large province has over ten
     thousand cells, which the template engine took most of the page's time to write (measured,
     bench/city_desk.py). The markup is what the template wrote; ``titles`` are escaped once and
@@ -221,7 +222,7 @@ def _cells_html(row, report_base: str, titles: dict[str, str], days: dict) -> Ma
     parts = []
     for c in row.cells:
         if c.report_id:
-            mark = _MARKS[c.state] + (f'<b class="review-mark">{REVIEW_MARKS[c.review]}</b>' if c.review else "")
+            mark = _MARKS[c.state] + (f'<b class="review-mark">{marks[c.review]}</b>' if c.review else "")
             inner = f'<a href="{report_base}{escape(c.report_id)}">{mark}</a>'
         elif c.state == "missing" and row.enrolled:
             inner = "✗"
