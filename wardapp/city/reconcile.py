@@ -282,6 +282,12 @@ def by_commune(
     )
 
 
+def row_key(row: CommuneReconciled) -> tuple:
+    """Everything a commune's row shows (its rendering is kept under it)."""
+    differences = tuple((d.figure, d.signed, d.portal) for d in row.differences)
+    return (row.commune_code, row.days, row.days_differing, row.days_from_log, row.days_unreported, differences)
+
+
 def _by_commune(
     provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None
 ) -> list[CommuneReconciled]:
@@ -291,18 +297,27 @@ def _by_commune(
     signed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     counted: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # days, differing, from log, unreported
     rows = _signed(provinces, start, end, commune)
+    at = _AT
     for (code, day), counts in _portal(provinces, start, end, commune).items():
         row = rows.get((code, day))
-        seen = counted[code]
+        seen, portal_of, signed_of = counted[code], portal[code], signed[code]  # looked up once a day
         seen[0] += 1
-        seen[3] += row is None
-        seen[2] += bool(row and row[1])
+        if row is None:  # the export has the day, the commune did not report it: every count differs
+            seen[3] += 1
+            for name, value in counts.items():
+                portal_of[name] += value
+                signed_of[name] += 0
+            seen[1] += any(counts.values())
+            continue
+        seen[2] += bool(row[1])
         differs = False
         for name, value in counts.items():
-            portal[code][name] += value
-            mine = row[_AT[name]] if row is not None and name in _AT else 0
-            signed[code][name] += mine
-            differs = differs or mine != value
+            portal_of[name] += value
+            index = at.get(name)
+            mine = row[index] if index is not None else 0
+            signed_of[name] += mine
+            if mine != value:
+                differs = True
         seen[1] += differs
     out = []
     for code in sorted(counted):
