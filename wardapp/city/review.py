@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -239,15 +240,10 @@ def _oneshop_rows(found: list, provinces: tuple[str, ...], start: dt.date, end: 
 
     if not found:
         return Markup(rendered([]))  # noqa: S704 - rendered by Jinja with autoescaping
-    parts = [
-        memo.kept(
-            "wardapp.city.oneshop-rows",
-            (reconcile.row_key(c), locale, start, end),
-            lambda c=c: rendered([c]),
-            limit=ONESHOP_ROWS_KEPT_MAX,
-        )
-        for c in found
-    ]
+    parts = []
+    for row in found:
+        key = (reconcile.row_key(row), locale, start, end)
+        parts.append(memo.kept("wardapp.city.oneshop-rows", key, partial(rendered, [row]), limit=ONESHOP_ROWS_KEPT_MAX))
     return Markup("".join(parts))  # noqa: S704 - each part rendered by Jinja with autoescaping
 
 
