@@ -20,6 +20,7 @@ from wardapp import ROOT
 from wardapp.city import cli, models
 from wardapp.city.accounts.routes import bp as accounts_bp
 from wardapp.city.accounts.routes import init_app as init_accounts
+from wardapp.city.archive.routes import bp as archive_bp
 from wardapp.city.desk.routes import bp as desk_bp
 from wardapp.city.documents import models as consolidated_models
 from wardapp.city.documents.routes import bp as consolidated_bp
@@ -159,6 +160,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         review_bp,
     ):
         app.register_blueprint(blueprint)
+    app.register_blueprint(archive_bp)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)
     if _serving(app):

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from wardapp.city.accounts import operations, signin
+from wardapp.city.accounts import operations, permissions, signin
 from wardapp.city.accounts.access import reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.extensions import city_login
@@ -28,6 +28,8 @@ def init_app(app) -> None:
 
     # Sessions ended on the server (sign-out, sign out everywhere) carry an old generation.
     city_login.user_loader(user_loader(db.session, CityUser))
+    # A received payload shown raw, officers' names masked as accounts/permissions.py says.
+    app.jinja_env.globals["raw_payload"] = lambda payload: permissions.masked_raw(payload, current_user)
 
     @app.after_request
     def headers(response):

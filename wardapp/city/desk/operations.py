@@ -619,3 +619,17 @@ def reminder_sent(request, waiting: int, recipients: list[str], by: str) -> None
         )
     )
     db.session.commit()
+
+
+def accepted_before(
+    provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None = None
+) -> set[tuple[str, dt.date]]:
+    """Commune-days an older revision of which was accepted: their current one is a correction
+    made after the acceptance."""
+    F = ReceivedFigures
+    query = db.select(F.commune_code, F.date).filter(
+        F.current.is_(False), F.accepted.is_(True), F.province_code.in_(provinces), F.date.between(start, end)
+    )
+    if commune:
+        query = query.filter(F.commune_code == commune)
+    return {(code, day) for code, day in db.session.execute(query)}

@@ -389,6 +389,8 @@ def grid():
         start=start,
         end=end,
         labels=grids.STATE_LABELS,
+        review_labels=grids.REVIEW_LABELS,
+        review_marks=grids.REVIEW_MARKS,
         totals=totals,
         connected=sum(1 for r in rows if r.enrolled),
         cells=cells,

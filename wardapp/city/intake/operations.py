@@ -17,7 +17,7 @@ from sqlalchemy import Table, bindparam, exists, insert, select, update
 from wardapp.city.accounts import scope
 from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
-from wardapp.city.intake import blobs, facts
+from wardapp.city.intake import blobs, facts, flag_store
 from wardapp.city.models import (
     CityKey,
     CityTrustedCA,
@@ -200,6 +200,8 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         **facts.columns(push.payload),
     }
     db.session.execute(INSERT_FIGURES, figures_row)
+    if figures_row["current"]:  # its figures against the commune's own history, stored beside it
+        flag_store.judge_arrival(push.commune_code, figures_row["province_code"], day)
     photos = [
         {"report_pk": report_pk, "sha256": p["sha256"], "content_type": p["content_type"], "bytes": p["bytes"]}
         for p in push.payload["photos"]

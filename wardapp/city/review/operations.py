@@ -64,7 +64,7 @@ def rows(
     )
     if commune:
         query = query.filter(F.commune_code == commune)
-    again = accepted_before(provinces, start, end, commune)
+    again = desk.accepted_before(provinces, start, end, commune)
     out = []
     for code, day, report_id, revision, late, stored, by, at, comment in db.session.execute(query):
         decided = review_state(stored)
@@ -76,20 +76,6 @@ def rows(
             )
         )
     return out
-
-
-def accepted_before(
-    provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None = None
-) -> set[tuple[str, dt.date]]:
-    """Commune-days an older revision of which was accepted: their current one is a correction
-    made after the acceptance."""
-    F = ReceivedFigures
-    query = db.select(F.commune_code, F.date).filter(
-        F.current.is_(False), F.accepted.is_(True), F.province_code.in_(provinces), F.date.between(start, end)
-    )
-    if commune:
-        query = query.filter(F.commune_code == commune)
-    return {(code, day) for code, day in db.session.execute(query)}
 
 
 def acceptable(
