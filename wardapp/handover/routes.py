@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +12,7 @@ from wardapp.core import clock, handover
 from wardapp.core.inputs import parse_int
 from wardapp.extensions import db
 from wardapp.handover import operations
+from wardapp.platform import packages
 from wardapp.platform.lanes import heavy
 from wardapp.web import allowed
 
@@ -43,11 +40,7 @@ def download():
         errors = {"year": _("Chọn một năm từ %(first)s đến nay.", first=FIRST_YEAR)}
         return render_template("handover/index.html", years=_years(), errors=errors, form=request.form), 422
     commune = current_commune()
-    folder = Path(current_app.instance_path) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".package-", suffix=".zip", dir=folder)
-    os.close(handle)
-    path = Path(name)
+    path = packages.new_file()
     try:
         operations.export_year(year, path, actor=current_user)
     except handover.HandoverError as error:
@@ -56,11 +49,4 @@ def download():
         return render_template("handover/index.html", years=_years(), errors=errors, form=request.form), 422
     db.session.commit()
     record_access(PACKAGE, f"{commune.code}:{year}")
-    stream = path.open("rb")
-    path.unlink()  # the open file is read to its end; nothing is left in the instance
-    return send_file(
-        stream,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{operations.package_name(commune, year)}.zip",
-    )
+    return packages.send(path, f"{operations.package_name(commune, year)}.zip")

@@ -3,11 +3,7 @@ and listing the last packages made; each one is recorded in the city's audit."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from wardapp.city.accounts import scope
@@ -16,6 +12,7 @@ from wardapp.city.archive import operations
 from wardapp.core import clock, handover
 from wardapp.core.i18n import gettext as _
 from wardapp.core.inputs import parse_int
+from wardapp.platform import packages
 
 bp = Blueprint("city_archive", __name__, url_prefix="/archive")
 
@@ -56,11 +53,7 @@ def download():
     year = parse_int(request.form.get("year"), FIRST_YEAR, clock.today().year)
     if year is None:
         return _page({"year": _("Chọn một năm từ %(first)s đến nay.", first=FIRST_YEAR)}, request.form, 422)
-    folder = Path(current_app.instance_path) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".package-", suffix=".zip", dir=folder)
-    os.close(handle)
-    path = Path(name)
+    path = packages.new_file()
     try:
         operations.export_year(
             year, path, provinces=scope.visible(), actor=current_user.username, ip=request.remote_addr
@@ -68,11 +61,4 @@ def download():
     except handover.HandoverError as error:
         path.unlink(missing_ok=True)
         return _page({"year": _("Chưa lập được gói: %(reason)s", reason=str(error))}, request.form, 422)
-    stream = path.open("rb")
-    path.unlink()  # the open file is read to its end by the response; nothing stays in the instance
-    return send_file(
-        stream,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{operations.package_name(year)}.zip",
-    )
+    return packages.send(path, f"{operations.package_name(year)}.zip")
