@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -119,9 +119,8 @@ def documented_package_order() -> list[str]:
 def contract_layers() -> list[str]:
     """The layers of pyproject's exhaustive layers contract, lowest first."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    (contract,) = [
-        c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers" and c["containers"] == ["wardapp"]
-    ]
+    contracts = config["tool"]["importlinter"]["contracts"]
+    (contract,) = [c for c in contracts if c["type"] == "layers" and c["containers"] == ["wardapp"]]
     return [name.strip() for layer in reversed(contract["layers"]) for name in re.split(r"[|:]", layer)]
 
 

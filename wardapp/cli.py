@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from wardapp.admin.failures import last_failures
 from wardapp.audit.log import record
 from wardapp.auth.models import User
-from wardapp.auth.operations import check_user_fields, create_user
+from wardapp.auth.operations import add_account, check_user_fields
 from wardapp.backup.cli import backup_cli
 from wardapp.commune.models import Commune
 from wardapp.core import clock, months, periods
@@ -70,8 +70,7 @@ def create_user_command(username, role, full_name, position, password):
     errors = check_user_fields(data, creating=True)
     if errors:
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in errors.items()))
-    create_user(data, commune.id)
-    db.session.commit()
+    add_account(data, commune.id)
     click.echo(f"Created {data['username']} ({role}).")
     if generated:
         click.echo(f"Password: {data['password']}")

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from wardapp.auth.models import User
 from wardapp.auth.operations import (
+    add_account,
     check_user_fields,
-    create_user,
     current_locks,
     normalise_user_fields,
     unlock,
@@ -46,7 +46,6 @@ def users():
 def unlock_user(user_id: int):
     user = _get_user(user_id)
     unlock(user)
-    db.session.commit()
     flash(_("Đã mở khóa đăng nhập cho %(username)s.", username=user.username), "success")
     return redirect(url_for("admin.users"), code=303)
 
@@ -59,8 +58,7 @@ def new_user():
         data = normalise_user_fields(request.form)
         errors = check_user_fields(data, creating=True)
         if not errors:
-            user = create_user(data, current_commune().id)
-            db.session.commit()
+            user = add_account(data, current_commune().id)
             flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"), code=303)
     return render_template("admin/user_form.html", user=None, errors=errors, form=request.form, roles=list(Role)), (
@@ -80,7 +78,6 @@ def edit_user(user_id: int):
             errors["role"] = _("Bạn không thể tự bỏ quyền quản trị hoặc tự vô hiệu hóa tài khoản của mình.")
         if not errors:
             update_user(user, data)
-            db.session.commit()
             flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"), code=303)
     form = request.form if request.method == "POST" else {**user.snapshot(), "active": "1" if user.active else ""}

@@ -272,7 +272,7 @@ def file_sha256(path: Path) -> str:
 
 
 def export_year(year: int, output: Path, actor=None) -> handover.Exported:
-    """Write the year's package to ``output`` and audit it (the caller commits)."""
+    """Write the year's package to ``output``, audit it and commit."""
     commune = Commune.current()
     if commune is None:
         raise NoCommune()
@@ -301,4 +301,5 @@ def export_year(year: int, output: Path, actor=None) -> handover.Exported:
         after={"documents": exported.documents, "photos": exported.photos, "bytes": exported.bytes},
         summary=f"{year}: {exported.documents} văn bản, {exported.photos} ảnh",
     )
+    db.session.commit()
     return exported

@@ -11,7 +11,7 @@ from wardapp.core.text import form_problems
 from wardapp.extensions import db
 from wardapp.tasks.models import Task, TaskProgress
 from wardapp.tasks.operations import (
-    create_task,
+    add_task,
     import_tasks,
     parse_task_form,
     record_progress,
@@ -50,8 +50,7 @@ def new():
     if request.method == "POST":
         values, errors = parse_task_form(request.form, current_commune().id)
         if not errors:
-            task = create_task(current_commune().id, values, current_user)
-            db.session.commit()
+            task = add_task(current_commune().id, values, current_user)
             flash(_("Đã tạo nhiệm vụ %(code)s.", code=task.code), "success")
             return redirect(url_for("tasks.detail", task_id=task.id), code=303)
     return render_template("tasks/form.html", task=None, form=form, errors=errors), (422 if errors else 200)
@@ -71,7 +70,6 @@ def edit(task_id: int):
         values, errors = parse_task_form(request.form, task.commune_id, task)
         if not errors:
             update_task(task, values, current_user)
-            db.session.commit()
             flash(_("Đã lưu nhiệm vụ."), "success")
             return redirect(url_for("tasks.detail", task_id=task.id), code=303)
     return render_template("tasks/form.html", task=task, form=form, errors=errors), (422 if errors else 200)
@@ -118,7 +116,6 @@ def progress(task_id: int):
     if errors or percent is None:
         return _detail(task, errors, request.form, 422)
     record_progress(task, clock.today(), percent, note, current_user)
-    db.session.commit()
     flash(_("Đã cập nhật tiến độ."), "success")
     return redirect(url_for("tasks.detail", task_id=task.id), code=303)
 
@@ -133,8 +130,6 @@ def import_csv():
             return render_template("tasks/import.html", result=None, error=_("Chọn tệp CSV.")), 422
         result = import_tasks(current_commune().id, upload.read(), clock.today(), current_user)
         if result.ok:
-            db.session.commit()
             flash(_("Đã nhập %(n)s nhiệm vụ.", n=len(result.rows)), "success")
             return redirect(url_for("tasks.index"), code=303)
-        db.session.rollback()
     return render_template("tasks/import.html", result=result, error=None), (422 if result else 200)
