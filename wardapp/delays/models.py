@@ -1,33 +1,43 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wardapp.audit.snapshots import Audited
 from wardapp.core.clock import utcnow
-from wardapp.core.labels import LATE_KINDS
+from wardapp.core.labels import LATE_KINDS, Labelled
 from wardapp.extensions import Model
 
 
-class LateKind(StrEnum):
+class LateKind(Labelled):
     RESOLVED_LATE = "resolved_late"  # resolved after its deadline today
     PENDING_OVERDUE = "pending_overdue"  # still pending, past its deadline
 
-    @property
-    def label(self) -> str:
-        return str(LATE_LABELS[self])
+
+LATE_LABELS = LateKind.labelled(
+    {
+        LateKind.RESOLVED_LATE: LATE_KINDS["resolved_late"],
+        LateKind.PENDING_OVERDUE: LATE_KINDS["pending_overdue"],
+    }
+)
 
 
-LATE_LABELS = {
-    LateKind.RESOLVED_LATE: LATE_KINDS["resolved_late"],
-    LateKind.PENDING_OVERDUE: LATE_KINDS["pending_overdue"],
-}
-
-
-class LateDossier(Model):
+class LateDossier(Audited, Model):
     """One late dossier, or a group of them with the same procedure and cause."""
+
+    AUDITED = (
+        "kind",
+        "count",
+        "procedure",
+        "dossier_code",
+        "officer",
+        "unit",
+        "cause",
+        "apology_issued",
+        "new_appointment",
+    )
 
     __tablename__ = "late_dossiers"
 
@@ -50,19 +60,6 @@ class LateDossier(Model):
     @property
     def kind_label(self) -> str:
         return LateKind(self.kind).label
-
-    def snapshot(self) -> dict:
-        return {
-            "kind": self.kind,
-            "count": self.count,
-            "procedure": self.procedure,
-            "dossier_code": self.dossier_code,
-            "officer": self.officer,
-            "unit": self.unit,
-            "cause": self.cause,
-            "apology_issued": self.apology_issued,
-            "new_appointment": self.new_appointment.isoformat() if self.new_appointment else None,
-        }
 
 
 class Explanation(Model):

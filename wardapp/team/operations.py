@@ -3,33 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
 from wardapp.audit import log as audit
 from wardapp.core.clock import utcnow
+from wardapp.core.labels import Labelled
 from wardapp.extensions import db
 from wardapp.reports.operations import get_report
 from wardapp.support.models import SupportCase, cases_count
 from wardapp.team.models import ResponseTeam, TeamMember
 
 
-class TeamState(StrEnum):
+class TeamState(Labelled):
     NOT_SET_UP = "not_set_up"
     ON_TIME = "on_time"
     LATE = "late"
 
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
 
-
-STATE_LABELS = {
-    TeamState.NOT_SET_UP: _l("Chưa thành lập"),
-    TeamState.ON_TIME: _l("Đã thành lập đúng hạn"),
-    TeamState.LATE: _l("Thành lập muộn"),
-}
+STATE_LABELS = TeamState.labelled(
+    {
+        TeamState.NOT_SET_UP: _l("Chưa thành lập"),
+        TeamState.ON_TIME: _l("Đã thành lập đúng hạn"),
+        TeamState.LATE: _l("Thành lập muộn"),
+    }
+)
 
 
 def team_of(commune_id: int) -> ResponseTeam | None:
