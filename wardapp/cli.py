@@ -310,15 +310,18 @@ def pdf_repair_command():
 
 
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(dossiers_cli)
-    app.cli.add_command(failures_command)
-    app.cli.add_command(pdf_cli)
-    app.cli.add_command(cert_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(commune_cli)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(keys_cli)
-    app.cli.add_command(outbox_cli)
-    app.cli.add_command(backup_cli)
-    app.cli.add_command(archive_cli)
-    app.cli.add_command(retention_cli)
+    for group in (
+        dossiers_cli,
+        failures_command,
+        pdf_cli,
+        cert_cli,
+        users_cli,
+        commune_cli,
+        demo_command,
+        keys_cli,
+        outbox_cli,
+        backup_cli,
+        archive_cli,
+        retention_cli,
+    ):
+        app.cli.add_command(group)

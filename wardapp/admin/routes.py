@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,20 +15,12 @@ from wardapp.auth.operations import (
     unlock,
     update_user,
 )
-from wardapp.commune.access import current_commune
+from wardapp.commune.access import current_commune, of_this_commune
 from wardapp.extensions import db
 from wardapp.permissions import Role
 from wardapp.web import allowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _get_user(user_id: int) -> User:
-    """A user of this commune, or 404."""
-    user = db.session.get(User, user_id)
-    if user is None or user.commune_id != current_commune().id:
-        abort(404)
-    return user
 
 
 @bp.get("/users")
@@ -44,7 +36,7 @@ def users():
 @bp.post("/users/<int:user_id>/unlock")
 @allowed("administer")
 def unlock_user(user_id: int):
-    user = _get_user(user_id)
+    user = of_this_commune(User, user_id)
     unlock(user)
     flash(_("Đã mở khóa đăng nhập cho %(username)s.", username=user.username), "success")
     return redirect(url_for("admin.users"), code=303)
@@ -69,7 +61,7 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @allowed("administer")
 def edit_user(user_id: int):
-    user = _get_user(user_id)
+    user = of_this_commune(User, user_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
         data = normalise_user_fields(request.form)

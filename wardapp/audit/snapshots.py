@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import ClassVar
+
+from wardapp.audit.log import changes
 
 
 def plain(value: object) -> object:
@@ -22,3 +25,11 @@ class Audited:
 
     def snapshot(self) -> dict:
         return {name: plain(getattr(self, name)) for name in self.AUDITED}
+
+    def change(self, values: Mapping[str, object]) -> tuple[dict, dict]:
+        """Set ``values``; what of the snapshot changed, as ``(before, after)`` for the audit line
+        (both empty when nothing did)."""
+        before = self.snapshot()
+        for name, value in values.items():
+            setattr(self, name, value)
+        return changes(before, self.snapshot())

@@ -7,7 +7,6 @@ with the signed photos still kept and the archival metadata of each document
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,7 +201,7 @@ class YearPackage:
             "ten_tep": pdf.name,
             "dinh_dang": "PDF, hai chữ ký số PAdES (người ký và cơ quan)",
             "dung_luong": str(pdf.stat().st_size),
-            "sha256": file_sha256(pdf),
+            "sha256": handover.file_sha256(pdf),
             "ghi_chu": "; ".join(notes),
         }
 
@@ -261,14 +260,6 @@ def page_count(pdf: Path) -> int:
 
     with pdf.open("rb") as handle:
         return len(pypdf.PdfReader(handle).pages)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def export_year(year: int, output: Path, actor=None) -> handover.Exported:

@@ -111,10 +111,7 @@ def create_task(commune_id: int, values: dict, user) -> Task:
 
 def update_task(task: Task, values: dict, user) -> None:
     """The task's form saved: audited and committed."""
-    before = task.snapshot()
-    for name, value in values.items():
-        setattr(task, name, value)
-    old, new = audit.changes(before, task.snapshot())
+    old, new = task.change(values)
     if new:
         audit.record("task.updated", target_type="task", target_id=task.code, before=old, after=new, actor=user)
     db.session.commit()

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from wardapp.commune.access import current_commune
+from wardapp.commune.access import current_commune, of_this_commune
 from wardapp.core import clock, inputs
 from wardapp.core.schedule import schedule
 from wardapp.core.text import form_problems
@@ -23,13 +23,6 @@ from wardapp.web import allowed, login_required
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 NOTE_MAX = 2000
-
-
-def _task_or_404(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None or task.commune_id != current_commune().id:
-        abort(404)
-    return task
 
 
 @bp.get("/")
@@ -59,7 +52,7 @@ def new():
 @bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
 @allowed("edit_day")
 def edit(task_id: int):
-    task = _task_or_404(task_id)
+    task = of_this_commune(Task, task_id)
     errors: dict[str, str] = {}
     form = (
         request.form
@@ -78,7 +71,7 @@ def edit(task_id: int):
 @bp.get("/<int:task_id>")
 @login_required
 def detail(task_id: int):
-    return _detail(_task_or_404(task_id))
+    return _detail(of_this_commune(Task, task_id))
 
 
 def _detail(task: Task, errors: dict | None = None, form=None, status: int = 200):
@@ -104,7 +97,7 @@ def _detail(task: Task, errors: dict | None = None, form=None, status: int = 200
 @bp.post("/<int:task_id>/progress")
 @allowed("edit_day")
 def progress(task_id: int):
-    task = _task_or_404(task_id)
+    task = of_this_commune(Task, task_id)
     raw = request.form.get("percent", "").strip()
     note = request.form.get("note", "").strip()
     errors = form_problems(request.form)

@@ -62,10 +62,7 @@ def ensure_team(commune_id: int) -> ResponseTeam:
 
 def save_team(team: ResponseTeam, values: dict, user) -> None:
     """The team's decision and duties: audited and committed."""
-    before = team.snapshot()
-    for name, value in values.items():
-        setattr(team, name, value)
-    old, new = audit.changes(before, team.snapshot())
+    old, new = team.change(values)
     if new:
         audit.record("team.updated", target_type="team", target_id=team.id, before=old, after=new, actor=user)
     db.session.commit()
