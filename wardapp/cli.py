@@ -167,7 +167,6 @@ def outbox_status_command():
 def outbox_resend_refused_command():
     """Send every refused day again now (once the cause at the city or here is fixed)."""
     count = resend_refused(None)
-    db.session.commit()
     click.echo(f"{count} refused report(s) will be sent again now.")
 
 
@@ -305,7 +304,7 @@ def pdf_repair_command():
     with force_locale("vi"):
         for revision in db.session.scalars(db.select(ReportRevision).order_by(ReportRevision.id)):
             if not documents.pdf_path(revision).exists():
-                documents.repair_pdf(revision)
+                documents.signed_pdf_file(revision)
                 built += 1
     click.echo(f"Built {built} PDF(s).")
 

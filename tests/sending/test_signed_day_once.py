@@ -89,7 +89,7 @@ def seed_rich_day(app, commune, users, today: dt.date):
     db.session.expire_all()
     leader = support.signed_in(app, "leader")
     page = leader.get(f"/reports/{today.isoformat()}/explain").get_data(as_text=True)
-    keys = sorted(set(part.split('"')[0] for part in page.split('data-item="')[1:]))
+    keys = sorted({part.split('"')[0] for part in page.split('data-item="')[1:]})
     assert len(keys) >= 5, keys  # two late dossiers, the task, missing photo categories
     answer = leader.post(
         f"/reports/{today.isoformat()}/explain",
@@ -132,4 +132,4 @@ def test_a_rich_day_signs_to_the_same_payload_with_fewer_statements(app, commune
     # The workbook's bytes (so its hash) change with each run; everything else is fixed.
     expected = EXPECTED.read_bytes().replace(b"<imported workbook>", imported.encode())
     assert revision.payload == expected
-    assert len(statements) <= STATEMENTS_BEFORE * 0.8, len(statements)
+    assert len(statements) <= STATEMENTS_BEFORE * 0.7, len(statements)  # 35 once gathered once

@@ -35,7 +35,7 @@ from wardapp.outbox.operations import (
     release_waiting,
 )
 from wardapp.signing import keys
-from wardapp.signing.documents import repair_pdf
+from wardapp.signing.documents import signed_pdf_file
 
 log = logging.getLogger(__name__)
 PUSH_PATH = "/api/v1/daily-reports"
@@ -59,10 +59,10 @@ def _files(entry: OutboxEntry) -> list[tuple[str, tuple[str, bytes, str]]]:
 
 
 def pdf_for(entry: OutboxEntry) -> bytes | None:
-    """The commune's signed PDF of the revision (the optional ``pdf`` part of the push), stored when
-    the leader signed; the sender is the repair step that builds one a revision lacks."""
+    """The commune's signed PDF of the revision (the optional ``pdf`` part of the push): the one
+    kept when the leader signed, or made by the one operation that makes a missing one."""
     try:
-        return repair_pdf(entry.revision)
+        return signed_pdf_file(entry.revision).read_bytes()
     except Exception:
         log.exception("could not build the PDF of %s; sending the report without it", entry.revision.report_key)
         return None

@@ -231,7 +231,6 @@ def day_status_badge(day: str):
 def resend_all_refused():
     """Every refused day goes again now: the one action once the cause (at the city or here) is fixed."""
     count = resend_refused(current_user)
-    db.session.commit()
     flash(_("Đã xếp lịch gửi lại ngay %(n)s báo cáo bị từ chối.", n=count), "success")
     return redirect(url_for("dashboard.index"), code=303)
 
@@ -243,7 +242,6 @@ def resend(entry_id: int):
     if entry is None or entry.revision.report.commune_id != current_commune().id:
         abort(404)
     request_resend(entry, current_user)
-    db.session.commit()
     flash(_("Đã xếp lịch gửi lại ngay."), "success")
     return redirect(url_for("signing.revisions", day=entry.revision.report.date.isoformat()), code=303)
 

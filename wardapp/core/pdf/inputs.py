@@ -1,7 +1,8 @@
 """Turning a report payload (signed or draft) into the plain ``DailyInput`` the builder prints.
 
-Works from the payload dict alone plus two providers (photo images, the 30-day trend), so the
-commune app and the city intake produce the same document from the same revision.
+Works from the payload dict alone (the 30-day trend included: it is signed with the day, see
+``core/trends.signed_trend``) plus a provider of photo images, so the commune app and the city
+intake produce the same document from the same revision.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from wardapp.core.pdf import archive, official
 from wardapp.core.pdf.charts import Trend
 from wardapp.core.pdf.document import DailyInput, PhotoInput
 from wardapp.core.pdf.monthly import LateListInput, MonthInput
-from wardapp.core.trends import TREND_RATES, last_days, rate_series
+from wardapp.core.trends import TREND_RATES, rate_series
 
 LOCALE = "vi"  # official documents are Vietnamese whatever the reader's interface language
 ImageProvider = Callable[[str], tuple[bytes, int, int] | None]  # sha256 → (jpeg, width, height)
@@ -172,13 +173,6 @@ def trend_of(doc: Doc) -> Trend | None:
         if name in trend.get("series", {})
     ]
     return Trend(days=labels, series=series, percent_labels=(percent(0), percent(0.5), percent(1)))
-
-
-def trend_payload(end: dt.date, by_day: Mapping[dt.date, Figures], days: int = 30) -> Doc:
-    """The ``trend`` field of a signed payload: the rates of the 30 days ending at ``end``."""
-    dates = last_days(end, days)
-    series = {s.name: [None if v is None else round(v, 6) for v in s.values] for s in rate_series(by_day, dates)}
-    return {"days": [d.isoformat() for d in dates], "series": series}
 
 
 def daily_input(
@@ -329,11 +323,6 @@ def _photo(photo: Doc, images: ImageProvider) -> PhotoInput:
         taken_at=vn_moment(photo.get("taken_at")),
         verifiable=bool(photo.get("verifiable", photo.get("taken_at") and photo["taken_at"][:10] == "")),
     )
-
-
-def trend_from_figures(end: dt.date, by_day: Mapping[dt.date, Figures], days: int = 30) -> Trend:
-    """The 30 days ending at ``end``: online, on-time and satisfaction rates (gaps for missing days)."""
-    return _trend(by_day, last_days(end, days))
 
 
 def _trend(by_day: Mapping[dt.date, Figures], dates: list[dt.date]) -> Trend:
