@@ -19,8 +19,6 @@ from wardapp.core.day import (
     CategoryFact,
     CommuneFacts,
     DayFacts,
-    ExplanationFact,
-    LateFact,
     PhotoFact,
     ReportFacts,
     TaskFact,
@@ -65,8 +63,8 @@ def gather(commune: Commune, report: DailyReport | None, day: dt.date, *, docume
             if item.count == 0
         ),
         tasks=_started_tasks(commune, day),
-        late_dossiers=tuple(_late(d) for d in late_dossiers_of(report)),
-        explanations={key: _explanation(e) for key, e in current_explanations(report).items()},
+        late_dossiers=tuple(d.fact() for d in late_dossiers_of(report)),
+        explanations={key: e.fact() for key, e in current_explanations(report).items()},
         team=_team(team, commune.team_deadline),
         team_overdue=overdue_without_team(team, commune.team_deadline, day),
         trend=figures_between(commune.id, day - dt.timedelta(days=TREND_DAYS - 1), day) if document else None,
@@ -132,33 +130,6 @@ def _task(state: TaskState) -> TaskFact:
         percent=state.percent,
         note=state.note,
         schedule=state.schedule,
-    )
-
-
-def _late(dossier: LateDossier) -> LateFact:
-    return LateFact(
-        id=dossier.id,
-        kind=dossier.kind,
-        count=dossier.count,
-        procedure=dossier.procedure,
-        dossier_code=dossier.dossier_code,
-        officer=dossier.officer,
-        unit=dossier.unit,
-        cause=dossier.cause,
-        apology_issued=dossier.apology_issued,
-        new_appointment=dossier.new_appointment,
-    )
-
-
-def _explanation(e: Explanation) -> ExplanationFact:
-    return ExplanationFact(
-        item_key=e.item_key,
-        item_label=e.item_label,
-        cause=e.cause,
-        remedy=e.remedy,
-        new_date=e.new_date,
-        responsible=e.responsible,
-        author=e.author.full_name if e.author else None,
     )
 
 
