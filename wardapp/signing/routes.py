@@ -39,6 +39,7 @@ from wardapp.signing.operations import (
     changes_between,
     check_photos,
     hidden_text_problems,
+    latest_revision,
     open_correction,
     revisions_of,
     sign_report,
@@ -66,7 +67,7 @@ def _day_status_helpers() -> dict:
     def latest_refusal(report):
         if report is None or not report.frozen:
             return None
-        return refusal_of(_latest_revision(report))
+        return refusal_of(latest_revision(report))
 
     return {
         "day_status": day_status,
@@ -80,10 +81,6 @@ def _day_status_helpers() -> dict:
         "refusal_of": refusal_of,
         "status_legend": legend,
     }
-
-
-def _latest_revision(report):
-    return next(iter(revisions_of(report)), None)
 
 
 def _signable_report(day: str):
@@ -162,7 +159,7 @@ def sign(day: str):
 
 def _superseded_words(report) -> str | None:
     """The revision a correction replaces, as a reader names it: "bản ký lần đầu (số 04/BC-UBND)"."""
-    previous = _latest_revision(report)
+    previous = latest_revision(report)
     if previous is None:
         return None
     words = revision_label(previous.revision)
