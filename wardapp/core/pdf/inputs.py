@@ -411,6 +411,22 @@ def month_archival(
     )
 
 
+def month_cells(figures: Figures) -> list[str]:
+    """A row of the month summary after its first two cells, for a day or for the month's total:
+    received, online, resolved, late, pending, then the three rates."""
+    computed = rate_defs.compute(figures)
+    return [
+        number(rate_defs.received_total(figures)),
+        number(figures["received_online"]),
+        number(rate_defs.resolved_total(figures)),
+        number(figures["resolved_late"]),
+        number(rate_defs.pending_total(figures)),
+        percent(computed["online_rate"]),
+        percent(computed["on_time_rate"]),
+        percent(computed["satisfaction_rate"]),
+    ]
+
+
 def month_input(
     commune_name: str,
     province_name: str,
@@ -461,38 +477,12 @@ def month_input(
                 late_days.append(day.strftime("%d/%m"))
             if signed.revision > 1:
                 corrected.append(day.strftime("%d/%m"))
-            f = signed.figures
-            r = rate_defs.compute(f)
-            rows.append(
-                [
-                    day.strftime("%d/%m"),
-                    state,
-                    number(rate_defs.received_total(f)),
-                    number(f["received_online"]),
-                    number(rate_defs.resolved_total(f)),
-                    number(f["resolved_late"]),
-                    number(rate_defs.pending_total(f)),
-                    percent(r["online_rate"]),
-                    percent(r["on_time_rate"]),
-                    percent(r["satisfaction_rate"]),
-                ]
-            )
+            rows.append([day.strftime("%d/%m"), state, *month_cells(signed.figures)])
         day += dt.timedelta(days=1)
     signed_days = [days[d].figures for d in sorted(days) if start <= d <= end]
     total = rate_defs.sum_figures(signed_days)
     month_rates = rate_defs.compute(total)
-    totals = [
-        "Cả tháng",
-        f"{len(signed_days)} ngày đã ký",
-        number(rate_defs.received_total(total)),
-        number(total["received_online"]),
-        number(rate_defs.resolved_total(total)),
-        number(total["resolved_late"]),
-        number(rate_defs.pending_total(total)),
-        percent(month_rates["online_rate"]),
-        percent(month_rates["on_time_rate"]),
-        percent(month_rates["satisfaction_rate"]),
-    ]
+    totals = ["Cả tháng", f"{len(signed_days)} ngày đã ký", *month_cells(total)]
     estimate = index766.estimate(total)
     summary = (
         f"Tính trên {len(signed_days)} ngày đã ký (ngày chưa ký không được tính): ước tính "
