@@ -21,6 +21,7 @@ from wardapp.backup.cli import backup_cli
 from wardapp.commune.models import Commune
 from wardapp.core import clock, months, periods
 from wardapp.core.pdf import certificates
+from wardapp.core.status import DayStatus
 from wardapp.delivery.sender import city_url, poll_statuses, run_forever, send_due
 from wardapp.demo.seed import seed
 from wardapp.dossiers.cli import dossiers_cli
@@ -159,14 +160,24 @@ def outbox_status_command():
         click.echo(
             f"{entry.revision.report_key}\t{entry.state}\tattempts={entry.attempts}\t"
             f"{entry.receipt_id or ''}\t{when}\t{entry.refusal or ''}\t{entry.last_error[:80]}"
+            f"{_city_decision(entry.revision)}"
         )
+
+
+def _city_decision(revision) -> str:
+    """The city reviewer's decision once it is known, in the dashboard's words ("Thành phố đã
+    duyệt", "Thành phố trả lại" and the comment); nothing while the city has not decided."""
+    if revision.city_state == "accepted":
+        return f"\tcity=accepted ({DayStatus.ACCEPTED.label})"
+    if revision.city_state == "returned":
+        return f"\tcity=returned ({DayStatus.RETURNED.label}: {revision.city_comment[:200]})"
+    return ""
 
 
 @outbox_cli.command("resend-refused")
 def outbox_resend_refused_command():
     """Send every refused day again now (once the cause at the city or here is fixed)."""
     count = resend_refused(None)
-    db.session.commit()
     click.echo(f"{count} refused report(s) will be sent again now.")
 
 
@@ -304,7 +315,7 @@ def pdf_repair_command():
     with force_locale("vi"):
         for revision in db.session.scalars(db.select(ReportRevision).order_by(ReportRevision.id)):
             if not documents.pdf_path(revision).exists():
-                documents.repair_pdf(revision)
+                documents.signed_pdf_file(revision)
                 built += 1
     click.echo(f"Built {built} PDF(s).")
 

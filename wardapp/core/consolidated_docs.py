@@ -63,6 +63,7 @@ def build(
     signed_at: dt.datetime,
     signer: Mapping[str, str],
     days: Sequence[ListedDay],
+    counted: str = "received",
 ) -> dict[str, Any]:
     """The consolidated report's JSON; ``days`` are the commune-days it adds up."""
     if kind not in KINDS:
@@ -72,6 +73,9 @@ def build(
         "document_id": document_id(provinces, start, end, edition),
         "provinces": sorted(provinces),
         "period": {"kind": kind, "start": start.isoformat(), "end": end.isoformat(), "to_date": to_date},
+        # Which days it adds up: "received" (every received day) or "accepted" (accepted by the
+        # department's reviewers only); absent in editions signed before the choice existed.
+        "counted_days": counted,
         **months.signed_edition(edition, document_number, supersedes, signed_at, signer),
         "days": [
             {

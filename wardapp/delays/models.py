@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wardapp.audit.snapshots import Audited
 from wardapp.core.clock import utcnow
+from wardapp.core.day import ExplanationFact, LateFact
 from wardapp.core.labels import LATE_KINDS, Labelled
 from wardapp.extensions import Model
 
@@ -24,20 +25,8 @@ LATE_LABELS = LateKind.labelled(
 )
 
 
-class LateDossier(Audited, Model):
+class LateDossier(Model):
     """One late dossier, or a group of them with the same procedure and cause."""
-
-    AUDITED = (
-        "kind",
-        "count",
-        "procedure",
-        "dossier_code",
-        "officer",
-        "unit",
-        "cause",
-        "apology_issued",
-        "new_appointment",
-    )
 
     __tablename__ = "late_dossiers"
 
@@ -61,6 +50,13 @@ class LateDossier(Audited, Model):
     def kind_label(self) -> str:
         return LateKind(self.kind).label
 
+    def fact(self) -> LateFact:
+        """The dossier as the day's facts carry it (``core/day``): the columns of the same names."""
+        return LateFact(**{f.name: getattr(self, f.name) for f in fields(LateFact)})
+
+    def snapshot(self) -> dict:
+        return self.fact().snapshot()
+
 
 class Explanation(Model):
     """The leader's explanation of one item behind schedule. Never edited: a new row replaces it."""
@@ -79,6 +75,11 @@ class Explanation(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     author = relationship("User")
+
+    def fact(self) -> ExplanationFact:
+        """The explanation as the day's facts carry it (``core/day``), its author by name."""
+        named = {f.name: getattr(self, f.name) for f in fields(ExplanationFact) if f.name != "author"}
+        return ExplanationFact(**named, author=self.author.full_name if self.author else None)
 
     def snapshot(self) -> dict:
         return {

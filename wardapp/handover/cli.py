@@ -31,11 +31,8 @@ def export_command(year: int, output: Path) -> None:
 
 
 def report(checked: handover.Verified) -> None:
-    click.echo(f"{checked.documents} documents and {checked.photos} photos checked.")
-    for root in checked.roots:
-        click.echo(f"Signatures checked against the root in the package: {root}")
-    for problem in checked.problems:
-        click.echo(f"PROBLEM {problem}")
+    for line in handover.report_lines(checked):
+        click.echo(line)
 
 
 @archive_cli.command("verify")

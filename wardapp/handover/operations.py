@@ -176,7 +176,7 @@ class YearPackage:
     ) -> dict[str, str]:
         number, _slash, symbol = (document_number or "").partition("/")
         local = signed_at.astimezone(clock.TZ)
-        pages = page_count(pdf)
+        pages = handover.page_count(pdf)
         self.pages += pages
         return {
             "ma_dinh_danh": identifier,
@@ -253,13 +253,6 @@ class YearPackage:
 
 def _month_end(first: dt.date) -> dt.date:
     return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-
-
-def page_count(pdf: Path) -> int:
-    import pypdf  # here, not at start-up: it brings fontTools (tests/test_architecture.py)
-
-    with pdf.open("rb") as handle:
-        return len(pypdf.PdfReader(handle).pages)
 
 
 def export_year(year: int, output: Path, actor=None) -> handover.Exported:
