@@ -8,7 +8,6 @@ import click
 from flask.cli import AppGroup
 
 from wardapp.core import handover
-from wardapp.extensions import db
 from wardapp.handover import operations
 
 archive_cli = AppGroup("archive", help="The archival hand-over package of a year's signed records.")
@@ -25,7 +24,6 @@ def export_command(year: int, output: Path) -> None:
         raise click.ClickException("No commune is set up yet.") from None
     except handover.HandoverError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(
         f"Wrote {exported.path}: {exported.documents} signed documents, {exported.photos} photos, "
         f"{exported.bytes} bytes."

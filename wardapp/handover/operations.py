@@ -256,7 +256,7 @@ def _month_end(first: dt.date) -> dt.date:
 
 
 def export_year(year: int, output: Path, actor=None) -> handover.Exported:
-    """Write the year's package to ``output`` and audit it (the caller commits)."""
+    """Write the year's package to ``output``, audit it and commit."""
     commune = Commune.current()
     if commune is None:
         raise NoCommune()
@@ -285,4 +285,5 @@ def export_year(year: int, output: Path, actor=None) -> handover.Exported:
         after={"documents": exported.documents, "photos": exported.photos, "bytes": exported.bytes},
         summary=f"{year}: {exported.documents} văn bản, {exported.photos} ảnh",
     )
+    db.session.commit()
     return exported

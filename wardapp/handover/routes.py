@@ -10,7 +10,6 @@ from wardapp.audit.access import PACKAGE, record_access
 from wardapp.commune.access import current_commune
 from wardapp.core import clock, handover
 from wardapp.core.inputs import parse_int
-from wardapp.extensions import db
 from wardapp.handover import operations
 from wardapp.platform import packages
 from wardapp.platform.lanes import heavy
@@ -47,6 +46,5 @@ def download():
         path.unlink(missing_ok=True)
         errors = {"year": _("Chưa lập được gói: %(reason)s", reason=str(error))}
         return render_template("handover/index.html", years=_years(), errors=errors, form=request.form), 422
-    db.session.commit()
     record_access(PACKAGE, f"{commune.code}:{year}")
     return packages.send(path, f"{operations.package_name(commune, year)}.zip")
