@@ -95,12 +95,8 @@ def month_revisions(
         .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
         .order_by(ReportRevision.revision)
     ).all()
-    first_late: dict[dt.date, bool] = {}
-    latest: dict[dt.date, ReportRevision] = {}
-    for row in rows:
-        first_late.setdefault(row.report.date, row.late)
-        latest[row.report.date] = row
-    return latest, first_late
+    first, latest = inputs.first_and_latest(rows, lambda row: row.report.date)
+    return latest, {day: row.late for day, row in first.items()}
 
 
 def as_signed_days(

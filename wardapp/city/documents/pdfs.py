@@ -50,12 +50,8 @@ def _signed_days(code: str, start: dt.date, end: dt.date) -> dict[dt.date, input
         .filter(ReceivedReport.commune_code == code, ReceivedReport.date.between(start, end))
         .order_by(ReceivedReport.revision)
     ).all()
-    first: dict[dt.date, ReceivedReport] = {}
-    latest: dict[dt.date, ReceivedReport] = {}
-    for row in reports:
-        first.setdefault(row.date, row)
-        if not row.problems:  # a report stored before the schema was tightened that breaks it: left out
-            latest[row.date] = row
+    # A report stored before the schema was tightened that breaks it is left out of the figures.
+    first, latest = inputs.first_and_latest(reports, lambda row: row.date, usable=lambda row: not row.problems)
     return {d: inputs.SignedDay(r.document["figures"], first[d].late, r.revision) for d, r in latest.items()}
 
 

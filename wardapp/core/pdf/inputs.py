@@ -8,9 +8,9 @@ intake produce the same document from the same revision.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from babel.numbers import format_decimal, format_percent
@@ -26,6 +26,8 @@ from wardapp.core.pdf.charts import Trend
 from wardapp.core.pdf.document import DailyInput, PhotoInput
 from wardapp.core.pdf.monthly import LateListInput, MonthInput
 from wardapp.core.trends import TREND_RATES, rate_series
+
+R = TypeVar("R")  # a stored revision, of either app
 
 LOCALE = "vi"  # official documents are Vietnamese whatever the reader's interface language
 ImageProvider = Callable[[str], tuple[bytes, int, int] | None]  # sha256 → (jpeg, width, height)
@@ -340,6 +342,21 @@ class SignedDay:
     figures: Figures
     first_late: bool  # the first signature came after the day's deadline
     revision: int  # the latest revision (above 1: corrected, e.g. at the city's request)
+
+
+def first_and_latest(
+    revisions: Iterable[R], day_of: Callable[[R], dt.date], usable: Callable[[R], bool] = lambda _r: True
+) -> tuple[dict[dt.date, R], dict[dt.date, R]]:
+    """Of a month's revisions in ascending order: each day's first one (its first signature, late or
+    not) and each day's latest ``usable`` one (the figures the month documents print)."""
+    first: dict[dt.date, R] = {}
+    latest: dict[dt.date, R] = {}
+    for revision in revisions:
+        day = day_of(revision)
+        first.setdefault(day, revision)
+        if usable(revision):
+            latest[day] = revision
+    return first, latest
 
 
 def day_state(day: dt.date, signed: SignedDay | None, now: dt.datetime, deadline: dt.time) -> str:
