@@ -49,13 +49,16 @@ from cryptography.hazmat.primitives import hashes
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
-from wardapp.core import consolidated_docs
+from wardapp.core import clock, consolidated_docs
 from wardapp.core.pdf import verification
 
 FORMAT = "wardapp-handover/1"
 DOCUMENTS, PHOTOS, TRUST = "van-ban", "anh", "xac-thuc"
 PAYLOAD_FILE, JWS_FILE = "noi-dung.json", "chu-ky.jws"
 METADATA_STEM, CASE_FILE_STEM = "dac-ta", "ho-so"
+# What every document a package holds is, for the archive: in Vietnamese, not classified, the
+# electronic original.
+LANGUAGE, SECURITY, RELIABILITY = "Tiếng Việt", "Thường (không mật)", "Bản gốc điện tử"
 KEYS_FILE = "khoa-jws.json"
 TRUST_GROUP_FILE = "nhom-xac-thuc.txt"
 TRUST_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -600,6 +603,31 @@ def report_lines(checked: Verified) -> list[str]:
 
 def vn_date(value: dt.date) -> str:
     return f"{value:%d/%m/%Y}"
+
+
+@dataclass(frozen=True)
+class Keeping:
+    """How an app's packages are kept: for how long, how openly, found by which keywords."""
+
+    retention: str  # "05 năm", "Vĩnh viễn"
+    access: str
+    keywords: str
+
+
+def case_file_keeping(keeping: Keeping, first: dt.date, last: dt.date, count: int, pages: int) -> dict[str, str]:
+    """The case file's fields every package fills alike (CASE_FILE_FIELDS): how long and how openly
+    it is kept, its language, the span and size of what it holds, the day it was made (today)."""
+    return {
+        "thoi_han_bao_quan": keeping.retention,
+        "che_do_su_dung": keeping.access,
+        "ngon_ngu": LANGUAGE,
+        "thoi_gian_bat_dau": vn_date(first),
+        "thoi_gian_ket_thuc": vn_date(last),
+        "tong_so_van_ban": str(count),
+        "so_luong_trang": str(pages),
+        "tu_khoa": keeping.keywords,
+        "ngay_lap_goi": vn_date(clock.today()),
+    }
 
 
 def numbered(documents: Iterable[Document]) -> Iterator[Document]:

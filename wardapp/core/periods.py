@@ -29,6 +29,11 @@ def month_bounds(first: dt.date) -> tuple[dt.date, dt.date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
+def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """A calendar year's first and last day."""
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
 def next_month(first: dt.date) -> dt.date:
     return month_bounds(first)[1] + dt.timedelta(days=1)
 

@@ -15,7 +15,7 @@ from flask import current_app
 
 from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
-from wardapp.core import clock, handover, months
+from wardapp.core import clock, handover, months, periods
 from wardapp.core.images import EXTENSIONS
 from wardapp.core.payload import pdf_filename
 from wardapp.evidence import storage as photo_storage
@@ -31,10 +31,8 @@ from wardapp.signing.models import MonthDocument, ReportRevision, SigningKey
 # 10/2022/TT-BNV); the commune's archive confirms it against its own list (docs/ARCHIVES.md).
 RETENTION = "05 năm"
 ACCESS = "Hạn chế (có dữ liệu cá nhân: tên cán bộ trong danh sách hồ sơ trễ hạn, ảnh tại Trung tâm)"
-SECURITY = "Thường (không mật)"
-RELIABILITY = "Bản gốc điện tử"
-LANGUAGE = "Tiếng Việt"
 KEYWORDS = "báo cáo; Trung tâm phục vụ hành chính công; một cửa; Nghị quyết 57-NQ/TW"
+KEEPING = handover.Keeping(RETENTION, ACCESS, KEYWORDS)
 MONTH_TITLES = {
     months.SUMMARY: "Báo cáo tổng hợp tháng %s về hoạt động của Trung tâm phục vụ hành chính công",
     months.LATE_LIST: "Danh sách hồ sơ trễ hạn và giải trình tháng %s",
@@ -64,25 +62,21 @@ class YearPackage:
     pages: int = 0
 
     @property
-    def first(self) -> dt.date:
-        return dt.date(self.year, 1, 1)
-
-    @property
-    def last(self) -> dt.date:
-        return dt.date(self.year, 12, 31)
+    def days(self) -> tuple[dt.date, dt.date]:
+        return periods.year_bounds(self.year)
 
     def _revision_ids(self) -> list[tuple[dt.date, int, int]]:
         rows = db.session.execute(
             db.select(DailyReport.date, ReportRevision.revision, ReportRevision.id)
             .join(DailyReport, ReportRevision.report_id == DailyReport.id)
-            .filter(DailyReport.commune_id == self.commune.id, DailyReport.date.between(self.first, self.last))
+            .filter(DailyReport.commune_id == self.commune.id, DailyReport.date.between(*self.days))
         ).all()
         return [(day, revision, ident) for day, revision, ident in rows]
 
     def _month_ids(self) -> list[tuple[dt.date, int, int]]:
         rows = db.session.execute(
             db.select(MonthDocument.month, MonthDocument.kind, MonthDocument.edition, MonthDocument.id).filter(
-                MonthDocument.commune_id == self.commune.id, MonthDocument.month.between(self.first, self.last)
+                MonthDocument.commune_id == self.commune.id, MonthDocument.month.between(*self.days)
             )
         ).all()
         # After the month's last day, the summary before the late list, editions in order.
@@ -187,15 +181,15 @@ class YearPackage:
             "ngay": handover.vn_date(local.date()),
             "co_quan_ban_hanh": f"UBND {self.commune.name}",
             "trich_yeu": summary,
-            "ngon_ngu": LANGUAGE,
+            "ngon_ngu": handover.LANGUAGE,
             "so_trang": str(pages),
             "nguoi_ky": str(signer.get("full_name", "")),
             "chuc_vu_nguoi_ky": str(signer.get("position", "")),
             "thoi_diem_ky": local.isoformat(timespec="seconds"),
             "thoi_han_bao_quan": RETENTION,
             "che_do_su_dung": ACCESS,
-            "do_mat": SECURITY,
-            "muc_do_tin_cay": RELIABILITY,
+            "do_mat": handover.SECURITY,
+            "muc_do_tin_cay": handover.RELIABILITY,
             "ky_hieu_thong_tin": "",
             "tu_khoa": KEYWORDS,
             "ten_tep": pdf.name,
@@ -238,15 +232,7 @@ class YearPackage:
             ),
             "co_quan": f"UBND {self.commune.name}, {self.commune.province_name}",
             "ma_co_quan": self.commune.code,
-            "thoi_han_bao_quan": RETENTION,
-            "che_do_su_dung": ACCESS,
-            "ngon_ngu": LANGUAGE,
-            "thoi_gian_bat_dau": handover.vn_date(self.first),
-            "thoi_gian_ket_thuc": handover.vn_date(self.last),
-            "tong_so_van_ban": str(count),
-            "so_luong_trang": str(self.pages),
-            "tu_khoa": KEYWORDS,
-            "ngay_lap_goi": handover.vn_date(clock.today()),
+            **handover.case_file_keeping(KEEPING, *self.days, count, self.pages),
             "ghi_chu": "Gói BagIt (RFC 8493); kiểm tra: flask --app wsgi archive verify TỆP",
         }
 

@@ -32,7 +32,7 @@ from wardapp.city.extensions import city_db as db
 from wardapp.city.intake import blobs
 from wardapp.city.intake.operations import official_code, trust_roots
 from wardapp.city.models import CityAudit, CityKey, ReceivedFigures, ReceivedReport
-from wardapp.core import clock, consolidated_docs, handover
+from wardapp.core import clock, consolidated_docs, handover, periods
 from wardapp.core.payload import pdf_filename
 from wardapp.core.units import find
 
@@ -46,10 +46,8 @@ BATCH = 200  # received reports read from the database at a time
 RETENTION = "05 năm"
 RETENTION_BY_KIND = {"year": "Vĩnh viễn", "quarter": "05 năm"}
 ACCESS = "Hạn chế (có dữ liệu cá nhân: tên cán bộ trong giải trình và danh sách hồ sơ trễ hạn)"
-SECURITY = "Thường (không mật)"
-RELIABILITY = "Bản gốc điện tử"
-LANGUAGE = "Tiếng Việt"
 KEYWORDS = "báo cáo; Trung tâm phục vụ hành chính công; một cửa; Nghị quyết 57-NQ/TW; tổng hợp"
+KEEPING = handover.Keeping(RETENTION, ACCESS, KEYWORDS)
 PERIOD_WORDS = {
     "day": "ngày",
     "week": "tuần",
@@ -86,12 +84,8 @@ class CityYear:
     fetched: list[Path] = field(default_factory=list)
 
     @property
-    def first(self) -> dt.date:
-        return dt.date(self.year, 1, 1)
-
-    @property
-    def last(self) -> dt.date:
-        return dt.date(self.year, 12, 31)
+    def days(self) -> tuple[dt.date, dt.date]:
+        return periods.year_bounds(self.year)
 
     def documents(self) -> Iterator[handover.Document]:
         """The department's consolidated reports by number, then each commune's received revisions
@@ -165,7 +159,7 @@ class CityYear:
                 .join(ReceivedFigures, ReceivedFigures.report_pk == ReceivedReport.id)
                 .filter(
                     ReceivedFigures.province_code.in_(self.provinces),
-                    ReceivedReport.date.between(self.first, self.last),
+                    ReceivedReport.date.between(*self.days),
                 )
                 .order_by(ReceivedReport.commune_code, ReceivedReport.date, ReceivedReport.revision)
             )
@@ -283,15 +277,15 @@ class CityYear:
             "ngay": handover.vn_date(local.date()),
             "co_quan_ban_hanh": issuer,
             "trich_yeu": summary,
-            "ngon_ngu": LANGUAGE,
+            "ngon_ngu": handover.LANGUAGE,
             "so_trang": str(pages) if pages else "",
             "nguoi_ky": signer[0],
             "chuc_vu_nguoi_ky": signer[1],
             "thoi_diem_ky": local.isoformat(timespec="seconds"),
             "thoi_han_bao_quan": retention,
             "che_do_su_dung": ACCESS,
-            "do_mat": SECURITY,
-            "muc_do_tin_cay": RELIABILITY,
+            "do_mat": handover.SECURITY,
+            "muc_do_tin_cay": handover.RELIABILITY,
             "ky_hieu_thong_tin": "",
             "tu_khoa": KEYWORDS,
             "ten_tep": file.name if file.suffix == ".pdf" else handover.PAYLOAD_FILE,
@@ -325,15 +319,7 @@ class CityYear:
             ),
             "co_quan": f"{department()}, {places}",
             "ma_co_quan": ",".join(self.provinces),
-            "thoi_han_bao_quan": RETENTION,
-            "che_do_su_dung": ACCESS,
-            "ngon_ngu": LANGUAGE,
-            "thoi_gian_bat_dau": handover.vn_date(self.first),
-            "thoi_gian_ket_thuc": handover.vn_date(self.last),
-            "tong_so_van_ban": str(count),
-            "so_luong_trang": str(self.pages),
-            "tu_khoa": KEYWORDS,
-            "ngay_lap_goi": handover.vn_date(clock.today()),
+            **handover.case_file_keeping(KEEPING, *self.days, count, self.pages),
             "ghi_chu": (
                 "Gói BagIt (RFC 8493); kiểm tra: flask --app wardapp.city.app:create_app archive verify TỆP. "
                 "Văn bản của Sở có số, ký hiệu theo sổ đăng ký của Sở; báo cáo của xã/phường là bản đã nhận."
