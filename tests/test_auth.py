@@ -21,20 +21,9 @@ from .helpers import (
     Page,
     isolated_client,
     login_redirect_target,
-    use_quick_password_hashing,
 )
 
 PO_FILE = ROOT / "wardapp" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
 
 
 def sign_in(client, username: str = "staff", password: str = factories.PASSWORD, next: str | None = None):
