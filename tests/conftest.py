@@ -167,10 +167,11 @@ def frozen_clock():
 
 @pytest.fixture
 def noon(frozen_clock) -> dt.datetime:
-    """The server's clock reads 12:00 on ``TODAY`` (Vietnam time), then runs on: before the 17:00
-    deadline, so signing today is on time and signing yesterday late, whatever ``TEST_NOW`` is."""
+    """The server's clock stands still at 12:00 on ``TODAY`` (Vietnam time): before the 17:00
+    deadline, so signing today is on time and signing yesterday late, whatever ``TEST_NOW`` is, and
+    every moment the apps record is noon exactly. A test moves it on with ``frozen_clock.shift``."""
     moment = dt.datetime.combine(TODAY, dt.time(12, 0), tzinfo=clock.TZ)
-    frozen_clock.move_to(moment)
+    frozen_clock.move_to(moment, tick=False)
     return moment
 
 

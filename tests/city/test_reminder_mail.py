@@ -9,10 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
-from wardapp.city.extensions import city_db
-
 from . import support
-from .conftest import TODAY, make_city
+from .conftest import TODAY
 
 REPORTED, SILENT = support.Commune("20242"), support.Commune("20194")
 
@@ -42,15 +40,13 @@ def smtp():
 
 
 @pytest.fixture
-def city(tmp_path_factory, migrated_city, frozen, smtp):
+def city(make_city, noon, smtp):
     controller, _inbox = smtp
-    app = make_city(tmp_path_factory, migrated_city, CITY_SMTP_HOST="127.0.0.1", CITY_SMTP_PORT=controller.port)
+    app = make_city(CITY_SMTP_HOST="127.0.0.1", CITY_SMTP_PORT=controller.port)
     support.enrol_all(app, [REPORTED, SILENT])
     support.push(app.test_client(), support.signed(REPORTED, TODAY))
     support.make_user(app, "admin", role="admin")
-    yield app
-    with app.app_context():
-        city_db.engine.dispose()
+    return app
 
 
 def test_the_admin_sets_the_addresses_and_a_reviewer_sends_the_reminder(city, smtp):
