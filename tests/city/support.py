@@ -81,7 +81,7 @@ def push(client, token: str, pdf: bytes | None = None) -> dict:
 
         data["pdf"] = (io.BytesIO(pdf), "report.pdf", "application/pdf")
     response = client.post("/api/v1/daily-reports", data=data, content_type="multipart/form-data")
-    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    assert response.status_code == 201, response.get_data(as_text=True)  # stored (200: a resend)
     return response.get_json()
 
 
