@@ -163,7 +163,7 @@ class Page(HTMLParser):
 
 def login_redirect_target(response) -> str | None:
     """The ``next`` page of a redirect to the sign-in page, or None when it is not one."""
-    if response.status_code not in (302, 303):
+    if response.status_code != 302:  # Flask-Login's redirect of a page that needs a signed-in user
         return None
     location = urlsplit(response.headers["Location"])
     if location.path != "/login":
