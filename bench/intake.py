@@ -230,7 +230,7 @@ def prepare_reports(units, keys: dict, day: dt.date, photos: int, photo_bytes: i
                     "verifiable": True,
                 }
             )
-        document = payload.build(
+        document = payload.assemble(
             payload.SigningInput(
                 commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
                 day=day,
@@ -250,7 +250,6 @@ def prepare_reports(units, keys: dict, day: dt.date, photos: int, photo_bytes: i
                 photos=listed,
             )
         )
-        document["late_dossiers"] = []  # as signing.operations.build_document adds it
         if n == 0:
             problems = schema.problems(document)
             if problems:

@@ -233,7 +233,7 @@ def make_payload(day: dt.date, photos: list[dict]) -> dict:
         }
         for n in (3, 4)
     ]
-    document = payload.build(
+    document = payload.assemble(
         payload.SigningInput(
             commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
             day=day,
@@ -304,7 +304,7 @@ def main() -> int:
     args = parse_args()
     from PIL import Image
 
-    from wardapp.core import payload
+    from wardapp.core import payload, trends
     from wardapp.core.pdf import certificates, document, inputs, monthly, signature
     from wardapp.core.units import find
 
@@ -320,7 +320,7 @@ def main() -> int:
     first = day.replace(day=1)
     signed_days = month_history(first, 30)
     month_now = dt.datetime(2026, 11, 30, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-    doc["trend"] = inputs.trend_payload(day, trend_days)
+    doc["trend"] = trends.signed_trend(day, trend_days)
     payload_bytes = payload.encode(doc)
     payload_sha = payload.sha256(payload_bytes)
     workdir = Path(tempfile.mkdtemp(prefix="wardapp-bench-pdf-"))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,53 @@ def test_starting_an_app_does_not_load_the_signing_and_spreadsheet_libraries(app
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.split() == [], f"{app_module} loads at start: {result.stdout.split()}"
+
+
+def documented_package_order() -> list[str]:
+    """The commune's packages, lowest first up to `app`, as docs/ARCHITECTURE.md lists them (each
+    where first named)."""
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    bullet = text.split("- **Packages, lowest first**", 1)[1].split("Below every feature", 1)[0]
+    named = re.findall(r"`([a-z_]+)`", bullet)
+    return list(dict.fromkeys(named))
+
+
+def contract_layers() -> list[str]:
+    """The layers of pyproject's exhaustive layers contract, lowest first."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    (contract,) = [c for c in contracts if c["type"] == "layers" and c["containers"] == ["wardapp"]]
+    return [name.strip() for layer in reversed(contract["layers"]) for name in re.split(r"[|:]", layer)]
+
+
+def test_the_documented_order_of_the_packages_is_the_order_make_lint_enforces():
+    layers = contract_layers()
+    documented = [name for name in documented_package_order() if name in layers]
+    enforced = [name for name in layers if name in documented]
+    assert documented == enforced, (
+        "docs/ARCHITECTURE.md ('Packages, lowest first') and the layers contract in pyproject.toml disagree"
+    )
+    features = {p.parent.name for p in (ROOT / "wardapp").glob("*/routes.py")}
+    assert features - set(documented) == set(), "every feature is named in docs/ARCHITECTURE.md's order"
+
+
+TEMPLATE_REFERENCE = re.compile(r"{%-?\s*(?:include|extends|import|from)\s+[\"']([^\"']+)[\"']")
+
+
+def referenced_templates(folder: Path) -> dict[str, set[str]]:
+    return {
+        str(path.relative_to(ROOT / "templates")): set(TEMPLATE_REFERENCE.findall(path.read_text()))
+        for path in sorted(folder.rglob("*.html"))
+    }
+
+
+def test_a_template_both_apps_render_is_in_the_shared_folder():
+    templates = ROOT / "templates"
+    for name, references in referenced_templates(templates / "city").items():
+        foreign = {r for r in references if not r.startswith(("city/", "shared/"))}
+        assert not foreign, f"{name} includes commune templates: move them to templates/shared/: {sorted(foreign)}"
+    for name, references in referenced_templates(templates).items():
+        if name.startswith("city/"):
+            continue
+        city = {r for r in references if r.startswith("city/")}
+        assert not city, f"{name} includes city templates: move them to templates/shared/: {sorted(city)}"

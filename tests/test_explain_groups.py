@@ -10,7 +10,7 @@ import pytest
 
 from wardapp.delays.models import Explanation, LateDossier
 from wardapp.extensions import db
-from wardapp.signing.operations import signing_input
+from wardapp.signing.operations import build_document
 
 from . import factories
 from .helpers import TODAY, Page, signed_in
@@ -134,10 +134,10 @@ def test_one_form_explains_the_whole_group_and_each_dossier_keeps_its_line_in_th
     assert blockers(after) == [
         f"Đang giải quyết quá hạn: {d.procedure} · {d.dossier_code} (chưa giải trình)" for d in signature + imported
     ]
-    document = signing_input(
+    document = build_document(
         commune, db.session.get(type(report), report.id), users["leader"], dt.datetime.now(dt.UTC), None
     )
-    listed = {e["item"]: e for e in document.explanations}
+    listed = {e["item"]: e for e in document["explanations"]}
     assert sorted(listed) == sorted(keys(survey))
     for dossier in survey:
         line = listed[f"late:{dossier.id}"]

@@ -93,6 +93,16 @@ def test_put_replaces_and_delete_removes(store):
     assert store.get("rendered/20242_2026-11-21_r1.pdf") is None
 
 
+def test_copy_to_writes_the_blob_to_a_file_and_says_when_there_is_none(store, tmp_path):
+    data = secrets.token_bytes(3 * 1024 * 1024 + 17)  # more than one block of the copy
+    store.put("pdfs/a.pdf", data, "application/pdf")
+
+    assert store.copy_to("pdfs/a.pdf", tmp_path / "a.pdf") is True
+    assert (tmp_path / "a.pdf").read_bytes() == data
+    assert store.copy_to("pdfs/missing.pdf", tmp_path / "missing.pdf") is False
+    assert not (tmp_path / "missing.pdf").exists()
+
+
 def test_create_writes_once_and_keeps_the_first_content(store):
     assert store.create("pdfs/a.pdf", b"first") is True
     assert store.create("pdfs/a.pdf", b"second") is False

@@ -16,11 +16,12 @@ from flask_babel import force_locale
 from wardapp.admin.failures import last_failures
 from wardapp.audit.log import record
 from wardapp.auth.models import User
-from wardapp.auth.operations import check_user_fields, create_user
+from wardapp.auth.operations import add_account, check_user_fields
 from wardapp.backup.cli import backup_cli
 from wardapp.commune.models import Commune
 from wardapp.core import clock, months, periods
 from wardapp.core.pdf import certificates
+from wardapp.core.status import DayStatus
 from wardapp.delivery.sender import city_url, poll_statuses, run_forever, send_due
 from wardapp.demo.seed import seed
 from wardapp.dossiers.cli import dossiers_cli
@@ -70,8 +71,7 @@ def create_user_command(username, role, full_name, position, password):
     errors = check_user_fields(data, creating=True)
     if errors:
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in errors.items()))
-    create_user(data, commune.id)
-    db.session.commit()
+    add_account(data, commune.id)
     click.echo(f"Created {data['username']} ({role}).")
     if generated:
         click.echo(f"Password: {data['password']}")
@@ -160,14 +160,24 @@ def outbox_status_command():
         click.echo(
             f"{entry.revision.report_key}\t{entry.state}\tattempts={entry.attempts}\t"
             f"{entry.receipt_id or ''}\t{when}\t{entry.refusal or ''}\t{entry.last_error[:80]}"
+            f"{_city_decision(entry.revision)}"
         )
+
+
+def _city_decision(revision) -> str:
+    """The city reviewer's decision once it is known, in the dashboard's words ("Thành phố đã
+    duyệt", "Thành phố trả lại" and the comment); nothing while the city has not decided."""
+    if revision.city_state == "accepted":
+        return f"\tcity=accepted ({DayStatus.ACCEPTED.label})"
+    if revision.city_state == "returned":
+        return f"\tcity=returned ({DayStatus.RETURNED.label}: {revision.city_comment[:200]})"
+    return ""
 
 
 @outbox_cli.command("resend-refused")
 def outbox_resend_refused_command():
     """Send every refused day again now (once the cause at the city or here is fixed)."""
     count = resend_refused(None)
-    db.session.commit()
     click.echo(f"{count} refused report(s) will be sent again now.")
 
 
@@ -305,21 +315,24 @@ def pdf_repair_command():
     with force_locale("vi"):
         for revision in db.session.scalars(db.select(ReportRevision).order_by(ReportRevision.id)):
             if not documents.pdf_path(revision).exists():
-                documents.repair_pdf(revision)
+                documents.signed_pdf_file(revision)
                 built += 1
     click.echo(f"Built {built} PDF(s).")
 
 
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(dossiers_cli)
-    app.cli.add_command(failures_command)
-    app.cli.add_command(pdf_cli)
-    app.cli.add_command(cert_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(commune_cli)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(keys_cli)
-    app.cli.add_command(outbox_cli)
-    app.cli.add_command(backup_cli)
-    app.cli.add_command(archive_cli)
-    app.cli.add_command(retention_cli)
+    for group in (
+        dossiers_cli,
+        failures_command,
+        pdf_cli,
+        cert_cli,
+        users_cli,
+        commune_cli,
+        demo_command,
+        keys_cli,
+        outbox_cli,
+        backup_cli,
+        archive_cli,
+        retention_cli,
+    ):
+        app.cli.add_command(group)

@@ -6,29 +6,27 @@ A view asks ``may(user, "sign")`` (or is decorated ``@allowed("sign")``), a temp
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Literal, Protocol
 
 from wardapp.core.i18n import lazy_gettext as _l
+from wardapp.core.labels import Labelled
 
 
-class Role(StrEnum):
+class Role(Labelled):
     STAFF = "staff"
     LEADER = "leader"
     REVIEWER = "reviewer"
     ADMIN = "admin"
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
 
-
-ROLE_LABELS = {
-    Role.STAFF: _l("Cán bộ một cửa"),
-    Role.LEADER: _l("Lãnh đạo UBND"),
-    Role.REVIEWER: _l("Cán bộ thẩm định (thành phố)"),
-    Role.ADMIN: _l("Quản trị hệ thống"),
-}
+ROLE_LABELS = Role.labelled(
+    {
+        Role.STAFF: _l("Cán bộ một cửa"),
+        Role.LEADER: _l("Lãnh đạo UBND"),
+        Role.REVIEWER: _l("Cán bộ thẩm định (thành phố)"),
+        Role.ADMIN: _l("Quản trị hệ thống"),
+    }
+)
 
 Action = Literal[
     "read",

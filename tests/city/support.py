@@ -47,7 +47,7 @@ def signed(
     """A signed report of ``commune`` for ``day``: the JWS the commune would push."""
     unit = commune.unit
     signed_at = dt.datetime.combine(day + dt.timedelta(days=1 if late else 0), dt.time(16, 0), clock.TZ)
-    document = payload.build(
+    document = payload.assemble(
         payload.SigningInput(
             commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
             day=day,
@@ -64,7 +64,6 @@ def signed(
             explanations=explanations or [],
         )
     )
-    document["late_dossiers"] = []
     document.update(extra or {})  # optional fields a newer commune adds (e.g. figure_sources)
     return jws.serialize_compact(
         {"alg": "Ed25519", "kid": commune.key.thumbprint(), "typ": JWS_TYPE},

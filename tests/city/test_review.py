@@ -206,5 +206,5 @@ def test_the_consolidated_report_says_which_days_it_counts(city):
 
     # The signed document counts every received day and says so; the desk's II.06a table can be
     # limited to the accepted ones (tested above).
-    assert "Báo cáo này tính mọi báo cáo ngày đã nhận, đã được Sở duyệt hay chưa." in document.facts
+    assert "Báo cáo này tính theo mọi ngày đã nhận, đã được Sở duyệt hay chưa." in document.facts
     assert "đã nhận 6/" in document.facts[1]

@@ -104,7 +104,7 @@ def test_a_signed_photos_lost_thumbnail_is_made_again_when_the_pdf_is_rebuilt(ap
     for photo in photos():
         storage.thumbnail_path(photo.sha256).unlink()
 
-    pdf = documents.repair_pdf(revision)
+    pdf = documents.signed_pdf_file(revision).read_bytes()
 
     assert image_count(pdf) == 2
     assert all(storage.has_thumbnail(p.sha256) for p in photos())

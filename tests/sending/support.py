@@ -375,7 +375,7 @@ def make_push(
             }
         )
     previous = f"{unit.code}:{day}:r{revision_number - 1}" if revision_number > 1 else None
-    document = payload.build(
+    document = payload.assemble(
         payload.SigningInput(
             commune={"code": unit.code, "name": unit.name, "province_code": unit.province_code},
             day=day,
@@ -395,7 +395,6 @@ def make_push(
             photos=listed,
         )
     )
-    document["late_dossiers"] = []  # as signing.operations.build_document adds it
     token = jws.serialize_compact(
         {"alg": "Ed25519", "kid": key.thumbprint(), "typ": JWS_TYPE},
         payload.encode(document),

@@ -53,8 +53,8 @@ def signing_input(**overrides) -> payload.SigningInput:
 
 
 def test_it_builds_the_same_bytes_from_the_same_input():
-    first = payload.encode(payload.build(signing_input()))
-    second = payload.encode(payload.build(signing_input()))
+    first = payload.encode(payload.assemble(signing_input()))
+    second = payload.encode(payload.assemble(signing_input()))
 
     assert first == second
     assert payload.sha256(first) == hashlib.sha256(second).hexdigest()
@@ -64,13 +64,13 @@ def test_it_builds_the_same_bytes_whatever_order_the_figures_come_in():
     figures = support.factories.figures(**support.CLEAN)
     reordered = dict(reversed(list(figures.items())))
 
-    assert payload.encode(payload.build(signing_input(figures=figures))) == payload.encode(
-        payload.build(signing_input(figures=reordered))
+    assert payload.encode(payload.assemble(signing_input(figures=figures))) == payload.encode(
+        payload.assemble(signing_input(figures=reordered))
     )
 
 
 def test_it_encodes_canonically_with_vietnamese_kept_as_utf8():
-    encoded = payload.encode(payload.build(signing_input()))
+    encoded = payload.encode(payload.assemble(signing_input()))
 
     assert "Phường Hải Châu".encode() in encoded
     assert b"\\u" not in encoded and b": " not in encoded and b", " not in encoded
@@ -80,7 +80,7 @@ def test_it_encodes_canonically_with_vietnamese_kept_as_utf8():
 
 
 def test_it_builds_a_payload_the_published_schema_accepts():
-    document = payload.build(signing_input())
+    document = payload.assemble(signing_input())
 
     assert schema.problems(document) == []
     assert document["schema"] == "wardapp.daily-report/1"
@@ -89,12 +89,12 @@ def test_it_builds_a_payload_the_published_schema_accepts():
 
 
 def test_it_keeps_the_late_reason_only_when_late():
-    assert payload.build(signing_input(late=False, late_reason="x"))["late_reason"] is None
-    assert payload.build(signing_input(late=True, late_reason="Mất điện"))["late_reason"] == "Mất điện"
+    assert payload.assemble(signing_input(late=False, late_reason="x"))["late_reason"] is None
+    assert payload.assemble(signing_input(late=True, late_reason="Mất điện"))["late_reason"] == "Mất điện"
 
 
 def test_it_computes_the_rates_from_the_figures():
-    rates = payload.build(signing_input(figures=support.factories.figures(**support.ONE_LATE)))["rates"]
+    rates = payload.assemble(signing_input(figures=support.factories.figures(**support.ONE_LATE)))["rates"]
 
     assert rates["online_rate"] == 0.4  # 12 online of 30 received
     assert rates["late_rate"] == 0.025  # 1 late of 40 to handle
@@ -104,10 +104,10 @@ def test_it_computes_the_rates_from_the_figures():
 def test_it_leaves_a_rate_without_denominator_empty_not_zero():
     quiet = dict.fromkeys(support.factories.figures(), 0)
 
-    rates = payload.build(signing_input(figures=quiet))["rates"]
+    rates = payload.assemble(signing_input(figures=quiet))["rates"]
 
     assert rates["online_rate"] is None and rates["late_rate"] is None
-    assert schema.problems(payload.build(signing_input(figures=quiet))) == []
+    assert schema.problems(payload.assemble(signing_input(figures=quiet))) == []
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_it_leaves_a_rate_without_denominator_empty_not_zero():
     ],
 )
 def test_it_publishes_a_schema_that_refuses_malformed_payloads(breakage):
-    document = payload.build(signing_input())
+    document = payload.assemble(signing_input())
     breakage(document)
 
     assert schema.problems(document) != []

@@ -71,3 +71,23 @@ def test_a_return_after_acceptance_reaches_the_commune(app, wired, sent, leader)
     assert poll_statuses() == 1
     assert support.revision().city_state == "returned"
     assert "Thành phố trả lại" in leader.get(f"/reports/{DAY}/revisions").get_data(as_text=True)
+
+
+def test_the_outbox_status_command_prints_the_citys_decision(app, wired, sent):
+    wired.make_user()
+    reviewer = wired.signed_in()
+
+    def status() -> str:
+        return app.test_cli_runner().invoke(args=["outbox", "status"]).output
+
+    assert "city=" not in status()  # received, nobody decided yet
+
+    reviewer.post(f"/reports/{sent}/accept")
+    poll_statuses()
+    accepted = status()
+    assert sent in accepted and "city=accepted (Thành phố đã duyệt)" in accepted
+
+    support.outbox_entry().last_polled_at = None
+    reviewer.post(f"/reports/{sent}/return", data={"comment": "Số trực tuyến chưa khớp"})
+    poll_statuses()
+    assert "city=returned (Thành phố trả lại: Số trực tuyến chưa khớp)" in status()

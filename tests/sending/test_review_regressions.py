@@ -216,7 +216,7 @@ def test_a_pdf_that_cannot_be_built_does_not_hold_the_report_back(app, scripted,
     def broken(_revision):
         raise RuntimeError("pyHanko exploded")
 
-    monkeypatch.setattr("wardapp.delivery.sender.repair_pdf", broken)
+    monkeypatch.setattr("wardapp.delivery.sender.signed_pdf_file", broken)
     scripted.answer(201, receipt(signed))
 
     assert send_due() == {"accepted": 1}

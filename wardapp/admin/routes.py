@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from wardapp.auth.models import User
 from wardapp.auth.operations import (
+    add_account,
     check_user_fields,
-    create_user,
     current_locks,
     normalise_user_fields,
     unlock,
     update_user,
 )
-from wardapp.commune.access import current_commune
+from wardapp.commune.access import current_commune, of_this_commune
 from wardapp.extensions import db
 from wardapp.permissions import Role
 from wardapp.web import allowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _get_user(user_id: int) -> User:
-    """A user of this commune, or 404."""
-    user = db.session.get(User, user_id)
-    if user is None or user.commune_id != current_commune().id:
-        abort(404)
-    return user
 
 
 @bp.get("/users")
@@ -44,9 +36,8 @@ def users():
 @bp.post("/users/<int:user_id>/unlock")
 @allowed("administer")
 def unlock_user(user_id: int):
-    user = _get_user(user_id)
+    user = of_this_commune(User, user_id)
     unlock(user)
-    db.session.commit()
     flash(_("Đã mở khóa đăng nhập cho %(username)s.", username=user.username), "success")
     return redirect(url_for("admin.users"), code=303)
 
@@ -59,8 +50,7 @@ def new_user():
         data = normalise_user_fields(request.form)
         errors = check_user_fields(data, creating=True)
         if not errors:
-            user = create_user(data, current_commune().id)
-            db.session.commit()
+            user = add_account(data, current_commune().id)
             flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"), code=303)
     return render_template("admin/user_form.html", user=None, errors=errors, form=request.form, roles=list(Role)), (
@@ -71,7 +61,7 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @allowed("administer")
 def edit_user(user_id: int):
-    user = _get_user(user_id)
+    user = of_this_commune(User, user_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
         data = normalise_user_fields(request.form)
@@ -80,7 +70,6 @@ def edit_user(user_id: int):
             errors["role"] = _("Bạn không thể tự bỏ quyền quản trị hoặc tự vô hiệu hóa tài khoản của mình.")
         if not errors:
             update_user(user, data)
-            db.session.commit()
             flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for("admin.users"), code=303)
     form = request.form if request.method == "POST" else {**user.snapshot(), "active": "1" if user.active else ""}

@@ -55,6 +55,3 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     """Only the keys whose values differ, as (before, after)."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
-
-
-from wardapp.audit import routes  # noqa: E402,F401

@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wardapp import permissions
+from wardapp.audit.snapshots import Audited
 from wardapp.core.clock import utcnow
 from wardapp.extensions import Model, db, login_manager
 from wardapp.permissions import Action, Role
@@ -14,8 +15,10 @@ from wardapp.platform.models import LoginAttemptColumns, SignInAccount, user_loa
 __all__ = ["LoginAttempt", "Role", "User"]
 
 
-class User(SignInAccount, Model):
+class User(Audited, SignInAccount, Model):
     """A commune account (``platform.models.SignInAccount``: username, password, active, sessions)."""
+
+    AUDITED = ("username", "full_name", "position", "role", "active", "locale")
 
     __tablename__ = "users"
 
@@ -33,17 +36,6 @@ class User(SignInAccount, Model):
 
     def may(self, action: Action) -> bool:
         return permissions.may(self, action)
-
-    def snapshot(self) -> dict:
-        """What the audit log keeps of a user (never the password hash)."""
-        return {
-            "username": self.username,
-            "full_name": self.full_name,
-            "position": self.position,
-            "role": self.role,
-            "active": self.active,
-            "locale": self.locale,
-        }
 
 
 load_user = login_manager.user_loader(user_loader(db.session, User))

@@ -51,17 +51,40 @@ def current_locks(usernames: list[str]) -> list[Lock]:
 
 
 def unlock(user: User, actor=None) -> None:
-    """An admin lets the account in again (failures before now stop counting)."""
+    """An admin lets the account in again (failures before now stop counting); committed."""
     SIGN_IN.unlock(user.username)
     audit.record("user.unlocked", target_type="user", target_id=user.id, actor=actor, summary=user.username)
+    db.session.commit()
 
 
 def end_sessions(user: User, reason: str, actor=None) -> None:
-    """Every session of the account ends on its next request."""
+    """Every session of the account ends on its next request; committed."""
     user.end_sessions()
     audit.record(
         "user.sessions_ended", target_type="user", target_id=user.id, actor=actor, summary=f"{user.username}: {reason}"
     )
+    db.session.commit()
+
+
+def sign_out(user: User) -> None:
+    """The session ends on the server too: a copy of its cookie no longer signs anyone in."""
+    user.end_sessions()
+    audit.record("logout", target_type="user", target_id=user.id)
+    db.session.commit()
+
+
+def choose_locale(user: User, locale: str) -> None:
+    """The interface language, kept on the account."""
+    user.locale = locale
+    db.session.commit()
+
+
+def change_password(user: User, new: str) -> None:
+    """The user's own new password: other sessions (a phone left signed in, a stolen cookie) end."""
+    user.set_password(new)
+    user.end_sessions()
+    audit.record("user.password_changed", target_type="user", target_id=user.id, summary=user.username)
+    db.session.commit()
 
 
 def check_user_fields(data: dict, *, creating: bool, user_id: int | None = None) -> dict[str, str]:
@@ -101,7 +124,16 @@ def normalise_user_fields(form) -> dict:
     }
 
 
+def add_account(data: dict, commune_id: int, actor=None) -> User:
+    """An admin (or the command line) adds one account: created, audited and committed."""
+    user = create_user(data, commune_id, actor)
+    db.session.commit()
+    return user
+
+
 def create_user(data: dict, commune_id: int, actor=None) -> User:
+    """The account, added to the session and audited; the caller commits (the first run commits
+    it with the commune)."""
     user = User(
         commune_id=commune_id,
         username=data["username"],
@@ -125,6 +157,7 @@ def create_user(data: dict, commune_id: int, actor=None) -> User:
 
 
 def update_user(user: User, data: dict, actor=None) -> None:
+    """An admin's change to an account, audited and committed."""
     before = user.snapshot()
     user.full_name = data["full_name"]
     user.position = data["position"]
@@ -146,3 +179,4 @@ def update_user(user: User, data: dict, actor=None) -> None:
         audit.record(
             action, target_type="user", target_id=user.id, before=old, after=new, actor=actor, summary=user.username
         )
+    db.session.commit()

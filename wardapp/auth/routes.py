@@ -15,9 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from wardapp.audit import log as audit
-from wardapp.auth.operations import authenticate, end_sessions
-from wardapp.extensions import db
+from wardapp.auth.operations import authenticate, change_password, choose_locale, end_sessions, sign_out
 from wardapp.platform.accounts import password_problem
 from wardapp.web import login_required
 
@@ -54,10 +52,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        # The session ends on the server too: a copy of this cookie no longer signs anyone in.
-        current_user.end_sessions()
-        audit.record("logout", target_type="user", target_id=current_user.id)
-        db.session.commit()
+        sign_out(current_user)
     logout_user()
     return redirect(url_for("auth.login"), code=303)
 
@@ -67,7 +62,6 @@ def logout():
 def sign_out_everywhere():
     """End every session of the account, on every device, this one included."""
     end_sessions(current_user, "sign out everywhere")
-    db.session.commit()
     logout_user()
     flash(_("Đã đăng xuất khỏi mọi thiết bị."), "success")
     return redirect(url_for("auth.login"), code=303)
@@ -80,8 +74,7 @@ def language():
     if chosen not in current_app.config["LANGUAGES"]:
         chosen = current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated:
-        current_user.locale = chosen
-        db.session.commit()
+        choose_locale(current_user, chosen)
     session["locale"] = chosen
     return redirect(_safe_next(request.form.get("next")), code=303)
 
@@ -100,14 +93,8 @@ def account():
         elif new != request.form.get("confirm_password", ""):
             errors["confirm_password"] = _("Hai lần nhập mật khẩu mới không giống nhau.")
         if not errors:
-            current_user.set_password(new)
-            # Other sessions (a phone left signed in, a stolen cookie) end; this one goes on.
-            current_user.end_sessions()
-            audit.record(
-                "user.password_changed", target_type="user", target_id=current_user.id, summary=current_user.username
-            )
-            db.session.commit()
-            login_user(current_user._get_current_object())
+            change_password(current_user, new)
+            login_user(current_user._get_current_object())  # this session goes on
             flash(_("Đã đổi mật khẩu."), "success")
             return redirect(url_for("auth.account"), code=303)
     return render_template("auth/account.html", errors=errors), (422 if errors else 200)

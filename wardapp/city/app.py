@@ -19,6 +19,7 @@ from sqlalchemy import event
 from wardapp import ROOT
 from wardapp.city import blobs, cli, consolidated_models, models
 from wardapp.city.api import bp as api_bp
+from wardapp.city.archive.routes import bp as archive_bp
 from wardapp.city.checking import bp as verify_bp
 from wardapp.city.consolidated_pages import bp as consolidated_bp
 from wardapp.city.extensions import city_csrf, city_db, city_login, city_migrate
@@ -146,6 +147,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_pages(app)
     for blueprint in (api_bp, desk_bp, pages_bp, pdfs_bp, verify_bp, consolidated_bp, public_check_bp, review_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(archive_bp)
     city_csrf.exempt(api_bp)  # the API authenticates by signature, not by session
     cli.register(app)
     if _serving(app):

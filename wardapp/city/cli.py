@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from flask.cli import AppGroup
 
 from wardapp.city import backup as city_backup
-from wardapp.city import scope, signing
+from wardapp.city import flag_store, scope, signing
+from wardapp.city.archive.cli import archive_cli
 from wardapp.city.enrolment import (
     EnrolError,
     enrol_ca,
@@ -22,7 +23,7 @@ from wardapp.city.enrolment import (
     read_file,
 )
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityAudit, CityUser, IntakeLog
+from wardapp.city.models import CityAudit, CityUser, IntakeLog, ReceivedFigures
 from wardapp.city.operations import AccountError, create_user
 from wardapp.core.clock import as_local
 from wardapp.platform.backup_cli import backup_group
@@ -169,6 +170,34 @@ def signing_show_command() -> None:
     click.echo(cert.public_bytes(serialization.Encoding.PEM).decode("ascii"), nl=False)
 
 
+review_cli = AppGroup("review", help="The review of received reports.")
+city_cli.add_command(review_cli)
+
+
+@review_cli.command("backfill-flags")
+@click.option("--province", "provinces", default="", help="Province codes, comma-separated (default: all served).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: the first received).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: the last received).")
+def backfill_flags_command(provinces: str, start, end) -> None:
+    """Judge the received days against each commune's own history again and store their flags.
+
+    Run it once after upgrading (the revisions received before flags were stored at intake), and
+    after changing CITY_OUTLIER_THRESHOLD, _WEEKS or _MIN_HISTORY: stored flags keep the rule they
+    were judged with until then."""
+    codes = tuple(scope.normalise(c) for c in provinces.split(",") if c.strip()) or scope.served()
+    F = ReceivedFigures
+    first, last = db.session.execute(db.select(db.func.min(F.date), db.func.max(F.date))).one()
+    if first is None:
+        click.echo("No received reports.")
+        return
+    start_day = start.date() if start else first
+    end_day = end.date() if end else last
+    stored = flag_store.recompute(codes, start_day, end_day)
+    db.session.commit()
+    click.echo(f"{stored} flags stored for {start_day:%Y-%m-%d} to {end_day:%Y-%m-%d}, provinces {', '.join(codes)}.")
+
+
 def register(app) -> None:
     app.cli.add_command(city_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(archive_cli)

@@ -37,6 +37,12 @@ SHOWN_RATES = (
     "satisfaction_rate",
     "feedback_on_time_rate",
 )
+# Which days a report adds up (city/reviewing.py decides what is accepted), and how it says so.
+RECEIVED, ACCEPTED = "received", "accepted"
+COUNTED_WORDS = {
+    RECEIVED: "Báo cáo này tính theo mọi ngày đã nhận, đã được Sở duyệt hay chưa.",
+    ACCEPTED: "Báo cáo này tính theo các ngày đã duyệt: ngày chưa được Sở duyệt không được tính.",
+}
 VI = "vi"  # the document's numbers are written the Vietnamese way (42,5%) for every reader
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
@@ -51,6 +57,11 @@ class Period:
     start: dt.date
     end: dt.date
     to_date: bool = False
+    counted: str = RECEIVED  # which days it adds up: every received one, or the accepted ones only
+
+    @property
+    def accepted_only(self) -> bool:
+        return self.counted == ACCEPTED
 
     @property
     def scope(self) -> str:
@@ -99,8 +110,14 @@ def listed_days(period: Period) -> list[consolidated_docs.ListedDay]:
         select(F.commune_code, F.date, F.report_id, F.revision, ReceivedReport.payload_sha256)
         .join(ReceivedReport, ReceivedReport.id == F.report_pk)
         .filter(F.current.is_(True), F.province_code.in_(period.provinces), F.date.between(period.start, period.end))
+        .filter(*_counted(period))
     ).all()
     return [consolidated_docs.ListedDay(*row) for row in rows]
+
+
+def _counted(period: Period) -> tuple:
+    """The filter of the days the report counts (none: every received one)."""
+    return (ReceivedFigures.accepted.is_(True),) if period.accepted_only else ()
 
 
 def _explanations(period: Period, names: dict[str, str]) -> list[list[str]]:
@@ -114,6 +131,7 @@ def _explanations(period: Period, names: dict[str, str]) -> list[list[str]]:
             F.province_code.in_(period.provinces),
             F.date.between(period.start, period.end),
             F.explanations_count > 0,
+            *_counted(period),
         )
         .order_by(ReceivedReport.commune_code, ReceivedReport.date)
     ).all()
@@ -198,7 +216,7 @@ def document_input(period: Period, signing: Signing | None = None) -> Consolidat
     """The report's plain data: a draft without ``signing``, else the signed edition's."""
     config = current_app.config
     today = clock.today()
-    communes = desk.period(period.provinces, period.start, period.end, today)
+    communes = desk.period(period.provinces, period.start, period.end, today, accepted_only=period.accepted_only)
     names = {p: scope.province_name(p) for p in period.provinces}
     scope_name = ", ".join(names[p] for p in period.provinces)
     total = desk.combine("", "Tổng cộng", "", communes)
@@ -216,9 +234,7 @@ def document_input(period: Period, signing: Signing | None = None) -> Consolidat
         f"{sum(c.days_missing for c in connected)} báo cáo chưa nộp.",
         "Số liệu tổng hợp từ phiên bản ký số hiện hành của mỗi báo cáo ngày; "
         "ngày chưa báo cáo không được tính là số 0.",
-        # Which days it counts (city/reviewing.py): every received day; the II.06a table on the desk
-        # can be limited to the accepted ones.
-        "Báo cáo này tính mọi báo cáo ngày đã nhận, đã được Sở duyệt hay chưa.",
+        COUNTED_WORDS[period.counted],
     ]
     notes = []
     if period.to_date:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from wardapp.city import consolidated_signing as ops
 from wardapp.city import desk, exports, scope, signing
 from wardapp.city.access import reviewer_required
-from wardapp.city.consolidated import Period, draft_pdf
+from wardapp.city.consolidated import ACCEPTED, RECEIVED, Period, draft_pdf
 from wardapp.core import clock, consolidated_docs
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
@@ -49,9 +49,10 @@ def period_from(args) -> Period | None:
     start, end = bounds(kind, on, clock.parse_iso_date(args.get("from")), clock.parse_iso_date(args.get("to")))
     if start > today:
         return None
-    period = Period(provinces, kind, start, end)
+    counted = ACCEPTED if args.get("days") == ACCEPTED else RECEIVED
+    period = Period(provinces, kind, start, end, counted=counted)
     if not ops.ended(period):
-        period = Period(provinces, kind, start, min(end, today), to_date=True)
+        period = Period(provinces, kind, start, min(end, today), to_date=True, counted=counted)
     return period
 
 
@@ -64,6 +65,8 @@ def _args(period: Period) -> dict[str, str]:
     }
     if period.kind == "range":
         args.update({"from": period.start.isoformat(), "to": period.end.isoformat()})
+    if period.accepted_only:
+        args["days"] = ACCEPTED
     return args
 
 
@@ -97,6 +100,7 @@ def page():
         title_period=exports.period_text(period.start, period.end),  # the reader's language
         args=_args(period),
         periods=PERIOD_LABELS,
+        counted_days=ops.counted_days,
         may_sign=ops.may_sign(current_user),
         certificate=certificate,
         test_certificate=certificate is not None and ops.is_test_certificate(certificate),

@@ -72,7 +72,20 @@ class PeriodState:
     @property
     def signable(self) -> bool:
         """Ended (or to date), and never signed or out of date."""
-        return (self.ended or self.period.to_date) and (self.current is None or bool(self.changed))
+        return (self.ended or self.period.to_date) and (
+            self.current is None or bool(self.changed) or self.counts_other_days
+        )
+
+    @property
+    def counts_other_days(self) -> bool:
+        """The current edition counts other days than those asked for (all received / accepted)."""
+        current = self.current
+        return current is not None and counted_days(current.document) != self.period.counted
+
+
+def counted_days(document: dict) -> str:
+    """Which days a signed edition adds up (editions signed before the choice: every received one)."""
+    return str(document.get("counted_days") or "received")
 
 
 def may_sign(user: CityUser) -> bool:
@@ -216,6 +229,7 @@ def sign(period: Period, user: CityUser) -> ConsolidatedEdition:
         signed_at=signed_at,
         signer={"username": user.username, "full_name": user.full_name, "position": " ".join(signer_titles(user))},
         days=listed_days(period),
+        counted=period.counted,
     )
     data = consolidated_docs.encode(content)
     try:

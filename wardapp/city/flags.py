@@ -2,37 +2,27 @@
 for the days of a period, with what the reviewer needs beside each: the value, the commune's
 usual range, the leader's explanation that day, and whether a reviewer checked it.
 
-Computed when a page asks (not at intake, whose budget per report stays as it was), from the
-narrow figures table only: the period's current revisions and ``weeks`` weeks before it. What is
-computed is remembered under the desk's revision, like the desk's totals; the checks, which do not
-move that revision, are read fresh each time.
+Judged at intake and stored beside each revision (city/flag_store.py): a page reads the period's
+flags of the current revisions with one indexed query, the first load after a report arrives as
+fast as the next. A reviewer's check is kept per commune, day and figure: a correction that is
+still out of line keeps it (shown as made on the earlier revision).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from flask import current_app
-
-from wardapp.city import desk, signin
+from wardapp.city import flag_store, signin
 from wardapp.city.extensions import city_db as db
-from wardapp.city.models import CityFlagCheck, CityUser, ReceivedFigures, ReceivedReport
+from wardapp.city.models import CityFlagCheck, CityUser, FigureFlag, ReceivedFigures, ReceivedReport
 from wardapp.core import outliers, text
 from wardapp.core.clock import utcnow
 from wardapp.core.i18n import fmt_number, fmt_percent
 from wardapp.core.i18n import gettext as _
 
-
-def rule() -> outliers.Rule:
-    config = current_app.config
-    return outliers.Rule(
-        threshold=float(config["CITY_OUTLIER_THRESHOLD"]),
-        weeks=int(config["CITY_OUTLIER_WEEKS"]),
-        min_history=int(config["CITY_OUTLIER_MIN_HISTORY"]),
-    )
+rule = flag_store.rule  # the thresholds (settings), one place
 
 
 @dataclass(frozen=True)
@@ -58,6 +48,11 @@ class Flagged:
         return fmt_percent(min(max(value, 0.0), 1.0)) if self.share else fmt_number(max(round(value), 0))
 
     @property
+    def checked_earlier(self) -> bool:
+        """The check was made on a revision the commune corrected since (and still out of line)."""
+        return self.checked is not None and self.checked.report_id != self.report_id
+
+    @property
     def value_text(self) -> str:
         return self._text(self.value)
 
@@ -72,59 +67,33 @@ class Flagged:
 
 def period_flags(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None = None) -> list[Flagged]:
     """Every flag of the period, newest day first, with explanations and checks attached."""
-    judged = rule()
-    found = desk.remembered(
-        "flags", (provinces, start, end, commune, judged), lambda: _compute(provinces, start, end, commune, judged)
-    )
+    found = _stored(provinces, start, end, commune)
     explained = _explanations({f.report_id for f in found})
     checks = _checks(provinces, start, end, commune)
-    return [replace(f, explanation=explained.get(f.report_id, ""), checked=_check_of(f, checks)) for f in found]
-
-
-def _check_of(flag: Flagged, checks: dict) -> CityFlagCheck | None:
-    """A check holds for the revision it was made on: a correction's figures are flagged afresh."""
-    check = checks.get(_key(flag))
-    return check if check is not None and check.report_id == flag.report_id else None
+    return [replace(f, explanation=explained.get(f.report_id, ""), checked=checks.get(_key(f))) for f in found]
 
 
 def _key(flag: Flagged) -> tuple[str, dt.date, str]:
     return (flag.commune_code, flag.date, flag.metric)
 
 
-def _compute(
-    provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None, judged: outliers.Rule
-) -> list[Flagged]:
-    F = ReceivedFigures
-    since = start - dt.timedelta(weeks=judged.weeks)
-    query = db.select(F.commune_code, F.date, F.report_id, *[getattr(F, c) for c in outliers.COLUMNS]).filter(
-        F.current.is_(True), F.province_code.in_(provinces), F.date.between(since, end)
+def _stored(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None) -> list[Flagged]:
+    """The stored flags of the period's current revisions: one query on the flags' (province,
+    date) index, each joined to its revision's figures row by primary key."""
+    F, G = ReceivedFigures, FigureFlag
+    query = (
+        db.select(G.commune_code, G.date, F.report_id, G.metric, G.value, G.low, G.high, G.median)
+        .join(F, F.report_pk == G.report_pk)
+        .filter(F.current.is_(True), G.province_code.in_(provinces), G.date.between(start, end))
+        .order_by(G.date.desc(), G.commune_code, G.metric)
     )
     if commune:
-        query = query.filter(F.commune_code == commune)
-    series: dict[str, dict[dt.date, dict]] = defaultdict(dict)
-    ids: dict[tuple[str, dt.date], str] = {}
-    for row in db.session.execute(query):
-        series[row.commune_code][row.date] = {c: getattr(row, c) for c in outliers.COLUMNS}
-        ids[(row.commune_code, row.date)] = row.report_id
+        query = query.filter(G.commune_code == commune)
     out = []
-    for code, days in series.items():
-        wanted = [d for d in days if start <= d <= end]
-        for flag in outliers.flags_of(wanted, days, judged):
-            j, m = flag.judgement, flag.metric
-            out.append(
-                Flagged(
-                    code,
-                    flag.day,
-                    ids[(code, flag.day)],
-                    m.name,
-                    j.value,
-                    j.low,
-                    j.high,
-                    j.median,
-                    m.share,
-                )
-            )
-    out.sort(key=lambda f: (-f.date.toordinal(), f.commune_code, f.metric))
+    for code, day, report_id, metric, value, low, high, middle in db.session.execute(query):
+        known = outliers.METRICS_BY_NAME.get(metric)
+        if known is not None:  # a figure no longer checked is not shown
+            out.append(Flagged(code, day, report_id, metric, value, low, high, middle, known.share))
     return out
 
 

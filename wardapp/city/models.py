@@ -308,3 +308,30 @@ class OneStopCounts(CityModel):
         UniqueConstraint("commune_code", "date"),
         Index("ix_city_oneshop_counts_province_date", "province_code", "date"),
     )
+
+
+class FigureFlag(CityModel):
+    """A figure of a received revision out of line with the commune's own history, as the kernel's
+    rule judged it (core/outliers.py) when the revision arrived (city/flag_store.py). Only the
+    revision that is its commune-day's current one is read; a reviewer's check is kept apart, per
+    commune, day and figure (CityFlagCheck), so a correction does not lose it."""
+
+    __tablename__ = "city_figure_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_pk: Mapped[int] = mapped_column(ForeignKey("received_reports.id"))
+    commune_code: Mapped[str] = mapped_column(String(5))
+    province_code: Mapped[str] = mapped_column(String(2))
+    date: Mapped[dt.date] = mapped_column()
+    metric: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+    median: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    z: Mapped[float] = mapped_column(Float)
+    history: Mapped[int] = mapped_column()  # how many comparable days it was judged on
+
+    __table_args__ = (
+        UniqueConstraint("report_pk", "metric"),
+        Index("ix_city_figure_flags_province_date", "province_code", "date"),
+    )

@@ -15,7 +15,7 @@ from flask import current_app
 from joserfc.jwk import OKPKey
 from sqlalchemy import Table, bindparam, exists, insert, select, update
 
-from wardapp.city import blobs, desk, facts, scope, signin
+from wardapp.city import blobs, desk, facts, flag_store, reviewing, scope, signin
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import (
     CityCommune,
@@ -233,6 +233,8 @@ def store(push: VerifiedPush, token: str, pdf: bytes | None) -> tuple[int, dict]
         **facts.columns(push.payload),
     }
     db.session.execute(INSERT_FIGURES, figures_row)
+    if figures_row["current"]:  # its figures against the commune's own history, stored beside it
+        flag_store.judge_arrival(push.commune_code, figures_row["province_code"], day)
     photos = [
         {"report_pk": report_pk, "sha256": p["sha256"], "content_type": p["content_type"], "bytes": p["bytes"]}
         for p in push.payload["photos"]
@@ -281,6 +283,7 @@ class Cell(NamedTuple):
     day: dt.date
     state: str  # on_time, late, corrected, returned, missing, future
     report_id: str | None
+    review: str = ""  # accepted, or reaccept: corrected after its acceptance (city/reviewing.py)
 
 
 @dataclass(frozen=True)
@@ -292,18 +295,31 @@ class Row:
 
 
 def latest_states(provinces: tuple[str, ...], start: dt.date, end: dt.date) -> dict[tuple[str, dt.date], tuple]:
-    """The current revision of every commune-day in the range, as (report_id, state): one query
-    over the narrow figures table (never the payload or the JWS)."""
+    """The current revision of every commune-day in the range, as (report_id, state, review): one
+    query over the narrow figures table (never the payload or the JWS), and one for the days an
+    older revision of which was accepted."""
     F = ReceivedFigures
     rows = db.session.execute(
-        db.select(F.commune_code, F.date, F.report_id, F.revision, F.late, F.returned).filter(
+        db.select(F.commune_code, F.date, F.report_id, F.revision, F.late, F.returned, F.accepted).filter(
             F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end)
         )
     )
+    again = reviewing.accepted_before(provinces, start, end)
     return {
-        (code, day): (report_id, cell_state(revision, late, returned))
-        for code, day, report_id, revision, late, returned in rows
+        (code, day): (
+            report_id,
+            cell_state(revision, late, returned),
+            review_mark(accepted, returned, (code, day) in again),
+        )
+        for code, day, report_id, revision, late, returned, accepted in rows
     }
+
+
+def review_mark(accepted: bool, returned: bool, accepted_before: bool) -> str:
+    """What the grid says of a day's review: accepted, or corrected after an acceptance (new again)."""
+    if accepted:
+        return "accepted"
+    return "reaccept" if accepted_before and not returned else ""
 
 
 def cell_state(revision: int, late: bool, returned: bool) -> str:
@@ -335,6 +351,6 @@ def grid(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: dt.dat
             elif found is None:
                 cells.append(Cell(d, "missing", None))
             else:
-                cells.append(Cell(d, found[1], found[0]))
+                cells.append(Cell(d, found[1], found[0], found[2]))
         rows.append(Row(unit.code, unit.name, unit.code in enrolled, cells))
     return rows

@@ -25,7 +25,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup, escape
 
-from wardapp.city import blobs, desk, reviewing, scope, signin
+from wardapp.city import blobs, desk, permissions, reviewing, scope, signin
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.enrolment import (
     EnrolError,
@@ -79,6 +79,8 @@ def init_app(app) -> None:
 
     # Sessions ended on the server (sign-out, sign out everywhere) carry an old generation.
     city_login.user_loader(user_loader(db.session, CityUser))
+    # A received payload shown raw, officers' names masked as city/permissions.py says.
+    app.jinja_env.globals["raw_payload"] = lambda payload: permissions.masked_raw(payload, current_user)
 
     @app.after_request
     def headers(response):
@@ -172,6 +174,8 @@ def index():
         start=start,
         end=end,
         labels=STATE_LABELS,
+        review_labels=REVIEW_LABELS,
+        review_marks=REVIEW_MARKS,
         totals=totals,
         connected=sum(1 for r in rows if r.enrolled),
         cells=cells,
@@ -188,20 +192,31 @@ def _grid_view(provinces: tuple[str, ...], start: dt.date, end: dt.date, today: 
     # Only connected communes can be counted as missing a report.
     counted = Counter(c.state for r in rows if r.enrolled for c in r.cells)
     totals = {state: counted.get(state, 0) for state in STATE_LABELS}
+    reviewed = Counter(c.review for r in rows for c in r.cells if c.review)
+    totals.update({mark: reviewed.get(mark, 0) for mark in REVIEW_MARKS})
     return rows, _grid_cells(rows, days), totals
 
 
 _MARKS = {"on_time": "✓", "late": "M", "corrected": "S", "returned": "T"}
+# The review's marks, added to the cell's own (a letter, not a colour alone: the legend says it).
+REVIEW_MARKS = {"accepted": _l("Đ"), "reaccept": "!"}  # Đ: đã duyệt
+REVIEW_LABELS = {"accepted": _l("Đã duyệt"), "reaccept": _l("Sửa sau khi đã duyệt")}
 
 
 def _grid_cells(rows, days: list[dt.date]) -> dict[str, Markup]:
     base = str(escape(url_for("city.report", report_id="_")[:-1]))  # one url_for, not one per cell
     titles = {state: str(escape(str(label))) for state, label in STATE_LABELS.items()}
+    titles |= {
+        (state, mark): f"{titles[state]} · {escape(str(REVIEW_LABELS[mark]))}"
+        for state in titles
+        for mark in REVIEW_MARKS
+    }
     iso = {d: d.isoformat() for d in days}
-    return {row.code: _cells_html(row, base, titles, iso) for row in rows}
+    marks = {mark: str(escape(str(letter))) for mark, letter in REVIEW_MARKS.items()}
+    return {row.code: _cells_html(row, base, titles, iso, marks) for row in rows}
 
 
-def _cells_html(row, report_base: str, titles: dict[str, str], days: dict) -> Markup:
+def _cells_html(row, report_base: str, titles: dict, days: dict, marks: dict[str, str]) -> Markup:
     """A grid row's cells as markup, built here: a 62-day grid of a large province has over ten
     thousand cells, which the template engine took most of the page's time to write (measured,
     bench/city_desk.py). The markup is what the template wrote; ``titles`` are escaped once and
@@ -209,14 +224,20 @@ def _cells_html(row, report_base: str, titles: dict[str, str], days: dict) -> Ma
     parts = []
     for c in row.cells:
         if c.report_id:
-            inner = f'<a href="{report_base}{escape(c.report_id)}">{_MARKS[c.state]}</a>'
+            mark = _MARKS[c.state] + (f'<b class="review-mark">{marks[c.review]}</b>' if c.review else "")
+            inner = f'<a href="{report_base}{escape(c.report_id)}">{mark}</a>'
         elif c.state == "missing" and row.enrolled:
             inner = "✗"
         else:
             inner = ""
+        if c.review:
+            reviewed = f' review-{c.review}" data-review="{c.review}'
+            title = titles[(c.state, c.review)]
+        else:
+            reviewed, title = "", titles[c.state]
         parts.append(
-            f'<td class="cell-{c.state}" data-date="{days[c.day]}" data-state="{c.state}" '
-            f'title="{titles[c.state]}">{inner}</td>'
+            f'<td class="cell-{c.state}{reviewed}" data-date="{days[c.day]}" data-state="{c.state}" '
+            f'title="{title}">{inner}</td>'
         )
     return Markup("".join(parts))  # noqa: S704 - every value above is escaped or one of our own words
 
@@ -236,7 +257,8 @@ def report(report_id: str):
             return render_template(
                 "city/report.html",
                 report=report,
-                doc=report.document,
+                doc=permissions.masked(report.document, current_user),
+                names_hidden=not permissions.sees_officer_names(current_user),
                 history=history,
                 key=key,
                 groups=figures_by_group(),

@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from wardapp.city import desk
 from wardapp.city.extensions import city_db as db
@@ -30,7 +29,7 @@ from wardapp.core.dossier_counts import computable, count_day
 from wardapp.core.figures import BY_NAME
 from wardapp.core.i18n import gettext as _
 from wardapp.core.units import find
-from wardapp.platform import dossier_log
+from wardapp.platform import dossier_log, memo
 
 # The flows compared: what a day's dossiers give whatever the export's start (the stocks, carried
 # over and pending, need every older open dossier, which a month's export does not hold).
@@ -183,6 +182,11 @@ class Difference:
         return str(BY_NAME[self.figure].label) if self.figure in BY_NAME else self.figure
 
 
+def labels() -> dict[str, str]:
+    """The compared figures' labels in the reader's language, translated once per page."""
+    return {name: str(BY_NAME[name].label) for name in COMPARED}
+
+
 @dataclass(frozen=True)
 class DayReconciled:
     commune_code: str
@@ -202,28 +206,54 @@ def days(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str 
 
 
 def _days(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None) -> list[DayReconciled]:
-    C, F = OneStopCounts, ReceivedFigures
-    portal_query = db.select(C.commune_code, C.date, C.counts).filter(
-        C.province_code.in_(provinces), C.date.between(start, end)
-    )
-    signed_query = db.select(
-        F.commune_code, F.date, F.report_id, F.log_figures, *[getattr(F, n) for n in COMPARED]
-    ).filter(F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end))
-    if commune:
-        portal_query = portal_query.filter(C.commune_code == commune)
-        signed_query = signed_query.filter(F.commune_code == commune)
-    signed = {(r.commune_code, r.date): r for r in db.session.execute(signed_query)}
+    signed = _signed(provinces, start, end, commune)
     out = []
-    for code, day, counts in db.session.execute(portal_query):
+    for (code, day), counts in _portal(provinces, start, end, commune).items():
         row = signed.get((code, day))
         differences = []
         for name, portal in counts.items():
-            value = getattr(row, name) if row is not None else 0
+            value = row[_AT[name]] if row is not None and name in _AT else 0
             if value != portal:
                 differences.append(Difference(name, value, portal))
-        out.append(DayReconciled(code, day, row.report_id if row else None, bool(row and row.log_figures), differences))
+        out.append(DayReconciled(code, day, row[0] if row else None, bool(row and row[1]), differences))
     out.sort(key=lambda d: (-d.date.toordinal(), d.commune_code))
     return out
+
+
+# Where each compared figure is in a signed row (_signed): rows are read as plain tuples, since a
+# month of a province is five thousand of them and a first load after a report arrives reads them all.
+_AT = {name: 2 + i for i, name in enumerate(COMPARED)}
+PORTAL_KEPT_MAX = 32
+
+
+def _signed(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None) -> dict[tuple, tuple]:
+    """The current revisions' compared figures, by commune and day: (report_id, log_figures, *COMPARED)."""
+    F = ReceivedFigures
+    query = db.select(F.commune_code, F.date, F.report_id, F.log_figures, *[getattr(F, n) for n in COMPARED]).filter(
+        F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end)
+    )
+    if commune:
+        query = query.filter(F.commune_code == commune)
+    return {(row[0], row[1]): tuple(row[2:]) for row in db.session.execute(query)}
+
+
+def _portal(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None) -> dict[tuple, dict]:
+    """The export's counts of the range by commune and day, read and parsed once per import in each
+    worker: a report arriving moves the desk's revision but changes none of them. Keyed by the
+    imports' last id and number, which only an import moves."""
+    Imports, C = OneStopImport, OneStopCounts
+    generation = tuple(db.session.execute(db.select(db.func.max(Imports.id), db.func.count(Imports.id))).one())
+
+    def read() -> dict[tuple, dict]:
+        query = db.select(C.commune_code, C.date, C.counts).filter(
+            C.province_code.in_(provinces), C.date.between(start, end)
+        )
+        if commune:
+            query = query.filter(C.commune_code == commune)
+        return {(code, day): counts for code, day, counts in db.session.execute(query)}
+
+    key = ("portal", generation, provinces, start, end, commune)
+    return memo.kept("wardapp.city.reconcile", key, read, limit=PORTAL_KEPT_MAX)
 
 
 @dataclass(frozen=True)
@@ -252,45 +282,49 @@ def by_commune(
     )
 
 
+def row_key(row: CommuneReconciled) -> tuple:
+    """Everything a commune's row shows (its rendering is kept under it)."""
+    differences = tuple((d.figure, d.signed, d.portal) for d in row.differences)
+    return (row.commune_code, row.days, row.days_differing, row.days_from_log, row.days_unreported, differences)
+
+
 def _by_commune(
     provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None
 ) -> list[CommuneReconciled]:
-    C, F = OneStopCounts, ReceivedFigures
+    """Per commune, from the same per-day comparison (the signed sums over the days the export
+    covers, beside the export's sums)."""
     portal: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    counted: dict[str, int] = defaultdict(int)
-    query = db.select(C.commune_code, C.counts).filter(C.province_code.in_(provinces), C.date.between(start, end))
-    if commune:
-        query = query.filter(C.commune_code == commune)
-    for code, counts in db.session.execute(query):
-        counted[code] += 1
+    signed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counted: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # days, differing, from log, unreported
+    rows = _signed(provinces, start, end, commune)
+    at = _AT
+    for (code, day), counts in _portal(provinces, start, end, commune).items():
+        row = rows.get((code, day))
+        seen, portal_of, signed_of = counted[code], portal[code], signed[code]  # looked up once a day
+        seen[0] += 1
+        if row is None:  # the export has the day, the commune did not report it: every count differs
+            seen[3] += 1
+            for name, value in counts.items():
+                portal_of[name] += value
+                signed_of[name] += 0
+            seen[1] += any(counts.values())
+            continue
+        seen[2] += bool(row[1])
+        differs = False
         for name, value in counts.items():
-            portal[code][name] += value
-    signed: dict[str, Any] = {}
-    sums = db.select(
-        F.commune_code, *[db.func.sum(getattr(F, n)).label(n) for n in COMPARED]
-    )  # over the days the export covers
-    covered = db.exists().where(C.commune_code == F.commune_code, C.date == F.date)
-    sums = sums.filter(F.current.is_(True), F.province_code.in_(provinces), F.date.between(start, end), covered)
-    for row in db.session.execute(sums.group_by(F.commune_code)):
-        signed[row.commune_code] = row
-    per_day: dict[str, list[int]] = {}
-    for d in days(provinces, start, end, commune):
-        seen = per_day.setdefault(d.commune_code, [0, 0, 0])
-        seen[0] += not d.agrees
-        seen[1] += d.from_log
-        seen[2] += d.report_id is None
+            portal_of[name] += value
+            index = at.get(name)
+            mine = row[index] if index is not None else 0
+            signed_of[name] += mine
+            if mine != value:
+                differs = True
+        seen[1] += differs
     out = []
     for code in sorted(counted):
-        sums_of = signed.get(code)
-        differences = [
-            Difference(name, int(getattr(sums_of, name) or 0) if sums_of is not None else 0, total)
-            for name, total in portal[code].items()
-        ]
-        differing, from_log, unreported = per_day.get(code, [0, 0, 0])
+        days_, differing, from_log, unreported = counted[code]
+        differences = [Difference(name, signed[code][name], total) for name, total in portal[code].items()]
         out.append(
-            CommuneReconciled(
-                code, counted[code], differing, from_log, unreported, [x for x in differences if x.difference]
-            )
+            CommuneReconciled(code, days_, differing, from_log, unreported, [x for x in differences if x.difference])
         )
     out.sort(key=lambda c: (-c.days_differing, c.commune_code))
     return out

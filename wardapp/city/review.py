@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,13 +12,14 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from wardapp.city import desk, flags, reconcile, reviewing, scope
+from wardapp.city import flags, reconcile, reviewing, scope
 from wardapp.city.access import report_or_404, reviewer_required
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import ReceivedReport
 from wardapp.core import clock
 from wardapp.core.i18n import gettext as _
 from wardapp.core.units import all_units, find
+from wardapp.platform import memo
 
 bp = Blueprint("review", __name__)
 
@@ -198,22 +200,7 @@ def one_stop():
     found = reconcile.by_commune(provinces, start, end, commune)
     if request.args.get("differ"):
         found = [c for c in found if not c.agrees]
-    names = {u.code: u.name for u in all_units().values() if u.province_code in provinces}
-    key = (provinces, start, end, commune, bool(request.args.get("differ")), str(get_locale()))
-    body = desk.remembered(
-        "oneshop-rows",
-        key,
-        lambda: Markup(  # noqa: S704 - rendered by Jinja with autoescaping, kept as it came out
-            render_template(
-                "city/_oneshop_rows.html",
-                communes=found,
-                commune_base=url_for("review.commune", code="_")[:-1],
-                names=names,
-                start=start,
-                end=end,
-            )
-        ),
-    )
+    body = _oneshop_rows(found, provinces, start, end)
     return render_template(
         "city/review_oneshop.html",
         body=body,
@@ -226,6 +213,38 @@ def one_stop():
         visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
         province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
     ), (422 if errors else 200)
+
+
+ONESHOP_ROWS_KEPT_MAX = 4096  # rendered rows per worker: a few periods of a large province
+
+
+def _oneshop_rows(found: list, provinces: tuple[str, ...], start: dt.date, end: dt.date) -> Markup:
+    """The view's rows, each rendered once per content and language and kept in the worker: a
+    report arriving changes at most its commune's row, so the first load after it renders one row,
+    not the province's (measured, bench/review.py)."""
+    names = {u.code: u.name for u in all_units().values() if u.province_code in provinces}
+    labels = reconcile.labels()  # each figure's label once, not once per difference
+    base = url_for("review.commune", code="_")[:-1]
+    locale = str(get_locale())
+
+    def rendered(rows: list) -> str:
+        return render_template(
+            "city/_oneshop_rows.html",
+            communes=rows,
+            labels=labels,
+            commune_base=base,
+            names=names,
+            start=start,
+            end=end,
+        )
+
+    if not found:
+        return Markup(rendered([]))  # noqa: S704 - rendered by Jinja with autoescaping
+    parts = []
+    for row in found:
+        key = (reconcile.row_key(row), locale, start, end)
+        parts.append(memo.kept("wardapp.city.oneshop-rows", key, partial(rendered, [row]), limit=ONESHOP_ROWS_KEPT_MAX))
+    return Markup("".join(parts))  # noqa: S704 - each part rendered by Jinja with autoescaping
 
 
 def _back() -> str:

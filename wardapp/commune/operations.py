@@ -12,6 +12,7 @@ from wardapp.commune.models import Commune
 from wardapp.core import inputs, retention
 from wardapp.core.clock import parse_iso_date
 from wardapp.core.text import form_problems
+from wardapp.extensions import db
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -81,6 +82,7 @@ def _parse_retention(form, values: dict, errors: dict[str, str]) -> None:
 
 
 def change_settings(commune: Commune, values: dict, actor=None) -> None:
+    """The admin's settings of the commune, audited and committed."""
     before = commune.settings_snapshot()
     for name, value in values.items():
         setattr(commune, name, value)
@@ -89,3 +91,4 @@ def change_settings(commune: Commune, values: dict, actor=None) -> None:
         audit.record(
             "settings.changed", target_type="commune", target_id=commune.code, before=old, after=new, actor=actor
         )
+    db.session.commit()

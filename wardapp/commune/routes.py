@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 
 from wardapp.commune.access import current_commune, installed_commune
 from wardapp.commune.operations import change_settings, parse_settings
-from wardapp.extensions import db
 from wardapp.web import allowed
 
 bp = Blueprint("commune", __name__)
@@ -20,7 +19,6 @@ def settings():
         values, errors = parse_settings(request.form)
         if not errors:
             change_settings(commune, values)
-            db.session.commit()
             flash(_("Đã lưu cài đặt."), "success")
             return redirect(url_for("commune.settings"), code=303)
     return render_template("commune/settings.html", errors=errors, form=request.form), (422 if errors else 200)

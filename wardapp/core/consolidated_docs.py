@@ -11,12 +11,11 @@ inputs always give the same bytes (``payload.encode``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wardapp.core import payload
+from wardapp.core import months, payload
 
 SCHEMA = "wardapp.consolidated-report/1"
 # The embedded file's name ends so; a verifier recognises a consolidated report by it.
@@ -64,6 +63,7 @@ def build(
     signed_at: dt.datetime,
     signer: Mapping[str, str],
     days: Sequence[ListedDay],
+    counted: str = "received",
 ) -> dict[str, Any]:
     """The consolidated report's JSON; ``days`` are the commune-days it adds up."""
     if kind not in KINDS:
@@ -73,11 +73,10 @@ def build(
         "document_id": document_id(provinces, start, end, edition),
         "provinces": sorted(provinces),
         "period": {"kind": kind, "start": start.isoformat(), "end": end.isoformat(), "to_date": to_date},
-        "edition": edition,
-        "document_number": document_number,
-        "supersedes": supersedes,
-        "signed_at": signed_at.isoformat(timespec="seconds"),
-        "signed_by": {k: signer[k] for k in ("username", "full_name", "position")},
+        # Which days it adds up: "received" (every received day) or "accepted" (accepted by the
+        # department's reviewers only); absent in editions signed before the choice existed.
+        "counted_days": counted,
+        **months.signed_edition(edition, document_number, supersedes, signed_at, signer),
         "days": [
             {
                 "commune": d.commune_code,
@@ -106,26 +105,7 @@ def listed(document: Mapping[str, Any]) -> dict[tuple[str, str], str]:
 
 def parse(data: bytes | None) -> dict[str, Any] | None:
     """A consolidated report's JSON read back from a PDF, or None when it is not one."""
-    if not data:
-        return None
-    try:
-        document = json.loads(data)
-    except ValueError:
-        return None
-    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
-        return None
-    strings = ("document_id", "document_number", "signed_at")
-    if not all(isinstance(document.get(k), str) for k in strings):
-        return None
-    days = document.get("days")
-    if not isinstance(days, list) or not all(_is_day(d) for d in days):
+    document = months.read_embedded(data, SCHEMA, ("document_id", "document_number", "signed_at"))
+    if document is None or not months.lists_days(document, ("commune", "date", "report_id", "payload_sha256")):
         return None
     return document
-
-
-def _is_day(day: object) -> bool:
-    return (
-        isinstance(day, dict)
-        and all(isinstance(day.get(k), str) for k in ("commune", "date", "report_id", "payload_sha256"))
-        and isinstance(day.get("revision"), int)
-    )

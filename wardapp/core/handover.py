@@ -15,6 +15,12 @@ Inside the bag (``data/`` is its payload; every file is listed with its SHA-256 
     data/xac-thuc/goc-*.pem                 the roots the PDFs' signatures chain to
     data/xac-thuc/khoa-jws.json             the public keys of the JWS signatures
 
+A package holding several signers' documents (the city's: each commune's received reports, the
+department's consolidated ones) keeps each signer's roots and keys apart, in a trust group
+``data/xac-thuc/<group>/`` (the same two kinds of files); each document's folder then names its
+group in ``nhom-xac-thuc.txt``, so a commune's PDF is checked against that commune's CAs only and
+its JWS against that commune's keys only. A document naming no group uses ``data/xac-thuc/``.
+
 Everything is read from stored files and streamed: a file is hard-linked (or copied) into a work
 folder beside the output, hashed by ``bagit`` block by block, and written into the ZIP the same
 way, so a year of photos never sits in memory.
@@ -27,11 +33,12 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -42,6 +49,7 @@ from cryptography.hazmat.primitives import hashes
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
+from wardapp.core import consolidated_docs
 from wardapp.core.pdf import verification
 
 FORMAT = "wardapp-handover/1"
@@ -49,6 +57,10 @@ DOCUMENTS, PHOTOS, TRUST = "van-ban", "anh", "xac-thuc"
 PAYLOAD_FILE, JWS_FILE = "noi-dung.json", "chu-ky.jws"
 METADATA_STEM, CASE_FILE_STEM = "dac-ta", "ho-so"
 KEYS_FILE = "khoa-jws.json"
+TRUST_GROUP_FILE = "nhom-xac-thuc.txt"
+TRUST_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# The largest consolidated JSON read back (a province's year of commune-days is a few MB).
+MAX_CONSOLIDATED_JSON = 64 * 1000 * 1000
 # Already compressed: stored as they are in the ZIP (deflating them only costs time).
 STORED_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
@@ -118,11 +130,13 @@ class PackedFile:
 
 @dataclass(frozen=True)
 class Document:
-    """One signed document: its folder name, its metadata (DOCUMENT_FIELDS keys) and its files."""
+    """One signed document: its folder name, its metadata (DOCUMENT_FIELDS keys) and its files;
+    ``trust``: the trust group its signatures are checked against (empty: the package's own)."""
 
     folder: str
     metadata: Mapping[str, str]
     files: Sequence[PackedFile]
+    trust: str = ""
 
 
 @dataclass
@@ -224,22 +238,19 @@ def export(
     result = Exported(output)
     with tempfile.TemporaryDirectory(prefix=".handover-", dir=output.parent) as work:
         bag_dir = Path(work) / bag_name
-        listed: list[Mapping[str, str]] = []
-        for document in documents:
-            folder = bag_dir / DOCUMENTS / document.folder
-            for item in document.files:
-                _place(folder / item.name, item)
-            write_csv(folder / f"{METADATA_STEM}.csv", DOCUMENT_FIELDS, [document.metadata])
-            (folder / f"{METADATA_STEM}.xml").write_bytes(document_xml(document.metadata))
-            listed.append(document.metadata)
+        bag_dir.mkdir()
+        listing = CaseFileListing(bag_dir, Path(work) / "muc-luc.part")
+        with listing:
+            for document in documents:
+                _write_document(bag_dir / DOCUMENTS / document.folder, document)
+                listing.add(document.metadata)
         for photo in photos:
             _place(bag_dir / PHOTOS / photo.name, photo)
             result.photos += 1
         for item in trust:
             _place(bag_dir / TRUST / item.name, item)
-        write_csv(bag_dir / f"{CASE_FILE_STEM}.csv", DOCUMENT_FIELDS, listed)
-        (bag_dir / f"{CASE_FILE_STEM}.xml").write_bytes(case_file_xml(case_file(len(listed)), listed))
-        result.documents = len(listed)
+        listing.finish(case_file(listing.count))
+        result.documents = listing.count
         # bagit moves everything into data/ and hashes it file by file, in this process.
         bagit.make_bag(str(bag_dir), dict(bag_info), processes=1, checksums=["sha256"])
         partial = output.with_name(output.name + ".part")
@@ -247,6 +258,57 @@ def export(
         partial.replace(output)
     result.bytes = output.stat().st_size
     return result
+
+
+def _write_document(folder: Path, document: Document) -> None:
+    for item in document.files:
+        _place(folder / item.name, item)
+    if document.trust:
+        if not TRUST_GROUP.fullmatch(document.trust):
+            raise HandoverError(f"{document.folder}: not a trust group name: {document.trust!r}")
+        (folder / TRUST_GROUP_FILE).write_text(document.trust + "\n", encoding="ascii")
+    write_csv(folder / f"{METADATA_STEM}.csv", DOCUMENT_FIELDS, [document.metadata])
+    (folder / f"{METADATA_STEM}.xml").write_bytes(document_xml(document.metadata))
+
+
+class CaseFileListing:
+    """The case file's list of documents (``ho-so.csv``, ``ho-so.xml``), written a row at a time as
+    each document is: a province's year of documents is never held in memory. The XML's entries go
+    to a side file first, since the case file's own fields (its totals) come before them."""
+
+    def __init__(self, bag_dir: Path, entries: Path):
+        self.bag_dir, self.entries, self.count = bag_dir, entries, 0
+
+    def __enter__(self) -> CaseFileListing:
+        self._csv_file = (self.bag_dir / f"{CASE_FILE_STEM}.csv").open("w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._csv_file)
+        self._csv.writerow([label for _key, label in DOCUMENT_FIELDS])
+        self._xml = self.entries.open("wb")
+        return self
+
+    def add(self, metadata: Mapping[str, str]) -> None:
+        self._csv.writerow([metadata.get(key, "") for key, _label in DOCUMENT_FIELDS])
+        entry = _element("van_ban", DOCUMENT_FIELDS, metadata)
+        ET.indent(entry, level=2)
+        self._xml.write(b"\n    " + ET.tostring(entry, encoding="utf-8"))
+        self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._csv_file.close()
+        self._xml.close()
+
+    def finish(self, case_file: Mapping[str, str]) -> None:
+        """``ho-so.xml``: the case file's fields, then its list, copied block by block."""
+        root = _element("ho_so", CASE_FILE_FIELDS, case_file)
+        root.set("dinh_dang_goi", FORMAT)
+        ET.SubElement(root, "muc_luc_van_ban").text = "@@"
+        head, marker, rest = _xml_bytes(root).rpartition(b"@@</muc_luc_van_ban>")  # the last element
+        tail = marker.removeprefix(b"@@") + rest
+        with (self.bag_dir / f"{CASE_FILE_STEM}.xml").open("wb") as out, self.entries.open("rb") as entries:
+            out.write(head)
+            shutil.copyfileobj(entries, out, 1 << 20)
+            out.write((b"\n  " if self.count else b"") + tail)
+        self.entries.unlink()
 
 
 def _zip_folder(folder: Path, target: Path) -> None:
@@ -260,17 +322,22 @@ def _zip_folder(folder: Path, target: Path) -> None:
 # --- Checking a package -----------------------------------------------------------------------
 
 
-def verify(path: Path) -> Verified:
+TrustCheck = Callable[[Path], list[str]]
+
+
+def verify(path: Path, trusted: TrustCheck | None = None) -> Verified:
     """Check a package (the ZIP, or its unpacked folder) offline: the bag (every file listed, none
     added, each SHA-256 as in the manifest), then every PDF's signatures against the roots the
-    package carries, the payload each PDF embeds, and each JWS with the package's public keys."""
+    package carries, the payload each PDF embeds, and each JWS with the package's public keys.
+    ``trusted``: given the package's ``data/xac-thuc`` folder, what in it the checking party does
+    not itself trust (a package could carry its own forged root)."""
     if path.is_dir():
-        return _verify_folder(path)
+        return _verify_folder(path, trusted)
     if not zipfile.is_zipfile(path):
         return Verified(problems=[f"{path.name}: neither a ZIP file nor a folder"])
     with tempfile.TemporaryDirectory(prefix=".handover-check-") as work:
         _unzip(path, Path(work))
-        return _verify_folder(Path(work))
+        return _verify_folder(Path(work), trusted)
 
 
 def _unzip(path: Path, target: Path) -> None:
@@ -295,7 +362,7 @@ def bag_root(folder: Path) -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
-def _verify_folder(folder: Path) -> Verified:
+def _verify_folder(folder: Path, trusted: TrustCheck | None = None) -> Verified:
     result = Verified()
     root = bag_root(folder)
     if root is None:
@@ -308,6 +375,8 @@ def _verify_folder(folder: Path) -> Verified:
         return result
     result.problems += bag_problems(bag)
     _check_documents(root / "data", result)
+    if trusted is not None and (root / "data" / TRUST).is_dir():
+        result.problems += trusted(root / "data" / TRUST)
     return result
 
 
@@ -329,12 +398,13 @@ def bag_problems(bag: Any) -> list[str]:
         expected = digests.get("sha256")
         if name in missing or expected is None or not (root / name).is_file():
             continue
-        if _sha256(root / name) != expected.lower():
+        if file_sha256(root / name) != expected.lower():
             problems.append(f"{name}: altered (its SHA-256 differs from the manifest)")
     return problems or [f"the bag does not validate: {summary}"]
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """A file's SHA-256, read a mebibyte at a time (a package holds a year of photos)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
@@ -344,61 +414,123 @@ def _sha256(path: Path) -> str:
 
 def _roots(folder: Path, result: Verified) -> list[x509.Certificate]:
     roots = []
+    shown = folder.relative_to(folder.parents[1]).as_posix() if len(folder.parents) > 1 else folder.name
     for pem in sorted(folder.glob("*.pem")):
         try:
             cert = x509.load_pem_x509_certificate(pem.read_bytes())
         except ValueError:
-            result.problems.append(f"data/{TRUST}/{pem.name}: not a PEM certificate")
+            result.problems.append(f"data/{shown}/{pem.name}: not a PEM certificate")
             continue
         roots.append(cert)
-        result.roots.append(f"{cert.subject.rfc4514_string()} (SHA-256 {cert.fingerprint(hashes.SHA256()).hex()})")
+        described = f"{cert.subject.rfc4514_string()} (SHA-256 {cert.fingerprint(hashes.SHA256()).hex()})"
+        if described not in result.roots:  # the same national root in every commune's group: once
+            result.roots.append(described)
     return roots
 
 
-def _public_keys(folder: Path, result: Verified) -> dict[str, OKPKey]:
+def _public_keys(folder: Path, result: Verified, shown: str) -> dict[str, OKPKey]:
     try:
         listed = json.loads((folder / KEYS_FILE).read_text(encoding="utf-8"))
         return {kid: OKPKey.import_key({k: v for k, v in jwk.items() if k != "kid"}) for kid, jwk in listed.items()}
     except (OSError, ValueError, TypeError, AttributeError) as error:
-        result.problems.append(f"data/{TRUST}/{KEYS_FILE}: public keys unreadable ({type(error).__name__})")
+        result.problems.append(f"{shown}/{KEYS_FILE}: public keys unreadable ({type(error).__name__})")
         return {}
 
 
+@dataclass
+class _Trust:
+    """The roots and keys of the package's trust groups, each read once, when a document first
+    names it (a province's package has one group per commune)."""
+
+    folder: Path  # data/xac-thuc
+    result: Verified
+    groups: dict[str, tuple[list[x509.Certificate], dict[str, OKPKey]] | None] = field(default_factory=dict)
+
+    def of(self, group: str) -> tuple[list[x509.Certificate], dict[str, OKPKey]] | None:
+        """A group's roots and keys ("" is the package's own), None when the package lacks it."""
+        if group not in self.groups:
+            folder = self.folder / group if group else self.folder
+            shown = f"data/{TRUST}/{group}".rstrip("/")
+            if group and not (TRUST_GROUP.fullmatch(group) and folder.is_dir()):
+                self.groups[group] = None
+            else:
+                keys = _public_keys(folder, self.result, shown) if (folder / KEYS_FILE).exists() or not group else {}
+                self.groups[group] = (_roots(folder, self.result), keys)
+        return self.groups[group]
+
+
 def _check_documents(data: Path, result: Verified) -> None:
-    roots = _roots(data / TRUST, result)
-    keys = _public_keys(data / TRUST, result)
+    trust = _Trust(data / TRUST, result)
     folders = sorted(p for p in (data / DOCUMENTS).iterdir() if p.is_dir()) if (data / DOCUMENTS).is_dir() else []
     for folder in folders:
         result.documents += 1
-        result.problems += check_document(folder, f"data/{DOCUMENTS}/{folder.name}", roots, keys)
+        shown = f"data/{DOCUMENTS}/{folder.name}"
+        group = _group_of(folder)
+        found = trust.of(group)
+        if found is None:
+            result.problems.append(f"{shown}/{TRUST_GROUP_FILE}: names the trust group {group!r}, not in the package")
+            continue
+        roots, keys = found
+        result.problems += check_document(folder, shown, roots, keys)
     if (data / PHOTOS).is_dir():
         result.photos = sum(1 for p in (data / PHOTOS).iterdir() if p.is_file())
 
 
+def _group_of(folder: Path) -> str:
+    path = folder / TRUST_GROUP_FILE
+    return path.read_text(encoding="ascii", errors="replace").strip() if path.is_file() else ""
+
+
 def check_document(folder: Path, shown: str, roots: list[x509.Certificate], keys: Mapping[str, OKPKey]) -> list[str]:
     """One document folder: its PDF's signatures, the payload it embeds against ``noi-dung.json``,
-    and the JWS (when there is one) against the same payload."""
+    and the JWS (when there is one) against the same payload. A report a commune pushed without
+    its PDF is kept at the city as its payload and JWS only: the JWS is then its signature."""
     pdfs = sorted(folder.glob("*.pdf"))
-    if len(pdfs) != 1:
-        return [f"{shown}: {len(pdfs)} PDF files instead of one"]
-    pdf = pdfs[0]
-    problems = []
-    check = verification.check_pdf(pdf.read_bytes(), roots)
-    if not check.valid:
-        problems.append(f"{shown}/{pdf.name}: signature does not verify ({_why(check)})")
+    jws_path = folder / JWS_FILE
     payload_path = folder / PAYLOAD_FILE
     payload = payload_path.read_bytes() if payload_path.is_file() else None
+    problems = []
+    if len(pdfs) > 1 or (not pdfs and not jws_path.is_file()):
+        return [f"{shown}: {len(pdfs)} PDF files instead of one"]
+    if pdfs:
+        problems += _check_pdf(pdfs[0], shown, roots, payload)
+    if jws_path.is_file():
+        if payload is None:
+            problems.append(f"{shown}/{PAYLOAD_FILE}: missing beside its JWS")
+        else:
+            problem = _check_jws(jws_path.read_text(encoding="ascii", errors="replace").strip(), payload, keys)
+            if problem:
+                problems.append(f"{shown}/{JWS_FILE}: {problem}")
+    return problems
+
+
+def _check_pdf(pdf: Path, shown: str, roots: list[x509.Certificate], payload: bytes | None) -> list[str]:
+    problems = []
+    data = pdf.read_bytes()
+    check = verification.check_pdf(data, roots)
+    if not check.valid:
+        problems.append(f"{shown}/{pdf.name}: signature does not verify ({_why(check)})")
     embedded = check.payload
     if embedded is None:
-        embedded = verification.month_document(verification.embedded_files(pdf.read_bytes()))
+        embedded = verification.month_document(verification.embedded_files(data))
+    if embedded is None:
+        embedded = _consolidated_json(data)
     if payload is not None and embedded is not None and embedded != payload:
         problems.append(f"{shown}/{PAYLOAD_FILE}: differs from the payload the signed PDF carries")
-    jws_path = folder / JWS_FILE
-    if jws_path.is_file() and payload is not None:
-        problem = _check_jws(jws_path.read_text(encoding="ascii", errors="replace").strip(), payload, keys)
-        if problem:
-            problems.append(f"{shown}/{JWS_FILE}: {problem}")
     return problems
+
+
+def _consolidated_json(data: bytes) -> bytes | None:
+    """The JSON a department's consolidated report embeds (every commune-day it adds up: a
+    province's year is larger than a daily report's limit, so it is read with the package's)."""
+    try:
+        files = verification.embedded_files(
+            data, wanted=lambda name: name.endswith(consolidated_docs.SUFFIX), limit=MAX_CONSOLIDATED_JSON
+        )
+    except verification.TooLarge:
+        return None
+    found = [content for _name, content in sorted(files.items())]
+    return found[0] if len(found) == 1 else None
 
 
 def _why(check: verification.PdfCheck) -> str:
@@ -451,6 +583,21 @@ def root_file(cert: x509.Certificate) -> PackedFile:
     return PackedFile(name, data=cert.public_bytes(serialization.Encoding.PEM))
 
 
+def page_count(pdf: Path) -> int:
+    import pypdf  # here, not at start-up: it brings fontTools (tests/test_architecture.py)
+
+    with pdf.open("rb") as handle:
+        return len(pypdf.PdfReader(handle).pages)
+
+
+def report_lines(checked: Verified) -> list[str]:
+    """What ``archive verify`` prints, at the commune and at the city."""
+    lines = [f"{checked.documents} documents and {checked.photos} photos checked."]
+    lines += [f"Signatures checked against the root in the package: {root}" for root in checked.roots]
+    lines += [f"PROBLEM {problem}" for problem in checked.problems]
+    return lines
+
+
 def vn_date(value: dt.date) -> str:
     return f"{value:%d/%m/%Y}"
 
@@ -458,4 +605,6 @@ def vn_date(value: dt.date) -> str:
 def numbered(documents: Iterable[Document]) -> Iterator[Document]:
     """The same documents, each folder prefixed with its place in the case file (0001_...)."""
     for index, document in enumerate(documents, start=1):
-        yield Document(f"{index:04d}_{document.folder}", {**document.metadata, "so_thu_tu": str(index)}, document.files)
+        yield replace(
+            document, folder=f"{index:04d}_{document.folder}", metadata={**document.metadata, "so_thu_tu": str(index)}
+        )

@@ -85,12 +85,17 @@ def lazy_gettext(msgid: str) -> LazyText:
 # --- formatting: dd/mm/yyyy, 42,5%, 1.234 ----------------------------------------------------------
 
 
-def fmt_date(value: dt.date | dt.datetime | None) -> str:
+def _in_local_time(value: dt.date | dt.time | None, pattern: str) -> str:
+    """A moment in Vietnam time (a day or a time of day as it is), in ``pattern``; None as nothing."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return clock.as_local(value).strftime("%d/%m/%Y")
-    return value.strftime("%d/%m/%Y")
+        return clock.as_local(value).strftime(pattern)
+    return value.strftime(pattern)
+
+
+def fmt_date(value: dt.date | dt.datetime | None) -> str:
+    return _in_local_time(value, "%d/%m/%Y")
 
 
 def fmt_datetime(value: dt.datetime | str | None) -> str:
@@ -109,11 +114,7 @@ def fmt_datetime(value: dt.datetime | str | None) -> str:
 
 
 def fmt_time(value: dt.datetime | dt.time | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return clock.as_local(value).strftime("%H:%M")
-    return value.strftime("%H:%M")
+    return _in_local_time(value, "%H:%M")
 
 
 def fmt_percent(value: float | None, empty: str = "—", *, locale_name: str | None = None) -> str:

@@ -6,8 +6,33 @@ the reader's interface (``label.msgid``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import ClassVar, Self
+
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
+
+
+class Labelled(StrEnum):
+    """A coded value with the words a screen prints for it (``.label``). The enum names them once,
+    after its members: ``KIND_LABELS = Kind.labelled({Kind.A: _l("..."), ...})``; a member left
+    without words fails at import."""
+
+    _labels: ClassVar[Mapping[StrEnum, object]]
+
+    @classmethod
+    def labelled(cls, labels: Mapping[Self, object]) -> Mapping[Self, object]:
+        missing = [member.value for member in cls if member not in labels]
+        if missing:
+            raise ValueError(f"{cls.__name__} has no label for {missing}")
+        cls._labels = labels  # type: ignore[assignment]  # each enum's own members
+        return labels
+
+    @property
+    def label(self) -> str:
+        return str(self._labels[self])
+
 
 # The Response Team's members: their field of support.
 TEAM_FIELDS = {

@@ -71,11 +71,7 @@ def build(
         "document_id": document_id(commune["code"], month, kind, edition),
         "commune": {k: commune[k] for k in ("code", "name", "province_code")},
         "month": f"{month:%Y-%m}",
-        "edition": edition,
-        "document_number": document_number,
-        "supersedes": supersedes,
-        "signed_at": signed_at.isoformat(timespec="seconds"),
-        "signed_by": {k: signer[k] for k in ("username", "full_name", "position")},
+        **signed_edition(edition, document_number, supersedes, signed_at, signer),
         "days": [
             {
                 "date": d.date.isoformat(),
@@ -90,6 +86,20 @@ def build(
     }
 
 
+def signed_edition(
+    edition: int, document_number: str, supersedes: str | None, signed_at: dt.datetime, signer: Mapping[str, str]
+) -> dict[str, Any]:
+    """Who signed this edition of a document, when, under which number, replacing which edition:
+    the same keys in a month document and in the city's consolidated report."""
+    return {
+        "edition": edition,
+        "document_number": document_number,
+        "supersedes": supersedes,
+        "signed_at": signed_at.isoformat(timespec="seconds"),
+        "signed_by": {k: signer[k] for k in ("username", "full_name", "position")},
+    }
+
+
 def encode(document: dict[str, Any]) -> bytes:
     return payload.encode(document)
 
@@ -101,36 +111,46 @@ def embedded_name(document: Mapping[str, Any]) -> str:
 def parse(data: bytes | None) -> dict[str, Any] | None:
     """A month document's JSON read back from a PDF, or None when it is not one (a daily report's
     payload, a hostile file): every field the verification page reads has the type it expects."""
-    if not data:
+    document = read_embedded(data, SCHEMA, ("kind", "document_id", "month", "document_number", "signed_at"))
+    if document is None or not _is_int(document.get("edition")):
         return None
-    try:
-        document = json.loads(data)
-    except ValueError:
-        return None
-    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
-        return None
-    strings = ("kind", "document_id", "month", "document_number", "signed_at")
-    if not all(isinstance(document.get(k), str) for k in strings) or not _is_int(document.get("edition")):
-        return None
-    commune, days, missing = document.get("commune"), document.get("days"), document.get("missing")
+    commune, missing = document.get("commune"), document.get("missing")
     if not isinstance(commune, dict) or not all(isinstance(commune.get(k), str) for k in ("code", "name")):
         return None
     if not isinstance(document.get("supersedes"), str | None):
         return None
     if not isinstance(missing, list) or not all(isinstance(d, str) for d in missing):
         return None
-    if not isinstance(days, list) or not all(_is_day(d) for d in days):
+    if not lists_days(document, ("date", "report_id", "payload_sha256")):
         return None
     return document
 
 
+def read_embedded(data: bytes | None, schema: str, strings: Sequence[str]) -> dict[str, Any] | None:
+    """A signed document's embedded JSON read back from its PDF: an object of ``schema`` whose
+    ``strings`` are text, or None when it is not one (another document's JSON, a hostile file).
+    Month documents and the city's consolidated reports are read so."""
+    if not data:
+        return None
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or document.get("schema") != schema:
+        return None
+    if not all(isinstance(document.get(k), str) for k in strings):
+        return None
+    return document
+
+
+def lists_days(document: Mapping[str, Any], strings: Sequence[str]) -> bool:
+    """Its ``days`` each name a signed revision: ``strings`` are text, ``revision`` a whole number."""
+    days = document.get("days")
+    return isinstance(days, list) and all(
+        isinstance(day, dict) and all(isinstance(day.get(k), str) for k in strings) and _is_int(day.get("revision"))
+        for day in days
+    )
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_day(day: object) -> bool:
-    return (
-        isinstance(day, dict)
-        and all(isinstance(day.get(k), str) for k in ("date", "report_id", "payload_sha256"))
-        and _is_int(day.get("revision"))
-    )

@@ -57,14 +57,24 @@ def _n(value: int) -> str:
     return fmt_number(value)
 
 
+TO_HANDLE = ("received_in_person", "received_online", "received_postal", "carried_over")
+
+
+def _at_most_to_handle(name: str) -> Rule:
+    """A count among the day's dossiers: never more than those to handle (received + carried over)."""
+    return Rule(
+        name,
+        (name, *TO_HANDLE),
+        lambda f: f[name] <= rates.to_handle(f),
+        lambda f: _("Không thể lớn hơn số hồ sơ phải giải quyết trong ngày (%(n)s).", n=_n(rates.to_handle(f))),
+    )
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "pending_overdue",
         (
-            "received_in_person",
-            "received_online",
-            "received_postal",
-            "carried_over",
+            *TO_HANDLE,
             "resolved_early",
             "resolved_on_time",
             "resolved_late",
@@ -101,24 +111,8 @@ RULES: tuple[Rule, ...] = (
             fee=_n(f["fee_bearing"]),
         ),
     ),
-    Rule(
-        "fee_bearing",
-        ("fee_bearing", "received_in_person", "received_online", "received_postal", "carried_over"),
-        lambda f: f["fee_bearing"] <= rates.to_handle(f),
-        lambda f: _(
-            "Không thể lớn hơn số hồ sơ phải giải quyết trong ngày (%(n)s).",
-            n=_n(rates.to_handle(f)),
-        ),
-    ),
-    Rule(
-        "digitized",
-        ("digitized", "received_in_person", "received_online", "received_postal", "carried_over"),
-        lambda f: f["digitized"] <= rates.to_handle(f),
-        lambda f: _(
-            "Không thể lớn hơn số hồ sơ phải giải quyết trong ngày (%(n)s).",
-            n=_n(rates.to_handle(f)),
-        ),
-    ),
+    _at_most_to_handle("fee_bearing"),
+    _at_most_to_handle("digitized"),
     Rule(
         "e_results",
         ("e_results", "resolved_early", "resolved_on_time", "resolved_late"),

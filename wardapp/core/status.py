@@ -9,12 +9,12 @@ the city's answers (received, then accepted by a reviewer; or returned; or refus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from wardapp.core.i18n import lazy_gettext as _l
+from wardapp.core.labels import Labelled
 
 
-class DayStatus(StrEnum):
+class DayStatus(Labelled):
     NO_FIGURES = "none"
     DRAFT = "draft"
     COMPLETE = "complete"
@@ -25,10 +25,6 @@ class DayStatus(StrEnum):
     ACCEPTED = "accepted"
     RETURNED = "returned"
     REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        return str(_LABELS[self])
 
     @property
     def css(self) -> str:
@@ -47,18 +43,20 @@ class DayStatus(StrEnum):
 
 ORDER = list(DayStatus)
 
-_LABELS = {
-    DayStatus.NO_FIGURES: _l("Chưa có số liệu"),
-    DayStatus.DRAFT: _l("Nháp"),
-    DayStatus.COMPLETE: _l("Đủ số liệu"),
-    DayStatus.READY: _l("Sẵn sàng ký"),
-    DayStatus.SIGNED: _l("Đã ký"),
-    DayStatus.SENDING: _l("Đang gửi"),
-    DayStatus.RECEIVED: _l("Thành phố đã nhận"),
-    DayStatus.ACCEPTED: _l("Thành phố đã duyệt"),
-    DayStatus.RETURNED: _l("Thành phố trả lại"),
-    DayStatus.REJECTED: _l("Bị từ chối"),
-}
+_LABELS = DayStatus.labelled(
+    {
+        DayStatus.NO_FIGURES: _l("Chưa có số liệu"),
+        DayStatus.DRAFT: _l("Nháp"),
+        DayStatus.COMPLETE: _l("Đủ số liệu"),
+        DayStatus.READY: _l("Sẵn sàng ký"),
+        DayStatus.SIGNED: _l("Đã ký"),
+        DayStatus.SENDING: _l("Đang gửi"),
+        DayStatus.RECEIVED: _l("Thành phố đã nhận"),
+        DayStatus.ACCEPTED: _l("Thành phố đã duyệt"),
+        DayStatus.RETURNED: _l("Thành phố trả lại"),
+        DayStatus.REJECTED: _l("Bị từ chối"),
+    }
+)
 
 # Outbox states (wardapp.outbox.models.OutboxState values) as the day's status shows them. An entry
 # that was never tried is "signed"; one the sender holds or will retry is "sending".

@@ -26,6 +26,7 @@ import hmac
 import http.client
 import os
 import re
+import shutil
 import ssl
 import threading
 import time
@@ -57,6 +58,10 @@ class Store(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove ``key`` (nothing happens when it is absent)."""
+
+    def copy_to(self, key: str, target: Path) -> bool:
+        """Write the blob under ``key`` to the file ``target`` block by block, never whole in
+        memory (an archival package of a year); False when there is no such blob."""
 
     def describe(self) -> str:
         """Where the blobs are, for logs and messages (never a secret)."""
@@ -97,6 +102,17 @@ class LocalStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def copy_to(self, key: str, target: Path) -> bool:
+        """A hard link when ``target`` is on the store's disk (no copy at all), else a copy."""
+        source = self._path(key)
+        if not source.is_file():
+            return False
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+        return True
 
     def describe(self) -> str:
         return f"folder {self.root}"
@@ -350,6 +366,24 @@ class S3Store:
 
     def delete(self, key: str) -> None:
         self.client().delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def copy_to(self, key: str, target: Path) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self.client().get_object(Bucket=self.bucket, Key=self._name(key))
+        except ClientError as error:
+            if _error_code(error) in ("NoSuchKey", "404", "NotFound"):
+                return False
+            raise
+        body = answer["Body"]  # botocore's StreamingBody (its ``with`` yields the raw stream)
+        try:
+            with target.open("wb") as out:
+                for block in body.iter_chunks(1 << 20):
+                    out.write(block)
+        finally:
+            body.close()
+        return True
 
     def warm_up(self) -> None:
         self.client()  # imports boto3 and builds its client (no request is sent)

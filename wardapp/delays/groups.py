@@ -8,21 +8,22 @@ one go, so the payload lists each dossier's explanation as before.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
 from wardapp.core import collation
+from wardapp.core.day import ExplanationFact, LateFact
 from wardapp.core.i18n import fmt_date
-from wardapp.delays.models import Explanation, LateDossier
-from wardapp.delays.readiness import Item, Readiness
+from wardapp.core.readiness import Item, Readiness
 
 
 @dataclass
 class Member:
     item: Item
-    dossier: LateDossier | None  # None for a task, a missing photo or the team
-    explanation: Explanation | None
+    dossier: LateFact | None  # None for a task, a missing photo or the team
+    explanation: ExplanationFact | None
 
     @property
     def explained(self) -> bool:
@@ -57,7 +58,7 @@ class Group:
         return all(m.explained for m in self.members)
 
     @property
-    def shared(self) -> Explanation | None:
+    def shared(self) -> ExplanationFact | None:
         """The one explanation every member carries, when they all carry the same words."""
         found = {_words(m.explanation) for m in self.members if m.explanation is not None}
         if not self.done or len(found) != 1:
@@ -84,7 +85,7 @@ class Group:
         return waiting or set(self.keys)
 
 
-def dossier_facts(d: LateDossier) -> list[str]:
+def dossier_facts(d: LateFact) -> list[str]:
     facts = [d.kind_label, d.procedure]
     if d.count > 1:
         facts.append(_("%(n)s hồ sơ", n=d.count))
@@ -95,11 +96,11 @@ def dossier_facts(d: LateDossier) -> list[str]:
     return facts
 
 
-def _words(e: Explanation) -> tuple:
+def _words(e: ExplanationFact) -> tuple:
     return (e.cause, e.remedy, e.new_date, e.responsible)
 
 
-def _carried_remedy(dossiers: list[LateDossier]) -> str:
+def _carried_remedy(dossiers: list[LateFact]) -> str:
     """The remedy the staff's records already tell: apology letters sent, a new appointment."""
     total = sum(d.count for d in dossiers)
     apologised = sum(d.count for d in dossiers if d.apology_issued)
@@ -114,7 +115,7 @@ def _carried_remedy(dossiers: list[LateDossier]) -> str:
     return " ".join(parts)
 
 
-def _as_form(e: Explanation) -> dict[str, str]:
+def _as_form(e: ExplanationFact) -> dict[str, str]:
     return {
         "cause": e.cause,
         "remedy": e.remedy,
@@ -123,7 +124,7 @@ def _as_form(e: Explanation) -> dict[str, str]:
     }
 
 
-def late_groups(state: Readiness, dossiers: list[LateDossier], today: dt.date) -> list[Group]:
+def late_groups(state: Readiness, dossiers: Sequence[LateFact], today: dt.date) -> list[Group]:
     """The day's late dossiers to explain, grouped by the cause recorded and the officer."""
     by_key = {f"late:{d.id}": d for d in dossiers}
     buckets: dict[tuple[str, str], list[Member]] = {}

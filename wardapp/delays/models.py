@@ -1,29 +1,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
+from dataclasses import fields
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
-from wardapp.core.labels import LATE_KINDS
+from wardapp.core.day import ExplanationFact, LateFact
+from wardapp.core.labels import LATE_KINDS, Labelled
 from wardapp.extensions import Model
 
 
-class LateKind(StrEnum):
+class LateKind(Labelled):
     RESOLVED_LATE = "resolved_late"  # resolved after its deadline today
     PENDING_OVERDUE = "pending_overdue"  # still pending, past its deadline
 
-    @property
-    def label(self) -> str:
-        return str(LATE_LABELS[self])
 
-
-LATE_LABELS = {
-    LateKind.RESOLVED_LATE: LATE_KINDS["resolved_late"],
-    LateKind.PENDING_OVERDUE: LATE_KINDS["pending_overdue"],
-}
+LATE_LABELS = LateKind.labelled(
+    {
+        LateKind.RESOLVED_LATE: LATE_KINDS["resolved_late"],
+        LateKind.PENDING_OVERDUE: LATE_KINDS["pending_overdue"],
+    }
+)
 
 
 class LateDossier(Model):
@@ -51,18 +50,12 @@ class LateDossier(Model):
     def kind_label(self) -> str:
         return LateKind(self.kind).label
 
+    def fact(self) -> LateFact:
+        """The dossier as the day's facts carry it (``core/day``): the columns of the same names."""
+        return LateFact(**{f.name: getattr(self, f.name) for f in fields(LateFact)})
+
     def snapshot(self) -> dict:
-        return {
-            "kind": self.kind,
-            "count": self.count,
-            "procedure": self.procedure,
-            "dossier_code": self.dossier_code,
-            "officer": self.officer,
-            "unit": self.unit,
-            "cause": self.cause,
-            "apology_issued": self.apology_issued,
-            "new_appointment": self.new_appointment.isoformat() if self.new_appointment else None,
-        }
+        return self.fact().snapshot()
 
 
 class Explanation(Model):
@@ -82,6 +75,11 @@ class Explanation(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     author = relationship("User")
+
+    def fact(self) -> ExplanationFact:
+        """The explanation as the day's facts carry it (``core/day``), its author by name."""
+        named = {f.name: getattr(self, f.name) for f in fields(ExplanationFact) if f.name != "author"}
+        return ExplanationFact(**named, author=self.author.full_name if self.author else None)
 
     def snapshot(self) -> dict:
         return {

@@ -60,30 +60,27 @@ def parse_late_dossier(form) -> tuple[dict, dict[str, str]]:
 
 
 def add_late_dossier(report: DailyReport, values: dict, user) -> LateDossier:
+    """Record a late dossier of the day; commits."""
     dossier = LateDossier(report_id=report.id, created_by_id=user.id, **values)
     db.session.add(dossier)
     report.touch(user)
     db.session.flush()
-    audit.record(
-        "late_dossier.added",
-        target_type="report",
-        target_id=report.date.isoformat(),
-        after=dossier.snapshot(),
-        actor=user,
-    )
+    _audit("late_dossier.added", report, user, after=dossier.snapshot())
+    db.session.commit()
     return dossier
 
 
 def remove_late_dossier(dossier: LateDossier, user) -> None:
-    audit.record(
-        "late_dossier.removed",
-        target_type="report",
-        target_id=dossier.report.date.isoformat(),
-        before=dossier.snapshot(),
-        actor=user,
-    )
+    """Remove a late dossier recorded by mistake; commits."""
+    _audit("late_dossier.removed", dossier.report, user, before=dossier.snapshot())
     dossier.report.touch(user)
     db.session.delete(dossier)
+    db.session.commit()
+
+
+def _audit(action: str, report: DailyReport, user, **details) -> None:
+    """Every change of the day's delays is on the audit log under the day it belongs to."""
+    audit.record(action, target_type="report", target_id=report.date.isoformat(), actor=user, **details)
 
 
 def parse_explanation(form, today) -> tuple[dict, dict[str, str]]:
@@ -121,25 +118,27 @@ def explain(report: DailyReport, item: Item, values: dict, user) -> Explanation:
     )
     db.session.add(explanation)
     db.session.flush()
-    audit.record(
-        "explanation.added",
-        target_type="report",
-        target_id=report.date.isoformat(),
-        after=explanation.snapshot(),
-        summary=item.label[:300],
-        actor=user,
-    )
+    _audit("explanation.added", report, user, after=explanation.snapshot(), summary=item.label[:300])
     report.touch(user)
     return explanation
 
 
+def explain_items(report: DailyReport, items: list[Item], values: dict, user) -> None:
+    """The same words for each item ticked in one form (each keeps its own explanation); commits."""
+    for item in items:
+        explain(report, item, values, user)
+    db.session.commit()
+
+
 def mark_ready(commune, report: DailyReport, user) -> None:
+    """The leader says the day is ready to sign (checked as signing checks it); commits."""
     state = readiness(commune, report, report.date)
     if not state.ready:
         raise NotReady(state.blockers)
     report.ready_at = utcnow()
     report.ready_by_id = user.id
-    audit.record("report.ready", target_type="report", target_id=report.date.isoformat(), actor=user)
+    _audit("report.ready", report, user)
+    db.session.commit()
 
 
 LateEntry = tuple[dt.date, LateDossier, Explanation | None]

@@ -10,19 +10,20 @@ from flask_login import current_user
 
 from wardapp.commune.access import current_commune
 from wardapp.core import clock, periods
+from wardapp.core.readiness import check, count_mismatches
+from wardapp.delays.day import gather, late_dossiers_of
 from wardapp.delays.groups import late_groups, other_items
 from wardapp.delays.models import Explanation, LateDossier, LateKind
 from wardapp.delays.operations import (
     NotReady,
     add_late_dossier,
-    explain,
+    explain_items,
     late_by_officer,
     mark_ready,
     parse_explanation,
     parse_late_dossier,
     remove_late_dossier,
 )
-from wardapp.delays.readiness import count_mismatches, late_dossiers_of, readiness
 from wardapp.extensions import db
 from wardapp.reports.access import report_for_reading, report_for_writing
 from wardapp.web import login_required
@@ -45,7 +46,7 @@ def _late_page(date, report, errors=None, form=None, status=200):
         report=report,
         dossiers=dossiers,
         kinds=list(LateKind),
-        mismatches=count_mismatches(report, dossiers) if report else [],
+        mismatches=count_mismatches(report.figures, dossiers) if report else [],
         errors=errors or {},
         form=form or {},
         can_edit=current_user.may("edit_day") and not (report is not None and report.frozen),
@@ -62,7 +63,6 @@ def add_late(day: str):
         date, reloaded = report_for_reading(day)
         return _late_page(date, reloaded, errors, request.form, 422)
     add_late_dossier(report, values, current_user)
-    db.session.commit()
     flash(_("Đã ghi hồ sơ trễ hạn."), "success")
     return redirect(url_for("delays.late_dossiers", day=report.date.isoformat()), code=303)
 
@@ -75,7 +75,6 @@ def remove_late(day: str, dossier_id: int):
     if dossier is None or dossier.report_id != report.id:
         abort(404)
     remove_late_dossier(dossier, current_user)
-    db.session.commit()
     return redirect(url_for("delays.late_dossiers", day=report.date.isoformat()), code=303)
 
 
@@ -87,8 +86,8 @@ def explanations(day: str):
 
 
 def _explain_page(date, report, errors=None, form=None, status=200, item_key=None):
-    commune = current_commune()
-    state = readiness(commune, report, date)
+    facts = gather(current_commune(), report, date)
+    state = check(facts)
     today = clock.today()
     others = other_items(state)
     history = defaultdict(list)
@@ -108,7 +107,7 @@ def _explain_page(date, report, errors=None, form=None, status=200, item_key=Non
         error_item=item_key,
         # The items ticked when the form came back with an error (None: the page's own choice).
         submitted=form.getlist("item") if form is not None else None,
-        groups=late_groups(state, late_dossiers_of(report), today),
+        groups=late_groups(state, facts.late_dossiers, today),
         others=others,
         others_waiting=[m for m in others if not m.explained],
         today=today,
@@ -121,11 +120,10 @@ def _explain_page(date, report, errors=None, form=None, status=200, item_key=Non
 def add_explanation(day: str):
     """One item, or a group ticked in one form: the same words stored for each item."""
     report = report_for_writing(day, "explain")
-    commune = current_commune()
     keys = list(dict.fromkeys(request.form.getlist("item")))
     place = request.form.get("group") or (keys[0] if keys else "")
     with force_locale("vi"):  # the label is kept with the explanation and goes into the signed report
-        listed = {i.key: i for i in readiness(commune, report, report.date).items}
+        listed = {i.key: i for i in check(gather(current_commune(), report, report.date)).items}
     if any(key not in listed for key in keys):
         abort(404)
     values, errors = parse_explanation(request.form, clock.today())
@@ -133,9 +131,7 @@ def add_explanation(day: str):
         errors["item"] = _("Chọn ít nhất một việc để giải trình.")
     if errors:
         return _explain_page(report.date, report, errors, request.form, 422, place)
-    for key in keys:
-        explain(report, listed[key], values, current_user)
-    db.session.commit()
+    explain_items(report, [listed[key] for key in keys], values, current_user)
     if len(keys) > 1:
         flash(_("Đã lưu giải trình cho %(n)s việc.", n=len(keys)), "success")
     else:
@@ -155,7 +151,6 @@ def ready(day: str):
         date, reloaded = report_for_reading(day)
         flash(_("Chưa thể đánh dấu sẵn sàng ký: xem những việc còn thiếu bên dưới."), "error")
         return _explain_page(date, reloaded, status=409)
-    db.session.commit()
     flash(_("Báo cáo đã sẵn sàng để ký."), "success")
     return redirect(url_for("delays.explanations", day=report.date.isoformat()), code=303)
 

@@ -35,7 +35,7 @@ from wardapp.outbox.operations import (
     release_waiting,
 )
 from wardapp.signing import keys
-from wardapp.signing.documents import repair_pdf
+from wardapp.signing.documents import signed_pdf_file
 
 log = logging.getLogger(__name__)
 PUSH_PATH = "/api/v1/daily-reports"
@@ -59,10 +59,10 @@ def _files(entry: OutboxEntry) -> list[tuple[str, tuple[str, bytes, str]]]:
 
 
 def pdf_for(entry: OutboxEntry) -> bytes | None:
-    """The commune's signed PDF of the revision (the optional ``pdf`` part of the push), stored when
-    the leader signed; the sender is the repair step that builds one a revision lacks."""
+    """The commune's signed PDF of the revision (the optional ``pdf`` part of the push): the one
+    kept when the leader signed, or made by the one operation that makes a missing one."""
     try:
-        return repair_pdf(entry.revision)
+        return signed_pdf_file(entry.revision).read_bytes()
     except Exception:
         log.exception("could not build the PDF of %s; sending the report without it", entry.revision.report_key)
         return None
@@ -102,27 +102,9 @@ def refusal_code(response: requests.Response) -> str:
 def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datetime) -> str:
     status = response.status_code
     if status in (200, 201):
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not body.get("receipt_id"):
-            mark_retry(
-                entry,
-                status,
-                "the city answered without a receipt",
-                now,
-                backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]),
-            )
-            return "retry"
-        if body.get("payload_sha256") not in (None, entry.revision.payload_sha256):
-            mark_retry(
-                entry,
-                status,
-                "the city's receipt is for other content",
-                now,
-                backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]),
-            )
+        body, problem = _receipt(entry, response)
+        if problem is not None:
+            mark_retry(entry, status, problem, now, backoff(entry.attempts, current_app.config["OUTBOX_BACKOFF"]))
             return "retry"
         mark_accepted(entry, status, str(body.get("receipt_id", "")), str(body.get("received_at", "")))
         return "accepted"
@@ -143,6 +125,19 @@ def record_answer(entry: OutboxEntry, response: requests.Response, now: dt.datet
         current_app.config["OUTBOX_REFUSED_BACKOFF"],
     )
     return "rejected"
+
+
+def _receipt(entry: OutboxEntry, response: requests.Response) -> tuple[dict, str | None]:
+    """The city's receipt for the revision, or why the answer is not one (then it is tried again)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not body.get("receipt_id"):
+        return {}, "the city answered without a receipt"
+    if body.get("payload_sha256") not in (None, entry.revision.payload_sha256):
+        return body, "the city's receipt is for other content"
+    return body, None
 
 
 def send_entry(entry_id: int) -> str:

@@ -13,6 +13,8 @@ import io
 import zipfile
 from xml.sax.saxutils import escape
 
+from wardapp.platform.sheets import column_name
+
 
 def _serial(moment: dt.datetime) -> float:
     delta = moment - dt.datetime(1899, 12, 30)
@@ -39,21 +41,13 @@ def spreadsheet(
             strings.append(text)
         return index[text]
 
-    def column(i: int) -> str:
-        name = ""
-        i += 1
-        while i:
-            i, r = divmod(i - 1, 26)
-            name = chr(65 + r) + name
-        return name
-
     sheet_rows = []
     table = ([[title], []] if title else []) + [header, *rows]
     last_column = max((len(v) for v in table), default=1)
     for r, values in enumerate(table, start=1):
         cells = []
         for c, value in enumerate(values):
-            ref = f"{column(c)}{r}"
+            ref = f"{column_name(c)}{r}"
             if value is None or value == "":
                 continue
             if isinstance(value, dt.datetime):
@@ -117,7 +111,7 @@ def spreadsheet(
         "xl/sharedStrings.xml": "",  # filled below, once every string is known
         "xl/worksheets/sheet1.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns} {rel_ns}>'
-            + (f'<dimension ref="A1:{column(last_column - 1)}{len(table)}"/>' if dimension else "")
+            + (f'<dimension ref="A1:{column_name(last_column - 1)}{len(table)}"/>' if dimension else "")
             + f"<sheetData>{''.join(sheet_rows)}</sheetData></worksheet>"
         ),
     }

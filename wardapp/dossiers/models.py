@@ -7,13 +7,16 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wardapp.audit.snapshots import Audited
 from wardapp.core.clock import utcnow
 from wardapp.core.dossier_counts import Channel, DossierFacts, State
 from wardapp.extensions import Model
 
 
-class DossierImport(Model):
+class DossierImport(Audited, Model):
     """One imported export file: what it was (SHA-256, rows) and who imported it when."""
+
+    AUDITED = ("source", "filename", "sha256", "rows", "created", "updated")
 
     __tablename__ = "dossier_imports"
 
@@ -46,16 +49,6 @@ class DossierImport(Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
-
-    def snapshot(self) -> dict:
-        return {
-            "source": self.source,
-            "filename": self.filename,
-            "sha256": self.sha256,
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-        }
 
 
 class Dossier(Model):

@@ -27,6 +27,7 @@ from wardapp.core.dossier_counts import (
 )
 from wardapp.core.i18n import fmt_number
 from wardapp.core.rules import check_figures, parse_count
+from wardapp.delays.day import register_figure_sources
 from wardapp.delays.models import LateDossier
 from wardapp.dossiers.models import ColumnMapping, Dossier, DossierImport, FigureOverride
 from wardapp.extensions import db
@@ -551,10 +552,21 @@ def fixed_figures_from_log(commune_id: int, day: dt.date) -> dict[str, FixedFigu
     return fixed
 
 
+# Figures the app fills from its own records when the dossier log does not give them.
+DERIVED_FIGURES = frozenset({"carried_over", "response_team_cases"})
+
+
+def signed_figure_sources(commune_id: int, day: dt.date, figures: Mapping[str, int]) -> dict | None:
+    """What the signed document says of its figures' sources (``figure_sources``)."""
+    return figure_sources(commune_id, day, figures, derived=DERIVED_FIGURES)
+
+
 def init_app(app) -> None:
-    """The report form takes its figures from the log, and its late list fills itself on save."""
+    """The report form takes its figures from the log, its late list fills itself on save, and the
+    day's facts say where each figure came from."""
     register_fixed_source(app, fixed_figures_from_log)
     register_after_save(app, fill_late_dossiers)
+    register_figure_sources(app, signed_figure_sources)
 
 
 # --- overrides -------------------------------------------------------------------------------

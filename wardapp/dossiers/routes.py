@@ -54,15 +54,7 @@ def too_large(error):
     """A body over the limit (the whole request is refused before it is parsed): say the limit."""
     message = _("Tệp quá lớn: tối đa 50 MB.")
     if request.endpoint == "dossiers.index" and current_user.is_authenticated:
-        commune = current_commune()
-        return render_template(
-            "dossiers/index.html",
-            outcome=None,
-            error=message,
-            sources=sources(commune.id),
-            source="",
-            imports=imports_of(commune.id),
-        ), 413
+        return _import_page(None, message, "", 413)
     return render_template("error.html", code=413, title=_("Tệp quá lớn"), message=message), 413
 
 
@@ -105,6 +97,12 @@ def index():
                     )
                 return redirect(url_for("dossiers.index"), code=303)
             status = 422
+    return _import_page(outcome, error, source, status)
+
+
+def _import_page(outcome, error: str | None, source: str, status: int):
+    """The import page: the outcome of an upload or what was wrong with it, the history below."""
+    commune = current_commune()
     return render_template(
         "dossiers/index.html",
         outcome=outcome,

@@ -6,16 +6,19 @@ from enum import StrEnum
 from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wardapp.audit.snapshots import Audited
 from wardapp.core.clock import utcnow
 from wardapp.extensions import Model
 
 
-class PhotoCategory(Model):
+class PhotoCategory(Audited, Model):
     """A kind of photo the city asks for; ``required`` ones form the day's checklist.
 
     Which days it is asked for is its ``periods``: the admin's changes open and close them, they
     never rewrite one that is over, so a past day keeps the checklist it had (``in_force_on``).
     """
+
+    AUDITED = ("key", "label", "required", "active", "valid_from", "retired_from")
 
     __tablename__ = "photo_categories"
     __table_args__ = (UniqueConstraint("commune_id", "key", name="uq_photo_categories_commune_key"),)
@@ -101,16 +104,6 @@ class PhotoCategory(Model):
         checklist as it always was. The admin's screen goes through ``ask_from``/``retire_from``."""
         self.required = asked
         self.periods[:] = [PhotoCategoryPeriod(valid_from=None)] if asked and self.active else []
-
-    def snapshot(self) -> dict:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "required": self.required,
-            "active": self.active,
-            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
-            "retired_from": self.retired_from.isoformat() if self.retired_from else None,
-        }
 
 
 class PhotoCategoryPeriod(Model):

@@ -14,7 +14,7 @@ from sqlalchemy import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 
 from wardapp.audit import log as audit
-from wardapp.core import images
+from wardapp.core import clock, images
 from wardapp.core.clock import utcnow
 from wardapp.evidence import storage
 from wardapp.evidence.defaults import DEFAULT_CATEGORIES
@@ -265,6 +265,67 @@ def settle_pending() -> int:
         except OSError as error:
             log.error("could not read pending photo %s: %s", photo.sha256[:12], error)
     return settled
+
+
+@dataclass(frozen=True)
+class CategoryEdit:
+    """What the admin set for one kind of photo on the checklist page."""
+
+    category: PhotoCategory
+    label: str
+    required: bool
+    active: bool
+
+
+@dataclass(frozen=True)
+class NewCategory:
+    label: str
+    required: bool
+
+
+def save_categories(
+    commune_id: int, existing: list[PhotoCategory], edits: list[CategoryEdit], added: NewCategory | None
+) -> None:
+    """The admin's checklist: each changed kind audited, a new kind added (required from today:
+    earlier days are not asked for it), all committed together."""
+    today = clock.today()
+    for edit in edits:
+        category = edit.category
+        before = category.snapshot()
+        category.label, category.required, category.active = edit.label, edit.required, edit.active
+        category.follow_settings(today)
+        old, new = audit.changes(before, category.snapshot())
+        if new:
+            audit.record(
+                "photo_category.changed",
+                target_type="photo_category",
+                target_id=category.key,
+                before=old,
+                after=new,
+            )
+    if added is not None:
+        key = f"custom-{len(existing) + 1}"
+        category = PhotoCategory(
+            commune_id=commune_id,
+            key=key,
+            label=added.label,
+            required=added.required,
+            active=True,
+            position=len(existing),
+        )
+        category.follow_settings(today)
+        db.session.add(category)
+        audit.record(
+            "photo_category.added",
+            target_type="photo_category",
+            target_id=key,
+            after={
+                "label": category.label,
+                "required": category.required,
+                "valid_from": category.valid_from.isoformat() if category.valid_from else None,
+            },
+        )
+    db.session.commit()
 
 
 def remove_photo(photo: Photo, user) -> None:

@@ -17,21 +17,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request
 
-from wardapp.audit import log as audit
 from wardapp.audit.access import PHOTO, THUMBNAIL, record_access
 from wardapp.commune.access import current_commune
-from wardapp.core import clock
 from wardapp.core.images import EXTENSIONS, PhotoRejected, megabytes
 from wardapp.core.text import form_problems
 from wardapp.evidence import storage
 from wardapp.evidence.models import Photo, PhotoCategory
 from wardapp.evidence.operations import (
+    CategoryEdit,
+    NewCategory,
     add_photo,
     categories,
     checklist,
     next_category,
     photos_of,
     remove_photo,
+    save_categories,
     settle,
     settle_after_answer,
     upload_choices,
@@ -210,6 +211,7 @@ def edit_categories():
     if request.method == "POST":
         form = request.form
         errors = form_problems(form)
+        edits: list[CategoryEdit] = []
         for category in existing:
             label = " ".join(form.get(f"label-{category.id}", category.label).split())
             if f"label-{category.id}" in errors:
@@ -217,47 +219,20 @@ def edit_categories():
             if not label:
                 errors[f"label-{category.id}"] = _("Nhập tên loại ảnh.")
                 continue
-            before = category.snapshot()
-            category.label = label[:120]
-            category.required = form.get(f"required-{category.id}") == "1"
-            category.active = form.get(f"active-{category.id}") == "1"
-            category.follow_settings(clock.today())
-            old, new = audit.changes(before, category.snapshot())
-            if new:
-                audit.record(
-                    "photo_category.changed",
-                    target_type="photo_category",
-                    target_id=category.key,
-                    before=old,
-                    after=new,
+            edits.append(
+                CategoryEdit(
+                    category,
+                    label[:120],
+                    required=form.get(f"required-{category.id}") == "1",
+                    active=form.get(f"active-{category.id}") == "1",
                 )
+            )
         new_label = " ".join(form.get("new_label", "").split())
+        added = None
         if new_label and "new_label" not in errors:
-            key = f"custom-{len(existing) + 1}"
-            category = PhotoCategory(
-                commune_id=commune.id,
-                key=key,
-                label=new_label[:120],
-                required=form.get("new_required") == "1",
-                active=True,
-                position=len(existing),
-            )
-            category.follow_settings(clock.today())  # required: from today, earlier days are not asked
-            db.session.add(category)
-            audit.record(
-                "photo_category.added",
-                target_type="photo_category",
-                target_id=key,
-                after={
-                    "label": category.label,
-                    "required": category.required,
-                    "valid_from": category.valid_from.isoformat() if category.valid_from else None,
-                },
-            )
-        if errors:
-            db.session.rollback()
-        else:
-            db.session.commit()
+            added = NewCategory(new_label[:120], required=form.get("new_required") == "1")
+        if not errors:
+            save_categories(commune.id, existing, edits, added)
             flash(_("Đã lưu danh mục ảnh."), "success")
             return redirect(url_for("evidence.edit_categories"), code=303)
     return render_template("evidence/categories.html", categories=existing, errors=errors, form=request.form), (

@@ -8,7 +8,6 @@ import click
 from flask.cli import AppGroup
 
 from wardapp.core import handover
-from wardapp.extensions import db
 from wardapp.handover import operations
 
 archive_cli = AppGroup("archive", help="The archival hand-over package of a year's signed records.")
@@ -25,7 +24,6 @@ def export_command(year: int, output: Path) -> None:
         raise click.ClickException("No commune is set up yet.") from None
     except handover.HandoverError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(
         f"Wrote {exported.path}: {exported.documents} signed documents, {exported.photos} photos, "
         f"{exported.bytes} bytes."
@@ -33,11 +31,8 @@ def export_command(year: int, output: Path) -> None:
 
 
 def report(checked: handover.Verified) -> None:
-    click.echo(f"{checked.documents} documents and {checked.photos} photos checked.")
-    for root in checked.roots:
-        click.echo(f"Signatures checked against the root in the package: {root}")
-    for problem in checked.problems:
-        click.echo(f"PROBLEM {problem}")
+    for line in handover.report_lines(checked):
+        click.echo(line)
 
 
 @archive_cli.command("verify")

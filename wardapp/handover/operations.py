@@ -7,7 +7,6 @@ with the signed photos still kept and the archival metadata of each document
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,7 +176,7 @@ class YearPackage:
     ) -> dict[str, str]:
         number, _slash, symbol = (document_number or "").partition("/")
         local = signed_at.astimezone(clock.TZ)
-        pages = page_count(pdf)
+        pages = handover.page_count(pdf)
         self.pages += pages
         return {
             "ma_dinh_danh": identifier,
@@ -202,7 +201,7 @@ class YearPackage:
             "ten_tep": pdf.name,
             "dinh_dang": "PDF, hai chữ ký số PAdES (người ký và cơ quan)",
             "dung_luong": str(pdf.stat().st_size),
-            "sha256": file_sha256(pdf),
+            "sha256": handover.file_sha256(pdf),
             "ghi_chu": "; ".join(notes),
         }
 
@@ -256,23 +255,8 @@ def _month_end(first: dt.date) -> dt.date:
     return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
-def page_count(pdf: Path) -> int:
-    import pypdf  # here, not at start-up: it brings fontTools (tests/test_architecture.py)
-
-    with pdf.open("rb") as handle:
-        return len(pypdf.PdfReader(handle).pages)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def export_year(year: int, output: Path, actor=None) -> handover.Exported:
-    """Write the year's package to ``output`` and audit it (the caller commits)."""
+    """Write the year's package to ``output``, audit it and commit."""
     commune = Commune.current()
     if commune is None:
         raise NoCommune()
@@ -301,4 +285,5 @@ def export_year(year: int, output: Path, actor=None) -> handover.Exported:
         after={"documents": exported.documents, "photos": exported.photos, "bytes": exported.bytes},
         summary=f"{year}: {exported.documents} văn bản, {exported.photos} ảnh",
     )
+    db.session.commit()
     return exported

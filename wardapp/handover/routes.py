@@ -14,7 +14,6 @@ from wardapp.audit.access import PACKAGE, record_access
 from wardapp.commune.access import current_commune
 from wardapp.core import clock, handover
 from wardapp.core.inputs import parse_int
-from wardapp.extensions import db
 from wardapp.handover import operations
 from wardapp.platform.lanes import heavy
 from wardapp.web import allowed
@@ -54,7 +53,6 @@ def download():
         path.unlink(missing_ok=True)
         errors = {"year": _("Chưa lập được gói: %(reason)s", reason=str(error))}
         return render_template("handover/index.html", years=_years(), errors=errors, form=request.form), 422
-    db.session.commit()
     record_access(PACKAGE, f"{commune.code}:{year}")
     stream = path.open("rb")
     path.unlink()  # the open file is read to its end; nothing is left in the instance

@@ -1,35 +1,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
+from wardapp.core.labels import Labelled
 from wardapp.extensions import Model
 
 
-class OutboxState(StrEnum):
+class OutboxState(Labelled):
     WAITING = "waiting"  # not tried yet (or no city URL configured)
     SENDING = "sending"  # claimed by a sender until lease_until
     RETRYING = "retrying"  # failed for a passing reason; next try at next_attempt_at
     ACCEPTED = "accepted"  # the city gave a receipt
     REJECTED = "rejected"  # the city refused for good (4xx); a human must act
 
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
 
-
-STATE_LABELS = {
-    OutboxState.WAITING: _l("Đang chờ gửi"),
-    OutboxState.SENDING: _l("Đang gửi"),
-    OutboxState.RETRYING: _l("Sẽ gửi lại"),
-    OutboxState.ACCEPTED: _l("Thành phố đã nhận"),
-    OutboxState.REJECTED: _l("Thành phố từ chối"),
-}
+STATE_LABELS = OutboxState.labelled(
+    {
+        OutboxState.WAITING: _l("Đang chờ gửi"),
+        OutboxState.SENDING: _l("Đang gửi"),
+        OutboxState.RETRYING: _l("Sẽ gửi lại"),
+        OutboxState.ACCEPTED: _l("Thành phố đã nhận"),
+        OutboxState.REJECTED: _l("Thành phố từ chối"),
+    }
+)
 
 
 class OutboxEntry(Model):

@@ -168,27 +168,30 @@ def mark_rejected(
 
 
 def request_resend(entry: OutboxEntry, user) -> None:
-    """A person asks for a new try now (after a rejection fixed at the city, or to skip a wait)."""
+    """A person asks for a new try now (after a rejection fixed at the city, or to skip a wait);
+    commits."""
     if entry.state == OutboxState.ACCEPTED:
         return
+    _due_now(entry)
+    audit.record("outbox.resend_requested", target_type="report", target_id=entry.revision.report_key, actor=user)
+    db.session.commit()
+
+
+def _due_now(entry: OutboxEntry) -> None:
     entry.state = OutboxState.WAITING
     entry.next_attempt_at = utcnow()
     entry.lease_until = None
     entry.refusal = entry.refused_since = None
-    audit.record("outbox.resend_requested", target_type="report", target_id=entry.revision.report_key, actor=user)
 
 
 def resend_refused(user) -> int:
     """Every refused entry due now (the admin's one action once the cause is fixed); returns how
-    many. Audited once, with the days."""
+    many. Audited once, with the days; commits."""
     entries = db.session.scalars(
         db.select(OutboxEntry).filter_by(state=OutboxState.REJECTED).order_by(OutboxEntry.id)
     ).all()
     for entry in entries:
-        entry.state = OutboxState.WAITING
-        entry.next_attempt_at = utcnow()
-        entry.lease_until = None
-        entry.refusal = entry.refused_since = None
+        _due_now(entry)
     if entries:
         audit.record(
             "outbox.resend_all_refused",
@@ -196,4 +199,5 @@ def resend_refused(user) -> int:
             after={"reports": [e.revision.report_key for e in entries]},
             actor=user,
         )
+    db.session.commit()
     return len(entries)

@@ -22,15 +22,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from wardapp.audit import log as audit
-from wardapp.audit.access import PDF, record_access
 from wardapp.commune.access import current_commune
 from wardapp.core import clock, inputs, months, periods, text
-from wardapp.core.clock import utcnow
 from wardapp.core.payload import pdf_filename
 from wardapp.core.status import DayStatus, legend
-from wardapp.core.tokens import bearer, token_hash
+from wardapp.core.tokens import bearer
 from wardapp.extensions import db
+from wardapp.pdf import access
 from wardapp.pdf.models import ApiToken
 from wardapp.pdf.operations import (
     CannotSignMonth,
@@ -41,15 +39,11 @@ from wardapp.pdf.operations import (
     sign_month,
     stored_pdf,
 )
-from wardapp.pdf.service import (
-    draft_pdf,
-    latest_revisions,
-    range_zip,
-    signed_pdf_file,
-)
+from wardapp.pdf.service import draft_pdf, latest_revisions, range_zip
 from wardapp.platform import lanes
 from wardapp.reports.models import DailyReport
 from wardapp.signing.daystatus import statuses_between
+from wardapp.signing.documents import signed_pdf_file
 from wardapp.signing.models import ReportRevision
 from wardapp.web import allowed, login_required
 
@@ -60,7 +54,7 @@ MAX_RANGE_DAYS = 92
 
 def _pdf(data: bytes, name: str, inline: bool = True):
     """A PDF for a person or a token; every one handed out is on the access record."""
-    record_access(PDF, name, user=g.get("token_user"))
+    access.handed_out(name, user=g.get("token_user"))
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=not inline)
 
 
@@ -172,7 +166,7 @@ def range_archive():
         abort(400)
     commune = current_commune()
     name, commune_id = f"{commune.code}_{start}_{end}.zip", commune.id
-    record_access(PDF, name)  # commits: read what the stream needs before
+    access.handed_out(name)  # commits: read what the stream needs before
 
     def archive():
         with force_locale("vi"):  # a PDF still to build (signed before PDFs were kept) is in Vietnamese
@@ -240,22 +234,10 @@ def month_sign(month: str):
 # --- automated pulls with a per-reviewer token -------------------------------------------------
 
 
-def _token_user():
-    presented = bearer(request.headers.get("Authorization"))
-    if presented is None:
-        return None
-    token = db.session.scalar(db.select(ApiToken).filter_by(token_sha256=token_hash(presented), revoked_at=None))
-    if token is None or not token.user.active or not token.user.may("pull_pdfs"):
-        return None
-    token.last_used_at = utcnow()
-    db.session.commit()
-    return token.user
-
-
 def token_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        user = _token_user()
+        user = access.token_user(bearer(request.headers.get("Authorization")))
         if user is None:
             return {"error": "unauthorized", "detail": "a valid API token is required (Authorization: Bearer …)"}, 401
         g.token_user = user
@@ -312,10 +294,7 @@ def tokens():
         elif hidden := text.problem(name):
             error = hidden
         else:
-            row, new_token = ApiToken.issue(current_user, name)
-            db.session.add(row)
-            audit.record("token.created", target_type="token", target_id=row.hint, summary=name)
-            db.session.commit()
+            _row, new_token = access.issue_token(current_user, name)
     rows = db.session.scalars(db.select(ApiToken).filter_by(user_id=current_user.id).order_by(ApiToken.id.desc())).all()
     return render_template("pdf/tokens.html", tokens=rows, new_token=new_token, error=error), (422 if error else 200)
 
@@ -326,9 +305,6 @@ def revoke_token(token_id: int):
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != current_user.id:
         abort(404)
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        audit.record("token.revoked", target_type="token", target_id=row.hint, summary=row.name)
-        db.session.commit()
+    access.revoke_token(row)
     flash(_("Đã thu hồi mã truy cập."), "success")
     return redirect(url_for("pdf.tokens"), code=303)

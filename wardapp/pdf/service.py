@@ -7,7 +7,6 @@ import io
 import shutil
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 from wardapp.commune.models import Commune
 from wardapp.core import clock, periods
@@ -15,7 +14,7 @@ from wardapp.core.payload import pdf_filename
 from wardapp.core.pdf import document, inputs, monthly
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
-from wardapp.signing.documents import pdf_path, photo_images, repair_pdf
+from wardapp.signing.documents import photo_images, signed_pdf_file
 from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import build_document
 
@@ -37,23 +36,8 @@ def draft_pdf(report: DailyReport, user) -> bytes:
 
 
 def latest_revisions(commune_id: int, start: dt.date, end: dt.date) -> dict[dt.date, ReportRevision]:
-    rows = db.session.scalars(
-        db.select(ReportRevision)
-        .join(DailyReport)
-        .filter(DailyReport.commune_id == commune_id, DailyReport.date.between(start, end))
-        .order_by(ReportRevision.revision)
-    ).all()
-    return {r.report.date: r for r in rows}
-
-
-def signed_pdf_file(revision: ReportRevision) -> Path:
-    """The stored signed PDF of a revision. Signing keeps it (``signing.documents.pdf_path``), so a
-    download only reads it; a revision signed before PDFs were kept at signing has its PDF built
-    and kept here, once."""
-    path = pdf_path(revision)
-    if not path.exists():
-        repair_pdf(revision)
-    return path
+    """Each signed day's latest revision."""
+    return month_revisions(commune_id, start, end)[0]
 
 
 class _Chunks(io.RawIOBase):

@@ -284,17 +284,11 @@ def parse_moment(value: object, *, end_of_day: bool = False) -> dt.datetime | No
         return None
     try:
         if m := _DMY.match(text):
-            day, month, year, hh, mm, ss = m.groups()
-            date = dt.date(int(year), int(month), int(day))
-            if hh is None:
-                return _day_moment(date, end_of_day)
-            return dt.datetime.combine(date, dt.time(int(hh), int(mm), int(ss or 0)))
+            day, month, year, *clock_time = m.groups()
+            return _moment(dt.date(int(year), int(month), int(day)), clock_time, end_of_day)
         if m := _COMPACT.match(text):
-            year, month, day, hh, mm, ss = m.groups()
-            date = dt.date(int(year), int(month), int(day))
-            if hh is None:
-                return _day_moment(date, end_of_day)
-            return dt.datetime.combine(date, dt.time(int(hh), int(mm), int(ss or 0)))
+            year, month, day, *clock_time = m.groups()
+            return _moment(dt.date(int(year), int(month), int(day)), clock_time, end_of_day)
         if re.match(r"^\d{4}-\d{2}-\d{2}", text):
             if len(text) == 10:
                 return _day_moment(dt.date.fromisoformat(text), end_of_day)
@@ -302,6 +296,14 @@ def parse_moment(value: object, *, end_of_day: bool = False) -> dt.datetime | No
     except (ValueError, OverflowError):  # no such day; an offset that carries past year 1 or 9999
         pass
     raise BadValue(text)
+
+
+def _moment(date: dt.date, clock_time: list[str | None], end_of_day: bool) -> dt.datetime:
+    """The day at the hour, minute (and second) written, or its start or end when none is."""
+    hh, mm, ss = clock_time
+    if hh is None or mm is None:
+        return _day_moment(date, end_of_day)
+    return dt.datetime.combine(date, dt.time(int(hh), int(mm), int(ss or 0)))
 
 
 def _day_moment(day: dt.date, end_of_day: bool) -> dt.datetime:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -9,24 +8,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, NARRATIVE_NAMES
+from wardapp.core.labels import Labelled
 from wardapp.extensions import Model
 
 
-class ReportStatus(StrEnum):
+class ReportStatus(Labelled):
     DRAFT = "draft"  # saved, but some figures do not add up yet
     COMPLETE = "complete"  # every figure entered and consistent
     SIGNED = "signed"  # the latest revision is signed: frozen until a correction opens
 
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
 
-
-STATUS_LABELS = {
-    ReportStatus.DRAFT: _l("Nháp, chưa khớp số liệu"),
-    ReportStatus.COMPLETE: _l("Đã nhập đủ số liệu"),
-    ReportStatus.SIGNED: _l("Đã ký"),
-}
+STATUS_LABELS = ReportStatus.labelled(
+    {
+        ReportStatus.DRAFT: _l("Nháp, chưa khớp số liệu"),
+        ReportStatus.COMPLETE: _l("Đã nhập đủ số liệu"),
+        ReportStatus.SIGNED: _l("Đã ký"),
+    }
+)
 
 
 class FrozenReport(Exception):

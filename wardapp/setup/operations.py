@@ -8,6 +8,8 @@ import datetime as dt
 from flask_babel import gettext as _
 
 from wardapp.audit import log as audit
+from wardapp.auth.models import User
+from wardapp.auth.operations import create_user
 from wardapp.commune.models import Commune
 from wardapp.core.units import Unit, find
 from wardapp.evidence.operations import create_default_categories
@@ -48,3 +50,11 @@ def set_up_commune(code: str, deadline: dt.time = dt.time(17, 0), actor=None) ->
         summary=f"{unit.name}, {unit.province_name}",
     )
     return commune
+
+
+def set_up(code: str, deadline: dt.time, admin: dict) -> tuple[Commune, User]:
+    """The first run: the commune and its first admin account, committed together."""
+    commune = set_up_commune(code, deadline)
+    user = create_user(admin, commune.id)
+    db.session.commit()
+    return commune, user

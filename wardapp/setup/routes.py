@@ -6,13 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_user
 
-from wardapp.auth.operations import check_user_fields, create_user, normalise_user_fields
+from wardapp.auth.operations import check_user_fields, normalise_user_fields
 from wardapp.commune.access import installed_commune
 from wardapp.commune.operations import parse_deadline
 from wardapp.core.units import find, search
-from wardapp.extensions import db
 from wardapp.permissions import Role
-from wardapp.setup.operations import SetupError, set_up_commune
+from wardapp.setup.operations import SetupError, set_up
 
 bp = Blueprint("setup", __name__)
 
@@ -47,12 +46,10 @@ def setup():
         errors |= check_user_fields(data, creating=True)
         if not errors:
             try:
-                commune = set_up_commune(unit.code, deadline)
+                commune, admin = set_up(unit.code, deadline, data)
             except SetupError as exc:
                 errors["code"] = str(exc)
             else:
-                admin = create_user(data, commune.id)
-                db.session.commit()
                 login_user(admin)
                 flash(_("Đã thiết lập %(name)s. Hãy tạo tài khoản cho cán bộ.", name=commune.name), "success")
                 return redirect(url_for("admin.users"), code=303)

@@ -253,13 +253,16 @@ def revision_pdf(revision: ReportRevision) -> bytes:
         raise MissingPdf() from None
 
 
-def repair_pdf(revision: ReportRevision) -> bytes:
-    """The repair step: build the PDF of a revision that has none. Its signatures still carry the
-    revision's ``signed_at``; only the build moment differs."""
+def signed_pdf_file(revision: ReportRevision) -> Path:
+    """The kept signed PDF of a revision, and the one operation that makes a missing one: signing
+    makes it; a revision without its file (signed before PDFs were kept at signing, or stopped
+    between the commit and the rename) has it made here, once, by whoever asks first (a download,
+    a ZIP, the sender, ``flask pdf repair``). Its signatures still carry the revision's
+    ``signed_at``; only the build moment differs."""
     path = pdf_path(revision)
     if not path.exists():
         write_atomic(path, build_signed_pdf(revision))
-    return path.read_bytes()
+    return path
 
 
 def certificate_rows(leaders) -> list[dict]:

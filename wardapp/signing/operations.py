@@ -18,26 +18,18 @@ from joserfc import jws
 
 from wardapp.audit import log as audit
 from wardapp.commune.models import Commune
-from wardapp.core import clock, history, payload, schema, text
+from wardapp.core import clock, history, payload, readiness, schema, text
 from wardapp.core.deadline import is_late
-from wardapp.core.images import EXTENSIONS
 from wardapp.core.pdf import official
-from wardapp.core.pdf.inputs import trend_payload
-from wardapp.delays.readiness import current_explanations, late_dossiers_of, readiness
-from wardapp.dossiers.operations import figure_sources
-from wardapp.evidence.operations import PhotosNotChecked, readable_photos_of, settle_photos
+from wardapp.delays.day import gather
+from wardapp.evidence.operations import PhotosNotChecked, settle_photos
 from wardapp.extensions import db
 from wardapp.outbox.models import OutboxEntry
 from wardapp.reports.models import DailyReport, ReportStatus
-from wardapp.reports.operations import figures_between
 from wardapp.signing import documents, keys
 from wardapp.signing.models import RegisterEntry, ReportRevision
-from wardapp.tasks.operations import task_states
-from wardapp.team.operations import team_of, team_state
 
 JWS_TYPE = "wardapp-report+jws"
-# Figures the app fills from its own records when the dossier log does not give them.
-DERIVED_FIGURES = frozenset({"carried_over", "response_team_cases"})
 REASON_MAX = 2000
 
 
@@ -64,109 +56,15 @@ def revisions_of(report: DailyReport | None) -> list[ReportRevision]:
     )
 
 
-def _photos(report: DailyReport) -> list[dict]:
-    return [
-        {
-            "sha256": p.sha256,
-            "filename": p.original_name or f"{p.sha256[:16]}.{EXTENSIONS[p.content_type]}",
-            "content_type": p.content_type,
-            "bytes": p.bytes,
-            "category": p.category.key,
-            "category_label": p.category.label,
-            "caption": p.caption,
-            "taken_at": p.taken_at.replace(tzinfo=clock.TZ).isoformat(timespec="seconds") if p.taken_at else None,
-            "verifiable": p.verifiable,
-        }
-        for p in readable_photos_of(report)  # a photo found corrupt is never signed
-    ]
-
-
-def _team(commune: Commune) -> dict | None:
-    team = team_of(commune.id)
-    if team is None:
-        return None
-    return {
-        **team.snapshot(),
-        "state": team_state(team, commune.team_deadline).value,
-        "deadline": commune.team_deadline.isoformat() if commune.team_deadline else None,
-        "leader": team.leader.name if team.leader else None,
-        "members": [m.snapshot() for m in team.members],
-    }
-
-
-def _tasks(commune: Commune, day: dt.date) -> list[dict]:
-    return [
-        {
-            "code": s.task.code,
-            "title": s.task.title,
-            "deadline": s.task.deadline.isoformat(),
-            "responsible": s.task.responsible,
-            "source_document": s.task.source_document,
-            "percent": s.percent,
-            "note": s.note,
-            "behind": s.schedule.behind,
-            "overdue": s.schedule.overdue,
-        }
-        for s in task_states(commune.id, day, commune.behind_tolerance)
-        if s.task.start_date <= day
-    ]
-
-
-def _explanations(commune: Commune, report: DailyReport) -> list[dict]:
-    state = readiness(commune, report, report.date)
-    labels = {i.key: i.label for i in state.items}
-    return [
-        {
-            "item": key,
-            "item_label": labels.get(key, e.item_label),
-            "cause": e.cause,
-            "remedy": e.remedy,
-            "new_date": e.new_date.isoformat() if e.new_date else None,
-            "responsible": e.responsible,
-            "author": e.author.full_name if e.author else None,
-        }
-        for key, e in sorted(current_explanations(report).items())
-        if key in labels
-    ]
-
-
-def signing_input(
-    commune: Commune, report: DailyReport, signer, signed_at: dt.datetime, late_reason: str | None
-) -> payload.SigningInput:
-    previous = latest_revision(report)
-    return payload.SigningInput(
-        commune={"code": commune.code, "name": commune.name, "province_code": commune.province_code},
-        day=report.date,
-        revision=report.signed_revisions + 1,
-        supersedes=previous.report_key if previous else None,
-        correction_reason=report.correction_reason if previous else None,
-        signed_at=signed_at,
-        signer={"username": signer.username, "full_name": signer.full_name, "position": signer.position},
-        late=is_late(report.date, commune.deadline, signed_at),
-        late_reason=late_reason,
-        figures=report.figures,
-        narrative=report.narrative,
-        photos=_photos(report),
-        response_team=_team(commune),
-        tasks=_tasks(commune, report.date),
-        explanations=_explanations(commune, report),
-    )
+def signer_of(user) -> dict:
+    return {"username": user.username, "full_name": user.full_name, "position": user.position}
 
 
 def build_document(commune: Commune, report: DailyReport, signer, signed_at, late_reason) -> dict:
-    document = payload.build(signing_input(commune, report, signer, signed_at, late_reason))
-    # Late dossiers go with the explanations: the city's monthly public list is made of them.
-    # "item" ties a dossier to its explanation, so the month's list needs nothing but signed payloads.
-    document["late_dossiers"] = [d.snapshot() | {"item": f"late:{d.id}"} for d in late_dossiers_of(report)]
-    # The 30-day trend the leader sees while signing is signed with the day: the document printed
-    # from this payload never depends on days that change afterwards.
-    start = report.date - dt.timedelta(days=29)
-    document["trend"] = trend_payload(report.date, figures_between(report.commune_id, start, report.date))
-    # Which figures the dossier log gave, which a person overrode (and why): signed with them.
-    sources = figure_sources(commune.id, report.date, report.figures, derived=DERIVED_FIGURES)
-    if sources is not None:
-        document["figure_sources"] = sources
-    return document
+    """The document the leader is about to sign, unnumbered: what the confirmation page and the
+    draft PDF show. Signing builds the same from the same facts, numbered."""
+    facts = gather(commune, report, report.date, document=True)
+    return payload.build(facts, payload.Signing(signer_of(signer), signed_at, late_reason))
 
 
 def next_register_number(year: int) -> int:
@@ -211,7 +109,8 @@ def sign_report(
     if report.frozen:
         raise CannotSign([_("Báo cáo này đã được ký. Mở bản sửa đổi nếu cần thay đổi.")])
     check_photos(report)
-    state = readiness(commune, report, report.date)
+    facts = gather(commune, report, report.date, document=True)  # the day, read once
+    state = readiness.check(facts)
     if not state.ready:
         raise CannotSign(state.blockers)
     # Whole seconds: the payload, /M and the CMS signing-time all say this moment to the second.
@@ -226,11 +125,11 @@ def sign_report(
             [_("Hãy nêu lý do.")],
             field="late_reason",
         )
-    with force_locale("vi"):  # the signed report is an official Vietnamese document
-        document = build_document(commune, report, user, signed_at, late_reason)
     register_year = signed_at.astimezone(clock.TZ).year
     register_number = next_register_number(register_year)
-    document["document_number"] = official.document_number(register_number, commune.document_symbol)
+    number = official.document_number(register_number, commune.document_symbol)
+    with force_locale("vi"):  # the signed report is an official Vietnamese document
+        document = payload.build(facts, payload.Signing(signer_of(user), signed_at, late_reason, number))
     if places := hidden_text_problems(document):
         raise CannotSign(places)
     problems = schema.problems(document)
@@ -316,7 +215,8 @@ def _prepare_pdf(revision: ReportRevision):
 
 def _keep_pdf(pending, revision: ReportRevision) -> None:
     """After the commit the revision exists: put its PDF in place. Should the rename fail (a full
-    disk), the revision stays signed and ``flask pdf repair`` (or the sender) builds the PDF."""
+    disk), the revision stays signed and ``documents.signed_pdf_file`` builds the PDF when first
+    asked (a download, the sender, ``flask pdf repair``)."""
     try:
         documents.keep_pdf(pending, revision)
     except OSError:

@@ -39,6 +39,7 @@ from wardapp.signing.operations import (
     changes_between,
     check_photos,
     hidden_text_problems,
+    latest_revision,
     open_correction,
     revisions_of,
     sign_report,
@@ -66,7 +67,7 @@ def _day_status_helpers() -> dict:
     def latest_refusal(report):
         if report is None or not report.frozen:
             return None
-        return refusal_of(_latest_revision(report))
+        return refusal_of(latest_revision(report))
 
     return {
         "day_status": day_status,
@@ -80,10 +81,6 @@ def _day_status_helpers() -> dict:
         "refusal_of": refusal_of,
         "status_legend": legend,
     }
-
-
-def _latest_revision(report):
-    return next(iter(revisions_of(report)), None)
 
 
 def _signable_report(day: str):
@@ -162,7 +159,7 @@ def sign(day: str):
 
 def _superseded_words(report) -> str | None:
     """The revision a correction replaces, as a reader names it: "bản ký lần đầu (số 04/BC-UBND)"."""
-    previous = _latest_revision(report)
+    previous = latest_revision(report)
     if previous is None:
         return None
     words = revision_label(previous.revision)
@@ -231,7 +228,6 @@ def day_status_badge(day: str):
 def resend_all_refused():
     """Every refused day goes again now: the one action once the cause (at the city or here) is fixed."""
     count = resend_refused(current_user)
-    db.session.commit()
     flash(_("Đã xếp lịch gửi lại ngay %(n)s báo cáo bị từ chối.", n=count), "success")
     return redirect(url_for("dashboard.index"), code=303)
 
@@ -243,7 +239,6 @@ def resend(entry_id: int):
     if entry is None or entry.revision.report.commune_id != current_commune().id:
         abort(404)
     request_resend(entry, current_user)
-    db.session.commit()
     flash(_("Đã xếp lịch gửi lại ngay."), "success")
     return redirect(url_for("signing.revisions", day=entry.revision.report.date.isoformat()), code=303)
 

@@ -5,12 +5,15 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wardapp.audit.snapshots import Audited
 from wardapp.core.clock import utcnow
 from wardapp.extensions import Model
 
 
-class Task(Model):
+class Task(Audited, Model):
     """A task of the commune's plan (e.g. from Plan 02-KH/BCĐTW) with its current progress."""
+
+    AUDITED = ("code", "title", "goal", "expected_output", "start_date", "deadline", "responsible", "source_document")
 
     __tablename__ = "tasks"
     __table_args__ = (UniqueConstraint("commune_id", "code", name="uq_tasks_commune_code"),)
@@ -28,18 +31,6 @@ class Task(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     updates = relationship("TaskProgress", order_by="TaskProgress.id", back_populates="task")
-
-    def snapshot(self) -> dict:
-        return {
-            "code": self.code,
-            "title": self.title,
-            "goal": self.goal,
-            "expected_output": self.expected_output,
-            "start_date": self.start_date.isoformat(),
-            "deadline": self.deadline.isoformat(),
-            "responsible": self.responsible,
-            "source_document": self.source_document,
-        }
 
 
 class TaskProgress(Model):

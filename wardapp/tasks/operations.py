@@ -86,7 +86,15 @@ def parse_task_form(form, commune_id: int, task: Task | None = None) -> tuple[di
     return values, errors
 
 
+def add_task(commune_id: int, values: dict, user) -> Task:
+    """One task typed on its form: created, audited and committed."""
+    task = create_task(commune_id, values, user)
+    db.session.commit()
+    return task
+
+
 def create_task(commune_id: int, values: dict, user) -> Task:
+    """A task added to the session and audited (an import commits its rows together)."""
     task = Task(commune_id=commune_id, **values)
     db.session.add(task)
     db.session.flush()
@@ -102,15 +110,15 @@ def create_task(commune_id: int, values: dict, user) -> Task:
 
 
 def update_task(task: Task, values: dict, user) -> None:
-    before = task.snapshot()
-    for name, value in values.items():
-        setattr(task, name, value)
-    old, new = audit.changes(before, task.snapshot())
+    """The task's form saved: audited and committed."""
+    old, new = task.change(values)
     if new:
         audit.record("task.updated", target_type="task", target_id=task.code, before=old, after=new, actor=user)
+    db.session.commit()
 
 
 def record_progress(task: Task, day: dt.date, percent: int, note: str, user) -> TaskProgress:
+    """The day's progress on a task: audited and committed."""
     update = TaskProgress(task=task, date=day, percent=percent, note=note, by_id=user.id)
     db.session.add(update)
     audit.record(
@@ -120,10 +128,12 @@ def record_progress(task: Task, day: dt.date, percent: int, note: str, user) -> 
         after={"date": day.isoformat(), "percent": percent, "note": note},
         actor=user,
     )
+    db.session.commit()
     return update
 
 
 def import_tasks(commune_id: int, data: bytes, today: dt.date, user) -> ImportResult:
+    """A CSV of tasks: every row or none (committed when every row is fine)."""
     existing = set(db.session.scalars(db.select(Task.code).filter_by(commune_id=commune_id)))
     result = read_csv(data, existing, today)
     if result.ok:
@@ -134,4 +144,7 @@ def import_tasks(commune_id: int, data: bytes, today: dt.date, user) -> ImportRe
                 user,
             )
         audit.record("task.imported", target_type="task", summary=f"{len(result.rows)} tasks", actor=user)
+        db.session.commit()
+    else:
+        db.session.rollback()
     return result

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from wardapp.commune.access import current_commune
+from wardapp.commune.access import current_commune, of_this_commune
 from wardapp.core import clock, inputs
 from wardapp.core.schedule import schedule
 from wardapp.core.text import form_problems
 from wardapp.extensions import db
 from wardapp.tasks.models import Task, TaskProgress
 from wardapp.tasks.operations import (
-    create_task,
+    add_task,
     import_tasks,
     parse_task_form,
     record_progress,
@@ -23,13 +23,6 @@ from wardapp.web import allowed, login_required
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 NOTE_MAX = 2000
-
-
-def _task_or_404(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None or task.commune_id != current_commune().id:
-        abort(404)
-    return task
 
 
 @bp.get("/")
@@ -50,8 +43,7 @@ def new():
     if request.method == "POST":
         values, errors = parse_task_form(request.form, current_commune().id)
         if not errors:
-            task = create_task(current_commune().id, values, current_user)
-            db.session.commit()
+            task = add_task(current_commune().id, values, current_user)
             flash(_("Đã tạo nhiệm vụ %(code)s.", code=task.code), "success")
             return redirect(url_for("tasks.detail", task_id=task.id), code=303)
     return render_template("tasks/form.html", task=None, form=form, errors=errors), (422 if errors else 200)
@@ -60,7 +52,7 @@ def new():
 @bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
 @allowed("edit_day")
 def edit(task_id: int):
-    task = _task_or_404(task_id)
+    task = of_this_commune(Task, task_id)
     errors: dict[str, str] = {}
     form = (
         request.form
@@ -71,7 +63,6 @@ def edit(task_id: int):
         values, errors = parse_task_form(request.form, task.commune_id, task)
         if not errors:
             update_task(task, values, current_user)
-            db.session.commit()
             flash(_("Đã lưu nhiệm vụ."), "success")
             return redirect(url_for("tasks.detail", task_id=task.id), code=303)
     return render_template("tasks/form.html", task=task, form=form, errors=errors), (422 if errors else 200)
@@ -80,7 +71,7 @@ def edit(task_id: int):
 @bp.get("/<int:task_id>")
 @login_required
 def detail(task_id: int):
-    return _detail(_task_or_404(task_id))
+    return _detail(of_this_commune(Task, task_id))
 
 
 def _detail(task: Task, errors: dict | None = None, form=None, status: int = 200):
@@ -106,7 +97,7 @@ def _detail(task: Task, errors: dict | None = None, form=None, status: int = 200
 @bp.post("/<int:task_id>/progress")
 @allowed("edit_day")
 def progress(task_id: int):
-    task = _task_or_404(task_id)
+    task = of_this_commune(Task, task_id)
     raw = request.form.get("percent", "").strip()
     note = request.form.get("note", "").strip()
     errors = form_problems(request.form)
@@ -118,7 +109,6 @@ def progress(task_id: int):
     if errors or percent is None:
         return _detail(task, errors, request.form, 422)
     record_progress(task, clock.today(), percent, note, current_user)
-    db.session.commit()
     flash(_("Đã cập nhật tiến độ."), "success")
     return redirect(url_for("tasks.detail", task_id=task.id), code=303)
 
@@ -133,8 +123,6 @@ def import_csv():
             return render_template("tasks/import.html", result=None, error=_("Chọn tệp CSV.")), 422
         result = import_tasks(current_commune().id, upload.read(), clock.today(), current_user)
         if result.ok:
-            db.session.commit()
             flash(_("Đã nhập %(n)s nhiệm vụ.", n=len(result.rows)), "success")
             return redirect(url_for("tasks.index"), code=303)
-        db.session.rollback()
     return render_template("tasks/import.html", result=result, error=None), (422 if result else 200)

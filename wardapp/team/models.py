@@ -1,35 +1,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wardapp.audit.snapshots import Audited
 from wardapp.core.clock import utcnow
-from wardapp.core.labels import TEAM_FIELDS
+from wardapp.core.labels import TEAM_FIELDS, Labelled
 from wardapp.extensions import Model
 
 
-class Field(StrEnum):
+class Field(Labelled):
     TECHNOLOGY = "technology"
     PROFESSIONAL = "professional"
     BOTH = "both"
 
-    @property
-    def label(self) -> str:
-        return str(FIELD_LABELS[self])
+
+FIELD_LABELS = Field.labelled(
+    {
+        Field.TECHNOLOGY: TEAM_FIELDS["technology"],
+        Field.PROFESSIONAL: TEAM_FIELDS["professional"],
+        Field.BOTH: TEAM_FIELDS["both"],
+    }
+)
 
 
-FIELD_LABELS = {
-    Field.TECHNOLOGY: TEAM_FIELDS["technology"],
-    Field.PROFESSIONAL: TEAM_FIELDS["professional"],
-    Field.BOTH: TEAM_FIELDS["both"],
-}
-
-
-class ResponseTeam(Model):
+class ResponseTeam(Audited, Model):
     """The commune's Technology and Professional Response Team (one per commune)."""
+
+    AUDITED = ("decision_number", "decision_date", "decision_signer", "duties")
 
     __tablename__ = "response_teams"
 
@@ -56,16 +56,10 @@ class ResponseTeam(Model):
     def leader(self):
         return next((m for m in self.members if m.is_leader), None)
 
-    def snapshot(self) -> dict:
-        return {
-            "decision_number": self.decision_number,
-            "decision_date": self.decision_date.isoformat() if self.decision_date else None,
-            "decision_signer": self.decision_signer,
-            "duties": self.duties,
-        }
 
+class TeamMember(Audited, Model):
+    AUDITED = ("name", "position", "unit", "phone", "field", "is_leader")
 
-class TeamMember(Model):
     __tablename__ = "team_members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,13 +77,3 @@ class TeamMember(Model):
     @property
     def field_label(self) -> str:
         return Field(self.field).label
-
-    def snapshot(self) -> dict:
-        return {
-            "name": self.name,
-            "position": self.position,
-            "unit": self.unit,
-            "phone": self.phone,
-            "field": self.field,
-            "is_leader": self.is_leader,
-        }

@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
 from wardapp.audit import log as audit
+from wardapp.core.clock import utcnow
+from wardapp.core.labels import Labelled
 from wardapp.extensions import db
 from wardapp.reports.operations import get_report
-from wardapp.support.models import cases_count
-from wardapp.team.models import ResponseTeam
+from wardapp.support.models import SupportCase, cases_count
+from wardapp.team.models import ResponseTeam, TeamMember
 
 
-class TeamState(StrEnum):
+class TeamState(Labelled):
     NOT_SET_UP = "not_set_up"
     ON_TIME = "on_time"
     LATE = "late"
 
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
 
-
-STATE_LABELS = {
-    TeamState.NOT_SET_UP: _l("Chưa thành lập"),
-    TeamState.ON_TIME: _l("Đã thành lập đúng hạn"),
-    TeamState.LATE: _l("Thành lập muộn"),
-}
+STATE_LABELS = TeamState.labelled(
+    {
+        TeamState.NOT_SET_UP: _l("Chưa thành lập"),
+        TeamState.ON_TIME: _l("Đã thành lập đúng hạn"),
+        TeamState.LATE: _l("Thành lập muộn"),
+    }
+)
 
 
 def team_of(commune_id: int) -> ResponseTeam | None:
@@ -62,12 +61,50 @@ def ensure_team(commune_id: int) -> ResponseTeam:
 
 
 def save_team(team: ResponseTeam, values: dict, user) -> None:
-    before = team.snapshot()
-    for name, value in values.items():
-        setattr(team, name, value)
-    old, new = audit.changes(before, team.snapshot())
+    """The team's decision and duties: audited and committed."""
+    old, new = team.change(values)
     if new:
         audit.record("team.updated", target_type="team", target_id=team.id, before=old, after=new, actor=user)
+    db.session.commit()
+
+
+def add_member(commune_id: int, member: TeamMember, user) -> None:
+    """A member joins the team (made if need be); a new leader replaces the old one."""
+    team = ensure_team(commune_id)
+    if member.is_leader:
+        for other in team.members:
+            other.is_leader = False
+    member.team = team
+    db.session.add(member)
+    db.session.flush()
+    audit.record("team.member_added", target_type="team", target_id=team.id, after=member.snapshot(), actor=user)
+    db.session.commit()
+
+
+def remove_member(member: TeamMember, user) -> None:
+    """The member leaves the team; the row stays for the audit trail."""
+    member.active = False
+    audit.record(
+        "team.member_removed", target_type="team", target_id=member.team_id, before=member.snapshot(), actor=user
+    )
+    db.session.commit()
+
+
+def add_case(case: SupportCase, user) -> None:
+    """A support case logged; the day's figure follows the log."""
+    db.session.add(case)
+    db.session.flush()
+    audit.record("team.case_added", target_type="support_case", target_id=case.id, after=case.snapshot(), actor=user)
+    sync_report_figure(case.commune_id, case.date, user)
+    db.session.commit()
+
+
+def remove_case(case: SupportCase, user) -> None:
+    """A support case taken off the log (kept, marked removed); the day's figure follows."""
+    case.removed_at = utcnow()
+    audit.record("team.case_removed", target_type="support_case", target_id=case.id, before=case.snapshot(), actor=user)
+    sync_report_figure(case.commune_id, case.date, user)
+    db.session.commit()
 
 
 def sync_report_figure(commune_id: int, day: dt.date, user) -> None:

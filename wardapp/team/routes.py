@@ -6,23 +6,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from wardapp.audit import log as audit
 from wardapp.commune.access import current_commune
 from wardapp.core import clock
-from wardapp.core.clock import utcnow
 from wardapp.core.text import form_problems
 from wardapp.extensions import db
 from wardapp.reports.models import ensure_editable
 from wardapp.reports.operations import get_report
 from wardapp.support.models import SupportCase, cases_on
+from wardapp.team import operations
 from wardapp.team.models import Field, TeamMember
-from wardapp.team.operations import (
-    ensure_team,
-    save_team,
-    sync_report_figure,
-    team_of,
-    team_state,
-)
+from wardapp.team.operations import ensure_team, save_team, team_of, team_state
 from wardapp.web import allowed, login_required
 
 bp = Blueprint("team", __name__, url_prefix="/team")
@@ -74,7 +67,6 @@ def save():
     if errors:
         return _page(errors, form, 422)
     save_team(ensure_team(current_commune().id), values, current_user)
-    db.session.commit()
     flash(_("Đã lưu thông tin Tổ phản ứng nhanh."), "success")
     return redirect(url_for("team.index"), code=303)
 
@@ -100,15 +92,7 @@ def add_member():
         errors["phone"] = _("Số điện thoại chỉ gồm chữ số.")
     if errors:
         return _page(errors, form, 422)
-    team = ensure_team(current_commune().id)
-    if member.is_leader:
-        for other in team.members:
-            other.is_leader = False
-    member.team = team
-    db.session.add(member)
-    db.session.flush()
-    audit.record("team.member_added", target_type="team", target_id=team.id, after=member.snapshot())
-    db.session.commit()
+    operations.add_member(current_commune().id, member, current_user)
     return redirect(url_for("team.index"), code=303)
 
 
@@ -118,9 +102,7 @@ def remove_member(member_id: int):
     member = db.session.get(TeamMember, member_id)
     if member is None or member.team.commune_id != current_commune().id:
         abort(404)
-    member.active = False
-    audit.record("team.member_removed", target_type="team", target_id=member.team_id, before=member.snapshot())
-    db.session.commit()
+    operations.remove_member(member, current_user)
     return redirect(url_for("team.index"), code=303)
 
 
@@ -164,11 +146,7 @@ def cases():
         if not case.problem:
             errors["problem"] = _("Mô tả vướng mắc của người dân.")
         if not errors:
-            db.session.add(case)
-            db.session.flush()
-            audit.record("team.case_added", target_type="support_case", target_id=case.id, after=case.snapshot())
-            sync_report_figure(commune.id, day, current_user)
-            db.session.commit()
+            operations.add_case(case, current_user)
             flash(_("Đã ghi nhận lượt hỗ trợ."), "success")
             return redirect(url_for("team.cases", date=day.isoformat()), code=303)
     team = team_of(commune.id)
@@ -190,8 +168,5 @@ def remove_case(case_id: int):
     if case is None or case.commune_id != current_commune().id or case.removed_at is not None:
         abort(404)
     ensure_editable(get_report(case.commune_id, case.date))
-    case.removed_at = utcnow()
-    audit.record("team.case_removed", target_type="support_case", target_id=case.id, before=case.snapshot())
-    sync_report_figure(case.commune_id, case.date, current_user)
-    db.session.commit()
+    operations.remove_case(case, current_user)
     return redirect(url_for("team.cases", date=case.date.isoformat()), code=303)

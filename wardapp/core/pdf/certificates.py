@@ -53,7 +53,23 @@ def _key_usage(*, signer: bool) -> x509.KeyUsage:
     )
 
 
-def _write_key(folder: Path, key: Any) -> None:
+def root_builder(
+    name: x509.Name, public_key: Any, not_before: dt.datetime, not_after: dt.datetime
+) -> x509.CertificateBuilder:
+    """A certificate that names itself as its issuer (a root), valid between the two moments:
+    the caller adds its extensions and signs it with the key's private half."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+    )
+
+
+def write_key(folder: Path, key: Any) -> None:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     write_atomic(folder / KEY_FILE, pem, mode=0o600)
@@ -76,19 +92,13 @@ def make_local_ca(folder: Path, province_name: str, commune_name: str, now: dt.d
         ]
     )
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE)
-        .not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
+        root_builder(name, key.public_key(), now - BACKDATE, now + dt.timedelta(days=365 * CA_YEARS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_key_usage(signer=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_key(folder, key)
+    write_key(folder, key)
     write_atomic(folder / CERT_FILE, _pem([cert]))
     return cert
 
@@ -97,7 +107,7 @@ def issue(ca_folder: Path, folder: Path, subject: x509.Name, now: dt.datetime) -
     """A new key in ``folder`` and its signing certificate from the local CA."""
     key = ec.generate_private_key(ec.SECP256R1())
     cert = issue_for_key(ca_folder, key.public_key(), subject, now)
-    _write_key(folder, key)
+    write_key(folder, key)
     write_atomic(folder / CERT_FILE, _pem([cert]))
     write_atomic(folder / CHAIN_FILE, _pem([certificate(ca_folder)]))
     (folder / PKCS11_FILE).unlink(missing_ok=True)
@@ -156,7 +166,7 @@ def import_pkcs12(folder: Path, data: bytes, password: bytes | None) -> x509.Cer
     key, cert, chain = pkcs12.load_key_and_certificates(data, password)
     if key is None or cert is None:
         raise ValueError("the PKCS#12 file holds no private key and certificate")
-    _write_key(folder, key)
+    write_key(folder, key)
     write_atomic(folder / CERT_FILE, _pem([cert]))
     if chain:
         write_atomic(folder / CHAIN_FILE, _pem(list(chain)))

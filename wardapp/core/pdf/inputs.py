@@ -1,7 +1,8 @@
 """Turning a report payload (signed or draft) into the plain ``DailyInput`` the builder prints.
 
-Works from the payload dict alone plus two providers (photo images, the 30-day trend), so the
-commune app and the city intake produce the same document from the same revision.
+Works from the payload dict alone (the 30-day trend included: it is signed with the day, see
+``core/trends.signed_trend``) plus a provider of photo images, so the commune app and the city
+intake produce the same document from the same revision.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from wardapp.core.pdf import archive, official
 from wardapp.core.pdf.charts import Trend
 from wardapp.core.pdf.document import DailyInput, PhotoInput
 from wardapp.core.pdf.monthly import LateListInput, MonthInput
-from wardapp.core.trends import TREND_RATES, last_days, rate_series
+from wardapp.core.trends import TREND_RATES, rate_series
 
 LOCALE = "vi"  # official documents are Vietnamese whatever the reader's interface language
 ImageProvider = Callable[[str], tuple[bytes, int, int] | None]  # sha256 → (jpeg, width, height)
@@ -172,13 +173,6 @@ def trend_of(doc: Doc) -> Trend | None:
         if name in trend.get("series", {})
     ]
     return Trend(days=labels, series=series, percent_labels=(percent(0), percent(0.5), percent(1)))
-
-
-def trend_payload(end: dt.date, by_day: Mapping[dt.date, Figures], days: int = 30) -> Doc:
-    """The ``trend`` field of a signed payload: the rates of the 30 days ending at ``end``."""
-    dates = last_days(end, days)
-    series = {s.name: [None if v is None else round(v, 6) for v in s.values] for s in rate_series(by_day, dates)}
-    return {"days": [d.isoformat() for d in dates], "series": series}
 
 
 def daily_input(
@@ -331,11 +325,6 @@ def _photo(photo: Doc, images: ImageProvider) -> PhotoInput:
     )
 
 
-def trend_from_figures(end: dt.date, by_day: Mapping[dt.date, Figures], days: int = 30) -> Trend:
-    """The 30 days ending at ``end``: online, on-time and satisfaction rates (gaps for missing days)."""
-    return _trend(by_day, last_days(end, days))
-
-
 def _trend(by_day: Mapping[dt.date, Figures], dates: list[dt.date]) -> Trend:
     return Trend(
         days=[d.strftime("%d/%m") for d in dates],
@@ -422,6 +411,22 @@ def month_archival(
     )
 
 
+def month_cells(figures: Figures) -> list[str]:
+    """A row of the month summary after its first two cells, for a day or for the month's total:
+    received, online, resolved, late, pending, then the three rates."""
+    computed = rate_defs.compute(figures)
+    return [
+        number(rate_defs.received_total(figures)),
+        number(figures["received_online"]),
+        number(rate_defs.resolved_total(figures)),
+        number(figures["resolved_late"]),
+        number(rate_defs.pending_total(figures)),
+        percent(computed["online_rate"]),
+        percent(computed["on_time_rate"]),
+        percent(computed["satisfaction_rate"]),
+    ]
+
+
 def month_input(
     commune_name: str,
     province_name: str,
@@ -472,38 +477,12 @@ def month_input(
                 late_days.append(day.strftime("%d/%m"))
             if signed.revision > 1:
                 corrected.append(day.strftime("%d/%m"))
-            f = signed.figures
-            r = rate_defs.compute(f)
-            rows.append(
-                [
-                    day.strftime("%d/%m"),
-                    state,
-                    number(rate_defs.received_total(f)),
-                    number(f["received_online"]),
-                    number(rate_defs.resolved_total(f)),
-                    number(f["resolved_late"]),
-                    number(rate_defs.pending_total(f)),
-                    percent(r["online_rate"]),
-                    percent(r["on_time_rate"]),
-                    percent(r["satisfaction_rate"]),
-                ]
-            )
+            rows.append([day.strftime("%d/%m"), state, *month_cells(signed.figures)])
         day += dt.timedelta(days=1)
     signed_days = [days[d].figures for d in sorted(days) if start <= d <= end]
     total = rate_defs.sum_figures(signed_days)
     month_rates = rate_defs.compute(total)
-    totals = [
-        "Cả tháng",
-        f"{len(signed_days)} ngày đã ký",
-        number(rate_defs.received_total(total)),
-        number(total["received_online"]),
-        number(rate_defs.resolved_total(total)),
-        number(total["resolved_late"]),
-        number(rate_defs.pending_total(total)),
-        percent(month_rates["online_rate"]),
-        percent(month_rates["on_time_rate"]),
-        percent(month_rates["satisfaction_rate"]),
-    ]
+    totals = ["Cả tháng", f"{len(signed_days)} ngày đã ký", *month_cells(total)]
     estimate = index766.estimate(total)
     summary = (
         f"Tính trên {len(signed_days)} ngày đã ký (ngày chưa ký không được tính): ước tính "

@@ -68,12 +68,7 @@ def make_self_signed(
     """A self-signed certificate, valid ten years, and its key written to ``folder``: a stranger's
     in tests. Communes use ``certificates`` (a local CA)."""
     key, cert = self_signed(commune_name, province_name, commune_code, organization=organization)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_atomic(
-        folder / KEY_FILE,
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-        mode=0o600,
-    )
+    certificates.write_key(folder, key)
     write_atomic(folder / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM))
     (folder / CHAIN_FILE).unlink(missing_ok=True)
 
@@ -95,13 +90,7 @@ def self_signed(
     )
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
+        certificates.root_builder(name, key.public_key(), now - dt.timedelta(days=1), now + dt.timedelta(days=3650))
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -760,26 +749,23 @@ def sign_pdf(
 ) -> bytes:
     """One PAdES signature with the certificate in ``folder`` or the in-memory PKCS#12 (the city
     department's consolidated report); the appearance goes in ``rect`` on the last page (invisible if None)."""
-    return _outside_event_loop(
-        _sign_pdf, pdf, folder, rect, signer_name=signer_name, location=location, reason=reason, local_time=local_time
-    )
+    options = {"signer_name": signer_name, "location": location, "reason": reason, "local_time": local_time}
+    return _outside_event_loop(_sign_pdf, pdf, folder, rect, **options)
 
 
 def _sign_pdf(
-    pdf: bytes,
-    folder: Path | certificates.Pkcs12,
-    rect: tuple[float, float, float, float] | None,
-    *,
-    signer_name: str,
-    location: str,
-    reason: str,
-    local_time: str,
+    pdf: bytes, folder: Path | certificates.Pkcs12, rect: tuple[float, float, float, float] | None, **options: str
 ) -> bytes:
+    """``sign_pdf``'s work, on a thread without an event loop; ``options`` as ``sign_pdf`` names them."""
     writer = _ArchivalWriter(io.BytesIO(pdf))
     box = _box(rect)
     fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, on_page=-1, box=box))
     metadata = signers.PdfSignatureMetadata(
-        field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, reason=reason, location=location, name=signer_name
+        field_name=FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=options["reason"],
+        location=options["location"],
+        name=options["signer_name"],
     )
     style = TextStampStyle(
         stamp_text="Ký số bởi: %(signer)s\nThời gian: %(local_time)s (giờ Việt Nam)",
@@ -789,7 +775,7 @@ def _sign_pdf(
     with open_signer(folder) as signer:
         reserved = _reserved_bytes(signer, Services())
         out = signers.PdfSigner(metadata, signer=signer, stamp_style=style).sign_pdf(
-            writer, appearance_text_params={"local_time": local_time}, bytes_reserved=reserved
+            writer, appearance_text_params={"local_time": options["local_time"]}, bytes_reserved=reserved
         )
     return bytes(out.getvalue())
 

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,26 +143,28 @@ def _read_wanted(name: str) -> bool:
     return name in (PAYLOAD_NAME, JWS_NAME) or name.endswith((".payload.json", ".jws", MONTH_SUFFIX))
 
 
-def embedded_files(data: bytes) -> dict[str, bytes]:
-    """The PDF's embedded payload, JWS and month document by name (empty when it has none or
-    cannot be read); no other attachment is decompressed. Raises ``TooLarge`` when one of those
-    decompresses beyond ``MAX_EMBEDDED_BYTES``."""
+def embedded_files(
+    data: bytes, wanted: Callable[[str], bool] = _read_wanted, limit: int = MAX_EMBEDDED_BYTES
+) -> dict[str, bytes]:
+    """The PDF's embedded payload, JWS and month document by name (or those ``wanted`` names;
+    empty when it has none or cannot be read); no other attachment is decompressed. Raises
+    ``TooLarge`` when one of those decompresses beyond ``limit``."""
     import pypdf
     from pypdf.errors import LimitReachedError
 
     found: dict[str, bytes] = {}
-    with _bounded_pypdf(MAX_EMBEDDED_BYTES):
+    with _bounded_pypdf(limit):
         try:
             for entry in pypdf.PdfReader(io.BytesIO(data)).attachment_list:
                 name = entry.name
-                if name in found or not _read_wanted(name):
+                if name in found or not wanted(name):
                     continue
                 try:
                     content = entry.content
                 except LimitReachedError:
-                    raise TooLarge(name) from None
-                if len(content) > MAX_EMBEDDED_BYTES:  # stored uncompressed
-                    raise TooLarge(name)
+                    raise TooLarge(name, limit) from None
+                if len(content) > limit:  # stored uncompressed
+                    raise TooLarge(name, limit)
                 found[name] = content
         except TooLarge:
             raise
