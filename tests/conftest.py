@@ -1,5 +1,7 @@
-"""Fixtures: a real database per test, built by the real migrations; personas; log-in helper;
-the server clock every test runs at (``helpers.TEST_NOW``).
+"""Fixtures every test module shares: a real database per test, built by the real migrations, for
+the commune app (``app``) and the city intake (``make_city``, ``city_app``); personas; clients;
+quick password hashing; the server clock every test runs at (``helpers.TEST_NOW``), a
+time-machine traveller (``frozen_clock``) a test moves with ``move_to``/``shift``, and ``noon``.
 
 The database is a SQLite file. Test modules marked ``pytest.mark.engines`` run every test that
 uses a database twice: on SQLite and on PostgreSQL (a throwaway cluster of Debian's PostgreSQL
@@ -10,6 +12,8 @@ them; ``WARDAPP_ENGINES=optional`` (``make test ENGINES=optional``) turns that i
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import os
 import secrets
 import shutil
@@ -18,15 +22,17 @@ from pathlib import Path
 import flask_migrate
 import pytest
 import time_machine
+from werkzeug.security import generate_password_hash
 
 from wardapp import ROOT
 from wardapp.app import create_app
 from wardapp.city.app import create_app as create_city_app
 from wardapp.city.extensions import city_db
+from wardapp.core import clock
 from wardapp.extensions import db
 
 from . import factories, services
-from .helpers import TEST_NOW, IsolatedClient
+from .helpers import TEST_NOW, TODAY, IsolatedClient, signed_in
 
 ROLES = ("staff", "leader", "reviewer", "admin")
 ENGINES = ("sqlite", "postgresql")
@@ -148,9 +154,33 @@ def pytest_unconfigure(config):
 @pytest.fixture(autouse=True)
 def frozen_clock():
     """Every test starts at ``TEST_NOW`` on the server's clock (time then runs on as usual), so no
-    test depends on the hour the suite is run; ``WARDAPP_TEST_NOW`` moves that moment."""
+    test depends on the hour the suite is run; ``WARDAPP_TEST_NOW`` moves that moment.
+
+    The one clock of the tests: everything (``clock.now``, ``clock.utcnow``, the database's
+    timestamps, both apps, live servers in threads) reads it. A test moves it by taking this
+    traveller: ``frozen_clock.move_to(moment)`` or ``frozen_clock.shift(dt.timedelta(...))``;
+    never monkeypatch ``wardapp.core.clock`` (the patched function and the rest would disagree).
+    """
     with time_machine.travel(TEST_NOW, tick=True) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def noon(frozen_clock) -> dt.datetime:
+    """The server's clock stands still at 12:00 on ``TODAY`` (Vietnam time): before the 17:00
+    deadline, so signing today is on time and signing yesterday late, whatever ``TEST_NOW`` is, and
+    every moment the apps record is noon exactly. A test moves it on with ``frozen_clock.shift``."""
+    moment = dt.datetime.combine(TODAY, dt.time(12, 0), tzinfo=clock.TZ)
+    frozen_clock.move_to(moment, tick=False)
+    return moment
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """One PBKDF2 round instead of scrypt's 0.1 s a hash, for both apps' accounts: no test here is
+    about the hash's strength, and most tests create a few users and sign one in."""
+    quick = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
+    monkeypatch.setattr("wardapp.platform.models.generate_password_hash", quick)
 
 
 @pytest.fixture(scope="session")
@@ -189,6 +219,49 @@ def app(request, tmp_path, migrated_db, db_engine):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_city(tmp_path_factory) -> Path:
+    """Run the city's migrations once; each test's city intake gets a copy of the database file."""
+    instance = tmp_path_factory.mktemp("city-migrated")
+    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test", "TESTING": True})
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
+        city_db.engine.dispose()
+    return instance / "city.sqlite3"
+
+
+@pytest.fixture
+def make_city(request, tmp_path_factory, migrated_city, db_engine):
+    """Makes a city intake on the test's engine (its own instance folder and database), with
+    ``config`` on top of the test settings: ``make_city(CITY_PROVINCE_CODES="48,46")``."""
+    made = []
+
+    def make(**config):
+        instance = tmp_path_factory.mktemp("city")
+        shutil.copy(migrated_city, instance / "city.sqlite3")
+        settings = {
+            "INSTANCE_PATH": instance,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "city-test-secret",
+        }
+        city = create_city_app(settings | city_engine_config(request, db_engine) | config)
+        city.test_client_class = IsolatedClient
+        made.append(city)
+        return city
+
+    yield make
+    for city in made:
+        with city.app_context():
+            city_db.engine.dispose()
+
+
+@pytest.fixture
+def city_app(make_city):
+    """The city intake on the test's engine (the commune app's ``app`` uses the same one)."""
+    return make_city()
+
+
 @pytest.fixture
 def commune(app):
     return factories.make_commune()
@@ -202,7 +275,26 @@ def users(app, commune):
 
 @pytest.fixture
 def client(app):
+    """An anonymous browser of the commune app (``helpers.signed_in`` gives a signed-in one)."""
     return app.test_client()
+
+
+@pytest.fixture
+def staff(app, users):
+    """The staff member's browser, signed in to the commune app."""
+    return signed_in(app, "staff")
+
+
+@pytest.fixture
+def leader(app, users):
+    """The leader's browser, signed in to the commune app."""
+    return signed_in(app, "leader")
+
+
+@pytest.fixture
+def admin(app, users):
+    """The admin's browser, signed in to the commune app."""
+    return signed_in(app, "admin")
 
 
 class Auth:

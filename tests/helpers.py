@@ -1,19 +1,20 @@
-"""Helpers the test modules share: the moment tests run at, isolated clients, reading pages."""
+"""Helpers the test modules share: the moment tests run at, isolated and signed-in clients, reading
+pages."""
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import functools
 import os
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 from flask.testing import FlaskClient
-from werkzeug.security import generate_password_hash
 
 from wardapp.core.clock import TZ
+
+from . import factories
 
 # The server clock every test runs at (Asia/Ho_Chi_Minh), set per test by conftest's
 # ``frozen_clock``. ``WARDAPP_TEST_NOW`` runs the suite at another moment, e.g. just before and
@@ -42,11 +43,13 @@ def isolated_client(app) -> IsolatedClient:
     return app.test_client()
 
 
-def use_quick_password_hashing(monkeypatch) -> None:
-    """One PBKDF2 round instead of scrypt's 0.1 s a hash: no test here is about the hash's strength,
-    and every test creates four users and signs one in."""
-    quick = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr("wardapp.platform.models.generate_password_hash", quick)
+def signed_in(app, username: str, password: str = factories.PASSWORD) -> IsolatedClient:
+    """A browser of ``app`` (the commune app or the city intake: both sign in at ``/login``) signed
+    in as ``username``; every persona of both apps has the password ``factories.PASSWORD``."""
+    client = isolated_client(app)
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 303, f"could not sign in as {username}"
+    return client
 
 
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -160,7 +163,7 @@ class Page(HTMLParser):
 
 def login_redirect_target(response) -> str | None:
     """The ``next`` page of a redirect to the sign-in page, or None when it is not one."""
-    if response.status_code not in (302, 303):
+    if response.status_code != 302:  # Flask-Login's redirect of a page that needs a signed-in user
         return None
     location = urlsplit(response.headers["Location"])
     if location.path != "/login":

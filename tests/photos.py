@@ -20,7 +20,7 @@ from wardapp.reports.models import DailyReport
 
 from . import factories
 from .conftest import make_app
-from .helpers import TODAY, Page, isolated_client
+from .helpers import TODAY, Page
 
 DAY = TODAY - dt.timedelta(days=2)  # the report's day in these tests (a past, editable day)
 
@@ -106,13 +106,6 @@ def png_claiming(width: int, height: int) -> bytes:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def signed_in(app, username: str):
-    client = isolated_client(app)
-    response = client.post("/login", data={"username": username, "password": factories.PASSWORD})
-    assert response.status_code == 303, "could not sign in"
-    return client
 
 
 def category_ids(commune_id: int | None = None) -> dict[str, int]:

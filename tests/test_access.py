@@ -37,7 +37,7 @@ from wardapp.team.operations import ensure_team
 
 from . import factories
 from .dossier_files import csv_bytes, row
-from .helpers import Page, isolated_client, login_redirect_target, use_quick_password_hashing
+from .helpers import Page, isolated_client, login_redirect_target
 
 # --- Personas and the access table ------------------------------------------------------------
 
@@ -617,16 +617,6 @@ def assert_outcome(response, expected, url: str) -> None:
             assert "Không có quyền" in response.text
         elif expected == NOT_FOUND:
             assert "Không tìm thấy" in response.text
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from wardapp.auth.models import User
 from wardapp.extensions import db
 
 from . import factories
-from .helpers import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page, isolated_client, signed_in
 
 NEW_USER = {
     "username": "lan.ngo",
@@ -18,22 +18,6 @@ NEW_USER = {
     "role": "staff",
     "password": "mat-khau-du-dai",
 }
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
-
-
-@pytest.fixture
-def admin(client, auth, users):
-    auth.login("admin")
-    return client
 
 
 def can_sign_in(app, username: str, password: str) -> bool:
@@ -137,8 +121,7 @@ def test_it_explains_why_a_user_was_not_created(admin, changes, field, message):
 
 
 def test_it_changes_a_role_and_the_new_role_applies_at_once(admin, app, users):
-    staff = isolated_client(app)
-    staff.post("/login", data={"username": "staff", "password": factories.PASSWORD})
+    staff = signed_in(app, "staff")
     assert staff.get("/reports/new").status_code == 200
 
     response = admin.post(f"/admin/users/{users['staff'].id}", data=edit_form(users["staff"], role="reviewer"))

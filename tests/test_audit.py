@@ -12,25 +12,9 @@ from wardapp.audit.models import AppendOnlyError, AuditEvent
 from wardapp.extensions import db
 
 from . import factories
-from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, signed_in
 
 pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
-
-
-def signed_in(app, username: str):
-    client = isolated_client(app)
-    assert client.post("/login", data={"username": username, "password": factories.PASSWORD}).status_code == 303
-    return client
 
 
 def lines(action: str | None = None) -> list[AuditEvent]:

@@ -21,20 +21,9 @@ from .helpers import (
     Page,
     isolated_client,
     login_redirect_target,
-    use_quick_password_hashing,
 )
 
 PO_FILE = ROOT / "wardapp" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
 
 
 def sign_in(client, username: str = "staff", password: str = factories.PASSWORD, next: str | None = None):
@@ -54,17 +43,6 @@ def user(username: str) -> User:
 
 def actions() -> list[tuple[str, str | None]]:
     return db.session.execute(db.select(AuditEvent.action, AuditEvent.actor_username).order_by(AuditEvent.id)).all()
-
-
-class Clock:
-    """The clock the sign-in rules read, moved forward by hand."""
-
-    def __init__(self, monkeypatch):
-        self.now = clock.utcnow()
-        monkeypatch.setattr("wardapp.platform.signin.utcnow", lambda: self.now)
-
-    def advance(self, minutes: int) -> None:
-        self.now += dt.timedelta(minutes=minutes)
 
 
 # --- Wrong passwords and lock-out --------------------------------------------------------------
@@ -105,14 +83,13 @@ def test_it_locks_the_account_after_too_many_wrong_passwords(client, users, app)
     assert [a for a, _ in actions()][-2:] == ["login.failed", "login.refused_locked"]
 
 
-def test_it_unlocks_the_account_when_the_lock_expires(client, users, monkeypatch):
-    now = Clock(monkeypatch)
+def test_it_unlocks_the_account_when_the_lock_expires(client, users, frozen_clock):
     for _ in range(5):
         sign_in(client, password="wrong-password")
 
-    now.advance(14)
+    frozen_clock.shift(dt.timedelta(minutes=14))
     assert sign_in(client).status_code == 401
-    now.advance(16)
+    frozen_clock.shift(dt.timedelta(minutes=16))
     response = sign_in(client)
 
     assert response.status_code == 303

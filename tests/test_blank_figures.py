@@ -3,17 +3,10 @@ a blank counts as 0 and stays blank, a 0 shows only where it was typed."""
 
 from __future__ import annotations
 
-import pytest
-
 from wardapp.core.figures import FIGURE_NAMES
 
-from .helpers import Page, use_quick_password_hashing
-from .test_reports_form import form_data, signed_in, stored, url
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
+from .helpers import Page, signed_in
+from .test_reports_form import form_data, stored, url
 
 
 def test_a_new_day_opens_with_empty_figures_and_no_message(app, users):

@@ -14,7 +14,7 @@ from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from . import factories
-from .helpers import isolated_client, use_quick_password_hashing
+from .helpers import isolated_client
 
 CREATE_LEADER = [
     "users",
@@ -28,11 +28,6 @@ CREATE_LEADER = [
     "--position",
     "Phó Chủ tịch UBND phường",
 ]
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
 
 
 @pytest.fixture

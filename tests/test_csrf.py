@@ -12,15 +12,10 @@ from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from . import conftest, factories, helpers
-from .helpers import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page, isolated_client
 
 TODAY = helpers.TODAY.isoformat()
 EXPIRED = "Phiên làm việc đã hết hạn"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
 
 
 @pytest.fixture
@@ -30,11 +25,6 @@ def app(tmp_path, migrated_db):
         yield app
         db.session.remove()
         db.engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
 
 
 def token_from(client, path: str) -> str:

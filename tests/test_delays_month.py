@@ -11,29 +11,13 @@ from wardapp.delays.models import LateDossier
 from wardapp.extensions import db
 
 from . import factories
-from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, signed_in
 
 THIS_MONTH = TODAY.replace(day=1)
 LAST_MONTH = (THIS_MONTH - dt.timedelta(days=1)).replace(day=1)
 EARLY = LAST_MONTH + dt.timedelta(days=2)  # the 3rd of last month
 LATER = LAST_MONTH + dt.timedelta(days=9)  # the 10th of last month
 NEW_DATE = (TODAY + dt.timedelta(days=5)).isoformat()
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
-
-
-def signed_in(app, username: str):
-    client = isolated_client(app)
-    assert client.post("/login", data={"username": username, "password": factories.PASSWORD}).status_code == 303
-    return client
 
 
 def record(

@@ -96,12 +96,6 @@ def test_a_hostile_workbook_costs_a_bounded_amount_of_memory_and_is_refused(app,
     assert db.session.scalar(db.select(db.func.count(DossierImport.id))) == 0
 
 
-@pytest.fixture
-def staff(users, auth):
-    auth.login("staff")
-    return users["staff"]
-
-
 def upload(client, filename: str, data: bytes, source: str = ""):
     return post_closing_body(
         client,
@@ -118,9 +112,9 @@ def refusal(response) -> str:
 
 
 @pytest.mark.parametrize("name", ["row-2000000", "column-xfd"])
-def test_the_import_page_names_the_limit_a_hostile_workbook_crossed(client, staff, name):
+def test_the_import_page_names_the_limit_a_hostile_workbook_crossed(staff, name):
     make, message = HOSTILE[name]
-    assert message in refusal(upload(client, "so.xlsx", make()))
+    assert message in refusal(upload(staff, "so.xlsx", make()))
     assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
 
 
@@ -166,19 +160,19 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("name", MALFORMED)
-def test_a_malformed_file_is_refused_with_its_reason(client, staff, name):
+def test_a_malformed_file_is_refused_with_its_reason(staff, name):
     filename, make, message = MALFORMED[name]
-    assert message in refusal(upload(client, filename, make()))
+    assert message in refusal(upload(staff, filename, make()))
     assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
 
 
 # --- High 2: dates outside a sane window; what absurd dates already stored cannot break ----------
 
 
-def test_dates_outside_the_window_are_refused_with_the_row_named(client, staff):
+def test_dates_outside_the_window_are_refused_with_the_row_named(staff):
     page = refusal(
         upload(
-            client,
+            staff,
             "so.csv",
             csv_file(
                 ["H1", "20/11/2026 08:00", "21/11/2026"],
@@ -195,7 +189,7 @@ def test_dates_outside_the_window_are_refused_with_the_row_named(client, staff):
     assert "Dòng 2" not in page
 
 
-def test_absurd_dates_stored_before_the_check_break_neither_the_days_form_nor_the_next_import(client, commune, staff):
+def test_absurd_dates_stored_before_the_check_break_neither_the_days_form_nor_the_next_import(commune, staff):
     """As an import of 2099 → 9999 left the log before dates were checked."""
     received, finished = dt.datetime(2099, 1, 5, 8), dt.datetime(9999, 12, 31, 23, 59, 59)
     bad = DossierImport(
@@ -218,8 +212,8 @@ def test_absurd_dates_stored_before_the_check_break_neither_the_days_form_nor_th
 
     today, yesterday = f"{TODAY:%d/%m/%Y}", f"{TODAY - dt.timedelta(days=1):%d/%m/%Y}"
     good = csv_file(["H1", f"{today} 08:00", f"{today} 17:00"], ["H2", f"{yesterday} 08:00", f"{today} 17:00"])
-    assert upload(client, "so.csv", good).status_code == 303
-    form = client.get(f"/reports/{TODAY.isoformat()}")
+    assert upload(staff, "so.csv", good).status_code == 303
+    form = staff.get(f"/reports/{TODAY.isoformat()}")
     assert form.status_code == 200
     assert Page.of(form).field("received_in_person").attrs.get("value") == "1"
 
@@ -244,27 +238,27 @@ HIDDEN = {
 
 
 @pytest.mark.parametrize("name", HIDDEN)
-def test_a_hidden_character_in_a_field_is_refused_with_the_row_and_column_named(client, staff, name):
+def test_a_hidden_character_in_a_field_is_refused_with_the_row_and_column_named(staff, name):
     values, message = HIDDEN[name]
     data = csv_bytes([row("H1", "20/11/2026 08:00"), row("H2", "20/11/2026 09:00", **values)], "utf-8")
-    assert f"Dòng 3: {message}" in refusal(upload(client, "so.csv", data))
+    assert f"Dòng 3: {message}" in refusal(upload(staff, "so.csv", data))
     assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
 
 
-def test_codes_differing_only_by_a_zero_width_space_never_become_two_dossiers(client, staff):
+def test_codes_differing_only_by_a_zero_width_space_never_become_two_dossiers(staff):
     first = csv_bytes([row("H-0001", "20/11/2026 08:00")], "utf-8")
-    assert upload(client, "so.csv", first).status_code == 303
+    assert upload(staff, "so.csv", first).status_code == 303
     again = csv_bytes([row("H-\u200b0001", "20/11/2026 08:00")], "utf-8")
-    assert "Dòng 2: Mã hồ sơ: Có ký tự ẩn" in refusal(upload(client, "so2.csv", again))
+    assert "Dòng 2: Mã hồ sơ: Có ký tự ẩn" in refusal(upload(staff, "so2.csv", again))
     again_xlsx = excel_xlsx([row("H-\u200b0001", dt.datetime(2026, 11, 20, 8))])
-    assert "Dòng 4: Mã hồ sơ: Có ký tự ẩn" in refusal(upload(client, "so2.xlsx", again_xlsx))
+    assert "Dòng 4: Mã hồ sơ: Có ký tự ẩn" in refusal(upload(staff, "so2.xlsx", again_xlsx))
     assert [d.code for d in db.session.scalars(db.select(Dossier))] == ["H-0001"]
 
 
 @pytest.mark.parametrize("filename", ["so-theo-doi\u202excsl.csv", "so\u0007.csv"])
-def test_a_hidden_character_in_the_file_name_is_refused(client, staff, filename):
+def test_a_hidden_character_in_the_file_name_is_refused(staff, filename):
     data = csv_bytes([row("H1", "20/11/2026 08:00")], "utf-8")
-    assert "Tên tệp: Có ký tự ẩn hoặc ký tự đảo chiều văn bản" in refusal(upload(client, filename, data))
+    assert "Tên tệp: Có ký tự ẩn hoặc ký tự đảo chiều văn bản" in refusal(upload(staff, filename, data))
     assert db.session.scalar(db.select(db.func.count(DossierImport.id))) == 0
 
 
@@ -291,7 +285,7 @@ def test_a_mapping_routing_a_personal_column_into_a_stored_field_is_refused(clie
     assert db.session.scalar(db.select(db.func.count(ColumnMapping.id))) == 0
 
 
-def test_a_mapping_saved_before_the_guard_cannot_import_a_personal_column(client, commune, staff):
+def test_a_mapping_saved_before_the_guard_cannot_import_a_personal_column(commune, staff):
     db.session.add(
         ColumnMapping(
             commune_id=commune.id,
@@ -300,7 +294,7 @@ def test_a_mapping_saved_before_the_guard_cannot_import_a_personal_column(client
         )
     )
     db.session.commit()
-    page = refusal(upload(client, "khac.csv", csv_bytes(MAPPED_ROWS, "utf-8", header=MAPPED_HEADER), "map:Cũ"))
+    page = refusal(upload(staff, "khac.csv", csv_bytes(MAPPED_ROWS, "utf-8", header=MAPPED_HEADER), "map:Cũ"))
     assert "Cột «HoTenNguoiNop» chứa dữ liệu cá nhân, không được ghép vào «Cán bộ xử lý»" in page
     assert db.session.scalar(db.select(db.func.count(Dossier.id))) == 0
 
@@ -324,7 +318,7 @@ def test_the_cli_import_that_changes_an_open_days_figures_is_audited_as_the_comm
     assert actors["dossiers.imported"] == "cli" and actors["report.updated"] == "cli"
 
 
-def test_auto_detection_prefers_the_source_that_reads_every_column(client, commune, staff):
+def test_auto_detection_prefers_the_source_that_reads_every_column(commune, staff):
     """A saved mapping naming only the preset's code and date columns must not win over the preset."""
     db.session.add(
         ColumnMapping(
@@ -333,7 +327,7 @@ def test_auto_detection_prefers_the_source_that_reads_every_column(client, commu
     )
     db.session.commit()
     data = csv_file(["H1", "20/11/2026 08:00", "21/11/2026", "20/11/2026 15:00", "Trực tuyến"])
-    assert upload(client, "so.csv", data).status_code == 303
+    assert upload(staff, "so.csv", data).status_code == 303
     dossier = db.session.scalar(db.select(Dossier))
     assert (dossier.channel, dossier.due_at, dossier.finished_at) == (
         2,
@@ -476,10 +470,8 @@ def chunked_post(url: str, path: str, cookies: str, fields: dict[str, str], file
 
 @pytest.fixture
 def gunicorn(app, commune, users, tmp_path, monkeypatch):
-    from .sending import support
     from .test_serving import Gunicorn
 
-    support.use_quick_password_hashing(monkeypatch)
     db.session.commit()
     db.session.remove()
     db.engine.dispose()
@@ -504,7 +496,7 @@ def test_a_chunked_upload_over_the_limit_is_refused_413_with_the_size_named(guni
     assert "Tệp quá lớn: tối đa 50 MB." in text
 
 
-def test_a_dossier_log_larger_than_a_photo_is_not_refused_for_its_size(client, staff):
+def test_a_dossier_log_larger_than_a_photo_is_not_refused_for_its_size(staff):
     """The app's body limit is a photo's (15 MB); the import page says 50 MB, and keeps its word."""
     data = (b"x" * 999 + b"\n") * 20_000  # 20 MB, no header row
-    assert "Thiếu cột bắt buộc" in refusal(upload(client, "so.csv", data))
+    assert "Thiếu cột bắt buộc" in refusal(upload(staff, "so.csv", data))

@@ -45,12 +45,6 @@ def upload(client, filename: str, data: bytes, source: str = ""):
     )
 
 
-@pytest.fixture
-def staff(users, auth):
-    auth.login("staff")
-    return users["staff"]
-
-
 def stored() -> dict[str, Dossier]:
     return {d.code: d for d in db.session.scalars(db.select(Dossier))}
 
@@ -71,9 +65,9 @@ def nothing_stored() -> bool:
         ("so-theo-doi-1258.csv", lambda rows: csv_bytes(rows, "cp1258", sep=";")),
     ],
 )
-def test_it_imports_each_kind_of_export(client, staff, filename, make):
+def test_it_imports_each_kind_of_export(staff, filename, make):
     data = make(day_rows())
-    response = upload(client, filename, data)
+    response = upload(staff, filename, data)
     assert response.status_code == 303, response.get_data(as_text=True)
     dossiers = stored()
     assert len(dossiers) == 5
@@ -96,7 +90,7 @@ def test_it_imports_each_kind_of_export(client, staff, filename, make):
     assert event.actor_username == "staff" and event.after["sha256"] == record.sha256 and event.after["rows"] == 5
 
 
-def test_it_reads_the_portal_field_names_and_compact_dates(client, staff):
+def test_it_reads_the_portal_field_names_and_compact_dates(staff):
     header = [
         "MaHoSo",
         "TenTTHC",
@@ -123,7 +117,7 @@ def test_it_reads_the_portal_field_names_and_compact_dates(client, staff):
         ],
         ["H3", "Chứng thực chữ ký", "Võ Minh", "0905000333", 3, "2026-11-20T01:30:00Z", "", "", 0],
     ]
-    response = upload(client, "portal.csv", csv_bytes(rows, "utf-8", header=header))
+    response = upload(staff, "portal.csv", csv_bytes(rows, "utf-8", header=header))
     assert response.status_code == 303, response.get_data(as_text=True)
     d = stored()
     assert (d["H1"].channel, d["H1"].received_at, d["H1"].paid_online) == (2, at(0, 8, 15), True)
@@ -133,7 +127,7 @@ def test_it_reads_the_portal_field_names_and_compact_dates(client, staff):
     assert db.session.scalar(db.select(DossierImport)).source == "cong-dvc-quoc-gia"
 
 
-def test_a_file_with_bad_rows_is_refused_whole_with_every_reason(client, staff):
+def test_a_file_with_bad_rows_is_refused_whole_with_every_reason(staff):
     rows = [
         *day_rows(),
         row("X-1", "31/02/2026", None),
@@ -143,7 +137,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_every_reason(client, staff):
         row("", at(0), None),
         row("X-4", at(0, 10), None, at(0, 9)),
     ]
-    response = upload(client, "bad.xlsx", excel_xlsx(rows))
+    response = upload(staff, "bad.xlsx", excel_xlsx(rows))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     # The title takes lines 1-2, the header line 3, so the first bad row (the 6th) is line 9.
@@ -160,19 +154,19 @@ def test_a_file_with_bad_rows_is_refused_whole_with_every_reason(client, staff):
     assert nothing_stored()
 
 
-def test_a_file_without_the_required_columns_is_refused(client, staff):
+def test_a_file_without_the_required_columns_is_refused(staff):
     header = ["STT", "Họ tên người nộp", "Ngày, giờ nhận"]
-    response = upload(client, "thieu-cot.csv", csv_bytes([[1, "Nguyễn Văn A", "20/11/2026"]], "utf-8", header=header))
+    response = upload(staff, "thieu-cot.csv", csv_bytes([[1, "Nguyễn Văn A", "20/11/2026"]], "utf-8", header=header))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Thiếu cột bắt buộc: «Mã hồ sơ»" in page.replace("&laquo;", "«").replace("&raquo;", "»")
     assert nothing_stored()
 
 
-def test_personal_data_never_reaches_the_database(app, client, staff):
-    assert upload(client, "so.xlsx", excel_xlsx(day_rows())).status_code == 303
+def test_personal_data_never_reaches_the_database(app, staff):
+    assert upload(staff, "so.xlsx", excel_xlsx(day_rows())).status_code == 303
     assert len(stored()) == 5
-    page = client.get("/dossiers/").get_data(as_text=True)
+    page = staff.get("/dossiers/").get_data(as_text=True)
     assert (
         "Các cột không được đọc (dữ liệu cá nhân không bao giờ được lưu): "
         "STT, Họ tên người nộp, Địa chỉ, Số điện thoại, Số CCCD, Ghi chú." in page
@@ -188,18 +182,18 @@ def test_personal_data_never_reaches_the_database(app, client, staff):
     assert found == []
 
 
-def test_the_import_page_says_personal_data_is_dropped(client, staff):
-    page = client.get("/dossiers/").get_data(as_text=True)
+def test_the_import_page_says_personal_data_is_dropped(staff):
+    page = staff.get("/dossiers/").get_data(as_text=True)
     assert "không bao giờ được lưu (Nghị định 13/2023/NĐ-CP)" in page
 
 
-def test_reimport_updates_by_code_and_a_reopened_dossier_is_open_again(client, staff):
+def test_reimport_updates_by_code_and_a_reopened_dossier_is_open_again(staff):
     rows = day_rows()
-    assert upload(client, "v1.csv", csv_bytes(rows, "utf-8")).status_code == 303
+    assert upload(staff, "v1.csv", csv_bytes(rows, "utf-8")).status_code == 303
     rows[2][11] = at(1, 9)  # the overdue one is finished the next day
     rows[4][11] = None  # the postal one is reopened
     rows.append(row("000.00.20.H17-261121-0006", at(1, 8), at(2, 17)))
-    assert upload(client, "v2.csv", csv_bytes(rows, "utf-8")).status_code == 303
+    assert upload(staff, "v2.csv", csv_bytes(rows, "utf-8")).status_code == 303
     d = stored()
     assert len(d) == 6
     assert d["000.00.20.H17-261117-0003"].finished_at == at(1, 9)

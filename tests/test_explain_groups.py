@@ -13,17 +13,12 @@ from wardapp.extensions import db
 from wardapp.signing.operations import build_document
 
 from . import factories
-from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, signed_in
 from .test_readiness import CLEAN, blockers
 
 DAY = TODAY.isoformat()
 EXPLAIN = f"/reports/{DAY}/explain"
 LATER = TODAY + dt.timedelta(days=5)
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
 
 
 @pytest.fixture
@@ -60,12 +55,6 @@ def heavy_day(commune, users):
     imported = [dossier("H48.20242-2611-0007", "", officer="Trần Văn Nam", procedure="Chứng thực bản sao")]
     db.session.commit()
     return report, survey, signature, imported
-
-
-def signed_in(app, username: str):
-    client = isolated_client(app)
-    assert client.post("/login", data={"username": username, "password": factories.PASSWORD}).status_code == 303
-    return client
 
 
 def keys(rows) -> list[str]:

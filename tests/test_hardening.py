@@ -14,7 +14,7 @@ from wardapp.core import clock, images, inputs, text
 from wardapp.extensions import db
 
 from . import factories
-from .helpers import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page, signed_in
 
 BIDI = "Nguyễn Văn \u202eA"
 
@@ -67,10 +67,8 @@ def test_an_exif_date_at_the_end_of_the_calendar_is_dropped_not_a_500():
         assert images.capture_time(image.getexif()) is None
 
 
-def test_months_and_calendar_ends_answer_without_a_500(app, users, monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-    client = isolated_client(app)
-    client.post("/login", data={"username": "admin", "password": factories.PASSWORD})
+def test_months_and_calendar_ends_answer_without_a_500(app, users):
+    client = signed_in(app, "admin")
     for url in (
         "/reports/?month=0001-01",
         "/reports/?month=9999-12",
@@ -87,10 +85,8 @@ def test_months_and_calendar_ends_answer_without_a_500(app, users, monkeypatch):
 # --- Item 7: a reviewer cannot stall the app with a date range ---------------------------------
 
 
-def test_the_pdf_list_is_bounded_whatever_the_range(app, users, monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-    client = isolated_client(app)
-    client.post("/login", data={"username": "reviewer", "password": factories.PASSWORD})
+def test_the_pdf_list_is_bounded_whatever_the_range(app, users):
+    client = signed_in(app, "reviewer")
 
     for start in ("0001-01-02", "1900-01-01"):
         page = client.get("/pdf/", query_string={"from": start})
@@ -118,10 +114,8 @@ def test_every_forbidden_character_is_unprintable_so_printable_text_is_passed_qu
     assert text.forbidden_characters("Nguyễn Văn A \u202e") == ["U+202E"]
 
 
-def test_a_bidi_override_in_a_name_is_refused_and_what_was_typed_is_kept(app, users, monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-    admin = isolated_client(app)
-    admin.post("/login", data={"username": "admin", "password": factories.PASSWORD})
+def test_a_bidi_override_in_a_name_is_refused_and_what_was_typed_is_kept(app, users):
+    admin = signed_in(app, "admin")
 
     answer = admin.post(
         "/admin/users/new",
@@ -133,10 +127,8 @@ def test_a_bidi_override_in_a_name_is_refused_and_what_was_typed_is_kept(app, us
     assert Page.of(answer).value("full_name") == BIDI
 
 
-def test_a_bidi_override_in_the_narrative_is_refused_and_kept(app, commune, users, monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-    staff = isolated_client(app)
-    staff.post("/login", data={"username": "staff", "password": factories.PASSWORD})
+def test_a_bidi_override_in_the_narrative_is_refused_and_kept(app, commune, users):
+    staff = signed_in(app, "staff")
     day = clock.today().isoformat()
 
     answer = staff.post(f"/reports/{day}", data=factories.form_data(highlights="Tốt \u202egnol"))
@@ -181,7 +173,7 @@ def test_creating_a_day_that_another_request_just_created_finds_its_row(app, com
     assert created_again is True and again.id != report.id
 
 
-def test_two_phones_uploading_the_first_photos_at_once_both_succeed(app, commune, users, monkeypatch):
+def test_two_phones_uploading_the_first_photos_at_once_both_succeed(app, commune, users):
     import threading
 
     import requests
@@ -189,7 +181,6 @@ def test_two_phones_uploading_the_first_photos_at_once_both_succeed(app, commune
     from .photos import category_ids
     from .sending import support
 
-    use_quick_password_hashing(monkeypatch)
     category = category_ids()["exterior"]
     day = (clock.today() - dt.timedelta(days=1)).isoformat()
     served = support.Served(app).start()
@@ -260,14 +251,12 @@ def test_the_task_csv_reads_doubled_quotes_as_excel_and_libreoffice_write_them()
 # --- Item 9: a photo folder that cannot be written -----------------------------------------------
 
 
-def test_an_unwritable_photo_folder_says_what_failed_and_keeps_the_caption(app, commune, users, monkeypatch, caplog):
+def test_an_unwritable_photo_folder_says_what_failed_and_keeps_the_caption(app, commune, users, caplog):
     from pathlib import Path
 
     from .photos import DAY, jpeg, upload
 
-    use_quick_password_hashing(monkeypatch)
-    staff = isolated_client(app)
-    staff.post("/login", data={"username": "staff", "password": factories.PASSWORD})
+    staff = signed_in(app, "staff")
     # As root a read-only mode is ignored: a file where the folder should be fails for everyone.
     folder = Path(app.instance_path) / "photos"
     folder.parent.mkdir(parents=True, exist_ok=True)

@@ -21,15 +21,10 @@ from wardapp.extensions import db
 from wardapp.tasks.models import Task
 
 from . import factories, photos
-from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, isolated_client, signed_in
 
 DAY = TODAY.isoformat()
 HIDDEN = {"U+202E": "\u202e", "U+0000": "\x00", "U+200B": "\u200b", "U+0007": "\x07"}
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
 
 
 @dataclass(frozen=True)
@@ -157,7 +152,7 @@ def post(client, form: Form, values: dict[str, str], char: str):
 @pytest.mark.parametrize("form", FORMS, ids=[f.endpoint for f in FORMS])
 def test_every_form_refuses_a_hidden_character_beside_the_field_and_stores_nothing(app, commune, users, form, code):
     values = form.setup(commune)
-    client = photos.signed_in(app, form.role)
+    client = signed_in(app, form.role)
     char = HIDDEN[code]
 
     answer = post(client, form, values, char)
@@ -173,7 +168,7 @@ def test_every_form_refuses_a_hidden_character_beside_the_field_and_stores_nothi
 
 
 def test_the_attack_as_made_a_task_titled_with_an_override_is_refused(app, commune, users):
-    staff = photos.signed_in(app, "staff")
+    staff = signed_in(app, "staff")
 
     answer = staff.post("/tasks/new", data={"code": "NV-13", "title": "x\u202ey", "start_date": DAY, "deadline": DAY})
 
@@ -184,7 +179,7 @@ def test_the_attack_as_made_a_task_titled_with_an_override_is_refused(app, commu
 
 
 def test_the_csv_task_import_refuses_a_hidden_character_with_the_line_and_column_named(app, commune, users):
-    staff = photos.signed_in(app, "staff")
+    staff = signed_in(app, "staff")
     csv = "code,title,deadline\nNV-1,Số hóa,31/12/2026\nNV-2,x\u202ey,31/12/2026\n".encode()
 
     from werkzeug.datastructures import FileStorage
@@ -222,7 +217,7 @@ def test_the_backstop_answers_422_with_the_field_named(app, commune, users, monk
     monkeypatch.setattr(routes, "form_problems", lambda form: {})
     a_task(commune)
     task_id = db.session.scalar(db.select(Task.id))
-    staff = photos.signed_in(app, "staff")
+    staff = signed_in(app, "staff")
 
     answer = staff.post(f"/tasks/{task_id}/progress", data={"percent": "40", "note": "Ghi\u202echú"})
 

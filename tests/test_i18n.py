@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
-
 from wardapp.audit.models import AuditEvent
 from wardapp.core import clock
 from wardapp.extensions import db
 
 from . import factories
-from .helpers import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page
 
 DAY = dt.date(2025, 3, 5)
 # 17 of 40 dossiers came in online (42,5%); 1,234 received in a busy week's catch-up day.
@@ -25,16 +23,6 @@ ONLINE = {
     "pending_within": 21,  # 10 more received than the ordinary day: still pending, so it adds up
 }
 BUSY = {"received_in_person": 1000, "received_online": 200, "received_postal": 34}
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
 
 
 def rate(page: Page, name: str) -> str:

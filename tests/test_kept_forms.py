@@ -9,16 +9,11 @@ import pytest
 from wardapp.extensions import db
 
 from . import conftest, factories, helpers
-from .helpers import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page, isolated_client
 from .test_csrf import sign_in, token_from
 
 TODAY = helpers.TODAY.isoformat()
 FORM = f"/reports/{TODAY}"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
 
 
 @pytest.fixture

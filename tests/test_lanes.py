@@ -17,8 +17,6 @@ import threading
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from wardapp import ROOT
 from wardapp.evidence import operations as evidence_operations
 from wardapp.evidence import routes as evidence_routes
@@ -28,8 +26,8 @@ from wardapp.platform import lanes
 from wardapp.platform.lanes import HeavyLane
 from wardapp.signing.operations import sign_report
 
-from .helpers import TODAY, use_quick_password_hashing
-from .photos import DAY, at, camera_exif, jpeg, signed_in, stored_photos, upload
+from .helpers import TODAY, signed_in
+from .photos import DAY, at, camera_exif, jpeg, stored_photos, upload
 from .sending import support
 
 HOLD_IN_A_CHILD = """
@@ -162,11 +160,6 @@ def test_the_lane_is_entered_before_the_csrf_check_parses_the_form_and_after_the
 
 
 # --- what runs in it -------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
 
 
 def test_an_upload_is_read_off_the_network_first_then_parsed_and_stored_in_the_lane(app, users, monkeypatch):

@@ -13,20 +13,10 @@ from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from . import factories
-from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page
 
 DAY = TODAY - dt.timedelta(days=1)
 URL = f"/reports/{DAY.isoformat()}/late"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
 
 
 @pytest.fixture

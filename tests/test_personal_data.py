@@ -10,13 +10,8 @@ from wardapp.audit.models import AccessRecord
 from wardapp.extensions import db
 from wardapp.permissions import MAY, Role
 
-from .helpers import Page, isolated_client, use_quick_password_hashing
-from .photos import fetch, jpeg, signed_in, stored_photos, upload
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
+from .helpers import Page, isolated_client, signed_in
+from .photos import fetch, jpeg, stored_photos, upload
 
 
 @pytest.fixture

@@ -21,30 +21,9 @@ from . import factories
 from .helpers import (
     isolated_client,
     login_redirect_target,
-    use_quick_password_hashing,
-)
-from .photos import (
-    DAY,
-    fetch,
-    jpeg,
-    photo_files,
-    photos_page,
-    png,
     signed_in,
-    stored_photos,
-    upload,
-    webp,
 )
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def staff(app, users):
-    return signed_in(app, "staff")
+from .photos import DAY, fetch, jpeg, photo_files, photos_page, png, stored_photos, upload, webp
 
 
 @pytest.fixture

@@ -6,24 +6,13 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from .helpers import Page, use_quick_password_hashing
-from .photos import DAY, at, camera_exif, category_ids, jpeg, photos_page, signed_in, stored_photos, upload
+from .helpers import Page
+from .photos import DAY, at, camera_exif, category_ids, jpeg, photos_page, stored_photos, upload
 
 PHOTOS = f"/reports/{DAY.isoformat()}/photos"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def staff(app, users):
-    return signed_in(app, "staff")
 
 
 def post_many(client, files: list[tuple[str, bytes]], category: str = "counters", htmx: bool = False):

@@ -18,18 +18,9 @@ from .helpers import (
     Page,
     isolated_client,
     login_redirect_target,
-    use_quick_password_hashing,
-)
-from .photos import (
-    DAY,
-    camera_exif,
-    category_ids,
-    jpeg,
-    photos_page,
     signed_in,
-    stored_photos,
-    upload,
 )
+from .photos import DAY, camera_exif, category_ids, jpeg, photos_page, stored_photos, upload
 
 
 def test_a_photo_that_cannot_prove_its_day_does_not_tick_its_category(app, staff):
@@ -191,21 +182,6 @@ DEFAULTS = [
     ("team_at_work", "Tổ phản ứng nhanh đang hỗ trợ"),
 ]
 SETTINGS = "/settings/photo-categories"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def staff(app, users):
-    return signed_in(app, "staff")
-
-
-@pytest.fixture
-def admin(app, users):
-    return signed_in(app, "admin")
 
 
 def checklist(page: Page) -> list[str]:

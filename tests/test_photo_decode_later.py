@@ -27,7 +27,7 @@ from wardapp.evidence.operations import sweep_at_start
 from wardapp.extensions import db
 
 from . import factories
-from .helpers import Page, use_quick_password_hashing
+from .helpers import Page
 from .photos import (
     DAY,
     assert_nothing_stored,
@@ -40,23 +40,12 @@ from .photos import (
     photo_files,
     photos_page,
     sha256,
-    signed_in,
     stored_photos,
     upload,
 )
 
 NOT_READABLE = "Tệp này không phải ảnh JPEG, PNG, WebP hoặc HEIC đọc được."
 DAMAGED = "Ảnh bị hỏng, không đọc được: hãy gỡ ảnh này và tải lại."
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def staff(app, users):
-    return signed_in(app, "staff")
 
 
 _seed = iter(range(1, 10_000))

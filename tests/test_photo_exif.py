@@ -9,33 +9,11 @@ import io
 import pytest
 from PIL import Image
 
-from .helpers import Page, use_quick_password_hashing
-from .photos import (
-    DAY,
-    at,
-    camera_exif,
-    fetch,
-    figures_on,
-    jpeg,
-    photos_page,
-    png,
-    signed_in,
-    stored_photos,
-    upload,
-)
+from .helpers import Page
+from .photos import DAY, at, camera_exif, fetch, figures_on, jpeg, photos_page, png, stored_photos, upload
 
 UNVERIFIABLE = "Không xác thực được: không chụp trong ngày báo cáo"
 HANOI = ("N", (21, 1, 40.5), "E", (105, 51, 9))
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def staff(app, users):
-    return signed_in(app, "staff")
 
 
 def shown(client) -> str:

@@ -17,7 +17,7 @@ from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from . import factories
-from .helpers import Page, use_quick_password_hashing
+from .helpers import Page, signed_in
 from .photos import (
     DAY,
     assert_nothing_stored,
@@ -34,7 +34,6 @@ from .photos import (
     png,
     png_claiming,
     sha256,
-    signed_in,
     small_limits_app,
     stored_photos,
     upload,
@@ -42,16 +41,6 @@ from .photos import (
 )
 
 # --- Fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def staff(app, users):
-    return signed_in(app, "staff")
 
 
 @pytest.fixture

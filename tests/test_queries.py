@@ -5,25 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import event
 
 from wardapp.demo.seed import seed_history
 from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
-from . import factories
-from .helpers import TODAY, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, signed_in
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
 PAGES = ["/", f"/reports/{TODAY.isoformat()}", f"/reports/{YESTERDAY.isoformat()}", "/reports/"]
 # A generous ceiling: a page needing more than this is doing something per row or per day.
 MAX_QUERIES = 20
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
 
 
 @contextmanager
@@ -57,8 +50,7 @@ def add_history(commune, author, end: dt.date, days: int) -> None:
 
 def test_it_runs_as_many_queries_with_three_years_of_history_as_with_a_month(app, users, commune):
     add_history(commune, users["staff"], YESTERDAY, 30)
-    client = isolated_client(app)
-    client.post("/login", data={"username": "staff", "password": factories.PASSWORD})
+    client = signed_in(app, "staff")
     with_a_month = queries_per_page(client)
 
     # 1,070 more days before the first month: 1,100 days in all.

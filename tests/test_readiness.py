@@ -25,7 +25,7 @@ from wardapp.tasks.models import Task, TaskProgress
 from wardapp.team.models import ResponseTeam
 
 from . import factories
-from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, signed_in
 
 DAY = TODAY.isoformat()
 READY = f"/reports/{DAY}/ready"
@@ -42,16 +42,6 @@ CLEAN = {
 }
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
-
-
 @pytest.fixture
 def no_photo_required(commune):
     """The commune's photo checklist asks for nothing (other tests here are not about photos)."""
@@ -63,12 +53,6 @@ def no_photo_required(commune):
 @pytest.fixture
 def clean_day(commune, users, no_photo_required) -> DailyReport:
     return factories.make_report(commune, TODAY, users["staff"], **CLEAN)
-
-
-def signed_in(app, username: str):
-    client = isolated_client(app)
-    assert client.post("/login", data={"username": username, "password": factories.PASSWORD}).status_code == 303
-    return client
 
 
 def explanation(item: str, **overrides) -> dict[str, str]:

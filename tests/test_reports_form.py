@@ -14,7 +14,7 @@ from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from . import factories
-from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, signed_in
 
 pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
 
@@ -23,22 +23,6 @@ NARRATIVE = {
     "difficulties": "Đường truyền chập chờn buổi sáng <15 phút> & máy in hỏng.",
     "proposals": "Đề nghị nâng cấp đường truyền.",
 }
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
-
-
-def signed_in(app, username: str):
-    client = isolated_client(app)
-    assert client.post("/login", data={"username": username, "password": factories.PASSWORD}).status_code == 303
-    return client
 
 
 def form_data(version: int = 0, **overrides) -> dict[str, str]:

@@ -12,7 +12,7 @@ from wardapp.extensions import db
 
 from . import factories
 from .fuzzing import requests_for, routes
-from .helpers import isolated_client, use_quick_password_hashing
+from .helpers import isolated_client
 
 # POSTs that end the test's own session would only make later examples test the sign-in page.
 SKIP_POST = {"auth.logout", "auth.sign_out_everywhere"}
@@ -27,8 +27,7 @@ def persona(path: str) -> str:
 
 
 @pytest.mark.parametrize(("rule", "methods", "keys"), ROUTES, ids=[r for r, _, _ in ROUTES])
-def test_no_route_answers_a_5xx_whatever_its_path_and_query(app, commune, users, monkeypatch, rule, methods, keys):
-    use_quick_password_hashing(monkeypatch)
+def test_no_route_answers_a_5xx_whatever_its_path_and_query(app, commune, users, rule, methods, keys):
     factories.make_report(commune, clock.today(), users["staff"])
     db.session.commit()
     ids = {role: user.get_id() for role, user in users.items()}

@@ -38,11 +38,6 @@ from .sending import support
 DAYS = 12
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    support.use_quick_password_hashing(monkeypatch)
-
-
 class Gunicorn:
     """gunicorn serving ``wsgi:app`` with the repository's ``gunicorn.conf.py`` on 127.0.0.1:0."""
 

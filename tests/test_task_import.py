@@ -15,7 +15,7 @@ from wardapp.extensions import db
 from wardapp.tasks.importer import read_csv
 from wardapp.tasks.models import Task
 
-from .helpers import Page, isolated_client, use_quick_password_hashing
+from .helpers import Page
 
 TODAY = dt.date(2025, 7, 15)
 
@@ -24,16 +24,6 @@ GOOD = (
     "KH02-01,Số hóa hồ sơ hộ tịch,Toàn bộ sổ hộ tịch,01/07/2025,31/12/2025,Nguyễn Văn An,Kế hoạch 02-KH/BCĐTW\n"
     "KH02-02,Lắp camera tại quầy,,2025-07-10,2025-08-30,Trần Thị Bình,\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
 
 
 def read(text: str | bytes, existing: set[str] = frozenset()):

@@ -11,21 +11,11 @@ from wardapp.audit.models import AuditEvent
 from wardapp.extensions import db
 from wardapp.tasks.models import Task, TaskProgress
 
-from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page
 
 
 def days(n: int) -> dt.date:
     return TODAY + dt.timedelta(days=n)
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
 
 
 def task_form(**overrides) -> dict[str, str]:

@@ -14,27 +14,11 @@ from wardapp.support.models import SupportCase
 from wardapp.team.models import ResponseTeam, TeamMember
 
 from . import factories
-from .helpers import TODAY, Page, isolated_client, use_quick_password_hashing
+from .helpers import TODAY, Page, signed_in
 
 
 def days(n: int) -> dt.date:
     return TODAY + dt.timedelta(days=n)
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture
-def client(app):
-    return isolated_client(app)
-
-
-def signed_in(app, username: str):
-    client = isolated_client(app)
-    assert client.post("/login", data={"username": username, "password": factories.PASSWORD}).status_code == 303
-    return client
 
 
 def decision(**overrides) -> dict[str, str]:

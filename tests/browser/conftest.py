@@ -19,7 +19,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests import factories
 from tests.conftest import make_app
-from wardapp import ROOT
 from wardapp.core import clock
 from wardapp.demo.seed import seed_history
 from wardapp.extensions import db
@@ -137,24 +136,8 @@ class LiveCity:
     reviewer: str = "sokhcn"
 
 
-@pytest.fixture(scope="session")
-def migrated_city_db(tmp_path_factory) -> Path:
-    """The city intake's migrations, run once; each test gets a copy of the database file."""
-    import flask_migrate
-
-    from wardapp.city.app import create_app as create_city_app
-    from wardapp.city.extensions import city_db
-
-    instance = tmp_path_factory.mktemp("city-migrated")
-    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test", "TESTING": True})
-    with app.app_context():
-        flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
-        city_db.engine.dispose()
-    return instance / "city.sqlite3"
-
-
 @pytest.fixture
-def live_city(tmp_path_factory, migrated_city_db, live_server):
+def live_city(tmp_path_factory, migrated_city, live_server):
     """The city intake served for real on 127.0.0.1 (its own database, CSRF on), with a reviewer
     (password ``factories.PASSWORD``) and the commune's active public key enrolled; the commune
     app's CITY_URL points at it."""
@@ -176,7 +159,7 @@ def live_city(tmp_path_factory, migrated_city_db, live_server):
         db.session.commit()
         db.session.remove()
     instance = tmp_path_factory.mktemp("city")
-    shutil.copy(migrated_city_db, instance / "city.sqlite3")
+    shutil.copy(migrated_city, instance / "city.sqlite3")
     app = create_city_app({"INSTANCE_PATH": instance, "TESTING": True, "SECRET_KEY": "city-test-secret"})
     with app.app_context():
         reviewer = CityUser(username="sokhcn", full_name="Trần Văn Thẩm", role="reviewer")

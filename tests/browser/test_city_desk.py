@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 from urllib.parse import urlsplit
 
 import openpyxl
@@ -34,16 +33,10 @@ DOWNLOADS = ("/ii06a.xlsx", "/consolidated.pdf")
 
 
 @pytest.fixture
-def city(tmp_path_factory, migrated_city_db, monkeypatch):
+def city(make_city, frozen_clock):
     """The city intake served on 127.0.0.1 with CSRF on, the clock at 18:00 (after the deadline)."""
-    from wardapp.city.app import create_app
-    from wardapp.city.extensions import city_db
-
-    evening = dt.datetime.combine(TODAY, dt.time(18, 0), tzinfo=clock.TZ)
-    monkeypatch.setattr(clock, "now", lambda: evening)
-    instance = tmp_path_factory.mktemp("city-desk-browser")
-    shutil.copy(migrated_city_db, instance / "city.sqlite3")
-    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "city-desk-browser", "TESTING": True})
+    frozen_clock.move_to(dt.datetime.combine(TODAY, dt.time(18, 0), tzinfo=clock.TZ))
+    app = make_city(WTF_CSRF_ENABLED=True)
     support.enrol_all(app, [REPORTED, SILENT, QUIET])
     client = app.test_client()
     for n in range(10):
@@ -57,8 +50,6 @@ def city(tmp_path_factory, migrated_city_db, monkeypatch):
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
-    with app.app_context():
-        city_db.engine.dispose()
 
 
 def test_the_reviewer_follows_a_missing_commune_and_downloads_the_months_reports(chromium, city, tmp_path):

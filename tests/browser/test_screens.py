@@ -89,7 +89,7 @@ def _heavy_day(day: dt.date) -> None:
 
 
 @pytest.fixture(scope="module")
-def screens(tmp_path_factory, migrated_db, migrated_city_db):
+def screens(tmp_path_factory, migrated_db, migrated_city):
     """Both apps served for real, with the demo commune's history signed and sent to the city."""
     from cryptography.hazmat.primitives import serialization
 
@@ -110,7 +110,7 @@ def screens(tmp_path_factory, migrated_db, migrated_city_db):
     today = clock.today()
     app = make_app(tmp_path_factory.mktemp("screens"), migrated_db, WTF_CSRF_ENABLED=True)
     city_instance = tmp_path_factory.mktemp("screens-city")
-    shutil.copy(migrated_city_db, city_instance / "city.sqlite3")
+    shutil.copy(migrated_city, city_instance / "city.sqlite3")
     city = create_city_app({"INSTANCE_PATH": city_instance, "TESTING": True, "SECRET_KEY": "city-screens"})
     city_server, city_thread = _serve(city)
     city_url = f"http://{LOCAL_HOST}:{city_server.server_port}"

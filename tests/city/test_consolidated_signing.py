@@ -204,7 +204,7 @@ def test_only_the_director_or_a_deputy_signs_and_the_deputy_signs_for_the_direct
 def test_a_period_not_ended_is_signed_only_to_date_with_the_date_in_its_title(city, director):
     november = {"period": "month", "on": TODAY.replace(day=1).isoformat()}
     page = director.get("/consolidated", query_string=november).get_data(as_text=True)
-    assert 'id="to-date-note"' in page and "20/11/2026" in page
+    assert 'id="to-date-note"' in page and f"{TODAY:%d/%m/%Y}" in page
     refused = director.post("/consolidated/sign", data=november)
     assert refused.status_code == 303
     assert "xác nhận ký báo cáo tính đến hôm nay" in director.get(refused.location).get_data(as_text=True)
@@ -212,11 +212,11 @@ def test_a_period_not_ended_is_signed_only_to_date_with_the_date_in_its_title(ci
     assert director.post("/consolidated/sign", data={**november, "confirm_to_date": "1"}).status_code == 303
     pdf = director.get("/consolidated.pdf", query_string=november).data
     text = " ".join(text_of(pdf).split())
-    assert "từ ngày 01/11/2026 đến ngày 20/11/2026 (số liệu tính đến ngày 20/11/2026)" in text
+    assert f"từ ngày 01/{TODAY:%m/%Y} đến ngày {TODAY:%d/%m/%Y} (số liệu tính đến ngày {TODAY:%d/%m/%Y})" in text
     assert "01/12/2026" not in text and "30/11/2026" not in text
 
 
-def test_the_seal_covers_the_left_third_of_the_leaders_signature_at_its_real_size(city, october, director):
+def test_the_seal_covers_the_left_third_of_the_leaders_signature_at_its_real_size(city, october, director, noon):
     """Decree 30/2020, Appendix I, Part II, read back from the signed file: the seal at its
     configured size over 25–40% of the signature image, on its left; the time in ISO 8601."""
     import subprocess
@@ -240,7 +240,7 @@ def test_the_seal_covers_the_left_third_of_the_leaders_signature_at_its_real_siz
     covered = (min(seal[2], x2) - max(seal[0], x1)) / (x2 - x1)
     assert 0.25 <= covered <= 0.40 and seal[0] < x1  # over its left third, from the left
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-    assert clock.now().replace(microsecond=0).isoformat() in text  # 2026-11-20T12:00:00+07:00
+    assert noon.isoformat() in text  # 2026-11-20T12:00:00+07:00
 
 
 def test_the_citys_verify_page_trusts_the_departments_own_signature(city, october, director):

@@ -14,7 +14,7 @@ from wardapp.city.extensions import city_db
 from wardapp.city.models import CityAudit
 
 from . import support
-from .conftest import TODAY, make_city
+from .conftest import TODAY
 
 HAI_CHAU = support.Commune("20242")  # Đà Nẵng, 48
 HAI_VAN = support.Commune("20194")  # Đà Nẵng, 48
@@ -24,8 +24,8 @@ CAUSE = "Đợt cao điểm cấp đổi giấy tờ đất đai"
 
 
 @pytest.fixture
-def city(tmp_path_factory, migrated_city, frozen):
-    app = make_city(tmp_path_factory, migrated_city, CITY_PROVINCE_CODES="48,46")
+def city(make_city, noon):
+    app = make_city(CITY_PROVINCE_CODES="48,46")
     support.enrol_all(app, [HAI_CHAU, HAI_VAN, PHU_XUAN])
     # Twelve weeks of ordinary days before yesterday, written as intake writes them.
     support.bulk_history(app, [HAI_CHAU, HAI_VAN, PHU_XUAN], YESTERDAY - dt.timedelta(days=1), 7 * 12)
@@ -37,9 +37,7 @@ def city(tmp_path_factory, migrated_city, frozen):
     support.push(client, support.signed(PHU_XUAN, YESTERDAY, figures_=jump))
     support.make_user(app, "danang", provinces="48")
     support.make_user(app, "both")
-    yield app
-    with app.app_context():
-        city_db.engine.dispose()
+    return app
 
 
 def flag_rows(page: str) -> list[str]:

@@ -10,12 +10,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from wardapp.city.extensions import city_db
 from wardapp.core import payload
 from wardapp.core.units import all_units
 
 from . import support
-from .conftest import TODAY, make_city
+from .conftest import TODAY
 
 HAI_CHAU = support.Commune("20242")  # Phường Hải Châu, Đà Nẵng
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -103,14 +102,12 @@ class Readable(HTMLParser):
 
 
 @pytest.fixture
-def city(tmp_path_factory, migrated_city, frozen):
-    app = make_city(tmp_path_factory, migrated_city)
+def city(make_city, noon):
+    app = make_city()
     support.enrol_all(app, [HAI_CHAU])
     support.push(app.test_client(), support.signed(HAI_CHAU, YESTERDAY, late=True))
     support.make_user(app, "quantri", role="admin")
-    yield app
-    with app.app_context():
-        city_db.engine.dispose()
+    return app
 
 
 def in_english(client):
@@ -229,10 +226,8 @@ def test_the_security_log_names_actions_in_words(city):
     assert failed_sign_in(in_english(admin).get("/security").get_data(as_text=True)) == "Failed login"
 
 
-def test_a_form_sent_after_its_session_changed_is_explained_in_the_readers_language(
-    tmp_path_factory, migrated_city, frozen
-):
-    app = make_city(tmp_path_factory, migrated_city, WTF_CSRF_ENABLED=True)
+def test_a_form_sent_after_its_session_changed_is_explained_in_the_readers_language(make_city, noon):
+    app = make_city(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     with client.session_transaction() as session:
         session["locale"] = "en"
@@ -242,5 +237,3 @@ def test_a_form_sent_after_its_session_changed_is_explained_in_the_readers_langu
     page = Readable(answer.get_data(as_text=True))
     assert answer.status_code == 400
     assert page.headings == ["Your session has expired"] and page.vietnamese() == []
-    with app.app_context():
-        city_db.engine.dispose()

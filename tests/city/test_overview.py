@@ -61,11 +61,10 @@ def test_today_sorts_every_commune_of_the_province_before_the_deadline(reviewer)
     assert 'id="state-on_time" data-count="1"' in html
 
 
-def test_after_the_deadline_not_yet_becomes_missing(reviewer, monkeypatch):
+def test_after_the_deadline_not_yet_becomes_missing(reviewer, frozen_clock):
     from wardapp.core import clock
 
-    evening = dt.datetime.combine(TODAY, dt.time(17, 0, 1), tzinfo=clock.TZ)
-    monkeypatch.setattr(clock, "now", lambda: evening)
+    frozen_clock.move_to(dt.datetime.combine(TODAY, dt.time(17, 0, 1), tzinfo=clock.TZ))
     html = reviewer.get("/").get_data(as_text=True)
     assert names_in(html, "missing") == {SILENT.code, QUIET.code}
     assert names_in(html, "not_yet") == set()

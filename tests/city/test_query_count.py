@@ -12,7 +12,7 @@ from sqlalchemy import event
 from wardapp.city.extensions import city_db
 
 from . import support
-from .conftest import TODAY, make_city
+from .conftest import TODAY
 
 COMMUNES = [support.Commune(code) for code in ("20242", "20194", "20197", "20200")]
 PAGES = [
@@ -61,12 +61,8 @@ def statements_per_page(app, days: int) -> dict[str, int]:
 
 
 @pytest.fixture
-def two_cities(tmp_path_factory, migrated_city, frozen):
-    apps = [make_city(tmp_path_factory, migrated_city) for _ in range(2)]
-    yield apps
-    for app in apps:
-        with app.app_context():
-            city_db.engine.dispose()
+def two_cities(make_city, noon):
+    return [make_city() for _ in range(2)]
 
 
 def test_statements_do_not_grow_with_history(two_cities):

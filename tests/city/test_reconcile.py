@@ -18,7 +18,7 @@ from wardapp.core.dossier_counts import Channel, DossierFacts, count_day
 from wardapp.core.figures import FIGURE_NAMES
 
 from . import support
-from .conftest import TODAY, make_city
+from .conftest import TODAY
 
 HONEST = support.Commune("20242")  # computes its figures from its own log
 INFLATED = support.Commune("20194")  # types them, with eight more received online than it had
@@ -79,8 +79,8 @@ def day_figures(counted: dict[str, int], **changes: int) -> dict[str, int]:
 
 
 @pytest.fixture
-def city(tmp_path_factory, migrated_city, frozen):
-    app = make_city(tmp_path_factory, migrated_city, CITY_PROVINCE_CODES="48,46")
+def city(make_city, noon):
+    app = make_city(CITY_PROVINCE_CODES="48,46")
     support.enrol_all(app, [HONEST, INFLATED, PHU_XUAN])
     client = app.test_client()
     honest_counts = count_day(dossiers(HONEST.code), DAY)
@@ -95,9 +95,7 @@ def city(tmp_path_factory, migrated_city, frozen):
     support.make_user(app, "admin", provinces="48", role="admin")
     support.make_user(app, "danang", provinces="48")
     support.make_user(app, "hue", provinces="46")
-    yield app
-    with app.app_context():
-        city_db.engine.dispose()
+    return app
 
 
 def upload(client, data: bytes, name: str = "mot-cua-48.csv"):

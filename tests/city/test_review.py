@@ -16,7 +16,7 @@ from wardapp.city.models import CityAudit, ReceivedFigures, ReceivedReport
 from wardapp.core import payload
 
 from . import support
-from .conftest import TODAY, make_city
+from .conftest import TODAY
 
 HAI_CHAU = support.Commune("20242")  # Đà Nẵng, 48
 HAI_VAN = support.Commune("20194")  # Đà Nẵng, 48
@@ -26,8 +26,8 @@ MONTH_START = TODAY.replace(day=1)
 
 
 @pytest.fixture
-def city(tmp_path_factory, migrated_city, frozen):
-    app = make_city(tmp_path_factory, migrated_city, CITY_PROVINCE_CODES="48,46")
+def city(make_city, noon):
+    app = make_city(CITY_PROVINCE_CODES="48,46")
     support.enrol_all(app, [HAI_CHAU, HAI_VAN, PHU_XUAN])
     client = app.test_client()
     for commune in (HAI_CHAU, HAI_VAN, PHU_XUAN):
@@ -35,9 +35,7 @@ def city(tmp_path_factory, migrated_city, frozen):
             support.push(client, support.signed(commune, day))
     support.make_user(app, "danang", provinces="48")
     support.make_user(app, "both")
-    yield app
-    with app.app_context():
-        city_db.engine.dispose()
+    return app
 
 
 def rid(commune: support.Commune, day: dt.date, revision: int = 1) -> str:

@@ -11,10 +11,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from wardapp.city.extensions import city_db
-
 from . import support
-from .conftest import TODAY, make_city
+from .conftest import TODAY
 
 DA_NANG = support.Commune("20242")  # Phường Hải Châu, 48
 HUE = support.Commune("19753")  # Phường Phú Xuân, 46
@@ -23,8 +21,8 @@ YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
 @pytest.fixture
-def city(tmp_path_factory, migrated_city, frozen):
-    app = make_city(tmp_path_factory, migrated_city, CITY_PROVINCE_CODES="48,46")
+def city(make_city, noon):
+    app = make_city(CITY_PROVINCE_CODES="48,46")
     support.enrol_all(app, [DA_NANG, HUE])
     client = app.test_client()
     for commune in (DA_NANG, HUE):
@@ -45,9 +43,7 @@ def city(tmp_path_factory, migrated_city, frozen):
         )
     support.make_user(app, "danang", provinces="48")
     support.make_user(app, "both")
-    yield app
-    with app.app_context():
-        city_db.engine.dispose()
+    return app
 
 
 def text_of(response) -> str:

@@ -27,7 +27,7 @@ from wardapp.core import clock, months
 from wardapp.core.pdf import certificates, signature
 
 from . import support
-from .conftest import TODAY, make_city
+from .conftest import TODAY
 
 DA_NANG = support.Commune("20242")  # Phường Hải Châu, 48
 HUE = support.Commune("19753")  # Phường Phú Xuân, 46
@@ -86,8 +86,8 @@ def drop(client, pdf: bytes):
 
 
 @pytest.fixture
-def city(tmp_path_factory, migrated_city, frozen, tmp_path):
-    app = make_city(tmp_path_factory, migrated_city, CITY_PROVINCE_CODES="48,46")
+def city(make_city, noon, tmp_path):
+    app = make_city(CITY_PROVINCE_CODES="48,46")
     support.enrol_all(app, [DA_NANG, HUE])
     ca = tmp_path / "ca-20242"
     signature.make_self_signed(ca, "Phường Hải Châu", "Thành phố Đà Nẵng", "20242")
@@ -97,9 +97,7 @@ def city(tmp_path_factory, migrated_city, frozen, tmp_path):
     app.ca_folder = ca
     support.make_user(app, "danang", provinces="48")
     support.make_user(app, "hue", provinces="46")
-    yield app
-    with app.app_context():
-        city_db.engine.dispose()
+    return app
 
 
 @pytest.fixture

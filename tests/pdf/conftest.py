@@ -10,18 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import unicodedata
-from pathlib import Path
 
-import flask_migrate
 import pypdf
 import pytest
 
-from wardapp import ROOT
-from wardapp.city.app import create_app as create_city_app
-from wardapp.city.extensions import city_db
-from wardapp.core import clock
 from wardapp.core.pdf import signature
 from wardapp.delays.operations import add_late_dossier, explain
 from wardapp.delays.readiness import readiness
@@ -33,7 +26,6 @@ from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import open_correction, sign_report
 
 from .. import factories
-from ..conftest import city_engine_config
 from ..helpers import TODAY
 from ..sending import support
 
@@ -64,17 +56,9 @@ PROCEDURES = [
 
 
 @pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    support.use_quick_password_hashing(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
-def noon(monkeypatch):
-    """The server's clock reads 12:00 today for every test here: signing today is on time (the
-    deadline is 17:00), signing yesterday is late, whatever hour the tests run."""
-    moment = dt.datetime.combine(TODAY, dt.time(12, 0), tzinfo=clock.TZ)
-    monkeypatch.setattr(clock, "now", lambda: moment)
-    return moment
+def at_noon(noon):
+    """Every test here starts at 12:00 today (tests/conftest.py's ``noon``): signing today is on
+    time (the deadline is 17:00), signing yesterday is late, whatever ``TEST_NOW`` is."""
 
 
 # --- Reading PDFs back ------------------------------------------------------------------------
@@ -228,36 +212,16 @@ def month_days(app, commune, users):
     return {THIRD: third, TENTH: tenth}
 
 
-def client_as(app, username: str):
-    return support.signed_in(app, username)
-
-
 # --- The city intake --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def migrated_city_db(tmp_path_factory) -> Path:
-    instance = tmp_path_factory.mktemp("pdf-city-migrated")
-    app = create_city_app({"INSTANCE_PATH": instance, "SECRET_KEY": "test", "TESTING": True})
-    with app.app_context():
-        flask_migrate.upgrade(directory=str(ROOT / "migrations" / "city"))
-        city_db.engine.dispose()
-    return instance / "city.sqlite3"
-
-
 @pytest.fixture
-def city(request, tmp_path_factory, migrated_city_db, db_engine):
+def city(city_app):
     """The city intake served on 127.0.0.1, knowing a reviewer ``sokhcn``."""
-    instance = tmp_path_factory.mktemp("pdf-city")
-    shutil.copy(migrated_city_db, instance / "city.sqlite3")
-    config = {"INSTANCE_PATH": instance, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "city-test-secret"}
-    app = create_city_app(config | city_engine_config(request, db_engine))
-    server = support.City(app).start()
+    server = support.City(city_app).start()
     server.make_user()
     yield server
     server.stop()
-    with app.app_context():
-        city_db.engine.dispose()
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from wardapp.extensions import db
 from wardapp.pdf.models import ApiToken
 from wardapp.signing import documents
 
+from ..helpers import signed_in
 from .conftest import (
     TODAY,
     YESTERDAY,
-    client_as,
     commune_certificate,
     day_ready,
     sign,
@@ -66,12 +66,12 @@ def test_it_answers_401_to_an_anonymous_api_call(app, signed):
 
 @pytest.mark.parametrize("url", PULLER_PAGES)
 def test_it_keeps_staff_out_of_the_pdf_pages(app, signed, url):
-    assert client_as(app, "staff").get(url).status_code == 403
+    assert signed_in(app, "staff").get(url).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["reviewer", "leader", "admin"])
 def test_it_lets_reviewers_leaders_and_admins_pull_pdfs(app, signed, role):
-    client = client_as(app, role)
+    client = signed_in(app, role)
 
     index = client.get("/pdf/")
     month = client.get(f"/pdf/month/{MONTH}.pdf")
@@ -86,7 +86,7 @@ def test_it_lets_reviewers_leaders_and_admins_pull_pdfs(app, signed, role):
 def test_it_zips_the_signed_pdfs_of_a_range(app, commune, users, signed):
     late = sign(commune, day_ready(commune, users, YESTERDAY), users, late_reason="Mất điện cả buổi chiều.")
 
-    response = client_as(app, "reviewer").get(f"/pdf/range.zip?from={YESTERDAY}&to={DAY}")
+    response = signed_in(app, "reviewer").get(f"/pdf/range.zip?from={YESTERDAY}&to={DAY}")
 
     assert response.status_code == 200 and response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
@@ -96,7 +96,7 @@ def test_it_zips_the_signed_pdfs_of_a_range(app, commune, users, signed):
 
 
 def test_it_serves_the_signed_pdf_to_a_valid_token_until_it_is_revoked(app, signed):
-    reviewer = client_as(app, "reviewer")
+    reviewer = signed_in(app, "reviewer")
     token = issue_token(reviewer)
 
     response = pull(app, token)
@@ -127,7 +127,7 @@ def test_it_refuses_a_missing_or_unknown_token(app, signed, header):
 
 
 def test_it_refuses_the_token_of_a_deactivated_user(app, users, signed):
-    token = issue_token(client_as(app, "reviewer"))
+    token = issue_token(signed_in(app, "reviewer"))
     assert pull(app, token).status_code == 200
 
     users["reviewer"].active = False
@@ -137,7 +137,7 @@ def test_it_refuses_the_token_of_a_deactivated_user(app, users, signed):
 
 
 def test_it_refuses_the_token_of_a_user_moved_to_staff(app, users, signed):
-    token = issue_token(client_as(app, "leader"))
+    token = issue_token(signed_in(app, "leader"))
     assert pull(app, token).status_code == 200
 
     users["leader"].role = "staff"
@@ -147,7 +147,7 @@ def test_it_refuses_the_token_of_a_user_moved_to_staff(app, users, signed):
 
 
 def test_it_answers_the_api_with_404_for_an_unsigned_day_and_400_for_a_bad_date(app, signed):
-    token = issue_token(client_as(app, "admin"))
+    token = issue_token(signed_in(app, "admin"))
 
     missing = pull(app, token, f"/api/v1/reports/{YESTERDAY}.pdf")
     bad = pull(app, token, "/api/v1/reports/2026-02-30.pdf")
@@ -158,7 +158,7 @@ def test_it_answers_the_api_with_404_for_an_unsigned_day_and_400_for_a_bad_date(
 
 def test_it_keeps_a_draft_out_of_the_api(app, commune, users):
     day_ready(commune, users, TODAY)  # ready, not signed
-    token = issue_token(client_as(app, "reviewer"))
+    token = issue_token(signed_in(app, "reviewer"))
 
     assert pull(app, token).status_code == 404
-    assert "BẢN NHÁP" in text_of(client_as(app, "reviewer").get(f"/pdf/daily/{DAY}.pdf").get_data())
+    assert "BẢN NHÁP" in text_of(signed_in(app, "reviewer").get(f"/pdf/daily/{DAY}.pdf").get_data())

@@ -17,6 +17,7 @@ from wardapp.core.pdf.document import DailyInput, PhotoInput
 from wardapp.signing import documents
 
 from .. import factories
+from ..helpers import signed_in
 from ..sending import support
 from .conftest import (
     CAUSE,
@@ -31,7 +32,6 @@ from .conftest import (
     RESPONSIBLE,
     TODAY,
     YESTERDAY,
-    client_as,
     commune_certificate,
     correct,
     day_ready,
@@ -285,7 +285,7 @@ def test_it_flows_twenty_photos_and_long_explanations_over_several_pages_without
 
 def test_it_watermarks_the_draft_of_an_unsigned_day_and_never_signs_it(app, commune, users):
     report = factories.make_report(commune, TODAY, users["staff"], difficulties=DIFFICULTIES)
-    staff = client_as(app, "staff")
+    staff = signed_in(app, "staff")
 
     response = staff.get(f"/pdf/daily/{DAY}.pdf")
 
@@ -306,7 +306,7 @@ def test_it_watermarks_the_draft_of_an_unsigned_day_and_never_signs_it(app, comm
 
 
 def test_it_serves_the_signed_pdf_instead_of_the_draft_once_the_day_is_signed(app, signed):
-    pdf = client_as(app, "staff").get(f"/pdf/daily/{DAY}.pdf").get_data()
+    pdf = signed_in(app, "staff").get(f"/pdf/daily/{DAY}.pdf").get_data()
 
     assert pdf == documents.revision_pdf(signed)
     assert "BẢN NHÁP" not in text_of(pdf)
@@ -348,7 +348,7 @@ def test_it_says_which_revision_a_correction_supersedes_and_why(app, commune, us
     assert second.revision == 2
     assert f"bản sửa đổi lần 1, thay thế bản {signed.report_key}. Lý do sửa đổi: {reason}" in text
     assert "Bổ sung: hoàn thành số hóa hồ sơ hộ tịch trong ngày." in text
-    reviewer = client_as(app, "reviewer")
+    reviewer = signed_in(app, "reviewer")
     assert reviewer.get(f"/pdf/daily/{DAY}.pdf").get_data() == documents.revision_pdf(second)
     assert reviewer.get(f"/pdf/daily/{DAY}/r1.pdf").get_data() == documents.revision_pdf(signed)
     assert "bản sửa đổi" not in text_of(documents.revision_pdf(signed))

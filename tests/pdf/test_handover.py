@@ -16,7 +16,8 @@ import pytest
 from wardapp.audit.models import AuditEvent
 from wardapp.extensions import db
 
-from .conftest import MONTH, TODAY, client_as, correct, day_ready, sign
+from ..helpers import signed_in
+from .conftest import MONTH, TODAY, correct, day_ready, sign
 
 YEAR = str(TODAY.year)
 
@@ -28,7 +29,7 @@ def cli(app, *args):
 @pytest.fixture
 def year(app, commune, users, month_days):
     """Last month's two signed days and its signed month documents, today signed and corrected."""
-    assert client_as(app, "leader").post(f"/pdf/month/{MONTH}/sign").status_code == 303
+    assert signed_in(app, "leader").post(f"/pdf/month/{MONTH}/sign").status_code == 303
     today = day_ready(commune, users, TODAY, photos=2)
     sign(commune, today, users)
     correct(commune, today, users, "Bổ sung số liệu số hóa")
@@ -169,7 +170,7 @@ def test_a_year_without_signed_documents_is_an_empty_but_valid_package(app, comm
 
 
 def test_the_admin_downloads_the_same_package(app, year, tmp_path):
-    admin = client_as(app, "admin")
+    admin = signed_in(app, "admin")
     page = admin.get("/admin/archive/")
     assert page.status_code == 200 and "Gói bàn giao lưu trữ" in page.get_data(as_text=True)
 
@@ -186,12 +187,12 @@ def test_the_admin_downloads_the_same_package(app, year, tmp_path):
 
 
 def test_a_year_out_of_range_is_refused_next_to_the_field(app, year):
-    answer = client_as(app, "admin").post("/admin/archive/", data={"year": "1999"})
+    answer = signed_in(app, "admin").post("/admin/archive/", data={"year": "1999"})
     assert answer.status_code == 422 and "Chọn một năm" in answer.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("username", ["staff", "leader", "reviewer"])
 def test_only_the_admin_may_download_a_package(app, year, username):
-    client = client_as(app, username)
+    client = signed_in(app, username)
     assert client.get("/admin/archive/").status_code == 403
     assert client.post("/admin/archive/", data={"year": YEAR}).status_code == 403

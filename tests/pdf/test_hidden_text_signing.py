@@ -17,8 +17,8 @@ from wardapp.signing.operations import CannotSign
 from wardapp.tasks.models import Task
 from wardapp.team.models import ResponseTeam, TeamMember
 
-from ..helpers import TODAY, Page
-from .conftest import client_as, day_ready, name_leader, sign
+from ..helpers import TODAY, Page, signed_in
+from .conftest import day_ready, name_leader, sign
 
 BIDI = "\u202e"
 
@@ -72,7 +72,7 @@ def test_the_sign_page_lists_them_before_the_leader_tries(app, commune, users):
     day_ready(commune, users, TODAY, photos=1)
     stored_past_the_forms(commune)
 
-    page = client_as(app, "leader").get(f"/reports/{TODAY.isoformat()}/sign")
+    page = signed_in(app, "leader").get(f"/reports/{TODAY.isoformat()}/sign")
 
     assert page.status_code == 422
     listed = Page.of(page).text("sign-errors")
@@ -122,7 +122,7 @@ def test_nothing_typed_into_any_form_can_block_signing(app, commune, users):
     key = readiness(commune, report, TODAY).items[0].key
     values |= {"item": key, "anchor": key.replace(":", "-")}
     for form in forms.FORMS:
-        client = client_as(app, form.role)
+        client = signed_in(app, form.role)
         for char in forms.HIDDEN.values():
             assert forms.post(client, form, values, char).status_code == 422, form.endpoint
     db.session.expire_all()

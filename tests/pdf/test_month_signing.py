@@ -20,6 +20,7 @@ from wardapp.pdf import operations
 from wardapp.signing import operations as signing_operations
 from wardapp.signing.models import MonthDocument, RegisterEntry
 
+from ..helpers import signed_in
 from .conftest import (
     LAST_MONTH,
     LATE_REASON,
@@ -29,7 +30,6 @@ from .conftest import (
     THIRD,
     TODAY,
     TWELFTH,
-    client_as,
     commune_certificate,
     correct,
     day_ready,
@@ -43,7 +43,7 @@ from .test_signature import BOTH, byte_range, statuses
 
 
 def sign_month(app):
-    return client_as(app, "leader").post(f"/pdf/month/{MONTH}/sign")
+    return signed_in(app, "leader").post(f"/pdf/month/{MONTH}/sign")
 
 
 def current(kind: str) -> MonthDocument:
@@ -58,7 +58,7 @@ def signed_at_of(doc: MonthDocument) -> dt.datetime:
 
 def downloaded(app, kind: str) -> bytes:
     url = f"/pdf/month/{MONTH}.pdf" if kind == months.SUMMARY else f"/pdf/month/{MONTH}/late.pdf"
-    response = client_as(app, "reviewer").get(url)
+    response = signed_in(app, "reviewer").get(url)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     return response.get_data()
 
@@ -199,7 +199,7 @@ def test_downloading_a_signed_month_reads_the_stored_file_and_never_builds(app, 
     for kind in months.KINDS:
         assert downloaded(app, kind) == stored[kind]
     # The reviewer's machine pulls the same files with a token.
-    token = issue_token(client_as(app, "reviewer"))
+    token = issue_token(signed_in(app, "reviewer"))
     summary = pull(app, token, f"/api/v1/months/{MONTH}.pdf")
     late = pull(app, token, f"/api/v1/months/{MONTH}/late.pdf")
     assert summary.status_code == 200 and summary.get_data() == stored[months.SUMMARY]
@@ -213,7 +213,7 @@ def test_downloading_a_signed_month_reads_the_stored_file_and_never_builds(app, 
 
 
 def test_the_api_serves_no_draft(app, month_days):
-    token = issue_token(client_as(app, "reviewer"))
+    token = issue_token(signed_in(app, "reviewer"))
 
     response = pull(app, token, f"/api/v1/months/{MONTH}.pdf")
 
@@ -232,7 +232,7 @@ def test_before_signing_the_download_is_a_marked_draft(app, month_days):
 
 @pytest.mark.parametrize("username", ["reviewer", "staff", "admin"])
 def test_only_a_leader_may_open_or_sign_a_month(app, month_days, username):
-    client = client_as(app, username)
+    client = signed_in(app, username)
 
     assert client.get(f"/pdf/month/{MONTH}/sign").status_code == 403
     assert client.post(f"/pdf/month/{MONTH}/sign").status_code == 403
@@ -240,7 +240,7 @@ def test_only_a_leader_may_open_or_sign_a_month(app, month_days, username):
 
 
 def test_the_leaders_page_shows_what_will_be_signed(app, month_days):
-    page = client_as(app, "leader").get(f"/pdf/month/{MONTH}/sign")
+    page = signed_in(app, "leader").get(f"/pdf/month/{MONTH}/sign")
 
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -250,13 +250,13 @@ def test_the_leaders_page_shows_what_will_be_signed(app, month_days):
     assert re.search(r'id="late-dossiers">1<', html) and "Nguyễn Thị Lan" in html
     assert 'id="month-sign-form"' in html and 'id="month-unsigned"' in html
     # The PDF list links the leader to the last month that can be signed.
-    listing = client_as(app, "leader").get("/pdf/").get_data(as_text=True)
+    listing = signed_in(app, "leader").get("/pdf/").get_data(as_text=True)
     assert f'href="/pdf/month/{MONTH}/sign" id="month-sign-link">Ký tài liệu tháng {LAST_MONTH:%m/%Y}<' in listing
-    assert 'id="month-sign-link"' not in client_as(app, "reviewer").get("/pdf/").get_data(as_text=True)
+    assert 'id="month-sign-link"' not in signed_in(app, "reviewer").get("/pdf/").get_data(as_text=True)
 
 
 def test_the_current_month_cannot_be_signed(app, month_days):
-    leader = client_as(app, "leader")
+    leader = signed_in(app, "leader")
     this_month = f"{TODAY:%Y-%m}"
 
     page = leader.get(f"/pdf/month/{this_month}/sign")
@@ -272,7 +272,7 @@ def test_the_current_month_cannot_be_signed(app, month_days):
 
 def test_a_signed_month_cannot_be_signed_again_until_a_day_changes(app, commune, users, month_days):
     assert sign_month(app).status_code == 303
-    page = client_as(app, "leader").get(f"/pdf/month/{MONTH}/sign").get_data(as_text=True)
+    page = signed_in(app, "leader").get(f"/pdf/month/{MONTH}/sign").get_data(as_text=True)
     assert 'id="month-sign-form"' not in page and 'id="month-changed"' not in page
 
     again = sign_month(app)
@@ -282,18 +282,18 @@ def test_a_signed_month_cannot_be_signed_again_until_a_day_changes(app, commune,
 
 
 def test_a_day_corrected_after_signing_leads_to_a_new_edition_and_the_old_one_is_kept(
-    app, commune, users, month_days, monkeypatch
+    app, commune, users, month_days, frozen_clock
 ):
     sign_month(app)
     first = {kind: current(kind) for kind in months.KINDS}
     first_files = {kind: operations.month_file(doc).read_bytes() for kind, doc in first.items()}
-    later = clock.now() + dt.timedelta(hours=1)
-    monkeypatch.setattr(clock, "now", lambda: later)
+    later = clock.now().replace(microsecond=0) + dt.timedelta(hours=1)
+    frozen_clock.move_to(later, tick=False)  # stands still: the new edition is signed at ``later``
     second = correct(
         commune, month_days[TENTH].report, users, "Bổ sung số liệu theo yêu cầu của thành phố.", LATE_REASON
     )
 
-    page = client_as(app, "leader").get(f"/pdf/month/{MONTH}/sign").get_data(as_text=True)
+    page = signed_in(app, "leader").get(f"/pdf/month/{MONTH}/sign").get_data(as_text=True)
     assert 'id="month-changed"' in page and f'data-changed="{TENTH.isoformat()}"' in page
     assert second.report_key in page and 'id="month-sign-form"' in page
 
@@ -314,9 +314,9 @@ def test_a_day_corrected_after_signing_leads_to_a_new_edition_and_the_old_one_is
         assert document["edition"] == 2 and document["supersedes"] == first[kind].document_number
         assert [d["report_id"] for d in document["days"]][1] == second.report_key
         assert {s.signing_time for s in verification.check_pdf(pdf, [commune_certificate()]).signatures} == {
-            later.replace(microsecond=0).astimezone(dt.UTC)
+            later.astimezone(dt.UTC)
         }
-    page = client_as(app, "leader").get(f"/pdf/month/{MONTH}/sign").get_data(as_text=True)
+    page = signed_in(app, "leader").get(f"/pdf/month/{MONTH}/sign").get_data(as_text=True)
     assert page.count("Đã bị thay thế") == 2 and 'id="month-changed"' not in page
 
 
@@ -339,7 +339,7 @@ def test_the_leaders_page_reads_in_english(app, month_days, users):
     users["leader"].locale = "en"
     db.session.commit()
 
-    html = client_as(app, "leader").get(f"/pdf/month/{MONTH}/sign").get_data(as_text=True)
+    html = signed_in(app, "leader").get(f"/pdf/month/{MONTH}/sign").get_data(as_text=True)
 
     assert f"Sign the documents of {LAST_MONTH:%m/%Y}" in html
     assert "Ký tài liệu tháng" not in html
@@ -353,7 +353,7 @@ def test_a_day_whose_number_was_taken_meanwhile_is_not_signed_and_can_be_signed_
     assert sign_month(app).status_code == 303  # numbers 03 and 04
     report = day_ready(commune, users, TODAY)
     monkeypatch.setattr(signing_operations, "next_register_number", lambda year: 4)  # read before the month took it
-    leader = client_as(app, "leader")
+    leader = signed_in(app, "leader")
 
     # A reason in case the suite runs after the day's deadline (a late signature needs one).
     form = {"late_reason": "Ký sau giờ vì mất điện."}

@@ -11,12 +11,12 @@ from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 
 from .. import factories
+from ..helpers import signed_in
 from .conftest import (
     OFFICERS,
     PROCEDURES,
     RESPONSIBLE,
     TODAY,
-    client_as,
     day_ready,
     page_texts,
     sign,
@@ -39,7 +39,7 @@ def test_it_sums_up_a_month_with_a_line_per_day_totals_and_the_measured_part_of_
     late_day = LAST_MONTH.replace(day=10)
     sign(commune, day_ready(commune, users, late_day, late=1), users, late_reason="Mất điện cả buổi chiều.")
 
-    response = client_as(app, "reviewer").get(f"/pdf/month/{MONTH}.pdf")
+    response = signed_in(app, "reviewer").get(f"/pdf/month/{MONTH}.pdf")
 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = text_of(response.get_data())
@@ -81,7 +81,7 @@ def rates_of(figures: dict) -> str:
 def test_it_numbers_the_pages_of_the_month_summary(app, commune, users):
     factories.make_report(commune, LAST_MONTH, users["staff"])
 
-    pages = page_texts(client_as(app, "leader").get(f"/pdf/month/{MONTH}.pdf").get_data())
+    pages = page_texts(signed_in(app, "leader").get(f"/pdf/month/{MONTH}.pdf").get_data())
 
     # Decree 30: no number on page 1, the page number first on every later page (top centre).
     assert len(pages) > 1 and not pages[0].startswith("1 ")
@@ -90,7 +90,7 @@ def test_it_numbers_the_pages_of_the_month_summary(app, commune, users):
 
 def test_it_refuses_a_month_that_has_not_begun(app, commune, users):
     next_month = (TODAY.replace(day=28) + dt.timedelta(days=7)).strftime("%Y-%m")
-    reviewer = client_as(app, "reviewer")
+    reviewer = signed_in(app, "reviewer")
 
     assert reviewer.get(f"/pdf/month/{next_month}.pdf").status_code == 404
     assert reviewer.get(f"/pdf/month/{next_month}/late.pdf").status_code == 404
@@ -139,7 +139,7 @@ def test_it_lists_late_dossiers_by_officer_and_unit_with_the_leaders_explanation
     )
     db.session.commit()
 
-    response = client_as(app, "reviewer").get(f"/pdf/month/{MONTH}/late.pdf")
+    response = signed_in(app, "reviewer").get(f"/pdf/month/{MONTH}/late.pdf")
 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = text_of(response.get_data())
@@ -174,6 +174,6 @@ def test_it_says_when_a_month_had_no_late_dossier(app, commune, users):
         apology_letters=0,
     )
 
-    text = text_of(client_as(app, "admin").get(f"/pdf/month/{MONTH}/late.pdf").get_data())
+    text = text_of(signed_in(app, "admin").get(f"/pdf/month/{MONTH}/late.pdf").get_data())
 
     assert "Trong tháng không có hồ sơ trễ hạn." in text

@@ -13,9 +13,9 @@ from wardapp.extensions import db
 from wardapp.signing import documents
 from wardapp.signing.operations import CannotSign
 
-from ..helpers import TODAY
+from ..helpers import TODAY, signed_in
 from ..test_photo_decode_later import camera_jpeg, corrupt_jpeg
-from .conftest import client_as, day_ready, image_count, name_leader, sign, text_of
+from .conftest import day_ready, image_count, name_leader, sign, text_of
 
 DAMAGED_CAPTION = "Khu vực chờ lúc đông người"
 
@@ -115,7 +115,7 @@ def test_the_signing_preview_shows_what_will_be_signed_without_a_damaged_photo(a
     report = day_ready(commune, users, TODAY, photos=1)
     add_undecoded(report, corrupt_jpeg(), "counters", DAMAGED_CAPTION, users)
 
-    page = client_as(app, "leader").get(f"/reports/{TODAY.isoformat()}/sign")
+    page = signed_in(app, "leader").get(f"/reports/{TODAY.isoformat()}/sign")
 
     assert page.status_code == 200
     text = page.get_data(as_text=True)

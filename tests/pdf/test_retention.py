@@ -12,7 +12,7 @@ from wardapp.audit.models import AccessRecord, AuditEvent
 from wardapp.auth.models import LoginAttempt
 from wardapp.backup import operations as backup
 from wardapp.commune.models import Commune
-from wardapp.core import clock, retention
+from wardapp.core import retention
 from wardapp.core.pdf import verification
 from wardapp.evidence import storage
 from wardapp.evidence.models import Photo
@@ -20,7 +20,8 @@ from wardapp.extensions import db
 from wardapp.retention import operations
 from wardapp.signing import documents
 
-from .conftest import client_as, commune_certificate
+from ..helpers import signed_in
+from .conftest import commune_certificate
 
 YEARS_LATER = dt.timedelta(days=5 * 366)
 
@@ -66,7 +67,7 @@ def test_expired_photos_lose_their_bytes_only_and_the_signed_day_still_verifies(
 def test_a_purged_photo_is_gone_from_its_urls_and_the_page_says_why(app, signed, noon):
     photo_id = photos()[0].id
     operations.run(noon + YEARS_LATER)
-    staff = client_as(app, "staff")
+    staff = signed_in(app, "staff")
 
     assert staff.get(f"/photos/{photo_id}").status_code == 404
     assert staff.get(f"/photos/{photo_id}/thumb").status_code == 404
@@ -106,8 +107,8 @@ def test_logs_are_purged_after_their_months_and_the_purge_is_audited(app, commun
     assert event.after["login_attempts"] == 1 and event.after["access_records"] == 1
 
 
-def test_the_command_runs_a_pass(app, signed, monkeypatch, noon):
-    monkeypatch.setattr(clock, "now", lambda: noon + YEARS_LATER)
+def test_the_command_runs_a_pass(app, signed, frozen_clock, noon):
+    frozen_clock.move_to(noon + YEARS_LATER)
 
     answer = app.test_cli_runner().invoke(args=["retention", "run"])
 
@@ -116,7 +117,7 @@ def test_the_command_runs_a_pass(app, signed, monkeypatch, noon):
 
 
 def test_the_admin_sets_the_periods_and_a_shorter_one_takes_effect(app, signed, noon):
-    admin = client_as(app, "admin")
+    admin = signed_in(app, "admin")
     saved = admin.post(
         "/settings", data={"deadline": "17:00", "photo_retention_years": "1", "log_retention_months": "3"}
     )
@@ -130,7 +131,7 @@ def test_the_admin_sets_the_periods_and_a_shorter_one_takes_effect(app, signed, 
 
 
 def test_the_periods_cannot_go_below_the_floors(app, signed):
-    admin = client_as(app, "admin")
+    admin = signed_in(app, "admin")
     answer = admin.post(
         "/settings", data={"deadline": "17:00", "photo_retention_years": "0", "log_retention_months": "2"}
     )

@@ -26,10 +26,9 @@ from wardapp.signing import documents
 from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import CannotSign, sign_report
 
-from ..helpers import TODAY
+from ..helpers import TODAY, signed_in
 from .conftest import (
     LEADER_NAME,
-    client_as,
     commune_certificate,
     day_ready,
     first_page_stream_span,
@@ -146,7 +145,7 @@ def test_signing_stores_the_pdf_and_downloading_never_builds_one(app, signed, mo
 
     monkeypatch.setattr(documents, "build_signed_pdf", no_building)
     monkeypatch.setattr(signature, "sign_document", no_building)
-    client = client_as(app, "leader")
+    client = signed_in(app, "leader")
     response = client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf")
     assert response.status_code == 200
     assert response.get_data() == stored.read_bytes()
@@ -184,7 +183,7 @@ def test_a_revision_signed_before_pdfs_were_kept_gets_its_pdf_built_once_timed_a
     assert {s.signing_time for s in checked.signatures} == {signed.signed_at.replace(tzinfo=dt.UTC)}
 
     path.unlink()
-    client = client_as(app, "leader")
+    client = signed_in(app, "leader")
     first = client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").get_data()
     assert path.read_bytes() == first  # built once and kept
     assert client.get(f"/pdf/daily/{TODAY.isoformat()}.pdf").get_data() == first
@@ -192,14 +191,14 @@ def test_a_revision_signed_before_pdfs_were_kept_gets_its_pdf_built_once_timed_a
 
 
 def test_the_certificates_page_shows_the_development_default_to_the_admin_only(app, signed):
-    page = client_as(app, "admin").get("/admin/certificates")
+    page = signed_in(app, "admin").get("/admin/certificates")
 
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'id="development-ca"' in html and "không có giá trị pháp lý" in html
     assert 'data-party="commune"' in html and 'data-party="leader"' in html
     assert html.count(certificates.DEVELOPMENT_LABEL) == 2  # the issuer of both certificates
-    assert client_as(app, "leader").get("/admin/certificates").status_code == 403
+    assert signed_in(app, "leader").get("/admin/certificates").status_code == 403
 
 
 def test_the_stamps_letters_are_as_wide_as_the_font_draws_them(app, signed):

@@ -85,6 +85,7 @@ def test_the_qr_url_with_another_hash_says_the_content_differs(wired, signed):
 
 
 def test_the_page_needs_a_login_and_refuses_a_file_that_is_not_a_pdf(wired, signed):
-    assert wired.app.test_client().get("/verify").status_code in (302, 401)
+    anonymous = wired.app.test_client().get("/verify")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login")
     page = drop(wired, b"not a pdf at all")
     assert page.status_code == 422 and "không phải là PDF" in page.get_data(as_text=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import hashlib
 import io
 import json
@@ -24,7 +23,6 @@ from cryptography.hazmat.primitives import serialization
 from joserfc import jws, jwt
 from joserfc.jwk import OKPKey
 from PIL import Image
-from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from wardapp.audit.models import AuditEvent
@@ -44,10 +42,10 @@ from wardapp.signing.models import ReportRevision
 from wardapp.signing.operations import JWS_TYPE
 
 from .. import factories
-from ..helpers import IsolatedClient
+from ..helpers import IsolatedClient, signed_in  # noqa: F401 (tests call it as support.signed_in)
 
 PUSH = "/api/v1/daily-reports"
-CITY_PASSWORD = "thanh-pho-9"
+CITY_PASSWORD = factories.PASSWORD  # every persona of both apps has the same password
 # A day whose figures add up with no late dossier: 40 to handle, 28 resolved, 12 pending.
 CLEAN = {
     "resolved_late": 0,
@@ -143,10 +141,7 @@ class City(Served):
 
     def signed_in(self, username: str = "sokhcn"):
         """A city test client signed in as ``username`` (the pages; the API is tested over HTTP)."""
-        client = self.app.test_client()
-        response = client.post("/login", data={"username": username, "password": CITY_PASSWORD})
-        assert response.status_code == 303, "could not sign in at the city"
-        return client
+        return signed_in(self.app, username)
 
 
 class ScriptedCity:
@@ -197,20 +192,6 @@ def status(city_url: str, report_id: str, token: str | None) -> requests.Respons
 
 
 # --- The commune side -----------------------------------------------------------------------
-
-
-def signed_in(app, username: str) -> IsolatedClient:
-    app.test_client_class = IsolatedClient
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": factories.PASSWORD})
-    assert response.status_code == 303, f"could not sign in as {username}"
-    return client
-
-
-def use_quick_password_hashing(monkeypatch) -> None:
-    """One PBKDF2 round: no test here is about the hash's strength."""
-    quick = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr("wardapp.platform.models.generate_password_hash", quick)  # both apps' accounts
 
 
 _shade = iter(range(1, 100_000))

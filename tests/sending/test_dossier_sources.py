@@ -9,7 +9,6 @@ import io
 import json
 
 import pypdf
-import pytest
 
 from wardapp.core import clock, schema
 from wardapp.delays.models import LateDossier
@@ -44,11 +43,6 @@ def log_rows(today: dt.date) -> list[list]:
     ]
 
 
-@pytest.fixture
-def staff_client(app, users):
-    return support.signed_in(app, "staff")
-
-
 def import_log(client, today: dt.date):
     data = excel_xlsx(log_rows(today))
     response = client.post(
@@ -61,13 +55,13 @@ def import_log(client, today: dt.date):
 
 
 def test_the_log_fills_the_form_an_override_needs_a_reason_and_the_source_is_signed(
-    app, wired, commune, users, noon, staff_client
+    app, wired, commune, users, noon, staff
 ):
     today = noon.date()
     support.no_photo_required(commune)
-    import_log(staff_client, today)
+    import_log(staff, today)
 
-    page = staff_client.get(f"/reports/{today.isoformat()}").get_data(as_text=True)
+    page = staff.get(f"/reports/{today.isoformat()}").get_data(as_text=True)
     assert (
         'id="f-received_online" name="received_online" type="text" inputmode="numeric" autocomplete="off" '
         'placeholder="0"\n                 value="2"' in page
@@ -76,17 +70,17 @@ def test_the_log_fills_the_form_an_override_needs_a_reason_and_the_source_is_sig
 
     # Override without a reason: refused next to the field, nothing changed.
     url = f"/dossiers/day/{today.isoformat()}/override/digitized"
-    refused = staff_client.post(url, data={"value": "5", "reason": "  "})
+    refused = staff.post(url, data={"value": "5", "reason": "  "})
     assert refused.status_code == 422
     assert "Nêu lý do sửa số liệu lấy từ sổ theo dõi hồ sơ." in refused.get_data(as_text=True)
-    assert staff_client.post(url, data={"value": "2", "reason": REASON}).status_code == 303
-    page = staff_client.get(f"/reports/{today.isoformat()}").get_data(as_text=True)
+    assert staff.post(url, data={"value": "2", "reason": REASON}).status_code == 303
+    page = staff.get(f"/reports/{today.isoformat()}").get_data(as_text=True)
     assert f"Sửa tay (sổ ghi 3). Lý do: {REASON}" in page
 
     # Staff type what the log cannot give and save; the late list fills itself from the log.
     typed = {k: v for k, v in factories.form_data().items() if k not in ("version",)}
     typed |= {"apology_letters": "1", "feedback_received": "0", "feedback_on_time": "0", "feedback_late": "0"}
-    response = staff_client.post(f"/reports/{today.isoformat()}", data=typed | {"version": "0"})
+    response = staff.post(f"/reports/{today.isoformat()}", data=typed | {"version": "0"})
     assert response.status_code == 303
     report = get_report(commune.id, today)
     assert (report.received_in_person, report.received_online, report.received_postal, report.carried_over) == (
@@ -104,7 +98,7 @@ def test_the_log_fills_the_form_an_override_needs_a_reason_and_the_source_is_sig
         ("H-02", "pending_overdue", "Ngô Thị Mai", "Địa chính"),
     }
     # Staff add the cause, apology and new appointment to one of them.
-    response = staff_client.post(
+    response = staff.post(
         f"/dossiers/late/{late['H-02'].id}",
         data={"cause": "Chờ trích lục bản đồ", "apology_issued": "1", "new_appointment": "2030-01-15"},
     )
@@ -145,10 +139,8 @@ def test_the_log_fills_the_form_an_override_needs_a_reason_and_the_source_is_sig
     assert "(sổ ghi 3). Lý do:" in flat and "quét lại" in flat
 
 
-def test_an_override_is_refused_on_a_signed_day_and_for_a_figure_the_log_does_not_give(
-    app, commune, users, staff_client
-):
+def test_an_override_is_refused_on_a_signed_day_and_for_a_figure_the_log_does_not_give(app, commune, users, staff):
     today = clock.today()
-    import_log(staff_client, today)
-    assert staff_client.get(f"/dossiers/day/{today.isoformat()}/override/rating_satisfied").status_code == 404
-    assert staff_client.get(f"/dossiers/day/{today.isoformat()}/override/digitized").status_code == 200
+    import_log(staff, today)
+    assert staff.get(f"/dossiers/day/{today.isoformat()}/override/rating_satisfied").status_code == 404
+    assert staff.get(f"/dossiers/day/{today.isoformat()}/override/digitized").status_code == 200

@@ -5,7 +5,6 @@ optional PDF part, status answers that are not objects, CSV formulas, login timi
 from __future__ import annotations
 
 import base64
-import contextvars
 import copy
 import hashlib
 import io
@@ -13,7 +12,6 @@ import json
 import time
 
 import pytest
-from flask.testing import FlaskClient
 from PIL import Image
 
 from wardapp.city.intake import blobs
@@ -28,18 +26,12 @@ pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
 PUSH = "/api/v1/daily-reports"
 
 
-class _IsolatedCityClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
 @pytest.fixture
 def city_client(city_app, app, commune, users, city):
     """A test client of the city intake (answers 500 instead of raising, as in production), which
     knows the commune's key."""
     support.enrol_commune(city)
     city_app.config["PROPAGATE_EXCEPTIONS"] = False
-    city_app.test_client_class = _IsolatedCityClient
     return city_app.test_client()
 
 
@@ -132,8 +124,6 @@ def test_the_city_pdf_of_a_report_still_renders_when_a_stored_photo_does_not_dec
         assert blobs.store().get(blobs.thumb_key(sha)) is None
     city.make_user()
     reviewer = city.signed_in()
-    reviewer.application.test_client_class = _IsolatedCityClient
-
     response = reviewer.get(f"/reports/{signed.report_key}.pdf")
 
     assert response.status_code == 200
