@@ -62,9 +62,7 @@ def ensure_team(commune_id: int) -> ResponseTeam:
 
 def save_team(team: ResponseTeam, values: dict, user) -> None:
     """The team's decision and duties: audited and committed."""
-    old, new = team.change(values)
-    if new:
-        audit.record("team.updated", target_type="team", target_id=team.id, before=old, after=new, actor=user)
+    audit.record_change("team.updated", team, values, target_type="team", target_id=team.id, actor=user)
     db.session.commit()
 
 
@@ -75,9 +73,7 @@ def add_member(commune_id: int, member: TeamMember, user) -> None:
         for other in team.members:
             other.is_leader = False
     member.team = team
-    db.session.add(member)
-    db.session.flush()
-    audit.record("team.member_added", target_type="team", target_id=team.id, after=member.snapshot(), actor=user)
+    audit.record_added("team.member_added", member, target_type="team", target_id=team.id, actor=user)
     db.session.commit()
 
 
@@ -92,9 +88,7 @@ def remove_member(member: TeamMember, user) -> None:
 
 def add_case(case: SupportCase, user) -> None:
     """A support case logged; the day's figure follows the log."""
-    db.session.add(case)
-    db.session.flush()
-    audit.record("team.case_added", target_type="support_case", target_id=case.id, after=case.snapshot(), actor=user)
+    audit.record_added("team.case_added", case, target_type="support_case", actor=user)
     sync_report_figure(case.commune_id, case.date, user)
     db.session.commit()
 
