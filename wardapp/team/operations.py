@@ -16,18 +16,9 @@ from wardapp.team.models import ResponseTeam, TeamMember
 
 
 class TeamState(Labelled):
-    NOT_SET_UP = "not_set_up"
-    ON_TIME = "on_time"
-    LATE = "late"
-
-
-STATE_LABELS = TeamState.labelled(
-    {
-        TeamState.NOT_SET_UP: _l("Chưa thành lập"),
-        TeamState.ON_TIME: _l("Đã thành lập đúng hạn"),
-        TeamState.LATE: _l("Thành lập muộn"),
-    }
-)
+    NOT_SET_UP = "not_set_up", _l("Chưa thành lập")
+    ON_TIME = "on_time", _l("Đã thành lập đúng hạn")
+    LATE = "late", _l("Thành lập muộn")
 
 
 def team_of(commune_id: int) -> ResponseTeam | None:

@@ -23,29 +23,20 @@ from wardapp.city.accounts.signin import record
 from wardapp.city.desk import operations as desk
 from wardapp.city.extensions import city_db as db
 from wardapp.city.models import CityUser, OneStopCounts, OneStopImport, ReceivedFigures
-from wardapp.core import clock
+from wardapp.core import clock, rates
 from wardapp.core import text as text_rules
-from wardapp.core.dossier_counts import computable, count_day
+from wardapp.core.dossier_counts import LOG_FIGURES, computable, count_day
 from wardapp.core.figures import BY_NAME
 from wardapp.core.i18n import gettext as _
 from wardapp.core.units import find
 from wardapp.platform import dossier_log, memo
 
-# The flows compared: what a day's dossiers give whatever the export's start (the stocks, carried
-# over and pending, need every older open dossier, which a month's export does not hold).
-COMPARED = (
-    "received_in_person",
-    "received_online",
-    "received_postal",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "online_full_process",
-    "online_partial",
-    "fee_bearing",
-    "paid_online",
-    "digitized",
-)
+# The flows compared: every figure the dossier log gives (core/dossier_counts.LOG_FIGURES, in its
+# order) but the stocks, carried over and pending, which need every older open dossier (a month's
+# export does not hold them), and the results returned electronically, which the reconciliation has
+# never compared (a choice kept as it was when this list was derived rather than written out).
+NOT_COMPARED = (*rates.OPENING_STOCKS, *rates.CLOSING_STOCKS, "e_results")
+COMPARED = tuple(name for name in LOG_FIGURES if name not in NOT_COMPARED)
 MAX_DAYS = 62
 
 

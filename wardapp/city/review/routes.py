@@ -134,15 +134,22 @@ def report(report_id: str):
     return render_template("city/unrenderable.html", report=report, problems=problems, history=history, key=key)
 
 
+def _back_to_report(report_id: str, done: bool, success: str, refused: str, refused_category: str = "error"):
+    """Back to the report (303) with what became of the reviewer's action."""
+    if done:
+        flash(success, "success")
+    else:
+        flash(refused, refused_category)
+    return redirect(url_for("review.report", report_id=report_id), code=303)
+
+
 @bp.post("/reports/<report_id>/return")
 @reviewer_required
 def return_report(report_id: str):
     report = report_or_404(report_id)
-    if not reviewing.return_report(report, current_user, request.form.get("comment", ""), request):
-        flash(_("Hãy ghi ý kiến khi trả lại báo cáo."), "error")
-    else:
-        flash(_("Đã trả lại báo cáo cho xã/phường."), "success")
-    return redirect(url_for("review.report", report_id=report_id), code=303)
+    done = reviewing.return_report(report, current_user, request.form.get("comment", ""), request)
+    refused = _("Hãy ghi ý kiến khi trả lại báo cáo.")
+    return _back_to_report(report_id, done, _("Đã trả lại báo cáo cho xã/phường."), refused)
 
 
 @bp.get("/reports/<report_id>/photos/<sha256>")
@@ -161,12 +168,9 @@ def photo(report_id: str, sha256: str):
 @bp.post("/reports/<report_id>/accept")
 @reviewer_required
 def accept_one(report_id: str):
-    report = report_or_404(report_id)
-    if reviewing.accept([report], current_user):
-        flash(_("Đã duyệt báo cáo."), "success")
-    else:
-        flash(_("Chỉ duyệt được bản hiện hành chưa được duyệt hay trả lại."), "warning")
-    return redirect(url_for("review.report", report_id=report_id), code=303)
+    done = reviewing.accept([report_or_404(report_id)], current_user) > 0
+    refused = _("Chỉ duyệt được bản hiện hành chưa được duyệt hay trả lại.")
+    return _back_to_report(report_id, done, _("Đã duyệt báo cáo."), refused, refused_category="warning")
 
 
 @bp.get("/review/flags")
