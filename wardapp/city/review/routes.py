@@ -189,6 +189,9 @@ def flag_list():
         commune=commune or "",
         only_open=bool(request.args.get("open")),
         rule=flags.rule(),
+        labels=flags.labels(),
+        report_base=url_for("review.report", report_id="_")[:-1],
+        commune_link=_commune_link(),
         visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
         province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
     )
@@ -275,7 +278,7 @@ def _oneshop_rows(found: list, provinces: tuple[str, ...], start: dt.date, end: 
     not the province's (measured, bench/review.py)."""
     names = {u.code: u.name for u in all_units().values() if u.province_code in provinces}
     labels = reconcile.labels()  # each figure's label once, not once per difference
-    base = url_for("review.commune", code="_")[:-1]
+    commune_link = _commune_link()
     locale = str(get_locale())
 
     def rendered(rows: list) -> str:
@@ -283,7 +286,7 @@ def _oneshop_rows(found: list, provinces: tuple[str, ...], start: dt.date, end: 
             "city/_oneshop_rows.html",
             communes=rows,
             labels=labels,
-            commune_base=base,
+            commune_link=commune_link,
             names=names,
             start=start,
             end=end,
@@ -296,6 +299,13 @@ def _oneshop_rows(found: list, provinces: tuple[str, ...], start: dt.date, end: 
         key = (reconcile.row_key(row), locale, start, end)
         parts.append(memo.kept("wardapp.city.oneshop-rows", key, partial(rendered, [row]), limit=ONESHOP_ROWS_KEPT_MAX))
     return Markup("".join(parts))  # noqa: S704 - each part rendered by Jinja with autoescaping
+
+
+def _commune_link() -> tuple[str, str]:
+    """A commune's review URL around its code, built once per page rather than once per row (the
+    router's build was a fifth of a month's flag list: measured, bench/review.py)."""
+    before, _placeholder, after = url_for("review.commune", code="_").rpartition("/_/")
+    return before + "/", "/" + after
 
 
 def _back() -> str:
