@@ -35,7 +35,8 @@ def kept_many(
 ) -> dict[K, T]:
     """Each of ``keys`` answered as ``kept`` would, the ones not yet kept computed together by
     ``compute_missing`` (one query for all of them rather than one each). For answers that never
-    change for their key (a signed revision's words): a page asks for hundreds, and after a report
+    change for their key (a signed revision's words, a commune's row under its mark): a page asks
+    for hundreds, and after a report
     arrives only the new one is computed."""
     entries: dict[Hashable, Any] = current_app.extensions.setdefault(store, {})
     found: dict[K, T] = {}
@@ -50,6 +51,6 @@ def kept_many(
         fresh = compute_missing(missing)
         if len(entries) + len(fresh) > limit:
             entries.clear()
-        entries.update(fresh)
-        found.update(fresh)
+        for key, value in fresh.items():
+            entries[key] = found[key] = value
     return found
