@@ -36,8 +36,7 @@ def kept_many(
     """Each of ``keys`` answered as ``kept`` would, the ones not yet kept computed together by
     ``compute_missing`` (one query for all of them rather than one each). For answers that never
     change for their key (a signed revision's words, a commune's row under its mark): a page asks
-    for hundreds, and after a report
-    arrives only the new one is computed."""
+    for hundreds, and after a report arrives only the new one is computed."""
     entries: dict[Hashable, Any] = current_app.extensions.setdefault(store, {})
     found: dict[K, T] = {}
     missing: set[K] = set()
