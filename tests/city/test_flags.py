@@ -71,6 +71,7 @@ def test_a_reviewer_marks_a_flag_checked_with_a_comment(city):
     hidden = reviewer.post("/review/flags/check", data={**form, "comment": "ok\u202e"}, follow_redirects=True)
     assert "ký tự ẩn" in hidden.get_data(as_text=True)
 
+    assert "Đã gọi điện xác minh" not in reviewer.get(listed).get_data(as_text=True)  # its row now kept unchecked
     done = reviewer.post("/review/flags/check", data={**form, "comment": "Đã gọi điện xác minh", "next": listed})
 
     assert done.status_code == 303 and done.headers["Location"] == listed

@@ -67,6 +67,14 @@ class Flagged:
         return self._text(self.high)
 
 
+def row_key(flag: Flagged) -> tuple:
+    """Everything a flag's row shows (its rendering is kept under it)."""
+    check = flag.checked
+    checked = None if check is None else (check.report_id, check.comment, check.checked_by, check.checked_at)
+    shown = (flag.commune_code, flag.date, flag.report_id, flag.metric, flag.value, flag.low, flag.high)
+    return (*shown, flag.share, flag.explanation, checked)
+
+
 def labels() -> dict[str, str]:
     """Each checked figure's label in the reader's language, translated once per page."""
     return {m.name: str(m.label) for m in outliers.METRICS}
