@@ -157,10 +157,13 @@ def explanation_of(document: dict) -> str:
 def _checks(
     provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None
 ) -> dict[tuple[str, dt.date, str], CityFlagCheck]:
-    F = ReceivedFigures
+    """The reviewers' checks of the period in the provinces (the province is their revision's). The
+    revision is joined by commune and day too, which its report id implies: on the (commune_code,
+    date) index, where the report id alone scanned every received revision for each check."""
+    F, C = ReceivedFigures, CityFlagCheck
     query = (
         db.select(CityFlagCheck)
-        .join(F, db.and_(F.report_id == CityFlagCheck.report_id))
+        .join(F, db.and_(F.commune_code == C.commune_code, F.date == C.date, F.report_id == C.report_id))
         .filter(F.province_code.in_(provinces), CityFlagCheck.date.between(start, end))
     )
     if commune:
