@@ -73,6 +73,39 @@ def test_an_account_made_before_the_policy_keeps_signing_in(city):
     assert answer.status_code == 303
 
 
+def set_password(city, *args: str):
+    return city.test_cli_runner().invoke(args=["city", "set-password", *args], catch_exceptions=False)
+
+
+def test_an_old_account_meets_the_policy_when_its_password_is_set(city):
+    with city.app_context():
+        user = CityUser(username="thamtv", full_name="Cán bộ cũ", role="reviewer", provinces="")
+        user.set_password("123")
+        city_db.session.add(user)
+        city_db.session.commit()
+    browser = city.test_client()
+    assert browser.post("/login", data={"username": "thamtv", "password": "123"}).status_code == 303
+
+    refused = set_password(city, "--username", "thamtv", "--password", "1234567")
+    assert refused.exit_code != 0 and f"ít nhất {accounts.MIN_PASSWORD} ký tự" in refused.output
+
+    result = set_password(city, "--username", "ThamTV", "--password", support.PASSWORD)
+
+    assert result.exit_code == 0, result.output
+    assert browser.get("/").status_code == 302  # the session signed in with the old password ended
+    assert city.test_client().post("/login", data={"username": "thamtv", "password": "123"}).status_code == 401
+    support.signed_in(city, "thamtv")
+    with city.app_context():
+        actions = [a.action for a in city_db.session.scalars(city_db.select(CityAudit).order_by(CityAudit.id))]
+    assert actions == ["login", "user.password_set", "sessions.ended", "login.failed", "login"]
+
+
+def test_set_password_names_an_unknown_account(city):
+    result = set_password(city, "--username", "khongco")
+
+    assert result.exit_code != 0 and "Không có tài khoản này" in result.output
+
+
 def test_the_commune_applies_the_same_rule(app):
     from wardapp.auth.operations import check_user_fields
 

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from wardapp.city import backup as city_backup
 from wardapp.city.accounts import scope
-from wardapp.city.accounts.operations import AccountError, create_user
+from wardapp.city.accounts.operations import AccountError, create_user, set_password
 from wardapp.city.archive.cli import archive_cli
 from wardapp.city.documents import signing
 from wardapp.city.enrolment.operations import (
@@ -115,6 +115,20 @@ def create_user_command(username, full_name, role, provinces, password, if_missi
         raise click.ClickException(f"{error.field}: {error}") from None
     db.session.commit()
     click.echo(f"Created {user.username} ({role})" + ("" if password else f", password: {secret}"))
+
+
+@city_cli.command("set-password")
+@click.option("--username", required=True)
+@click.option("--password", help="Generated and printed when left out.")
+def set_password_command(username, password):
+    """Set an account's password (the account policy applies; its sessions end). An account made
+    before the policy keeps its old password until this is run."""
+    secret = password or secrets.token_urlsafe(12)
+    try:
+        user = set_password(username, secret, actor="cli")
+    except AccountError as error:
+        raise click.ClickException(f"{error.field}: {error}") from None
+    click.echo(f"Password set for {user.username}" + ("" if password else f": {secret}"))
 
 
 backup_cli = backup_group(city_backup.BACKUPS, server="intake", revisions="received reports")

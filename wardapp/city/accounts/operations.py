@@ -45,6 +45,23 @@ def create_user(
     return user
 
 
+def set_password(username: str, password: str, *, actor: str) -> CityUser:
+    """A new password for an existing account, under the same policy as a new one; every session of
+    the account ends (a stolen cookie stops with the old password). Audited and committed. This is
+    how an account made before the policy comes to meet it."""
+    user = db.session.scalar(select(CityUser).filter_by(username=username.strip().lower()))
+    if user is None:
+        raise AccountError("username", _("Không có tài khoản này."))
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("password", problem)
+    user.set_password(password)
+    signin.record("user.password_set", user.username, "", actor=actor)
+    signin.end_sessions(user, "password set")
+    db.session.commit()
+    return user
+
+
 def sign_out(user: CityUser, reason: str) -> None:
     """End every session of ``user`` on the server (a copy of the cookie no longer signs anyone in)."""
     signin.end_sessions(user, reason)
