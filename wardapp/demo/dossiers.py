@@ -15,49 +15,13 @@ import datetime as dt
 import random
 from collections.abc import Iterable
 
+from wardapp.demo.content import content
 from wardapp.demo.xlsx import spreadsheet
 
-# (procedure, field, time limit in working days, fee-bearing share)
-PROCEDURES = (
-    ("Chứng thực bản sao từ bản chính giấy tờ, văn bản", "Chứng thực", 0, 1.0),
-    ("Chứng thực chữ ký trong các giấy tờ, văn bản", "Chứng thực", 0, 1.0),
-    ("Đăng ký khai sinh", "Hộ tịch", 1, 0.0),
-    ("Đăng ký khai tử", "Hộ tịch", 1, 0.0),
-    ("Đăng ký kết hôn", "Hộ tịch", 3, 0.0),
-    ("Cấp bản sao trích lục hộ tịch", "Hộ tịch", 1, 1.0),
-    ("Xác nhận tình trạng hôn nhân", "Hộ tịch", 3, 1.0),
-    ("Đăng ký thường trú", "Cư trú", 7, 0.5),
-    ("Cấp giấy phép xây dựng nhà ở riêng lẻ", "Xây dựng", 15, 1.0),
-    ("Đăng ký hộ kinh doanh", "Thành lập và hoạt động của hộ kinh doanh", 3, 1.0),
-    ("Giải quyết chế độ trợ cấp xã hội hằng tháng", "Bảo trợ xã hội", 10, 0.0),
-    ("Đăng ký biến động quyền sử dụng đất", "Đất đai", 10, 1.0),
-)
-OFFICERS = (
-    ("Trần Thị Hoa", "Bộ phận Tư pháp - Hộ tịch"),
-    ("Lê Văn Tâm", "Bộ phận Tư pháp - Hộ tịch"),
-    ("Ngô Thị Mai", "Phòng Kinh tế, Hạ tầng và Đô thị"),
-    ("Phan Văn An", "Phòng Văn hóa - Xã hội"),
-    ("Võ Minh Châu", "Công an phường"),
-)
-HEADER = [
-    "STT",
-    "Mã hồ sơ",
-    "Tên thủ tục hành chính",
-    "Lĩnh vực",
-    "Kênh tiếp nhận",
-    "Ngày, giờ nhận",
-    "Ngày hẹn trả",
-    "Ngày nhận kết quả",
-    "Ngày trả kết quả",
-    "Trạng thái",
-    "Cán bộ xử lý",
-    "Đơn vị xử lý",
-    "Có phí, lệ phí",
-    "Thanh toán trực tuyến",
-    "Đã số hóa",
-    "Kết quả điện tử",
-    "Toàn trình",
-]
+# Procedures (name, field, legal time limit in working days, fee-bearing share), officers, header.
+LOG = content("dossier_log")
+PROCEDURES, OFFICERS, HEADER = LOG["procedures"], LOG["officers"], LOG["header"]
+# The channel codes the generated history counts by (2 is online: full or partial process).
 CHANNELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính công ích"}
 
 
@@ -121,7 +85,8 @@ def generate_log(history: Iterable[tuple[dt.date, dict]], end: dt.date, seed: in
         online_positions = [i for i, c in enumerate(channels) if c == 2]
         full = set(online_positions[: figures["online_full_process"]])
         for i, channel in enumerate(channels):
-            procedure, field, limit, _fee_share = rng.choice(PROCEDURES)
+            procedure = rng.choice(PROCEDURES)
+            limit = procedure["working_days"]
             received = _received_time(day, channel, rng)
             due_day = add_working_days(received.date(), limit) if limit else received.date()
             if not limit and received.hour >= 17:
@@ -132,22 +97,22 @@ def generate_log(history: Iterable[tuple[dt.date, dict]], end: dt.date, seed: in
                 finished = None
             if finished is not None and finished < received:
                 finished = received + dt.timedelta(minutes=30)
-            officer, unit = rng.choice(OFFICERS)
+            officer = rng.choice(OFFICERS)
             returned = finished + dt.timedelta(hours=rng.randint(0, 30)) if finished else None
             rows.append(
                 [
                     len(rows) + 1,
                     f"000.00.48.H17-{day:%y%m%d}-{i + 1:04d}",
-                    procedure,
-                    field,
+                    procedure["name"],
+                    procedure["field"],
                     CHANNELS[channel],
                     received,
                     due,
                     finished,
                     returned if returned and returned <= export_at else None,
                     state,
-                    officer,
-                    unit,
+                    officer["name"],
+                    officer["unit"],
                     "Có" if i in flags["fee"] else "Không",
                     "Có" if i in paid else "Không",
                     "Có" if i in flags["digitized"] else "Không",

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from wardapp.commune.models import Commune
 from wardapp.core.pdf.fonts import font_path
 from wardapp.delays.models import Explanation, LateDossier, LateKind
+from wardapp.demo.content import content
 from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo
 from wardapp.extensions import db
@@ -20,40 +21,7 @@ from wardapp.support.models import SupportCase
 from wardapp.tasks.models import Task, TaskProgress
 from wardapp.team.models import Field, ResponseTeam, TeamMember
 
-PROCEDURES = (
-    "Đăng ký khai sinh",
-    "Chứng thực bản sao từ bản chính",
-    "Đăng ký kết hôn",
-    "Cấp giấy xác nhận tình trạng hôn nhân",
-    "Đăng ký thường trú",
-    "Cấp đổi giấy chứng nhận quyền sử dụng đất",
-)
-OFFICERS = (
-    ("Lê Thị Hoa", "Bộ phận Tư pháp - Hộ tịch"),
-    ("Võ Văn Nam", "Bộ phận Địa chính"),
-    ("Đặng Thu Trang", "Bộ phận Văn hóa - Xã hội"),
-)
-MEMBERS = (
-    ("Trần Văn Hùng", "Phó Chủ tịch UBND phường", "UBND phường", Field.BOTH, True),
-    ("Nguyễn Minh Khoa", "Công chức Văn phòng - Thống kê", "Văn phòng HĐND-UBND", Field.TECHNOLOGY, False),
-    ("Phan Thị Lan", "Công chức Tư pháp - Hộ tịch", "Bộ phận Tư pháp", Field.PROFESSIONAL, False),
-    ("Huỳnh Đức Tài", "Đoàn viên Thanh niên", "Đoàn phường", Field.TECHNOLOGY, False),
-    ("Lý Thanh Hà", "Nhân viên Bưu điện", "Bưu điện văn hóa phường", Field.PROFESSIONAL, False),
-)
-TASKS = (
-    ("KH02-01", "Rà soát, chuẩn hóa dữ liệu hộ tịch điện tử", 100),
-    ("KH02-02", "Triển khai thanh toán trực tuyến tại quầy", 85),
-    ("KH02-03", "Số hóa hồ sơ đất đai giai đoạn 2", 20),  # behind, explained
-    ("KH02-04", "Hướng dẫn người dân dùng VNeID mức 2", 70),
-    ("KH02-05", "Lắp đặt góc hỗ trợ dịch vụ công trực tuyến", 100),
-    ("KH02-06", "Tập huấn chữ ký số cho cán bộ", 55),
-    ("KH02-07", "Công khai thủ tục trên bảng điện tử", 15),  # behind, not explained
-    ("KH02-08", "Kết nối camera giám sát khu vực một cửa", 60),
-    ("KH02-09", "Khảo sát mức độ hài lòng bằng mã QR", 50),
-    ("KH02-10", "Chuẩn hóa quy trình nội bộ 30 thủ tục", 45),
-    ("KH02-11", "Nâng cấp đường truyền cáp quang", 40),
-    ("KH02-12", "Báo cáo sơ kết 6 tháng thực hiện Kế hoạch 02", 40),
-)
+TEXT = content("evidence")  # the team, procedures, officers, tasks and every text written here
 
 
 def demo_photo(
@@ -104,26 +72,26 @@ def seed_evidence(commune: Commune, users: dict, today: dt.date, days: int) -> N
 
 def _team(commune: Commune, first_day: dt.date) -> None:
     commune.team_deadline = first_day + dt.timedelta(days=10)
+    text = TEXT["team"]
     team = ResponseTeam(
         commune_id=commune.id,
-        decision_number="125/QĐ-UBND",
+        decision_number=text["decision_number"],
         decision_date=commune.team_deadline + dt.timedelta(days=4),
-        decision_signer="Chủ tịch UBND phường",
-        duties="Hỗ trợ người dân, doanh nghiệp thực hiện thủ tục hành chính trên môi trường điện tử; "
-        "xử lý nhanh các vướng mắc về công nghệ và chuyên môn tại Trung tâm.",
+        decision_signer=text["decision_signer"],
+        duties=text["duties"],
     )
     db.session.add(team)
     db.session.flush()
-    for name, position, unit, field, leader in MEMBERS:
+    for member in text["members"]:
         db.session.add(
             TeamMember(
                 team_id=team.id,
-                name=name,
-                position=position,
-                unit=unit,
-                phone="0905" + str(abs(hash(name)) % 1_000_000).zfill(6),
-                field=field,
-                is_leader=leader,
+                name=member["name"],
+                position=member["position"],
+                unit=member["unit"],
+                phone="0905" + str(abs(hash(member["name"])) % 1_000_000).zfill(6),
+                field=Field(member["field"]),
+                is_leader=member["is_leader"],
             )
         )
 
@@ -143,9 +111,8 @@ def _support_cases(commune: Commune, staff) -> None:
                     commune_id=commune.id,
                     date=day,
                     time=dt.time(8 + 2 * n, rng.randint(0, 59)),
-                    procedure=rng.choice(PROCEDURES),
-                    problem="Người dân chưa biết nộp hồ sơ trực tuyến, cần hỗ trợ tạo tài khoản.",
-                    outcome="Đã hướng dẫn nộp thành công trên Cổng dịch vụ công.",
+                    procedure=rng.choice(TEXT["procedures"]),
+                    **TEXT["support_case"],
                     member_id=rng.choice(members).id,
                     recorded_by_id=staff.id,
                 )
@@ -153,19 +120,21 @@ def _support_cases(commune: Commune, staff) -> None:
 
 
 def _tasks(commune: Commune, staff, today: dt.date, first_day: dt.date) -> None:
-    for i, (code, title, percent) in enumerate(TASKS):
+    text, members = TEXT["task"], TEXT["team"]["members"]
+    for i, planned in enumerate(TEXT["tasks"]):
+        percent = planned["percent"]
         start = first_day + dt.timedelta(days=i * 3)
         deadline = today + dt.timedelta(days=20 + i * 5) if percent < 100 else today - dt.timedelta(days=5)
         task = Task(
             commune_id=commune.id,
-            code=code,
-            title=title,
-            goal="Hoàn thành theo Kế hoạch 02-KH/BCĐTW.",
-            expected_output="Báo cáo kết quả, dữ liệu được cập nhật trên hệ thống.",
+            code=planned["code"],
+            title=planned["title"],
+            goal=text["goal"],
+            expected_output=text["expected_output"],
             start_date=start,
             deadline=deadline,
-            responsible=MEMBERS[i % len(MEMBERS)][0],
-            source_document="Kế hoạch 02-KH/BCĐTW",
+            responsible=members[i % len(members)]["name"],
+            source_document=text["source_document"],
         )
         db.session.add(task)
         db.session.flush()
@@ -177,7 +146,7 @@ def _tasks(commune: Commune, staff, today: dt.date, first_day: dt.date) -> None:
                         task_id=task.id,
                         date=day,
                         percent=percent * step // 3,
-                        note="Cập nhật tiến độ định kỳ.",
+                        note=text["progress_note"],
                         by_id=staff.id,
                     )
                 )
@@ -199,15 +168,15 @@ def _late_dossiers(commune: Commune, staff, leader) -> None:
             count = getattr(report, kind.value)
             if not count:
                 continue
-            officer, unit = rng.choice(OFFICERS)
+            officer = rng.choice(TEXT["officers"])
             dossier = LateDossier(
                 report_id=report.id,
                 kind=kind,
                 count=count,
-                procedure=rng.choice(PROCEDURES),
-                officer=officer,
-                unit=unit,
-                cause="Hồ sơ cần xác minh thêm với cơ quan cấp trên; hệ thống một cửa điện tử gián đoạn.",
+                procedure=rng.choice(TEXT["procedures"]),
+                officer=officer["name"],
+                unit=officer["unit"],
+                cause=TEXT["late_dossier_cause"],
                 apology_issued=kind == LateKind.RESOLVED_LATE,
                 created_by_id=staff.id,
                 new_appointment=report.date + dt.timedelta(days=3),
@@ -217,18 +186,9 @@ def _late_dossiers(commune: Commune, staff, leader) -> None:
         db.session.flush()
         if index < len(reports) - 1:  # the latest late day is left for the leader to explain
             for dossier in dossiers:
-                db.session.add(
-                    Explanation(
-                        report_id=report.id,
-                        item_key=f"late:{dossier.id}",
-                        item_label=f"{dossier.kind_label}: {dossier.procedure}",
-                        cause="Phải xin ý kiến cơ quan chuyên môn cấp trên.",
-                        remedy="Bố trí cán bộ theo dõi, trả kết quả theo lịch hẹn mới.",
-                        new_date=report.date + dt.timedelta(days=3),
-                        responsible=dossier.officer,
-                        author_id=leader.id,
-                    )
-                )
+                label = f"{dossier.kind_label}: {dossier.procedure}"
+                explanation = TEXT["late_explanation"] | {"new_date": report.date + dt.timedelta(days=3)}
+                _explain(report, f"late:{dossier.id}", label, explanation, dossier.officer, leader)
 
 
 def _photos(commune: Commune, staff, day: dt.date) -> None:
@@ -239,27 +199,32 @@ def _photos(commune: Commune, staff, day: dt.date) -> None:
     ).all()
     for i, category in enumerate(categories[:-1]):
         taken = dt.datetime.combine(day, dt.time(7 + i, 30))
-        caption = f"{category.label} sáng {day:%d/%m}"
+        caption = TEXT["photo_caption"].format(label=category.label, day=day)
         if i == 2:
             taken -= dt.timedelta(days=3)  # from the gallery: not verifiable
-            caption = f"{category.label} (ảnh cũ)"
+            caption = TEXT["old_photo_caption"].format(label=category.label, day=day)
         data = demo_photo(category.label, taken, seed=i, gps=(16.0678, 108.2208) if i != 1 else None)
         add_photo(report, data, f"IMG_{day:%Y%m%d}_{i:02d}.jpg", category, caption, staff)
 
 
 def explain_behind_task(commune: Commune, leader, day: dt.date) -> None:
-    """Explain task KH02-03 on ``day``'s report (KH02-07 stays unexplained)."""
+    """Explain the task of ``behind_task`` (KH02-03) on ``day``'s report (KH02-07 stays unexplained)."""
+    behind = TEXT["behind_task"]
     report = db.session.scalar(db.select(DailyReport).filter_by(commune_id=commune.id, date=day))
-    task = db.session.scalar(db.select(Task).filter_by(commune_id=commune.id, code="KH02-03"))
+    task = db.session.scalar(db.select(Task).filter_by(commune_id=commune.id, code=behind["code"]))
+    explanation = {"cause": behind["cause"], "remedy": behind["remedy"], "new_date": day + dt.timedelta(days=30)}
+    _explain(report, f"task:{task.id}", f"{task.code} · {task.title}", explanation, behind["responsible"], leader)
+
+
+def _explain(report: DailyReport, key: str, label: str, explanation: dict, responsible: str, leader) -> None:
+    """The leader's explanation (cause, remedy, new date) of one item of ``report``."""
     db.session.add(
         Explanation(
             report_id=report.id,
-            item_key=f"task:{task.id}",
-            item_label=f"{task.code} · {task.title}",
-            cause="Thiếu máy quét khổ A3 cho hồ sơ đất đai.",
-            remedy="Mượn máy quét của Trung tâm Phát triển quỹ đất; đề nghị bổ sung thiết bị.",
-            new_date=day + dt.timedelta(days=30),
-            responsible="Võ Văn Nam",
+            item_key=key,
+            item_label=label,
+            responsible=responsible,
             author_id=leader.id,
+            **explanation,
         )
     )

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 
 from wardapp.core.figures import zero_figures
+from wardapp.demo.content import content
 
 
 def day_figures(rng: random.Random, day: dt.date, carried_over: int, progress: float) -> dict[str, int]:
@@ -58,19 +59,7 @@ def day_figures(rng: random.Random, day: dt.date, carried_over: int, progress: f
     return f
 
 
-NOTES = {
-    "highlights": [
-        "Tiếp nhận và trả kết quả đúng quy trình; nhiều người dân nộp hồ sơ trực tuyến với sự hỗ trợ của đoàn viên.",
-        "Tổ phản ứng nhanh hỗ trợ người dân tạo tài khoản định danh điện tử mức 2.",
-        "Số hóa hồ sơ đầu vào đầy đủ, trả kết quả bản điện tử cho phần lớn hồ sơ.",
-    ],
-    "difficulties": [
-        "Đường truyền chập chờn buổi sáng làm chậm việc tiếp nhận trực tuyến.",
-        "Một số người cao tuổi chưa quen thao tác trên Cổng dịch vụ công.",
-        "",
-    ],
-    "proposals": ["", "Đề nghị Sở Khoa học và Công nghệ hỗ trợ nâng cấp đường truyền cho Trung tâm."],
-}
+NOTES = content("history")["notes"]  # field → the texts a day draws one of
 
 
 def generate(days: int, end: dt.date, seed: int = 20242, start_carried: int = 12) -> list[tuple[dt.date, dict, dict]]:

@@ -11,6 +11,7 @@ from wardapp.commune.models import Commune
 from wardapp.core.clock import utcnow
 from wardapp.core.rules import check_figures
 from wardapp.delays.models import LateDossier
+from wardapp.demo.content import content
 from wardapp.demo.dossiers import generate_log, xlsx_bytes
 from wardapp.demo.evidence import explain_behind_task, seed_evidence
 from wardapp.demo.history import generate
@@ -20,32 +21,17 @@ from wardapp.extensions import db
 from wardapp.reports.models import DailyReport, ReportStatus
 from wardapp.setup.operations import set_up_commune
 
-DEMO_CODE = "20242"  # Phường Hải Châu, Thành phố Đà Nẵng
-DEMO_USERS = (
-    ("staff", "staff", "Nguyễn Thị Mai", "Chuyên viên Trung tâm Phục vụ hành chính công"),
-    ("leader", "leader", "Trần Văn Hùng", "Phó Chủ tịch UBND phường"),
-    ("reviewer", "reviewer", "Lê Minh Tâm", "Chuyên viên Sở Khoa học và Công nghệ"),
-    ("admin", "admin", "Phạm Quốc Bảo", "Công chức phụ trách công nghệ thông tin"),
-)
+DEMO = content("commune")  # the commune's code (Phường Hải Châu, Thành phố Đà Nẵng), its users
 
 
 def seed(today: dt.date, password: str | None = None, days: int = 90) -> dict[str, str]:
     """Seed everything; returns username → password. The history ends yesterday."""
-    commune = set_up_commune(DEMO_CODE)
+    commune = set_up_commune(DEMO["code"])
     passwords = {}
     users = {}
-    for username, role, full_name, position in DEMO_USERS:
-        passwords[username] = password or secrets.token_urlsafe(9)
-        users[role] = create_user(
-            {
-                "username": username,
-                "role": role,
-                "full_name": full_name,
-                "position": position,
-                "password": passwords[username],
-            },
-            commune.id,
-        )
+    for user in DEMO["users"]:
+        passwords[user["username"]] = password or secrets.token_urlsafe(9)
+        users[user["role"]] = create_user(user | {"password": passwords[user["username"]]}, commune.id)
     seed_history(commune, users["staff"], today - dt.timedelta(days=1), days)
     db.session.flush()
     seed_dossier_log(commune, users["staff"], today - dt.timedelta(days=1), days)
@@ -72,7 +58,7 @@ def seed_dossier_log(commune: Commune, staff: User, end: dt.date, days: int) -> 
         report.apology_letters = report.resolved_late
         report.status = ReportStatus.DRAFT if check_figures(report.figures) else ReportStatus.COMPLETE
     for late in db.session.scalars(db.select(LateDossier).filter_by(cause="")):
-        late.cause = "Hồ sơ phải xác minh thêm với cơ quan chuyên môn cấp trên."
+        late.cause = DEMO["late_dossier_cause"]
         late.apology_issued = late.kind == "resolved_late"
     db.session.commit()
 

@@ -9,6 +9,7 @@ from wardapp.commune.models import Commune
 from wardapp.core.clock import TZ
 from wardapp.delays.operations import explain
 from wardapp.delays.readiness import readiness
+from wardapp.demo.content import content
 from wardapp.demo.evidence import demo_photo
 from wardapp.evidence.models import PhotoCategory
 from wardapp.evidence.operations import add_photo
@@ -16,15 +17,7 @@ from wardapp.extensions import db
 from wardapp.reports.models import DailyReport
 from wardapp.signing.operations import open_correction, sign_report
 
-GENERIC = {
-    "task": (
-        "Khối lượng công việc phát sinh lớn, thiếu nhân lực chuyên môn.",
-        "Bổ sung cán bộ hỗ trợ, họp giao ban theo dõi tiến độ hằng tuần.",
-    ),
-    "late": ("Hồ sơ phải xác minh thêm với cơ quan cấp trên.", "Theo dõi sát, trả kết quả theo lịch hẹn mới."),
-    "photo": ("Khu vực đang sửa chữa nên chưa chụp được.", "Chụp bổ sung ngay khi hoàn thành sửa chữa."),
-    "team": ("Chờ ý kiến thống nhất về nhân sự Tổ.", "Ban hành quyết định thành lập trong tuần."),
-}
+TEXT = content("signed")  # the leader's explanations and reasons, the captions, the correction
 LATE_DAYS = (3, 6)  # days ago signed the next morning
 CORRECTED_DAY = 5
 
@@ -44,30 +37,25 @@ def seed_signatures(commune: Commune, users: dict, today: dt.date) -> None:
                 demo_photo(category.label, taken, seed=days_ago * 10 + i, gps=(16.0678, 108.2208), size=(1024, 768)),
                 f"IMG_{day:%Y%m%d}_{i}.jpg",
                 category,
-                f"{category.label} ngày {day:%d/%m}",
+                TEXT["photo_caption"].format(label=category.label, day=day),
                 staff,
             )
         _explain_all(commune, report, leader, day)
         if days_ago in LATE_DAYS:
             at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8, 15), tzinfo=TZ)
-            sign_report(commune, report, leader, "Lãnh đạo đi công tác, ký vào sáng hôm sau.", signed_at=at)
+            sign_report(commune, report, leader, TEXT["late_signature_reason"], signed_at=at)
         else:
             sign_report(commune, report, leader, signed_at=dt.datetime.combine(day, dt.time(16, 30), tzinfo=TZ))
         if days_ago == CORRECTED_DAY:
-            open_correction(report, leader, "Bổ sung kết quả nổi bật theo yêu cầu của Sở Khoa học và Công nghệ.")
-            report.highlights += " Hoàn thành số hóa 100% hồ sơ hộ tịch tiếp nhận trong ngày."
+            open_correction(report, leader, TEXT["correction_reason"])
+            report.highlights += TEXT["correction_highlight"]
             db.session.commit()
             at = dt.datetime.combine(day + dt.timedelta(days=2), dt.time(9, 0), tzinfo=TZ)
-            sign_report(commune, report, leader, "Bản sửa đổi theo yêu cầu của thành phố.", signed_at=at)
+            sign_report(commune, report, leader, TEXT["corrected_signature_reason"], signed_at=at)
 
 
 def _explain_all(commune: Commune, report: DailyReport, leader, day: dt.date) -> None:
     for item in readiness(commune, report, day).unexplained:
-        cause, remedy = GENERIC[item.kind]
-        explain(
-            report,
-            item,
-            {"cause": cause, "remedy": remedy, "new_date": day + dt.timedelta(days=7), "responsible": leader.full_name},
-            leader,
-        )
+        answer = {"new_date": day + dt.timedelta(days=7), "responsible": leader.full_name}
+        explain(report, item, TEXT["explanations"][item.kind] | answer, leader)
     db.session.commit()
