@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Time
+from sqlalchemy import ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wardapp.extensions import Model, db
@@ -52,3 +52,12 @@ class Commune(Model):
         if commune is None:
             raise LookupError("no commune is set up: open /setup or run `flask --app wsgi commune setup CODE`")
         return commune
+
+
+class CommuneOwned:
+    """A row of the commune's own: its id, and the commune it belongs to, indexed (every list of
+    these is read for one commune). A model takes it first: ``class Task(CommuneOwned, Model)``.
+    The two columns lead the table (``sort_order``), as the migrations made them."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True, sort_order=-1)

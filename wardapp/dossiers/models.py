@@ -8,20 +8,19 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.audit.snapshots import Audited
+from wardapp.commune.models import CommuneOwned
 from wardapp.core.clock import utcnow
 from wardapp.core.dossier_counts import Channel, DossierFacts, State
 from wardapp.extensions import Model
 
 
-class DossierImport(Audited, Model):
+class DossierImport(CommuneOwned, Audited, Model):
     """One imported export file: what it was (SHA-256, rows) and who imported it when."""
 
     AUDITED = ("source", "filename", "sha256", "rows", "created", "updated")
 
     __tablename__ = "dossier_imports"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     source: Mapped[str] = mapped_column(String(80))  # preset key or the name of a saved mapping
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))

@@ -7,11 +7,12 @@ from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.audit.snapshots import Audited
+from wardapp.commune.models import CommuneOwned
 from wardapp.core.clock import utcnow
 from wardapp.extensions import Model
 
 
-class PhotoCategory(Audited, Model):
+class PhotoCategory(CommuneOwned, Audited, Model):
     """A kind of photo the city asks for; ``required`` ones form the day's checklist.
 
     Which days it is asked for is its ``periods``: the admin's changes open and close them, they
@@ -23,8 +24,6 @@ class PhotoCategory(Audited, Model):
     __tablename__ = "photo_categories"
     __table_args__ = (UniqueConstraint("commune_id", "key", name="uq_photo_categories_commune_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     key: Mapped[str] = mapped_column(String(40))
     label: Mapped[str] = mapped_column(String(120))
     required: Mapped[bool] = mapped_column(default=True)

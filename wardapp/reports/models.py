@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wardapp.commune.models import CommuneOwned
 from wardapp.core.clock import utcnow
 from wardapp.core.figures import FIGURE_NAMES, NARRATIVE_NAMES
 from wardapp.core.labels import Labelled
@@ -32,14 +33,12 @@ def ensure_editable(report: DailyReport | None) -> None:
         report.ensure_editable()
 
 
-class DailyReport(Model):
+class DailyReport(CommuneOwned, Model):
     """One commune's report for one calendar day (Asia/Ho_Chi_Minh): raw counts and narrative."""
 
     __tablename__ = "daily_reports"
     __table_args__ = (UniqueConstraint("commune_id", "date", name="uq_daily_reports_commune_date"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     date: Mapped[dt.date] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default=ReportStatus.DRAFT)
     # Optimistic lock: SQLAlchemy adds "AND version = :seen" to every UPDATE, so two people

@@ -6,6 +6,7 @@ import json
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wardapp.commune.models import CommuneOwned
 from wardapp.core.clock import utcnow
 from wardapp.extensions import Model
 from wardapp.platform.models import SignedEdition
@@ -86,7 +87,7 @@ class RegisterEntry(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class MonthDocument(SignedEdition, Model):
+class MonthDocument(CommuneOwned, SignedEdition, Model):
     """One signed edition of a month document (the summary or the late-dossier list): the JSON it
     embeds (which signed revisions it summarises), its register number and the stored PDF's hash.
     A later edition (a day corrected after signing) supersedes it; both are kept."""
@@ -97,8 +98,6 @@ class MonthDocument(SignedEdition, Model):
         UniqueConstraint("register_year", "register_number", name="uq_month_documents_register"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     month: Mapped[dt.date] = mapped_column()  # the first day of the month
     kind: Mapped[str] = mapped_column(String(20))  # core.months.SUMMARY | LATE_LIST
     document_id: Mapped[str] = mapped_column(String(60), unique=True)  # "20242:2026-10:tong-hop:b1"

@@ -7,17 +7,16 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wardapp.commune.models import CommuneOwned
 from wardapp.core.clock import utcnow
 from wardapp.extensions import Model, db
 
 
-class SupportCase(Model):
+class SupportCase(CommuneOwned, Model):
     """One time the team helped someone; the day's count feeds the report's figure."""
 
     __tablename__ = "support_cases"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     date: Mapped[dt.date] = mapped_column(index=True)
     time: Mapped[dt.time] = mapped_column()
     procedure: Mapped[str] = mapped_column(String(200))

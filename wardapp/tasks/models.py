@@ -6,11 +6,12 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardapp.audit.snapshots import Audited
+from wardapp.commune.models import CommuneOwned
 from wardapp.core.clock import utcnow
 from wardapp.extensions import Model
 
 
-class Task(Audited, Model):
+class Task(CommuneOwned, Audited, Model):
     """A task of the commune's plan (e.g. from Plan 02-KH/BCĐTW) with its current progress."""
 
     AUDITED = ("code", "title", "goal", "expected_output", "start_date", "deadline", "responsible", "source_document")
@@ -18,8 +19,6 @@ class Task(Audited, Model):
     __tablename__ = "tasks"
     __table_args__ = (UniqueConstraint("commune_id", "code", name="uq_tasks_commune_code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     code: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
     goal: Mapped[str] = mapped_column(Text, default="")
