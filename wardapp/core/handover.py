@@ -23,8 +23,9 @@ its JWS against that commune's keys only. A document naming no group uses ``data
 
 Everything is read from stored files and streamed: a file is hard-linked (or copied) into the bag
 in a work folder beside the output, its manifest line written as it is placed, and the folder is
-written into the ZIP block by block at the end. Neither a year of photos nor the list of its
-files sits in memory: what grows with the documents is ``zipfile``'s small entry per file.
+written into the ZIP block by block at the end (``core.zipstream``: its central directory goes to
+a side file as each entry is written). Neither a year of photos nor the list of its files sits
+in memory.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from cryptography.hazmat.primitives import hashes
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
-from wardapp.core import clock, consolidated_docs
+from wardapp.core import clock, consolidated_docs, zipstream
 from wardapp.core.pdf import verification
 
 FORMAT = "wardapp-handover/1"
@@ -203,7 +204,6 @@ def _xml_bytes(root: ET.Element) -> bytes:
 BAGIT_TXT = "BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n"  # what bagit.make_bag writes
 MANIFEST, TAG_MANIFEST = "manifest-sha256.txt", "tagmanifest-sha256.txt"
 LINE_BREAKS = re.compile(r"[\r\n]")  # a tag's value is one line (bagit strips them the same way)
-FILE_MODE = 0o100644 << 16  # each file in the ZIP: a regular file, rw-r--r--
 BLOCK = 1 << 20  # files are read, hashed and copied a mebibyte at a time
 
 
@@ -382,19 +382,13 @@ class CaseFileListing:
 
 
 def _zip_folder(folder: Path, target: Path) -> None:
-    """The bag into one ZIP, file by file in name order, each copied block by block. ``zipfile``
-    keeps one entry per file for the central directory it writes last: made here rather than by
-    ``ZipFile.write``, every entry shares one timestamp (the package's) and one mode, so an entry
-    is its name, offsets and checksum (about 450 bytes, measured: docs/PERFORMANCE.md)."""
-    stamp = clock.now().astimezone(clock.TZ).timetuple()[:6]
-    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
+    """The bag into one ZIP, file by file in name order, each copied block by block; every entry
+    dated when the package is made. ``core.zipstream`` keeps no entry in memory (``zipfile``
+    would keep one of about 450 bytes per file until the end)."""
+    with zipstream.ZipStream(target, clock.now().astimezone(clock.TZ)) as archive:
         for path in _files(folder):
-            entry = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", stamp)
-            entry.external_attr = FILE_MODE
-            entry.compress_type = zipfile.ZIP_STORED if path.suffix.lower() in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
-            entry.file_size = path.stat().st_size  # so that zipfile knows when an entry needs ZIP64
-            with path.open("rb") as source, archive.open(entry, "w") as out:
-                shutil.copyfileobj(source, out, BLOCK)
+            name = f"{folder.name}/{path.relative_to(folder).as_posix()}"
+            archive.add(name, path, compress=path.suffix.lower() not in STORED_SUFFIXES)
 
 
 def _files(folder: Path) -> Iterator[Path]:
