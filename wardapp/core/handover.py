@@ -218,6 +218,7 @@ class BagWriter:
     def __init__(self, root: Path):
         self.root, self.data = root, root / "data"
         self.data.mkdir(parents=True)
+        self._data = str(self.data)
         self.files = self.bytes = 0
         self._manifest = (root / MANIFEST).open("w", encoding="utf-8", newline="\n")
 
@@ -229,11 +230,13 @@ class BagWriter:
 
     def place(self, relative: str, item: PackedFile) -> None:
         """``item`` at ``data/<relative>``: its bytes, or the stored file hard-linked when the store
-        is on the same disk (no copy at all), otherwise copied block by block."""
-        target = self.data / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        is on the same disk (no copy at all), otherwise copied block by block. (Plain strings, not
+        ``Path``, for the same reason as ``_files``.)"""
+        target = os.path.join(self._data, relative)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         if item.data is not None:
-            target.write_bytes(item.data)
+            with open(target, "wb") as out:
+                out.write(item.data)
             self._list(relative, hashlib.sha256(item.data).hexdigest(), len(item.data))
         elif item.source is None:
             raise HandoverError(f"{item.name}: neither a stored file nor data")
@@ -271,19 +274,19 @@ class BagWriter:
         (self.root / TAG_MANIFEST).write_text(listed, encoding="utf-8")
 
 
-def _link_or_copy(source: Path, target: Path) -> tuple[str, int]:
+def _link_or_copy(source: Path, target: str) -> tuple[str, int]:
     """Put a stored file at ``target``; its SHA-256 and size."""
     try:
         os.link(source, target)
     except OSError:
         digest, size = hashlib.sha256(), 0
-        with source.open("rb") as src, target.open("wb") as out:
+        with open(source, "rb") as src, open(target, "wb") as out:
             while block := src.read(BLOCK):
                 digest.update(block)
                 out.write(block)
                 size += len(block)
         return digest.hexdigest(), size
-    return file_sha256(target), target.stat().st_size
+    return file_sha256(target), os.stat(target).st_size
 
 
 def export(
@@ -384,22 +387,28 @@ class CaseFileListing:
 def _zip_folder(folder: Path, target: Path) -> None:
     """The bag into one ZIP, file by file in name order, each copied block by block; every entry
     dated when the package is made. ``core.zipstream`` keeps no entry in memory (``zipfile``
-    would keep one of about 450 bytes per file until the end)."""
+    would keep one of about 450 bytes per file until the end). The work folder is emptied as it
+    goes, each file removed once in the ZIP: ``shutil.rmtree`` would list the year's folder of
+    documents whole (some 300 bytes each) to delete it."""
     with zipstream.ZipStream(target, clock.now().astimezone(clock.TZ)) as archive:
-        for path in _files(folder):
-            name = f"{folder.name}/{path.relative_to(folder).as_posix()}"
-            archive.add(name, path, compress=path.suffix.lower() not in STORED_SUFFIXES)
+        for name, path in _taken_files(str(folder), folder.name):
+            archive.add(name, path, compress=not name.lower().endswith(STORED_SUFFIXES))
+            os.unlink(path)
 
 
-def _files(folder: Path) -> Iterator[Path]:
-    """Every file under ``folder`` in name order (the order of the sorted paths), one folder's names
-    listed at a time: never a list of all the package's files."""
+def _taken_files(folder: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """Every file under ``folder`` in name order (the order of the sorted paths) as its name in the
+    ZIP and its path, one folder's names listed at a time (never a list of all the package's
+    files); each sub-folder is removed once its files are taken (and removed by the caller).
+    Plain strings, not ``Path``: pathlib interns each part of a path, and a year's hundreds of
+    thousands of names would make CPython's table of interned strings grow."""
     for name in sorted(os.listdir(folder)):
-        path = folder / name
-        if path.is_dir():
-            yield from _files(path)
-        elif path.is_file():
-            yield path
+        path = os.path.join(folder, name)
+        if os.path.isdir(path):
+            yield from _taken_files(path, f"{prefix}/{name}")
+            os.rmdir(path)
+        elif os.path.isfile(path):
+            yield f"{prefix}/{name}", path
 
 
 # --- Checking a package -----------------------------------------------------------------------
@@ -486,10 +495,10 @@ def bag_problems(bag: Any) -> list[str]:
     return problems or [f"the bag does not validate: {summary}"]
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path | str) -> str:
     """A file's SHA-256, read a mebibyte at a time (a package holds a year of photos)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()

@@ -61,7 +61,7 @@ class ZipStream:
             self._out.close()
             self._central.close()
 
-    def add(self, name: str, source: Path, *, compress: bool) -> None:
+    def add(self, name: str, source: Path | str, *, compress: bool) -> None:
         """The file ``source`` as the entry ``name``, read and written block by block. Its local
         header is written first with zeros, then completed once its checksum and sizes are known
         (the output is a file: it can seek back)."""
@@ -82,10 +82,10 @@ class ZipStream:
         self._write_central(encoded, flags, method, crc, size, packed, offset)
         self.entries += 1
 
-    def _copy(self, source: Path, compress: bool) -> tuple[int, int, int]:
+    def _copy(self, source: Path | str, compress: bool) -> tuple[int, int, int]:
         crc = size = packed = 0
         deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15) if compress else None
-        with source.open("rb") as data:
+        with open(source, "rb") as data:
             while block := data.read(BLOCK):
                 crc = zlib.crc32(block, crc)
                 size += len(block)
