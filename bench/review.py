@@ -2,10 +2,10 @@
 
 Builds the same throw-away city as bench/city_desk.py (province 79, 168 communes, 365 days of
 current reports written straight into the tables), judges that history's flags with the backfill
-(``city review backfill-flags``, timed), imports a month of the province's one-stop dossier log
-(about 200,000 rows, CSV with the portal's field names and personal columns) through the real
-importer and the kernel's counting function (timed, target < 60 s), then serves the city with
-gunicorn and times the review pages: the flag list of a week and of a month, the one-stop
+(``city review backfill-flags``, timed), imports a month (the last 31 days) of the province's
+one-stop dossier log (about 200,000 rows, CSV with the portal's field names and personal columns)
+through the real importer and the kernel's counting function (timed, target < 60 s), then serves
+the city with gunicorn and times the review pages: the flag list of a week and of a month (31 days), the one-stop
 reconciliation of a week and of a month, a day's review list and a commune's review page, each
 steady (remembered under the desk's revision) and on the **first load after a report arrives** (a
 new revision of a random commune's day stored between every two page loads as intake stores it:
@@ -42,6 +42,7 @@ from run import HOST, free_port, machine, percentile, stop_server  # noqa: E402
 TARGET_P95_MS = 100
 TARGET_IMPORT_S = 60
 TARGETED = ("flags week", "flags month", "one-stop week", "one-stop month")
+MONTH_DAYS = 31  # the month's routes and the export: the last 31 days
 INTAKE_WORKER_MS = 9.9  # the intake's worker CPU per report (docs/PERFORMANCE.md, bench/intake.py)
 
 
@@ -173,7 +174,8 @@ def import_month(instance: Path, config: dict, data: bytes) -> float:
 
 
 def routes(today: dt.date, commune: str) -> dict[str, str]:
-    week, month = today - dt.timedelta(days=6), today.replace(day=1)
+    # A month is the last 31 days whatever the day of the run (the calendar month so far can be one day).
+    week, month = today - dt.timedelta(days=6), today - dt.timedelta(days=MONTH_DAYS - 1)
     return {
         "flags week": f"/review/flags?from={week}&to={today}",
         "flags month": f"/review/flags?from={month}&to={today}",
@@ -197,7 +199,7 @@ def main() -> int:
     print(f"built {reports:,} reports for province {args.province} in {build_seconds:.0f} s")
     flagged, backfill_seconds = backfill(instance, config)
     print(f"backfill: {flagged:,} flags judged from {reports:,} reports in {backfill_seconds:.1f} s")
-    data = export_csv(args.province, today.replace(day=1) - dt.timedelta(days=1), today, args.rows)
+    data = export_csv(args.province, today - dt.timedelta(days=MONTH_DAYS - 1), today, args.rows)
     import_seconds = import_month(instance, config, data)
     print(f"imported {args.rows:,} rows ({len(data) / 1e6:.1f} MB) in {import_seconds:.1f} s (< {TARGET_IMPORT_S} s)")
     commune = min(u.code for u in all_units().values() if u.province_code == args.province)

@@ -22,11 +22,13 @@ def document(**changes) -> dict:
         kind=months.SUMMARY,
         commune={"code": "20242", "name": "Phường Hải Châu", "province_code": "48"},
         month=dt.date(2026, 10, 1),
-        edition=2,
-        document_number="07/BC-UBND",
-        supersedes="03/BC-UBND",
-        signed_at=SIGNED_AT,
-        signer={"username": "leader", "full_name": "Lê Thị Hằng", "position": "Phó Chủ tịch"},
+        edition=months.SignedEdition(
+            2,
+            "07/BC-UBND",
+            "03/BC-UBND",
+            SIGNED_AT,
+            {"username": "leader", "full_name": "Lê Thị Hằng", "position": "Phó Chủ tịch"},
+        ),
         days=DAYS,
         missing=[dt.date(2026, 10, 2), dt.date(2026, 10, 1)],
     )

@@ -5,21 +5,15 @@ from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from htmx_flask import Htmx
-from sqlalchemy.orm import DeclarativeBase
 
-from wardapp.platform.extensions import for_app, named_metadata
+from wardapp.platform.extensions import for_app
 
+db, migrate, login_manager, csrf = for_app()
 
-class Base(DeclarativeBase):
-    metadata = named_metadata()
-
-
-db, migrate, login_manager, csrf = for_app(Base)
-
-# Every model subclasses ``Model``: Flask-SQLAlchemy's ``db.Model`` (built from ``Base``) at run time;
-# for the type checker, ``Base`` itself (mypy cannot take an attribute as a base class).
+# Every model subclasses ``Model``: Flask-SQLAlchemy's ``db.Model`` (built from the app's own base) at
+# run time; for the type checker, the platform's ``AppModel`` (mypy cannot take an attribute as a base).
 if TYPE_CHECKING:
-    Model = Base
+    from wardapp.platform.extensions import AppModel as Model
 else:
     Model = db.Model
 babel = Babel()

@@ -13,20 +13,11 @@ from wardapp.core.labels import Labelled
 
 
 class Role(Labelled):
-    STAFF = "staff"
-    LEADER = "leader"
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
+    STAFF = "staff", _l("Cán bộ một cửa")
+    LEADER = "leader", _l("Lãnh đạo UBND")
+    REVIEWER = "reviewer", _l("Cán bộ thẩm định (thành phố)")
+    ADMIN = "admin", _l("Quản trị hệ thống")
 
-
-ROLE_LABELS = Role.labelled(
-    {
-        Role.STAFF: _l("Cán bộ một cửa"),
-        Role.LEADER: _l("Lãnh đạo UBND"),
-        Role.REVIEWER: _l("Cán bộ thẩm định (thành phố)"),
-        Role.ADMIN: _l("Quản trị hệ thống"),
-    }
-)
 
 Action = Literal[
     "read",

@@ -75,6 +75,12 @@ def page_or_partial(page: str, partial: str, status: int = 200, /, **context: ob
     return render_template(partial if partial_wanted else page, **context), status
 
 
+def form_page(template: str, errors: dict | None, form, can_edit: bool, status: int, /, **context: object):
+    """A page with a form, shown fresh or come back refused: what was typed (``form``) and what was
+    wrong with it (``errors``), both empty when fresh; ``can_edit``: whether the user may submit it."""
+    return render_template(template, errors=errors or {}, form=form or {}, can_edit=can_edit, **context), status
+
+
 def error_page(code: int, title: str, message: str):
     return render_template("error.html", code=code, title=title, message=message), code
 

@@ -6,6 +6,7 @@ reviewer of another province never sees it."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -15,6 +16,7 @@ from wardapp.city.models import CityAudit
 
 from . import support
 from .conftest import TODAY
+from .test_query_count import reading
 
 HAI_CHAU = support.Commune("20242")  # Đà Nẵng, 48
 HAI_VAN = support.Commune("20194")  # Đà Nẵng, 48
@@ -69,6 +71,7 @@ def test_a_reviewer_marks_a_flag_checked_with_a_comment(city):
     hidden = reviewer.post("/review/flags/check", data={**form, "comment": "ok\u202e"}, follow_redirects=True)
     assert "ký tự ẩn" in hidden.get_data(as_text=True)
 
+    assert "Đã gọi điện xác minh" not in reviewer.get(listed).get_data(as_text=True)  # its row now kept unchecked
     done = reviewer.post("/review/flags/check", data={**form, "comment": "Đã gọi điện xác minh", "next": listed})
 
     assert done.status_code == 303 and done.headers["Location"] == listed
@@ -99,3 +102,35 @@ def test_a_reviewer_never_sees_or_checks_another_provinces_flags(city):
     assert reviewer.post("/review/flags/check", data=form).status_code == 404
     both = support.signed_in(city, "both").get(f"/review/flags?province=46&from={YESTERDAY}&to={YESTERDAY}")
     assert PHU_XUAN.code in both.get_data(as_text=True)
+
+
+def payload_reads(app, reviewer, page: str) -> list[tuple]:
+    """The report ids whose signed payload the page read (each such statement's parameters)."""
+    with reading(app) as statements:
+        answer = reviewer.get(page)
+    assert answer.status_code == 200
+    reads = [p for s, p in statements if re.search(r"\bpayload\b", s.split(" FROM ")[0], re.I)]
+    return [tuple(str(v) for v in (p.values() if isinstance(p, dict) else p)) for p in reads]
+
+
+def test_a_report_arriving_has_only_its_own_explanation_read_on_the_next_load(city):
+    """The leader's words of a flagged day never change with its revision: a worker reads each
+    revision's payload once, and after a report arrives only the new one's (a month of a province
+    flags some 350 days: bench/review.py)."""
+    reviewer = support.signed_in(city, "both")
+    listed = f"/review/flags?province=all&from={YESTERDAY}&to={YESTERDAY}"
+    first = payload_reads(city, reviewer, listed)
+    assert len(first) == 1 and sum(len(p) for p in first) == 2  # one statement, both flagged days' ids
+
+    assert payload_reads(city, reviewer, listed) == []  # kept: nothing read again
+    client = city.test_client()
+    jump = figures(received_in_person=300, pending_within=281)
+    again = {"item": "Tiếp nhận", "cause": "Hai điểm tiếp nhận lưu động", "remedy": "-", "responsible": "-"}
+    support.push(client, support.signed(HAI_CHAU, YESTERDAY, revision=2, figures_=jump, explanations=[again]))
+
+    after = payload_reads(city, reviewer, listed)
+
+    assert after == [(f"{HAI_CHAU.code}:{YESTERDAY}:r2",)]  # the new revision's payload alone
+    page = reviewer.get(listed).get_data(as_text=True)
+    hai_chau = page[page.index(f'data-commune="{HAI_CHAU.code}" data-metric="received"') :]
+    assert "Hai điểm tiếp nhận lưu động" in hai_chau.split("</tr>")[0] and CAUSE not in hai_chau.split("</tr>")[0]

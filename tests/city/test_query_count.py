@@ -45,6 +45,23 @@ def counting(app):
         event.remove(engine, "before_cursor_execute", count)
 
 
+@contextmanager
+def reading(app):
+    """Each statement the app runs meanwhile, with its parameters."""
+    statements: list[tuple[str, object]] = []
+    with app.app_context():
+        engine = city_db.engine
+
+    def keep(conn, cursor, statement, parameters, *args):
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
 def statements_per_page(app, days: int) -> dict[str, int]:
     support.enrol_all(app, COMMUNES)
     support.bulk_history(app, COMMUNES, TODAY - dt.timedelta(days=1), days)

@@ -19,6 +19,7 @@ from wardapp.core.figures import FIGURE_NAMES
 
 from . import support
 from .conftest import TODAY
+from .test_query_count import reading
 
 HONEST = support.Commune("20242")  # computes its figures from its own log
 INFLATED = support.Commune("20194")  # types them, with eight more received online than it had
@@ -162,3 +163,22 @@ def test_only_an_admin_imports_and_scoping_holds(city):
     assert reviewer.get("/review/one-stop?province=48").status_code == 404
     page = reviewer.get(f"/review/one-stop?province=46&from={DAY}&to={DAY}").get_data(as_text=True)
     assert HONEST.code not in page and INFLATED.code not in page
+
+
+def test_after_a_report_arrives_only_its_communes_row_is_compared_again(city):
+    """Each commune's row is kept under its current revisions; a correction arriving has the next
+    load read that commune's signed figures alone, in a bounded number of statements, and show it."""
+    admin = support.signed_in(city, "admin")
+    upload(admin, export({HONEST.code: dossiers(HONEST.code), INFLATED.code: dossiers(INFLATED.code)}))
+    view = f"/review/one-stop?province=48&from={DAY}&to={DAY}"
+    assert 'data-agrees="no"' in rows_of(admin.get(view).get_data(as_text=True))[INFLATED.code]
+    corrected = day_figures(count_day(dossiers(INFLATED.code), DAY))
+    support.push(city.test_client(), support.signed(INFLATED, DAY, revision=2, figures_=corrected))
+
+    with reading(city) as statements:
+        page = admin.get(view).get_data(as_text=True)
+
+    assert 'data-agrees="yes"' in rows_of(page)[INFLATED.code] and 'data-agrees="yes"' in rows_of(page)[HONEST.code]
+    signed_reads = [str(p) for s, p in statements if "log_figures" in s.split(" FROM ")[0]]
+    assert len(signed_reads) == 1 and INFLATED.code in signed_reads[0] and HONEST.code not in signed_reads[0]
+    assert len(statements) <= 8, [s for s, _ in statements]

@@ -195,11 +195,13 @@ def hostile_month(report_id: str, sha256: str) -> bytes:
         kind=months.SUMMARY,
         commune={"code": HUE.code, "name": HUE.unit.name, "province_code": "46"},
         month=TODAY.replace(day=1),
-        edition=1,
-        document_number="01/BC-UBND",
-        supersedes=None,
-        signed_at=dt.datetime.combine(TODAY, dt.time(9), clock.TZ),
-        signer={"username": "x", "full_name": "X", "position": "Y"},
+        edition=months.SignedEdition(
+            1,
+            "01/BC-UBND",
+            None,
+            dt.datetime.combine(TODAY, dt.time(9), clock.TZ),
+            {"username": "x", "full_name": "X", "position": "Y"},
+        ),
         days=[months.ListedDay(TODAY, report_id, 1, sha256, False)],
         missing=[],
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -55,3 +57,39 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     """Only the keys whose values differ, as (before, after)."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+class Snapshotted(Protocol):
+    """A row the audit log keeps a snapshot of (``audit.snapshots.Audited``)."""
+
+    @property
+    def id(self) -> object: ...
+
+    def snapshot(self) -> dict: ...
+
+
+class Changeable(Protocol):
+    """A row whose ``change`` sets values and says what of its snapshot changed (``Audited``)."""
+
+    def change(self, values: Mapping[str, object]) -> tuple[dict, dict]: ...
+
+
+def record_added(
+    action: str, row: Snapshotted, *, target_type: str, target_id: object = None, summary: str = "", actor=None
+) -> None:
+    """``row`` added to the session and flushed (so it has its id) with the audit line of its
+    creation, after its snapshot; the target is the row's own id unless ``target_id`` is given."""
+    db.session.add(row)
+    db.session.flush()
+    target = row.id if target_id is None else target_id
+    record(action, target_type=target_type, target_id=target, after=row.snapshot(), summary=summary, actor=actor)
+
+
+def record_change(
+    action: str, row: Changeable, values: Mapping[str, object], *, target_type: str, target_id: object, actor=None
+) -> None:
+    """``values`` set on ``row``, with the audit line of what they changed (none when nothing did).
+    The caller commits."""
+    old, new = row.change(values)
+    if new:
+        record(action, target_type=target_type, target_id=target_id, before=old, after=new, actor=actor)

@@ -143,16 +143,7 @@ def create_user(data: dict, commune_id: int, actor=None) -> User:
         active=True,
     )
     user.set_password(data["password"])
-    db.session.add(user)
-    db.session.flush()
-    audit.record(
-        "user.created",
-        target_type="user",
-        target_id=user.id,
-        after=user.snapshot(),
-        actor=actor,
-        summary=f"{user.username} ({user.role})",
-    )
+    audit.record_added("user.created", user, target_type="user", actor=actor, summary=f"{user.username} ({user.role})")
     return user
 
 

@@ -57,11 +57,7 @@ def build(
     start: dt.date,
     end: dt.date,
     to_date: bool,
-    edition: int,
-    document_number: str,
-    supersedes: str | None,
-    signed_at: dt.datetime,
-    signer: Mapping[str, str],
+    edition: months.SignedEdition,
     days: Sequence[ListedDay],
     counted: str = "received",
 ) -> dict[str, Any]:
@@ -70,13 +66,13 @@ def build(
         raise ValueError(f"unknown period kind {kind!r}")
     return {
         "schema": SCHEMA,
-        "document_id": document_id(provinces, start, end, edition),
+        "document_id": document_id(provinces, start, end, edition.number),
         "provinces": sorted(provinces),
         "period": {"kind": kind, "start": start.isoformat(), "end": end.isoformat(), "to_date": to_date},
         # Which days it adds up: "received" (every received day) or "accepted" (accepted by the
         # department's reviewers only); absent in editions signed before the choice existed.
         "counted_days": counted,
-        **months.signed_edition(edition, document_number, supersedes, signed_at, signer),
+        **edition.fields(),
         "days": [
             {
                 "commune": d.commune_code,

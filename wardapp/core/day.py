@@ -16,6 +16,12 @@ from wardapp.core.labels import LATE_KINDS
 from wardapp.core.schedule import Schedule
 
 
+def same_named(source: object, *names: str) -> dict[str, Any]:
+    """The attributes of ``source`` called ``names``, by name: the fields a fact (or a row) takes
+    under the same names as the thing it is made from."""
+    return {name: getattr(source, name) for name in names}
+
+
 @dataclass(frozen=True)
 class CommuneFacts:
     code: str

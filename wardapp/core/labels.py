@@ -6,32 +6,30 @@ the reader's interface (``label.msgid``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Self
 
 from wardapp.core.i18n import gettext as _
 from wardapp.core.i18n import lazy_gettext as _l
 
 
 class Labelled(StrEnum):
-    """A coded value with the words a screen prints for it (``.label``). The enum names them once,
-    after its members: ``KIND_LABELS = Kind.labelled({Kind.A: _l("..."), ...})``; a member left
-    without words fails at import."""
+    """A coded value with the words a screen prints for it (``.label``), written beside it:
+    ``A = "a", _l("...")``. A member left without words fails at import."""
 
-    _labels: ClassVar[Mapping[StrEnum, object]]
+    _label: object
 
-    @classmethod
-    def labelled(cls, labels: Mapping[Self, object]) -> Mapping[Self, object]:
-        missing = [member.value for member in cls if member not in labels]
-        if missing:
-            raise ValueError(f"{cls.__name__} has no label for {missing}")
-        cls._labels = labels  # type: ignore[assignment]  # each enum's own members
-        return labels
+    def __new__(cls, value: str, label: object = None) -> Self:
+        if label is None:
+            raise ValueError(f"{cls.__name__} has no label for {value!r}")
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
 
     @property
     def label(self) -> str:
-        return str(self._labels[self])
+        return str(self._label)
 
 
 # The Response Team's members: their field of support.

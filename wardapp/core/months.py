@@ -53,11 +53,7 @@ def build(
     kind: str,
     commune: Mapping[str, str],
     month: dt.date,
-    edition: int,
-    document_number: str,
-    supersedes: str | None,
-    signed_at: dt.datetime,
-    signer: Mapping[str, str],
+    edition: SignedEdition,
     days: Sequence[ListedDay],
     missing: Sequence[dt.date],
 ) -> dict[str, Any]:
@@ -68,10 +64,10 @@ def build(
     return {
         "schema": SCHEMA,
         "kind": kind,
-        "document_id": document_id(commune["code"], month, kind, edition),
+        "document_id": document_id(commune["code"], month, kind, edition.number),
         "commune": {k: commune[k] for k in ("code", "name", "province_code")},
         "month": f"{month:%Y-%m}",
-        **signed_edition(edition, document_number, supersedes, signed_at, signer),
+        **edition.fields(),
         "days": [
             {
                 "date": d.date.isoformat(),
@@ -86,18 +82,25 @@ def build(
     }
 
 
-def signed_edition(
-    edition: int, document_number: str, supersedes: str | None, signed_at: dt.datetime, signer: Mapping[str, str]
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SignedEdition:
     """Who signed this edition of a document, when, under which number, replacing which edition:
     the same keys in a month document and in the city's consolidated report."""
-    return {
-        "edition": edition,
-        "document_number": document_number,
-        "supersedes": supersedes,
-        "signed_at": signed_at.isoformat(timespec="seconds"),
-        "signed_by": {k: signer[k] for k in ("username", "full_name", "position")},
-    }
+
+    number: int
+    document_number: str
+    supersedes: str | None
+    signed_at: dt.datetime
+    signer: Mapping[str, str]
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "edition": self.number,
+            "document_number": self.document_number,
+            "supersedes": self.supersedes,
+            "signed_at": self.signed_at.isoformat(timespec="seconds"),
+            "signed_by": {k: self.signer[k] for k in ("username", "full_name", "position")},
+        }
 
 
 def encode(document: dict[str, Any]) -> bytes:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
 
@@ -83,45 +83,35 @@ def judge(value: float, past: Sequence[float], rule: Rule, min_scale: float = 0.
 
 @dataclass(frozen=True)
 class Metric:
-    """A figure or rate worth checking: how it is read from a day's figures and rates."""
+    """A figure or rate worth checking: the figures' or rates' columns it reads from a day (added
+    up), and how it is read."""
 
     name: str
     label: object  # lazy: translated when shown
-    read: Callable[[Mapping[str, float | None]], float | None]
+    columns: tuple[str, ...]
     min_scale: float
     share: bool = False  # a rate between 0 and 1 (shown as a percentage)
 
-
-def _sum(*names: str) -> Callable[[Mapping[str, float | None]], float | None]:
-    return lambda row: float(sum(row.get(n) or 0 for n in names))
-
-
-def _rate(name: str) -> Callable[[Mapping[str, float | None]], float | None]:
-    return lambda row: None if row.get(name) is None else float(row[name])  # type: ignore[arg-type]
+    def read(self, row: Mapping[str, float | None]) -> float | None:
+        if not self.share:
+            return float(sum(row.get(n) or 0 for n in self.columns))
+        (rate,) = self.columns
+        value = row.get(rate)
+        return None if value is None else float(value)
 
 
 # What the issue names: received, settled in time and late, online share, payment, satisfaction.
 METRICS = (
-    Metric("received", _l("Hồ sơ tiếp nhận"), _sum("received_in_person", "received_online", "received_postal"), 1.0),
-    Metric("resolved_in_time", _l("Giải quyết đúng hạn"), _sum("resolved_early", "resolved_on_time"), 1.0),
-    Metric("resolved_late", _l("Giải quyết quá hạn"), _sum("resolved_late"), 1.0),
-    Metric("online_rate", _l("Tỷ lệ trực tuyến"), _rate("online_rate"), 0.05, share=True),
-    Metric("online_payment_rate", _l("Tỷ lệ thanh toán trực tuyến"), _rate("online_payment_rate"), 0.05, share=True),
-    Metric("satisfaction_rate", _l("Tỷ lệ hài lòng"), _rate("satisfaction_rate"), 0.05, share=True),
+    Metric("received", _l("Hồ sơ tiếp nhận"), ("received_in_person", "received_online", "received_postal"), 1.0),
+    Metric("resolved_in_time", _l("Giải quyết đúng hạn"), ("resolved_early", "resolved_on_time"), 1.0),
+    Metric("resolved_late", _l("Giải quyết quá hạn"), ("resolved_late",), 1.0),
+    Metric("online_rate", _l("Tỷ lệ trực tuyến"), ("online_rate",), 0.05, share=True),
+    Metric("online_payment_rate", _l("Tỷ lệ thanh toán trực tuyến"), ("online_payment_rate",), 0.05, share=True),
+    Metric("satisfaction_rate", _l("Tỷ lệ hài lòng"), ("satisfaction_rate",), 0.05, share=True),
 )
 METRICS_BY_NAME = {m.name: m for m in METRICS}
-# The figures' and rates' columns the metrics read (what the city selects for them).
-COLUMNS = (
-    "received_in_person",
-    "received_online",
-    "received_postal",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "online_rate",
-    "online_payment_rate",
-    "satisfaction_rate",
-)
+# The figures' and rates' columns the metrics read (what the city selects for them), each once.
+COLUMNS = tuple(dict.fromkeys(column for metric in METRICS for column in metric.columns))
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,16 @@ from wardapp.core.labels import Labelled
 
 
 class DayStatus(Labelled):
-    NO_FIGURES = "none"
-    DRAFT = "draft"
-    COMPLETE = "complete"
-    READY = "ready"
-    SIGNED = "signed"
-    SENDING = "sending"
-    RECEIVED = "received"
-    ACCEPTED = "accepted"
-    RETURNED = "returned"
-    REJECTED = "rejected"
+    NO_FIGURES = "none", _l("Chưa có số liệu")
+    DRAFT = "draft", _l("Nháp")
+    COMPLETE = "complete", _l("Đủ số liệu")
+    READY = "ready", _l("Sẵn sàng ký")
+    SIGNED = "signed", _l("Đã ký")
+    SENDING = "sending", _l("Đang gửi")
+    RECEIVED = "received", _l("Thành phố đã nhận")
+    ACCEPTED = "accepted", _l("Thành phố đã duyệt")
+    RETURNED = "returned", _l("Thành phố trả lại")
+    REJECTED = "rejected", _l("Bị từ chối")
 
     @property
     def css(self) -> str:
@@ -42,21 +42,6 @@ class DayStatus(Labelled):
 
 
 ORDER = list(DayStatus)
-
-_LABELS = DayStatus.labelled(
-    {
-        DayStatus.NO_FIGURES: _l("Chưa có số liệu"),
-        DayStatus.DRAFT: _l("Nháp"),
-        DayStatus.COMPLETE: _l("Đủ số liệu"),
-        DayStatus.READY: _l("Sẵn sàng ký"),
-        DayStatus.SIGNED: _l("Đã ký"),
-        DayStatus.SENDING: _l("Đang gửi"),
-        DayStatus.RECEIVED: _l("Thành phố đã nhận"),
-        DayStatus.ACCEPTED: _l("Thành phố đã duyệt"),
-        DayStatus.RETURNED: _l("Thành phố trả lại"),
-        DayStatus.REJECTED: _l("Bị từ chối"),
-    }
-)
 
 # Outbox states (wardapp.outbox.models.OutboxState values) as the day's status shows them. An entry
 # that was never tried is "signed"; one the sender holds or will retry is "sending".

@@ -351,32 +351,32 @@ class S3Store:
             raise
         return True
 
-    def get(self, key: str) -> bytes | None:
+    def _body(self, key: str) -> Any | None:
+        """The object's body (botocore's StreamingBody, to be closed), or None where there is none."""
         from botocore.exceptions import ClientError
 
         try:
-            answer = self.client().get_object(Bucket=self.bucket, Key=self._name(key))
+            return self.client().get_object(Bucket=self.bucket, Key=self._name(key))["Body"]
         except ClientError as error:
             if _error_code(error) in ("NoSuchKey", "404", "NotFound"):
                 return None
             raise
-        with answer["Body"] as body:
-            data: bytes = body.read()
+
+    def get(self, key: str) -> bytes | None:
+        body = self._body(key)
+        if body is None:
+            return None
+        with body as stream:
+            data: bytes = stream.read()
         return data
 
     def delete(self, key: str) -> None:
         self.client().delete_object(Bucket=self.bucket, Key=self._name(key))
 
     def copy_to(self, key: str, target: Path) -> bool:
-        from botocore.exceptions import ClientError
-
-        try:
-            answer = self.client().get_object(Bucket=self.bucket, Key=self._name(key))
-        except ClientError as error:
-            if _error_code(error) in ("NoSuchKey", "404", "NotFound"):
-                return False
-            raise
-        body = answer["Body"]  # botocore's StreamingBody (its ``with`` yields the raw stream)
+        body = self._body(key)  # its ``with`` yields the raw stream: closed by hand below
+        if body is None:
+            return False
         try:
             with target.open("wb") as out:
                 for block in body.iter_chunks(1 << 20):

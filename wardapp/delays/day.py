@@ -23,6 +23,7 @@ from wardapp.core.day import (
     ReportFacts,
     TaskFact,
     TeamFact,
+    same_named,
 )
 from wardapp.core.images import EXTENSIONS
 from wardapp.core.trends import TREND_DAYS
@@ -105,31 +106,17 @@ def _report(report: DailyReport | None) -> ReportFacts | None:
 
 def _photo(photo: Photo) -> PhotoFact:
     return PhotoFact(
-        sha256=photo.sha256,
         filename=photo.original_name or f"{photo.sha256[:16]}.{EXTENSIONS[photo.content_type]}",
-        content_type=photo.content_type,
-        bytes=photo.bytes,
         category_key=photo.category.key,
         category_label=photo.category.label,
-        caption=photo.caption,
-        taken_at=photo.taken_at,
-        verifiable=photo.verifiable,
-        unreadable=photo.unreadable,
+        **same_named(photo, "sha256", "content_type", "bytes", "caption", "taken_at", "verifiable", "unreadable"),
     )
 
 
 def _task(state: TaskState) -> TaskFact:
-    task = state.task
     return TaskFact(
-        id=task.id,
-        code=task.code,
-        title=task.title,
-        deadline=task.deadline,
-        responsible=task.responsible,
-        source_document=task.source_document,
-        percent=state.percent,
-        note=state.note,
-        schedule=state.schedule,
+        **same_named(state.task, "id", "code", "title", "deadline", "responsible", "source_document"),
+        **same_named(state, "percent", "note", "schedule"),
     )
 
 

@@ -13,16 +13,8 @@ from wardapp.extensions import Model
 
 
 class LateKind(Labelled):
-    RESOLVED_LATE = "resolved_late"  # resolved after its deadline today
-    PENDING_OVERDUE = "pending_overdue"  # still pending, past its deadline
-
-
-LATE_LABELS = LateKind.labelled(
-    {
-        LateKind.RESOLVED_LATE: LATE_KINDS["resolved_late"],
-        LateKind.PENDING_OVERDUE: LATE_KINDS["pending_overdue"],
-    }
-)
+    RESOLVED_LATE = "resolved_late", LATE_KINDS["resolved_late"]  # resolved after its deadline today
+    PENDING_OVERDUE = "pending_overdue", LATE_KINDS["pending_overdue"]  # still pending, past its deadline
 
 
 class LateDossier(Model):

@@ -26,7 +26,7 @@ from wardapp.delays.operations import (
 )
 from wardapp.extensions import db
 from wardapp.reports.access import report_for_reading, report_for_writing
-from wardapp.web import login_required
+from wardapp.web import form_page, login_required
 
 bp = Blueprint("delays", __name__)
 
@@ -40,17 +40,18 @@ def late_dossiers(day: str):
 
 def _late_page(date, report, errors=None, form=None, status=200):
     dossiers = late_dossiers_of(report)
-    return render_template(
+    return form_page(
         "delays/late.html",
+        errors,
+        form,
+        current_user.may("edit_day") and not (report is not None and report.frozen),
+        status,
         day=date,
         report=report,
         dossiers=dossiers,
         kinds=list(LateKind),
         mismatches=count_mismatches(report.figures, dossiers) if report else [],
-        errors=errors or {},
-        form=form or {},
-        can_edit=current_user.may("edit_day") and not (report is not None and report.frozen),
-    ), status
+    )
 
 
 @bp.post("/reports/<day>/late")

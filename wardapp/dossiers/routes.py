@@ -28,6 +28,7 @@ from wardapp.dossiers.operations import (
     withdraw_import,
 )
 from wardapp.extensions import db
+from wardapp.permissions import Action
 from wardapp.platform import dossier_log as importer
 from wardapp.platform.lanes import body_limit, heavy
 from wardapp.reports.access import parse_day
@@ -39,7 +40,18 @@ bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_BODY_BYTES = MAX_FILE_BYTES + 1_000_000  # the file and the form's other fields
+
 PREVIEW_ROWS = 8
+
+
+def _upload_view(action: Action):
+    """A view that reads an uploaded export, for who may ``action``: in the heavy lane, its body at
+    most MAX_BODY_BYTES."""
+
+    def decorator(view):
+        return heavy(body_limit(MAX_BODY_BYTES)(allowed(action)(view)))
+
+    return decorator
 
 
 def _upload() -> tuple[str, bytes] | None:
@@ -59,9 +71,7 @@ def too_large(error):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@heavy
-@body_limit(MAX_BODY_BYTES)
-@allowed("import_dossiers")
+@_upload_view("import_dossiers")
 def index():
     """The import page: upload the day's export; the history of imports below."""
     commune = current_commune()
@@ -114,9 +124,7 @@ def _import_page(outcome, error: str | None, source: str, status: int):
 
 
 @bp.route("/mapping", methods=["GET", "POST"])
-@heavy
-@body_limit(MAX_BODY_BYTES)
-@allowed("administer")
+@_upload_view("administer")
 def mapping():
     """Map another export's columns: upload a sample, see its first rows, pick a column per field."""
     commune = current_commune()

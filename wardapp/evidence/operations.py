@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wardapp.audit import log as audit
 from wardapp.core import clock, images
 from wardapp.core.clock import utcnow
+from wardapp.core.day import same_named
 from wardapp.evidence import storage
 from wardapp.evidence.defaults import DEFAULT_CATEGORIES
 from wardapp.evidence.models import Photo, PhotoCategory, PhotoCategoryPeriod, PixelState
@@ -139,15 +140,9 @@ def add_photo(
         photo = Photo(
             report_id=report.id,
             category_id=category.id,
-            sha256=facts.sha256,
-            content_type=facts.content_type,
-            bytes=facts.bytes,
-            width=facts.width,
-            height=facts.height,
             original_name=images.display_name(filename),
             caption=caption,
-            taken_at=facts.taken_at,
-            camera=facts.camera,
+            **same_named(facts, "sha256", "content_type", "bytes", "width", "height", "taken_at", "camera"),
             gps_lat=facts.gps[0] if facts.gps else None,
             gps_lon=facts.gps[1] if facts.gps else None,
             uploaded_by_id=user.id,

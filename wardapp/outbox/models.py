@@ -12,22 +12,11 @@ from wardapp.extensions import Model
 
 
 class OutboxState(Labelled):
-    WAITING = "waiting"  # not tried yet (or no city URL configured)
-    SENDING = "sending"  # claimed by a sender until lease_until
-    RETRYING = "retrying"  # failed for a passing reason; next try at next_attempt_at
-    ACCEPTED = "accepted"  # the city gave a receipt
-    REJECTED = "rejected"  # the city refused for good (4xx); a human must act
-
-
-STATE_LABELS = OutboxState.labelled(
-    {
-        OutboxState.WAITING: _l("Đang chờ gửi"),
-        OutboxState.SENDING: _l("Đang gửi"),
-        OutboxState.RETRYING: _l("Sẽ gửi lại"),
-        OutboxState.ACCEPTED: _l("Thành phố đã nhận"),
-        OutboxState.REJECTED: _l("Thành phố từ chối"),
-    }
-)
+    WAITING = "waiting", _l("Đang chờ gửi")  # not tried yet (or no city URL configured)
+    SENDING = "sending", _l("Đang gửi")  # claimed by a sender until lease_until
+    RETRYING = "retrying", _l("Sẽ gửi lại")  # failed for a passing reason; next try at next_attempt_at
+    ACCEPTED = "accepted", _l("Thành phố đã nhận")  # the city gave a receipt
+    REJECTED = "rejected", _l("Thành phố từ chối")  # the city refused for good (4xx); a human must act
 
 
 class OutboxEntry(Model):

@@ -248,15 +248,13 @@ def _sign_one(
         months.ListedDay(day, revision.report_key, revision.revision, revision.payload_sha256, state.first_late[day])
         for day, revision in state.latest.items()
     ]
+    signer = {"username": user.username, "full_name": user.full_name, "position": user.position or ""}
+    supersedes = previous.document_number if previous else None
     content = months.build(
         kind=kind,
         commune={"code": commune.code, "name": commune.name, "province_code": commune.province_code},
         month=state.first,
-        edition=edition,
-        document_number=document_number,
-        supersedes=previous.document_number if previous else None,
-        signed_at=signed_at,
-        signer={"username": user.username, "full_name": user.full_name, "position": user.position or ""},
+        edition=months.SignedEdition(edition, document_number, supersedes, signed_at, signer),
         days=listed,
         missing=state.missing,
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -12,12 +14,24 @@ from sqlalchemy.orm import DeclarativeBase
 
 from wardapp.core.dbnames import NAMING
 
+if TYPE_CHECKING:
+
+    class AppModel(DeclarativeBase):
+        """What an app's models subclass, as the type checker sees them. At run time they subclass
+        their app's ``db.Model`` (Flask-SQLAlchemy builds it from the app's own base), which mypy
+        cannot take as a base class, being an attribute."""
+
 
 def named_metadata() -> MetaData:
     """A new metadata whose constraints are named as both apps' migrations name them."""
     return MetaData(naming_convention=NAMING)
 
 
-def for_app(base: type[DeclarativeBase]) -> tuple[SQLAlchemy, Migrate, LoginManager, CSRFProtect]:
-    """One app's database (its models subclass ``base``), migrations, login manager and CSRF."""
-    return SQLAlchemy(model_class=base), Migrate(), LoginManager(), CSRFProtect()
+def for_app() -> tuple[SQLAlchemy, Migrate, LoginManager, CSRFProtect]:
+    """One app's database (over a declarative base of its own, with its own named metadata),
+    migrations, login manager and CSRF protection."""
+
+    class Base(DeclarativeBase):
+        metadata = named_metadata()
+
+    return SQLAlchemy(model_class=Base), Migrate(), LoginManager(), CSRFProtect()

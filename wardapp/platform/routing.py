@@ -1,7 +1,10 @@
-"""The URL converters both apps install before their first route."""
+"""The URL converters both apps install before their first route, and the 404 of a missing thing."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from flask import abort
 from werkzeug.routing import IntegerConverter
 
 from wardapp.core.inputs import SQL_INT_MAX
@@ -19,3 +22,13 @@ class BoundedIntConverter(IntegerConverter):
 def install(url_map) -> None:
     """Make ``int`` the bounded converter; call before any route is registered."""
     url_map.converters["int"] = BoundedIntConverter
+
+
+T = TypeVar("T")
+
+
+def or_404(value: T | None) -> T:
+    """``value``, or the 404 a missing thing answers (never a 500 further down)."""
+    if value is None:
+        abort(404)
+    return value

@@ -13,18 +13,9 @@ from wardapp.extensions import Model
 
 
 class ReportStatus(Labelled):
-    DRAFT = "draft"  # saved, but some figures do not add up yet
-    COMPLETE = "complete"  # every figure entered and consistent
-    SIGNED = "signed"  # the latest revision is signed: frozen until a correction opens
-
-
-STATUS_LABELS = ReportStatus.labelled(
-    {
-        ReportStatus.DRAFT: _l("Nháp, chưa khớp số liệu"),
-        ReportStatus.COMPLETE: _l("Đã nhập đủ số liệu"),
-        ReportStatus.SIGNED: _l("Đã ký"),
-    }
-)
+    DRAFT = "draft", _l("Nháp, chưa khớp số liệu")  # saved, but some figures do not add up yet
+    COMPLETE = "complete", _l("Đã nhập đủ số liệu")  # every figure entered and consistent
+    SIGNED = "signed", _l("Đã ký")  # the latest revision is signed: frozen until a correction opens
 
 
 class FrozenReport(Exception):

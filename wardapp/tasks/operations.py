@@ -96,24 +96,13 @@ def add_task(commune_id: int, values: dict, user) -> Task:
 def create_task(commune_id: int, values: dict, user) -> Task:
     """A task added to the session and audited (an import commits its rows together)."""
     task = Task(commune_id=commune_id, **values)
-    db.session.add(task)
-    db.session.flush()
-    audit.record(
-        "task.created",
-        target_type="task",
-        target_id=task.code,
-        after=task.snapshot(),
-        actor=user,
-        summary=task.title[:300],
-    )
+    audit.record_added("task.created", task, target_type="task", target_id=task.code, actor=user, summary=task.title)
     return task
 
 
 def update_task(task: Task, values: dict, user) -> None:
     """The task's form saved: audited and committed."""
-    old, new = task.change(values)
-    if new:
-        audit.record("task.updated", target_type="task", target_id=task.code, before=old, after=new, actor=user)
+    audit.record_change("task.updated", task, values, target_type="task", target_id=task.code, actor=user)
     db.session.commit()
 
 

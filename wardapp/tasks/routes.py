@@ -18,7 +18,7 @@ from wardapp.tasks.operations import (
     task_states,
     update_task,
 )
-from wardapp.web import allowed, login_required
+from wardapp.web import allowed, form_page, login_required
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -81,17 +81,18 @@ def _detail(task: Task, errors: dict | None = None, form=None, status: int = 200
         db.select(TaskProgress).filter_by(task_id=task.id).order_by(TaskProgress.date.desc(), TaskProgress.id.desc())
     ).all()
     percent = history[0].percent if history else 0
-    return render_template(
+    return form_page(
         "tasks/detail.html",
+        errors,
+        form,
+        current_user.may("edit_day"),
+        status,
         task=task,
         history=history,
         today=today,
         percent=percent,
         schedule=schedule(task.start_date, task.deadline, percent, today, commune.behind_tolerance),
-        errors=errors or {},
-        form=form or {},
-        can_edit=current_user.may("edit_day"),
-    ), status
+    )
 
 
 @bp.post("/<int:task_id>/progress")

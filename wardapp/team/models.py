@@ -12,18 +12,9 @@ from wardapp.extensions import Model
 
 
 class Field(Labelled):
-    TECHNOLOGY = "technology"
-    PROFESSIONAL = "professional"
-    BOTH = "both"
-
-
-FIELD_LABELS = Field.labelled(
-    {
-        Field.TECHNOLOGY: TEAM_FIELDS["technology"],
-        Field.PROFESSIONAL: TEAM_FIELDS["professional"],
-        Field.BOTH: TEAM_FIELDS["both"],
-    }
-)
+    TECHNOLOGY = "technology", TEAM_FIELDS["technology"]
+    PROFESSIONAL = "professional", TEAM_FIELDS["professional"]
+    BOTH = "both", TEAM_FIELDS["both"]
 
 
 class ResponseTeam(Audited, Model):

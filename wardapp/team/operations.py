@@ -16,18 +16,9 @@ from wardapp.team.models import ResponseTeam, TeamMember
 
 
 class TeamState(Labelled):
-    NOT_SET_UP = "not_set_up"
-    ON_TIME = "on_time"
-    LATE = "late"
-
-
-STATE_LABELS = TeamState.labelled(
-    {
-        TeamState.NOT_SET_UP: _l("Chưa thành lập"),
-        TeamState.ON_TIME: _l("Đã thành lập đúng hạn"),
-        TeamState.LATE: _l("Thành lập muộn"),
-    }
-)
+    NOT_SET_UP = "not_set_up", _l("Chưa thành lập")
+    ON_TIME = "on_time", _l("Đã thành lập đúng hạn")
+    LATE = "late", _l("Thành lập muộn")
 
 
 def team_of(commune_id: int) -> ResponseTeam | None:
@@ -62,9 +53,7 @@ def ensure_team(commune_id: int) -> ResponseTeam:
 
 def save_team(team: ResponseTeam, values: dict, user) -> None:
     """The team's decision and duties: audited and committed."""
-    old, new = team.change(values)
-    if new:
-        audit.record("team.updated", target_type="team", target_id=team.id, before=old, after=new, actor=user)
+    audit.record_change("team.updated", team, values, target_type="team", target_id=team.id, actor=user)
     db.session.commit()
 
 
@@ -75,9 +64,7 @@ def add_member(commune_id: int, member: TeamMember, user) -> None:
         for other in team.members:
             other.is_leader = False
     member.team = team
-    db.session.add(member)
-    db.session.flush()
-    audit.record("team.member_added", target_type="team", target_id=team.id, after=member.snapshot(), actor=user)
+    audit.record_added("team.member_added", member, target_type="team", target_id=team.id, actor=user)
     db.session.commit()
 
 
@@ -92,9 +79,7 @@ def remove_member(member: TeamMember, user) -> None:
 
 def add_case(case: SupportCase, user) -> None:
     """A support case logged; the day's figure follows the log."""
-    db.session.add(case)
-    db.session.flush()
-    audit.record("team.case_added", target_type="support_case", target_id=case.id, after=case.snapshot(), actor=user)
+    audit.record_added("team.case_added", case, target_type="support_case", actor=user)
     sync_report_figure(case.commune_id, case.date, user)
     db.session.commit()
 

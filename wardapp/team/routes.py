@@ -16,7 +16,7 @@ from wardapp.support.models import SupportCase, cases_on
 from wardapp.team import operations
 from wardapp.team.models import Field, TeamMember
 from wardapp.team.operations import ensure_team, save_team, team_of, team_state
-from wardapp.web import allowed, login_required
+from wardapp.web import allowed, form_page, login_required
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
@@ -34,16 +34,17 @@ def index():
 def _page(errors: dict | None = None, form=None, status: int = 200):
     commune = current_commune()
     team = team_of(commune.id)
-    return render_template(
+    return form_page(
         "team/index.html",
+        errors,
+        form,
+        current_user.may("manage_team"),
+        status,
         team=team,
         state=team_state(team, commune.team_deadline),
         deadline=commune.team_deadline,
         fields=list(Field),
-        errors=errors or {},
-        form=form or {},
-        can_edit=current_user.may("manage_team"),
-    ), status
+    )
 
 
 @bp.post("/")

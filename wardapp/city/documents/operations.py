@@ -29,7 +29,7 @@ from wardapp.city.documents.models import CityRegisterEntry, ConsolidatedEdition
 from wardapp.city.extensions import city_db as db
 from wardapp.city.intake import blobs
 from wardapp.city.models import CityAudit, CityUser
-from wardapp.core import clock, consolidated_docs
+from wardapp.core import clock, consolidated_docs, months
 from wardapp.core.deadline import deadline_moment
 from wardapp.core.i18n import fmt_date
 from wardapp.core.i18n import gettext as _
@@ -218,14 +218,12 @@ def sign(period: Period, user: CityUser) -> ConsolidatedEdition:
     except IntegrityError:
         db.session.rollback()
         raise CannotSign([_("Số văn bản vừa được cấp cho văn bản khác; hãy ký lại.")]) from None
+    signer = {"username": user.username, "full_name": user.full_name, "position": " ".join(signer_titles(user))}
+    supersedes = previous.document_number if previous else None
     content = consolidated_docs.build(
         provinces=period.provinces,
         **period.days(),
-        edition=edition_no,
-        document_number=document_number,
-        supersedes=previous.document_number if previous else None,
-        signed_at=signed_at,
-        signer={"username": user.username, "full_name": user.full_name, "position": " ".join(signer_titles(user))},
+        edition=months.SignedEdition(edition_no, document_number, supersedes, signed_at, signer),
         days=listed_days(period),
         counted=period.counted,
     )

@@ -25,6 +25,7 @@ from wardapp.core.i18n import lazy_gettext as _l
 from wardapp.core.payload import pdf_filename
 from wardapp.core.tokens import bearer
 from wardapp.core.units import find
+from wardapp.platform.routing import or_404
 
 bp = Blueprint("consolidated", __name__)
 # The communes' PDFs (their own signed one, a month, a day's ZIP), for reviewers and API tokens.
@@ -144,15 +145,10 @@ def sign():
 @bp.get("/consolidated/editions/<document_id>.pdf")
 @reviewer_required
 def edition_pdf(document_id: str):
-    edition = ops.edition_by_id(document_id)
-    if edition is None:
-        abort(404)
+    edition = or_404(ops.edition_by_id(document_id))
     for province in edition.scope.split("-"):
         scope.require(province)
-    data = ops.stored_pdf(edition)
-    if data is None:
-        abort(404)
-    return _send(data, f"{edition.document_id}.pdf", attachment=True)
+    return _send(or_404(ops.stored_pdf(edition)), f"{edition.document_id}.pdf", attachment=True)
 
 
 @bp.get("/consolidated.pdf")

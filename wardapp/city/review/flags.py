@@ -22,6 +22,7 @@ from wardapp.core import outliers, text
 from wardapp.core.clock import utcnow
 from wardapp.core.i18n import fmt_number, fmt_percent
 from wardapp.core.i18n import gettext as _
+from wardapp.platform import memo
 
 rule = flag_store.rule  # the thresholds (settings), one place
 
@@ -66,6 +67,19 @@ class Flagged:
         return self._text(self.high)
 
 
+def row_key(flag: Flagged) -> tuple:
+    """Everything a flag's row shows (its rendering is kept under it)."""
+    check = flag.checked
+    checked = None if check is None else (check.report_id, check.comment, check.checked_by, check.checked_at)
+    shown = (flag.commune_code, flag.date, flag.report_id, flag.metric, flag.value, flag.low, flag.high)
+    return (*shown, flag.share, flag.explanation, checked)
+
+
+def labels() -> dict[str, str]:
+    """Each checked figure's label in the reader's language, translated once per page."""
+    return {m.name: str(m.label) for m in outliers.METRICS}
+
+
 def period_flags(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None = None) -> list[Flagged]:
     """Every flag of the period, newest day first, with explanations and checks attached."""
     found = _stored(provinces, start, end, commune)
@@ -98,12 +112,28 @@ def _stored(provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: s
     return out
 
 
+EXPLANATIONS_KEPT_MAX = 50_000  # report ids' words per worker: years of a large province's flagged days
+
+
 def _explanations(report_ids: set[str]) -> dict[str, str]:
     """The leader's words for each flagged day: the explanations of tasks behind, the difficulties
-    written in the report, a late signature's or a correction's reason (read from the payload)."""
+    written in the report, a late signature's or a correction's reason (read from the payload).
+
+    A revision's payload is signed and never changes, so its words are kept in the worker under
+    its report id: a month's list names some 350 revisions, and after a report arrives only the
+    new one's payload is read (bench/review.py, docs/PERFORMANCE.md). Officers' names are not
+    among these words (the person responsible is a field of its own, never shown here:
+    accounts/permissions.py)."""
     if not report_ids:
         return {}
-    out = {}
+    return memo.kept_many(STORE, report_ids, _read_explanations, limit=EXPLANATIONS_KEPT_MAX)
+
+
+STORE = "wardapp.city.review.flags.explanations"
+
+
+def _read_explanations(report_ids: set[str]) -> dict[str, str]:
+    out = dict.fromkeys(report_ids, "")  # a payload that is not JSON explains nothing, kept so too
     rows = db.session.execute(
         db.select(ReceivedReport.report_id, ReceivedReport.payload).filter(ReceivedReport.report_id.in_(report_ids))
     )
@@ -112,20 +142,28 @@ def _explanations(report_ids: set[str]) -> dict[str, str]:
             document = json.loads(payload)
         except ValueError:
             continue
-        parts = [e.get("cause", "") for e in document.get("explanations") or [] if isinstance(e, dict)]
-        parts.append((document.get("narrative") or {}).get("difficulties", ""))
-        parts += [document.get("late_reason") or "", document.get("correction_reason") or ""]
-        out[report_id] = " · ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+        out[report_id] = explanation_of(document)
     return out
+
+
+def explanation_of(document: dict) -> str:
+    """The words shown beside a flag, from a signed payload."""
+    parts = [e.get("cause", "") for e in document.get("explanations") or [] if isinstance(e, dict)]
+    parts.append((document.get("narrative") or {}).get("difficulties", ""))
+    parts += [document.get("late_reason") or "", document.get("correction_reason") or ""]
+    return " · ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
 
 
 def _checks(
     provinces: tuple[str, ...], start: dt.date, end: dt.date, commune: str | None
 ) -> dict[tuple[str, dt.date, str], CityFlagCheck]:
-    F = ReceivedFigures
+    """The reviewers' checks of the period in the provinces (the province is their revision's). The
+    revision is joined by commune and day too, which its report id implies: on the (commune_code,
+    date) index, where the report id alone scanned every received revision for each check."""
+    F, C = ReceivedFigures, CityFlagCheck
     query = (
         db.select(CityFlagCheck)
-        .join(F, db.and_(F.report_id == CityFlagCheck.report_id))
+        .join(F, db.and_(F.commune_code == C.commune_code, F.date == C.date, F.report_id == C.report_id))
         .filter(F.province_code.in_(provinces), CityFlagCheck.date.between(start, end))
     )
     if commune:

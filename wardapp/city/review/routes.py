@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from wardapp.city.accounts import permissions, scope
 from wardapp.city.accounts.access import report_or_404, reviewer_required
@@ -134,15 +135,22 @@ def report(report_id: str):
     return render_template("city/unrenderable.html", report=report, problems=problems, history=history, key=key)
 
 
+def _back_to_report(report_id: str, done: bool, success: str, refused: str, refused_category: str = "error"):
+    """Back to the report (303) with what became of the reviewer's action."""
+    if done:
+        flash(success, "success")
+    else:
+        flash(refused, refused_category)
+    return redirect(url_for("review.report", report_id=report_id), code=303)
+
+
 @bp.post("/reports/<report_id>/return")
 @reviewer_required
 def return_report(report_id: str):
     report = report_or_404(report_id)
-    if not reviewing.return_report(report, current_user, request.form.get("comment", ""), request):
-        flash(_("Hãy ghi ý kiến khi trả lại báo cáo."), "error")
-    else:
-        flash(_("Đã trả lại báo cáo cho xã/phường."), "success")
-    return redirect(url_for("review.report", report_id=report_id), code=303)
+    done = reviewing.return_report(report, current_user, request.form.get("comment", ""), request)
+    refused = _("Hãy ghi ý kiến khi trả lại báo cáo.")
+    return _back_to_report(report_id, done, _("Đã trả lại báo cáo cho xã/phường."), refused)
 
 
 @bp.get("/reports/<report_id>/photos/<sha256>")
@@ -161,12 +169,9 @@ def photo(report_id: str, sha256: str):
 @bp.post("/reports/<report_id>/accept")
 @reviewer_required
 def accept_one(report_id: str):
-    report = report_or_404(report_id)
-    if reviewing.accept([report], current_user):
-        flash(_("Đã duyệt báo cáo."), "success")
-    else:
-        flash(_("Chỉ duyệt được bản hiện hành chưa được duyệt hay trả lại."), "warning")
-    return redirect(url_for("review.report", report_id=report_id), code=303)
+    done = reviewing.accept([report_or_404(report_id)], current_user) > 0
+    refused = _("Chỉ duyệt được bản hiện hành chưa được duyệt hay trả lại.")
+    return _back_to_report(report_id, done, _("Đã duyệt báo cáo."), refused, refused_category="warning")
 
 
 @bp.get("/review/flags")
@@ -182,8 +187,7 @@ def flag_list():
         found = [f for f in found if f.checked is None]
     return render_template(
         "city/review_flags.html",
-        flags=found,
-        names={u.code: u.name for u in all_units().values() if u.province_code in provinces},
+        rows=_flag_rows(found, provinces),
         start=start,
         end=end,
         commune=commune or "",
@@ -192,6 +196,35 @@ def flag_list():
         visible_provinces=[(c, scope.province_name(c)) for c in scope.visible()],
         province_arg=provinces[0] if len(provinces) == 1 else scope.ALL,
     )
+
+
+FLAG_ROWS_KEPT_MAX = 8192  # rendered flag rows per worker: a few months of a large province
+# What differs per request in a kept row, put in after joining: markup no escaped text can contain.
+_TOKEN, _NEXT = "<!--csrf-token-->", "<!--next-path-->"
+
+
+def _flag_rows(found: list[flags.Flagged], provinces: tuple[str, ...]) -> Markup:
+    """The flag list's rows, each rendered once per content and language and kept in the worker
+    (a month of a province is some 450 rows, whose rendering was most of the page's time:
+    bench/review.py); the CSRF token and the page's path are put in per request."""
+    context = {
+        "names": {u.code: u.name for u in all_units().values() if u.province_code in provinces},
+        "labels": flags.labels(),  # each figure's label once, not once per row
+        "report_base": url_for("review.report", report_id="_")[:-1],
+        "commune_link": _commune_link(),
+        "check_url": url_for("review.check_flag"),
+        "csrf": Markup(_TOKEN),  # noqa: S704 - our own constant
+        "next_path": Markup(_NEXT),  # noqa: S704 - our own constant
+    }
+
+    def rendered(rows: list) -> str:
+        return render_template("city/_flag_rows.html", flags=rows, **context)
+
+    locale = str(get_locale())
+    kept = partial(memo.kept, "wardapp.city.flag-rows", limit=FLAG_ROWS_KEPT_MAX)
+    parts = [kept((flags.row_key(f), locale), partial(rendered, [f])) for f in found] or [rendered([])]
+    html = "".join(parts).replace(_TOKEN, str(escape(generate_csrf()))).replace(_NEXT, str(escape(request.full_path)))
+    return Markup(html)  # noqa: S704 - each part rendered by Jinja with autoescaping, the values put in escaped
 
 
 @bp.post("/review/flags/check")
@@ -275,7 +308,7 @@ def _oneshop_rows(found: list, provinces: tuple[str, ...], start: dt.date, end: 
     not the province's (measured, bench/review.py)."""
     names = {u.code: u.name for u in all_units().values() if u.province_code in provinces}
     labels = reconcile.labels()  # each figure's label once, not once per difference
-    base = url_for("review.commune", code="_")[:-1]
+    commune_link = _commune_link()
     locale = str(get_locale())
 
     def rendered(rows: list) -> str:
@@ -283,7 +316,7 @@ def _oneshop_rows(found: list, provinces: tuple[str, ...], start: dt.date, end: 
             "city/_oneshop_rows.html",
             communes=rows,
             labels=labels,
-            commune_base=base,
+            commune_link=commune_link,
             names=names,
             start=start,
             end=end,
@@ -296,6 +329,13 @@ def _oneshop_rows(found: list, provinces: tuple[str, ...], start: dt.date, end: 
         key = (reconcile.row_key(row), locale, start, end)
         parts.append(memo.kept("wardapp.city.oneshop-rows", key, partial(rendered, [row]), limit=ONESHOP_ROWS_KEPT_MAX))
     return Markup("".join(parts))  # noqa: S704 - each part rendered by Jinja with autoescaping
+
+
+def _commune_link() -> tuple[str, str]:
+    """A commune's review URL around its code, built once per page rather than once per row (the
+    router's build was a fifth of a month's flag list: measured, bench/review.py)."""
+    before, _placeholder, after = url_for("review.commune", code="_").rpartition("/_/")
+    return before + "/", "/" + after
 
 
 def _back() -> str:

@@ -39,15 +39,17 @@ CA_YEARS, HOLDER_YEARS = 20, 5
 DEVELOPMENT_LABEL = "CA nội bộ wardapp - chỉ để phát triển"  # "development only", in its very name
 
 
-def _key_usage(*, signer: bool) -> x509.KeyUsage:
+def key_usage(*, vouches: bool, certifies: bool, revokes: bool) -> x509.KeyUsage:
+    """Digital signature always; nonRepudiation where the holder vouches for what it signs; the
+    signing of certificates and of revocation lists where it certifies or revokes; nothing else."""
     return x509.KeyUsage(
         digital_signature=True,
-        content_commitment=signer,  # nonRepudiation: the holder vouches for what is signed
+        content_commitment=vouches,
         key_encipherment=False,
         data_encipherment=False,
         key_agreement=False,
-        key_cert_sign=not signer,
-        crl_sign=not signer,
+        key_cert_sign=certifies,
+        crl_sign=revokes,
         encipher_only=False,
         decipher_only=False,
     )
@@ -94,7 +96,7 @@ def make_local_ca(folder: Path, province_name: str, commune_name: str, now: dt.d
     cert = (
         root_builder(name, key.public_key(), now - BACKDATE, now + dt.timedelta(days=365 * CA_YEARS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(signer=False), critical=True)
+        .add_extension(key_usage(vouches=False, certifies=True, revokes=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -128,7 +130,7 @@ def issue_for_key(ca_folder: Path, public_key: Any, subject: x509.Name, now: dt.
         .not_valid_before(now - BACKDATE)
         .not_valid_after(min(now + dt.timedelta(days=365 * HOLDER_YEARS), ca_cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(signer=True), critical=True)
+        .add_extension(key_usage(vouches=True, certifies=False, revokes=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from wardapp.core.pdf import charts, fonts, official
 from wardapp.core.pdf.official import CONTENT_W, PAGE_H, PAGE_W, SIGNATURE_BOX, Sink, Story  # noqa: F401 (re-exported)
 from wardapp.core.pdf.paragraphs import Para
-from wardapp.core.pdf.style import STYLES, esc, grid_style
+from wardapp.core.pdf.style import STYLES, esc, grid_style, layout_style
 
 
 @dataclass(frozen=True)
@@ -244,16 +244,7 @@ def _photos(photos: list[PhotoInput]) -> Story:
     flow = []
     for i in range(0, len(cells), 2):  # one table per row: a page break never splits a photo from its caption
         table = Table([cells[i : i + 2]], colWidths=[cell_w + 3 * mm] * 2)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),  # empty cells: no Helvetica
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-                ]
-            )
-        )
+        table.setStyle(layout_style(("BOTTOMPADDING", (0, 0), (-1, -1), 5)))
         flow.append(table)
     return flow
 

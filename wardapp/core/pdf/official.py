@@ -26,14 +26,13 @@ from reportlab.platypus import (
     PageTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
 from reportlab.platypus.doctemplate import BaseDocTemplate, LayoutError
 from reportlab.platypus.frames import Frame
 
 from wardapp.core.pdf import archive, fonts
 from wardapp.core.pdf.paragraphs import Para
-from wardapp.core.pdf.style import STYLES, esc
+from wardapp.core.pdf.style import STYLES, esc, layout_style
 
 # Binary streams instead of ASCII85: ReportLab's ASCII85 encoder is pure Python here and was
 # the single largest cost of a report with photos (measured: ~40% of the build).
@@ -301,17 +300,7 @@ def signature_flow(
     if signer.name:
         right.append(Para(f"<b>{esc(signer.name)}</b>", STYLES["sign"]))
     table = Table([[recipients, right]], colWidths=[width * 0.45, width * 0.55])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),  # empty cells: no Helvetica
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("ALIGN", (1, 0), (1, 0), "CENTER"),
-            ]
-        )
-    )
+    table.setStyle(layout_style(("RIGHTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (1, 0), (1, 0), "CENTER")))
     return KeepTogether([*(tail or []), Spacer(1, 4 * mm), table, *(after or [])])
 
 

@@ -91,20 +91,7 @@ def self_signed(
     now = dt.datetime.now(dt.UTC)
     cert = (
         certificates.root_builder(name, key.public_key(), now - dt.timedelta(days=1), now + dt.timedelta(days=3650))
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(certificates.key_usage(vouches=True, certifies=True, revokes=False), critical=True)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )

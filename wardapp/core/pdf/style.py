@@ -85,3 +85,16 @@ def grid_style(header_rows: int = 1) -> TableStyle:
             ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ]
     )
+
+
+def layout_style(*commands: tuple[Any, ...]) -> TableStyle:
+    """A table that only places things side by side (no grid): top-aligned, flush left, our font even
+    in its empty cells (so no Helvetica is referenced); then ``commands``."""
+    return TableStyle(
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            *commands,
+        ]
+    )

@@ -55,15 +55,10 @@ def _bounded_pypdf(limit: int) -> Any:
     this thread only."""
     import pypdf
 
+    decoders = ("zlib", "lzw", "run_length", "brotli", "jbig2", "array_based_stream")  # each its own option
+    outputs: dict[str, Any] = {f"{decoder}_maximum_output_length": limit for decoder in decoders}
     return pypdf.apply_configuration(
-        zlib_maximum_output_length=limit,
-        lzw_maximum_output_length=limit,
-        run_length_maximum_output_length=limit,
-        brotli_maximum_output_length=limit,
-        jbig2_maximum_output_length=limit,
-        array_based_stream_maximum_output_length=limit,
-        image_maximum_buffer_size=limit,
-        stream_decoding_work_maximum_length=2 * limit,
+        **outputs, image_maximum_buffer_size=limit, stream_decoding_work_maximum_length=2 * limit
     )
 
 
