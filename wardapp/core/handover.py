@@ -21,9 +21,11 @@ department's consolidated ones) keeps each signer's roots and keys apart, in a t
 group in ``nhom-xac-thuc.txt``, so a commune's PDF is checked against that commune's CAs only and
 its JWS against that commune's keys only. A document naming no group uses ``data/xac-thuc/``.
 
-Everything is read from stored files and streamed: a file is hard-linked (or copied) into a work
-folder beside the output, hashed by ``bagit`` block by block, and written into the ZIP the same
-way, so a year of photos never sits in memory.
+Everything is read from stored files and streamed: a file is hard-linked (or copied) into the bag
+in a work folder beside the output, its manifest line written as it is placed, and the folder is
+written into the ZIP block by block at the end (``core.zipstream``: its central directory goes to
+a side file as each entry is written). Neither a year of photos nor the list of its files sits
+in memory.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
@@ -49,7 +52,7 @@ from cryptography.hazmat.primitives import hashes
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
-from wardapp.core import clock, consolidated_docs
+from wardapp.core import clock, consolidated_docs, zipstream
 from wardapp.core.pdf import verification
 
 FORMAT = "wardapp-handover/1"
@@ -165,14 +168,15 @@ class Verified:
 # --- Metadata files ---------------------------------------------------------------------------
 
 
-def write_csv(path: Path, fields: Sequence[tuple[str, str]], rows: Iterable[Mapping[str, str]]) -> None:
+def csv_bytes(fields: Sequence[tuple[str, str]], rows: Iterable[Mapping[str, str]]) -> bytes:
     """A CSV with the Vietnamese labels as its header, UTF-8 with a BOM (so a spreadsheet opens the
     accents right)."""
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow([label for _key, label in fields])
-        for row in rows:
-            writer.writerow([row.get(key, "") for key, _label in fields])
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([label for _key, label in fields])
+    for row in rows:
+        writer.writerow([row.get(key, "") for key, _label in fields])
+    return out.getvalue().encode("utf-8-sig")
 
 
 def _element(tag: str, fields: Sequence[tuple[str, str]], values: Mapping[str, str]) -> ET.Element:
@@ -189,15 +193,6 @@ def document_xml(metadata: Mapping[str, str]) -> bytes:
     return _xml_bytes(root)
 
 
-def case_file_xml(case_file: Mapping[str, str], documents: Sequence[Mapping[str, str]]) -> bytes:
-    root = _element("ho_so", CASE_FILE_FIELDS, case_file)
-    root.set("dinh_dang_goi", FORMAT)
-    listing = ET.SubElement(root, "muc_luc_van_ban")
-    for metadata in documents:
-        listing.append(_element("van_ban", DOCUMENT_FIELDS, metadata))
-    return _xml_bytes(root)
-
-
 def _xml_bytes(root: ET.Element) -> bytes:
     ET.indent(root)
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -206,20 +201,93 @@ def _xml_bytes(root: ET.Element) -> bytes:
 
 # --- Making the package -----------------------------------------------------------------------
 
+BAGIT_TXT = "BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n"  # what bagit.make_bag writes
+MANIFEST, TAG_MANIFEST = "manifest-sha256.txt", "tagmanifest-sha256.txt"
+LINE_BREAKS = re.compile(r"[\r\n]")  # a tag's value is one line (bagit strips them the same way)
+BLOCK = 1 << 20  # files are read, hashed and copied a mebibyte at a time
 
-def _place(target: Path, item: PackedFile) -> None:
-    """Put a file into the work folder: a hard link when the store is on the same disk (no copy at
-    all), otherwise a copy made block by block."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if item.data is not None:
-        target.write_bytes(item.data)
-        return
-    if item.source is None:
-        raise HandoverError(f"{item.name}: neither a stored file nor data")
+
+class BagWriter:
+    """A BagIt bag written as it is filled, laid out as ``bagit.make_bag`` lays one out (and checked
+    by ``bagit`` in the tests): each payload file is placed under ``data/`` and its manifest line
+    written at once, its SHA-256 computed as its bytes are written (a stored file hard-linked in
+    is read once for it). What it keeps is two totals, never a file's name or hash:
+    ``bagit.make_bag`` walks and hashes the finished tree again, holding every file's line in
+    lists and its manifest in a dict (about 430 bytes a file, measured: a province's year has some
+    200,000 files)."""
+
+    def __init__(self, root: Path):
+        self.root, self.data = root, root / "data"
+        self.data.mkdir(parents=True)
+        self._data = str(self.data)
+        self.files = self.bytes = 0
+        self._manifest = (root / MANIFEST).open("w", encoding="utf-8", newline="\n")
+
+    def __enter__(self) -> BagWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._manifest.close()
+
+    def place(self, relative: str, item: PackedFile) -> None:
+        """``item`` at ``data/<relative>``: its bytes, or the stored file hard-linked when the store
+        is on the same disk (no copy at all), otherwise copied block by block. (Plain strings, not
+        ``Path``, for the same reason as ``_files``.)"""
+        target = os.path.join(self._data, relative)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if item.data is not None:
+            with open(target, "wb") as out:
+                out.write(item.data)
+            self._list(relative, hashlib.sha256(item.data).hexdigest(), len(item.data))
+        elif item.source is None:
+            raise HandoverError(f"{item.name}: neither a stored file nor data")
+        else:
+            self._list(relative, *_link_or_copy(item.source, target))
+
+    def put(self, relative: str, data: bytes) -> None:
+        self.place(relative, PackedFile(relative, data=data))
+
+    def record(self, relative: str) -> None:
+        """A file another writer made in ``data/`` (the case file's list): read once for its hash."""
+        path = self.data / relative
+        self._list(relative, file_sha256(path), path.stat().st_size)
+
+    def _list(self, relative: str, digest: str, size: int) -> None:
+        # The two spaces and the CR/LF escapes of bagit's own manifests.
+        name = f"data/{relative}".replace("\r", "%0D").replace("\n", "%0A")
+        self._manifest.write(f"{digest}  {name}\n")
+        self.files += 1
+        self.bytes += size
+
+    def finish(self, bag_info: Mapping[str, str]) -> None:
+        """The tag files: ``bagit.txt``, ``bag-info.txt`` (with ``Payload-Oxum``, the payload's bytes
+        and files, which bagit checks first) and ``tagmanifest-sha256.txt`` over them and the
+        manifest."""
+        self._manifest.close()
+        info = {"Bagging-Date": clock.today().isoformat(), "Bag-Software-Agent": f"wardapp ({FORMAT})"}
+        info |= dict(bag_info)
+        info["Payload-Oxum"] = f"{self.bytes}.{self.files}"
+        (self.root / "bagit.txt").write_text(BAGIT_TXT, encoding="utf-8")
+        lines = (f"{key}: {LINE_BREAKS.sub('', str(value))}\n" for key, value in sorted(info.items()))
+        (self.root / "bag-info.txt").write_text("".join(lines), encoding="utf-8")
+        tags = ("bagit.txt", "bag-info.txt", MANIFEST)
+        listed = "".join(f"{file_sha256(self.root / name)} {name}\n" for name in tags)
+        (self.root / TAG_MANIFEST).write_text(listed, encoding="utf-8")
+
+
+def _link_or_copy(source: Path, target: str) -> tuple[str, int]:
+    """Put a stored file at ``target``; its SHA-256 and size."""
     try:
-        os.link(item.source, target)
+        os.link(source, target)
     except OSError:
-        shutil.copyfile(item.source, target)
+        digest, size = hashlib.sha256(), 0
+        with open(source, "rb") as src, open(target, "wb") as out:
+            while block := src.read(BLOCK):
+                digest.update(block)
+                out.write(block)
+                size += len(block)
+        return digest.hexdigest(), size
+    return file_sha256(target), os.stat(target).st_size
 
 
 def export(
@@ -233,45 +301,48 @@ def export(
     bag_info: Mapping[str, str],
 ) -> Exported:
     """Write the package to ``output`` (a ZIP holding the bag in ``bag_name/``), atomically: a
-        half-written package never has the final name. ``documents`` and ``photos`` are consumed once,
-        one at a time; ``case_file`` is asked for the case file's fields with the number of documents,
-    after they are all written."""
+    half-written package never has the final name. ``documents`` and ``photos`` are consumed once,
+    one at a time, each file written into the bag (and its manifest) as it comes; ``case_file`` is
+    asked for the case file's fields with the number of documents, after they are all written."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     result = Exported(output)
-    with tempfile.TemporaryDirectory(prefix=".handover-", dir=output.parent) as work:
-        bag_dir = Path(work) / bag_name
-        bag_dir.mkdir()
-        listing = CaseFileListing(bag_dir, Path(work) / "muc-luc.part")
+    with (
+        tempfile.TemporaryDirectory(prefix=".handover-", dir=output.parent) as work,
+        BagWriter(Path(work) / bag_name) as bag,
+    ):
+        listing = CaseFileListing(bag.data, Path(work) / "muc-luc.part")
         with listing:
             for document in documents:
-                _write_document(bag_dir / DOCUMENTS / document.folder, document)
+                _write_document(bag, document)
                 listing.add(document.metadata)
         for photo in photos:
-            _place(bag_dir / PHOTOS / photo.name, photo)
+            bag.place(f"{PHOTOS}/{photo.name}", photo)
             result.photos += 1
         for item in trust:
-            _place(bag_dir / TRUST / item.name, item)
+            bag.place(f"{TRUST}/{item.name}", item)
         listing.finish(case_file(listing.count))
+        bag.record(f"{CASE_FILE_STEM}.csv")
+        bag.record(f"{CASE_FILE_STEM}.xml")
         result.documents = listing.count
-        # bagit moves everything into data/ and hashes it file by file, in this process.
-        bagit.make_bag(str(bag_dir), dict(bag_info), processes=1, checksums=["sha256"])
+        bag.finish(bag_info)
         partial = output.with_name(output.name + ".part")
-        _zip_folder(bag_dir, partial)
+        _zip_folder(bag.root, partial)
         partial.replace(output)
     result.bytes = output.stat().st_size
     return result
 
 
-def _write_document(folder: Path, document: Document) -> None:
+def _write_document(bag: BagWriter, document: Document) -> None:
+    folder = f"{DOCUMENTS}/{document.folder}"
     for item in document.files:
-        _place(folder / item.name, item)
+        bag.place(f"{folder}/{item.name}", item)
     if document.trust:
         if not TRUST_GROUP.fullmatch(document.trust):
             raise HandoverError(f"{document.folder}: not a trust group name: {document.trust!r}")
-        (folder / TRUST_GROUP_FILE).write_text(document.trust + "\n", encoding="ascii")
-    write_csv(folder / f"{METADATA_STEM}.csv", DOCUMENT_FIELDS, [document.metadata])
-    (folder / f"{METADATA_STEM}.xml").write_bytes(document_xml(document.metadata))
+        bag.put(f"{folder}/{TRUST_GROUP_FILE}", (document.trust + "\n").encode("ascii"))
+    bag.put(f"{folder}/{METADATA_STEM}.csv", csv_bytes(DOCUMENT_FIELDS, [document.metadata]))
+    bag.put(f"{folder}/{METADATA_STEM}.xml", document_xml(document.metadata))
 
 
 class CaseFileListing:
@@ -279,11 +350,11 @@ class CaseFileListing:
     each document is: a province's year of documents is never held in memory. The XML's entries go
     to a side file first, since the case file's own fields (its totals) come before them."""
 
-    def __init__(self, bag_dir: Path, entries: Path):
-        self.bag_dir, self.entries, self.count = bag_dir, entries, 0
+    def __init__(self, folder: Path, entries: Path):
+        self.folder, self.entries, self.count = folder, entries, 0
 
     def __enter__(self) -> CaseFileListing:
-        self._csv_file = (self.bag_dir / f"{CASE_FILE_STEM}.csv").open("w", encoding="utf-8-sig", newline="")
+        self._csv_file = (self.folder / f"{CASE_FILE_STEM}.csv").open("w", encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._csv_file)
         self._csv.writerow([label for _key, label in DOCUMENT_FIELDS])
         self._xml = self.entries.open("wb")
@@ -307,7 +378,7 @@ class CaseFileListing:
         ET.SubElement(root, "muc_luc_van_ban").text = "@@"
         head, marker, rest = _xml_bytes(root).rpartition(b"@@</muc_luc_van_ban>")  # the last element
         tail = marker.removeprefix(b"@@") + rest
-        with (self.bag_dir / f"{CASE_FILE_STEM}.xml").open("wb") as out, self.entries.open("rb") as entries:
+        with (self.folder / f"{CASE_FILE_STEM}.xml").open("wb") as out, self.entries.open("rb") as entries:
             out.write(head)
             shutil.copyfileobj(entries, out, 1 << 20)
             out.write((b"\n  " if self.count else b"") + tail)
@@ -315,11 +386,30 @@ class CaseFileListing:
 
 
 def _zip_folder(folder: Path, target: Path) -> None:
-    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            name = f"{folder.name}/{path.relative_to(folder).as_posix()}"
-            kind = zipfile.ZIP_STORED if path.suffix.lower() in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
-            archive.write(path, name, compress_type=kind)
+    """The bag into one ZIP, file by file in name order, each copied block by block; every entry
+    dated when the package is made. ``core.zipstream`` keeps no entry in memory (``zipfile``
+    would keep one of about 450 bytes per file until the end). The work folder is emptied as it
+    goes, each file removed once in the ZIP: ``shutil.rmtree`` would list the year's folder of
+    documents whole (some 300 bytes each) to delete it."""
+    with zipstream.ZipStream(target, clock.now().astimezone(clock.TZ)) as archive:
+        for name, path in _taken_files(str(folder), folder.name):
+            archive.add(name, path, compress=not name.lower().endswith(STORED_SUFFIXES))
+            os.unlink(path)
+
+
+def _taken_files(folder: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """Every file under ``folder`` in name order (the order of the sorted paths) as its name in the
+    ZIP and its path, one folder's names listed at a time (never a list of all the package's
+    files); each sub-folder is removed once its files are taken (and removed by the caller).
+    Plain strings, not ``Path``: pathlib interns each part of a path, and a year's hundreds of
+    thousands of names would make CPython's table of interned strings grow."""
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.isdir(path):
+            yield from _taken_files(path, f"{prefix}/{name}")
+            os.rmdir(path)
+        elif os.path.isfile(path):
+            yield f"{prefix}/{name}", path
 
 
 # --- Checking a package -----------------------------------------------------------------------
@@ -406,10 +496,10 @@ def bag_problems(bag: Any) -> list[str]:
     return problems or [f"the bag does not validate: {summary}"]
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path | str) -> str:
     """A file's SHA-256, read a mebibyte at a time (a package holds a year of photos)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
