@@ -208,3 +208,13 @@ def test_the_consolidated_report_says_which_days_it_counts(city):
     # limited to the accepted ones (tested above).
     assert "Báo cáo này tính theo mọi ngày đã nhận, đã được Sở duyệt hay chưa." in document.facts
     assert "đã nhận 6/" in document.facts[1]
+
+
+def test_the_review_page_opens_on_the_week(city):
+    """A reviewer opening the page in the morning finds yesterday's reports waiting, not an empty
+    today; a day more than a week old is asked for by its dates."""
+    page = support.signed_in(city, "danang").get("/review").get_data(as_text=True)
+
+    assert YESTERDAY.strftime("%d/%m/%Y") in page and TODAY.strftime("%d/%m/%Y") in page
+    assert MONTH_START.strftime("%d/%m/%Y") not in page
+    assert f'value="{(TODAY - dt.timedelta(days=6)).isoformat()}"' in page  # the "from" field says so

@@ -57,7 +57,9 @@ def _commune_in(provinces: tuple[str, ...], code: str) -> str | None:
 @reviewer_required
 def index():
     provinces = scope.chosen()
-    start, end = _range(request.args)
+    # The week by default: a reviewer opening the page in the morning reviews yesterday's reports
+    # and any left from the days before, not only today's (which mostly arrive after 17:00).
+    start, end = _range(request.args, default_days=7)
     commune = _commune_in(provinces, request.args.get("commune", "").strip())
     state = request.args.get("state", "")
     state = state if state in reviewing.STATE_LABELS else ""
